@@ -1,0 +1,112 @@
+"""Command line: argument parsing and printing only.
+
+Exit codes: 0 success, 1 content or output errors, 2 usage errors.
+Heavy imports (WeasyPrint) happen inside commands so --help and check stay fast.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .problems import PipelineError, Problem
+
+CONTENT_DIR = Path("content")
+
+
+def _campaign_files(paths: list[Path]) -> list[Path]:
+    if not paths:
+        paths = [CONTENT_DIR]
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(path.glob("*.yaml"))
+        elif path.exists():
+            files.append(path)
+        else:
+            raise PipelineError([Problem("error", str(path), "no such file or folder",
+                                         "give a campaign YAML file or a folder of them")])
+    if not files:
+        raise PipelineError([Problem("error", ", ".join(map(str, paths)), "no campaign files (*.yaml) found",
+                                     "add a campaign to content/ or name one")])
+    return files
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(f"{problem.level}: {problem}", file=sys.stderr)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .content import load_campaigns
+    from .plan import load_products
+
+    campaigns = load_campaigns(_campaign_files(args.content))
+    load_products()
+    for source in campaigns:
+        print(f"ok: {source.path} ({source.campaign.name})")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .content import load_campaigns
+    from .plan import load_products, plan
+
+    campaigns = load_campaigns(_campaign_files(args.content))
+    products = load_products()
+    unknown = sorted(set(args.only or []) - set(products))
+    if unknown:
+        raise PipelineError([Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
+                                     f"choose from: {', '.join(products)}")])
+    jobs = plan(campaigns, products, only=args.only)
+    started = time.perf_counter()
+    result = build(jobs, args.out)
+    elapsed = time.perf_counter() - started
+    for output in result.outputs:
+        print(f"wrote {args.out / output.job.source.slug / output.job.output} ({output.pages} p)")
+    _report(result.problems)
+    errors = len(result.errors)
+    print(f"{len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s, "
+          f"{errors} error(s), {len(result.problems) - errors} warning(s)")
+    return 1 if errors else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="campaign-print",
+        description="Turn campaign YAML into print-ready PDF posters and leaflets.",
+    )
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="render every product of every campaign",
+                       description="Render every product of the given campaigns (default: all of content/) "
+                                   "into OUT/<campaign>/ with a manifest.json.")
+    b.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
+                   help="campaign YAML files or folders (default: content/)")
+    b.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
+    b.add_argument("--only", action="append", metavar="PRODUCT",
+                   help="build only this product (repeatable), e.g. --only poster")
+    b.set_defaults(func=cmd_build)
+
+    c = sub.add_parser("check", help="validate campaign content without rendering",
+                       description="Validate campaign files and layouts/products.yaml; print every problem.")
+    c.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
+                   help="campaign YAML files or folders (default: content/)")
+    c.set_defaults(func=cmd_check)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PipelineError as exc:
+        _report(exc.problems)
+        print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,60 @@
+"""The QR payload (page URL + neutral tracking) and the code as inline vector SVG."""
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlencode
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+from .content import QR
+
+QUIET_ZONE = 4  # modules of blank space on every side (ISO/IEC 18004)
+
+
+def qr_url(qr: QR, utm_content: str) -> str:
+    """The exact URL to encode: the bare page plus lower-case, neutral UTM tags.
+
+    The page works without the tags too, so the printed label can stay the bare page.
+    """
+    if qr.utm is None:
+        return qr.url
+    query = urlencode({
+        "utm_source": qr.utm.source,
+        "utm_medium": qr.utm.medium,
+        "utm_campaign": qr.utm.campaign,
+        "utm_content": utm_content.lower(),
+    })
+    return f"{qr.url}?{query}"
+
+
+@lru_cache(maxsize=256)
+def qr_svg(url: str, title: str) -> str:
+    """An inline SVG of the code, one path of horizontal runs (no seams between modules).
+
+    Size is left to the stylesheet: the viewBox is in modules, quiet zone included.
+    """
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+            else:
+                x += 1
+    title = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 {size} {size}" '
+        f'role="img" aria-label="{title}" shape-rendering="crispEdges">'
+        f'<title>{title}</title>'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
