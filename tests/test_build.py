@@ -1,0 +1,154 @@
+"""End to end: build the default campaign and inspect the PDFs with independent tools."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline import build as build_module
+from pipeline.cli import main
+from pipeline.content import load_campaign
+from pipeline.plan import load_products
+
+from . import pdf_tools
+from .conftest import DEFAULT_CAMPAIGN
+
+EXPECTED = {  # product, size -> trim in mm, pages (from the print reference)
+    ("poster", "A4"): ((210, 297), 1),
+    ("poster", "A3"): ((297, 420), 1),
+    ("poster", "A2"): ((420, 594), 1),
+    ("leaflet-a5", "A5"): ((148, 210), 2),
+    ("leaflet-dl", "DL"): ((297, 210), 2),
+}
+
+
+def entries(built):
+    folder, manifest = built
+    return [(folder / e["path"], e) for e in manifest["outputs"]]
+
+
+def test_manifest_lists_every_product(built):
+    folder, manifest = built
+    assert manifest["campaign"] == "no-matter-how-small"
+    got = {(e["product"], e["size"]): (tuple(e["trim_mm"]), e["pages"]) for e in manifest["outputs"]}
+    assert got == EXPECTED
+    for path, entry in entries(built):
+        assert entry["variant"] is None
+        assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert not Path(entry["path"]).is_absolute() and path.parent == folder
+
+
+def test_page_sizes_match_trim(built):
+    for path, entry in entries(built):
+        boxes = pdf_tools.page_boxes_mm(path)
+        assert len(boxes) == entry["pages"]
+        for page in boxes:
+            width, height = page["MediaBox"]
+            assert width == pytest.approx(entry["trim_mm"][0], abs=0.1)
+            assert height == pytest.approx(entry["trim_mm"][1], abs=0.1)
+
+
+def test_every_font_is_embedded(built):
+    for path, _ in entries(built):
+        fonts = pdf_tools.fonts(path)
+        assert fonts, f"{path.name} has no fonts"
+        assert all(embedded for _, embedded in fonts), (path.name, fonts)
+        assert all("AtkinsonHyperlegible" in name.replace("-", "") for name, _ in fonts), fonts
+
+
+def test_key_facts_are_printed(built):
+    c = load_campaign(DEFAULT_CAMPAIGN).campaign
+    for path, entry in entries(built):
+        text = " ".join(pdf_tools.text(path).split())
+        assert c.strapline.lead in text and c.strapline.call in text, path.name
+        assert re.search(r"\b999\b", text) and re.search(r"\b101\b", text), path.name
+        assert c.qr.label in text.replace("/ ", "/"), path.name
+        assert c.support[0].phone in text, path.name  # National Stalking Helpline
+        if entry["product"].startswith("leaflet"):
+            for service in c.support:
+                assert service.name in text and service.phone in text, (path.name, service.name)
+            for relay in c.report.text_relay:
+                assert relay.number in text, path.name
+
+
+def test_qr_code_decodes_from_raster_to_manifest_url(built):
+    for path, entry in entries(built):
+        url = entry["qr_url"]
+        assert url.startswith("https://www.northyorkshire.police.uk/stalking?")
+        assert "stalk" not in url.split("?", 1)[1]
+        decoded = [code for page in pdf_tools.decode_qr(path, dpi=150) for code in page]
+        assert decoded == [url], path.name
+
+
+def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl"]) == 0
+    pdf = out / "no-matter-how-small" / "leaflet-dl.pdf"
+    before = pdf.read_bytes()
+
+    def broken(job, html):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(build_module, "render_pdf", broken)
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl"]) == 1
+    assert pdf.read_bytes() == before
+    assert not list(pdf.parent.glob(".*.part"))
+    assert "rendering leaflet-dl.pdf failed: disk on fire" in capsys.readouterr().err
+
+
+def test_bad_content_exits_1_with_every_error_and_writes_nothing(tmp_path, campaign_text, capsys):
+    bad = campaign_text.replace("phone: 0808 802 0300", "phone: 0808 802 030").replace(
+        "  lead:", "  leed:")
+    path = tmp_path / "broken.yaml"
+    path.write_text(bad)
+    assert main(["build", str(path), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:" in err and "support[0].phone" in err and "strapline.leed" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_check_and_usage_exit_codes(capsys):
+    assert main(["check", str(DEFAULT_CAMPAIGN)]) == 0
+    with pytest.raises(SystemExit) as usage:
+        main(["build", "--only"])
+    assert usage.value.code == 2
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--only", "billboard"]) == 1
+    assert "unknown product(s): billboard" in capsys.readouterr().err
+
+
+def test_url_fetcher_refuses_files_outside_the_project(tmp_path):
+    from weasyprint.urls import URLFetchingError
+
+    from pipeline.render import ProjectFetcher
+
+    fetcher = ProjectFetcher()
+    with pytest.raises(URLFetchingError):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(URLFetchingError):
+        fetcher.fetch("https://example.com/logo.png")
+    response = fetcher.fetch((DEFAULT_CAMPAIGN.parent.parent / "layouts" / "base.css").as_uri())
+    assert b"@font-face" in response.read()
+
+
+def test_products_file_errors_name_the_line(tmp_path):
+    from pipeline.problems import ContentError
+
+    bad = tmp_path / "products.yaml"
+    bad.write_text("poster:\n  template: poster.html\n  pages: one\n  sizes: {}\n")
+    with pytest.raises(ContentError) as caught:
+        load_products(bad)
+    fields = {p.field: p.line for p in caught.value.problems}
+    assert fields["poster.pages"] == 3
+    assert "poster.sizes" in fields
+
+
+def test_manifest_is_valid_json_with_stable_keys(built):
+    _, manifest = built
+    keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url"}
+    for entry in manifest["outputs"]:
+        assert keys <= set(entry)
+    json.dumps(manifest)
