@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .layouts import render_html
+from .layouts import media_bleed_mm, render_html
 from .plan import Job
 from .problems import PipelineError, Problem
 from .render import render_error, render_pdf, write_atomically
@@ -24,13 +24,24 @@ class Output:
 
     def manifest_entry(self) -> dict:
         job = self.job
+        width, height = job.trim_mm
+        bleed, media = job.profile.spec.bleed_mm, media_bleed_mm(job)
         return {
             "path": job.output,
             "product": job.product,
             "size": job.size,
             "variant": job.variant,
+            "profile": job.profile.name,
+            "output": job.profile.spec.output,
+            "pdf_variant": job.profile.spec.pdf_variant,
             "pages": self.pages,
-            "trim_mm": list(job.trim_mm),
+            "trim_mm": [width, height],
+            "bleed_mm": bleed,
+            "boxes_mm": {
+                "trim": [width, height],
+                "bleed": [width + 2 * bleed, height + 2 * bleed],
+                "media": [width + 2 * media, height + 2 * media],
+            },
             "sha256": self.sha256,
             "qr_url": job.qr_url,
         }

@@ -41,10 +41,12 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import load_products
+    from .plan import load_colours, load_products, load_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
     load_products()
+    load_colours()
+    load_profiles()
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
     return 0
@@ -53,15 +55,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
     from .content import load_campaigns
-    from .plan import load_products, plan
+    from .plan import load_products, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
     products = load_products()
+    profiles = select_profiles(load_profiles(), args.profile)
     unknown = sorted(set(args.only or []) - set(products))
     if unknown:
         raise PipelineError([Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
                                      f"choose from: {', '.join(products)}")])
-    jobs = plan(campaigns, products, only=args.only)
+    jobs = plan(campaigns, products, profiles, only=args.only)
     started = time.perf_counter()
     result = build(jobs, args.out)
     elapsed = time.perf_counter() - started
@@ -90,10 +93,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
     b.add_argument("--only", action="append", metavar="PRODUCT",
                    help="build only this product (repeatable), e.g. --only poster")
+    b.add_argument("--profile", metavar="NAME",
+                   help="build this profile only (a file in profiles/, e.g. press, screen, "
+                        "large-format); default: every profile marked default (press and screen)")
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
-                       description="Validate campaign files and layouts/products.yaml; print every problem.")
+                       description="Validate campaign files, layouts/products.yaml, layouts/colours.yaml "
+                                   "and profiles/; print every problem.")
     c.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
                    help="campaign YAML files or folders (default: content/)")
     c.set_defaults(func=cmd_check)

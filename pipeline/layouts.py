@@ -1,9 +1,9 @@
-"""The Jinja2 environment and the template context: job + campaign -> HTML.
+"""The Jinja2 environment, the template context, and the profile's CSS: job -> HTML + CSS.
 
-Templates see exactly these names (documented in layouts/README.md):
-  c          the validated campaign (pipeline.content.Campaign)
-  job        product, size, name, trim_mm, pages
-  qr         url (encoded), label (printed), svg (inline vector code)
+Templates see exactly these names (documented in the README, "For designers"):
+  c            the validated campaign (pipeline.content.Campaign)
+  job          product, size, name, trim_mm, profile
+  qr           url (encoded), label (printed), src (vector image), alt (its text alternative)
   stylesheets  the CSS files to link, in order
 """
 from __future__ import annotations
@@ -12,9 +12,12 @@ from functools import lru_cache
 
 import jinja2
 
-from .plan import LAYOUTS, Job
+from .plan import LAYOUTS, Colour, Job, load_colours
 from .problems import Problem, RenderError
-from .qr import qr_svg
+from .qr import qr_data_uri
+
+# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
+MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
 @lru_cache(maxsize=1)
@@ -38,10 +41,41 @@ def context(job: Job) -> dict:
         "qr": {
             "url": job.qr_url,
             "label": c.qr.label,
-            "svg": qr_svg(job.qr_url, f"QR code: opens {c.qr.label}"),
+            "src": qr_data_uri(job.qr_url, colour_value(load_colours()["ink"], job.profile.spec.output)),
+            "alt": f"QR code: opens the web page {c.qr.label}",
         },
         "stylesheets": job.stylesheets,
     }
+
+
+def colour_value(colour: Colour, output: str) -> str:
+    if output == "screen":
+        return colour.rgb
+    return "device-cmyk({})".format(" ".join(f"{v / 100:g}" for v in colour.cmyk))
+
+
+def media_bleed_mm(job: Job) -> float:
+    """Distance from the trim to the edge of the PDF page (MediaBox)."""
+    profile = job.profile.spec
+    return profile.bleed_mm + (MARKS_ROOM_MM if profile.crop_marks else 0)
+
+
+def profile_css(job: Job) -> str:
+    """Page geometry, brand colours and colour profile for the job's print profile.
+
+    Set here from products.yaml, colours.yaml and profiles/, so no stylesheet repeats them.
+    Stylesheets use var(--bleed) to run backgrounds that touch the trim into the bleed.
+    """
+    profile = job.profile.spec
+    width, height = job.trim_mm
+    colours = "; ".join(f"--{name}: {colour_value(colour, profile.output)}"
+                        for name, colour in load_colours().items())
+    css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
+           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours} }}\n")
+    if profile.output_intent:
+        css += (f"@color-profile device-cmyk {{ src: url(\"../colour/{profile.output_intent.icc}\"); "
+                "components: cyan, magenta, yellow, black }\n")
+    return css
 
 
 def render_html(job: Job) -> str:

@@ -5,17 +5,22 @@ Products are data (layouts/products.yaml): a template, stylesheets and a trim si
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, RootModel
+from pydantic import Field, RootModel, model_validator
 
-from .content import LoadedCampaign, Strict, load_model
+from .content import LoadedCampaign, Neutral, Strict, load_model
+from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
+PROFILES = ROOT / "profiles"
+COLOUR = ROOT / "colour"
 PRODUCTS_FILE = LAYOUTS / "products.yaml"
+COLOURS_FILE = LAYOUTS / "colours.yaml"
 
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
@@ -36,6 +41,61 @@ class Products(RootModel[dict[str, ProductSpec]]):
     pass
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Colour(Strict):
+    cmyk: tuple[Percent, Percent, Percent, Percent]
+    rgb: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class Colours(RootModel[dict[str, Colour]]):
+    pass
+
+
+class OutputIntent(Strict):
+    icc: str  # file name in colour/
+    identifier: str  # registered name, e.g. FOGRA39
+    condition: str
+    registry: str = "http://www.color.org"
+
+
+class Profile(Strict):
+    """How a job is written: for a press (CMYK, bleed, PDF/X) or for screens."""
+
+    description: str
+    output: Literal["print", "screen"]
+    default: bool = False
+    suffix: str | None = None  # added to file names; default "-<profile name>"
+    bleed_mm: Annotated[float, Field(ge=0, le=20)] = 0
+    safe_mm: Annotated[float, Field(ge=0, le=30)] = 5
+    pdf_variant: Literal["pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/ua-1"]
+    crop_marks: bool = False
+    output_intent: OutputIntent | None = None
+    utm_medium: Neutral | None = None
+
+    @model_validator(mode="after")
+    def _fits_output(self) -> "Profile":
+        if self.output == "print":
+            if not self.pdf_variant.startswith("pdf/x"):
+                raise ValueError("a print profile needs a PDF/X variant (pdf/x-4 or pdf/x-1a)")
+            if self.output_intent is None:
+                raise ValueError("a print profile needs an output_intent (the press condition)")
+        elif self.bleed_mm or self.crop_marks or self.pdf_variant.startswith("pdf/x"):
+            raise ValueError("a screen profile has no bleed, no crop marks and is not PDF/X")
+        return self
+
+
+@dataclass(frozen=True)
+class NamedProfile:
+    name: str
+    spec: Profile
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.name}" if self.spec.suffix is None else self.spec.suffix
+
+
 @dataclass(frozen=True)
 class Job:
     """One PDF to make: campaign × product × size (× variant, later)."""
@@ -44,6 +104,7 @@ class Job:
     product: str
     size: str
     spec: ProductSpec
+    profile: NamedProfile
     variant: str | None = None
 
     @property
@@ -56,7 +117,7 @@ class Job:
     @property
     def output(self) -> str:
         """Path of the PDF relative to the campaign's output folder."""
-        return f"{self.name}.pdf"
+        return f"{self.name}{self.profile.suffix}.pdf"
 
     @property
     def trim_mm(self) -> tuple[float, float]:
@@ -68,21 +129,58 @@ class Job:
 
     @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, utm_content=self.name)
+        return qr_url(self.source.campaign.qr, utm_content=self.name,
+                      medium=self.profile.spec.utm_medium)
 
 
 def load_products(path: Path = PRODUCTS_FILE) -> dict[str, ProductSpec]:
     return load_model(path, Products).root
 
 
+@lru_cache(maxsize=1)
+def load_colours(path: Path = COLOURS_FILE) -> dict[str, Colour]:
+    return load_model(path, Colours).root
+
+
+def load_profiles(folder: Path = PROFILES) -> dict[str, NamedProfile]:
+    """Every profiles/*.yaml, by file name; all problems of all files at once."""
+    profiles, problems = {}, []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            profiles[path.stem] = NamedProfile(path.stem, load_model(path, Profile))
+        except ContentError as exc:
+            problems += exc.problems
+    for named in profiles.values():
+        intent = named.spec.output_intent
+        if intent and not (COLOUR / intent.icc).is_file():
+            problems.append(Problem("error", f"profiles/{named.name}.yaml", f"ICC profile colour/{intent.icc} not found",
+                                    "put the ICC file in colour/ or fix output_intent.icc",
+                                    field="output_intent.icc"))
+    if problems:
+        raise ContentError(problems)
+    return profiles
+
+
+def select_profiles(profiles: dict[str, NamedProfile], name: str | None) -> list[NamedProfile]:
+    """The profile asked for, or every default one (press + screen)."""
+    if name is None:
+        return [p for p in profiles.values() if p.spec.default]
+    if name not in profiles:
+        raise PipelineError([Problem("error", "--profile", f"unknown profile {name!r}",
+                                     f"choose from: {', '.join(profiles)} (files in profiles/)")])
+    return [profiles[name]]
+
+
 def plan(campaigns: list[LoadedCampaign], products: dict[str, ProductSpec],
-         only: list[str] | None = None) -> list[Job]:
-    """Every job for the given campaigns, in a stable order (campaign, product, size)."""
+         profiles: list[NamedProfile], only: list[str] | None = None) -> list[Job]:
+    """Every job, in a stable order: campaign, product, size, profile."""
     jobs = []
     for source in campaigns:
         for product, spec in products.items():
             if only and product not in only:
                 continue
             for size in spec.sizes:
-                jobs.append(Job(source=source, product=product, size=size, spec=spec))
+                for profile in profiles:
+                    jobs.append(Job(source=source, product=product, size=size, spec=spec,
+                                    profile=profile))
     return jobs

@@ -1,6 +1,7 @@
 """The QR payload (page URL + neutral tracking) and the code as inline vector SVG."""
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -12,7 +13,7 @@ from .content import QR
 QUIET_ZONE = 4  # modules of blank space on every side (ISO/IEC 18004)
 
 
-def qr_url(qr: QR, utm_content: str) -> str:
+def qr_url(qr: QR, utm_content: str, medium: str | None = None) -> str:
     """The exact URL to encode: the bare page plus lower-case, neutral UTM tags.
 
     The page works without the tags too, so the printed label can stay the bare page.
@@ -21,7 +22,7 @@ def qr_url(qr: QR, utm_content: str) -> str:
         return qr.url
     query = urlencode({
         "utm_source": qr.utm.source,
-        "utm_medium": qr.utm.medium,
+        "utm_medium": medium or qr.utm.medium,
         "utm_campaign": qr.utm.campaign,
         "utm_content": utm_content.lower(),
     })
@@ -29,8 +30,9 @@ def qr_url(qr: QR, utm_content: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def qr_svg(url: str, title: str) -> str:
-    """An inline SVG of the code, one path of horizontal runs (no seams between modules).
+def qr_svg(url: str, fill: str) -> str:
+    """A standalone SVG of the code: one path of horizontal runs (no seams between
+    modules), in `fill` on a transparent ground (the layout puts paper behind it).
 
     Size is left to the stylesheet: the viewBox is in modules, quiet zone included.
     """
@@ -50,11 +52,12 @@ def qr_svg(url: str, title: str) -> str:
                 runs.append(f"M{start} {y}h{x - start}v1h{start - x}z")
             else:
                 x += 1
-    title = title.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;")
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr" viewBox="0 0 {size} {size}" '
-        f'role="img" aria-label="{title}" shape-rendering="crispEdges">'
-        f'<title>{title}</title>'
-        f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges"><path fill="{fill}" d="{"".join(runs)}"/></svg>'
     )
+
+
+def qr_data_uri(url: str, fill: str) -> str:
+    """The code as a data: URI for an <img>, which carries the alt text in tagged PDFs."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url, fill).encode()).decode()

@@ -1,7 +1,10 @@
 """HTML -> PDF with WeasyPrint. The only module that imports WeasyPrint.
 
-- a URL fetcher that serves files from the project's layout, font and asset
-  folders only (no network, no file:///etc/...);
+- a URL fetcher that serves files from the project's layout, font, colour and asset
+  folders only (no network, no file:///etc/...), plus data: URIs;
+- the PDF variant of the job's profile (PDF/X-4, PDF/X-1a, PDF/UA-1) and a finisher
+  that sets what WeasyPrint leaves out: exact Trim/BleedBox, crop marks outside the
+  bleed in 100% K, the registered output condition, GTS_PDFXVersion;
 - WeasyPrint's warnings (unsupported CSS, missing files) become Problems;
 - PDFs are written atomically: a temp file beside the target, then a rename.
 """
@@ -19,23 +22,29 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
-from .plan import LAYOUTS, ROOT, Job
+import pydyf
+
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
+from .plan import COLOUR, LAYOUTS, ROOT, Job
 from .problems import Problem, RenderError
 
 FONTS = ROOT / "fonts"
 ASSETS = ROOT / "assets"
-SERVED_ROOTS = (LAYOUTS, FONTS, ASSETS)
+SERVED_ROOTS = (LAYOUTS, FONTS, COLOUR, ASSETS)
+PT_PER_MM = 72 / 25.4
 
 
 class ProjectFetcher(URLFetcher):
     """Serves file: URLs inside the project's own folders; refuses everything else."""
 
     def __init__(self, roots=SERVED_ROOTS):
-        super().__init__(allowed_protocols={"file"})
+        super().__init__(allowed_protocols={"file", "data"})
         self.roots = [r.resolve() for r in roots]
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
         if parts.scheme != "file":
             raise URLFetchingError(f"refused {url}: only the project's own files may be used")
         path = Path(unquote(parts.path)).resolve()
@@ -71,24 +80,71 @@ def _weasyprint_warnings():
         logger.removeHandler(handler)
 
 
-def page_css(job: Job) -> str:
-    """The page geometry, set from the product description, not repeated in CSS."""
-    width, height = job.trim_mm
-    return f"@page {{ size: {width}mm {height}mm; margin: 0 }}"
-
-
 def render_pdf(job: Job, html: str) -> Rendered:
     fetcher = ProjectFetcher()
+    profile = job.profile.spec
+    base_url = str(LAYOUTS) + "/"
+    font_config, color_profiles = FontConfiguration(), {}
     with _weasyprint_warnings() as messages:
-        document = HTML(string=html, base_url=str(LAYOUTS) + "/", url_fetcher=fetcher).render(
-            stylesheets=[CSS(string=page_css(job))],
-            font_config=FontConfiguration(),
+        # The profile's sheet carries @color-profile: it must share the document's
+        # colour profile table, as @font-face rules share the font configuration.
+        profile_sheet = CSS(string=profile_css(job), base_url=base_url, url_fetcher=fetcher,
+                            font_config=font_config, color_profiles=color_profiles)
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=[profile_sheet],
+            font_config=font_config,
+            color_profiles=color_profiles,
+            pdf_variant=profile.pdf_variant,
         )
-        pdf = document.write_pdf()
+        pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
+                                 finisher=lambda doc, pdf: finish(job, pdf))
     warnings = [Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "check the CSS property or the file it names", check="weasyprint")
                 for m in messages]
     return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings)
+
+
+def finish(job: Job, pdf: pydyf.PDF) -> None:
+    """Complete the PDF where WeasyPrint stops short of what a printer checks."""
+    profile = job.profile.spec
+    if profile.output == "screen":
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+        return
+    width, height = (v * PT_PER_MM for v in job.trim_mm)
+    bleed = profile.bleed_mm * PT_PER_MM
+    for page in (o for o in pdf.objects if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/Page"):
+        # WeasyPrint puts the BleedBox at most 10 pt outside the trim; set it exactly.
+        page["TrimBox"] = pydyf.Array([0, 0, width, height])
+        page["BleedBox"] = pydyf.Array([-bleed, -bleed, width + bleed, height + bleed])
+        if profile.crop_marks:
+            # WeasyPrint's stream leaves its y-flip in force: isolate it in q ... Q.
+            streams = [pydyf.Stream([b"q"]), pydyf.Stream([b"Q"]),
+                       pydyf.Stream([_crop_marks(width, height, bleed)])]
+            for stream in streams:
+                pdf.add_object(stream)
+            page["Contents"] = pydyf.Array([streams[0].reference, page["Contents"],
+                                            streams[1].reference, streams[2].reference])
+    intent = profile.output_intent
+    for output_intent in pdf.catalog["OutputIntents"]:
+        output_intent["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
+        output_intent["OutputCondition"] = pydyf.String(intent.condition)
+        output_intent["RegistryName"] = pydyf.String(intent.registry)
+        output_intent["Info"] = pydyf.String(intent.condition)
+    if "GTS_PDFXVersion" not in pdf.info:  # WeasyPrint sets it for X-1a and X-3 only
+        pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+
+
+def _crop_marks(width: float, height: float, bleed: float) -> bytes:
+    """Crop marks at the four corners, starting outside the bleed, in 100% K only."""
+    gap = bleed + MARK_GAP_MM * PT_PER_MM
+    length = MARK_LENGTH_MM * PT_PER_MM
+    ops = ["q", "0 0 0 1 K", "0.3 w"]
+    for x, dx in ((0, -1), (width, 1)):
+        for y, dy in ((0, -1), (height, 1)):
+            ops.append(f"{x + dx * gap:.2f} {y:.2f} m {x + dx * (gap + length):.2f} {y:.2f} l S")
+            ops.append(f"{x:.2f} {y + dy * gap:.2f} m {x:.2f} {y + dy * (gap + length):.2f} l S")
+    ops.append("Q")
+    return "\n".join(ops).encode()
 
 
 def write_atomically(target: Path, data: bytes) -> None:

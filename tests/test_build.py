@@ -30,25 +30,32 @@ def entries(built):
     return [(folder / e["path"], e) for e in manifest["outputs"]]
 
 
-def test_manifest_lists_every_product(built):
+def test_manifest_lists_every_product_for_press_and_screen(built):
     folder, manifest = built
     assert manifest["campaign"] == "no-matter-how-small"
-    got = {(e["product"], e["size"]): (tuple(e["trim_mm"]), e["pages"]) for e in manifest["outputs"]}
-    assert got == EXPECTED
+    for profile in ("press", "screen"):
+        got = {(e["product"], e["size"]): (tuple(e["trim_mm"]), e["pages"])
+               for e in manifest["outputs"] if e["profile"] == profile}
+        assert got == EXPECTED, profile
+    names = sorted(e["path"] for e in manifest["outputs"])
+    assert "poster-a3.pdf" in names and "poster-a3-screen.pdf" in names
     for path, entry in entries(built):
         assert entry["variant"] is None
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert not Path(entry["path"]).is_absolute() and path.parent == folder
 
 
-def test_page_sizes_match_trim(built):
+def test_page_boxes_match_trim_and_bleed(built):
     for path, entry in entries(built):
         boxes = pdf_tools.page_boxes_mm(path)
         assert len(boxes) == entry["pages"]
+        width, height = entry["trim_mm"]
+        bleed = 3 if entry["profile"] == "press" else 0
+        assert entry["bleed_mm"] == bleed
         for page in boxes:
-            width, height = page["MediaBox"]
-            assert width == pytest.approx(entry["trim_mm"][0], abs=0.1)
-            assert height == pytest.approx(entry["trim_mm"][1], abs=0.1)
+            assert page["TrimBox"] == pytest.approx((width, height), abs=0.05), path.name
+            assert page["BleedBox"] == pytest.approx((width + 2 * bleed, height + 2 * bleed), abs=0.05)
+            assert page["MediaBox"] == pytest.approx(tuple(entry["boxes_mm"]["media"]), abs=0.05)
 
 
 def test_every_font_is_embedded(built):
@@ -79,13 +86,16 @@ def test_qr_code_decodes_from_raster_to_manifest_url(built):
         url = entry["qr_url"]
         assert url.startswith("https://www.northyorkshire.police.uk/stalking?")
         assert "stalk" not in url.split("?", 1)[1]
+        medium = "pdf" if entry["profile"] == "screen" else "print"
+        assert f"utm_medium={medium}&" in url
         decoded = [code for page in pdf_tools.decode_qr(path, dpi=150) for code in page]
         assert decoded == [url], path.name
 
 
 def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl"]) == 0
+    args = ["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl", "--profile", "press"]
+    assert main(args) == 0
     pdf = out / "no-matter-how-small" / "leaflet-dl.pdf"
     before = pdf.read_bytes()
 
@@ -93,7 +103,7 @@ def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch,
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(build_module, "render_pdf", broken)
-    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl"]) == 1
+    assert main(args) == 1
     assert pdf.read_bytes() == before
     assert not list(pdf.parent.glob(".*.part"))
     assert "rendering leaflet-dl.pdf failed: disk on fire" in capsys.readouterr().err
@@ -148,7 +158,8 @@ def test_products_file_errors_name_the_line(tmp_path):
 
 def test_manifest_is_valid_json_with_stable_keys(built):
     _, manifest = built
-    keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url"}
+    keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url",
+            "profile", "output", "pdf_variant", "bleed_mm", "boxes_mm"}
     for entry in manifest["outputs"]:
         assert keys <= set(entry)
     json.dumps(manifest)
