@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +108,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
 
 def finish(job: Job, pdf: pydyf.PDF) -> None:
     """Complete the PDF where WeasyPrint stops short of what a printer checks."""
+    _stable_document_id(job, pdf)
     profile = job.profile.spec
     if profile.output == "screen":
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
@@ -132,6 +135,15 @@ def finish(job: Job, pdf: pydyf.PDF) -> None:
         output_intent["Info"] = pydyf.String(intent.condition)
     if "GTS_PDFXVersion" not in pdf.info:  # WeasyPrint sets it for X-1a and X-3 only
         pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+
+
+def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
+    """WeasyPrint gives the XMP DocumentID a random UUID; derive it from the job so
+    the same inputs give the same bytes (and printers' systems see one document)."""
+    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, job.qr_url + '#' + job.output)}".encode()
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.stream and b"xmp.did:" in obj.stream[0]:
+            obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
 
 
 def _crop_marks(width: float, height: float, bleed: float) -> bytes:

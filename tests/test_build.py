@@ -163,3 +163,13 @@ def test_manifest_is_valid_json_with_stable_keys(built):
     for entry in manifest["outputs"]:
         assert keys <= set(entry)
     json.dumps(manifest)
+
+
+def test_same_inputs_give_byte_identical_pdfs(built, tmp_path):
+    folder, manifest = built
+    out = tmp_path / "again"
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "poster"]) == 0
+    again = json.loads((out / "no-matter-how-small" / "manifest.json").read_text())
+    first = {e["path"]: e["sha256"] for e in manifest["outputs"]}
+    for entry in again["outputs"]:
+        assert entry["sha256"] == first[entry["path"]], entry["path"]
