@@ -41,11 +41,10 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import load_colours, load_products, load_profiles
+    from .plan import load_layouts, load_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    load_products()
-    load_colours()
+    load_layouts(args.layouts)
     load_profiles()
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
@@ -55,16 +54,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
     from .content import load_campaigns
-    from .plan import load_products, load_profiles, plan, select_profiles
+    from .plan import load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    products = load_products()
+    layouts = load_layouts(args.layouts)
     profiles = select_profiles(load_profiles(), args.profile)
-    unknown = sorted(set(args.only or []) - set(products))
-    if unknown:
-        raise PipelineError([Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
-                                     f"choose from: {', '.join(products)}")])
-    jobs = plan(campaigns, products, profiles, only=args.only)
+    jobs = plan(campaigns, layouts, profiles, only=args.only)
     started = time.perf_counter()
     result = build(jobs, args.out)
     elapsed = time.perf_counter() - started
@@ -75,6 +70,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"{len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s, "
           f"{errors} error(s), {len(result.problems) - errors} warning(s)")
     return 1 if errors else 0
+
+
+def _layouts_option(p: argparse.ArgumentParser) -> None:
+    from .plan import LAYOUTS
+
+    p.add_argument("--layouts", type=Path, default=LAYOUTS, metavar="DIR",
+                   help="layouts folder with products.yaml and colours.yaml (default: layouts/); "
+                        "a designer can try a copy without touching the real one")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -96,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--profile", metavar="NAME",
                    help="build this profile only (a file in profiles/, e.g. press, screen, "
                         "large-format); default: every profile marked default (press and screen)")
+    _layouts_option(b)
     b.set_defaults(func=cmd_build)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
@@ -103,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
                                    "and profiles/; print every problem.")
     c.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
                    help="campaign YAML files or folders (default: content/)")
+    _layouts_option(c)
     c.set_defaults(func=cmd_check)
     return ap
 

@@ -12,7 +12,9 @@ from functools import lru_cache
 
 import jinja2
 
-from .plan import LAYOUTS, Colour, Job, load_colours
+from pathlib import Path
+
+from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
 
@@ -20,10 +22,10 @@ from .qr import qr_data_uri
 MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
+@lru_cache(maxsize=8)
+def environment(folder: Path) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(LAYOUTS),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
         trim_blocks=True,
@@ -41,7 +43,7 @@ def context(job: Job) -> dict:
         "qr": {
             "url": job.qr_url,
             "label": c.qr.label,
-            "src": qr_data_uri(job.qr_url, colour_value(load_colours()["ink"], job.profile.spec.output)),
+            "src": qr_data_uri(job.qr_url, colour_value(job.layouts.colours["ink"], job.profile.spec.output)),
             "alt": f"QR code: opens the web page {c.qr.label}",
         },
         "stylesheets": job.stylesheets,
@@ -69,7 +71,7 @@ def profile_css(job: Job) -> str:
     profile = job.profile.spec
     width, height = job.trim_mm
     colours = "; ".join(f"--{name}: {colour_value(colour, profile.output)}"
-                        for name, colour in load_colours().items())
+                        for name, colour in job.layouts.colours.items())
     css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
            f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours} }}\n")
     if profile.output_intent:
@@ -81,7 +83,7 @@ def profile_css(job: Job) -> str:
 def render_html(job: Job) -> str:
     """The final HTML of one job. Template mistakes become a RenderError naming the line."""
     try:
-        return environment().get_template(job.spec.template).render(context(job))
+        return environment(job.layouts.folder).get_template(job.spec.template).render(context(job))
     except jinja2.TemplateSyntaxError as exc:
         where = Problem("error", f"layouts/{exc.name or job.spec.template}", f"template syntax: {exc.message}",
                         "fix the Jinja2 tag on this line", line=exc.lineno)

@@ -5,7 +5,6 @@ Products are data (layouts/products.yaml): a template, stylesheets and a trim si
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,8 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
 PROFILES = ROOT / "profiles"
 COLOUR = ROOT / "colour"
-PRODUCTS_FILE = LAYOUTS / "products.yaml"
-COLOURS_FILE = LAYOUTS / "colours.yaml"
 
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
@@ -96,16 +93,29 @@ class NamedProfile:
         return f"-{self.name}" if self.spec.suffix is None else self.spec.suffix
 
 
+@dataclass(frozen=True, eq=False)
+class LayoutSet:
+    """A folder of layouts: templates, stylesheets, products.yaml and colours.yaml."""
+
+    folder: Path
+    products: dict[str, ProductSpec]
+    colours: dict[str, Colour]
+
+
 @dataclass(frozen=True)
 class Job:
     """One PDF to make: campaign × product × size (× variant, later)."""
 
     source: LoadedCampaign
+    layouts: LayoutSet
     product: str
     size: str
-    spec: ProductSpec
     profile: NamedProfile
     variant: str | None = None
+
+    @property
+    def spec(self) -> ProductSpec:
+        return self.layouts.products[self.product]
 
     @property
     def name(self) -> str:
@@ -133,13 +143,17 @@ class Job:
                       medium=self.profile.spec.utm_medium)
 
 
-def load_products(path: Path = PRODUCTS_FILE) -> dict[str, ProductSpec]:
-    return load_model(path, Products).root
-
-
-@lru_cache(maxsize=1)
-def load_colours(path: Path = COLOURS_FILE) -> dict[str, Colour]:
-    return load_model(path, Colours).root
+def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
+    """products.yaml and colours.yaml of a layouts folder; all problems of both at once."""
+    loaded, problems = {}, []
+    for name, model in (("products", Products), ("colours", Colours)):
+        try:
+            loaded[name] = load_model(folder / f"{name}.yaml", model).root
+        except ContentError as exc:
+            problems += exc.problems
+    if problems:
+        raise ContentError(problems)
+    return LayoutSet(folder.resolve(), loaded["products"], loaded["colours"])
 
 
 def load_profiles(folder: Path = PROFILES) -> dict[str, NamedProfile]:
@@ -171,16 +185,20 @@ def select_profiles(profiles: dict[str, NamedProfile], name: str | None) -> list
     return [profiles[name]]
 
 
-def plan(campaigns: list[LoadedCampaign], products: dict[str, ProductSpec],
+def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet,
          profiles: list[NamedProfile], only: list[str] | None = None) -> list[Job]:
     """Every job, in a stable order: campaign, product, size, profile."""
+    unknown = sorted(set(only or []) - set(layouts.products))
+    if unknown:
+        raise PipelineError([Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
+                                     f"choose from: {', '.join(layouts.products)}")])
     jobs = []
     for source in campaigns:
-        for product, spec in products.items():
+        for product, spec in layouts.products.items():
             if only and product not in only:
                 continue
             for size in spec.sizes:
                 for profile in profiles:
-                    jobs.append(Job(source=source, product=product, size=size, spec=spec,
+                    jobs.append(Job(source=source, layouts=layouts, product=product, size=size,
                                     profile=profile))
     return jobs

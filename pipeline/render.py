@@ -27,21 +27,21 @@ from weasyprint.urls import URLFetcher, URLFetchingError
 import pydyf
 
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
-from .plan import COLOUR, LAYOUTS, ROOT, Job
+from .plan import COLOUR, ROOT, Job
 from .problems import Problem, RenderError
 
 FONTS = ROOT / "fonts"
 ASSETS = ROOT / "assets"
-SERVED_ROOTS = (LAYOUTS, FONTS, COLOUR, ASSETS)
+PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
 PT_PER_MM = 72 / 25.4
 
 
 class ProjectFetcher(URLFetcher):
     """Serves file: URLs inside the project's own folders; refuses everything else."""
 
-    def __init__(self, roots=SERVED_ROOTS):
+    def __init__(self, layouts: Path):
         super().__init__(allowed_protocols={"file", "data"})
-        self.roots = [r.resolve() for r in roots]
+        self.roots = [r.resolve() for r in (layouts, *PROJECT_ROOTS)]
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -83,9 +83,9 @@ def _weasyprint_warnings():
 
 
 def render_pdf(job: Job, html: str) -> Rendered:
-    fetcher = ProjectFetcher()
+    fetcher = ProjectFetcher(job.layouts.folder)
     profile = job.profile.spec
-    base_url = str(LAYOUTS) + "/"
+    base_url = str(job.layouts.folder) + "/"
     font_config, color_profiles = FontConfiguration(), {}
     with _weasyprint_warnings() as messages:
         # The profile's sheet carries @color-profile: it must share the document's

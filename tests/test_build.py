@@ -11,7 +11,7 @@ import pytest
 from pipeline import build as build_module
 from pipeline.cli import main
 from pipeline.content import load_campaign
-from pipeline.plan import load_products
+from pipeline.plan import load_layouts
 
 from . import pdf_tools
 from .conftest import DEFAULT_CAMPAIGN
@@ -133,9 +133,10 @@ def test_check_and_usage_exit_codes(capsys):
 def test_url_fetcher_refuses_files_outside_the_project(tmp_path):
     from weasyprint.urls import URLFetchingError
 
+    from pipeline.plan import LAYOUTS
     from pipeline.render import ProjectFetcher
 
-    fetcher = ProjectFetcher()
+    fetcher = ProjectFetcher(LAYOUTS)
     with pytest.raises(URLFetchingError):
         fetcher.fetch("file:///etc/passwd")
     with pytest.raises(URLFetchingError):
@@ -149,8 +150,9 @@ def test_products_file_errors_name_the_line(tmp_path):
 
     bad = tmp_path / "products.yaml"
     bad.write_text("poster:\n  template: poster.html\n  pages: one\n  sizes: {}\n")
+    (tmp_path / "colours.yaml").write_text("ink: {cmyk: [0, 0, 0, 100], rgb: '#000000'}\n")
     with pytest.raises(ContentError) as caught:
-        load_products(bad)
+        load_layouts(tmp_path)
     fields = {p.field: p.line for p in caught.value.problems}
     assert fields["poster.pages"] == 3
     assert "poster.sizes" in fields
