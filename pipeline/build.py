@@ -1,4 +1,5 @@
-"""Running jobs: HTML -> PDF -> atomic write, then the campaign's manifest.
+"""Running jobs: HTML -> PDF -> preflight -> atomic write; then per campaign the
+manifest and the preflight report.
 
 A job that fails does not stop the others; its earlier PDF stays as it was.
 """
@@ -7,13 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from . import __version__
 from .layouts import media_bleed_mm, render_html
 from .plan import Job
+from .preflight import preflight
 from .problems import PipelineError, Problem
 from .render import render_error, render_pdf, write_atomically
+from .report import write_reports
 
 
 @dataclass
@@ -21,6 +25,8 @@ class Output:
     job: Job
     sha256: str
     pages: int
+    problems: list[Problem]
+    thumbnails: list[bytes]
 
     def manifest_entry(self) -> dict:
         job = self.job
@@ -44,6 +50,8 @@ class Output:
             },
             "sha256": self.sha256,
             "qr_url": job.qr_url,
+            "preflight": {"errors": sum(p.level == "error" for p in self.problems),
+                          "warnings": sum(p.level == "warning" for p in self.problems)},
         }
 
 
@@ -57,49 +65,50 @@ class BuildResult:
         return [p for p in self.problems if p.level == "error"]
 
 
-def build_job(job: Job, out_dir: Path) -> tuple[Output, list[Problem]]:
-    """Render one job and write its PDF. Raises PipelineError on failure."""
+def build_job(job: Job, out_dir: Path, write_pdf: bool = True) -> Output:
+    """Render one job, preflight it and (unless only checking) write its PDF.
+
+    Raises PipelineError when it cannot be rendered at all."""
     html = render_html(job)
     try:
         rendered = render_pdf(job, html)
     except Exception as exc:  # WeasyPrint raises many types; the user needs one message
         raise render_error(job, exc) from exc
-    problems = list(rendered.warnings)
-    if rendered.pages != job.spec.pages:
-        problems.append(Problem(
-            "error", job.output, f"has {rendered.pages} pages, the product has {job.spec.pages}",
-            "text overflows or a page break is missing: shorten the text or fix the layout",
-            check="pages"))
-    target = out_dir / job.source.slug / job.output
-    write_atomically(target, rendered.pdf)
-    return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages), problems
+    problems, thumbnails = preflight(job, html, rendered)
+    if write_pdf:
+        write_atomically(out_dir / job.source.slug / job.output, rendered.pdf)
+    return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages, problems, thumbnails)
 
 
-def build(jobs: list[Job], out_dir: Path) -> BuildResult:
+def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True) -> BuildResult:
+    """Every job; then per campaign the manifest (when writing PDFs) and the reports."""
     result = BuildResult()
-    for job in jobs:
-        try:
-            output, problems = build_job(job, out_dir)
-        except PipelineError as exc:
-            result.problems += exc.problems
-            continue
-        result.outputs.append(output)
+    for slug, group in groupby(jobs, key=lambda j: j.source.slug):
+        outputs, problems = [], []
+        for job in group:
+            try:
+                output = build_job(job, out_dir, write_pdfs)
+            except PipelineError as exc:
+                problems += exc.problems
+                continue
+            outputs.append(output)
+            problems += output.problems
+        folder = out_dir / slug
+        if write_pdfs and outputs:
+            write_manifest(folder, outputs)
+        write_reports(folder, slug, outputs, problems, write_atomically)
+        result.outputs += outputs
         result.problems += problems
-    write_manifests(result.outputs, out_dir)
     return result
 
 
-def write_manifests(outputs: list[Output], out_dir: Path) -> None:
-    """One manifest.json per campaign folder, listing the PDFs of this build."""
-    by_campaign: dict[str, list[Output]] = {}
-    for output in outputs:
-        by_campaign.setdefault(output.job.source.slug, []).append(output)
-    for slug, items in by_campaign.items():
-        manifest = {
-            "campaign": slug,
-            "name": items[0].job.source.campaign.name,
-            "pipeline_version": __version__,
-            "outputs": [o.manifest_entry() for o in items],
-        }
-        data = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
-        write_atomically(out_dir / slug / "manifest.json", data.encode())
+def write_manifest(folder: Path, outputs: list[Output]) -> None:
+    """manifest.json for one campaign folder, listing the PDFs of this build."""
+    manifest = {
+        "campaign": outputs[0].job.source.slug,
+        "name": outputs[0].job.source.campaign.name,
+        "pipeline_version": __version__,
+        "outputs": [o.manifest_entry() for o in outputs],
+    }
+    data = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(folder / "manifest.json", data.encode())

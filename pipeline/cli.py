@@ -51,25 +51,49 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     from .build import build
     from .content import load_campaigns
     from .plan import load_layouts, load_profiles, plan, select_profiles
+    from .preflight import strict
+    from .report import summary_lines
 
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts)
     profiles = select_profiles(load_profiles(), args.profile)
     jobs = plan(campaigns, layouts, profiles, only=args.only)
     started = time.perf_counter()
-    result = build(jobs, args.out)
+    result = build(jobs, args.out, write_pdfs=write_pdfs)
     elapsed = time.perf_counter() - started
-    for output in result.outputs:
-        print(f"wrote {args.out / output.job.source.slug / output.job.output} ({output.pages} p)")
-    _report(result.problems)
-    errors = len(result.errors)
-    print(f"{len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s, "
-          f"{errors} error(s), {len(result.problems) - errors} warning(s)")
-    return 1 if errors else 0
+    problems = strict(result.problems) if args.strict else result.problems
+    for line in summary_lines(problems, len(result.outputs)):
+        print(line, file=sys.stderr if line.startswith(("error", "warning")) else sys.stdout)
+    verb = "built" if write_pdfs else "checked"
+    folders = sorted({str(args.out / o.job.source.slug) for o in result.outputs})
+    print(f"{verb} {len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s; "
+          f"report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
+    return 1 if any(p.level == "error" for p in problems) else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    return _run(args, write_pdfs=True)
+
+
+def cmd_preflight(args: argparse.Namespace) -> int:
+    return _run(args, write_pdfs=False)
+
+
+def _job_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
+                   help="campaign YAML files or folders (default: content/)")
+    p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
+    p.add_argument("--only", action="append", metavar="PRODUCT",
+                   help="only this product (repeatable), e.g. --only poster")
+    p.add_argument("--profile", metavar="NAME",
+                   help="only this profile (a file in profiles/, e.g. press, screen, large-format); "
+                        "default: every profile marked default (press and screen)")
+    p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
+    _layouts_option(p)
 
 
 def _layouts_option(p: argparse.ArgumentParser) -> None:
@@ -88,19 +112,18 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    b = sub.add_parser("build", help="render every product of every campaign",
+    b = sub.add_parser("build", help="render and preflight every product of every campaign",
                        description="Render every product of the given campaigns (default: all of content/) "
-                                   "into OUT/<campaign>/ with a manifest.json.")
-    b.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
-                   help="campaign YAML files or folders (default: content/)")
-    b.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
-    b.add_argument("--only", action="append", metavar="PRODUCT",
-                   help="build only this product (repeatable), e.g. --only poster")
-    b.add_argument("--profile", metavar="NAME",
-                   help="build this profile only (a file in profiles/, e.g. press, screen, "
-                        "large-format); default: every profile marked default (press and screen)")
-    _layouts_option(b)
+                                   "into OUT/<campaign>/, preflight each PDF, and write manifest.json, "
+                                   "preflight.json and preflight.html there.")
+    _job_options(b)
     b.set_defaults(func=cmd_build)
+
+    f = sub.add_parser("preflight", help="render and check, writing only the preflight report",
+                       description="Render every product in memory and run every preflight check; "
+                                   "write OUT/<campaign>/preflight.json and preflight.html, no PDFs.")
+    _job_options(f)
+    f.set_defaults(func=cmd_preflight)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
                        description="Validate campaign files, layouts/products.yaml, layouts/colours.yaml "

@@ -25,12 +25,15 @@ Millimetres = Annotated[float, Field(gt=0, le=2000)]
 class SizeSpec(Strict):
     trim_mm: tuple[Millimetres, Millimetres]
     stylesheets: Annotated[list[str], Field(min_length=1)]
+    min_type_pt: Annotated[float, Field(gt=0)] = 12
 
 
 class ProductSpec(Strict):
     template: str
     pages: Annotated[int, Field(ge=1)]
     folds_mm: list[list[Millimetres]] = []
+    min_qr_mm: Annotated[float, Field(gt=0)] = 20
+    min_image_ppi: Annotated[float, Field(gt=0)] = 300
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
 
 

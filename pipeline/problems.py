@@ -21,6 +21,7 @@ class Problem:
     line: int | None = None
     field: str | None = None
     page: int | None = None
+    box_mm: tuple[float, float, float, float] | None = None  # x, y, w, h from the trim's top-left
     check: str | None = None
 
     def where(self) -> str:
@@ -29,6 +30,8 @@ class Problem:
             place += f":{self.line}"
         if self.page is not None:
             place += f" page {self.page}"
+        if self.box_mm is not None:
+            place += f" at {self.box_mm[0]:.0f},{self.box_mm[1]:.0f} mm"
         if self.field:
             place += f" {self.field}"
         return place
@@ -40,7 +43,10 @@ class Problem:
         return text
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out = {k: v for k, v in asdict(self).items() if v is not None}
+        if self.box_mm is not None:
+            out["box_mm"] = [round(v, 1) for v in self.box_mm]
+        return out
 
 
 class PipelineError(Exception):

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetchingError
 
@@ -55,11 +56,36 @@ class ProjectFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+PX_TO_MM = 25.4 / 96  # CSS px
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Something the layout put on a page, for preflight: where, what, how it looks.
+
+    Rectangles are (x, y, width, height) in mm from the top-left corner of the trim.
+    """
+
+    page: int  # 1-based
+    kind: str  # "text", "image" or "qr"
+    rect: tuple[float, float, float, float]
+    element: str  # e.g. "div.panel.flap > h2", to say where in the layout
+    text: str = ""
+    font_size_pt: float = 0
+    bold: bool = False
+    colour: tuple[float, float, float] = (0, 0, 0)  # sRGB 0..1 (CMYK converted naively)
+    background: tuple[float, float, float] = (1, 1, 1)
+    clip: tuple[float, float, float, float] | None = None  # visible area, from overflow: hidden
+    image_px: tuple[int, int] | None = None  # raster images: intrinsic pixels
+    image_mode: str | None = None  # raster images: "RGB", "CMYK", ...
+
+
 @dataclass
 class Rendered:
     pdf: bytes
     pages: int
     warnings: list[Problem]
+    layout: list[Placed]
 
 
 class _Collect(logging.Handler):
@@ -103,7 +129,71 @@ def render_pdf(job: Job, html: str) -> Rendered:
     warnings = [Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "check the CSS property or the file it names", check="weasyprint")
                 for m in messages]
-    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings)
+    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
+
+
+def _srgb(color) -> tuple[float, float, float] | None:
+    """A CSS colour as sRGB 0..1, or None when transparent."""
+    if color is None or color.alpha == 0:
+        return None
+    if color.space == "device-cmyk":
+        c, m, y, k = color.coordinates
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    r, g, b = color.to("srgb").coordinates
+    return (min(max(r, 0), 1), min(max(g, 0), 1), min(max(b, 0), 1))
+
+
+def _describe(element) -> str:
+    classes = (element.get("class") or "").split()
+    return element.tag + "".join(f".{c}" for c in classes)
+
+
+def layout_map(document) -> list[Placed]:
+    """Every text run and image the layout placed, page by page."""
+    placed: list[Placed] = []
+
+    def rect(box):
+        return (box.content_box_x() * PX_TO_MM, box.content_box_y() * PX_TO_MM,
+                box.width * PX_TO_MM, box.height * PX_TO_MM)
+
+    def walk(box, page, path, background, clip):
+        element = getattr(box, "element", None)
+        if element is not None and (not path or path[-1][0] is not element):
+            path = path + ((element, _describe(element)),)
+        style = box.style
+        background = _srgb(style["background_color"]) or background
+        if style["overflow"] != "visible" and not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
+            x, y = box.padding_box_x() * PX_TO_MM, box.padding_box_y() * PX_TO_MM
+            w, h = box.padding_width() * PX_TO_MM, box.padding_height() * PX_TO_MM
+            clip = _intersect(clip, (x, y, w, h)) if clip else (x, y, w, h)
+        # Name the place by its classed ancestors below the sheet, e.g.
+        # "div.panel.in-2 > section.stats > div.stat > p.figure".
+        where = " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
+        if isinstance(box, boxes.TextBox) and box.text.strip():
+            placed.append(Placed(
+                page, "text", rect(box), where, text=box.text,
+                font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
+                colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip))
+        elif isinstance(box, boxes.ReplacedBox):
+            image = box.replacement
+            is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
+            raster = hasattr(image, "mode")
+            placed.append(Placed(
+                page, "qr" if is_qr else "image", rect(box), where, background=background, clip=clip,
+                image_px=(image.width, image.height) if raster else None,
+                image_mode=image.mode if raster else None))
+        for child in getattr(box, "children", ()):
+            walk(child, page, path, background, clip)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number, (), (1.0, 1.0, 1.0), None)
+    return placed
+
+
+def _intersect(a, b):
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))
 
 
 def finish(job: Job, pdf: pydyf.PDF) -> None:
@@ -142,7 +232,8 @@ def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
     the same inputs give the same bytes (and printers' systems see one document)."""
     stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, job.qr_url + '#' + job.output)}".encode()
     for obj in pdf.objects:
-        if isinstance(obj, pydyf.Stream) and obj.stream and b"xmp.did:" in obj.stream[0]:
+        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+                and b"xmp.did:" in obj.stream[0]):
             obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
 
 

@@ -1,0 +1,379 @@
+"""Preflight: check every rendered output as a printer's preflight and a proof-reader would.
+
+Each check is a small function taking a Subject (the job, the rendered PDF and the
+layout map) and returning Problems with the page and the place on it. Commercial
+preflight only sees the PDF; here we also see the layout, so lost text, text over a
+fold or too close to the trim are named with the element they belong to.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import cached_property
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pikepdf
+import pypdfium2 as pdfium
+import zxingcpp
+
+from .content import on_allow_list
+from .layouts import media_bleed_mm
+from .plan import Job
+from .problems import Problem
+from .render import Placed, Rendered
+
+PT_PER_MM = 72 / 25.4
+FOLD_CLEARANCE_MM = 5  # print-standards: nothing within 5 mm of a fold
+QR_DECODE_DPI = 300  # print resolution; only the code's own area is rastered
+THUMBNAIL_DPI = 30  # proofs in the report, and the bleed check
+QR_LABEL_DISTANCE_MM = 40  # the printed address must be this close to the code
+
+
+@dataclass
+class Subject:
+    job: Job
+    html: str
+    rendered: Rendered
+    thumbnails: list[bytes] = field(default_factory=list)  # PNG per page, filled by bleed check
+
+    @property
+    def file(self) -> str:
+        return self.job.output
+
+    @cached_property
+    def pdf(self) -> pdfium.PdfDocument:
+        return pdfium.PdfDocument(self.rendered.pdf)
+
+    def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
+        return Problem(level, self.file, what, hint, page=item.page if item else page,
+                       box_mm=item.rect if item else box, check=check,
+                       field=item.element if item else None)
+
+
+# ---------------------------------------------------------------- geometry helpers
+
+def _overlap(a, b, slack=0.3) -> bool:
+    return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
+            and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
+
+
+def _collide(a, b) -> bool:
+    """Two lines of text printed over each other. Line boxes of tight leading overlap
+    a little by design; text that overflowed its box overlaps by much more."""
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return dx > 1 and dy > 0.4 * min(a[3], b[3])
+
+
+def _inside(inner, outer, tolerance=0.2) -> bool:
+    return (inner[0] >= outer[0] - tolerance and inner[1] >= outer[1] - tolerance
+            and inner[0] + inner[2] <= outer[0] + outer[2] + tolerance
+            and inner[1] + inner[3] <= outer[1] + outer[3] + tolerance)
+
+
+def _content(subject: Subject) -> list[Placed]:
+    return [p for p in subject.rendered.layout if p.kind in ("text", "image", "qr")]
+
+
+# ---------------------------------------------------------------- checks
+
+def check_pages(s: Subject) -> list[Problem]:
+    want, got = s.job.spec.pages, s.rendered.pages
+    if got == want:
+        return []
+    return [s.problem("error", f"has {got} pages; a {s.job.product} has {want}",
+                      "text spilled onto an extra page or a page is missing: shorten the text or fix the layout",
+                      page=min(got, want) + 1 if got > want else got, check="pages")]
+
+
+class _Text(HTMLParser):
+    """The words of the HTML body that a reader should see (not head, not alt text)."""
+
+    def __init__(self):
+        super().__init__()
+        self.words: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("head", "style", "script", "title"):
+            self._skip += 1
+
+    def handle_endtag(self, tag):
+        if tag in ("head", "style", "script", "title"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.words += data.split()
+
+
+def check_lost_text(s: Subject) -> list[Problem]:
+    """Every word of the content is on a page, inside the trim and not clipped or covered."""
+    problems = []
+    parser = _Text()
+    parser.feed(s.html)
+    placed_text = [p for p in s.rendered.layout if p.kind == "text"]
+    # Lines may break inside a word (at a hyphen or a slash), so compare the words
+    # of the HTML, in order, with the laid-out text run together without spaces.
+    laid_out = "".join("".join(p.text.split()) for p in placed_text)
+    missing, position = [], 0
+    for word in parser.words:
+        found = laid_out.find(word, position)
+        if found < 0:
+            missing.append(word)
+        else:
+            position = found + len(word)
+    if missing:
+        sample = " ".join(missing[:12]) + (" ..." if len(missing) > 12 else "")
+        problems.append(s.problem("error", f"{len(missing)} word(s) of the content are not on any page: {sample}",
+                                  "text was pushed out of its box or off the page: shorten it or give it room",
+                                  check="lost-text"))
+    width, height = s.job.trim_mm
+    for item in placed_text:
+        if not _inside(item.rect, (0, 0, width, height)):
+            problems.append(s.problem("error", f"text {item.text.strip()[:40]!r} runs off the page",
+                                      "shorten the text or give the box room", item, check="lost-text"))
+        elif item.clip is not None and not _inside(item.rect, item.clip):
+            problems.append(s.problem("error", f"text {item.text.strip()[:40]!r} is cut off by its box (overflow hidden)",
+                                      "shorten the text or make the box larger", item, check="lost-text"))
+    # Text that overflowed its box lands on top of other text.
+    by_page: dict[int, list[Placed]] = {}
+    for item in placed_text:
+        by_page.setdefault(item.page, []).append(item)
+    for items in by_page.values():
+        for i, a in enumerate(items):
+            for b in items[i + 1:]:
+                if a.element != b.element and _collide(a.rect, b.rect):
+                    problems.append(s.problem(
+                        "error", f"text {a.text.strip()[:30]!r} overlaps {b.text.strip()[:30]!r} ({b.element})",
+                        "one of them overflows its box: shorten the text or give it room", a, check="lost-text"))
+                    break
+    return problems
+
+
+def check_safe_area(s: Subject) -> list[Problem]:
+    """Text, logos and the QR code keep the safe margin from the trim and clear of folds."""
+    problems = []
+    safe = s.job.profile.spec.safe_mm
+    width, height = s.job.trim_mm
+    area = (safe, safe, width - 2 * safe, height - 2 * safe)
+    folds = s.job.spec.folds_mm
+    for item in _content(s):
+        if not _inside(item.rect, area):
+            label = item.text.strip()[:40] if item.kind == "text" else item.kind
+            problems.append(s.problem("error", f"{label!r} is within {safe:g} mm of the trim",
+                                      "move it inward: cutting wanders by about 1 mm", item, check="safe-area"))
+        page_folds = folds[item.page - 1] if item.page - 1 < len(folds) else []
+        x0, x1 = item.rect[0], item.rect[0] + item.rect[2]
+        for fold in page_folds:
+            if x0 - FOLD_CLEARANCE_MM < fold < x1 + FOLD_CLEARANCE_MM:
+                label = item.text.strip()[:40] if item.kind == "text" else item.kind
+                what = "crosses" if x0 < fold < x1 else f"is within {FOLD_CLEARANCE_MM} mm of"
+                problems.append(s.problem("error", f"{label!r} {what} the fold at {fold:g} mm",
+                                          f"keep {FOLD_CLEARANCE_MM} mm clear of each fold: widen the panel padding",
+                                          item, check="folds"))
+    return problems
+
+
+def check_type_size(s: Subject) -> list[Problem]:
+    minimum = s.job.spec.sizes[s.job.size].min_type_pt
+    small = [p for p in s.rendered.layout if p.kind == "text" and p.font_size_pt < minimum - 0.05]
+    return [s.problem("error", f"text {p.text.strip()[:40]!r} is {p.font_size_pt:.1f} pt; "
+                               f"{s.job.name} needs at least {minimum:g} pt",
+                      "make it larger in the stylesheet (RNIB clear print)", p, check="type-size")
+            for p in small]
+
+
+def _luminance(rgb) -> float:
+    def channel(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def check_contrast(s: Subject) -> list[Problem]:
+    problems = []
+    for p in s.rendered.layout:
+        if p.kind != "text":
+            continue
+        large = p.font_size_pt >= 18 or (p.bold and p.font_size_pt >= 14)
+        need = 3.0 if large else 4.5
+        ratio = contrast(p.colour, p.background)
+        if ratio < need:
+            problems.append(s.problem("error", f"text {p.text.strip()[:40]!r} has contrast {ratio:.1f}:1 "
+                                               f"against its background; needs {need:g}:1",
+                                      "use a darker text colour or a lighter background (WCAG)", p,
+                                      check="contrast"))
+    return problems
+
+
+def check_qr(s: Subject) -> list[Problem]:
+    problems = []
+    codes = [p for p in s.rendered.layout if p.kind == "qr"]
+    if not codes:
+        return [s.problem("error", "has no QR code", "every poster and leaflet carries the code to the force's page",
+                          check="qr")]
+    campaign = s.job.source.campaign
+    for code in codes:
+        size = min(code.rect[2], code.rect[3])
+        if size < s.job.spec.min_qr_mm - 0.05:
+            problems.append(s.problem("error", f"QR code is {size:.1f} mm; a {s.job.product} needs at least "
+                                               f"{s.job.spec.min_qr_mm:g} mm", "make it larger in the stylesheet",
+                                      code, check="qr"))
+        decoded = _decode_region(s, code)
+        if not decoded:
+            problems.append(s.problem("error", "QR code does not scan from a 300 dpi raster of the page",
+                                      "keep it dark on light, unobstructed, at full size", code, check="qr"))
+        for url in decoded:
+            if url != s.job.qr_url:
+                problems.append(s.problem("error", f"QR code leads to {url!r}, not {s.job.qr_url!r}",
+                                          "the code must be generated by the pipeline from qr.url", code, check="qr"))
+            if not on_allow_list(url, campaign.qr.allowed_domains):
+                problems.append(s.problem("error", f"QR code leads to {urlsplit(url).hostname!r}, which is not on "
+                                                   f"the allow-list {campaign.qr.allowed_domains}",
+                                          "only the force's own domains may be encoded (quishing)", code, check="qr"))
+        # The quiet zone is inside the code's box: nothing else may sit on it.
+        for other in _content(s):
+            if other is not code and other.page == code.page and _overlap(code.rect, other.rect):
+                problems.append(s.problem("error", f"{other.kind} {other.text.strip()[:30]!r} covers the QR code's quiet zone",
+                                          "keep 4 modules of blank space around the code", other, check="qr"))
+        if _luminance(code.background) < 0.6:
+            problems.append(s.problem("error", "QR code sits on a dark background",
+                                      "dark modules on a light background only", code, check="qr"))
+        nearby = "".join(p.text.replace(" ", "") for p in s.rendered.layout
+                         if p.kind == "text" and p.page == code.page and _distance(p.rect, code.rect) < QR_LABEL_DISTANCE_MM)
+        if campaign.qr.label.replace(" ", "") not in nearby:
+            problems.append(s.problem("error", f"the address {campaign.qr.label!r} is not printed beside the QR code",
+                                      "print the destination as text next to the code", code, check="qr"))
+    return problems
+
+
+def _distance(a, b) -> float:
+    dx = max(b[0] - (a[0] + a[2]), a[0] - (b[0] + b[2]), 0)
+    dy = max(b[1] - (a[1] + a[3]), a[1] - (b[1] + b[3]), 0)
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def _decode_region(s: Subject, item: Placed) -> list[str]:
+    """Raster only the code's area (plus a margin) at print resolution and decode it."""
+    page = s.pdf[item.page - 1]
+    margin = 2
+    x, y, w, h = item.rect
+    width_pt, height_pt = page.get_size()
+    bleed_pt = media_bleed_mm(s.job) * PT_PER_MM
+    # Crop offsets are measured from the page (MediaBox) edges, in points.
+    left = (x - margin) * PT_PER_MM + bleed_pt
+    top = (y - margin) * PT_PER_MM + bleed_pt
+    right = width_pt - left - (w + 2 * margin) * PT_PER_MM
+    bottom = height_pt - top - (h + 2 * margin) * PT_PER_MM
+    image = page.render(scale=QR_DECODE_DPI / 72,
+                        crop=(max(left, 0), max(bottom, 0), max(right, 0), max(top, 0))).to_pil()
+    return [c.text for c in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+
+
+def check_fonts(s: Subject) -> list[Problem]:
+    problems = []
+    with pikepdf.open(io.BytesIO(s.rendered.pdf)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for font in (page.obj.get("/Resources", {}).get("/Font", {}) or {}).values():
+                descendants = font.get("/DescendantFonts")
+                descriptor = (descendants[0] if descendants else font).get("/FontDescriptor", {})
+                if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    problems.append(s.problem("error", f"font {font.get('/BaseFont')} is not embedded",
+                                              "use a font from fonts/ through @font-face", page=number, check="fonts"))
+    return problems
+
+
+def check_images(s: Subject) -> list[Problem]:
+    problems = []
+    minimum = s.job.spec.min_image_ppi
+    for item in s.rendered.layout:
+        if item.kind != "image" or item.image_px is None:
+            continue
+        ppi = min(item.image_px[0] / (item.rect[2] / 25.4), item.image_px[1] / (item.rect[3] / 25.4))
+        if ppi < minimum:
+            level = "error" if ppi < minimum / 2 else "warning"
+            problems.append(s.problem(level, f"image is {ppi:.0f} ppi at its printed size; "
+                                             f"a {s.job.product} wants {minimum:g} ppi",
+                                      "supply a larger image, or a vector (SVG) logo", item, check="images"))
+        if s.job.profile.spec.output == "print" and item.image_mode not in ("CMYK", "L", "1"):
+            problems.append(s.problem("warning", f"{item.image_mode} image in a print PDF",
+                                      "supply it in CMYK or as SVG, or the printer's RIP converts it by chance",
+                                      item, check="images"))
+    return problems
+
+
+def check_bleed(s: Subject) -> list[Problem]:
+    """Colour that touches the trim carries on to the bleed edge (no white slivers).
+
+    Also makes the page thumbnails for the report from the same raster."""
+    problems = []
+    bleed = s.job.profile.spec.bleed_mm
+    media = media_bleed_mm(s.job)
+    width, height = s.job.trim_mm
+    scale = THUMBNAIL_DPI / 25.4  # pixels per mm
+    for index in range(len(s.pdf)):
+        image = s.pdf[index].render(scale=THUMBNAIL_DPI / 72).to_pil().convert("RGB")
+        # Thumbnails show the trimmed page; the bleed strip is checked below.
+        crop = [round(media * scale), round(media * scale),
+                round((media + width) * scale), round((media + height) * scale)]
+        buffer = io.BytesIO()
+        image.crop(crop).save(buffer, "PNG", optimize=True)
+        s.thumbnails.append(buffer.getvalue())
+        if not bleed:
+            continue
+
+        def px(x, y):
+            return image.getpixel((min(int((x + media) * scale), image.width - 1),
+                                   min(int((y + media) * scale), image.height - 1)))
+
+        inside, outside = 1.0, bleed - 0.8
+        for edge, points in _edge_points(width, height, inside, outside):
+            for (xi, yi), (xo, yo) in points:
+                a, b = px(xi, yi), px(xo, yo)
+                if a != (255, 255, 255) and sum(abs(i - j) for i, j in zip(a, b)) > 60:
+                    problems.append(s.problem(
+                        "error", f"colour at the {edge} trim stops short of the bleed",
+                        "run the background on into the bleed with var(--bleed) (see layouts/base.css)",
+                        page=index + 1, box=(max(min(xi, xo), 0), max(min(yi, yo), 0), 5, 5), check="bleed"))
+                    break
+    return problems
+
+
+def _edge_points(width, height, inside, outside):
+    steps = [i / 40 for i in range(1, 40)]
+    yield "top", [((width * t, inside), (width * t, -outside)) for t in steps]
+    yield "bottom", [((width * t, height - inside), (width * t, height + outside)) for t in steps]
+    yield "left", [((inside, height * t), (-outside, height * t)) for t in steps]
+    yield "right", [((width - inside, height * t), (width + outside, height * t)) for t in steps]
+
+
+CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
+          check_qr, check_fonts, check_images, check_bleed)
+
+
+def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:
+    """Run every check; return the problems (WeasyPrint's warnings included) and thumbnails."""
+    subject = Subject(job, html, rendered)
+    problems = list(rendered.warnings)
+    try:
+        for check in CHECKS:
+            problems += check(subject)
+    finally:
+        if "pdf" in subject.__dict__:
+            subject.pdf.close()
+    return problems, subject.thumbnails
+
+
+def strict(problems: list[Problem]) -> list[Problem]:
+    """--strict: every warning counts as an error."""
+    return [Problem(**{**p.__dict__, "level": "error"}) for p in problems]
+
+
+

@@ -1,0 +1,166 @@
+"""Preflight: the default campaign is clean; each check catches a real, deliberate
+mistake in a copy of the layouts or the content, naming the file, page and place."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import qrcode
+import qrcode.image.svg
+from PIL import Image
+
+from pipeline.cli import main
+from pipeline.plan import COLOUR, LAYOUTS
+from pipeline.preflight import contrast
+
+from .conftest import DEFAULT_CAMPAIGN, ROOT
+
+
+def layouts_copy(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    """A copy of layouts/ (beside links to the real fonts and colour) with edits applied."""
+    project = tmp_path / "project"
+    shutil.copytree(LAYOUTS, project / "layouts")
+    (project / "fonts").symlink_to(ROOT / "fonts")
+    (project / "colour").symlink_to(COLOUR)
+    for name, (old, new) in edits.items():
+        path = project / "layouts" / name
+        text = path.read_text()
+        assert old in text, f"fixture edit does not apply to {name}: {old!r}"
+        path.write_text(text.replace(old, new, 1))
+    return project / "layouts"
+
+
+def run_preflight(tmp_path, *args, content=DEFAULT_CAMPAIGN, layouts=None) -> tuple[int, dict]:
+    out = tmp_path / "out"
+    argv = ["preflight", str(content), "--out", str(out), *args]
+    if layouts:
+        argv += ["--layouts", str(layouts)]
+    code = main(argv)
+    report = json.loads((out / Path(content).stem / "preflight.json").read_text())
+    return code, report
+
+
+def errors(report, check):
+    return [p for p in report["problems"] if p["level"] == "error" and p.get("check") == check]
+
+
+def test_default_campaign_passes_preflight_with_no_errors(built):
+    folder, manifest = built
+    report = json.loads((folder / "preflight.json").read_text())
+    assert report["errors"] == 0, report["problems"]
+    assert report["warnings"] == 0, report["problems"]
+    assert len(report["outputs"]) == len(manifest["outputs"])
+    assert all(e["preflight"] == {"errors": 0, "warnings": 0} for e in manifest["outputs"])
+    page = (folder / "preflight.html").read_text()
+    assert page.count('<section class="output">') == len(manifest["outputs"])
+    assert page.count("data:image/png;base64,") == sum(e["pages"] for e in manifest["outputs"])
+
+
+def test_too_long_headline_is_lost_text(tmp_path, campaign_text):
+    content = tmp_path / "long-headline.yaml"
+    content.write_text(campaign_text.replace(
+        "  lead: No matter how small it may seem.",
+        "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 4))
+    code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "press", content=content)
+    assert code == 1
+    lost = errors(report, "lost-text")
+    assert {p["file"] for p in lost} == {"poster-a4.pdf", "poster-a3.pdf", "poster-a2.pdf"}
+    assert any("runs off the page" in p["what"] or "not on any page" in p["what"] for p in lost)
+    assert all(p.get("page") for p in lost if "runs off" in p["what"])
+
+
+def test_qr_code_shrunk_below_20_mm(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet.css": (".qr { width: 28mm; height: 28mm;",
+                                                      ".qr { width: 15mm; height: 15mm;")})
+    code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "press", layouts=layouts)
+    assert code == 1
+    [problem] = [p for p in errors(report, "qr") if "mm; a leaflet-a5 needs" in p["what"]]
+    assert "QR code is 15.0 mm" in problem["what"]
+    assert problem["page"] == 1 and problem["box_mm"][2] == pytest.approx(15, abs=0.1)
+
+
+def test_qr_code_to_another_domain(tmp_path):
+    layouts = layouts_copy(tmp_path, {"_parts.html": ('<img class="qr" src="{{ qr.src }}"',
+                                                      '<img class="qr" src="sticker.svg"')})
+    qrcode.make("https://evil.example.com/report", image_factory=qrcode.image.svg.SvgPathImage,
+                border=4).save(layouts / "sticker.svg")
+    code, report = run_preflight(tmp_path, "--only", "leaflet-dl", "--profile", "press", layouts=layouts)
+    assert code == 1
+    whats = [p["what"] for p in errors(report, "qr")]
+    assert any("leads to 'https://evil.example.com/report', not" in w for w in whats)
+    assert any("'evil.example.com', which is not on the allow-list" in w for w in whats)
+
+
+def test_light_grey_text_fails_contrast(tmp_path):
+    layouts = layouts_copy(tmp_path, {"poster.css": (".stat .text { font-size: 1.8rem;",
+                                                     ".stat .text { color: #c8c8c8; font-size: 1.8rem;")})
+    code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "screen", layouts=layouts)
+    assert code == 1
+    low = errors(report, "contrast")
+    assert low and all("needs 4.5:1" in p["what"] or "needs 3:1" in p["what"] for p in low)
+    assert any("of victims of stalking" in p["what"] for p in low)
+    assert all("> p.text" in p["field"] for p in low)
+
+
+def test_logo_at_72_ppi(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet-a5.html": ('<div class="body">',
+                                                          '<div class="body"><img class="logo" src="logo.png" '
+                                                          'alt="Partner logo" style="width: 40mm">')})
+    Image.new("RGB", (113, 50), (20, 60, 120)).save(layouts / "logo.png")  # 113 px over 40 mm = 72 ppi
+    code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "press", layouts=layouts)
+    assert code == 1
+    [problem] = errors(report, "images")
+    assert "image is 72 ppi" in problem["what"] and "wants 300 ppi" in problem["what"]
+    rgb = [p for p in report["problems"] if p["check"] == "images" and p["level"] == "warning"]
+    assert rgb and "RGB image in a print PDF" in rgb[0]["what"]
+
+
+def test_text_over_a_fold(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet-dl.css": (".inside .in-2   { left: 100mm;",
+                                                         ".inside .in-2   { left: 94mm;")})
+    code, report = run_preflight(tmp_path, "--only", "leaflet-dl", "--profile", "press", layouts=layouts)
+    assert code == 1
+    folds = errors(report, "folds")
+    assert folds and all(p["page"] == 2 for p in folds)
+    assert any("the fold at 100 mm" in p["what"] for p in folds)
+    assert all("in-2" in p["field"] or "in-1" in p["field"] for p in folds)
+
+
+def test_text_too_close_to_the_trim_and_too_small(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet-a5.css": (".foot { padding: 0 10mm 10mm; }",
+                                                         ".foot { padding: 0 2mm 2mm; font-size: 9pt; }")})
+    code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "press", layouts=layouts)
+    assert code == 1
+    assert errors(report, "safe-area")
+    small = errors(report, "type-size")
+    assert small and all("needs at least 12 pt" in p["what"] for p in small)
+
+
+def test_background_short_of_the_bleed(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet-a5.css": ("  margin: calc(-1 * var(--bleed)) calc(-1 * var(--bleed)) 0;\n", "")})
+    code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "press", layouts=layouts)
+    assert code == 1
+    edges = {p["what"] for p in errors(report, "bleed")}
+    assert edges == {"colour at the top trim stops short of the bleed",
+                     "colour at the left trim stops short of the bleed",
+                     "colour at the right trim stops short of the bleed"}
+
+
+def test_weasyprint_warnings_are_reported_and_strict_fails_on_them(tmp_path):
+    layouts = layouts_copy(tmp_path, {"leaflet.css": ("html { font-size: 12pt;", "html { font-size: 12pt; colour: red;")})
+    code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "screen", layouts=layouts)
+    assert code == 0
+    [warning] = [p for p in report["problems"] if p["check"] == "weasyprint"]
+    assert warning["level"] == "warning" and "colour" in warning["what"]
+    strict_code = main(["preflight", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "strict"),
+                        "--only", "leaflet-a5", "--profile", "screen", "--layouts", str(layouts), "--strict"])
+    assert strict_code == 1
+
+
+def test_contrast_ratio_matches_wcag_examples():
+    assert contrast((0, 0, 0), (1, 1, 1)) == pytest.approx(21)
+    assert contrast((1, 1, 1), (1, 1, 1)) == pytest.approx(1)
+    grey = 0x76 / 255  # #767676 is the classic 4.5:1 grey on white
+    assert contrast((grey,) * 3, (1, 1, 1)) == pytest.approx(4.54, abs=0.02)
