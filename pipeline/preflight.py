@@ -8,7 +8,7 @@ fold or too close to the trim are named with the element they belong to.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -73,7 +73,28 @@ def _inside(inner, outer, tolerance=0.2) -> bool:
 
 
 def _content(subject: Subject) -> list[Placed]:
-    return [p for p in subject.rendered.layout if p.kind in ("text", "image", "qr")]
+    """Text, images and codes, with the lines of one element merged into one item, so
+    a paragraph over a fold is one problem, not one per line."""
+    merged: list[Placed] = []
+    for item in subject.rendered.layout:
+        last = merged[-1] if merged else None
+        if (last and item.kind == "text" == last.kind and item.page == last.page
+                and item.element == last.element and item.font_size_pt == last.font_size_pt
+                and item.colour == last.colour and item.background == last.background):
+            x0, y0 = min(last.rect[0], item.rect[0]), min(last.rect[1], item.rect[1])
+            x1 = max(last.rect[0] + last.rect[2], item.rect[0] + item.rect[2])
+            y1 = max(last.rect[1] + last.rect[3], item.rect[1] + item.rect[3])
+            merged[-1] = replace(last, rect=(x0, y0, x1 - x0, y1 - y0), text=f"{last.text} {item.text}")
+        else:
+            merged.append(item)
+    return merged
+
+
+def _label(item: Placed) -> str:
+    if item.kind != "text":
+        return item.kind
+    text = " ".join(item.text.split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 # ---------------------------------------------------------------- checks
@@ -130,12 +151,14 @@ def check_lost_text(s: Subject) -> list[Problem]:
                                   "text was pushed out of its box or off the page: shorten it or give it room",
                                   check="lost-text"))
     width, height = s.job.trim_mm
-    for item in placed_text:
+    for item in _content(s):
+        if item.kind != "text":
+            continue
         if not _inside(item.rect, (0, 0, width, height)):
-            problems.append(s.problem("error", f"text {item.text.strip()[:40]!r} runs off the page",
+            problems.append(s.problem("error", f"text {_label(item)} runs off the page",
                                       "shorten the text or give the box room", item, check="lost-text"))
         elif item.clip is not None and not _inside(item.rect, item.clip):
-            problems.append(s.problem("error", f"text {item.text.strip()[:40]!r} is cut off by its box (overflow hidden)",
+            problems.append(s.problem("error", f"text {_label(item)} is cut off by its box (overflow hidden)",
                                       "shorten the text or make the box larger", item, check="lost-text"))
     # Text that overflowed its box lands on top of other text.
     by_page: dict[int, list[Placed]] = {}
@@ -146,7 +169,7 @@ def check_lost_text(s: Subject) -> list[Problem]:
             for b in items[i + 1:]:
                 if a.element != b.element and _collide(a.rect, b.rect):
                     problems.append(s.problem(
-                        "error", f"text {a.text.strip()[:30]!r} overlaps {b.text.strip()[:30]!r} ({b.element})",
+                        "error", f"text {_label(a)} overlaps {_label(b)} ({b.element})",
                         "one of them overflows its box: shorten the text or give it room", a, check="lost-text"))
                     break
     return problems
@@ -161,16 +184,14 @@ def check_safe_area(s: Subject) -> list[Problem]:
     folds = s.job.spec.folds_mm
     for item in _content(s):
         if not _inside(item.rect, area):
-            label = item.text.strip()[:40] if item.kind == "text" else item.kind
-            problems.append(s.problem("error", f"{label!r} is within {safe:g} mm of the trim",
+            problems.append(s.problem("error", f"{_label(item)} is within {safe:g} mm of the trim",
                                       "move it inward: cutting wanders by about 1 mm", item, check="safe-area"))
         page_folds = folds[item.page - 1] if item.page - 1 < len(folds) else []
         x0, x1 = item.rect[0], item.rect[0] + item.rect[2]
         for fold in page_folds:
             if x0 - FOLD_CLEARANCE_MM < fold < x1 + FOLD_CLEARANCE_MM:
-                label = item.text.strip()[:40] if item.kind == "text" else item.kind
                 what = "crosses" if x0 < fold < x1 else f"is within {FOLD_CLEARANCE_MM} mm of"
-                problems.append(s.problem("error", f"{label!r} {what} the fold at {fold:g} mm",
+                problems.append(s.problem("error", f"{_label(item)} {what} the fold at {fold:g} mm",
                                           f"keep {FOLD_CLEARANCE_MM} mm clear of each fold: widen the panel padding",
                                           item, check="folds"))
     return problems
@@ -178,8 +199,8 @@ def check_safe_area(s: Subject) -> list[Problem]:
 
 def check_type_size(s: Subject) -> list[Problem]:
     minimum = s.job.spec.sizes[s.job.size].min_type_pt
-    small = [p for p in s.rendered.layout if p.kind == "text" and p.font_size_pt < minimum - 0.05]
-    return [s.problem("error", f"text {p.text.strip()[:40]!r} is {p.font_size_pt:.1f} pt; "
+    small = [p for p in _content(s) if p.kind == "text" and p.font_size_pt < minimum - 0.05]
+    return [s.problem("error", f"text {_label(p)} is {p.font_size_pt:.1f} pt; "
                                f"{s.job.name} needs at least {minimum:g} pt",
                       "make it larger in the stylesheet (RNIB clear print)", p, check="type-size")
             for p in small]
@@ -199,14 +220,14 @@ def contrast(a, b) -> float:
 
 def check_contrast(s: Subject) -> list[Problem]:
     problems = []
-    for p in s.rendered.layout:
+    for p in _content(s):
         if p.kind != "text":
             continue
         large = p.font_size_pt >= 18 or (p.bold and p.font_size_pt >= 14)
         need = 3.0 if large else 4.5
         ratio = contrast(p.colour, p.background)
         if ratio < need:
-            problems.append(s.problem("error", f"text {p.text.strip()[:40]!r} has contrast {ratio:.1f}:1 "
+            problems.append(s.problem("error", f"text {_label(p)} has contrast {ratio:.1f}:1 "
                                                f"against its background; needs {need:g}:1",
                                       "use a darker text colour or a lighter background (WCAG)", p,
                                       check="contrast"))
@@ -241,7 +262,7 @@ def check_qr(s: Subject) -> list[Problem]:
         # The quiet zone is inside the code's box: nothing else may sit on it.
         for other in _content(s):
             if other is not code and other.page == code.page and _overlap(code.rect, other.rect):
-                problems.append(s.problem("error", f"{other.kind} {other.text.strip()[:30]!r} covers the QR code's quiet zone",
+                problems.append(s.problem("error", f"{_label(other)} covers the QR code's quiet zone",
                                           "keep 4 modules of blank space around the code", other, check="qr"))
         if _luminance(code.background) < 0.6:
             problems.append(s.problem("error", "QR code sits on a dark background",
