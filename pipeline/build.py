@@ -74,7 +74,11 @@ def build_job(job: Job, out_dir: Path, write_pdf: bool = True) -> Output:
         rendered = render_pdf(job, html)
     except Exception as exc:  # WeasyPrint raises many types; the user needs one message
         raise render_error(job, exc) from exc
-    problems, thumbnails = preflight(job, html, rendered)
+    try:
+        problems, thumbnails = preflight(job, html, rendered)
+    except Exception as exc:  # a bug in a check must not lose the other outputs
+        problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
+                                        "report this to the pipeline's maintainers", check="preflight")], []
     if write_pdf:
         write_atomically(out_dir / job.source.slug / job.output, rendered.pdf)
     return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages, problems, thumbnails)

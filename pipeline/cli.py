@@ -61,7 +61,8 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts)
     profiles = select_profiles(load_profiles(), args.profile)
-    jobs = plan(campaigns, layouts, profiles, only=args.only)
+    jobs = plan(campaigns, layouts, profiles, only=args.only, districts=args.district,
+                partners=args.partner, languages=args.language)
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs)
     elapsed = time.perf_counter() - started
@@ -73,6 +74,19 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     print(f"{verb} {len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s; "
           f"report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
     return 1 if any(p.level == "error" for p in problems) else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .content import load_campaigns
+    from .plan import load_layouts, load_profiles, plan, select_profiles
+
+    campaigns = load_campaigns(_campaign_files(args.content))
+    jobs = plan(campaigns, load_layouts(args.layouts), select_profiles(load_profiles(), args.profile),
+                only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+    for job in jobs:
+        print(f"{job.source.slug}/{job.output}")
+    print(f"{len(jobs)} job(s)", file=sys.stderr)
+    return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -93,6 +107,14 @@ def _job_options(p: argparse.ArgumentParser) -> None:
                    help="only this profile (a file in profiles/, e.g. press, screen, large-format); "
                         "default: every profile marked default (press and screen)")
     p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
+    _selection_options(p)
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    for axis, example in (("district", "craven"), ("partner", "slt"), ("language", "ur")):
+        p.add_argument(f"--{axis}", action="append", metavar="NAME",
+                       help=f"only this {axis} (repeatable), e.g. --{axis} {example}; "
+                            f"'none' selects the jobs without a {axis}")
     _layouts_option(p)
 
 
@@ -124,6 +146,16 @@ def parser() -> argparse.ArgumentParser:
                                    "write OUT/<campaign>/preflight.json and preflight.html, no PDFs.")
     _job_options(f)
     f.set_defaults(func=cmd_preflight)
+
+    ls = sub.add_parser("list", help="list the PDFs a build would make",
+                        description="List every job (campaign/path of the PDF) that build would make "
+                                    "with the same selection options.")
+    ls.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
+                    help="campaign YAML files or folders (default: content/)")
+    ls.add_argument("--only", action="append", metavar="PRODUCT", help="only this product (repeatable)")
+    ls.add_argument("--profile", metavar="NAME", help="only this profile (default: press and screen)")
+    _selection_options(ls)
+    ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
                        description="Validate campaign files, layouts/products.yaml, layouts/colours.yaml "

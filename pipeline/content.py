@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
@@ -82,6 +82,8 @@ def _neutral(value: str) -> str:
     return value
 
 
+RTL_LANGUAGES = {"ar", "ur", "fa", "he", "ps", "ku"}
+
 Text = Annotated[str, AfterValidator(_text)]
 Phone = Annotated[str, AfterValidator(_uk_phone)]
 Email = Annotated[str, AfterValidator(_email)]
@@ -125,8 +127,8 @@ class LocalFigure(Strict):
 
 
 class LocalFigures(Strict):
-    area: Text
-    period: Text
+    heading: Text  # "In North Yorkshire"
+    period: Text  # "In the year ending December 2018:"
     items: Annotated[list[LocalFigure], Field(min_length=1)]
 
 
@@ -142,7 +144,7 @@ class Myth(Strict):
 
 class TextRelay(Strict):
     number: Phone
-    text: Text
+    text: Text  # what the number reaches, e.g. "for 999"
 
 
 class Report(Strict):
@@ -197,6 +199,86 @@ class QR(Strict):
         return url
 
 
+class Labels(Strict):
+    """Every word the layouts print that is not a fact: headings and captions.
+
+    Kept in content so that a translation translates them too."""
+
+    report_it: Text
+    report_and_support: Text
+    emergency: Text
+    non_emergency: Text
+    text_relay: Text
+    get_support: Text
+    also: Text
+    details_at: Text
+    scan_or_visit: Text
+    what_is: Text
+    signs: Text
+    tips: Text
+    who: Text
+    myths: Text
+    myth: Text
+    fact: Text
+    according_to: Text
+    in_partnership_with: Text
+    useful_numbers: Text  # the outside of the discreet wallet card: says nothing of stalking
+    local: Text  # district posters; {district} is replaced by the district's name
+
+    @field_validator("local")
+    @classmethod
+    def _has_district(cls, value: str) -> str:
+        if "{district}" not in value:
+            raise ValueError("must contain {district}, replaced by each district's name")
+        return value
+
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class District(Strict):
+    name: Text
+    # Copies to print, per product, where it differs from the axis default.
+    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+
+
+class Partner(Strict):
+    id: Annotated[Slug, AfterValidator(_neutral)]  # in file names and the QR's utm_content
+    name: Text
+    logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
+    contact: Text
+    products: Annotated[list[str], Field(min_length=1)]
+    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+
+
+class DistrictAxis(Strict):
+    products: Annotated[list[str], Field(min_length=1)]
+    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    items: list[District]
+
+
+class PartnerAxis(Strict):
+    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    items: list[Partner]
+
+
+class LanguageAxis(Strict):
+    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
+    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
+    products: Annotated[list[str], Field(min_length=1)]
+
+
+class Variants(Strict):
+    districts: DistrictAxis | None = None
+    partners: PartnerAxis | None = None
+    languages: LanguageAxis | None = None
+
+
+class Translation(Strict):
+    status: Literal["draft", "approved"]
+    note: Text | None = None
+
+
 class Campaign(Strict):
     name: Text
     force: Text
@@ -218,6 +300,13 @@ class Campaign(Strict):
     more_support: list[Text] = []
     social: Social
     qr: QR
+    labels: Labels
+    variants: Variants = Variants()
+    translation: Translation | None = None  # only in translation files
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
 
     @field_validator("statistics")
     @classmethod
@@ -240,15 +329,6 @@ class Campaign(Strict):
 
 
 # ---------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class LoadedCampaign:
-    """A validated campaign and where it came from."""
-
-    slug: str  # the file's stem: names the output folder
-    path: Path
-    campaign: Campaign
 
 
 class _Lines:
@@ -333,11 +413,8 @@ def _fields_at(model: Any, loc: tuple) -> list[str]:
 M = TypeVar("M", bound=BaseModel)
 
 
-def load_model(path: Path, model: type[M]) -> M:
-    """Load a YAML file into `model`; raise ContentError listing every problem.
-
-    Each problem names the file, the line and the field path, with a hint.
-    """
+def read_yaml(path: Path) -> tuple[dict, _Lines]:
+    """A YAML mapping and the line of every field in it; ContentError on bad YAML."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -355,13 +432,20 @@ def load_model(path: Path, model: type[M]) -> M:
     if not isinstance(root, yaml.MappingNode):
         raise ContentError([Problem("error", file, "the file must be a mapping of fields",
                                     "write 'key: value' lines", line=1)])
-
     problems: list[Problem] = []
     lines = _Lines()
     data = _to_python(root, (), lines, problems, file)
+    if problems:
+        raise ContentError(problems)
+    return data, lines
+
+
+def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
+    """Validate `data` against `model`; every error with its line, field and a hint."""
     try:
-        result = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
+        problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
@@ -369,23 +453,182 @@ def load_model(path: Path, model: type[M]) -> M:
                 msg = f"unknown key {loc[-1]!r}"
             problems.append(Problem("error", file, msg, _hint(err, _fields_at(model, loc)),
                                     line=lines.line(loc), field=_dotted(loc) or None))
+        raise ContentError(problems) from None
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Load a YAML file into `model`; raise ContentError listing every problem."""
+    data, lines = read_yaml(path)
+    return validate(data, model, str(path), lines)
+
+
+# ---------------------------------------------------------------- numbers in text
+
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
+
+
+def _strings(data: Any, path: tuple = ()):
+    """Every string in nested data, with its field path."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, path + (key,))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, path + (index,))
+    elif isinstance(data, str):
+        yield path, data
+
+
+def _stray_numbers(campaign: Campaign, data: dict, file: str, lines: _Lines) -> list[Problem]:
+    """A phone number written into running text must be one of the campaign's own
+    numbers: a typo in a partner's contact line would otherwise go to print."""
+    known = {re.sub(r"\D", "", s.phone) for s in campaign.support if s.phone}
+    problems = []
+    for path, text in _strings(data):
+        if path and path[-1] == "phone":
+            continue
+        for number in PHONE_IN_TEXT.findall(text):
+            if re.sub(r"\D", "", number) not in known:
+                problems.append(Problem(
+                    "error", file, f"the number {number!r} is not one of the support numbers",
+                    "check every digit against the source; add the service under 'support:' if it is new",
+                    line=lines.line(path), field=_dotted(path)))
+    return problems
+
+
+# ---------------------------------------------------------------- campaigns and translations
+
+# Never translated: numbers, addresses, codes. A translation may not set them.
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation)(\.|\[|$)|"
+                   r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
+                   r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
+                   r"^support\[\d+\]\.(phone|email|web)$")
+# Proper names: kept in English unless the translation gives them.
+OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.name$|^more_support\[\d+\]$")
+
+
+@dataclass(frozen=True)
+class LoadedCampaign:
+    """A validated campaign (or one translation of it) and where it came from."""
+
+    slug: str  # the campaign file's stem: names the output folder
+    path: Path
+    campaign: Campaign
+    language: str | None = None  # None: the campaign's own language
+
+    @property
+    def draft(self) -> bool:
+        return self.campaign.translation is not None and self.campaign.translation.status == "draft"
+
+
+def translation_path(source: Path, language: str) -> Path:
+    return source.parent / "translations" / source.stem / f"{language}.yaml"
+
+
+def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
+    """The campaign with every translatable string replaced from its translation file.
+
+    A string the file leaves out is an error naming the key, never silent English;
+    a translated string must carry exactly the digits of the original."""
+    path = translation_path(base.path, language)
+    file = str(path)
+    if not path.is_file():
+        raise ContentError([Problem("error", str(base.path), f"no translation file for language {language!r}",
+                                    f"create {path} or remove {language!r} from variants.languages.codes",
+                                    field="variants.languages.codes")])
+    data, lines = read_yaml(path)
+    english = base.campaign.model_dump(mode="json", exclude={"translation"})
+    problems: list[Problem] = []
+    given = dict(_strings(data))
+    merged = _deep_copy(english)
+    for path_, text in _strings(english):
+        dotted = _dotted(path_)
+        if FIXED.search(dotted):
+            continue
+        if path_ not in given:
+            if not OPTIONAL.search(dotted):
+                problems.append(Problem("error", file, f"missing translation for {dotted}",
+                                        f"add it; the English is: {text!r}", line=lines.line(path_[:-1]), field=dotted))
+            continue
+        translated = given[path_]
+        if re.findall(r"\d+", translated) != re.findall(r"\d+", text):
+            problems.append(Problem("error", file, f"the digits of {dotted} differ from the original "
+                                                   f"({' '.join(re.findall(r'[0-9]+', text)) or 'none'})",
+                                    "numbers and figures must be copied exactly, in Western digits",
+                                    line=lines.line(path_), field=dotted))
+        _set(merged, path_, translated)
+    english_paths = {p for p, _ in _strings(english)}
+    for path_, _ in given.items():
+        dotted = _dotted(path_)
+        if path_[:1] in (("language",), ("translation",)):
+            continue
+        if FIXED.search(dotted):
+            problems.append(Problem("error", file, f"{dotted} cannot be translated",
+                                    "numbers, addresses and codes come from the campaign file; remove it here",
+                                    line=lines.line(path_), field=dotted))
+        elif path_ not in english_paths:
+            problems.append(Problem("error", file, f"{dotted} is not in the campaign",
+                                    "check the key and the list positions against the campaign file",
+                                    line=lines.line(path_), field=dotted))
+    unknown_top = set(data) - set(english) - {"language", "translation"}
+    for key in sorted(unknown_top):
+        problems.append(Problem("error", file, f"unknown key {key!r}", "remove it", line=lines.line((key,)), field=key))
+    if data.get("language", "").split("-")[0] != language:
+        problems.append(Problem("error", file, f"language must be {language!r} (the file name)",
+                                f"write 'language: {language}'", line=lines.line(("language",)), field="language"))
+    if "translation" not in data:
+        problems.append(Problem("error", file, "missing 'translation: {status: draft|approved}'",
+                                "say whether a qualified translator has approved it", line=1, field="translation"))
     if problems:
         raise ContentError(problems)
-    return result
+    merged["language"] = data["language"]
+    merged["translation"] = data["translation"]
+    campaign = validate(merged, Campaign, file, lines)
+    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, language=language)
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def _set(data: Any, path: tuple, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
 
 
 def load_campaign(path: Path) -> LoadedCampaign:
-    return LoadedCampaign(slug=path.stem, path=path, campaign=load_model(path, Campaign))
+    data, lines = read_yaml(path)
+    campaign = validate(data, Campaign, str(path), lines)
+    problems = _stray_numbers(campaign, data, str(path), lines)
+    if campaign.translation is not None:
+        problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
+                                "remove it", line=lines.line(("translation",)), field="translation"))
+    if problems:
+        raise ContentError(problems)
+    return LoadedCampaign(slug=path.stem, path=path, campaign=campaign)
 
 
 def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:
-    """Load every file; collect the problems of all of them before raising."""
+    """Every campaign and each of its translations; all problems of all files at once."""
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_campaign(path))
+            base = load_campaign(path)
         except ContentError as exc:
             problems += exc.problems
+            continue
+        loaded.append(base)
+        languages = base.campaign.variants.languages
+        for language in languages.codes if languages else []:
+            try:
+                loaded.append(load_translation(base, language))
+            except ContentError as exc:
+                problems += exc.problems
     if problems:
         raise ContentError(problems)
     return loaded

@@ -5,6 +5,9 @@ Templates see exactly these names (documented in the README, "For designers"):
   job          product, size, name, trim_mm, profile
   qr           url (encoded), label (printed), src (vector image), alt (its text alternative)
   stylesheets  the CSS files to link, in order
+  options      the product's options from products.yaml (e.g. discreet)
+  statistic    for products made `each: statistic`, the one this PDF shows
+  variant      district, partner (with partner_logo, a URL) and language; None where unset
 """
 from __future__ import annotations
 
@@ -47,6 +50,14 @@ def context(job: Job) -> dict:
             "alt": f"QR code: opens the web page {c.qr.label}",
         },
         "stylesheets": job.stylesheets,
+        "options": job.spec.options,
+        "statistic": c.statistics[job.statistic] if job.statistic is not None else None,
+        "variant": {
+            "district": job.district,
+            "partner": job.partner,
+            "partner_logo": f"../assets/{job.partner.logo}" if job.partner else None,
+            "language": job.language,
+        },
     }
 
 
@@ -94,7 +105,7 @@ def render_html(job: Job) -> str:
                                    field=f"{job.product}.template")]) from None
     except jinja2.UndefinedError as exc:
         raise RenderError([Problem("error", f"layouts/{job.spec.template}", f"template uses {exc.message}",
-                                   "check the name against the template context in layouts/README.md",
+                                   "check the name against the template context (README.md, For designers)",
                                    line=_template_line(exc))]) from None
 
 

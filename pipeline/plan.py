@@ -4,13 +4,14 @@ Products are data (layouts/products.yaml): a template, stylesheets and a trim si
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, RootModel, model_validator
 
-from .content import LoadedCampaign, Neutral, Strict, load_model
+from .content import District, LoadedCampaign, Neutral, Partner, Strict, load_model
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
 PROFILES = ROOT / "profiles"
 COLOUR = ROOT / "colour"
+ASSETS = ROOT / "assets"
 
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
@@ -31,6 +33,9 @@ class SizeSpec(Strict):
 class ProductSpec(Strict):
     template: str
     pages: Annotated[int, Field(ge=1)]
+    each: Literal["statistic"] | None = None  # one PDF per statistic of the campaign
+    options: dict[str, bool | str] = {}  # passed to the template as `options`
+    safe_mm: Annotated[float, Field(ge=0)] | None = None  # overrides the profile's
     folds_mm: list[list[Millimetres]] = []
     min_qr_mm: Annotated[float, Field(gt=0)] = 20
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
@@ -105,36 +110,81 @@ class LayoutSet:
     colours: dict[str, Colour]
 
 
+def slug(text: str) -> str:
+    """'Over 100' -> 'over-100', '96%' -> '96': safe in file names and tracking codes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 @dataclass(frozen=True)
 class Job:
-    """One PDF to make: campaign × product × size (× variant, later)."""
+    """One PDF to make: campaign × product × size × variant, in one profile.
+
+    A variant is at most one of: a district, a partner, a language (the source is
+    then the translated campaign), and for a product made `each: statistic`, the
+    statistic it shows."""
 
     source: LoadedCampaign
     layouts: LayoutSet
     product: str
     size: str
     profile: NamedProfile
-    variant: str | None = None
+    district: District | None = None
+    partner: Partner | None = None
+    statistic: int | None = None
 
     @property
     def spec(self) -> ProductSpec:
         return self.layouts.products[self.product]
 
     @property
-    def name(self) -> str:
+    def language(self) -> str | None:
+        return self.source.language
+
+    @property
+    def variant(self) -> str | None:
+        """The variant's short name, used in file and tracking names."""
+        if self.district:
+            return slug(self.district.name)
+        if self.partner:
+            return self.partner.id
+        return self.language
+
+    @property
+    def folder(self) -> str:
+        """Where the variant's files go, inside the campaign's output folder."""
+        if self.district:
+            return f"districts/{self.variant}/"
+        if self.partner:
+            return f"partners/{self.variant}/"
+        if self.language:
+            return f"languages/{self.variant}/"
+        return ""
+
+    @property
+    def base_name(self) -> str:
         # A product with one size already says its size (leaflet-dl), so don't repeat it.
-        if len(self.spec.sizes) == 1:
-            return self.product
-        return f"{self.product}-{self.size.lower()}"
+        name = self.product if len(self.spec.sizes) == 1 else f"{self.product}-{self.size.lower()}"
+        if self.statistic is not None:
+            name += "-" + slug(self.source.campaign.statistics[self.statistic].figure)
+        return name
+
+    @property
+    def name(self) -> str:
+        """Unique within the campaign; also the QR code's neutral utm_content."""
+        return f"{self.base_name}-{self.variant}" if self.variant else self.base_name
 
     @property
     def output(self) -> str:
         """Path of the PDF relative to the campaign's output folder."""
-        return f"{self.name}{self.profile.suffix}.pdf"
+        return f"{self.folder}{self.base_name}{self.profile.suffix}.pdf"
 
     @property
     def trim_mm(self) -> tuple[float, float]:
         return self.spec.sizes[self.size].trim_mm
+
+    @property
+    def safe_mm(self) -> float:
+        return self.spec.safe_mm if self.spec.safe_mm is not None else self.profile.spec.safe_mm
 
     @property
     def stylesheets(self) -> list[str]:
@@ -144,6 +194,16 @@ class Job:
     def qr_url(self) -> str:
         return qr_url(self.source.campaign.qr, utm_content=self.name,
                       medium=self.profile.spec.utm_medium)
+
+    @property
+    def copies(self) -> int | None:
+        """Copies to print (print-order), from the variant axis in the content."""
+        axes = self.source.campaign.variants
+        if self.district and axes.districts:
+            return self.district.copies.get(self.product, axes.districts.copies.get(self.product))
+        if self.partner and axes.partners:
+            return self.partner.copies.get(self.product, axes.partners.copies.get(self.product))
+        return None
 
 
 def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
@@ -188,20 +248,72 @@ def select_profiles(profiles: dict[str, NamedProfile], name: str | None) -> list
     return [profiles[name]]
 
 
-def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet,
-         profiles: list[NamedProfile], only: list[str] | None = None) -> list[Job]:
-    """Every job, in a stable order: campaign, product, size, profile."""
-    unknown = sorted(set(only or []) - set(layouts.products))
-    if unknown:
-        raise PipelineError([Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
-                                     f"choose from: {', '.join(layouts.products)}")])
+def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[NamedProfile],
+         only: list[str] | None = None, districts: list[str] | None = None,
+         partners: list[str] | None = None, languages: list[str] | None = None) -> list[Job]:
+    """Every job, in a stable order: campaign, variant, product, size, profile.
+
+    The base campaign makes every product; each district the district products;
+    each partner its own products; each translation every product. The filters
+    (--only, --district, --partner, --language) keep the jobs that match; "none"
+    as a filter value selects the jobs without that axis."""
+    _check_names(campaigns, layouts, only)
     jobs = []
     for source in campaigns:
-        for product, spec in layouts.products.items():
-            if only and product not in only:
-                continue
-            for size in spec.sizes:
-                for profile in profiles:
-                    jobs.append(Job(source=source, layouts=layouts, product=product, size=size,
-                                    profile=profile))
+        axes = source.campaign.variants
+        variant_sets: list[tuple[dict, list[str]]] = []
+        if source.language is None:
+            variant_sets.append(({}, list(layouts.products)))
+            if axes.districts:
+                variant_sets += [({"district": d}, axes.districts.products) for d in axes.districts.items]
+            if axes.partners:
+                variant_sets += [({"partner": p}, p.products) for p in axes.partners.items]
+        else:
+            variant_sets.append(({}, axes.languages.products if axes.languages else []))
+        for variant, products in variant_sets:
+            for product in products:
+                if only and product not in only:
+                    continue
+                spec = layouts.products[product]
+                statistics = range(len(source.campaign.statistics)) if spec.each == "statistic" else [None]
+                for size in spec.sizes:
+                    for statistic in statistics:
+                        for profile in profiles:
+                            job = Job(source=source, layouts=layouts, product=product, size=size,
+                                      profile=profile, statistic=statistic, **variant)
+                            if _selected(job, districts, partners, languages):
+                                jobs.append(job)
     return jobs
+
+
+def _selected(job: Job, districts, partners, languages) -> bool:
+    def match(wanted, value):
+        return not wanted or (value or "none") in wanted
+    return (match(districts, job.district and slug(job.district.name))
+            and match(partners, job.partner and job.partner.id)
+            and match(languages, job.language))
+
+
+def _check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[str] | None) -> None:
+    """Products named on the command line or in a campaign's variants must exist."""
+    problems = []
+    unknown = sorted(set(only or []) - set(layouts.products))
+    if unknown:
+        problems.append(Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
+                                f"choose from: {', '.join(layouts.products)}"))
+    for source in campaigns:
+        axes = source.campaign.variants
+        named = [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
+        named += [("variants.languages.products", p) for p in (axes.languages.products if axes.languages else [])]
+        for i, partner in enumerate(axes.partners.items if axes.partners else []):
+            named += [(f"variants.partners.items[{i}].products", p) for p in partner.products]
+            if not (ASSETS / partner.logo).is_file():
+                problems.append(Problem("error", str(source.path), f"logo file assets/{partner.logo} not found",
+                                        "put the partner's logo in assets/ (SVG, or PNG at 300 ppi)",
+                                        field=f"variants.partners.items[{i}].logo"))
+        for field, product in named:
+            if product not in layouts.products:
+                problems.append(Problem("error", str(source.path), f"unknown product {product!r}",
+                                        f"choose from: {', '.join(layouts.products)}", field=field))
+    if problems:
+        raise PipelineError(problems)

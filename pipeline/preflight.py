@@ -178,7 +178,7 @@ def check_lost_text(s: Subject) -> list[Problem]:
 def check_safe_area(s: Subject) -> list[Problem]:
     """Text, logos and the QR code keep the safe margin from the trim and clear of folds."""
     problems = []
-    safe = s.job.profile.spec.safe_mm
+    safe = s.job.safe_mm
     width, height = s.job.trim_mm
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
     folds = s.job.spec.folds_mm
@@ -247,6 +247,11 @@ def check_qr(s: Subject) -> list[Problem]:
             problems.append(s.problem("error", f"QR code is {size:.1f} mm; a {s.job.product} needs at least "
                                                f"{s.job.spec.min_qr_mm:g} mm", "make it larger in the stylesheet",
                                       code, check="qr"))
+        width, height = s.job.trim_mm
+        if not _inside(code.rect, (0, 0, width, height)):
+            problems.append(s.problem("error", "QR code is not on the page", "fix the layout: the code was pushed off",
+                                      code, check="qr"))
+            continue
         decoded = _decode_region(s, code)
         if not decoded:
             problems.append(s.problem("error", "QR code does not scan from a 300 dpi raster of the page",
@@ -269,7 +274,8 @@ def check_qr(s: Subject) -> list[Problem]:
                                       "dark modules on a light background only", code, check="qr"))
         nearby = "".join(p.text.replace(" ", "") for p in s.rendered.layout
                          if p.kind == "text" and p.page == code.page and _distance(p.rect, code.rect) < QR_LABEL_DISTANCE_MM)
-        if campaign.qr.label.replace(" ", "") not in nearby:
+        # The address may break across lines (after its "/"), in either reading order.
+        if not all(part in nearby for part in campaign.qr.label.replace(" ", "").split("/")):
             problems.append(s.problem("error", f"the address {campaign.qr.label!r} is not printed beside the QR code",
                                       "print the destination as text next to the code", code, check="qr"))
     return problems
@@ -293,8 +299,8 @@ def _decode_region(s: Subject, item: Placed) -> list[str]:
     top = (y - margin) * PT_PER_MM + bleed_pt
     right = width_pt - left - (w + 2 * margin) * PT_PER_MM
     bottom = height_pt - top - (h + 2 * margin) * PT_PER_MM
-    image = page.render(scale=QR_DECODE_DPI / 72,
-                        crop=(max(left, 0), max(bottom, 0), max(right, 0), max(top, 0))).to_pil()
+    crop = tuple(max(v, 0) for v in (left, bottom, right, top))
+    image = page.render(scale=QR_DECODE_DPI / 72, crop=crop).to_pil()
     return [c.text for c in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
@@ -375,8 +381,42 @@ def _edge_points(width, height, inside, outside):
     yield "right", [((width - inside, height * t), (width + outside, height * t)) for t in steps]
 
 
+def check_translation(s: Subject) -> list[Problem]:
+    """A translation nobody qualified has approved must not go to print unnoticed."""
+    if not s.job.source.draft:
+        return []
+    note = s.job.source.campaign.translation.note or ""
+    return [s.problem("warning", f"the {s.job.language!r} translation is a draft, not approved for print. {note}".strip(),
+                      "have a qualified translator check it, then set translation.status: approved",
+                      check="translation")]
+
+
+def check_discreet(s: Subject) -> list[Problem]:
+    """The outside of a discreet product says nothing of what it is about."""
+    if not s.job.spec.options.get("discreet"):
+        return []
+    c = s.job.source.campaign
+    revealing = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, c.qr.label, c.force,
+                 c.labels.what_is, "stalk", "harass", "victim", "police"]
+    problems = []
+    for item in _content(s):
+        if item.page != 1:
+            continue
+        if item.kind == "qr":
+            problems.append(s.problem("error", "the outside of a discreet product carries the QR code",
+                                      "put the code inside", item, check="discreet"))
+            continue
+        text = " ".join(item.text.split()).lower()
+        words = [w for w in revealing if w and (w.lower() in text or text in w.lower() and len(text) > 3)]
+        if words:
+            problems.append(s.problem("error", f"the outside of a discreet product says {_label(item)}",
+                                      "say nothing of the subject outside: someone may be searched or watched",
+                                      item, check="discreet"))
+    return problems
+
+
 CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
-          check_qr, check_fonts, check_images, check_bleed)
+          check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet)
 
 
 def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:

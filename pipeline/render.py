@@ -23,26 +23,30 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure import boxes
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetchingError
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 import pydyf
 
+from . import colour
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
-from .plan import COLOUR, ROOT, Job
+from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import Problem, RenderError
 
 FONTS = ROOT / "fonts"
-ASSETS = ROOT / "assets"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
 PT_PER_MM = 72 / 25.4
 
 
 class ProjectFetcher(URLFetcher):
-    """Serves file: URLs inside the project's own folders; refuses everything else."""
+    """Serves file: URLs inside the project's own folders; refuses everything else.
 
-    def __init__(self, layouts: Path):
+    For press output (`cmyk` = the output intent's ICC file), images and SVG colours
+    are converted to CMYK on the way in, so no RGB reaches a print PDF."""
+
+    def __init__(self, layouts: Path, cmyk: Path | None = None):
         super().__init__(allowed_protocols={"file", "data"})
         self.roots = [r.resolve() for r in (layouts, *PROJECT_ROOTS)]
+        self.cmyk = cmyk
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -53,6 +57,13 @@ class ProjectFetcher(URLFetcher):
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise URLFetchingError(f"refused {path}: outside layouts/, fonts/ and assets/")
+        suffix = path.suffix.lower()
+        if self.cmyk and suffix == ".svg":
+            return URLFetcherResponse(url, colour.svg_to_cmyk(path.read_text(encoding="utf-8"), self.cmyk),
+                                      {"Content-Type": "image/svg+xml"})
+        if self.cmyk and suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"):
+            return URLFetcherResponse(url, colour.image_to_cmyk(path.read_bytes(), self.cmyk),
+                                      {"Content-Type": "image/tiff"})
         return super().fetch(url, headers)
 
 
@@ -109,8 +120,9 @@ def _weasyprint_warnings():
 
 
 def render_pdf(job: Job, html: str) -> Rendered:
-    fetcher = ProjectFetcher(job.layouts.folder)
     profile = job.profile.spec
+    intent = profile.output_intent
+    fetcher = ProjectFetcher(job.layouts.folder, COLOUR / intent.icc if intent else None)
     base_url = str(job.layouts.folder) + "/"
     font_config, color_profiles = FontConfiguration(), {}
     with _weasyprint_warnings() as messages:
@@ -169,7 +181,7 @@ def layout_map(document) -> list[Placed]:
         # Name the place by its classed ancestors below the sheet, e.g.
         # "div.panel.in-2 > section.stats > div.stat > p.figure".
         where = " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
-        if isinstance(box, boxes.TextBox) and box.text.strip():
+        if isinstance(box, boxes.TextBox) and box.text.strip(" \t\n\u200b"):  # not a bare <wbr>
             placed.append(Placed(
                 page, "text", rect(box), where, text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
