@@ -64,15 +64,17 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     jobs = plan(campaigns, layouts, profiles, only=args.only, districts=args.district,
                 partners=args.partner, languages=args.language)
     started = time.perf_counter()
-    result = build(jobs, args.out, write_pdfs=write_pdfs)
+    result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
+                   progress=True)
     elapsed = time.perf_counter() - started
     problems = strict(result.problems) if args.strict else result.problems
     for line in summary_lines(problems, len(result.outputs)):
         print(line, file=sys.stderr if line.startswith(("error", "warning")) else sys.stdout)
     verb = "built" if write_pdfs else "checked"
     folders = sorted({str(args.out / o.job.source.slug) for o in result.outputs})
-    print(f"{verb} {len(result.outputs)} of {len(jobs)} PDFs in {elapsed:.1f}s; "
-          f"report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
+    failed = len(jobs) - len(result.outputs)
+    print(f"{verb} {result.built} PDF(s), {result.cached} unchanged (kept), {failed} failed, "
+          f"in {elapsed:.1f}s; report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
     return 1 if any(p.level == "error" for p in problems) else 0
 
 
@@ -107,6 +109,9 @@ def _job_options(p: argparse.ArgumentParser) -> None:
                    help="only this profile (a file in profiles/, e.g. press, screen, large-format); "
                         "default: every profile marked default (press and screen)")
     p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
+    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild every PDF, even those whose inputs have not changed")
     _selection_options(p)
 
 

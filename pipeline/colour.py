@@ -55,7 +55,10 @@ def svg_to_cmyk(svg: str, icc: Path) -> str:
 
 
 def image_to_cmyk(data: bytes, icc: Path) -> bytes:
-    """A raster image as a CMYK TIFF (lossless), transparency flattened onto paper white."""
+    """A raster image as a CMYK JPEG, transparency flattened onto paper white.
+
+    JPEG because WeasyPrint embeds JPEG as it is and re-encodes anything else as PNG,
+    which has no CMYK; quality 95 without chroma subsampling keeps logo edges clean."""
     image = Image.open(io.BytesIO(data))
     dpi = image.info.get("dpi")
     if image.mode in ("RGBA", "LA", "P") or "transparency" in image.info:
@@ -65,5 +68,5 @@ def image_to_cmyk(data: bytes, icc: Path) -> bytes:
     if image.mode != "CMYK":
         image = ImageCms.applyTransform(image.convert("RGB"), _transform(icc, ImageCms.Intent.PERCEPTUAL))
     out = io.BytesIO()
-    image.save(out, "TIFF", compression="tiff_lzw", **({"dpi": dpi} if dpi else {}))
+    image.save(out, "JPEG", quality=95, subsampling=0, **({"dpi": dpi} if dpi else {}))
     return out.getvalue()

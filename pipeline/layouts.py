@@ -14,9 +14,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 import jinja2
+from markupsafe import Markup, escape
 
 from pathlib import Path
 
+from .content import PHONE_IN_TEXT
 from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
@@ -35,7 +37,13 @@ def environment(folder: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=True,  # designers edit templates between builds of a watch loop
     )
+    env.filters["keep_numbers"] = keep_numbers
     return env
+
+
+def keep_numbers(text: str) -> Markup:
+    """Escape text, and keep each phone number in it on one line."""
+    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(escape(text))))
 
 
 def context(job: Job) -> dict:

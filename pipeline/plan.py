@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel, model_validator
 
-from .content import District, LoadedCampaign, Neutral, Partner, Strict, load_model
+from .content import District, LoadedCampaign, Neutral, Partner, Slug, Strict, load_model
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url
 
@@ -30,6 +30,15 @@ class SizeSpec(Strict):
     min_type_pt: Annotated[float, Field(gt=0)] = 12
 
 
+class ImposeSpec(Strict):
+    """n-up press sheets made from the product's press PDF."""
+
+    name: Slug  # in the file name, e.g. "a4" -> wallet-card-imposed-a4.pdf
+    sheet_mm: tuple[Millimetres, Millimetres]
+    columns: Annotated[int, Field(ge=1)]
+    rows: Annotated[int, Field(ge=1)]
+
+
 class ProductSpec(Strict):
     template: str
     pages: Annotated[int, Field(ge=1)]
@@ -37,6 +46,7 @@ class ProductSpec(Strict):
     options: dict[str, bool | str] = {}  # passed to the template as `options`
     safe_mm: Annotated[float, Field(ge=0)] | None = None  # overrides the profile's
     folds_mm: list[list[Millimetres]] = []
+    impose: ImposeSpec | None = None
     min_qr_mm: Annotated[float, Field(gt=0)] = 20
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]

@@ -272,7 +272,7 @@ def check_qr(s: Subject) -> list[Problem]:
         if _luminance(code.background) < 0.6:
             problems.append(s.problem("error", "QR code sits on a dark background",
                                       "dark modules on a light background only", code, check="qr"))
-        nearby = "".join(p.text.replace(" ", "") for p in s.rendered.layout
+        nearby = "".join(p.text.replace(" ", "") for p in _content(s)
                          if p.kind == "text" and p.page == code.page and _distance(p.rect, code.rect) < QR_LABEL_DISTANCE_MM)
         # The address may break across lines (after its "/"), in either reading order.
         if not all(part in nearby for part in campaign.qr.label.replace(" ", "").split("/")):

@@ -63,7 +63,7 @@ class ProjectFetcher(URLFetcher):
                                       {"Content-Type": "image/svg+xml"})
         if self.cmyk and suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"):
             return URLFetcherResponse(url, colour.image_to_cmyk(path.read_bytes(), self.cmyk),
-                                      {"Content-Type": "image/tiff"})
+                                      {"Content-Type": "image/jpeg"})
         return super().fetch(url, headers)
 
 

@@ -1,4 +1,5 @@
-"""The preflight report: a terminal summary, preflight.json and preflight.html.
+"""The preflight report: a terminal summary, preflight.json and preflight.html
+(with the page thumbnails in preflight/ beside it).
 
 preflight.json (stable schema, keys only ever added):
   {"campaign": slug, "errors": n, "warnings": n,
@@ -8,7 +9,6 @@ preflight.json (stable schema, keys only ever added):
 """
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -71,9 +71,8 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
         parts.append(f'<section class="output"><h2>{html.escape(output.job.output)}</h2>'
                      f'<p>{html.escape(output.job.profile.spec.description)}; {width:g} × {height:g} mm, '
                      f'{output.pages} page(s).</p><div class="pages">')
-        for number, png in enumerate(output.thumbnails, 1):
-            src = "data:image/png;base64," + base64.b64encode(png).decode()
-            parts.append(f'<div class="page"><img src="{src}" alt="page {number}" style="width:{width * 1.2:.0f}px">')
+        for number, src in enumerate(output.thumbnails, 1):
+            parts.append(f'<div class="page"><img src="{html.escape(src)}" alt="page {number}" style="width:{width * 1.2:.0f}px">')
             for index, p in enumerate(mine, 1):
                 if p.page == number and p.box_mm:
                     x, y, w, h = p.box_mm

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import build as build_module
+from pipeline import render as render_module
 from pipeline.cli import main
 from pipeline.content import load_campaign
 from pipeline.plan import load_layouts
 
 from . import pdf_tools
-from .conftest import DEFAULT_CAMPAIGN
+from .conftest import CORE, DEFAULT_CAMPAIGN
 
 EXPECTED = {  # product, size -> trim in mm, pages (from the print reference)
     ("poster", "A4"): ((210, 297), 1),
@@ -26,8 +26,9 @@ EXPECTED = {  # product, size -> trim in mm, pages (from the print reference)
 
 
 def entries(built):
+    """The rendered PDFs (not the imposed sheets made from them)."""
     folder, manifest = built
-    return [(folder / e["path"], e) for e in manifest["outputs"]]
+    return [(folder / e["path"], e) for e in manifest["outputs"] if "imposed_from" not in e]
 
 
 def test_manifest_lists_every_product_for_press_and_screen(built):
@@ -35,7 +36,7 @@ def test_manifest_lists_every_product_for_press_and_screen(built):
     assert manifest["campaign"] == "no-matter-how-small"
     for profile in ("press", "screen"):
         got = {(e["product"], e["size"]): (tuple(e["trim_mm"]), e["pages"])
-               for e in manifest["outputs"] if e["profile"] == profile}
+               for _, e in entries(built) if e["profile"] == profile}
         assert got == EXPECTED, profile
     names = sorted(e["path"] for e in manifest["outputs"])
     assert "poster-a3.pdf" in names and "poster-a3-screen.pdf" in names
@@ -94,7 +95,8 @@ def test_qr_code_decodes_from_raster_to_manifest_url(built):
 
 def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    args = ["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl", "--profile", "press"]
+    args = ["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-dl", "--profile", "press",
+            "--partner", "none", "--jobs", "1", "--force"]
     assert main(args) == 0
     pdf = out / "no-matter-how-small" / "leaflet-dl.pdf"
     before = pdf.read_bytes()
@@ -102,7 +104,7 @@ def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch,
     def broken(job, html):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(build_module, "render_pdf", broken)
+    monkeypatch.setattr(render_module, "render_pdf", broken)
     assert main(args) == 1
     assert pdf.read_bytes() == before
     assert not list(pdf.parent.glob(".*.part"))
@@ -161,8 +163,9 @@ def test_products_file_errors_name_the_line(tmp_path):
 def test_manifest_is_valid_json_with_stable_keys(built):
     _, manifest = built
     keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url",
-            "profile", "output", "pdf_variant", "bleed_mm", "boxes_mm"}
-    for entry in manifest["outputs"]:
+            "profile", "output", "pdf_variant", "bleed_mm", "boxes_mm", "district", "partner", "language",
+            "copies", "input_hash", "preflight"}
+    for _, entry in entries(built):
         assert keys <= set(entry)
     json.dumps(manifest)
 
@@ -170,7 +173,7 @@ def test_manifest_is_valid_json_with_stable_keys(built):
 def test_same_inputs_give_byte_identical_pdfs(built, tmp_path):
     folder, manifest = built
     out = tmp_path / "again"
-    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "poster"]) == 0
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *CORE, "--jobs", "2"]) == 0
     again = json.loads((out / "no-matter-how-small" / "manifest.json").read_text())
     first = {e["path"]: e["sha256"] for e in manifest["outputs"]}
     for entry in again["outputs"]:
