@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: posters test check bench clean system-deps
+.PHONY: posters test check bench clean system-deps chromium
 
 posters: $(STAMP)
 	$(BIN)/campaign-print build
@@ -30,6 +30,14 @@ $(STAMP): pyproject.toml | system-deps
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
+
+# Figures for the README's performance section; BENCH_QUICK=1 for a short run.
+# The comparison with a headless browser needs Debian's Chromium.
+bench: $(STAMP) chromium
+	$(BIN)/python bench/run.py
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 clean:
 	rm -rf output/* $(VENV)
