@@ -99,28 +99,26 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return _run(args, write_pdfs=False)
 
 
-def _job_options(p: argparse.ArgumentParser) -> None:
+def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
+    """The options that choose jobs; with `render`, also those of a build run."""
     p.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
                    help="campaign YAML files or folders (default: content/)")
-    p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
     p.add_argument("--only", action="append", metavar="PRODUCT",
                    help="only this product (repeatable), e.g. --only poster")
     p.add_argument("--profile", metavar="NAME",
                    help="only this profile (a file in profiles/, e.g. press, screen, large-format); "
                         "default: every profile marked default (press and screen)")
-    p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
-    p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
-    p.add_argument("--force", action="store_true",
-                   help="rebuild every PDF, even those whose inputs have not changed")
-    _selection_options(p)
-
-
-def _selection_options(p: argparse.ArgumentParser) -> None:
     for axis, example in (("district", "craven"), ("partner", "slt"), ("language", "ur")):
         p.add_argument(f"--{axis}", action="append", metavar="NAME",
                        help=f"only this {axis} (repeatable), e.g. --{axis} {example}; "
                             f"'none' selects the jobs without a {axis}")
     _layouts_option(p)
+    if render:
+        p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
+        p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
+        p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
+        p.add_argument("--force", action="store_true",
+                       help="rebuild every PDF, even those whose inputs have not changed")
 
 
 def _layouts_option(p: argparse.ArgumentParser) -> None:
@@ -155,11 +153,7 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list the PDFs a build would make",
                         description="List every job (campaign/path of the PDF) that build would make "
                                     "with the same selection options.")
-    ls.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
-                    help="campaign YAML files or folders (default: content/)")
-    ls.add_argument("--only", action="append", metavar="PRODUCT", help="only this product (repeatable)")
-    ls.add_argument("--profile", metavar="NAME", help="only this profile (default: press and screen)")
-    _selection_options(ls)
+    _job_options(ls, render=False)
     ls.set_defaults(func=cmd_list)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
