@@ -12,6 +12,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -98,6 +99,30 @@ def thumbnail_name(output: str, page: int) -> str:
     return f"preflight/{output.removesuffix('.pdf').replace('/', '_')}-p{page}.png"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # mkstemp makes 0600 files; outputs are for everyone to read
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, then rename: never a half-written file,
+    and the earlier file stays whole until the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 # ---------------------------------------------------------------- the cache
 
 def _file_hash(path: Path) -> str:
@@ -157,7 +182,7 @@ def build_job(job: Job, out_dir: Path, write_pdf: bool = True) -> Output:
     imposed sheet and its report thumbnails. Raises PipelineError when it cannot be
     rendered at all. Runs in a worker process: WeasyPrint is imported here only."""
     from .preflight import preflight
-    from .render import render_error, render_pdf, write_atomically
+    from .render import render_error, render_pdf
 
     key = input_hash(job)
     html = render_html(job)
@@ -183,7 +208,6 @@ def build_job(job: Job, out_dir: Path, write_pdf: bool = True) -> Output:
 
 def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
     from .impose import Imposition, impose
-    from .render import write_atomically
 
     spec = job.spec.impose
     sheet = impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
@@ -207,8 +231,6 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
           force: bool = False, progress: bool = False) -> BuildResult:
     """Every job (in parallel), skipping unchanged ones; then per campaign the
     manifest, CSV, print order (when writing PDFs) and the preflight reports."""
-    from .render import write_atomically
-
     result = BuildResult()
     earlier = {slug: _earlier(out_dir / slug) for slug in {j.source.slug for j in jobs}}
     todo, done = [], {}  # by position in `jobs` (jobs hold lists, so are not hashable)

@@ -5,15 +5,13 @@
 - the PDF variant of the job's profile (PDF/X-4, PDF/X-1a, PDF/UA-1) and a finisher
   that sets what WeasyPrint leaves out: exact Trim/BleedBox, crop marks outside the
   bleed in 100% K, the registered output condition, GTS_PDFXVersion;
-- WeasyPrint's warnings (unsupported CSS, missing files) become Problems;
-- PDFs are written atomically: a temp file beside the target, then a rename.
+- WeasyPrint's warnings (unsupported CSS, missing files) become Problems.
 """
 from __future__ import annotations
 
 import logging
 import os
 import re
-import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -260,19 +258,6 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
             ops.append(f"{x:.2f} {y + dy * gap:.2f} m {x:.2f} {y + dy * (gap + length):.2f} l S")
     ops.append("Q")
     return "\n".join(ops).encode()
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def render_error(job: Job, exc: Exception) -> RenderError:

@@ -178,3 +178,11 @@ def test_same_inputs_give_byte_identical_pdfs(built, tmp_path):
     first = {e["path"]: e["sha256"] for e in manifest["outputs"]}
     for entry in again["outputs"]:
         assert entry["sha256"] == first[entry["path"]], entry["path"]
+
+
+def test_outputs_are_readable_by_everyone_like_any_new_file(built, tmp_path):
+    folder, _ = built
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"x")  # what this machine's umask gives a new file
+    for path in [*folder.glob("*.pdf"), folder / "manifest.json", folder / "preflight.html"]:
+        assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777, path.name
