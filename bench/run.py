@@ -32,8 +32,6 @@ import threading
 import time
 import traceback
 import uuid
-import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -46,27 +44,31 @@ VENV_PYTHON = VENV / "bin" / "python"
 if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV.resolve():
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 
-sys.path.insert(0, str(ROOT))
-
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 CLI = str(VENV / "bin" / "campaign-print")
+RESULTS = ROOT / "bench" / "results"
+# What is measured is a snapshot of the project taken at start (see snapshot()): the
+# code and layouts are edited concurrently, and one run must measure one version.
+SNAPSHOT_DIRS = ("pipeline", "layouts", "profiles", "colour", "fonts", "assets", "content")
+PROJECT = ROOT  # set by configure()
 CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
 LAYOUTS = ROOT / "layouts"
-RESULTS = ROOT / "bench" / "results"
+ENV = dict(os.environ)
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 SECTIONS = [s.strip() for s in os.environ.get("BENCH_SECTIONS", "").split(",") if s.strip()]
 
 # Sizes of each measurement; full mode is sized to finish in ~10 minutes on 2 cores.
 SETTINGS = {
-    "doc_repeats": 3 if QUICK else 5,           # rounds of raw / pipeline / +preflight
+    "doc_repeats": 3 if QUICK else 7,           # rounds of raw / pipeline / +preflight
     "component_repeats": 5 if QUICK else 10,    # load, template, preflight alone
     "qr_repeats": 10 if QUICK else 20,
     "chromium_posters": 3 if QUICK else 6,
     "batch_districts": 12 if QUICK else 124,    # x 4 documents, + 4 county-wide = 52 / 500
-    "speedup_docs": 8 if QUICK else 12,         # subset built with workers=1 and with 2
+    "speedup_docs": 8 if QUICK else 24,         # subset built with workers=1 and with 2
     "nochange_repeats": 2 if QUICK else 3,
     "startup_repeats": 5,
     "rss_interval_s": 0.5,
+    "leak_probe_docs": 60,                      # trivial documents in plain WeasyPrint
 }
 BATCH_PRODUCTS = ["poster", "leaflet-a5"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -118,6 +120,8 @@ def fmt(value, unit="") -> str:
         return f"{value:.1f} %"
     if unit == "MiB":
         return f"{value:.0f} MiB"
+    if unit == "KiB":
+        return f"{value:.0f} KiB"
     if unit == "docs/s":
         return f"{value:.2f} docs/s"
     return f"{value:g}{(' ' + unit) if unit else ''}"
@@ -143,6 +147,8 @@ def timed(fn) -> float:
 
 
 def run_timed(argv: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    kwargs.setdefault("cwd", PROJECT)
+    kwargs.setdefault("env", ENV)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, **kwargs)
     return time.perf_counter() - started, done
@@ -150,11 +156,44 @@ def run_timed(argv: list[str], **kwargs) -> tuple[float, subprocess.CompletedPro
 
 # ---------------------------------------------------------------- shared setup
 
-def press_jobs(campaign: Path, layouts: Path = LAYOUTS, only=None, districts=None):
+def snapshot(work: Path) -> Path:
+    """Copy the project's code and data; everything below runs from the copy (in-process
+    via sys.path, subprocesses via PYTHONPATH), so the pipeline's input hash and the
+    figures belong to one version even while pipeline/ and layouts/ are being edited."""
+    project = work / "project"
+    for name in SNAPSHOT_DIRS:
+        shutil.copytree(ROOT / name, project / name,
+                        ignore=shutil.ignore_patterns("__pycache__", ".bench-*", "*.pyc"))
+    return project
+
+
+def configure(project: Path) -> str:
+    """Point the bench at the snapshot; return a hash of its code, layouts and profiles."""
+    global PROJECT, CAMPAIGN, LAYOUTS, ENV
+    PROJECT, CAMPAIGN, LAYOUTS = project, project / "content" / CAMPAIGN.name, project / "layouts"
+    ENV = {**os.environ, "PYTHONPATH": str(project)}
+    sys.path.insert(0, str(project))
+    import pipeline
+
+    where = subprocess.run([PYTHON, "-c", "import pipeline; print(pipeline.__file__)"], cwd=project, env=ENV,
+                           capture_output=True, text=True).stdout.strip()
+    for path in (pipeline.__file__, where):
+        if not Path(path).resolve().is_relative_to(project.resolve()):
+            raise RuntimeError(f"pipeline imported from {path}, not from the snapshot {project}")
+    digest = hashlib.sha256()
+    for name in ("pipeline", "layouts", "profiles"):
+        for path in sorted((project / name).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(project)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def press_jobs(campaign: Path, layouts: Path | None = None, only=None, districts=None):
     from pipeline.content import load_campaigns
     from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 
-    return plan(load_campaigns([campaign]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
+    return plan(load_campaigns([campaign]), load_layouts(layouts or LAYOUTS),
+                select_profiles(load_profiles(), "press"),
                 only=only, districts=districts, partners=["none"], languages=["none"])
 
 
@@ -167,7 +206,7 @@ def layouts_copy(where: Path) -> Path:
     project = where / "project"
     shutil.copytree(LAYOUTS, project / "layouts", ignore=shutil.ignore_patterns(".bench-*"))
     for name in ("fonts", "colour", "assets"):
-        (project / name).symlink_to(ROOT / name)
+        (project / name).symlink_to(PROJECT / name)
     return project / "layouts"
 
 
@@ -224,38 +263,6 @@ def raster_difference(pdf_a: bytes, pdf_b: bytes, dpi: int = 20) -> dict:
     return result
 
 
-@contextmanager
-def icc_deflated_once():
-    """Experiment, bench only (the pipeline is not changed): deflate each ICC profile
-    stream once per process instead of twice per PDF. WeasyPrint embeds the profile as
-    LittleCMS re-serialises it, and pydyf deflates every stream at level 9 once to write
-    it and once more to hash the PDF/X file identifier."""
-    import pydyf
-
-    import pipeline.render as render
-
-    original, cache = render.finish, {}
-
-    def finish(job, pdf):
-        for obj in pdf.objects:
-            if (isinstance(obj, pydyf.Stream) and obj.compress and "N" in obj.extra
-                    and len(obj.stream) == 1 and isinstance(obj.stream[0], bytes)):
-                raw = obj.stream[0]
-                key = hashlib.sha256(raw).digest()
-                if key not in cache:
-                    deflate = zlib.compressobj(level=9)  # as pydyf does
-                    cache[key] = deflate.compress(raw) + deflate.flush()
-                obj.stream, obj.compress = [cache[key]], False
-                obj.extra["Filter"] = "/FlateDecode"
-        original(job, pdf)
-
-    render.finish = finish
-    try:
-        yield
-    finally:
-        render.finish = original
-
-
 def section_document():
     from pipeline.content import load_campaigns
     from pipeline.layouts import colour_value, render_html
@@ -274,12 +281,7 @@ def section_document():
         h = render_html(job)
         preflight(job, h, render_pdf(job, h))
 
-    def pipeline_icc_once():
-        with icc_deflated_once():
-            pipeline_only()
-
-    variants = {"a": lambda: raw_weasyprint(job, html), "b": pipeline_only, "c": pipeline_preflight,
-                "what_if": pipeline_icc_once}
+    variants = {"a": lambda: raw_weasyprint(job, html), "b": pipeline_only, "c": pipeline_preflight}
     for fn in variants.values():  # warm-up
         fn()
     times = {k: [] for k in variants}
@@ -295,10 +297,6 @@ def section_document():
     out["ratio_b_a"], out["ratio_c_a"] = ratio_b, ratio_c
 
     rendered = render_pdf(job, html)
-    with icc_deflated_once():
-        same_bytes = render_pdf(job, html).pdf == rendered.pdf
-    out["what_if_icc_deflated_once"] = {**stats["what_if"], "byte_identical": same_bytes,
-                                        "saving_pct": (1 - stats["what_if"]["median"] / stats["b"]["median"]) * 100}
     out["equivalence"] = raster_difference(raw_weasyprint(job, html), rendered.pdf)
     out["pdf_bytes"] = {"raw": len(raw_weasyprint(job, html)), "pipeline": len(rendered.pdf)}
 
@@ -324,9 +322,6 @@ def section_document():
                        ("templating", "templating (render_html, QR cached)"),
                        ("qr", "QR generation (qr_svg, fresh URL)"), ("preflight", "preflight alone")):
         row(s, label, out[key]["median"], "s", spread_text(out[key]))
-    what_if = out["what_if_icc_deflated_once"]
-    row(s, "what-if: (b) with ICC deflated once/process", what_if["median"], "s",
-        f"{what_if['saving_pct']:.0f} % less than (b); byte-identical: {'yes' if same_bytes else 'NO'}")
     diff = out["equivalence"].get("mean_pixel_diff_pct")
     row(s, "raw vs pipeline PDF: raster difference", diff, "%",
         f"pages {out['equivalence']['pages']}, bytes {out['pdf_bytes']['raw']}/{out['pdf_bytes']['pipeline']}")
@@ -581,13 +576,40 @@ class RssSampler(threading.Thread):
             first = [r for t, r in alive if t <= start + window]
             last = [r for t, r in alive if t >= end - window]
             second = [r for t, r in alive if start + window < t <= start + 2 * window]
+            steady = [(t, r) for t, r in alive if t > start + window]
+            slope = statistics.linear_regression(*zip(*steady)).slope if len(steady) > 2 else None
             result.update(first_10pct_mib=statistics.mean(first), last_10pct_mib=statistics.mean(last),
                           growth_pct=(statistics.mean(last) / statistics.mean(first) - 1) * 100,
                           second_10pct_mib=statistics.mean(second) if second else None,
                           growth_after_warmup_pct=(statistics.mean(last) / statistics.mean(second) - 1) * 100
                           if second else None,
+                          slope_mib_per_s=slope,
                           series=[(round(t, 2), round(r, 1)) for t, r in alive])
         return result
+
+
+LEAK_PROBE = """
+import gc, os
+from weasyprint import HTML
+def rss():
+    return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 1024
+for i in range({n}):
+    HTML(string='<p>hello</p>').write_pdf()
+    if i == 9:
+        gc.collect()
+        start = rss()
+gc.collect()
+print((rss() - start) / ({n} - 10))
+"""
+
+
+def weasyprint_growth_kib(documents: int) -> float:
+    """RSS growth per document of plain WeasyPrint on a trivial page, in a fresh process:
+    is memory growth in the batch ours or WeasyPrint's?"""
+    _, done = run_timed([PYTHON, "-c", LEAK_PROBE.format(n=documents)])
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-500:])
+    return float(done.stdout.strip())
 
 
 BUILT = re.compile(r"built (\d+) PDF\(s\), (\d+) unchanged \(kept\), (\d+) failed, in ([\d.]+)s")
@@ -598,7 +620,7 @@ def cli_build(content: Path, out: Path, layouts: Path, sampler_interval: float |
     argv = [CLI, "build", str(content), "--out", str(out), "--profile", "press", "--jobs", "2",
             "--layouts", str(layouts)] + [a for p in BATCH_PRODUCTS for a in ("--only", p)]
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, cwd=PROJECT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = None
     if sampler_interval:
         sampler = RssSampler(proc.pid, sampler_interval)
@@ -664,6 +686,13 @@ def section_batch(work: Path) -> dict:
         row(s, "worker RSS growth, last vs first 10%", memory["growth_pct"], "%", target=("<", 10))
         row(s, "worker RSS growth, last 10% vs 10–20%", memory["growth_after_warmup_pct"], "%",
             f"10–20%: {memory['second_10pct_mib']:.0f} MiB (after warm-up)")
+        if memory.get("slope_mib_per_s") is not None:
+            per_doc = memory["slope_mib_per_s"] * 1024 / (len(jobs) / full["wall_s"] / max(1, memory["workers"]))
+            out["worker_growth_kib_per_document"] = per_doc
+            row(s, "worker RSS growth per document (after warm-up)", per_doc, "KiB", "linear fit, per worker")
+    out["weasyprint_growth_kib_per_document"] = weasyprint_growth_kib(SETTINGS["leak_probe_docs"])
+    row(s, "plain WeasyPrint '<p>hello</p>': RSS per document", out["weasyprint_growth_kib_per_document"],
+        "KiB", f"{SETTINGS['leak_probe_docs']} documents, fresh process")
     return {"content": content, "layouts": layouts, "out": work / "batch" / "out", "full": full,
             "documents": len(jobs), "uses_poster_a4": sum("poster-a4.css" in j.stylesheets for j in jobs)}
 
@@ -713,10 +742,10 @@ def section_startup():
                 "campaign-print check": [CLI, "check"],
                 "python -c 'import pipeline.cli'": [PYTHON, "-c", "import pipeline.cli"]}
     for label, argv in commands.items():
-        run_timed(argv, cwd=ROOT)  # warm-up (page cache, .pyc)
+        run_timed(argv)  # warm-up (page cache, .pyc)
         runs = []
         for _ in range(SETTINGS["startup_repeats"]):
-            seconds, done = run_timed(argv, cwd=ROOT)
+            seconds, done = run_timed(argv)
             if done.returncode != 0:
                 raise RuntimeError(f"{label} exited {done.returncode}: {done.stderr[-500:]}")
             runs.append(seconds)
@@ -724,7 +753,7 @@ def section_startup():
         row(s, label, out[label]["median"], "s", spread_text(out[label]))
 
     done = subprocess.run([PYTHON, "-X", "importtime", "-c", "import pipeline.build"],
-                          cwd=ROOT, capture_output=True, text=True)
+                          cwd=PROJECT, env=ENV, capture_output=True, text=True)
     imports = [(int(m[2]), m[4].strip(), len(m[3]) - 1) for m in map(IMPORT_LINE.match, done.stderr.splitlines())
                if m]
     top = sorted(imports, reverse=True)[:5]
@@ -742,7 +771,7 @@ def section_startup():
 
 # Stage of a function by its file (first match wins); pipeline/render.py by function name.
 STAGES = [
-    ("content: YAML + validation", ("pipeline/content.py", "pipeline/plan.py", "pipeline/problems.py",
+    ("content: YAML + validation (once per build)", ("pipeline/content.py", "pipeline/plan.py", "pipeline/problems.py",
                                     "/yaml/", "/_yaml", "/pydantic/", "/pydantic_core/")),
     ("QR: qrcode", ("pipeline/qr.py", "/qrcode/")),
     ("template: Jinja2", ("pipeline/layouts.py", "/jinja2/", "/markupsafe/", "layouts/")),
@@ -806,7 +835,7 @@ def short(key) -> str:
     file, line, function = key
     if file == "~":
         return function
-    for marker in ("site-packages/", str(ROOT) + "/"):
+    for marker in ("site-packages/", str(PROJECT) + "/", str(ROOT) + "/"):
         if marker in file:
             file = file.split(marker, 1)[1]
     return f"{file}:{line}({function})"
@@ -914,13 +943,18 @@ def draw_chart(path: Path) -> None:
     from PIL import Image, ImageDraw, ImageFont
 
     panels: dict[str, list[Row]] = {}
-    titles = {"s": "seconds", "x": "ratios (× ; red tick = target)", "%": "percent (red tick = target)"}
+    seconds = {"1": "one document, seconds", "2": "one document, seconds", "3": "batch and rebuilds, seconds",
+               "4": "batch and rebuilds, seconds", "5": "start-up, seconds",
+               "6": "profile of one A3 poster: self time by stage, seconds (cProfile)"}
+    titles = {"x": "ratios (red tick = target)", "%": "percent (red tick = target)",
+              "MiB": "memory, MiB", "KiB": "memory growth per document, KiB"}
     for r in ROWS:
-        if isinstance(r.value, (int, float)) and not isinstance(r.value, bool) and r.unit in titles:
-            if r.section == "6 profile" and r.unit == "s" and not r.measure.startswith("  "):
-                continue
-            key = "profile: self time by stage, s" if r.section == "6 profile" else titles[r.unit]
-            panels.setdefault(key, []).append(r)
+        if not isinstance(r.value, (int, float)) or isinstance(r.value, bool):
+            continue
+        if r.unit == "s" and not (r.section.startswith("6") and not r.measure.startswith("  ")):
+            panels.setdefault(seconds[r.section[0]], []).append(r)
+        elif r.unit in titles:
+            panels.setdefault(titles[r.unit], []).append(r)
     try:
         font = ImageFont.truetype(str(ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"), 15)
         bold = ImageFont.truetype(str(ROOT / "fonts" / "AtkinsonHyperlegible-Bold.ttf"), 18)
@@ -969,7 +1003,9 @@ def main() -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="campaign-print-bench-") as tmp:
         work = Path(tmp)
+        DATA["machine"]["project_sha256"] = configure(snapshot(work))
         batch = None
+        # Batch before Chromium: RUSAGE_CHILDREN keeps the largest child ever waited for.
         plan_ = [("document", section_document), ("batch", lambda: section_batch(work)),
                  ("incremental", lambda: section_incremental(batch)),
                  ("chromium", lambda: section_chromium(work)),
@@ -989,6 +1025,7 @@ def main() -> int:
             DATA.setdefault("section_seconds", {})[name] = time.perf_counter() - t0
     DATA["machine"]["load_average_end"] = os.getloadavg()
     DATA["total_seconds"] = time.perf_counter() - started
+    ROWS.sort(key=lambda r: r.section[:1])  # stable: sections in the brief's order
     DATA["rows"] = [r.__dict__ for r in ROWS]
     print()
     print_table()

@@ -26,7 +26,7 @@ from . import __version__
 from .layouts import environment, media_bleed_mm, render_html
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem
-from .report import write_reports
+from .report import thumbnail_name, write_reports
 
 PIPELINE_SOURCE = Path(__file__).resolve().parent
 FONTS = ROOT / "fonts"
@@ -43,11 +43,6 @@ class Output:
     input_hash: str
     imposed: dict | None = None  # the manifest entry of its imposed press sheet
     cached: bool = False
-
-    @property
-    def thumbnails(self) -> list[str]:
-        """Report thumbnails, relative to the campaign folder."""
-        return [thumbnail_name(self.job.output, n) for n in range(1, self.pages + 1)]
 
     def manifest_entries(self) -> list[dict]:
         job = self.job
@@ -93,10 +88,6 @@ class BuildResult:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "error"]
-
-
-def thumbnail_name(output: str, page: int) -> str:
-    return f"preflight/{output.removesuffix('.pdf').replace('/', '_')}-p{page}.png"
 
 
 def _umask() -> int:
@@ -251,12 +242,13 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     for slug, group in groupby(range(len(jobs)), key=lambda i: jobs[i].source.slug):
         outputs = [done[i] for i in group if i in done]
         problems = [p for o in outputs for p in o.problems]
+        entries = [e for o in outputs for e in o.manifest_entries()]
         folder = out_dir / slug
         if write_pdfs and outputs:
             entries = _merge(earlier[slug], outputs, folder)
             write_manifest(folder, outputs[0].job, entries, write_atomically)
             problems = _merged_problems(earlier[slug], outputs, entries)
-        write_reports(folder, slug, outputs, problems, write_atomically)
+        write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
         result.problems += [p for o in outputs for p in o.problems]
     return result

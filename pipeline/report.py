@@ -25,7 +25,12 @@ def summary_lines(problems: list[Problem], outputs: int) -> list[str]:
     return lines
 
 
-def preflight_json(slug: str, outputs: list, problems: list[Problem]) -> bytes:
+def thumbnail_name(output: str, page: int) -> str:
+    """Where the report's thumbnail of a page of `output` is, beside the report."""
+    return f"preflight/{output.removesuffix('.pdf').replace('/', '_')}-p{page}.png"
+
+
+def preflight_json(slug: str, entries: list[dict], problems: list[Problem]) -> bytes:
     def counts(path, level):
         return sum(1 for p in problems if p.file == path and p.level == level)
 
@@ -33,15 +38,15 @@ def preflight_json(slug: str, outputs: list, problems: list[Problem]) -> bytes:
         "campaign": slug,
         "errors": sum(1 for p in problems if p.level == "error"),
         "warnings": sum(1 for p in problems if p.level == "warning"),
-        "outputs": [{"path": o.job.output, "product": o.job.product, "size": o.job.size,
-                     "profile": o.job.profile.name, "errors": counts(o.job.output, "error"),
-                     "warnings": counts(o.job.output, "warning")} for o in outputs],
+        "outputs": [{"path": e["path"], "product": e["product"], "size": e["size"],
+                     "profile": e["profile"], "errors": counts(e["path"], "error"),
+                     "warnings": counts(e["path"], "warning")} for e in entries],
         "problems": [p.to_dict() for p in problems],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def preflight_html(slug: str, outputs: list, problems: list[Problem]) -> bytes:
+def preflight_html(slug: str, entries: list[dict], problems: list[Problem]) -> bytes:
     """One self-contained page: every output's pages as thumbnails, problems marked where they are."""
     errors = sum(1 for p in problems if p.level == "error")
     warnings = sum(1 for p in problems if p.level == "warning")
@@ -62,16 +67,18 @@ h1 {{ margin: 0 0 .3em; }} .ok {{ color: #05632b; }} .bad {{ color: #a00; }}
 ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ color: #555; }}
 </style></head><body>
 <h1>Preflight: {html.escape(slug)}</h1>
-<p class="{'bad' if errors else 'ok'}">{len(outputs)} output(s): {errors} error(s), {warnings} warning(s).
+<p class="{'bad' if errors else 'ok'}">{len(entries)} output(s): {errors} error(s), {warnings} warning(s).
 {'Fix the errors before anything goes to the printer.' if errors else 'Nothing stops this going to the printer.'}</p>
 """]
-    for output in outputs:
-        mine = [p for p in problems if p.file == output.job.output]
-        width, height = output.job.trim_mm
-        parts.append(f'<section class="output"><h2>{html.escape(output.job.output)}</h2>'
-                     f'<p>{html.escape(output.job.profile.spec.description)}; {width:g} × {height:g} mm, '
-                     f'{output.pages} page(s).</p><div class="pages">')
-        for number, src in enumerate(output.thumbnails, 1):
+    for entry in entries:
+        mine = [p for p in problems if p.file == entry["path"]]
+        width, height = entry["trim_mm"]
+        parts.append(f'<section class="output"><h2>{html.escape(entry["path"])}</h2>'
+                     f'<p>{html.escape(entry["profile"])} profile, {html.escape(entry["pdf_variant"].upper())}, '
+                     f'{entry["bleed_mm"]:g} mm bleed; {width:g} × {height:g} mm, '
+                     f'{entry["pages"]} page(s).</p><div class="pages">')
+        for number in range(1, entry["pages"] + 1):
+            src = thumbnail_name(entry["path"], number)
             parts.append(f'<div class="page"><img src="{html.escape(src)}" alt="page {number}" style="width:{width * 1.2:.0f}px">')
             for index, p in enumerate(mine, 1):
                 if p.page == number and p.box_mm:
@@ -98,6 +105,8 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
     return "".join(parts).encode()
 
 
-def write_reports(folder: Path, slug: str, outputs: list, problems: list[Problem], write) -> None:
-    write(folder / "preflight.json", preflight_json(slug, outputs, problems))
-    write(folder / "preflight.html", preflight_html(slug, outputs, problems))
+def write_reports(folder: Path, slug: str, entries: list[dict], problems: list[Problem], write) -> None:
+    """The report of every rendered PDF listed in `entries` (manifest entries)."""
+    entries = [e for e in entries if "imposed_from" not in e]
+    write(folder / "preflight.json", preflight_json(slug, entries, problems))
+    write(folder / "preflight.html", preflight_html(slug, entries, problems))

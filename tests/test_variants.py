@@ -204,6 +204,10 @@ def test_subset_build_keeps_the_rest_of_the_manifest(tmp_path):
     assert build(tmp_path, "--district", "selby", "--only", "poster", out=out)[0] == 0
     districts = {e["district"] for e in manifest_of(out)["outputs"]}
     assert districts == {"York", "Selby"}
+    # The report covers the whole folder too, not just the last run.
+    report = json.loads((out / "no-matter-how-small" / "preflight.json").read_text())
+    assert {o["path"] for o in report["outputs"]} == {
+        e["path"] for e in manifest_of(out)["outputs"] if "imposed_from" not in e}
 
 
 def test_one_broken_job_does_not_stop_the_others(tmp_path, capsys):
