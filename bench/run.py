@@ -2,7 +2,7 @@
 
     python bench/run.py                  # full run (< ~10 min on 2 cores)
     BENCH_QUICK=1 python bench/run.py    # quick run (< ~2 min)
-    BENCH_SECTIONS=document,profile python bench/run.py   # some sections only
+    BENCH_SECTIONS=document,profile python bench/run.py   # some sections only (-> partial.*)
 
 Sections: document, batch, incremental (needs batch), chromium, startup, profile.
 Prints a table (value, spread, target, met?) and writes bench/results/latest.json
@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import cProfile
 import hashlib
-import io
 import json
 import os
 import platform
@@ -32,7 +31,7 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -1032,14 +1031,16 @@ def main() -> int:
     print(f"\ntotal {DATA['total_seconds']:.0f} s; load average {DATA['machine']['load_average_start'][0]:.2f}"
           f" at start, {DATA['machine']['load_average_end'][0]:.2f} at end")
     text = json.dumps(DATA, indent=2, default=str)
-    (RESULTS / "latest.json").write_text(text)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"{stamp}-{DATA['machine']['mode']}.json").write_text(text)
+    name = "partial" if SECTIONS else "latest"  # a run of some sections keeps latest.* as it was
+    (RESULTS / f"{name}.json").write_text(text)
+    if not SECTIONS:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        (RESULTS / f"{stamp}-{DATA['machine']['mode']}.json").write_text(text)
     try:
-        draw_chart(RESULTS / "latest.png")
+        draw_chart(RESULTS / f"{name}.png")
     except Exception:
         print("chart failed:\n" + traceback.format_exc())
-    print(f"saved {RESULTS / 'latest.json'} and {RESULTS / 'latest.png'}")
+    print(f"saved {RESULTS / (name + '.json')} and {RESULTS / (name + '.png')}")
     return 1 if DATA["errors"] else 0
 
 

@@ -41,10 +41,10 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import load_layouts, load_profiles
+    from .plan import LAYOUTS, load_layouts, load_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    load_layouts(args.layouts)
+    load_layouts(args.layouts or LAYOUTS)
     load_profiles()
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
@@ -54,12 +54,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     from .build import build
     from .content import load_campaigns
-    from .plan import load_layouts, load_profiles, plan, select_profiles
+    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
     from .preflight import strict
     from .report import summary_lines
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    layouts = load_layouts(args.layouts)
+    layouts = load_layouts(args.layouts or LAYOUTS)
     profiles = select_profiles(load_profiles(), args.profile)
     jobs = plan(campaigns, layouts, profiles, only=args.only, districts=args.district,
                 partners=args.partner, languages=args.language)
@@ -80,10 +80,10 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import load_layouts, load_profiles, plan, select_profiles
+    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    jobs = plan(campaigns, load_layouts(args.layouts), select_profiles(load_profiles(), args.profile),
+    jobs = plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), args.profile),
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
     for job in jobs:
         print(f"{job.source.slug}/{job.output}")
@@ -122,9 +122,8 @@ def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
 
 
 def _layouts_option(p: argparse.ArgumentParser) -> None:
-    from .plan import LAYOUTS
-
-    p.add_argument("--layouts", type=Path, default=LAYOUTS, metavar="DIR",
+    # No default here: resolving it imports pipeline.plan (pydantic), too slow for --help.
+    p.add_argument("--layouts", type=Path, metavar="DIR",
                    help="layouts folder with products.yaml and colours.yaml (default: layouts/); "
                         "a designer can try a copy without touching the real one")
 

@@ -119,12 +119,20 @@ def _weasyprint_warnings():
         logger.removeHandler(handler)
 
 
+@lru_cache(maxsize=4)
+def _font_config(layouts: Path) -> FontConfiguration:
+    """One font configuration per layouts folder and worker: a new one for every
+    document leaks about 250 kB a document inside Pango/fontconfig, and registers
+    the same @font-face files again each time."""
+    return FontConfiguration()
+
+
 def render_pdf(job: Job, html: str) -> Rendered:
     profile = job.profile.spec
     intent = profile.output_intent
     fetcher = ProjectFetcher(job.layouts.folder, COLOUR / intent.icc if intent else None)
     base_url = str(job.layouts.folder) + "/"
-    font_config, color_profiles = FontConfiguration(), {}
+    font_config, color_profiles = _font_config(job.layouts.folder), {}
     with _weasyprint_warnings() as messages:
         # The profile's sheet carries @color-profile: it must share the document's
         # colour profile table, as @font-face rules share the font configuration.
