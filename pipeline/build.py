@@ -266,6 +266,8 @@ def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: 
                 yield index, _attempt(job, out_dir, write_pdfs)
                 bar.update()
             return
+        # Largest first, so no long job starts last while the other worker idles.
+        jobs = sorted(jobs, key=lambda item: -_cost(item[1]))
         # fork: workers start with the parent's imports and share nothing else.
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = {pool.submit(_attempt, job, out_dir, write_pdfs): index for index, job in jobs}
@@ -274,6 +276,12 @@ def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: 
                 bar.update()
     finally:
         bar.close()
+
+
+def _cost(job: Job) -> float:
+    """A job's rough render cost: printed area times pages (rasters and text scale with it)."""
+    width, height = job.trim_mm
+    return width * height * job.spec.pages
 
 
 def _attempt(job: Job, out_dir: Path, write_pdfs: bool):
