@@ -134,8 +134,8 @@ def test_text_over_a_fold(tmp_path):
 
 
 def test_text_too_close_to_the_trim_and_too_small(tmp_path):
-    layouts = layouts_copy(tmp_path, {"leaflet-a5.css": (".foot { padding: 0 10mm 10mm; }",
-                                                         ".foot { padding: 0 2mm 2mm; font-size: 9pt; }")})
+    layouts = layouts_copy(tmp_path, {"leaflet-a5.css": ("bottom: 0; padding: 0 10mm 10mm; }",
+                                                         "bottom: 0; padding: 0 2mm 2mm; font-size: 9pt; }")})
     code, report = run_preflight(tmp_path, "--only", "leaflet-a5", "--profile", "press", layouts=layouts)
     assert code == 1
     assert errors(report, "safe-area")
