@@ -29,6 +29,7 @@ from .problems import PipelineError, Problem
 from .report import thumbnail_name, write_reports
 
 PIPELINE_SOURCE = Path(__file__).resolve().parent
+WORKER_JOBS = 100  # jobs a worker process runs before a fresh one takes over
 FONTS = ROOT / "fonts"
 
 
@@ -52,14 +53,8 @@ class Output:
             "path": job.output,
             "product": job.product,
             "size": job.size,
-            "variant": job.variant,
-            "district": job.district.name if job.district else None,
-            "partner": job.partner.id if job.partner else None,
-            "language": job.language or job.source.campaign.language,
-            "statistic": job.statistic,
-            "profile": job.profile.name,
+            **_variant_fields(job),
             "output": job.profile.spec.output,
-            "pdf_variant": job.profile.spec.pdf_variant,
             "pages": self.pages,
             "trim_mm": [width, height],
             "bleed_mm": bleed,
@@ -69,13 +64,26 @@ class Output:
                 "media": [width + 2 * media, height + 2 * media],
             },
             "sha256": self.sha256,
-            "qr_url": job.qr_url,
             "copies": job.copies if job.profile.spec.output == "print" else None,
             "input_hash": self.input_hash,
             "preflight": {"errors": sum(p.level == "error" for p in self.problems),
                           "warnings": sum(p.level == "warning" for p in self.problems)},
         }
         return [entry] + ([self.imposed] if self.imposed else [])
+
+
+def _variant_fields(job: Job) -> dict:
+    """The manifest fields that say which variant, profile and link a file is."""
+    return {
+        "variant": job.variant,
+        "district": job.district.name if job.district else None,
+        "partner": job.partner.id if job.partner else None,
+        "language": job.language or job.source.campaign.language,
+        "statistic": job.statistic,
+        "profile": job.profile.name,
+        "pdf_variant": job.profile.spec.pdf_variant,
+        "qr_url": job.qr_url,
+    }
 
 
 @dataclass
@@ -205,15 +213,11 @@ def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
                    title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
     path = f"{job.folder}{job.base_name}{job.profile.suffix}-imposed-{spec.name}.pdf"
     write_atomically(folder / path, sheet)
-    return {"path": path, "product": f"imposed-{job.product}", "size": spec.name, "variant": job.variant,
-            "district": job.district.name if job.district else None,
-            "partner": job.partner.id if job.partner else None,
-            "language": job.language or job.source.campaign.language, "statistic": job.statistic,
-            "profile": job.profile.name, "output": "print", "pdf_variant": job.profile.spec.pdf_variant,
-            "pages": job.spec.pages, "trim_mm": list(spec.sheet_mm), "bleed_mm": 0,
+    return {"path": path, "product": f"imposed-{job.product}", "size": spec.name, **_variant_fields(job),
+            "output": "print", "pages": job.spec.pages, "trim_mm": list(spec.sheet_mm), "bleed_mm": 0,
             "boxes_mm": {"trim": list(spec.sheet_mm), "bleed": list(spec.sheet_mm), "media": list(spec.sheet_mm)},
-            "sha256": hashlib.sha256(sheet).hexdigest(), "qr_url": job.qr_url,
-            "copies": None, "imposed_from": job.output, "up": spec.columns * spec.rows}
+            "sha256": hashlib.sha256(sheet).hexdigest(), "copies": None,
+            "imposed_from": job.output, "up": spec.columns * spec.rows}
 
 
 # ---------------------------------------------------------------- the batch
@@ -224,7 +228,7 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     manifest, CSV, print order (when writing PDFs) and the preflight reports."""
     result = BuildResult()
     earlier = {slug: _earlier(out_dir / slug) for slug in {j.source.slug for j in jobs}}
-    todo, done = [], {}  # by position in `jobs` (jobs hold lists, so are not hashable)
+    todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
     for index, job in enumerate(jobs):
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
         if write_pdfs and not force and entry and _unchanged(entry, job, out_dir):
@@ -236,21 +240,23 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
         if isinstance(outcome, Output):
             done[index] = outcome
         else:
-            result.problems += outcome
+            failed[index] = outcome
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
     for slug, group in groupby(range(len(jobs)), key=lambda i: jobs[i].source.slug):
+        group = list(group)
         outputs = [done[i] for i in group if i in done]
-        problems = [p for o in outputs for p in o.problems]
+        failures = [p for i in group for p in failed.get(i, [])]
+        problems = failures + [p for o in outputs for p in o.problems]
         entries = [e for o in outputs for e in o.manifest_entries()]
         folder = out_dir / slug
         if write_pdfs and outputs:
             entries = _merge(earlier[slug], outputs, folder)
             write_manifest(folder, outputs[0].job, entries, write_atomically)
-            problems = _merged_problems(earlier[slug], outputs, entries)
+            problems = failures + _merged_problems(earlier[slug], outputs, entries)
         write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
-        result.problems += [p for o in outputs for p in o.problems]
+        result.problems += failures + [p for o in outputs for p in o.problems]
     return result
 
 
@@ -268,12 +274,18 @@ def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: 
             return
         # Largest first, so no long job starts last while the other worker idles.
         jobs = sorted(jobs, key=lambda item: -_cost(item[1]))
-        # fork: workers start with the parent's imports and share nothing else.
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(_attempt, job, out_dir, write_pdfs): index for index, job in jobs}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-                bar.update()
+        # Load WeasyPrint once here; forked workers inherit it. Each pool runs at most
+        # WORKER_JOBS jobs a worker, then fresh workers take over: WeasyPrint keeps a
+        # little memory per document, so a 500-document run would grow all the way.
+        from . import impose, preflight, render  # noqa: F401
+        chunk = workers * WORKER_JOBS
+        for start in range(0, len(jobs), chunk):
+            with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                futures = {pool.submit(_attempt, job, out_dir, write_pdfs): index
+                           for index, job in jobs[start:start + chunk]}
+                for future in as_completed(futures):
+                    yield futures[future], future.result()
+                    bar.update()
     finally:
         bar.close()
 

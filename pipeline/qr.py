@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-from functools import lru_cache
 from urllib.parse import urlencode
 
 import qrcode
@@ -29,7 +28,6 @@ def qr_url(qr: QR, utm_content: str, medium: str | None = None) -> str:
     return f"{qr.url}?{query}"
 
 
-@lru_cache(maxsize=256)
 def qr_svg(url: str, fill: str) -> str:
     """A standalone SVG of the code: one path of horizontal runs (no seams between
     modules), in `fill` on a transparent ground (the layout puts paper behind it).

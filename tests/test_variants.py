@@ -223,6 +223,9 @@ def test_one_broken_job_does_not_stop_the_others(tmp_path, capsys):
     assert f"stat-poster.html:{line}: template uses" in err and "figur" in err
     paths = {e["path"] for e in manifest_of(out)["outputs"]}
     assert "wallet-card.pdf" in paths and not any(p.startswith("stat-poster") for p in paths)
+    report = json.loads((out / "no-matter-how-small" / "preflight.json").read_text())
+    assert report["errors"] >= 1
+    assert any("figur" in p["what"] and p["file"] == "layouts/stat-poster.html" for p in report["problems"])
 
 
 def test_print_order_and_csv_manifest(tmp_path):
