@@ -37,7 +37,7 @@ FONTS = ROOT / "fonts"
 class Output:
     """One PDF of this build (built now, or kept from an earlier build: `cached`)."""
 
-    job: Job
+    job: Job | None  # None only while travelling back from a worker
     sha256: str
     pages: int
     problems: list[Problem]
@@ -269,22 +269,27 @@ def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: 
     try:
         if workers == 1:
             for index, job in jobs:
-                yield index, _attempt(job, out_dir, write_pdfs)
+                yield index, _attempt(job, out_dir, write_pdfs, in_worker=False)
                 bar.update()
             return
         # Largest first, so no long job starts last while the other worker idles.
         jobs = sorted(jobs, key=lambda item: -_cost(item[1]))
-        # Load WeasyPrint once here; forked workers inherit it. Each pool runs at most
-        # WORKER_JOBS jobs a worker, then fresh workers take over: WeasyPrint keeps a
-        # little memory per document, so a 500-document run would grow all the way.
+        # Load WeasyPrint once here; forked workers inherit it. A fresh pool every
+        # WORKER_JOBS jobs a worker keeps memory flat: WeasyPrint keeps a little per
+        # document. (Not max_tasks_per_child: on Python 3.11 to 3.13 it can deadlock,
+        # CPython issue 115634.)
         from . import impose, preflight, render  # noqa: F401
         chunk = workers * WORKER_JOBS
         for start in range(0, len(jobs), chunk):
             with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-                futures = {pool.submit(_attempt, job, out_dir, write_pdfs): index
+                futures = {pool.submit(_attempt, job, out_dir, write_pdfs): (index, job)
                            for index, job in jobs[start:start + chunk]}
                 for future in as_completed(futures):
-                    yield futures[future], future.result()
+                    index, job = futures[future]
+                    outcome = future.result()
+                    if isinstance(outcome, Output):
+                        outcome.job = job  # sent back without it: see _attempt
+                    yield index, outcome
                     bar.update()
     finally:
         bar.close()
@@ -296,11 +301,16 @@ def _cost(job: Job) -> float:
     return width * height * job.spec.pages
 
 
-def _attempt(job: Job, out_dir: Path, write_pdfs: bool):
+def _attempt(job: Job, out_dir: Path, write_pdfs: bool, in_worker: bool = True):
     try:
-        return build_job(job, out_dir, write_pdfs)
+        output = build_job(job, out_dir, write_pdfs)
     except PipelineError as exc:
         return exc.problems
+    if in_worker:
+        # The parent has the job already; sending it back would unpickle a copy of
+        # the whole campaign per PDF into the parent (tens of MB over a large batch).
+        output.job = None
+    return output
 
 
 def _progress(total: int, wanted: bool):
