@@ -176,14 +176,14 @@ def input_hash(job: Job) -> str:
 
 # ---------------------------------------------------------------- one job
 
-def build_job(job: Job, out_dir: Path, write_pdf: bool = True) -> Output:
+def build_job(job: Job, out_dir: Path, write_pdf: bool = True, key: str | None = None) -> Output:
     """Render one job, preflight it and (unless only checking) write its PDF, its
     imposed sheet and its report thumbnails. Raises PipelineError when it cannot be
     rendered at all. Runs in a worker process: WeasyPrint is imported here only."""
     from .preflight import preflight
     from .render import render_error, render_pdf
 
-    key = input_hash(job)
+    key = key or input_hash(job)
     html = render_html(job)
     try:
         rendered = render_pdf(job, html)
@@ -229,14 +229,15 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     result = BuildResult()
     earlier = {slug: _earlier(out_dir / slug) for slug in {j.source.slug for j in jobs}}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
+    keys = [input_hash(job) for job in jobs]  # once here, handed to the workers
     for index, job in enumerate(jobs):
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
-        if write_pdfs and not force and entry and _unchanged(entry, job, out_dir):
+        if write_pdfs and not force and entry and _unchanged(entry, job, keys[index], out_dir):
             done[index] = Output(job, entry["sha256"], entry["pages"], problems, entry["input_hash"],
                                  _imposed_entry(earlier[job.source.slug], job.output), cached=True)
         else:
             todo.append(index)
-    for index, outcome in _run([(i, jobs[i]) for i in todo], out_dir, write_pdfs, workers, progress):
+    for index, outcome in _run([(i, jobs[i], keys[i]) for i in todo], out_dir, write_pdfs, workers, progress):
         if isinstance(outcome, Output):
             done[index] = outcome
         else:
@@ -260,16 +261,16 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     return result
 
 
-def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: int | None, progress: bool):
-    """(index, Output or list of problems) for every (index, job), as they finish."""
+def _run(jobs: list[tuple[int, Job, str]], out_dir: Path, write_pdfs: bool, workers: int | None, progress: bool):
+    """(index, Output or list of problems) for every (index, job, input hash), as they finish."""
     if not jobs:
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     bar = _progress(len(jobs), progress)
     try:
         if workers == 1:
-            for index, job in jobs:
-                yield index, _attempt(job, out_dir, write_pdfs, in_worker=False)
+            for index, job, key in jobs:
+                yield index, _attempt(job, key, out_dir, write_pdfs, in_worker=False)
                 bar.update()
             return
         # Largest first, so no long job starts last while the other worker idles.
@@ -282,8 +283,8 @@ def _run(jobs: list[tuple[int, Job]], out_dir: Path, write_pdfs: bool, workers: 
         chunk = workers * WORKER_JOBS
         for start in range(0, len(jobs), chunk):
             with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-                futures = {pool.submit(_attempt, job, out_dir, write_pdfs): (index, job)
-                           for index, job in jobs[start:start + chunk]}
+                futures = {pool.submit(_attempt, job, key, out_dir, write_pdfs): (index, job)
+                           for index, job, key in jobs[start:start + chunk]}
                 for future in as_completed(futures):
                     index, job = futures[future]
                     outcome = future.result()
@@ -301,9 +302,9 @@ def _cost(job: Job) -> float:
     return width * height * job.spec.pages
 
 
-def _attempt(job: Job, out_dir: Path, write_pdfs: bool, in_worker: bool = True):
+def _attempt(job: Job, key: str, out_dir: Path, write_pdfs: bool, in_worker: bool = True):
     try:
-        output = build_job(job, out_dir, write_pdfs)
+        output = build_job(job, out_dir, write_pdfs, key)
     except PipelineError as exc:
         return exc.problems
     if in_worker:
@@ -339,10 +340,10 @@ def _imposed_entry(earlier: dict, path: str) -> dict | None:
     return next((e for e, _ in earlier.values() if e.get("imposed_from") == path), None)
 
 
-def _unchanged(entry: dict, job: Job, out_dir: Path) -> bool:
+def _unchanged(entry: dict, job: Job, key: str, out_dir: Path) -> bool:
     folder = out_dir / job.source.slug
     pdf = folder / job.output
-    if entry.get("input_hash") != input_hash(job) or not pdf.is_file():
+    if entry.get("input_hash") != key or not pdf.is_file():
         return False
     thumbnails = [folder / thumbnail_name(job.output, n) for n in range(1, entry["pages"] + 1)]
     return _file_hash(pdf) == entry["sha256"] and all(t.is_file() for t in thumbnails)
