@@ -1,0 +1,246 @@
+"""Files the renderer reads (templates, stylesheets, fonts, ICC, logos) and the checks
+an asset must pass before it may go to print.
+
+- `read_project_file`: the one way a project file is read while rendering: a regular
+  file inside the allowed folders after resolving symlinks, read with a bound, so a
+  symlink to /etc/passwd, a FIFO or /dev/zero is refused instead of read, hung on or
+  read until memory runs out.
+- `check_image` (PNG, JPEG) and `check_svg`: each returns the problems of one file;
+  `check_logo` reads and checks a partner logo in assets/.
+- Stand-in logos are marked by name: `<name>.stand-in.svg` (see assets/README.md).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import re
+import stat
+import warnings
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree
+from defusedxml import DefusedXmlException
+from PIL import Image, ImageFile
+
+from .problems import Problem
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+MAX_FILE_BYTES = 16 * 1024 * 1024  # fonts (the Nastaliq faces are 0.5 MB), ICC, images
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_SVG_BYTES = 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # an A2 poster's width at 300 ppi is 5000 px: room to spare
+MAX_SVG_ELEMENTS, MAX_SVG_DEPTH = 20_000, 64
+
+RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+# SVG elements that run code or pull in HTML (or other documents).
+FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+SAFE_DATA_URI = re.compile(r"data:image/(png|jpeg);base64,([A-Za-z0-9+/=\s]*)\Z", re.IGNORECASE)
+CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+CSS_IMPORT = re.compile(r"@import", re.IGNORECASE)
+
+
+class RefusedFile(Exception):
+    """A project file that may not be read; says which file, why, and what to do."""
+
+    def __init__(self, path: Path | str, what: str, hint: str):
+        self.path, self.what, self.hint = str(path), what, hint
+        super().__init__(f"{path}: {what}")
+
+
+def read_project_file(path: Path | str, roots, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file inside one of `roots` after resolving symlinks, at
+    most `limit` bytes; RefusedFile otherwise."""
+    path = Path(path)
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, or a symlink loop
+        raise RefusedFile(path, "file not found", "check the file name and that the file exists") from None
+    folders = [Path(r).resolve() for r in roots]
+    if not any(resolved.is_relative_to(root) for root in folders):
+        raise RefusedFile(path, f"resolves to {resolved}, outside {', '.join(f.name + '/' for f in folders)}",
+                          "copy the file into the project folder instead of linking to it")
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: the
+        # resolved name must not have been swapped for a symlink since.
+        fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise RefusedFile(path, f"cannot be opened: {exc.strerror}", "check the file's permissions") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedFile(path, "is not a regular file (a directory, FIFO or device)",
+                              "use an ordinary file")
+        if info.st_size > limit:
+            raise RefusedFile(path, f"is {info.st_size} bytes, over the limit of {limit}",
+                              "use a smaller file")
+        data = file.read(limit + 1)
+    if len(data) > limit:  # grew while being read
+        raise RefusedFile(path, f"is over the limit of {limit} bytes", "use a smaller file")
+    return data
+
+
+def _error(name: str, what: str, hint: str) -> Problem:
+    return Problem("error", name, what, hint, check="assets")
+
+
+def _sniff(data: bytes) -> str:
+    head = data[:512].lstrip()
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "a PNG image"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "a JPEG image"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head.startswith(b"%PDF"):
+        return "a PDF"
+    if re.match(rb"(?i)(<!doctype html|<html)", head):
+        return "an HTML page"
+    if re.search(rb"<svg[\s>]", head):
+        return "an SVG image"
+    return "not an image Pillow can read"
+
+
+def check_image(data: bytes, name: str) -> list[Problem]:
+    """A PNG or JPEG: decodes fully, within the pixel limit, and is what its name says."""
+    expected = RASTER_FORMATS.get(Path(name).suffix.lower())
+    if expected is None:
+        return [_error(name, "not a PNG, JPEG or SVG file", "supply the logo as SVG, PNG or JPEG")]
+    if len(data) > MAX_FILE_BYTES:
+        return [_error(name, f"{len(data)} bytes, over the limit of {MAX_FILE_BYTES}",
+                       "export the logo at 300 ppi at its printed size")]
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it to True on import
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
+                if image.format != expected:
+                    return [_error(name, f"named {expected} but is a {image.format} image",
+                                   f"save it as {expected} or rename it to .{image.format.lower()}")]
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    return [_error(name, f"{image.width}×{image.height} pixels, over the limit of "
+                                   f"{MAX_IMAGE_PIXELS:,}", "export the logo at 300 ppi at its printed size")]
+                image.load()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return [_error(name, "too many pixels to decode safely (decompression bomb)",
+                       "export the logo at 300 ppi at its printed size")]
+    except Image.UnidentifiedImageError:
+        return [_error(name, f"named {expected} but is {_sniff(data)}",
+                       f"supply a real {expected} file (or SVG)")]
+    except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on broken files
+        return [_error(name, f"{expected} image cannot be decoded ({exc})",
+                       "the file is truncated or damaged: export it again")]
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    return []
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
+
+
+def _reference_problem(value: str, name: str, where: str) -> Problem | None:
+    """None when a reference stays inside the SVG (#fragment) or is an embedded PNG/JPEG."""
+    value = value.strip()
+    if value.startswith("#") or value == "":
+        return None
+    data = SAFE_DATA_URI.match(value)
+    if data:
+        try:
+            raw = base64.b64decode(re.sub(r"\s", "", data.group(2)), validate=True)
+        except (binascii.Error, ValueError):
+            return _error(name, f"{where}: embedded image is not valid base64", "export the SVG again")
+        inner = check_image(raw, f"{name} ({where}).{'png' if data.group(1).lower() == 'png' else 'jpg'}")
+        return inner[0] if inner else None
+    shown = value if len(value) <= 60 else value[:57] + "..."
+    return _error(name, f"{where} refers to {shown!r} outside the SVG",
+                  "embed everything in the SVG: only #fragment and data:image/png|jpeg references are allowed")
+
+
+def _css_problems(css: str, name: str, where: str) -> list[Problem]:
+    problems = []
+    if CSS_IMPORT.search(css):
+        problems.append(_error(name, f"{where} uses @import", "put the styles in the SVG itself"))
+    for match in CSS_URL.finditer(css):
+        problem = _reference_problem(match.group(2), name, f"{where} url()")
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_svg(data: bytes, name: str) -> list[Problem]:
+    """An SVG that draws only: no DTD or entities, no scripts, event handlers or
+    foreignObject, no reference to anything outside the file."""
+    if len(data) > MAX_SVG_BYTES:
+        return [_error(name, f"{len(data)} bytes, over the limit of {MAX_SVG_BYTES}",
+                       "simplify the SVG or export it without embedded bitmaps")]
+    try:
+        root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True,
+                                                 forbid_external=True)
+    except DefusedXmlException as exc:
+        return [_error(name, f"SVG has a DTD or entities ({type(exc).__name__})",
+                       "export the SVG without a DOCTYPE or entity declarations")]
+    except (ParseError, ValueError) as exc:
+        return [_error(name, f"not well-formed XML: {exc} (it is {_sniff(data)})",
+                       "supply a real SVG file")]
+    if root.tag != SVG_NS + "svg":
+        return [_error(name, f"root element is <{_local(root.tag)}>, not an SVG <svg>",
+                       "supply a real SVG file (xmlns=\"http://www.w3.org/2000/svg\")")]
+    problems: list[Problem] = []
+    todo, count = [(root, 1)], 0
+    while todo:
+        element, depth = todo.pop()
+        count += 1
+        if count > MAX_SVG_ELEMENTS or depth > MAX_SVG_DEPTH:
+            return problems + [_error(name, f"over {MAX_SVG_ELEMENTS} elements or {MAX_SVG_DEPTH} levels deep",
+                                      "simplify the SVG")]
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag.lower() in FORBIDDEN_ELEMENTS:
+            problems.append(_error(name, f"SVG contains <{tag}>",
+                                   "remove scripts and embedded HTML: a logo only draws"))
+        for attribute, value in element.attrib.items():
+            local = _local(attribute)
+            if local.startswith("on"):
+                problems.append(_error(name, f"<{tag}> has an event handler {local}=",
+                                       "remove scripts and event handlers: a logo only draws"))
+            elif local in ("href", "src"):
+                problem = _reference_problem(value, name, f"<{tag} {local}>")
+                if problem:
+                    problems.append(problem)
+            else:
+                problems += _css_problems(value, name, f"<{tag} {local}>")
+        if tag == "style" and element.text:
+            problems += _css_problems(element.text, name, "<style>")
+        todo += [(child, depth + 1) for child in reversed(element)]  # in document order
+    return problems
+
+
+def check_asset(data: bytes, name: str) -> list[Problem]:
+    if Path(name).suffix.lower() == ".svg":
+        return check_svg(data, name)
+    return check_image(data, name)
+
+
+def check_logo(path: Path | str) -> list[Problem]:
+    """Every problem of a partner logo file in assets/ (empty when it may be printed)."""
+    path = Path(path)
+    shown = f"assets/{path.relative_to(ASSETS)}" if path.is_relative_to(ASSETS) else str(path)
+    try:
+        data = read_project_file(path, [ASSETS])
+    except RefusedFile as exc:
+        return [_error(shown, exc.what, exc.hint)]
+    return check_asset(data, shown)
+
+
+def is_stand_in(path: Path | str) -> bool:
+    """A stand-in logo (`<name>.stand-in.svg`): fine for proofs, never for print."""
+    return Path(path).stem.lower().endswith(".stand-in")
