@@ -1,8 +1,19 @@
-"""Running jobs: HTML -> PDF -> preflight -> atomic write (+ imposed sheets), in
-parallel, skipping jobs whose inputs have not changed; then per campaign the
-manifest (JSON and CSV), the print order and the preflight report.
+"""Running jobs: HTML -> PDF -> preflight -> write (+ imposed sheets), in parallel,
+skipping jobs whose inputs have not changed; then per campaign the manifest (JSON
+and CSV), the print order and the preflight report.
 
-A job that fails does not stop the others; its earlier PDF stays as it was.
+What a printer or a partner takes from the output folder is always whole and
+consistent, whatever happens to a build:
+
+- one build at a time writes to a folder (a lock; a second build refuses or waits);
+- a build writes a complete new *generation* of the campaign's folder beside the
+  current one (unchanged files hard-linked, not copied) and switches to it with one
+  atomic rename of a symbolic link, so a crash or `kill -9` at any moment leaves
+  the previous generation, whose manifest matches its files, in place;
+- a job that fails (any exception, a dead worker) is listed and the others go on;
+  its earlier PDF stays;
+- a PDF that fails preflight never replaces the last good one: it is kept beside it
+  as `<name>.rejected.pdf`, listed as rejected, and never enters the print order.
 """
 from __future__ import annotations
 
@@ -10,11 +21,16 @@ import csv
 import hashlib
 import io
 import json
+import fcntl
 import os
+import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import groupby
 from multiprocessing import get_context
@@ -25,7 +41,7 @@ from jinja2 import meta
 from . import __version__
 from .layouts import environment, media_bleed_mm, render_html
 from .plan import ASSETS, COLOUR, ROOT, Job
-from .problems import PipelineError, Problem
+from .problems import PipelineError, Problem, RenderError
 from .report import thumbnail_name, write_reports
 
 PIPELINE_SOURCE = Path(__file__).resolve().parent
@@ -44,13 +60,27 @@ class Output:
     input_hash: str
     imposed: dict | None = None  # the manifest entry of its imposed press sheet
     cached: bool = False
+    rejected: bool = False  # failed preflight: written beside the last good PDF, never printed
+
+    @property
+    def path(self) -> str:
+        return self.job.rejected_output if self.rejected else self.job.output
+
+    def notes(self) -> list[Problem]:
+        """What the build itself has to say about this output (not a preflight check)."""
+        if self.job.stand_in and self.job.profile.spec.output == "print":
+            return [Problem("warning", self.path, f"the logo {self.job.partner.logo} is a stand-in: "
+                            "this PDF is a proof only and is left out of print-order.csv",
+                            "put the partner's real logo in assets/ and name it in the campaign",
+                            check="stand-in")]
+        return []
 
     def manifest_entries(self) -> list[dict]:
         job = self.job
         width, height = job.trim_mm
         bleed, media = job.profile.spec.bleed_mm, media_bleed_mm(job)
         entry = {
-            "path": job.output,
+            "path": self.path,
             "product": job.product,
             "size": job.size,
             **_variant_fields(job),
@@ -68,6 +98,8 @@ class Output:
             "input_hash": self.input_hash,
             "preflight": {"errors": sum(p.level == "error" for p in self.problems),
                           "warnings": sum(p.level == "warning" for p in self.problems)},
+            "rejected": self.rejected,
+            "stand_in": job.stand_in,
         }
         return [entry] + ([self.imposed] if self.imposed else [])
 
@@ -92,6 +124,7 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     built: int = 0
     cached: int = 0
+    rejected: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -176,10 +209,21 @@ def input_hash(job: Job) -> str:
 
 # ---------------------------------------------------------------- one job
 
-def build_job(job: Job, out_dir: Path, write_pdf: bool = True, key: str | None = None) -> Output:
+def inside(folder: Path, relative: str) -> Path:
+    """`folder/relative`, refusing any path that would land outside `folder`."""
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise RenderError([Problem("error", relative, "output path leaves the output folder",
+                                   "report this: names are checked when the campaign is loaded")])
+    return path
+
+
+def build_job(job: Job, folder: Path, write_pdf: bool = True, key: str | None = None) -> Output:
     """Render one job, preflight it and (unless only checking) write its PDF, its
-    imposed sheet and its report thumbnails. Raises PipelineError when it cannot be
-    rendered at all. Runs in a worker process: WeasyPrint is imported here only."""
+    imposed sheet and its report thumbnails into `folder`, the new generation of the
+    campaign's folder. A PDF with preflight errors is written as `*.rejected.pdf`.
+    Raises PipelineError when it cannot be rendered at all. Runs in a worker
+    process: WeasyPrint is imported here only."""
     from .preflight import preflight
     from .render import render_error, render_pdf
 
@@ -187,6 +231,8 @@ def build_job(job: Job, out_dir: Path, write_pdf: bool = True, key: str | None =
     html = render_html(job)
     try:
         rendered = render_pdf(job, html)
+    except PipelineError:
+        raise
     except Exception as exc:  # WeasyPrint raises many types; the user needs one message
         raise render_error(job, exc) from exc
     try:
@@ -194,15 +240,19 @@ def build_job(job: Job, out_dir: Path, write_pdf: bool = True, key: str | None =
     except Exception as exc:  # a bug in a check must not lose the other outputs
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []
-    folder = out_dir / job.source.slug
+    rejected = write_pdf and any(p.level == "error" for p in problems)
+    path = job.rejected_output if rejected else job.output
+    if rejected:
+        problems = [replace(p, file=path) if p.file == job.output else p for p in problems]
     for number, png in enumerate(thumbnails, 1):
-        write_atomically(folder / thumbnail_name(job.output, number), png)
+        write_atomically(inside(folder, thumbnail_name(path, number)), png)
     imposed = None
     if write_pdf:
-        write_atomically(folder / job.output, rendered.pdf)
-        if job.spec.impose and job.profile.spec.output == "print":
+        write_atomically(inside(folder, path), rendered.pdf)
+        if not rejected and job.spec.impose and job.profile.spec.output == "print":
             imposed = _impose(job, rendered.pdf, folder)
-    return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages, problems, key, imposed)
+    return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages, problems, key, imposed,
+                  rejected=rejected)
 
 
 def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
@@ -212,7 +262,7 @@ def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
     sheet = impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
                    title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
     path = f"{job.folder}{job.base_name}{job.profile.suffix}-imposed-{spec.name}.pdf"
-    write_atomically(folder / path, sheet)
+    write_atomically(inside(folder, path), sheet)
     return {"path": path, "product": f"imposed-{job.product}", "size": spec.name, **_variant_fields(job),
             "output": "print", "pages": job.spec.pages, "trim_mm": list(spec.sheet_mm), "bleed_mm": 0,
             "boxes_mm": {"trim": list(spec.sheet_mm), "bleed": list(spec.sheet_mm), "media": list(spec.sheet_mm)},
@@ -220,57 +270,164 @@ def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
             "imposed_from": job.output, "up": spec.columns * spec.rows}
 
 
+# ---------------------------------------------------------------- the output folder
+
+GENERATIONS = ".generations"  # inside --out: every campaign's generations, hidden
+
+
+@contextmanager
+def output_lock(out_dir: Path, wait: bool = False):
+    """Hold the output folder for one build. A POSIX record lock: released by the
+    kernel when the process dies (kill -9 included), never inherited by workers."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".lock", "a+") as lock:
+        try:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another build"
+            if not wait:
+                raise PipelineError([Problem(
+                    "error", str(out_dir), f"{holder} is writing to this folder",
+                    "wait for it to finish (or add --wait), or build into another folder with --out")]) from None
+            print(f"waiting for {holder} to finish writing {out_dir} ...", file=sys.stderr)
+            fcntl.lockf(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"the build with process id {os.getpid()}\n")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+
+
+class Generation:
+    """One build's complete copy of a campaign's output folder.
+
+    `out/<campaign>` is a symbolic link to `out/.generations/<campaign>/<id>`. A build
+    hard-links the current generation into a new one, writes into the new one only
+    (always by rename, so a hard-linked file is never changed in place), then points
+    the link at it with one rename. Readers see the old folder or the new, whole."""
+
+    def __init__(self, out_dir: Path, slug: str):
+        self.out_dir = out_dir = out_dir.resolve()
+        self.link, self.store = out_dir / slug, out_dir / GENERATIONS / slug
+        self.current = self.link.resolve() if self.link.is_dir() else None
+        self.folder = self.store / f"{time.time_ns():x}-{os.getpid()}"
+
+    def begin(self) -> Path:
+        self.store.mkdir(parents=True, exist_ok=True)
+        for stale in self.store.iterdir():  # left by a build that was killed
+            if stale != self.current:
+                shutil.rmtree(stale, ignore_errors=True)
+        if self.current:
+            shutil.copytree(self.current, self.folder, symlinks=True, copy_function=_link)
+        else:
+            self.folder.mkdir()
+        return self.folder
+
+    def commit(self) -> None:
+        switch = self.out_dir / f".{self.link.name}.switch-{os.getpid()}"
+        switch.unlink(missing_ok=True)
+        switch.symlink_to(self.folder.relative_to(self.out_dir))
+        if self.link.is_dir() and not self.link.is_symlink():  # a folder from before generations
+            self.link.rename(self.store / f"{self.folder.name}-old")
+        os.replace(switch, self.link)
+        for old in self.store.iterdir():
+            if old != self.folder:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
 # ---------------------------------------------------------------- the batch
 
 def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int | None = None,
-          force: bool = False, progress: bool = False) -> BuildResult:
+          force: bool = False, progress: bool = False, wait: bool = False) -> BuildResult:
     """Every job (in parallel), skipping unchanged ones; then per campaign the
-    manifest, CSV, print order (when writing PDFs) and the preflight reports."""
+    manifest, CSV, print order (when writing PDFs) and the preflight reports, all
+    in a new generation of the campaign's folder that replaces the old in one step."""
+    with output_lock(out_dir, wait):
+        generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
+        try:
+            folders = {slug: g.begin() for slug, g in generations.items()}
+            result = _build(jobs, folders, write_pdfs, workers, force, progress)
+            for generation in generations.values():
+                generation.commit()
+        except OSError as exc:  # a full or read-only disk: the folder stays as it was
+            for generation in generations.values():
+                generation.abandon()
+            raise PipelineError([Problem("error", str(out_dir), f"cannot write the output: {exc.strerror or exc}",
+                                         "free some disk space or check the folder's permissions; "
+                                         "the earlier outputs are unchanged")]) from None
+        except BaseException:
+            for generation in generations.values():
+                generation.abandon()
+            raise
+    return result
+
+
+def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,
+           force: bool, progress: bool) -> BuildResult:
     result = BuildResult()
-    earlier = {slug: _earlier(out_dir / slug) for slug in {j.source.slug for j in jobs}}
+    earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
     keys = [input_hash(job) for job in jobs]  # once here, handed to the workers
     for index, job in enumerate(jobs):
+        folder = folders[job.source.slug]
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
-        if write_pdfs and not force and entry and _unchanged(entry, job, keys[index], out_dir):
+        if write_pdfs and not force and entry and _unchanged(entry, job, keys[index], folder):
             done[index] = Output(job, entry["sha256"], entry["pages"], problems, entry["input_hash"],
                                  _imposed_entry(earlier[job.source.slug], job.output), cached=True)
         else:
             todo.append(index)
-    for index, outcome in _run([(i, jobs[i], keys[i]) for i in todo], out_dir, write_pdfs, workers, progress):
+    runs = [(i, jobs[i], keys[i], folders[jobs[i].source.slug]) for i in todo]
+    for index, outcome in _run(runs, write_pdfs, workers, progress):
         if isinstance(outcome, Output):
             done[index] = outcome
         else:
             failed[index] = outcome
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
+    result.rejected = sum(o.rejected for o in done.values())
     for slug, group in groupby(range(len(jobs)), key=lambda i: jobs[i].source.slug):
         group = list(group)
         outputs = [done[i] for i in group if i in done]
         failures = [p for i in group for p in failed.get(i, [])]
-        problems = failures + [p for o in outputs for p in o.problems]
+        notes = [p for o in outputs for p in o.notes()]
+        problems = failures + [p for o in outputs for p in o.problems] + notes
         entries = [e for o in outputs for e in o.manifest_entries()]
-        folder = out_dir / slug
-        if write_pdfs and outputs:
+        folder = folders[slug]
+        if write_pdfs:
             entries = _merge(earlier[slug], outputs, folder)
-            write_manifest(folder, outputs[0].job, entries, write_atomically)
-            problems = failures + _merged_problems(earlier[slug], outputs, entries)
+            if entries:
+                write_manifest(folder, jobs[group[0]], entries, write_atomically)
+            problems = failures + _merged_problems(earlier[slug], outputs, entries) + notes
         write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
-        result.problems += failures + [p for o in outputs for p in o.problems]
+        result.problems += failures + [p for o in outputs for p in o.problems] + notes
     return result
 
 
-def _run(jobs: list[tuple[int, Job, str]], out_dir: Path, write_pdfs: bool, workers: int | None, progress: bool):
-    """(index, Output or list of problems) for every (index, job, input hash), as they finish."""
+def _run(jobs: list[tuple[int, Job, str, Path]], write_pdfs: bool, workers: int | None, progress: bool):
+    """(index, Output or list of problems) for every (index, job, input hash, folder), as they finish."""
     if not jobs:
         return
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     bar = _progress(len(jobs), progress)
     try:
         if workers == 1:
-            for index, job, key in jobs:
-                yield index, _attempt(job, key, out_dir, write_pdfs, in_worker=False)
+            for index, job, key, folder in jobs:
+                yield index, _attempt(job, key, folder, write_pdfs, in_worker=False)
                 bar.update()
             return
         # Largest first, so no long job starts last while the other worker idles.
@@ -282,18 +439,37 @@ def _run(jobs: list[tuple[int, Job, str]], out_dir: Path, write_pdfs: bool, work
         from . import impose, preflight, render  # noqa: F401
         chunk = workers * WORKER_JOBS
         for start in range(0, len(jobs), chunk):
-            with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-                futures = {pool.submit(_attempt, job, key, out_dir, write_pdfs): (index, job)
-                           for index, job, key in jobs[start:start + chunk]}
-                for future in as_completed(futures):
-                    index, job = futures[future]
-                    outcome = future.result()
-                    if isinstance(outcome, Output):
-                        outcome.job = job  # sent back without it: see _attempt
-                    yield index, outcome
-                    bar.update()
+            crashed = yield from _pool(jobs[start:start + chunk], workers, write_pdfs, bar)
+            # A worker died (out of memory, a crash in a library): the jobs it took
+            # down with it run again, each in a worker of its own, to find the culprit.
+            for item in crashed:
+                yield from _pool([item], 1, write_pdfs, bar, last_try=True)
     finally:
         bar.close()
+
+
+def _pool(jobs, workers: int, write_pdfs: bool, bar, last_try: bool = False):
+    """Run `jobs` in a fresh pool; yield their outcomes; return the jobs lost to a dead worker."""
+    crashed = []
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        futures = {pool.submit(_attempt, job, key, folder, write_pdfs): (index, job, key, folder)
+                   for index, job, key, folder in jobs}
+        for future in as_completed(futures):
+            index, job, key, folder = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool:
+                if not last_try:
+                    crashed.append(futures[future])
+                    continue
+                outcome = [Problem("error", job.output, "the worker process making it died "
+                                   "(out of memory, or a crash inside a library)",
+                                   "run it alone with --jobs 1 to see more; the earlier PDF is unchanged")]
+            if isinstance(outcome, Output):
+                outcome.job = job  # sent back without it: see _attempt
+            yield index, outcome
+            bar.update()
+    return crashed
 
 
 def _cost(job: Job) -> float:
@@ -302,11 +478,15 @@ def _cost(job: Job) -> float:
     return width * height * job.spec.pages
 
 
-def _attempt(job: Job, key: str, out_dir: Path, write_pdfs: bool, in_worker: bool = True):
+def _attempt(job: Job, key: str, folder: Path, write_pdfs: bool, in_worker: bool = True):
     try:
-        output = build_job(job, out_dir, write_pdfs, key)
+        output = build_job(job, folder, write_pdfs, key)
     except PipelineError as exc:
         return exc.problems
+    except Exception as exc:  # any other failure is this job's alone: list it, go on
+        return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
+                        "if the message names a file or the disk, fix that; otherwise report it. "
+                        "The earlier PDF is unchanged")]
     if in_worker:
         # The parent has the job already; sending it back would unpickle a copy of
         # the whole campaign per PDF into the parent (tens of MB over a large batch).
@@ -340,8 +520,7 @@ def _imposed_entry(earlier: dict, path: str) -> dict | None:
     return next((e for e, _ in earlier.values() if e.get("imposed_from") == path), None)
 
 
-def _unchanged(entry: dict, job: Job, key: str, out_dir: Path) -> bool:
-    folder = out_dir / job.source.slug
+def _unchanged(entry: dict, job: Job, key: str, folder: Path) -> bool:
     pdf = folder / job.output
     if entry.get("input_hash") != key or not pdf.is_file():
         return False
@@ -351,10 +530,14 @@ def _unchanged(entry: dict, job: Job, key: str, out_dir: Path) -> bool:
 
 def _merge(earlier: dict, outputs: list[Output], folder: Path) -> list[dict]:
     """This build's entries, plus earlier ones whose files are still there (a build
-    of a subset keeps the rest of the folder listed)."""
+    of a subset keeps the rest of the folder listed). A job that now passes
+    preflight takes its earlier rejected PDF away."""
     entries = {e["path"]: e for o in outputs for e in o.manifest_entries()}
+    passed = {o.job.rejected_output for o in outputs if not o.rejected}
     for path, (entry, _) in earlier.items():
-        if path not in entries and (folder / path).is_file():
+        if path in passed:
+            (folder / path).unlink(missing_ok=True)
+        elif path not in entries and (folder / path).is_file():
             entries[path] = entry
     return [entries[p] for p in sorted(entries)]
 
@@ -380,7 +563,13 @@ def write_manifest(folder: Path, job: Job, entries: list[dict], write) -> None:
     write(folder / "manifest.csv", _csv(MANIFEST_COLUMNS, entries))
     write(folder / "print-order.csv", _csv(
         ["district", "partner", "language", "product", "size", "copies", "path"],
-        [e for e in entries if e["output"] == "print" and e.get("copies") and not e.get("imposed_from")]))
+        [e for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]))
+
+
+def printable(entry: dict) -> bool:
+    """May go to the printer: a press file that passed preflight, with no stand-in logo."""
+    return (entry["output"] == "print" and not entry.get("rejected") and not entry.get("stand_in")
+            and entry.get("preflight", {}).get("errors", 0) == 0)
 
 
 def _csv(columns: list[str], rows: list[dict]) -> bytes:

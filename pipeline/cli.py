@@ -41,11 +41,12 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import LAYOUTS, load_layouts, load_profiles
+    from .plan import LAYOUTS, check_names, load_layouts, load_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
-    load_layouts(args.layouts or LAYOUTS)
+    layouts = load_layouts(args.layouts or LAYOUTS)
     load_profiles()
+    check_names(campaigns, layouts)
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
     return 0
@@ -65,7 +66,7 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
                 partners=args.partner, languages=args.language)
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
-                   progress=True)
+                   progress=True, wait=args.wait)
     elapsed = time.perf_counter() - started
     problems = strict(result.problems) if args.strict else result.problems
     for line in summary_lines(problems, len(result.outputs)):
@@ -75,6 +76,9 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     failed = len(jobs) - len(result.outputs)
     print(f"{verb} {result.built} PDF(s), {result.cached} unchanged (kept), {failed} failed, "
           f"in {elapsed:.1f}s; report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
+    if result.rejected:
+        print(f"rejected {result.rejected} PDF(s) that failed preflight: each is kept beside the last good one "
+              "as *.rejected.pdf and left out of print-order.csv", file=sys.stderr)
     return 1 if any(p.level == "error" for p in problems) else 0
 
 
@@ -119,6 +123,8 @@ def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
         p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
         p.add_argument("--force", action="store_true",
                        help="rebuild every PDF, even those whose inputs have not changed")
+        p.add_argument("--wait", action="store_true",
+                       help="if another build is writing to the output folder, wait for it instead of stopping")
 
 
 def _layouts_option(p: argparse.ArgumentParser) -> None:

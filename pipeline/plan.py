@@ -189,6 +189,18 @@ class Job:
         return f"{self.folder}{self.base_name}{self.profile.suffix}.pdf"
 
     @property
+    def rejected_output(self) -> str:
+        """Where the PDF goes when it fails preflight: beside the last good one."""
+        return self.output.removesuffix(".pdf") + ".rejected.pdf"
+
+    @property
+    def stand_in(self) -> bool:
+        """Carries a partner logo marked as a stand-in: a proof, never for print."""
+        from .assets import is_stand_in
+
+        return self.partner is not None and is_stand_in(self.partner.logo)
+
+    @property
     def trim_mm(self) -> tuple[float, float]:
         return self.spec.sizes[self.size].trim_mm
 
@@ -267,7 +279,7 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
     each partner its own products; each translation every product. The filters
     (--only, --district, --partner, --language) keep the jobs that match; "none"
     as a filter value selects the jobs without that axis."""
-    _check_names(campaigns, layouts, only)
+    check_names(campaigns, layouts, only)
     jobs = []
     for source in campaigns:
         axes = source.campaign.variants
@@ -304,22 +316,47 @@ def _selected(job: Job, districts, partners, languages) -> bool:
             and match(languages, job.language))
 
 
-def _check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[str] | None) -> None:
-    """Products named on the command line or in a campaign's variants must exist."""
+MAX_SLUG = 40  # characters of a name used in a file name or a tracking code
+PLAIN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[str] | None = None) -> None:
+    """Products named on the command line or in a campaign's variants must exist, and
+    every name that becomes a folder, a file name or a tracking code is plain, short
+    and unique: two districts sharing a folder would print each other's line."""
     problems = []
     unknown = sorted(set(only or []) - set(layouts.products))
     if unknown:
         problems.append(Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
                                 f"choose from: {', '.join(layouts.products)}"))
+    folders: dict[str, Path] = {}
     for source in campaigns:
+        if source.language is not None:
+            continue  # a translation shares its campaign's names
+        file = str(source.path)
+        if not PLAIN.fullmatch(source.slug) or len(source.slug) > 60:
+            problems.append(Problem("error", file, f"the file name {source.path.name!r} cannot name an output folder",
+                                    f"rename it with lower-case letters, digits and hyphens, e.g. "
+                                    f"{slug(source.slug)[:60] or 'my-campaign'}.yaml"))
+        elif source.slug in folders:
+            problems.append(Problem("error", file, f"{folders[source.slug]} and this file both write to the folder "
+                                                   f"{source.slug}/", "rename one of them"))
+        folders.setdefault(source.slug, source.path)
         axes = source.campaign.variants
+        problems += _unique_names(file, "variants.districts.items", "name",
+                                  [d.name for d in (axes.districts.items if axes.districts else [])])
+        problems += _unique_names(file, "variants.partners.items", "id",
+                                  [p.id for p in (axes.partners.items if axes.partners else [])])
+        if any(spec.each == "statistic" for spec in layouts.products.values()):
+            problems += _unique_names(file, "statistics", "figure", [s.figure for s in source.campaign.statistics])
         named = [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
         named += [("variants.languages.products", p) for p in (axes.languages.products if axes.languages else [])]
         for i, partner in enumerate(axes.partners.items if axes.partners else []):
             named += [(f"variants.partners.items[{i}].products", p) for p in partner.products]
-            if not (ASSETS / partner.logo).is_file():
-                problems.append(Problem("error", str(source.path), f"logo file assets/{partner.logo} not found",
-                                        "put the partner's logo in assets/ (SVG, or PNG at 300 ppi)",
+            from .assets import check_logo  # here: assets.py is imported by the renderer too
+            for logo in check_logo(ASSETS / partner.logo):
+                problems.append(Problem("error", str(source.path), f"logo {logo.file}: {logo.what}",
+                                        f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
         for field, product in named:
             if product not in layouts.products:
@@ -327,3 +364,24 @@ def _check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list
                                         f"choose from: {', '.join(layouts.products)}", field=field))
     if problems:
         raise PipelineError(problems)
+
+
+def _unique_names(file: str, items: str, key: str, names: list[str]) -> list[Problem]:
+    """Each name's slug (its folder or file name part) is plain, short and its own."""
+    problems, seen = [], {}
+    for i, name in enumerate(names):
+        field, short = f"{items}[{i}].{key}", slug(name)
+        if not short:
+            problems.append(Problem("error", file, f"{name!r} has no letters or digits to name its files by",
+                                    "use a name with letters or digits", field=field))
+        elif len(short) > MAX_SLUG:
+            problems.append(Problem("error", file, f"{name!r} is too long to name files by "
+                                                   f"({len(short)} characters; at most {MAX_SLUG})",
+                                    "shorten it", field=field))
+        elif short in seen:
+            j = seen[short]
+            problems.append(Problem("error", file, f"{names[j]!r} ({items}[{j}]) and {name!r} would share the "
+                                                   f"name {short!r}: one would print over the other's files",
+                                    "make the names differ in their letters or digits", field=field))
+        seen.setdefault(short, i)
+    return problems
