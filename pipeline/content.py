@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -25,23 +25,16 @@ from pydantic import (
     model_validator,
 )
 
+from .inputs import SHORT_CODES, check_phone, check_text, check_url, find_phone_numbers, parse_url, phone_key
 from .problems import ContentError, Problem
 
 # ---------------------------------------------------------------- field types
 
-# Short codes a UK caller may dial; everything else is a full 11-digit number.
-SHORT_CODES = {"999", "112", "101", "111", "55", "18000", "18001 101"}
-
 
 def _uk_phone(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
-    if value.strip() in SHORT_CODES:
-        return value.strip()
-    if not re.fullmatch(r"0\d{10}", digits):
-        raise ValueError(
-            f"{value!r} is not a valid UK phone number (want 0 and 10 more digits, "
-            f"e.g. '0808 802 0300', or a short code such as 101 or 999)"
-        )
+    wrong = check_phone(value)
+    if wrong:
+        raise ValueError(wrong[0])
     return value.strip()
 
 
@@ -59,26 +52,17 @@ def _email(value: str) -> str:
 
 
 def _https_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc:
+    parts = parse_url(value)
+    if parts is None or parts["protocol"] != "https:":
         raise ValueError(f"{value!r} is not an https:// address")
     return value
 
 
-# Words that must never appear in a printed QR link: the link shows up in the
-# browser history of a phone an abuser may read.
-REVEALING_WORDS = ("stalk", "victim", "harass", "abuse", "domestic", "crime", "police")
-
-
 def _neutral(value: str) -> str:
-    if value != value.lower() or not re.fullmatch(r"[a-z0-9_-]+", value):
+    """Tracking codes and ids are plain identifiers; which words would reveal the
+    subject is the campaign's `revealing_words` (checked on the whole campaign)."""
+    if not re.fullmatch(r"[a-z0-9_-]+", value):
         raise ValueError(f"{value!r} must be lower case letters, digits, '-' or '_'")
-    for word in REVEALING_WORDS:
-        if word in value:
-            raise ValueError(
-                f"{value!r} contains {word!r}; tracking codes must be neutral because "
-                "a victim's browser history may be read by the person stalking them"
-            )
     return value
 
 
@@ -160,6 +144,9 @@ class Service(Strict):
     email: Email | None = None
     web: Text | None = None
     note: Text | None = None
+    # Printed instead of `name` on discreet products, e.g. "Helpline": the card
+    # must not say what the service is about if someone finds it.
+    discreet_name: Text | None = None
 
 
 class Social(Strict):
@@ -173,30 +160,51 @@ class Utm(Strict):
     campaign: Neutral
 
 
-def on_allow_list(url: str, domains: list[str]) -> bool:
-    host = urlsplit(url).hostname or ""
-    return any(host == d or host.endswith("." + d) for d in domains)
+def on_allow_list(url: str, hosts: list[str]) -> bool:
+    """A phone opening `url` lands on one of `hosts`: parsed as browsers do, exact host."""
+    parts = parse_url(url) if "\\" not in url and url.isprintable() and " " not in url else None
+    return (parts is not None and parts["protocol"] == "https:" and not parts["username"]
+            and not parts["password"] and not parts["port"] and parts["hostname"] in hosts)
+
+
+Host = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")]
 
 
 class QR(Strict):
-    # Field order matters: allowed_domains is validated before url checks against it.
-    allowed_domains: Annotated[list[str], Field(min_length=1)]
-    url: HttpsUrl
-    label: Text
+    # Field order matters: allowed_hosts is validated before url checks against it.
+    allowed_hosts: Annotated[list[Host], Field(min_length=1)]  # full host names, e.g. www.example.police.uk
+    url: str
+    label: Text  # the address printed beside the code
     utm: Utm | None = None
 
     @field_validator("url")
     @classmethod
     def _url_on_allow_list(cls, url: str, info: ValidationInfo) -> str:
-        domains = info.data.get("allowed_domains", [])
-        if not on_allow_list(url, domains):
-            raise ValueError(
-                f"{urlsplit(url).hostname!r} is not on allowed_domains {domains}; "
-                "only the force's own domains may be encoded in a QR code"
-            )
-        if urlsplit(url).query:
-            raise ValueError("must be the bare page; tracking parameters go under qr.utm")
+        wrong = check_url(url, info.data.get("allowed_hosts", []))
+        if wrong:
+            raise ValueError("; ".join(wrong))
         return url
+
+    @model_validator(mode="after")
+    def _label_names_the_url(self) -> "QR":
+        label = self.label if self.label.startswith("https://") else "https://" + self.label
+        printed, encoded = parse_url(label), parse_url(self.url)
+        if printed is None or encoded is None:
+            if encoded is not None:
+                raise ValueError(f"label {self.label!r} is not an address; print the url's host and path")
+            return self
+        same_host = printed["hostname"] in (encoded["hostname"], encoded["hostname"].removeprefix("www."))
+        same_path = printed["pathname"].rstrip("/") == encoded["pathname"].rstrip("/")
+        if not (same_host and same_path) or printed["search"] or printed["hash"] or printed["username"]:
+            raise ValueError(f"label {self.label!r} does not name the page the code opens; print "
+                             f"{self.host_label + encoded['pathname'].rstrip('/')!r} (host and path of the url)")
+        return self
+
+    @property
+    def host_label(self) -> str:
+        """The address printed on discreet products: the host only, without 'www.'."""
+        host = (parse_url(self.url) or {}).get("hostname", "")
+        return host.removeprefix("www.")
 
 
 class Labels(Strict):
@@ -233,32 +241,35 @@ class Labels(Strict):
         return value
 
 
+Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class District(Strict):
     name: Text
     # Copies to print, per product, where it differs from the axis default.
-    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    copies: dict[str, Copies] = {}
 
 
 class Partner(Strict):
-    id: Annotated[Slug, AfterValidator(_neutral)]  # in file names and the QR's utm_content
+    id: Slug  # in file names and the QR's utm_content: no revealing word
     name: Text
     logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
     contact: Text
+    # Printed instead of `contact` on discreet products; none printed if not given.
+    discreet_contact: Text | None = None
     products: Annotated[list[str], Field(min_length=1)]
-    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    copies: dict[str, Copies] = {}
 
 
 class DistrictAxis(Strict):
     products: Annotated[list[str], Field(min_length=1)]
-    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    copies: dict[str, Copies] = {}
     items: list[District]
 
 
 class PartnerAxis(Strict):
-    copies: dict[str, Annotated[int, Field(ge=0)]] = {}
+    copies: dict[str, Copies] = {}
     items: list[Partner]
 
 
@@ -277,6 +288,9 @@ class Variants(Strict):
 class Translation(Strict):
     status: Literal["draft", "approved"]
     note: Text | None = None
+
+
+RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
 
 
 class Campaign(Strict):
@@ -300,6 +314,10 @@ class Campaign(Strict):
     more_support: list[Text] = []
     social: Social
     qr: QR
+    # Words that say what the campaign is about, in every language it is printed in.
+    # None may appear in QR tracking codes or partner ids (a victim's browser history
+    # may be read by the person stalking them), nor anywhere on a discreet product.
+    revealing_words: Annotated[list[RevealingWord], Field(min_length=1)]
     labels: Labels
     variants: Variants = Variants()
     translation: Translation | None = None  # only in translation files
@@ -324,6 +342,11 @@ class Campaign(Strict):
             raise ValueError(f"ends ({self.ends}) is before launch ({self.launch})")
         return self
 
+    def reveals(self, text: str) -> list[str]:
+        """The revealing words found in `text` (any case)."""
+        text = unicodedata.normalize("NFKC", text).casefold()
+        return [w for w in self.revealing_words if unicodedata.normalize("NFKC", w).casefold() in text]
+
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
 
@@ -343,10 +366,63 @@ class _Lines:
         return self.lines.get(loc)
 
 
-_SCALARS = yaml.SafeLoader("")
+MAX_BYTES = 1_000_000  # a campaign is about 10 KB; anything near this is not one
+MAX_DEPTH = 32  # the schema nests 5 deep
+MAX_PROBLEMS = 50  # more than this and the rest are the same mistake again
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: fast on big files
+_RESOLVER = yaml.resolver.Resolver()
 
 
-def _to_python(node: yaml.Node, path: tuple, lines: _Lines, problems: list, file: str) -> Any:
+def _plain_yaml(text: str, file: str) -> list[Problem]:
+    """Refuse, from the parser's event stream and before anything is built, what
+    plain content never needs: tags, anchors and aliases (a 1 KB file of nested
+    aliases grows to gigabytes), keys that are not plain names, deep nesting."""
+    problems: list[Problem] = []
+    open_: list[list] = []  # per open mapping/sequence: [is_mapping, items so far]
+
+    def problem(event, what, hint):
+        problems.append(Problem("error", file, what, hint, line=event.start_mark.line + 1))
+
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            problem(event, f"alias '*{event.anchor}': aliases are not allowed in content files",
+                    "write the value out in full where it is used")
+            break  # stop before anything is repeated
+        if isinstance(event, yaml.CollectionEndEvent):
+            open_.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        if event.anchor is not None:
+            problem(event, f"anchor '&{event.anchor}': anchors are not allowed in content files",
+                    "remove '&" + event.anchor + "' and write each value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            problem(event, f"tag {tag!r}: YAML tags are not allowed in content files",
+                    "remove the tag; quote the value if it is text")
+        elif tag == "!":
+            problem(event, "tag '!': YAML tags are not allowed in content files", "remove the '!'")
+        is_key = bool(open_) and open_[-1][0] and open_[-1][1] % 2 == 0
+        if open_:
+            open_[-1][1] += 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            if is_key:
+                problem(event, "a key is a list or mapping", "keys are plain names: write 'name: value'")
+            if len(open_) >= MAX_DEPTH:
+                problem(event, f"nested more than {MAX_DEPTH} levels deep",
+                        "campaign files nest a few levels; check the brackets and indentation")
+                break
+            open_.append([isinstance(event, yaml.MappingStartEvent), 0])
+        elif is_key and _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit) != "tag:yaml.org,2002:str":
+            problem(event, f"key {event.value!r} is read as a number, date, true/false or null, not a name",
+                    "keys are field names; check the spelling, or quote it")
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
+
+
+def _to_python(node: yaml.Node, path: tuple, lines: _Lines, problems: list, file: str,
+               scalars: yaml.constructor.SafeConstructor) -> Any:
     lines.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
@@ -357,12 +433,18 @@ def _to_python(node: yaml.Node, path: tuple, lines: _Lines, problems: list, file
                     "error", file, f"duplicate key {key!r}", "remove one of them; YAML keeps only the last",
                     line=key_node.start_mark.line + 1, field=_dotted(path + (key,)),
                 ))
-            out[key] = _to_python(value_node, path + (key,), lines, problems, file)
+            out[key] = _to_python(value_node, path + (key,), lines, problems, file, scalars)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(n, path + (i,), lines, problems, file) for i, n in enumerate(node.value)]
+        return [_to_python(n, path + (i,), lines, problems, file, scalars) for i, n in enumerate(node.value)]
     # Scalars: let the safe constructor decide the type (dates, numbers, strings).
-    return _SCALARS.construct_object(node, deep=True)
+    try:
+        return scalars.construct_object(node)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        problems.append(Problem("error", file, f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]} ({exc})",
+                                "write dates as YYYY-MM-DD; quote the value if it is text",
+                                line=node.start_mark.line + 1, field=_dotted(path) or None))
+        return None
 
 
 def _dotted(loc: tuple) -> str:
@@ -374,6 +456,8 @@ def _dotted(loc: tuple) -> str:
 
 def _hint(err: dict, model_fields: list[str]) -> str:
     kind = err["type"]
+    if kind == "extra_forbidden" and err["loc"][-1] in RENAMED:
+        return RENAMED[err["loc"][-1]]
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(err["loc"][-1]), model_fields, n=1)
         return f"did you mean {close[0]!r}?" if close else "remove it, or check the spelling"
@@ -412,31 +496,47 @@ def _fields_at(model: Any, loc: tuple) -> list[str]:
 
 M = TypeVar("M", bound=BaseModel)
 
+# Keys renamed since earlier campaign files, and what to write now.
+RENAMED = {
+    "allowed_domains": "renamed 'allowed_hosts': list full host names exactly as in the url, "
+                       "e.g. allowed_hosts: [www.northyorkshire.police.uk]",
+}
+
 
 def read_yaml(path: Path) -> tuple[dict, _Lines]:
-    """A YAML mapping and the line of every field in it; ContentError on bad YAML."""
+    """A YAML mapping and the line of every field in it; ContentError on bad YAML.
+
+    Only plain YAML: checked on the parser's events before anything is built, so a
+    hostile file is refused before it can take time or memory."""
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ContentError([Problem("error", file, f"cannot read the file: {exc}",
                                     "check the path and that it is UTF-8 text")]) from None
+    if len(raw) > MAX_BYTES:
+        raise ContentError([Problem("error", file, f"the file is over {MAX_BYTES // 1_000_000} MB",
+                                    "a campaign file is a few KB: check it is the right file")])
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        problems = _plain_yaml(text, file)
+        root = None if problems else yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError([Problem(
-            "error", file, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            "error", file, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
             "check indentation and quoting near this line",
             line=mark.line + 1 if mark else None)]) from None
+    if problems:
+        raise ContentError(problems)
     if not isinstance(root, yaml.MappingNode):
         raise ContentError([Problem("error", file, "the file must be a mapping of fields",
                                     "write 'key: value' lines", line=1)])
-    problems: list[Problem] = []
     lines = _Lines()
-    data = _to_python(root, (), lines, problems, file)
+    data = _to_python(root, (), lines, problems, file, yaml.constructor.SafeConstructor())
     if problems:
-        raise ContentError(problems)
+        raise ContentError(problems[:MAX_PROBLEMS])
     return data, lines
 
 
@@ -446,11 +546,11 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors():
+        for err in exc.errors()[:MAX_PROBLEMS]:
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = f"unknown key {loc[-1]!r}"
+                msg = f"unknown key {str(loc[-1])[:80]!r}"
             problems.append(Problem("error", file, msg, _hint(err, _fields_at(model, loc)),
                                     line=lines.line(loc), field=_dotted(loc) or None))
         raise ContentError(problems) from None
@@ -462,9 +562,13 @@ def load_model(path: Path, model: type[M]) -> M:
     return validate(data, model, str(path), lines)
 
 
-# ---------------------------------------------------------------- numbers in text
+# ---------------------------------------------------------------- what the text says
 
+# Used by the layouts to keep a number on one line; finding numbers to check them is
+# inputs.find_phone_numbers (any way a reader would read one).
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
+# Fields that are phone numbers themselves: validated as such by the schema.
+PHONE_FIELDS = {"phone", "number", "non_emergency", "emergency"}
 
 
 def _strings(data: Any, path: tuple = ()):
@@ -479,32 +583,79 @@ def _strings(data: Any, path: tuple = ()):
         yield path, data
 
 
-def _stray_numbers(campaign: Campaign, data: dict, file: str, lines: _Lines) -> list[Problem]:
-    """A phone number written into running text must be one of the campaign's own
-    numbers: a typo in a partner's contact line would otherwise go to print."""
-    known = {re.sub(r"\D", "", s.phone) for s in campaign.support if s.phone}
+def known_numbers(campaign: Campaign) -> set[str]:
+    """The campaign's own phone numbers (E.164) and the UK short codes: the only
+    numbers that may be printed."""
+    numbers = [s.phone for s in campaign.support if s.phone] + list(SHORT_CODES)
+    numbers += [campaign.report.non_emergency, campaign.report.emergency]
+    numbers += [r.number for r in campaign.report.text_relay]
+    return {phone_key(n) for n in numbers}
+
+
+def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines) -> list[Problem]:
+    """A phone number written anywhere in the text must be one of the campaign's own
+    numbers, however it is written: a typo in a partner's contact line would go to print."""
     problems = []
     for path, text in _strings(data):
-        if path and path[-1] == "phone":
+        if path and path[-1] in PHONE_FIELDS:
             continue
-        for number in PHONE_IN_TEXT.findall(text):
-            if re.sub(r"\D", "", number) not in known:
+        for found in find_phone_numbers(text):
+            if found.key not in known:
                 problems.append(Problem(
-                    "error", file, f"the number {number!r} is not one of the support numbers",
+                    "error", file, f"the phone number {found.written!r} is not one of the campaign's numbers",
                     "check every digit against the source; add the service under 'support:' if it is new",
                     line=lines.line(path), field=_dotted(path)))
     return problems
 
 
+def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Problem]:
+    """Characters that hide, reorder or cannot print, in every string of a file."""
+    problems = []
+    for path, text in _strings(data):
+        for wrong in check_text(text, rtl=rtl):
+            problems.append(Problem("error", file, wrong, "retype the text with ordinary characters",
+                                    line=lines.line(path), field=_dotted(path)))
+            if len(problems) >= MAX_PROBLEMS:
+                return problems
+    return problems
+
+
+def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
+    """Tracking codes, partner ids and discreet labels say nothing of the subject."""
+    places: list[tuple[tuple, str]] = []
+    if campaign.qr.utm:
+        places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
+    for i, service in enumerate(campaign.support):
+        places.append((("support", i, "discreet_name"), service.discreet_name or ""))
+    partners = campaign.variants.partners.items if campaign.variants.partners else []
+    for i, partner in enumerate(partners):
+        places.append((("variants", "partners", "items", i, "id"), partner.id))
+        places.append((("variants", "partners", "items", i, "discreet_contact"), partner.discreet_contact or ""))
+    problems = []
+    for path, value in places:
+        words = campaign.reveals(value)
+        if words:
+            problems.append(Problem(
+                "error", file, f"{value!r} is not neutral: it contains {words[0]!r}, one of the campaign's revealing_words",
+                "use a neutral word: a victim's browser history or wallet may be seen by the person "
+                "stalking them", line=lines.line(path), field=_dotted(path)))
+    return problems
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", text))
+
+
 # ---------------------------------------------------------------- campaigns and translations
 
 # Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation)(\.|\[|$)|"
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")
 # Proper names: kept in English unless the translation gives them.
-OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.name$|^more_support\[\d+\]$")
+OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
+                      r"^more_support\[\d+\]$")
 
 
 @dataclass(frozen=True)
@@ -538,7 +689,8 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     field="variants.languages.codes")])
     data, lines = read_yaml(path)
     english = base.campaign.model_dump(mode="json", exclude={"translation"})
-    problems: list[Problem] = []
+    rtl = language in RTL_LANGUAGES
+    problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
     given = dict(_strings(data))
     merged = _deep_copy(english)
     for path_, text in _strings(english):
@@ -551,9 +703,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                         f"add it; the English is: {text!r}", line=lines.line(path_[:-1]), field=dotted))
             continue
         translated = given[path_]
-        if re.findall(r"\d+", translated) != re.findall(r"\d+", text):
+        # Full-width or other scripts' digits read as the same number: compare after
+        # NFKC, and print Western digits only.
+        if _digits(translated) != _digits(text) or any(c.isdigit() and not c.isascii() for c in translated):
             problems.append(Problem("error", file, f"the digits of {dotted} differ from the original "
-                                                   f"({' '.join(re.findall(r'[0-9]+', text)) or 'none'})",
+                                                   f"({' '.join(_digits(text)) or 'none'})",
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)
@@ -573,7 +727,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     unknown_top = set(data) - set(english) - {"language", "translation"}
     for key in sorted(unknown_top):
         problems.append(Problem("error", file, f"unknown key {key!r}", "remove it", line=lines.line((key,)), field=key))
-    if data.get("language", "").split("-")[0] != language:
+    if str(data.get("language", "")).split("-")[0] != language:
         problems.append(Problem("error", file, f"language must be {language!r} (the file name)",
                                 f"write 'language: {language}'", line=lines.line(("language",)), field="language"))
     if "translation" not in data:
@@ -603,8 +757,14 @@ def _set(data: Any, path: tuple, value: Any) -> None:
 
 def load_campaign(path: Path) -> LoadedCampaign:
     data, lines = read_yaml(path)
-    campaign = validate(data, Campaign, str(path), lines)
-    problems = _stray_numbers(campaign, data, str(path), lines)
+    file = str(path)
+    rtl = str(data.get("language", "")).split("-")[0] in RTL_LANGUAGES
+    problems = _bad_characters(data, file, lines, rtl)
+    try:
+        campaign = validate(data, Campaign, file, lines)
+    except ContentError as exc:
+        raise ContentError(problems + exc.problems) from None
+    problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))

@@ -79,7 +79,7 @@ def test_all_errors_are_collected_with_hints(tmp_path, campaign_text):
     assert set(by_field) >= {"strapline.call", "strapline.cal", "launch", "support[1].email", "qr.url"}
     assert by_field["strapline.cal"].hint == "did you mean 'call'?"
     assert "unknown key 'cal'" in by_field["strapline.cal"].what
-    assert "not on allowed_domains" in by_field["qr.url"].what
+    assert "not on qr.allowed_hosts" in by_field["qr.url"].what
     assert all(p.line for p in problems)
 
 

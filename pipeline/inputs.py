@@ -1,0 +1,178 @@
+"""One checking function per kind of input that comes from outside the code: web
+addresses, phone numbers in text, and text itself.
+
+Used by content.py on campaign files and translations, by preflight on the rendered
+page, and later by the partner portal. Each returns what is wrong in plain words
+(an empty list when nothing is), so the caller can add file, line and field.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import ada_url
+import phonenumbers
+from fontTools.ttLib import TTFont
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+
+# ---------------------------------------------------------------- web addresses
+
+
+def parse_url(url: str) -> dict | None:
+    """The address as a browser reads it (WHATWG URL rules), or None if it reads none."""
+    try:
+        return ada_url.parse_url(url)
+    except (ValueError, TypeError):
+        return None
+
+
+def check_url(url: str, allowed_hosts: list[str]) -> list[str]:
+    """What is wrong with `url` as the destination of a printed QR code.
+
+    The host must be exactly one of `allowed_hosts`: a phone opens what the browser
+    parses, so every trick that makes a browser read another host is refused."""
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        return ["contains a space or an invisible/control character; write the address on one line, nothing else"]
+    if "\\" in url:
+        return ["contains a backslash; browsers read it as '/', which can move the host; use '/' only"]
+    parts = parse_url(url)
+    if parts is None:
+        return [f"{url!r} is not a web address; write it as https://host/path"]
+    wrong = []
+    if parts["protocol"] != "https:":
+        wrong.append("must start with https:// (a code must not open an unencrypted page)")
+    if parts["username"] or parts["password"] or "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+        wrong.append("has a user name before '@' (the host is what follows '@'); remove everything before '@'")
+    host = parts["hostname"]
+    if parts["host_type"] != ada_url.HostType.DEFAULT:
+        wrong.append(f"names a computer by its IP address ({host}); use the force's host name")
+    elif host not in allowed_hosts and (not url.isascii() or "xn--" in host):
+        wrong.append(f"host {host!r} is an international (IDN/punycode) name that may look like another; "
+                     "use a host from qr.allowed_hosts exactly")
+    elif host not in allowed_hosts:
+        wrong.append(f"host {host!r} is not on qr.allowed_hosts {allowed_hosts}; "
+                     "only the force's own hosts may be encoded in a QR code")
+    if parts["port"] or _written_port(url):
+        wrong.append("has a port number; remove ':' and the number after the host")
+    if parts["search"] or url.rstrip().endswith("?"):
+        wrong.append("must be the bare page, no '?...'; tracking codes go under qr.utm")
+    if parts["hash"] or "#" in url:
+        wrong.append("has a '#' fragment; remove it and everything after it")
+    if not wrong and parts["href"] != url:
+        wrong.append(f"is not written as browsers read it ({parts['href']!r}); write exactly that")
+    return wrong
+
+
+def _written_port(url: str) -> bool:
+    authority = url.split("//", 1)[-1].split("/", 1)[0]
+    return ":" in authority.rsplit("@", 1)[-1].rsplit("]", 1)[-1]
+
+
+# ---------------------------------------------------------------- phone numbers in text
+
+# Short codes a UK caller may dial; everything else must be a valid full number.
+SHORT_CODES = ("999", "112", "101", "111", "55", "18000", "18001 101")
+
+
+@dataclass(frozen=True)
+class PhoneInText:
+    written: str  # as a reader sees it, after NFKC (full-width digits made plain)
+    key: str  # the number in E.164, to compare with the campaign's own
+
+
+def plain(text: str) -> str:
+    """What a reader reads: compatibility forms folded (full-width digits, ...) and
+    invisible format characters dropped, so '0808\u200b802 0300' is one number."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def phone_key(number: str) -> str:
+    """A written number in E.164 (+448088020300), for comparing however it is written."""
+    try:
+        parsed = phonenumbers.parse(plain(number), "GB")
+    except phonenumbers.NumberParseException:
+        return "".join(c for c in number if c.isdigit())
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_phone_numbers(text: str) -> list[PhoneInText]:
+    """Every phone number a reader would read in `text`: any separators, brackets,
+    +44, +44 (0), full-width digits, invisible characters between digits."""
+    found = []
+    matcher = phonenumbers.PhoneNumberMatcher(plain(text), "GB", leniency=phonenumbers.Leniency.POSSIBLE)
+    for match in matcher:
+        number = match.number
+        # Years and counts ("in 2018") are possible numbers too: a number is a phone
+        # number when it is valid or long enough to be dialled as one.
+        if not phonenumbers.is_valid_number(number) and len(str(number.national_number)) < 7:
+            continue
+        found.append(PhoneInText(match.raw_string,
+                                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)))
+    return found
+
+
+def check_phone(value: str) -> list[str]:
+    """What is wrong with a phone number field: a valid UK number or a short code."""
+    value = value.strip()
+    if value in SHORT_CODES:
+        return []
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        number = None
+    if (number is None or not phonenumbers.is_valid_number(number)
+            or not all(c.isascii() and (c.isdigit() or c in " +()-") for c in value)):
+        return [f"{value!r} is not a valid UK phone number (want 0 and 10 more digits, "
+                f"e.g. '0808 802 0300', or a short code such as 101 or 999)"]
+    return []
+
+
+# ---------------------------------------------------------------- text
+
+# Reorder what is printed: an override can print a correct number backwards.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+# Urdu, Persian and Arabic spelling needs the zero-width non-joiner between letters
+# that must not join (e.g. in Urdu compounds); it reorders nothing and hides no digit.
+RTL_ALLOWED = set("\u200c")
+
+
+@lru_cache(maxsize=1)
+def drawable() -> frozenset[int]:
+    """Every character some font in fonts/ has a glyph for (the stylesheets fall back
+    from Atkinson Hyperlegible to Noto Nastaliq Urdu)."""
+    chars: set[int] = set()
+    for path in sorted(FONTS.glob("*.ttf")):
+        with TTFont(path, lazy=True) as font:
+            chars |= set(font.getBestCmap() or {})
+    return frozenset(chars)
+
+
+def _name(char: str) -> str:
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
+
+
+def check_text(text: str, rtl: bool = False) -> list[str]:
+    """What is wrong with text that will be printed: characters that reorder or hide
+    what is read, and characters the fonts cannot draw (printed as empty boxes)."""
+    wrong: dict[str, str] = {}  # one line per distinct character
+    glyphs = drawable()
+    for char in text:
+        if char in wrong or char in "\n\t" or (rtl and char in RTL_ALLOWED):
+            continue
+        category = unicodedata.category(char)
+        if char in BIDI_CONTROLS:
+            wrong[char] = (f"contains the direction control {_name(char)}, which can reorder what is printed "
+                           "(e.g. a number backwards); delete it, the layout sets the direction")
+        elif category in ("Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
+            wrong[char] = (f"contains the invisible or control character {_name(char)}; delete it "
+                           "(retype the text around it if you cannot see it)")
+        elif not char.isspace() and ord(char) not in glyphs:
+            wrong[char] = (f"contains {_name(char)}, which the fonts cannot draw (it would print as an "
+                           "empty box); use another character")
+        if len(wrong) >= 5:
+            break
+    return list(wrong.values())
