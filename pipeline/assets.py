@@ -70,11 +70,11 @@ def read_project_file(path: Path | str, roots, limit: int = MAX_FILE_BYTES) -> b
         fd = os.open(resolved, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError as exc:
         raise RefusedFile(path, f"cannot be opened: {exc.strerror}", "check the file's permissions") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise RefusedFile(path, "is not a regular file (a directory, FIFO or device)", "use an ordinary file")
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise RefusedFile(path, "is not a regular file (a directory, FIFO or device)",
-                              "use an ordinary file")
         if info.st_size > limit:
             raise RefusedFile(path, f"is {info.st_size} bytes, over the limit of {limit}",
                               "use a smaller file")
@@ -181,6 +181,9 @@ def check_svg(data: bytes, name: str) -> list[Problem]:
     if len(data) > MAX_SVG_BYTES:
         return [_error(name, f"{len(data)} bytes, over the limit of {MAX_SVG_BYTES}",
                        "simplify the SVG or export it without embedded bitmaps")]
+    kind = _sniff(data)
+    if kind not in ("an SVG image", "not an image Pillow can read"):
+        return [_error(name, f"named SVG but is {kind}, not an SVG", "supply a real SVG file")]
     try:
         root = defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True,
                                                  forbid_external=True)
@@ -188,7 +191,7 @@ def check_svg(data: bytes, name: str) -> list[Problem]:
         return [_error(name, f"SVG has a DTD or entities ({type(exc).__name__})",
                        "export the SVG without a DOCTYPE or entity declarations")]
     except (ParseError, ValueError) as exc:
-        return [_error(name, f"not well-formed XML: {exc} (it is {_sniff(data)})",
+        return [_error(name, f"not an SVG: not well-formed XML ({exc})",
                        "supply a real SVG file")]
     if root.tag != SVG_NS + "svg":
         return [_error(name, f"root element is <{_local(root.tag)}>, not an SVG <svg>",

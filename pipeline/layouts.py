@@ -11,14 +11,19 @@ Templates see exactly these names (documented in the README, "For designers"):
 """
 from __future__ import annotations
 
+import datetime
+import os
 from functools import lru_cache
-
-import jinja2
-from markupsafe import Markup, escape
-
 from pathlib import Path
 
-from .content import PHONE_IN_TEXT
+import jinja2
+import jinja2.runtime
+import jinja2.utils
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from markupsafe import Markup, escape
+
+from .assets import MAX_TEMPLATE_BYTES, RefusedFile, read_project_file
+from .content import PHONE_IN_TEXT, Strict
 from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
@@ -27,10 +32,60 @@ from .qr import qr_data_uri
 MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
+class LayoutLoader(jinja2.BaseLoader):
+    """Templates from one layouts folder: regular files inside it after resolving
+    symlinks, at most MAX_TEMPLATE_BYTES (no /etc/passwd, FIFO or /dev/zero)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def get_source(self, environment, template):
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = read_project_file(path, [self.folder], MAX_TEMPLATE_BYTES)
+            source = data.decode("utf-8")
+        except RefusedFile as exc:
+            raise TemplateRefused(template, exc.what, exc.hint) from None
+        except UnicodeDecodeError:
+            raise TemplateRefused(template, "is not UTF-8 text", "save the template as UTF-8") from None
+        mtime = path.stat().st_mtime if path.is_file() else None
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+
+class TemplateRefused(RenderError):
+    def __init__(self, template: str, what: str, hint: str):
+        self.template, self.what, self.hint = template, what, hint
+        super().__init__([Problem("error", f"layouts/{template}", what, hint)])
+
+
+# Objects whose methods a template may call (str.split, dict.get, date.isoformat, ...).
+# Methods of anything else (a Path in the job, a module) are refused: the sandbox
+# alone only hides names starting with "_".
+SAFE_OWNERS = (str, int, float, dict, list, tuple, datetime.date, jinja2.runtime.LoopContext,
+               jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
+SAFE_TYPES = (range, dict, jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
+
+
+class LayoutSandbox(ImmutableSandboxedEnvironment):
+    def is_safe_callable(self, obj) -> bool:
+        if not super().is_safe_callable(obj):
+            return False
+        if isinstance(obj, type):
+            return obj in SAFE_TYPES
+        owner = getattr(obj, "__self__", None)
+        if owner is None or isinstance(obj, jinja2.runtime.Macro):
+            return True  # plain functions, macros
+        if isinstance(owner, Strict):  # the campaign's own helpers, e.g. c.source(id)
+            return not obj.__name__.startswith("model_")
+        return isinstance(owner, SAFE_OWNERS)
+
+
 @lru_cache(maxsize=8)
 def environment(folder: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
+    env = LayoutSandbox(
+        loader=LayoutLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt name is an error, not a blank
         trim_blocks=True,
@@ -101,8 +156,13 @@ def profile_css(job: Job) -> str:
 
 def render_html(job: Job) -> str:
     """The final HTML of one job. Template mistakes become a RenderError naming the line."""
+    template = job.spec.template
     try:
-        return environment(job.layouts.folder).get_template(job.spec.template).render(context(job))
+        return environment(job.layouts.folder).get_template(template).render(context(job))
+    except TemplateRefused as exc:
+        line = _template_line(exc)
+        what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"
+        raise RenderError([Problem("error", f"layouts/{exc.template}", what, exc.hint)]) from None
     except jinja2.TemplateSyntaxError as exc:
         where = Problem("error", f"layouts/{exc.name or job.spec.template}", f"template syntax: {exc.message}",
                         "fix the Jinja2 tag on this line", line=exc.lineno)
@@ -115,6 +175,25 @@ def render_html(job: Job) -> str:
         raise RenderError([Problem("error", f"layouts/{job.spec.template}", f"template uses {exc.message}",
                                    "check the name against the template context (README.md, For designers)",
                                    line=_template_line(exc))]) from None
+    except SecurityError as exc:
+        raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}",
+                                   f"template not allowed: {exc}",
+                                   "templates may only print the context's values (README.md, For designers)",
+                                   line=_template_line(exc))]) from None
+    except Exception as exc:  # e.g. 1 / 0 or int("x") in an expression
+        raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}",
+                                   f"template failed: {type(exc).__name__}: {exc}",
+                                   "fix the expression on this line", line=_template_line(exc))]) from None
+
+
+def _template_name(exc: BaseException) -> str | None:
+    """The innermost template file an exception went through."""
+    tb, name = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            name = Path(tb.tb_frame.f_code.co_filename).name
+        tb = tb.tb_next
+    return name
 
 
 def _template_line(exc: BaseException) -> int | None:

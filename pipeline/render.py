@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import re
 import uuid
@@ -27,21 +28,36 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 import pydyf
 
-from . import colour
+from . import assets, colour
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import Problem, RenderError
 
 FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
+IMAGE_SUFFIXES = tuple(assets.RASTER_FORMATS)
+# Served as they are; anything else is an image and must pass the asset checks.
+RAW_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".icc", ".icm")
 PT_PER_MM = 72 / 25.4
+
+
+class _Served(URLFetcherResponse):
+    """Bytes the fetcher read and checked itself. No path: otherwise WeasyPrint embeds
+    a raster image by reading the file named in the URL again (LazyLocalImage), i.e.
+    the original PNG under the JPEG's /DCTDecode filter instead of the CMYK JPEG."""
+
+    @property
+    def path(self):
+        return None
 
 
 class ProjectFetcher(URLFetcher):
     """Serves file: URLs inside the project's own folders; refuses everything else.
 
-    For press output (`cmyk` = the output intent's ICC file), images and SVG colours
-    are converted to CMYK on the way in, so no RGB reaches a print PDF."""
+    Each file is read once, by `assets.read_project_file` (regular files inside the
+    folders after resolving symlinks, bounded size); images and SVG must pass the
+    asset checks. For press output (`cmyk` = the output intent's ICC file), images and
+    SVG colours are converted to CMYK on the way in, so no RGB reaches a print PDF."""
 
     def __init__(self, layouts: Path, cmyk: Path | None = None):
         super().__init__(allowed_protocols={"file", "data"})
@@ -54,17 +70,24 @@ class ProjectFetcher(URLFetcher):
             return super().fetch(url, headers)
         if parts.scheme != "file":
             raise URLFetchingError(f"refused {url}: only the project's own files may be used")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.roots):
-            raise URLFetchingError(f"refused {path}: outside layouts/, fonts/ and assets/")
+        path = Path(unquote(parts.path))
+        try:
+            data = assets.read_project_file(path, self.roots)
+        except assets.RefusedFile as exc:
+            raise URLFetchingError(f"refused {exc.path}: {exc.what}") from None
         suffix = path.suffix.lower()
+        if suffix not in RAW_SUFFIXES:  # an image: PNG, JPEG or SVG, checked
+            problems = assets.check_asset(data, str(path))
+            if problems:
+                raise URLFetchingError("; ".join(f"{p.what} ({p.hint})" for p in problems))
         if self.cmyk and suffix == ".svg":
-            return URLFetcherResponse(url, colour.svg_to_cmyk(path.read_text(encoding="utf-8"), self.cmyk),
-                                      {"Content-Type": "image/svg+xml"})
-        if self.cmyk and suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp"):
-            return URLFetcherResponse(url, colour.image_to_cmyk(path.read_bytes(), self.cmyk),
-                                      {"Content-Type": "image/jpeg"})
-        return super().fetch(url, headers)
+            data = colour.svg_to_cmyk(data.decode("utf-8"), self.cmyk).encode("utf-8")
+        elif self.cmyk and suffix in IMAGE_SUFFIXES:
+            return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or suffix == ".svg":
+            content_type += "; charset=utf-8"
+        return _Served(url, data, {"Content-Type": content_type})
 
 
 PX_TO_MM = 25.4 / 96  # CSS px
@@ -108,6 +131,11 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+# WeasyPrint only logs a file it could not load and goes on without it: a PDF without
+# the partner's logo, or with a file the fetcher refused left out, must not pass.
+MISSING_FILE = re.compile(r"^Failed to (load|render SVG) image|refused ")
+
+
 @contextmanager
 def _weasyprint_warnings():
     handler = _Collect()
@@ -146,7 +174,10 @@ def render_pdf(job: Job, html: str) -> Rendered:
         )
         pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                  finisher=lambda doc, pdf: finish(job, pdf))
-    warnings = [Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
+    warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
+                        "fix or replace the file it names (assets/README.md)", check="weasyprint")
+                if MISSING_FILE.search(m) else
+                Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "check the CSS property or the file it names", check="weasyprint")
                 for m in messages]
     return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
