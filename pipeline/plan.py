@@ -171,17 +171,30 @@ class Job:
         return ""
 
     @property
-    def base_name(self) -> str:
+    def product_size(self) -> str:
         # A product with one size already says its size (leaflet-dl), so don't repeat it.
-        name = self.product if len(self.spec.sizes) == 1 else f"{self.product}-{self.size.lower()}"
+        return self.product if len(self.spec.sizes) == 1 else f"{self.product}-{self.size.lower()}"
+
+    @property
+    def base_name(self) -> str:
+        name = self.product_size
         if self.statistic is not None:
             name += "-" + slug(self.source.campaign.statistics[self.statistic].figure)
         return name
 
     @property
     def name(self) -> str:
-        """Unique within the campaign; also the QR code's neutral utm_content."""
+        """Unique within the campaign: names the job in titles and messages."""
         return f"{self.base_name}-{self.variant}" if self.variant else self.base_name
+
+    @property
+    def tracking_code(self) -> str:
+        """The QR's utm_content, from neutral identifiers only: product, size, the
+        statistic's position (never its words) and the variant's short name."""
+        code = self.product_size
+        if self.statistic is not None:
+            code += f"-s{self.statistic + 1}"
+        return f"{code}-{self.variant}" if self.variant else code
 
     @property
     def output(self) -> str:
@@ -214,7 +227,7 @@ class Job:
 
     @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, utm_content=self.name,
+        return qr_url(self.source.campaign.qr, utm_content=self.tracking_code,
                       medium=self.profile.spec.utm_medium)
 
     @property
