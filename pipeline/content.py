@@ -31,30 +31,38 @@ from .problems import ContentError, Problem
 # ---------------------------------------------------------------- field types
 
 
+class Wrong(ValueError):
+    """What a validator found wrong, and how to fix it (the Problem's hint)."""
+
+    def __init__(self, what: str, hint: str):
+        super().__init__(what)
+        self.hint = hint
+
+
 def _uk_phone(value: str) -> str:
     wrong = check_phone(value)
     if wrong:
-        raise ValueError(wrong[0])
+        raise Wrong(wrong[0], "copy the number digit by digit from the source")
     return value.strip()
 
 
 def _text(value: str) -> str:
     value = " ".join(value.split())
     if not value:
-        raise ValueError("is empty")
+        raise Wrong("is empty", "write the text, or remove the key if it is optional")
     return value
 
 
 def _email(value: str) -> str:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", value, re.I):
-        raise ValueError(f"{value!r} is not an email address")
+        raise Wrong(f"{value!r} is not an email address", "write it as name@example.org")
     return value
 
 
 def _https_url(value: str) -> str:
     parts = parse_url(value)
     if parts is None or parts["protocol"] != "https:":
-        raise ValueError(f"{value!r} is not an https:// address")
+        raise Wrong(f"{value!r} is not an https:// address", "write it as https://host/path")
     return value
 
 
@@ -62,7 +70,7 @@ def _neutral(value: str) -> str:
     """Tracking codes and ids are plain identifiers; which words would reveal the
     subject is the campaign's `revealing_words` (checked on the whole campaign)."""
     if not re.fullmatch(r"[a-z0-9_-]+", value):
-        raise ValueError(f"{value!r} must be lower case letters, digits, '-' or '_'")
+        raise Wrong(f"{value!r} is not a plain code", "use lower case letters, digits, '-' or '_' only")
     return value
 
 
@@ -167,7 +175,8 @@ def on_allow_list(url: str, hosts: list[str]) -> bool:
             and not parts["password"] and not parts["port"] and parts["hostname"] in hosts)
 
 
-Host = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")]
+HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+Host = Annotated[str, Field(pattern=HOST_PATTERN)]
 
 
 class QR(Strict):
@@ -182,7 +191,8 @@ class QR(Strict):
     def _url_on_allow_list(cls, url: str, info: ValidationInfo) -> str:
         wrong = check_url(url, info.data.get("allowed_hosts", []))
         if wrong:
-            raise ValueError("; ".join(wrong))
+            raise Wrong(f"{url!r}: " + "; ".join(wrong),
+                        "write the page's address as a browser shows it: https://<a host on qr.allowed_hosts>/<path>")
         return url
 
     @model_validator(mode="after")
@@ -191,13 +201,13 @@ class QR(Strict):
         printed, encoded = parse_url(label), parse_url(self.url)
         if printed is None or encoded is None:
             if encoded is not None:
-                raise ValueError(f"label {self.label!r} is not an address; print the url's host and path")
+                raise Wrong(f"label {self.label!r} is not an address", "print the url's host and path")
             return self
         same_host = printed["hostname"] in (encoded["hostname"], encoded["hostname"].removeprefix("www."))
         same_path = printed["pathname"].rstrip("/") == encoded["pathname"].rstrip("/")
         if not (same_host and same_path) or printed["search"] or printed["hash"] or printed["username"]:
-            raise ValueError(f"label {self.label!r} does not name the page the code opens; print "
-                             f"{self.host_label + encoded['pathname'].rstrip('/')!r} (host and path of the url)")
+            raise Wrong(f"label {self.label!r} does not name the page the code opens ({self.url})",
+                        f"print {self.host_label + encoded['pathname'].rstrip('/')!r}: the url's host and path")
         return self
 
     @property
@@ -237,7 +247,7 @@ class Labels(Strict):
     @classmethod
     def _has_district(cls, value: str) -> str:
         if "{district}" not in value:
-            raise ValueError("must contain {district}, replaced by each district's name")
+            raise Wrong("must contain {district}", "write {district} where each district's name goes")
         return value
 
 
@@ -332,14 +342,14 @@ class Campaign(Strict):
         ids = [s.id for s in info.data.get("sources", [])]
         for stat in stats:
             if stat.source not in ids:
-                raise ValueError(f"source {stat.source!r} is not one of the sources {ids}; "
-                                 "add it under 'sources:' or fix the id")
+                raise Wrong(f"source {stat.source!r} is not one of the sources {ids}",
+                            "add it under 'sources:' or fix the id")
         return stats
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
         if self.ends < self.launch:
-            raise ValueError(f"ends ({self.ends}) is before launch ({self.launch})")
+            raise Wrong(f"ends ({self.ends}) is before launch ({self.launch})", "check both dates")
         return self
 
     def reveals(self, text: str) -> list[str]:
@@ -368,6 +378,8 @@ class _Lines:
 
 MAX_BYTES = 1_000_000  # a campaign is about 10 KB; anything near this is not one
 MAX_DEPTH = 32  # the schema nests 5 deep
+MAX_VALUES = 20_000  # keys, values and lists: a campaign has about 600
+MAX_TEXT = 40_000  # characters of text in all: a campaign has about 8,000
 MAX_PROBLEMS = 50  # more than this and the rest are the same mistake again
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: fast on big files
 _RESOLVER = yaml.resolver.Resolver()
@@ -379,6 +391,7 @@ def _plain_yaml(text: str, file: str) -> list[Problem]:
     aliases grows to gigabytes), keys that are not plain names, deep nesting."""
     problems: list[Problem] = []
     open_: list[list] = []  # per open mapping/sequence: [is_mapping, items so far]
+    values = 0
 
     def problem(event, what, hint):
         problems.append(Problem("error", file, what, hint, line=event.start_mark.line + 1))
@@ -393,6 +406,10 @@ def _plain_yaml(text: str, file: str) -> list[Problem]:
             continue
         if not isinstance(event, yaml.NodeEvent):
             continue
+        values += 1
+        if values > MAX_VALUES:
+            problem(event, f"more than {MAX_VALUES:,} values", "a campaign has a few hundred: check it is the right file")
+            break
         if event.anchor is not None:
             problem(event, f"anchor '&{event.anchor}': anchors are not allowed in content files",
                     "remove '&" + event.anchor + "' and write each value out in full")
@@ -456,6 +473,11 @@ def _dotted(loc: tuple) -> str:
 
 def _hint(err: dict, model_fields: list[str]) -> str:
     kind = err["type"]
+    error = err.get("ctx", {}).get("error")
+    if isinstance(error, Wrong):
+        return error.hint
+    if kind == "string_pattern_mismatch":
+        return f"write {FORMS.get(err['ctx']['pattern'], 'a plain name')}"
     if kind == "extra_forbidden" and err["loc"][-1] in RENAMED:
         return RENAMED[err["loc"][-1]]
     if kind == "extra_forbidden":
@@ -495,6 +517,18 @@ def _fields_at(model: Any, loc: tuple) -> list[str]:
 
 
 M = TypeVar("M", bound=BaseModel)
+
+# What each pattern in the schema asks for, in words (regex wording never reaches users).
+FORMS = {
+    r"^[a-z0-9_-]+$": "lower case letters, digits, '-' or '_'",
+    r"^\*+$": "one or more '*'",
+    r"^#\w+$": "'#' and a word, e.g. #NoMatterHowSmall",
+    r"^@\w+$": "'@' and a word, e.g. @NYorksPolice",
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "lower case letters and digits, words joined by '-'",
+    r"^[a-z]{2,3}$": "a language code such as ur",
+    r"^[a-z]{2,3}(-[A-Z]{2})?$": "a language code such as en-GB or ur",
+    HOST_PATTERN: "a full host name in lower case, e.g. www.northyorkshire.police.uk (no https://, no path)",
+}
 
 # Keys renamed since earlier campaign files, and what to write now.
 RENAMED = {
@@ -537,6 +571,10 @@ def read_yaml(path: Path) -> tuple[dict, _Lines]:
     data = _to_python(root, (), lines, problems, file, yaml.constructor.SafeConstructor())
     if problems:
         raise ContentError(problems[:MAX_PROBLEMS])
+    # Bounded so that checking every character and phone number stays quick.
+    if sum(len(text) for _, text in _strings(data)) > MAX_TEXT:
+        raise ContentError([Problem("error", file, f"the file has over {MAX_TEXT:,} characters of text",
+                                    "a campaign has a few thousand: check it is the right file")])
     return data, lines
 
 
@@ -551,6 +589,8 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key {str(loc[-1])[:80]!r}"
+            elif err["type"] == "string_pattern_mismatch":
+                msg = f"{str(err['input'])[:80]!r} is not in the expected form"
             problems.append(Problem("error", file, msg, _hint(err, _fields_at(model, loc)),
                                     line=lines.line(loc), field=_dotted(loc) or None))
         raise ContentError(problems) from None
@@ -602,7 +642,7 @@ def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines) -> lis
         for found in find_phone_numbers(text):
             if found.key not in known:
                 problems.append(Problem(
-                    "error", file, f"the phone number {found.written!r} is not one of the campaign's numbers",
+                    "error", file, f"the phone number {found.written!r} is not one of the support numbers or short codes",
                     "check every digit against the source; add the service under 'support:' if it is new",
                     line=lines.line(path), field=_dotted(path)))
     return problems

@@ -424,12 +424,18 @@ def check_numbers(s: Subject) -> list[Problem]:
     """Every phone number printed is one of the campaign's own, however it is written:
     a number typed into a template or a stylesheet is caught here."""
     known = known_numbers(s.job.source.campaign)
-    elements: dict[tuple[int, str], list[Placed]] = {}
+    # The lines of one element, in order (a number may break across lines).
+    elements: list[list[Placed]] = []
     for item in s.rendered.layout:
-        if item.kind == "text":
-            elements.setdefault((item.page, item.element), []).append(item)
+        if item.kind != "text":
+            continue
+        last = elements[-1][-1] if elements else None
+        if last and (last.page, last.element) == (item.page, item.element):
+            elements[-1].append(item)
+        else:
+            elements.append([item])
     problems = []
-    for items in elements.values():
+    for items in elements:
         for found in find_phone_numbers(" ".join(i.text for i in items)):
             if found.key not in known:
                 problems.append(s.problem("error", f"prints the phone number {found.written!r}, which is not one "

@@ -102,7 +102,7 @@ def test_discreet_card_says_nothing_outside(tmp_path):
     assert "useful numbers" in outside
     for word in ("stalk", "police", "no matter how small", "#nomatterhowsmall"):
         assert word not in outside, word
-    assert "999" in inside and "0808 802 0300" in inside and "stalking" in inside
+    assert "999" in inside and "0808 802 0300" in inside and "stalking" not in inside
     assert pdf_tools.decode_qr(path)[0] == []  # no code outside
 
 
