@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from urllib.parse import urlencode
 
 import qrcode
@@ -9,6 +10,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from .content import QR
 
+PLAIN_CODE = re.compile(r"[a-z0-9_-]{1,64}")
 QUIET_ZONE = 4  # modules of blank space on every side (ISO/IEC 18004)
 
 
@@ -19,13 +21,18 @@ def qr_url(qr: QR, utm_content: str, medium: str | None = None) -> str:
     """
     if qr.utm is None:
         return qr.url
-    query = urlencode({
+    tags = {
         "utm_source": qr.utm.source,
         "utm_medium": medium or qr.utm.medium,
         "utm_campaign": qr.utm.campaign,
         "utm_content": utm_content.lower(),
-    })
-    return f"{qr.url}?{query}"
+    }
+    # Only plain codes: free text (a district's or partner's name) could say what the
+    # page is about in the browser history of a victim's phone.
+    for key, value in tags.items():
+        if not PLAIN_CODE.fullmatch(value):
+            raise ValueError(f"QR tracking code {key}={value!r} is not a plain code (a-z, 0-9, '-', '_')")
+    return f"{qr.url}?{urlencode(tags)}"
 
 
 def qr_svg(url: str, fill: str) -> str:

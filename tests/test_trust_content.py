@@ -348,3 +348,12 @@ def test_discreet_card_reveals_nothing_on_either_side(tmp_path, language):
         for word in c.revealing_words + ["/stalking", "no matter how small", "north yorkshire police"]:
             assert word not in text, word
     assert "northyorkshire.police.uk" in pages[1] and "0808 802 0300" in pages[1]
+
+
+def test_qr_tracking_codes_are_plain_codes_only():
+    from pipeline.qr import qr_url
+    qr = load_campaign(DEFAULT_CAMPAIGN).campaign.qr
+    assert qr_url(qr, "poster-a3-york").endswith("utm_content=poster-a3-york")
+    for content in ("poster a3", "victim's poster", "poster&utm_source=evil", "x" * 65):
+        with pytest.raises(ValueError, match="not a plain code"):
+            qr_url(qr, content)
