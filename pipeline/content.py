@@ -607,8 +607,9 @@ def load_model(path: Path, model: type[M]) -> M:
 # Used by the layouts to keep a number on one line; finding numbers to check them is
 # inputs.find_phone_numbers (any way a reader would read one).
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
-# Fields that are phone numbers themselves: validated as such by the schema.
-PHONE_FIELDS = {"phone", "number", "non_emergency", "emergency"}
+# Fields that are phone numbers themselves (validated as such by the schema), and
+# fields never printed as text (a logo's file name may hold any digits).
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm"}
 
 
 def _strings(data: Any, path: tuple = ()):
@@ -637,7 +638,7 @@ def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines) -> lis
     numbers, however it is written: a typo in a partner's contact line would go to print."""
     problems = []
     for path, text in _strings(data):
-        if path and path[-1] in PHONE_FIELDS:
+        if NOT_RUNNING_TEXT.intersection(path):
             continue
         for found in find_phone_numbers(text):
             if found.key not in known:

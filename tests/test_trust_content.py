@@ -357,3 +357,15 @@ def test_qr_tracking_codes_are_plain_codes_only():
     for content in ("poster a3", "victim's poster", "poster&utm_source=evil", "x" * 65):
         with pytest.raises(ValueError, match="not a plain code"):
             qr_url(qr, content)
+
+
+def test_digits_in_a_logo_file_name_are_not_a_phone_number(tmp_path, campaign_text):
+    partner = "        logo: partners/suzy-lamplugh-trust"
+    assert partner in campaign_text
+    text = campaign_text.replace(partner, partner + "-19841207")
+    problems = []
+    try:
+        load_campaign(write_campaign(tmp_path, text))
+    except ContentError as exc:
+        problems = exc.problems
+    assert not [p for p in problems if "phone number" in p.what]
