@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: posters test check bench clean system-deps chromium
+.PHONY: posters test check bench bench-portal clean system-deps chromium serve web-assets
 
 posters: $(STAMP)
 	$(BIN)/campaign-print build
@@ -15,7 +15,7 @@ posters: $(STAMP)
 check: $(STAMP)
 	$(BIN)/campaign-print check
 
-test: $(STAMP)
+test: $(STAMP) web-assets chromium
 	$(BIN)/pytest -q -n 2
 
 # WeasyPrint needs Pango (present on Debian images) and prefers HarfBuzz-Subset.
@@ -28,16 +28,42 @@ system-deps:
 $(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,web]'
 	touch $@
 
 # Figures for the README's performance section; BENCH_QUICK=1 for a short run.
 # The comparison with a headless browser needs Debian's Chromium.
-bench: $(STAMP) chromium
+bench: $(STAMP) chromium bench-portal
 	$(BIN)/python bench/run.py
+
+# The partner portal under load: 50 simulated partners proofing for 60 s (locust, loopback only).
+bench-portal: $(STAMP) web-assets
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python bench/portal_load.py
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The partner portal (web/): govuk-frontend from npm, its Sass compiled in the campaign's
+# font and colours into web/build/static/.
+WEB_CSS := web/build/static/portal/portal.css
+web-assets: $(WEB_CSS)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_CSS): web/node_modules/.package-lock.json web/portal/static_src/portal.scss
+	cd web && npm run --silent build:css
+
+MANAGE := $(BIN)/python web/manage.py
+# First run: installs, migrates, prints a one-time link for the first coordinator.
+# gunicorn on 127.0.0.1:8000 and the build queue's worker (huey); Ctrl-C stops both.
+serve: $(STAMP) web-assets
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) collectstatic --noinput -v 0
+	$(MANAGE) portal_firstrun
+	$(BIN)/python web/serve.py
 
 clean:
 	rm -rf output/* $(VENV)

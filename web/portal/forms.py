@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.password_validation import validate_password
+
+from . import printing
+from .models import Organisation, User
+
+LOGO_KINDS = {  # first bytes -> extension
+    b"\x89PNG\r\n\x1a\n": "png",
+    b"\xff\xd8\xff": "jpg",
+}
+
+
+class InviteForm(forms.Form):
+    """A coordinator invites a partner user: a new or an existing organisation."""
+
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False,
+                                          empty_label="A new organisation (give its name below)",
+                                          label="Organisation")
+    new_name = forms.CharField(label="Name of a new organisation", max_length=100, required=False)
+    new_partner_id = forms.SlugField(label="Short name of a new organisation", max_length=40, required=False,
+                                     help_text="Lower-case letters, digits and hyphens, for file names, "
+                                               "e.g. york-womens-aid")
+    email = forms.EmailField(label="Email address of the person to invite")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("organisation"):
+            if not data.get("new_name"):
+                self.add_error("new_name", "Enter the name of the new organisation, or choose one above")
+            if not data.get("new_partner_id"):
+                self.add_error("new_partner_id", "Enter a short name for the new organisation")
+            elif Organisation.objects.filter(partner_id=data["new_partner_id"]).exists():
+                self.add_error("new_partner_id", "Another organisation already has this short name")
+        email = data.get("email")
+        if email and User.objects.filter(username=email.lower()).exists():
+            self.add_error("email", "Someone with this email address already has an account")
+        return data
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget.input_type = "email"
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class AcceptInvitationForm(SetPasswordForm):
+    first_name = forms.CharField(label="Your first name", max_length=150)
+    last_name = forms.CharField(label="Your last name", max_length=150)
+    field_order = ["first_name", "last_name", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].help_text = "At least 12 characters; not a common password."
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password2"].label = "Type the password again"
+
+
+def sniff_logo(data: bytes) -> str | None:
+    for magic, ext in LOGO_KINDS.items():
+        if data.startswith(magic):
+            return ext
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
+        return "svg"
+    return None
+
+
+class ProfileForm(forms.ModelForm):
+    logo = forms.FileField(label="Logo", required=False,
+                           help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
+                                     "at most 2 MB.")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "contact", "phone"]
+        labels = {"name": "Name of the organisation", "contact": "Contact line",
+                  "phone": "Phone number"}
+        help_texts = {"contact": "Printed under your logo, e.g. 'York Women's Aid, open 9am to 5pm'",
+                      "phone": "Only a number the campaign lists, or one a coordinator confirms"}
+
+    def clean_logo(self):
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > settings.LOGO_MAX_BYTES:
+            raise forms.ValidationError(f"The logo is {upload.size / 1048576:.1f} MB: the most is 2 MB. "
+                                        "Save it smaller, or as SVG.")
+        data = upload.read(settings.LOGO_MAX_BYTES + 1)
+        kind = sniff_logo(data)
+        if kind is None:
+            raise forms.ValidationError("The logo must be an SVG, PNG or JPEG file. This file is none of them.")
+        problems = [p for p in printing.check_logo(data, f"logo.{kind}") if p["level"] == "error"]
+        if problems:
+            raise forms.ValidationError([f"{p['what']}. {p['hint']}".strip() for p in problems])
+        self.logo_bytes, self.logo_kind = data, kind
+        return upload
+
+    def save(self, commit=True):
+        org = super().save(commit=False)
+        if getattr(self, "logo_bytes", None):
+            settings.UPLOADS_DIR.mkdir(parents=True, exist_ok=True)
+            name = f"{uuid.uuid4().hex}.{self.logo_kind}"
+            (settings.UPLOADS_DIR / name).write_bytes(self.logo_bytes)
+            org.logo_file = name
+            org.logo_original_name = self.cleaned_data["logo"].name[:200]
+        if commit:
+            org.save()
+        return org
+
+
+class CampaignChoiceForm(forms.Form):
+    campaign = forms.ChoiceField(label="Which campaign?", widget=forms.RadioSelect)
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(o.slug, o.name) for o in offers]
+
+
+PRODUCT_NAMES = {
+    "leaflet-dl": "DL leaflet (folds to 99 × 210 mm)",
+    "leaflet-a5": "A5 leaflet",
+    "wallet-card": "Wallet card",
+    "wallet-card-discreet": "Discreet wallet card",
+    "poster": "Poster",
+}
+
+
+def product_name(product: str) -> str:
+    return PRODUCT_NAMES.get(product, product.replace("-", " ").capitalize())
+
+
+class RequestForm(forms.Form):
+    printed_name = forms.CharField(label="Your organisation's name, as printed", max_length=100)
+    contact = forms.CharField(label="Contact line", max_length=120,
+                              help_text="Printed under your logo")
+    phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    products = forms.MultipleChoiceField(label="Which products?", widget=forms.CheckboxSelectMultiple)
+    delivery_address = forms.CharField(label="Delivery address", max_length=500,
+                                       widget=forms.Textarea(attrs={"rows": 4}))
+    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}),
+                                help_text="Allow at least 10 working days for printing and delivery")
+    notes = forms.CharField(label="Notes for the coordinator (optional)", max_length=2000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, offer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        products = offer.products if offer else ()
+        self.fields["products"].choices = [(p, product_name(p)) for p in products]
+        self.copies_fields = []
+        for p in products:
+            name = f"copies_{p}"
+            self.fields[name] = forms.IntegerField(label=f"Copies of the {product_name(p)}", min_value=1,
+                                                   max_value=100_000, required=False)
+            self.copies_fields.append((p, name))
+
+    def clean_needed_by(self):
+        value = self.cleaned_data["needed_by"]
+        if value < date.today():
+            raise forms.ValidationError("The date must be in the future")
+        if value > date.today() + timedelta(days=730):
+            raise forms.ValidationError("The date must be within the next two years")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        for product, name in self.copies_fields:
+            if product in data.get("products", []) and not data.get(name):
+                self.add_error(name, f"Enter how many copies of the {product_name(product)} you need")
+        return data
+
+    def copies(self) -> dict:
+        return {p: self.cleaned_data[n] for p, n in self.copies_fields
+                if p in self.cleaned_data.get("products", []) and self.cleaned_data.get(n)}
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(label="Your decision", widget=forms.RadioSelect, choices=[
+        ("approve", "Approve: build the files for print"),
+        ("changes", "Ask for changes"),
+        ("reject", "Reject"),
+    ])
+    comment = forms.CharField(label="Comment for the partner", max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text="Needed when you ask for changes or reject")
+    numbers = forms.MultipleChoiceField(label="Phone numbers to confirm", required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, numbers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.numbers_to_confirm = list(numbers)
+        self.fields["numbers"].choices = [(n, f"{n} is right: I have checked it with the partner")
+                                          for n in numbers]
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision in ("changes", "reject") and not data.get("comment", "").strip():
+            self.add_error("comment", "Say what the partner should change, or why the request is rejected")
+        if decision == "approve":
+            missing = [n for n in self.numbers_to_confirm if n not in data.get("numbers", [])]
+            if missing:
+                self.add_error("numbers", "Confirm each phone number before approving: "
+                               + ", ".join(missing))
+        return data
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label="Add a comment", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

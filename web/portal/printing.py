@@ -1,0 +1,166 @@
+"""The one module of the portal that touches the pipeline.
+
+Everything print goes through here: which campaigns offer which products to
+partners, the trust checks of a partner's text and logo, in-memory proofs, and
+writing + building an approved partner. The rest of the portal sees plain Python
+values (dicts of problems, PNG bytes), never the pipeline's types.
+
+`api` is the pipeline module (pipeline.partners); the tests may swap it.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+api = None  # pipeline.partners, imported on first use
+
+
+def _api():
+    global api
+    if api is None:
+        api = importlib.import_module("pipeline.partners")
+    return api
+
+
+class PipelineMissing(RuntimeError):
+    pass
+
+
+LOGO_TYPES = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class Offer:
+    slug: str
+    name: str
+    path: Path
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What goes on a partner's products: the request's snapshot or the form being typed."""
+
+    campaign: str
+    partner_id: str
+    name: str
+    contact: str
+    phone: str
+    products: tuple[str, ...]
+    copies: dict
+    logo_file: str  # generated name in var/uploads/ ("" for none)
+    confirmed_numbers: tuple[str, ...] = ()
+
+
+def offers() -> list[Offer]:
+    return [Offer(o.slug, o.name, Path(o.path), tuple(o.products))
+            for o in _api().campaigns_for_partners(settings.CONTENT_DIR)]
+
+
+def offer(slug: str) -> Offer | None:
+    return next((o for o in offers() if o.slug == slug), None)
+
+
+def logo_path(logo_file: str) -> Path | None:
+    if not logo_file:
+        return None
+    path = (settings.UPLOADS_DIR / logo_file).resolve()
+    return path if path.parent == settings.UPLOADS_DIR.resolve() and path.is_file() else None
+
+
+def _draft(p: Printed):
+    campaign = offer(p.campaign)
+    if campaign is None:
+        raise LookupError(f"no campaign {p.campaign!r} offers products to partners")
+    path = logo_path(p.logo_file)
+    logo = path.read_bytes() if path else b""
+    ext = path.suffix.lstrip(".") if path else "svg"
+    return _api().PartnerDraft(
+        campaign=campaign.path, id=p.partner_id, name=p.name, contact=p.contact, phone=p.phone,
+        products=list(p.products), copies={k: int(v) for k, v in p.copies.items()},
+        logo_name=f"{p.partner_id}.{ext}", logo=logo, confirmed_numbers=list(p.confirmed_numbers))
+
+
+def problem_dict(problem) -> dict:
+    """A pipeline Problem in plain words for a page or JSON."""
+    return {
+        "level": getattr(problem, "level", "error"),
+        "what": getattr(problem, "what", str(problem)),
+        "hint": getattr(problem, "hint", "") or "",
+        "field": getattr(problem, "field", None),
+        "check": getattr(problem, "check", None),
+        "number": getattr(problem, "number", None),
+        "page": getattr(problem, "page", None),
+    }
+
+
+def check(p: Printed) -> list[dict]:
+    """Every trust rule on the text, the logo and the phone numbers."""
+    return [problem_dict(x) for x in _api().check_partner(_draft(p))]
+
+
+def unconfirmed_numbers(problems: list[dict]) -> list[str]:
+    return list(dict.fromkeys(x["number"] for x in problems
+                              if x["check"] == "unconfirmed-number" and x["number"]))
+
+
+def proof(p: Printed, product: str) -> tuple[list[bytes], list[dict]]:
+    """PNG pages of one product, in memory, and the problems found on them."""
+    result = _api().proof(_draft(p), product)
+    return list(result.pages), [problem_dict(x) for x in result.problems]
+
+
+def check_logo(data: bytes, name: str) -> list[dict]:
+    """The pipeline's asset rules for an uploaded logo (PNG, JPEG, SVG)."""
+    from pipeline.assets import check_asset
+
+    return [problem_dict(x) for x in check_asset(data, name)]
+
+
+def write_and_build(p: Printed, on_progress: Callable[[int, int], None]) -> tuple[list[dict], list[dict]]:
+    """Write the partner's files (YAML under content/, logo under assets/) and build
+    its press and screen PDFs. Returns (outputs, problems): each output a dict with
+    at least `path` (relative to the campaign's output folder) and `profile`."""
+    a = _api()
+    draft = _draft(p)
+    written = a.write_partner(draft)
+    log.info("wrote %s", ", ".join(str(w) for w in written))
+    result = a.build_partner(draft.campaign, p.partner_id, out_dir=settings.OUTPUT_DIR, on_progress=on_progress)
+    outputs = []
+    manifest = _manifest_entries(p.campaign)
+    for path in result.outputs:
+        rel = str(path)
+        entry = manifest.get(rel, {})
+        outputs.append({
+            "path": rel,
+            "product": entry.get("product", ""),
+            "profile": entry.get("profile") or ("screen" if rel.endswith("-screen.pdf") else "press"),
+            "copies": entry.get("copies"),
+            "pages": entry.get("pages"),
+            "qr_url": entry.get("qr_url"),
+        })
+    return outputs, [problem_dict(x) for x in result.problems]
+
+
+def _manifest_entries(campaign: str) -> dict[str, dict]:
+    import json
+
+    manifest = settings.OUTPUT_DIR / campaign / "manifest.json"
+    try:
+        return {e["path"]: e for e in json.loads(manifest.read_text())["outputs"]}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def output_file(campaign: str, relative: str) -> Path | None:
+    """A built file of a campaign, only if it is inside the campaign's output folder."""
+    folder = (settings.OUTPUT_DIR / campaign).resolve()
+    path = (folder / relative).resolve()
+    return path if path.is_relative_to(folder) and path.is_file() else None

@@ -1,0 +1,44 @@
+"""The queue's tasks (huey): building an approved request. Runs in the consumer
+(`manage.py run_huey`, started by `make serve`), or at once in the tests."""
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from huey.contrib.djhuey import db_task
+
+from . import printing
+from .models import AuditEvent, PrintRequest, User
+
+log = logging.getLogger(__name__)
+
+
+@db_task(retries=0, context=False)
+def build_request(request_id: int, approver_id: int | None = None) -> str:
+    req = PrintRequest.objects.select_related("organisation").get(pk=request_id)
+    if req.status != PrintRequest.Status.APPROVED:
+        return req.status  # already built, or taken back: nothing to do
+
+    def progress(done: int, total: int) -> None:
+        PrintRequest.objects.filter(pk=request_id).update(build_done=done, build_total=total)
+
+    try:
+        outputs, problems = printing.write_and_build(req.printed(), progress)
+    except Exception as exc:  # the coordinator needs to see it on the page, not only in a log
+        log.exception("build of request %s failed", request_id)
+        with transaction.atomic():
+            PrintRequest.objects.filter(pk=request_id).update(status=PrintRequest.Status.FAILED,
+                                                              build_error=str(exc)[:2000])
+            AuditEvent.record(None, "build-failed", request=req, error=str(exc)[:500])
+        return PrintRequest.Status.FAILED
+    errors = [p for p in problems if p["level"] == "error"]
+    status = PrintRequest.Status.FAILED if errors or not outputs else PrintRequest.Status.BUILT
+    with transaction.atomic():
+        PrintRequest.objects.filter(pk=request_id).update(
+            status=status, build_outputs=outputs, build_problems=problems,
+            build_error="" if status == PrintRequest.Status.BUILT else
+            "; ".join(p["what"] for p in errors) or "the build made no files")
+        AuditEvent.record(None, "built" if status == PrintRequest.Status.BUILT else "build-failed", request=req,
+                          files=[o["path"] for o in outputs], errors=len(errors),
+                          approved_by=User.objects.filter(pk=approver_id).values_list("username", flat=True).first())
+    return status

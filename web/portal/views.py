@@ -1,0 +1,414 @@
+"""Views: thin. Who may see what is decided by `visible_requests` and `_coordinator`;
+anything a user may not see is a 404, never a hint that it exists."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import printing
+from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
+                    ReviewForm, product_name)
+from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
+
+log = logging.getLogger(__name__)
+Status = PrintRequest.Status
+
+
+def visible_requests(user):
+    qs = PrintRequest.objects.select_related("organisation", "created_by")
+    if user.is_coordinator:
+        return qs
+    if user.is_partner:
+        return qs.filter(organisation_id=user.organisation_id)
+    return qs.none()
+
+
+def _coordinator(user):
+    if not user.is_coordinator:
+        raise Http404("not found")
+
+
+def _partner(user):
+    if not user.is_partner:
+        raise Http404("not found")
+
+
+# -- health, home, invitations -----------------------------------------------------------
+
+@require_GET
+@never_cache
+def healthz(request):
+    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False}}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        state["database"]["ok"] = True
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                state["database"]["journal_mode"] = cursor.fetchone()[0]
+    except Exception as exc:
+        state["database"]["error"] = type(exc).__name__
+    try:
+        from huey.contrib.djhuey import HUEY
+
+        state["queue"].update(storage=type(HUEY.storage).__name__, pending=HUEY.pending_count(),
+                              immediate=HUEY.immediate)
+        state["queue"]["ok"] = True
+    except Exception as exc:
+        state["queue"]["error"] = type(exc).__name__
+    state["ok"] = state["database"]["ok"] and state["queue"]["ok"]
+    return JsonResponse(state, status=200 if state["ok"] else 503)
+
+
+@login_required
+def home(request):
+    if request.user.is_coordinator:
+        return redirect("queue")
+    if request.user.is_partner:
+        return redirect("requests")
+    raise PermissionDenied
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request, token):
+    invitation = Invitation.find(token)
+    if invitation is None:
+        return render(request, "portal/invitation_invalid.html", status=404)
+    user = User(username=invitation.email, email=invitation.email, organisation=invitation.organisation,
+                is_staff=invitation.for_coordinator)
+    form = AcceptInvitationForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()) != 1:
+                raise Http404("invitation already used")
+            user.first_name = form.cleaned_data["first_name"]
+            user.last_name = form.cleaned_data["last_name"]
+            if invitation.for_coordinator:
+                user.is_superuser = not User.objects.filter(is_superuser=True).exists()
+            form.save()
+            AuditEvent.record(user, "joined", organisation=invitation.organisation,
+                              role="coordinator" if invitation.for_coordinator else "partner")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your account is ready.")
+        return redirect("home")
+    return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
+
+
+# -- coordinator: organisations and invitations -------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisations(request):
+    _coordinator(request.user)
+    form = InviteForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            org = data["organisation"] or Organisation.objects.create(name=data["new_name"],
+                                                                      partner_id=data["new_partner_id"])
+            invitation, token = Invitation.issue(data["email"], org, by=request.user)
+            AuditEvent.record(request.user, "invited", organisation=org, email=invitation.email)
+        link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
+        send_mail(f"You are invited to the campaign print portal for {org.name}",
+                  f"{request.user.get_full_name() or request.user.email} invited you to order campaign "
+                  f"leaflets for {org.name}.\n\nChoose your password here (the link works once, for "
+                  f"{settings.INVITATION_DAYS} days):\n\n{link}\n",
+                  settings.DEFAULT_FROM_EMAIL, [invitation.email])
+        form = InviteForm()
+        messages.success(request, f"Invitation made for {invitation.email}.")
+    return render(request, "portal/organisations.html", {
+        "form": form, "link": link,
+        "organisations": Organisation.objects.prefetch_related("members").all(),
+    })
+
+
+@login_required
+@require_GET
+def queue(request):
+    _coordinator(request.user)
+    reqs = visible_requests(request.user).exclude(status=Status.DRAFT)
+    waiting = [r for r in reqs if r.status == Status.SUBMITTED]
+    others = [r for r in reqs if r.status != Status.SUBMITTED]
+    return render(request, "portal/queue.html", {"waiting": waiting, "others": others})
+
+
+@login_required
+@require_GET
+def audit(request):
+    _coordinator(request.user)
+    return render(request, "portal/audit.html",
+                  {"events": AuditEvent.objects.select_related("request", "organisation")[:500]})
+
+
+# -- partner: profile ---------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    _partner(request.user)
+    org = request.user.organisation
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AuditEvent.record(request.user, "profile-changed", organisation=org,
+                          logo=org.logo_original_name if form.cleaned_data.get("logo") else None)
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "portal/profile.html", {"form": form, "org": org})
+
+
+@login_required
+@require_GET
+def logo(request, name):
+    """An uploaded logo, to whoever may see its organisation or a request using it."""
+    user = request.user
+    orgs = Organisation.objects.all() if user.is_coordinator else Organisation.objects.filter(
+        pk=user.organisation_id)
+    allowed = orgs.filter(logo_file=name).exists() or visible_requests(user).filter(logo_file=name).exists()
+    path = printing.logo_path(name) if allowed else None
+    if path is None:
+        raise Http404("not found")
+    response = FileResponse(path.open("rb"), content_type=printing.LOGO_TYPES.get(path.suffix.lstrip(".")))
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# -- requests -----------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def request_list(request):
+    _partner(request.user)
+    return render(request, "portal/requests.html", {"requests": visible_requests(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    _partner(request.user)
+    offers = printing.offers()
+    form = CampaignChoiceForm(request.POST or None, offers=offers)
+    if len(offers) == 1 and request.method == "GET":
+        form = CampaignChoiceForm(initial={"campaign": offers[0].slug}, offers=offers)
+    if request.method == "POST" and form.is_valid():
+        org = request.user.organisation
+        offer = printing.offer(form.cleaned_data["campaign"])
+        req = PrintRequest.objects.create(
+            organisation=org, created_by=request.user, campaign=offer.slug, products=[], copies={},
+            printed_name=org.name, contact=org.contact, phone=org.phone, delivery_address="",
+            needed_by=timezone.localdate() + timezone.timedelta(days=28))
+        AuditEvent.record(request.user, "request-started", request=req, campaign=offer.slug)
+        return redirect("request-edit", pk=req.pk)
+    return render(request, "portal/request_new.html", {"form": form, "offers": offers})
+
+
+def _request_form(req, data=None):
+    offer = printing.offer(req.campaign)
+    initial = {"printed_name": req.printed_name, "contact": req.contact, "phone": req.phone,
+               "products": req.products, "delivery_address": req.delivery_address,
+               "needed_by": req.needed_by, "notes": req.notes}
+    initial.update({f"copies_{p}": n for p, n in req.copies.items()})
+    return RequestForm(data, initial=initial, offer=offer), offer
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_edit(request, pk):
+    _partner(request.user)
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    if not req.editable:
+        return redirect("request", pk=req.pk)
+    form, offer = _request_form(req, request.POST or None)
+    org = request.user.organisation
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        for field in ("printed_name", "contact", "phone", "delivery_address", "needed_by", "notes"):
+            setattr(req, field, data[field])
+        req.products, req.copies = data["products"], form.copies()
+        req.logo_file = org.logo_file
+        if "submit" in request.POST:
+            if not org.logo_file:
+                form.add_error(None, "Upload your organisation's logo (Your organisation) before you submit")
+            problems = [p for p in printing.check(req.printed())
+                        if p["level"] == "error" and p["check"] != "unconfirmed-number"] if not form.errors else []
+            for p in problems:
+                form.add_error(None, f"{p['what']}. {p['hint']}".strip())
+            if not form.errors:
+                req.status, req.submitted_at = Status.SUBMITTED, timezone.now()
+                with transaction.atomic():
+                    req.save()
+                    Comment.objects.create(request=req, author=request.user, action="submitted")
+                    AuditEvent.record(request.user, "submitted", request=req, products=req.products,
+                                      copies=req.copies)
+                messages.success(request, "Request sent. A coordinator will review it.")
+                return redirect("request", pk=req.pk)
+        else:
+            req.save()
+            messages.success(request, "Draft saved.")
+            return redirect("request-edit", pk=req.pk)
+    return render(request, "portal/request_edit.html", {
+        "form": form, "req": req, "offer": offer, "org": org,
+        "products": [(p, product_name(p)) for p in (offer.products if offer else ())],
+        "copies_fields": [(product_name(p), form[name]) for p, name in form.copies_fields],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, pk):
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    user = request.user
+    review_form = comment_form = None
+    numbers: list[str] = []
+    problems: list[dict] = []
+    if req.status not in (Status.DRAFT,):
+        try:
+            problems = printing.check(req.printed(confirmed_numbers=[]))
+        except Exception as exc:  # a campaign removed since: show it, don't crash the page
+            problems = [{"level": "error", "what": f"cannot check this request: {exc}", "hint": "",
+                         "check": None, "number": None, "field": None, "page": None}]
+        numbers = printing.unconfirmed_numbers(problems)
+    if user.is_coordinator and req.status in PrintRequest.REVIEWABLE:
+        review_form = ReviewForm(request.POST or None, numbers=numbers)
+        if request.method == "POST" and "decision" in request.POST:
+            if req.created_by_id == user.pk:
+                raise PermissionDenied("you cannot approve your own request")
+            if review_form.is_valid():
+                return _decide(request, req, review_form, problems)
+    if request.method == "POST" and "text" in request.POST:
+        comment_form = CommentForm(request.POST)
+        if comment_form.is_valid():
+            Comment.objects.create(request=req, author=user, text=comment_form.cleaned_data["text"])
+            AuditEvent.record(user, "commented", request=req)
+            return redirect("request", pk=req.pk)
+    elif request.method == "POST" and review_form is None:
+        raise Http404("not found")  # a partner posting a decision, or a request no longer waiting
+    return render(request, "portal/request_detail.html", {
+        "req": req, "review_form": review_form, "comment_form": comment_form or CommentForm(),
+        "numbers": numbers, "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
+        "products": [(p, product_name(p)) for p in req.products],
+        "comments": req.comments.select_related("author"),
+        "screen_outputs": req.screen_outputs(), "print_outputs": req.print_outputs(),
+    })
+
+
+def _decide(request, req, form, problems):
+    decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"].strip()
+    user = request.user
+    if decision == "approve":
+        confirmed = form.cleaned_data["numbers"]
+        blocking = [p for p in printing.check(req.printed(confirmed_numbers=confirmed))
+                    if p["level"] == "error"]
+        if blocking:
+            for p in blocking:
+                form.add_error(None, f"Cannot approve: {p['what']}. {p['hint']}".strip())
+            return render(request, "portal/request_detail.html", {
+                "req": req, "review_form": form, "comment_form": CommentForm(),
+                "numbers": printing.unconfirmed_numbers(problems), "problems": problems,
+                "products": [(p, product_name(p)) for p in req.products],
+                "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})
+    status = {"approve": Status.APPROVED, "changes": Status.CHANGES, "reject": Status.REJECTED}[decision]
+    with transaction.atomic():
+        locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
+        if locked.status not in PrintRequest.REVIEWABLE:
+            raise Http404("no longer waiting for review")
+        locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
+        if decision == "approve":
+            locked.confirmed_numbers = form.cleaned_data["numbers"]
+            locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
+        locked.save()
+        Comment.objects.create(request=locked, author=user, action=decision, text=comment)
+        AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked", "reject": "rejected"}[decision],
+                          request=locked, products=locked.products, copies=locked.copies,
+                          confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
+                          comment=comment[:500])
+        if decision == "approve":
+            from .tasks import build_request
+
+            transaction.on_commit(lambda: build_request(locked.pk, user.pk))
+    messages.success(request, {"approve": "Approved: the files are being built.",
+                               "changes": "Sent back to the partner for changes.",
+                               "reject": "Rejected."}[decision])
+    return redirect("request", pk=req.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def request_status(request, pk):
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    return JsonResponse({"status": req.status, "label": req.get_status_display(), "done": req.build_done,
+                         "total": req.build_total, "percent": req.progress_percent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proof(request, pk, product):
+    """Every page of one product as PNG (base64 in JSON) with its problems. GET: the
+    request as saved; POST: the partner's form as typed (live proof)."""
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    if product not in (printing.offer(req.campaign) or printing.Offer("", "", None, ())).products:
+        raise Http404("not found")
+    printed = req.printed()
+    if request.method == "POST":
+        if not (request.user.is_partner and req.editable):
+            raise Http404("not found")
+        post = request.POST
+        printed = printing.Printed(
+            campaign=req.campaign, partner_id=req.organisation.partner_id,
+            name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
+            phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
+            logo_file=req.organisation.logo_file)
+    key = "proof:" + hashlib.sha256(repr((printed, product)).encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        pages, problems = printing.proof(printed, product)
+        body = json.dumps({
+            "product": product, "name": product_name(product),
+            "pages": ["data:image/png;base64," + base64.b64encode(p).decode() for p in pages],
+            "problems": problems,
+        })
+        cache.set(key, body, 600)
+    return HttpResponse(body, content_type="application/json")
+
+
+@login_required
+@require_GET
+def request_file(request, pk, path):
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    entry = next((o for o in req.build_outputs if o["path"] == path), None)
+    if req.status != Status.BUILT or entry is None:
+        raise Http404("not found")
+    if entry["profile"] != "screen" and not request.user.is_coordinator:
+        raise Http404("not found")  # press files go to the printer, not to partners
+    file = printing.output_file(req.campaign, path)
+    if file is None:
+        raise Http404("not found")
+    AuditEvent.record(request.user, "downloaded", request=req, path=path)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name,
+                        content_type=mimetypes.guess_type(file.name)[0] or "application/octet-stream")

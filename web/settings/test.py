@@ -1,0 +1,27 @@
+"""The test suite: a throw-away var/ and output/, the build task run at once."""
+import os
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F401,F403
+from .base import database, huey_settings
+
+_tmp = Path(tempfile.mkdtemp(prefix="portal-test-"))
+VAR = _tmp / "var"
+UPLOADS_DIR = VAR / "uploads"
+OUTPUT_DIR = _tmp / "output"
+EMAIL_FILE_PATH = VAR / "outbox"
+STATIC_ROOT = VAR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+SECRET_KEY = "test-only-" + "x" * 50
+DATABASES = {"default": database(os.environ.get("DATABASE_URL") or "sqlite://:memory:")}
+HUEY = huey_settings(immediate=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+AXES_FAILURE_LIMIT = 5
+# Django empties the SQLite test database with DELETE between live-server tests; the
+# triggers are tested on their own (test_audit.py) and on PostgreSQL.
+AUDIT_DB_TRIGGERS = False

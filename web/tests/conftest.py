@@ -1,0 +1,115 @@
+"""Fixtures of the portal's tests: the pipeline (the real pipeline.partners when it is
+there, else the stand-in in fake_pipeline.py), users, organisations, logos."""
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import shutil
+
+import pytest
+from PIL import Image, ImageDraw
+
+from web.portal import printing
+
+from . import fake_pipeline
+
+
+def _real_pipeline():
+    if os.environ.get("PORTAL_FAKE_PIPELINE"):
+        return None
+    try:
+        return importlib.import_module("pipeline.partners")
+    except ImportError:
+        return None
+
+
+REAL = _real_pipeline()
+
+
+@pytest.fixture(autouse=True)
+def pipeline_api(tmp_path, settings):
+    """The pipeline the portal calls. The real one writes a partner into content/ and
+    assets/: each test's partner ids are unique and their files are removed after."""
+    settings.UPLOADS_DIR = tmp_path / "uploads"
+    settings.OUTPUT_DIR = tmp_path / "output"
+    if REAL is None:
+        fake_pipeline.WRITE_ROOT = tmp_path
+        printing.api = fake_pipeline
+        yield fake_pipeline
+        printing.api = None
+        return
+    written = []
+    real_write = REAL.write_partner
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(REAL, name)
+
+        def write_partner(self, draft):
+            paths = real_write(draft)
+            written.extend(paths)
+            return paths
+
+    printing.api = Recording()
+    yield printing.api
+    printing.api = None
+    for path in written:
+        if path.is_file():
+            path.unlink()
+
+
+def png_logo(text: str = "LOGO", size=(600, 300), colour=(200, 30, 120)) -> bytes:
+    img = Image.new("RGB", size, colour)
+    ImageDraw.Draw(img).rectangle([40, 40, size[0] - 40, size[1] - 40], outline="white", width=20)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", dpi=(300, 300))
+    return buf.getvalue()
+
+
+@pytest.fixture
+def org_factory(db):
+    from web.portal.models import Organisation
+
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, **kwargs):
+        n = next(counter)
+        return Organisation.objects.create(name=name or f"Partner {n}",
+                                           partner_id=kwargs.pop("partner_id", f"test-partner-{os.getpid()}-{n}"),
+                                           contact=kwargs.pop("contact", "Open Monday to Friday"), **kwargs)
+
+    return make
+
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def user_factory(db):
+    from web.portal.models import User
+
+    def make(email, organisation=None, coordinator=False):
+        return User.objects.create_user(username=email, email=email, password=PASSWORD,
+                                        organisation=organisation, is_staff=coordinator,
+                                        first_name=email.split("@")[0].title())
+
+    return make
+
+
+@pytest.fixture
+def with_logo(settings):
+    def attach(org, data: bytes | None = None, ext="png"):
+        settings.UPLOADS_DIR.mkdir(parents=True, exist_ok=True)
+        name = f"{org.partner_id}-logo.{ext}"
+        (settings.UPLOADS_DIR / name).write_bytes(data or png_logo())
+        org.logo_file = name
+        org.save()
+        return org
+
+    return attach
+
+
+@pytest.fixture
+def offer():
+    return printing.offers()[0]
