@@ -35,6 +35,7 @@ from functools import lru_cache
 from itertools import groupby
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Callable
 
 from jinja2 import meta
 
@@ -352,15 +353,18 @@ def _link(source: str, target: str) -> None:
 # ---------------------------------------------------------------- the batch
 
 def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int | None = None,
-          force: bool = False, progress: bool = False, wait: bool = False) -> BuildResult:
+          force: bool = False, progress: bool = False, wait: bool = False,
+          on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
     """Every job (in parallel), skipping unchanged ones; then per campaign the
     manifest, CSV, print order (when writing PDFs) and the preflight reports, all
-    in a new generation of the campaign's folder that replaces the old in one step."""
+    in a new generation of the campaign's folder that replaces the old in one step.
+    `progress` shows a bar in a terminal; `on_progress(done, total)` is called as
+    jobs finish (the portal's progress)."""
     with output_lock(out_dir, wait):
         generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
         try:
             folders = {slug: g.begin() for slug, g in generations.items()}
-            result = _build(jobs, folders, write_pdfs, workers, force, progress)
+            result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress)
             for generation in generations.values():
                 generation.commit()
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
@@ -377,7 +381,7 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
 
 
 def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,
-           force: bool, progress: bool) -> BuildResult:
+           force: bool, progress: bool, on_progress) -> BuildResult:
     result = BuildResult()
     earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
@@ -396,6 +400,8 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
             done[index] = outcome
         else:
             failed[index] = outcome
+        if on_progress:
+            on_progress(len(done) + len(failed), len(jobs))
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
     result.rejected = sum(o.rejected for o in done.values())

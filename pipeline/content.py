@@ -9,7 +9,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -266,10 +266,14 @@ class Partner(Strict):
     name: Text
     logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
     contact: Text
+    phone: Phone | None = None  # printed after the contact line
     # Printed instead of `contact` on discreet products; none printed if not given.
     discreet_contact: Text | None = None
     products: Annotated[list[str], Field(min_length=1)]
     copies: dict[str, Copies] = {}
+    # Numbers in this partner's lines that are not the campaign's own, each checked
+    # digit by digit and confirmed by a coordinator (the portal records who and when).
+    confirmed_numbers: list[Phone] = []
 
 
 class DistrictAxis(Strict):
@@ -280,7 +284,9 @@ class DistrictAxis(Strict):
 
 class PartnerAxis(Strict):
     copies: dict[str, Copies] = {}
-    items: list[Partner]
+    # The products partners may ask for in the portal (content/partners/<campaign>/).
+    offer: list[str] = []
+    items: list[Partner] = []
 
 
 class LanguageAxis(Strict):
@@ -633,7 +639,9 @@ def known_numbers(campaign: Campaign) -> set[str]:
     return {phone_key(n) for n in numbers}
 
 
-def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines) -> list[Problem]:
+def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines,
+                   hint: str = "check every digit against the source; add the service under 'support:' if it is new",
+                   check: str | None = None) -> list[Problem]:
     """A phone number written anywhere in the text must be one of the campaign's own
     numbers, however it is written: a typo in a partner's contact line would go to print."""
     problems = []
@@ -644,8 +652,7 @@ def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines) -> lis
             if found.key not in known:
                 problems.append(Problem(
                     "error", file, f"the phone number {found.written!r} is not one of the support numbers or short codes",
-                    "check every digit against the source; add the service under 'support:' if it is new",
-                    line=lines.line(path), field=_dotted(path)))
+                    hint, line=lines.line(path), field=_dotted(path), check=check, value=found.written))
     return problems
 
 
@@ -662,16 +669,26 @@ def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Pro
 
 
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
-    """Tracking codes, partner ids and discreet labels say nothing of the subject."""
+    """Tracking codes, partner ids, district names (in tracking codes too) and
+    discreet labels say nothing of the subject."""
     places: list[tuple[tuple, str]] = []
     if campaign.qr.utm:
         places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
     for i, service in enumerate(campaign.support):
         places.append((("support", i, "discreet_name"), service.discreet_name or ""))
+    districts = campaign.variants.districts.items if campaign.variants.districts else []
+    places += [(("variants", "districts", "items", i, "name"), d.name) for i, d in enumerate(districts)]
     partners = campaign.variants.partners.items if campaign.variants.partners else []
     for i, partner in enumerate(partners):
-        places.append((("variants", "partners", "items", i, "id"), partner.id))
-        places.append((("variants", "partners", "items", i, "discreet_contact"), partner.discreet_contact or ""))
+        places += _partner_places(partner, ("variants", "partners", "items", i))
+    return _not_neutral(campaign, places, file, lines)
+
+
+def _partner_places(partner: Partner, path: tuple) -> list[tuple[tuple, str]]:
+    return [(path + ("id",), partner.id), (path + ("discreet_contact",), partner.discreet_contact or "")]
+
+
+def _not_neutral(campaign: Campaign, places: list[tuple[tuple, str]], file: str, lines: _Lines) -> list[Problem]:
     problems = []
     for path, value in places:
         words = campaign.reveals(value)
@@ -681,6 +698,80 @@ def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
                 "use a neutral word: a victim's browser history or wallet may be seen by the person "
                 "stalking them", line=lines.line(path), field=_dotted(path)))
     return problems
+
+
+# ---------------------------------------------------------------- partners from outside the campaign file
+
+UNCONFIRMED = "unconfirmed-number"  # Problem.check of a number a coordinator must confirm
+
+
+def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None = None) -> tuple[Partner | None, list[Problem]]:
+    """A partner's entry that comes from outside the campaign file (a file in
+    content/partners/<campaign>/, written by the portal, or the portal's form): the
+    rules of the campaign's own text, and every phone number in it either the
+    campaign's own or confirmed by a coordinator (`confirmed_numbers`)."""
+    lines = lines or _Lines()
+    if not isinstance(data, dict):
+        return None, [Problem("error", file, "a partner must be a mapping of fields", "write 'key: value' lines", line=1)]
+    problems = _bad_characters(data, file, lines, campaign.direction == "rtl")
+    try:
+        partner = validate(data, Partner, file, lines)
+    except ContentError as exc:
+        return None, problems + exc.problems
+    known = known_numbers(campaign) | {phone_key(n) for n in partner.confirmed_numbers}
+    confirm = "a coordinator must check every digit and confirm it before this goes to print"
+    problems += _stray_numbers(known, data, file, lines, confirm, UNCONFIRMED)
+    if partner.phone and phone_key(partner.phone) not in known:
+        problems.append(Problem("error", file, f"the phone number {partner.phone!r} is not one of the support numbers "
+                                               "or short codes", confirm, line=lines.line(("phone",)), field="phone",
+                                check=UNCONFIRMED, value=partner.phone))
+    problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
+    axis = campaign.variants.partners
+    offer = axis.offer if axis else []
+    for i, product in enumerate(partner.products):
+        if product not in offer:
+            problems.append(Problem("error", file, f"the campaign does not offer {product!r} to partners",
+                                    f"choose from: {', '.join(offer) or 'nothing (variants.partners.offer is empty)'}",
+                                    line=lines.line(("products", i)), field=f"products[{i}]"))
+    return partner, problems
+
+
+def partners_folder(campaign_file: Path) -> Path:
+    """Where the partners a coordinator approved in the portal are kept, one file each."""
+    return campaign_file.parent / "partners" / campaign_file.stem
+
+
+def _partner_files(path: Path, campaign: Campaign) -> tuple[Campaign, list[Problem]]:
+    """The campaign with the partners of content/partners/<campaign>/ added."""
+    files = sorted(partners_folder(path).glob("*.yaml"))
+    if not files:
+        return campaign, []
+    axis = campaign.variants.partners
+    partners, problems = list(axis.items if axis else []), []
+    for file in files:
+        try:
+            data, lines = read_yaml(file)
+        except ContentError as exc:
+            problems += exc.problems
+            continue
+        partner, found = check_partner(data, campaign, str(file), lines)
+        problems += found
+        if partner is None:
+            continue
+        if partner.id != file.stem:
+            problems.append(Problem("error", str(file), f"the file of partner {partner.id!r} must be named {partner.id}.yaml",
+                                    "rename the file or fix the id", line=lines.line(("id",)), field="id"))
+        elif any(p.id == partner.id for p in partners):
+            problems.append(Problem("error", str(file), f"partner {partner.id!r} is also in {path.name}",
+                                    "keep one of them", line=lines.line(("id",)), field="id"))
+        else:
+            partners.append(partner)
+    if axis is None:
+        problems.append(Problem("error", str(path), "there are partner files but the campaign has no variants.partners",
+                                "add variants.partners with the products it offers (offer: [...])", field="variants"))
+        return campaign, problems
+    variants = campaign.variants.model_copy(update={"partners": axis.model_copy(update={"items": partners})})
+    return campaign.model_copy(update={"variants": variants}), problems
 
 
 def _digits(text: str) -> list[str]:
@@ -707,6 +798,7 @@ class LoadedCampaign:
     path: Path
     campaign: Campaign
     language: str | None = None  # None: the campaign's own language
+    lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
 
     @property
     def draft(self) -> bool:
@@ -809,9 +901,11 @@ def load_campaign(path: Path) -> LoadedCampaign:
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))
+    campaign, found = _partner_files(path, campaign)
+    problems += found
     if problems:
         raise ContentError(problems)
-    return LoadedCampaign(slug=path.stem, path=path, campaign=campaign)
+    return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, lines=lines)
 
 
 def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:

@@ -356,12 +356,12 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                                    f"{source.slug}/", "rename one of them"))
         folders.setdefault(source.slug, source.path)
         axes = source.campaign.variants
-        problems += _unique_names(file, "variants.districts.items", "name",
+        problems += _unique_names(source, ("variants", "districts", "items"), "name",
                                   [d.name for d in (axes.districts.items if axes.districts else [])])
-        problems += _unique_names(file, "variants.partners.items", "id",
+        problems += _unique_names(source, ("variants", "partners", "items"), "id",
                                   [p.id for p in (axes.partners.items if axes.partners else [])])
         if any(spec.each == "statistic" for spec in layouts.products.values()):
-            problems += _unique_names(file, "statistics", "figure", [s.figure for s in source.campaign.statistics])
+            problems += _unique_names(source, ("statistics",), "figure", [s.figure for s in source.campaign.statistics])
         named = [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
         named += [("variants.languages.products", p) for p in (axes.languages.products if axes.languages else [])]
         for i, partner in enumerate(axes.partners.items if axes.partners else []):
@@ -379,22 +379,27 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
         raise PipelineError(problems)
 
 
-def _unique_names(file: str, items: str, key: str, names: list[str]) -> list[Problem]:
+def _unique_names(source: LoadedCampaign, items: tuple, key: str, names: list[str]) -> list[Problem]:
     """Each name's slug (its folder or file name part) is plain, short and its own."""
     problems, seen = [], {}
+    dotted = ".".join(items)
     for i, name in enumerate(names):
-        field, short = f"{items}[{i}].{key}", slug(name)
+        field, short = f"{dotted}[{i}].{key}", slug(name)
+        line = source.lines.line(items + (i, key)) if source.lines else None
+
+        def problem(what: str, hint: str) -> Problem:
+            return Problem("error", str(source.path), what, hint, line=line, field=field)
+
         if not short:
-            problems.append(Problem("error", file, f"{name!r} has no letters or digits to name its files by",
-                                    "use a name with letters or digits", field=field))
+            problems.append(problem(f"{name!r} has no letters or digits to name its files by",
+                                    "use a name with letters or digits"))
         elif len(short) > MAX_SLUG:
-            problems.append(Problem("error", file, f"{name!r} is too long to name files by "
-                                                   f"({len(short)} characters; at most {MAX_SLUG})",
-                                    "shorten it", field=field))
+            problems.append(problem(f"{name!r} is too long to name files by ({len(short)} characters; "
+                                    f"at most {MAX_SLUG})", "shorten it"))
         elif short in seen:
             j = seen[short]
-            problems.append(Problem("error", file, f"{names[j]!r} ({items}[{j}]) and {name!r} would share the "
-                                                   f"name {short!r}: one would print over the other's files",
-                                    "make the names differ in their letters or digits", field=field))
+            problems.append(problem(f"{names[j]!r} ({dotted}[{j}]) and {name!r} would share the name {short!r}: "
+                                    "one would print over the other's files",
+                                    "make the names differ in their letters or digits"))
         seen.setdefault(short, i)
     return problems

@@ -17,7 +17,7 @@ import pypdfium2 as pdfium
 import zxingcpp
 
 from .content import known_numbers, on_allow_list
-from .inputs import find_phone_numbers, parse_url
+from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
 from .plan import Job
 from .problems import Problem
@@ -424,6 +424,8 @@ def check_numbers(s: Subject) -> list[Problem]:
     """Every phone number printed is one of the campaign's own, however it is written:
     a number typed into a template or a stylesheet is caught here."""
     known = known_numbers(s.job.source.campaign)
+    if s.job.partner:  # numbers a coordinator confirmed for this partner's own lines
+        known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
     # The lines of one element, in order (a number may break across lines).
     elements: list[list[Placed]] = []
     for item in s.rendered.layout:

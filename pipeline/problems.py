@@ -23,6 +23,7 @@ class Problem:
     page: int | None = None
     box_mm: tuple[float, float, float, float] | None = None  # x, y, w, h from the trim's top-left
     check: str | None = None
+    value: str | None = None  # the value at fault as written, e.g. a phone number to confirm
 
     def where(self) -> str:
         place = self.file

@@ -210,15 +210,15 @@ def test_stand_in_logos_are_proofs_never_in_the_print_order(tmp_path, capsys):
     assert rows == [] or all(r["partner"] != "slt" for r in rows)
 
 
-@pytest.mark.parametrize("edit, wanted", [
+@pytest.mark.parametrize("edit, wanted, at", [
     (("      - name: Selby", "      - name: YORK!"),
-     "'YORK!' (variants.districts.items[6]) and 'York' would share the name 'york'"),
-    (("      - name: Selby", "      - name: '!!!'"), "'!!!' has no letters or digits"),
-    (("      - name: Selby", "      - name: " + "Long" * 20), "is too long to name files by"),
+     "'YORK!' (variants.districts.items[6]) and 'York' would share the name 'york'", "      - name: York"),
+    (("      - name: Selby", "      - name: '!!!'"), "'!!!' has no letters or digits", None),
+    (("      - name: Selby", "      - name: " + "Long" * 20), "is too long to name files by", None),
     (("  - figure: 55%", "  - figure: '96 %'"),
-     "'96%' (statistics[0]) and '96 %' would share the name '96'"),
+     "'96%' (statistics[0]) and '96 %' would share the name '96'", None),
 ])
-def test_names_that_would_share_or_break_a_folder_are_refused(tmp_path, campaign_text, capsys, edit, wanted):
+def test_names_that_would_share_or_break_a_folder_are_refused(tmp_path, campaign_text, capsys, edit, wanted, at):
     old, new = edit
     assert old in campaign_text
     text = campaign_text.replace(old, new, 1).replace("    codes: [ur]", "    codes: []")
@@ -226,7 +226,8 @@ def test_names_that_would_share_or_break_a_folder_are_refused(tmp_path, campaign
     out = tmp_path / "out"
     assert main(["build", str(path), "--out", str(out)]) == 1
     err = capsys.readouterr().err
-    assert wanted in err and str(path) in err and "Traceback" not in err
+    line = text.splitlines().index(at or new) + 1
+    assert wanted in err and f"{path}:{line} " in err and "Traceback" not in err
     assert not out.exists()
     assert main(["check", str(path)]) == 1
 

@@ -302,7 +302,7 @@ def test_discreet_name_must_be_neutral(tmp_path, campaign_text):
 
 
 def _subject(campaign, items, discreet=True):
-    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=SimpleNamespace(campaign=campaign),
+    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=SimpleNamespace(campaign=campaign), partner=None,
                           spec=SimpleNamespace(options={"discreet": discreet}))
     return Subject(job, "", SimpleNamespace(layout=items))
 

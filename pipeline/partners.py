@@ -1,0 +1,283 @@
+"""Partners from outside the campaign file: what the partner portal asks of the pipeline.
+
+A partner agency's request (name, contact line, phone, logo, products) is checked by
+the same rules as campaign content (`content.check_partner`, `assets.check_asset`),
+proofed in memory, and once a coordinator approves it written as two files the CLI
+reads like any other content:
+
+    content/partners/<campaign>/<id>.yaml     the partner's entry (as under variants.partners.items)
+    assets/partners/<id>.svg|png|jpg          its logo
+
+so `campaign-print build` makes the partner's PDFs, byte for byte, without the portal.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .assets import ASSETS, check_asset
+from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
+from .content import load_campaign, load_campaigns, partners_folder
+from .problems import ContentError, PipelineError, Problem
+
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+PROOF_LOGOS = ASSETS / "partners" / "proofs"  # logos of proofs not yet approved (git-ignored)
+PROOF_LOGO_DAYS = 2
+PROOF_DPI = 96
+
+
+@dataclass
+class PartnerDraft:
+    """A partner as the portal's form has it: text as typed, the logo as uploaded."""
+
+    campaign: Path  # the campaign file, e.g. content/no-matter-how-small.yaml
+    id: str  # plain and short: names the partner's folder and tracking code
+    name: str
+    contact: str
+    products: list[str]
+    logo_name: str  # the uploaded file's name (its suffix says the format)
+    logo: bytes
+    phone: str = ""
+    copies: dict[str, int] = field(default_factory=dict)
+    confirmed_numbers: list[str] = field(default_factory=list)  # confirmed by a coordinator
+
+    @property
+    def logo_suffix(self) -> str:
+        suffix = Path(self.logo_name).suffix.lower()
+        return ".jpg" if suffix == ".jpeg" else suffix
+
+    def entry(self, logo: str, confirmed: list[str] | None = None) -> dict:
+        """The partner's entry as in the campaign YAML."""
+        entry = {"id": self.id, "name": self.name, "logo": logo, "contact": self.contact,
+                 "products": list(self.products)}
+        if self.phone.strip():
+            entry["phone"] = self.phone.strip()
+        if self.copies:
+            entry["copies"] = dict(self.copies)
+        numbers = self.confirmed_numbers if confirmed is None else confirmed
+        if numbers:
+            entry["confirmed_numbers"] = list(numbers)
+        return entry
+
+
+@dataclass(frozen=True)
+class CampaignOffer:
+    path: Path
+    slug: str
+    name: str
+    products: list[str]  # what the campaign offers partners
+
+
+@dataclass
+class Proof:
+    pages: list[bytes]  # PNG per page
+    problems: list[Problem]
+    pdf: bytes = b""
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def _stamp(path: Path) -> tuple:
+    """Changes when the campaign file or its partner files change."""
+    folder = partners_folder(path)
+    files = [path, *sorted(folder.glob("*.yaml"))] if folder.is_dir() else [path]
+    return tuple((str(f), f.stat().st_mtime_ns) for f in files)
+
+
+@lru_cache(maxsize=16)
+def _loaded(path: Path, stamp: tuple) -> LoadedCampaign:
+    return load_campaign(path)
+
+
+def loaded_campaign(path: Path) -> LoadedCampaign:
+    """The campaign, loaded once per change of its files (proofs are made many times)."""
+    path = Path(path)
+    return _loaded(path, _stamp(path))
+
+
+def campaigns_for_partners(content_dir: Path = Path("content")) -> list[CampaignOffer]:
+    """The campaigns in `content_dir` that offer products to partners."""
+    offers = []
+    for path in sorted(Path(content_dir).glob("*.yaml")):
+        try:
+            c = loaded_campaign(path).campaign
+        except ContentError:
+            continue  # a broken campaign is the coordinator's to fix (campaign-print check)
+        axis = c.variants.partners
+        if axis and axis.offer:
+            offers.append(CampaignOffer(path, path.stem, c.name, list(axis.offer)))
+    return offers
+
+
+# ---------------------------------------------------------------- checking
+
+
+def check_partner(draft: PartnerDraft) -> list[Problem]:
+    """Every problem of a request, as the CLI would find it: text, numbers, logo.
+
+    A phone number that is not one of the campaign's comes back with
+    `check == "unconfirmed-number"` and the number in `value`, until a coordinator
+    confirms it (`draft.confirmed_numbers`)."""
+    c = loaded_campaign(draft.campaign).campaign
+    return _check(draft, c)[1]
+
+
+def _check(draft: PartnerDraft, c: Campaign, confirmed: list[str] | None = None) -> tuple[Partner | None, list[Problem]]:
+    problems = check_logo_upload(draft.logo_name, draft.logo)
+    partner, found = check_partner_entry(draft.entry(f"partners/{draft.id}{draft.logo_suffix}", confirmed),
+                                         c, "your request")
+    problems += found
+    existing = c.variants.partners.items if c.variants.partners else []
+    if any(p.id == draft.id and not _approved_here(draft, p) for p in existing):
+        problems.append(Problem("error", "your request", f"the id {draft.id!r} is taken by another partner",
+                                "choose another short name", field="id"))
+    return partner, problems
+
+
+def _approved_here(draft: PartnerDraft, partner: Partner) -> bool:
+    """The partner with this id was approved through the portal (a file of its own),
+    so a new request from it replaces it."""
+    return (partners_folder(Path(draft.campaign)) / f"{partner.id}.yaml").is_file()
+
+
+def check_logo_upload(name: str, data: bytes) -> list[Problem]:
+    """An uploaded logo: SVG, PNG or JPEG, within the size limit, passing the asset checks."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in LOGO_SUFFIXES:
+        return [Problem("error", name or "logo", "a logo must be an SVG, PNG or JPEG file",
+                        "upload the logo as SVG (best) or as PNG/JPEG at 300 ppi", field="logo")]
+    if len(data) > MAX_LOGO_BYTES:
+        return [Problem("error", name, f"the logo is {len(data) / 1e6:.1f} MB; at most {MAX_LOGO_BYTES / 1e6:.0f} MB",
+                        "upload a smaller file (an SVG is usually a few kB)", field="logo")]
+    return [replace(p, field="logo") for p in check_asset(data, name)]
+
+
+def unconfirmed_numbers(problems: list[Problem]) -> list[str]:
+    """The phone numbers a coordinator still has to confirm, as written."""
+    return list(dict.fromkeys(p.value for p in problems if p.check == UNCONFIRMED and p.value))
+
+
+# ---------------------------------------------------------------- proofing
+
+
+def proof(draft: PartnerDraft, product: str) -> Proof:
+    """Every page of `product` with the partner's logo and lines, as PNG (screen
+    profile), and every problem: the request's own and the preflight of the render.
+    Nothing is written but the checked logo (under a name made from its bytes)."""
+    from .layouts import render_html
+    from .plan import Job, load_layouts, load_profiles
+    from .preflight import preflight
+    from .render import render_pdf
+
+    loaded = loaded_campaign(draft.campaign)
+    c = loaded.campaign
+    # Render with the unconfirmed numbers taken as confirmed: the coordinator sees
+    # them in the problems; the proof shows the partner what they typed.
+    problems = _check(draft, c)[1]
+    partner, _ = _check(draft, c, confirmed=draft.confirmed_numbers + unconfirmed_numbers(problems))
+    if partner is None or any(p.field == "logo" and p.level == "error" for p in problems):
+        return Proof([], problems)
+    layouts = load_layouts()
+    if product not in layouts.products:
+        return Proof([], problems + [Problem("error", "your request", f"unknown product {product!r}", "")])
+    partner = partner.model_copy(update={"logo": _proof_logo(draft)})
+    size = next(iter(layouts.products[product].sizes))
+    job = Job(source=loaded, layouts=layouts, product=product, size=size,
+              profile=load_profiles()["screen"], partner=partner)
+    try:
+        html = render_html(job)
+        rendered = render_pdf(job, html)
+    except PipelineError as exc:
+        return Proof([], problems + exc.problems)
+    found, _ = preflight(job, html, rendered)
+    return Proof(_pages(rendered.pdf), problems + found, rendered.pdf)
+
+
+def _proof_logo(draft: PartnerDraft) -> str:
+    """The checked logo under a name made from its bytes, relative to assets/."""
+    PROOF_LOGOS.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(draft.logo).hexdigest()[:24] + draft.logo_suffix
+    path = PROOF_LOGOS / name
+    if not path.is_file():
+        from .build import write_atomically
+
+        write_atomically(path, draft.logo)
+        cutoff = time.time() - PROOF_LOGO_DAYS * 86400
+        for old in PROOF_LOGOS.iterdir():
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+    return str(path.relative_to(ASSETS))
+
+
+def _pages(pdf: bytes) -> list[bytes]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        pages = []
+        for page in document:
+            buffer = io.BytesIO()
+            page.render(scale=PROOF_DPI / 72).to_pil().save(buffer, "PNG", compress_level=1)
+            pages.append(buffer.getvalue())
+        return pages
+    finally:
+        document.close()
+
+
+# ---------------------------------------------------------------- approval
+
+
+def write_partner(draft: PartnerDraft) -> list[Path]:
+    """Write the approved partner as files the CLI reads; refuse if anything is wrong
+    (every number confirmed, the logo checked). Returns the files written."""
+    from .build import write_atomically
+
+    c = loaded_campaign(draft.campaign).campaign
+    errors = [p for p in _check(draft, c)[1] if p.level == "error"]
+    if errors:
+        raise ContentError(errors)
+    logo = ASSETS / "partners" / f"{draft.id}{draft.logo_suffix}"
+    entry = draft.entry(str(logo.relative_to(ASSETS)))
+    target = partners_folder(Path(draft.campaign)) / f"{draft.id}.yaml"
+    text = (f"# Partner {draft.name!r}: approved in the partner portal. The portal rewrites this file\n"
+            f"# when the partner's request changes; its logo is assets/{entry['logo']}.\n")
+    text += yaml.safe_dump(entry, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    before = {path: path.read_bytes() for path in (target, logo) if path.is_file()}
+    write_atomically(logo, draft.logo)
+    write_atomically(target, text.encode())
+    try:
+        loaded_campaign(draft.campaign)  # the CLI must read it as written
+    except ContentError:
+        for path in (target, logo):  # put back what was there
+            if path in before:
+                write_atomically(path, before[path])
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    for other in LOGO_SUFFIXES:  # one logo per partner, whatever its format was before
+        if other not in (draft.logo_suffix, ".jpeg"):
+            logo.with_suffix(other).unlink(missing_ok=True)
+    return [target, logo]
+
+
+def build_partner(campaign_file: Path, partner_id: str, out_dir: Path = Path("output"),
+                  on_progress: Callable[[int, int], None] | None = None):
+    """Build the partner's press and screen PDFs, as `campaign-print build --partner ID`."""
+    from .build import build
+    from .plan import load_layouts, load_profiles, plan, select_profiles
+
+    campaigns = load_campaigns([Path(campaign_file)])
+    jobs = plan(campaigns, load_layouts(), select_profiles(load_profiles(), None), partners=[partner_id])
+    if not jobs:
+        raise PipelineError([Problem("error", str(campaign_file), f"no partner {partner_id!r} to build",
+                                     "approve the request first")])
+    return build(jobs, Path(out_dir), wait=True, on_progress=on_progress)
