@@ -24,6 +24,8 @@ system-deps:
 	  echo "installing Pango and HarfBuzz-Subset with apt-get"; \
 	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
+	@# qpdf: the tests check press PDFs with `qpdf --check`, as a printer's prepress would.
+	@command -v qpdf >/dev/null || { apt-get update -qq && apt-get install -y -qq qpdf >/dev/null; }
 
 $(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
