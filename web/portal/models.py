@@ -169,6 +169,13 @@ class Comment(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    LABELS = {"submitted": "sent for approval", "approve": "approved", "changes": "asked for changes",
+              "reject": "rejected"}
+
+    @property
+    def action_label(self) -> str:
+        return self.LABELS.get(self.action, self.action)
+
 
 class AppendOnly(Exception):
     pass

@@ -89,14 +89,16 @@ def _draft(p: Printed):
 
 
 def problem_dict(problem) -> dict:
-    """A pipeline Problem in plain words for a page or JSON."""
+    """A pipeline Problem in plain words for a page or JSON. An unconfirmed phone
+    number carries the number as written (`number`, or `value` in pipeline.problems)."""
+    number = getattr(problem, "number", None) or getattr(problem, "value", None)
     return {
         "level": getattr(problem, "level", "error"),
         "what": getattr(problem, "what", str(problem)),
         "hint": getattr(problem, "hint", "") or "",
         "field": getattr(problem, "field", None),
         "check": getattr(problem, "check", None),
-        "number": getattr(problem, "number", None),
+        "number": number if getattr(problem, "check", None) == "unconfirmed-number" else None,
         "page": getattr(problem, "page", None),
     }
 
@@ -135,8 +137,13 @@ def write_and_build(p: Printed, on_progress: Callable[[int, int], None]) -> tupl
     result = a.build_partner(draft.campaign, p.partner_id, out_dir=settings.OUTPUT_DIR, on_progress=on_progress)
     outputs = []
     manifest = _manifest_entries(p.campaign)
-    for path in result.outputs:
-        rel = str(path)
+    paths = []
+    for o in result.outputs:  # pipeline.build.Output (or a plain path)
+        paths.append(str(getattr(o, "path", o)))
+        imposed = getattr(o, "imposed", None)
+        if imposed and imposed.get("path"):
+            paths.append(imposed["path"])
+    for rel in paths:
         entry = manifest.get(rel, {})
         outputs.append({
             "path": rel,
@@ -145,6 +152,7 @@ def write_and_build(p: Printed, on_progress: Callable[[int, int], None]) -> tupl
             "copies": entry.get("copies"),
             "pages": entry.get("pages"),
             "qr_url": entry.get("qr_url"),
+            "rejected": bool(entry.get("rejected")) or rel.endswith(".rejected.pdf"),
         })
     return outputs, [problem_dict(x) for x in result.problems]
 

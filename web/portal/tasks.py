@@ -32,6 +32,7 @@ def build_request(request_id: int, approver_id: int | None = None) -> str:
             AuditEvent.record(None, "build-failed", request=req, error=str(exc)[:500])
         return PrintRequest.Status.FAILED
     errors = [p for p in problems if p["level"] == "error"]
+    errors += [{"what": f"{o['path']} failed preflight", "level": "error"} for o in outputs if o.get("rejected")]
     status = PrintRequest.Status.FAILED if errors or not outputs else PrintRequest.Status.BUILT
     with transaction.atomic():
         PrintRequest.objects.filter(pk=request_id).update(

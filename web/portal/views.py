@@ -309,12 +309,19 @@ def request_detail(request, pk):
     elif request.method == "POST" and review_form is None:
         raise Http404("not found")  # a partner posting a decision, or a request no longer waiting
     return render(request, "portal/request_detail.html", {
+        **_detail_context(req),
         "req": req, "review_form": review_form, "comment_form": comment_form or CommentForm(),
         "numbers": numbers, "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
         "products": [(p, product_name(p)) for p in req.products],
         "comments": req.comments.select_related("author"),
         "screen_outputs": req.screen_outputs(), "print_outputs": req.print_outputs(),
     })
+
+
+def _detail_context(req) -> dict:
+    offer = printing.offer(req.campaign)
+    return {"campaign_name": offer.name if offer else req.campaign,
+            "copies": [(product_name(p), n) for p, n in req.copies.items()]}
 
 
 def _decide(request, req, form, problems):
@@ -328,7 +335,7 @@ def _decide(request, req, form, problems):
             for p in blocking:
                 form.add_error(None, f"Cannot approve: {p['what']}. {p['hint']}".strip())
             return render(request, "portal/request_detail.html", {
-                "req": req, "review_form": form, "comment_form": CommentForm(),
+                **_detail_context(req), "req": req, "review_form": form, "comment_form": CommentForm(),
                 "numbers": printing.unconfirmed_numbers(problems), "problems": problems,
                 "products": [(p, product_name(p)) for p in req.products],
                 "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})

@@ -33,6 +33,10 @@ def pipeline_api(tmp_path, settings):
     assets/: each test's partner ids are unique and their files are removed after."""
     settings.UPLOADS_DIR = tmp_path / "uploads"
     settings.OUTPUT_DIR = tmp_path / "output"
+    # A copy of content/: an approved partner's YAML lands beside the copy, never in
+    # the repository's content/ (the pipeline's tests read that at the same time).
+    shutil.copytree(settings.CONTENT_DIR, tmp_path / "content")
+    settings.CONTENT_DIR = tmp_path / "content"
     if REAL is None:
         fake_pipeline.WRITE_ROOT = tmp_path
         printing.api = fake_pipeline

@@ -30,7 +30,8 @@ def govuk_field(field, width="", legend_size="s", label_size="s", hint="", **att
     described = " ".join(x for x in (hint_id, error_id) if x)
     group = "govuk-form-group" + (" govuk-form-group--error" if field.errors else "")
     if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
-        kind = "radios" if isinstance(widget, forms.RadioSelect) else "checkboxes"
+        # (CheckboxSelectMultiple is a subclass of RadioSelect)
+        kind = "checkboxes" if isinstance(widget, forms.CheckboxSelectMultiple) else "radios"
         items = []
         for option in field:
             extra = option.data["attrs"]
@@ -40,7 +41,7 @@ def govuk_field(field, width="", legend_size="s", label_size="s", hint="", **att
                 '<label class="govuk-label govuk-{k}__label" for="{id}">{label}</label></div>',
                 k=kind, id=option.id_for_label, name=field.html_name, type=option.data["type"],
                 value=option.data["value"], checked=mark_safe(" checked") if extra.get("checked") else "",
-                more=mark_safe("".join(f' {k}="{v}"' for k, v in attrs.items())), label=option.choice_label))
+                more=mark_safe("".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items() if k != "small")), label=option.choice_label))
         return format_html(
             '<div class="{}"><fieldset class="govuk-fieldset"{}><legend class="govuk-fieldset__legend '
             'govuk-fieldset__legend--{}">{}</legend>{}{}<div class="govuk-{}{}" data-module="govuk-{}">{}</div>'

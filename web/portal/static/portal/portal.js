@@ -39,9 +39,10 @@ function showProof(section, data) {
   }
   problems.replaceChildren(...(items.length ? [el("ul", { class: "govuk-list app-problems" })] : []));
   if (items.length) problems.firstChild.append(...items);
-  status.textContent = items.length
-    ? `Proof updated: ${serious.length} problem${serious.length === 1 ? "" : "s"} to look at.`
-    : "Proof updated: no problems found.";
+  const parts = [];
+  if (serious.length) parts.push(`${serious.length} problem${serious.length === 1 ? "" : "s"} to look at`);
+  if (numbers.length) parts.push(`${numbers.length} phone number${numbers.length === 1 ? "" : "s"} for a coordinator to confirm`);
+  status.textContent = parts.length ? `Proof updated: ${parts.join(", ")}.` : "Proof updated: no problems found.";
   section.dataset.proofState = "ready";
 }
 
