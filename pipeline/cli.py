@@ -103,6 +103,65 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return _run(args, write_pdfs=False)
 
 
+def _plan(args: argparse.Namespace, profile: str | None):
+    from .content import load_campaigns
+    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
+
+    campaigns = load_campaigns(_campaign_files(args.content))
+    return plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), profile),
+                only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+
+
+def cmd_proof(args: argparse.Namespace) -> int:
+    from . import proof
+
+    if args.approve:
+        # The approved set is fixed (proof.approved_set), so every approval is comparable.
+        jobs = proof.approved_set(_plan(args, proof.APPROVED_PROFILE))
+        proofs = [proof.render(job, proof.APPROVED_DPI, check=False) for job in jobs]
+        differences = proof.review(proofs)
+        written = proof.approve(proofs)
+        for difference in differences:
+            print(f"approved: {difference}")
+        print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
+              f"({len(differences)} changed); commit them with the layout change")
+        return 0
+    jobs = _plan(args, args.profile or "press")
+    out: Path = args.out
+    proofs, failed = [], 0
+    for job in jobs:
+        try:
+            made = proof.render(job, args.dpi)
+        except PipelineError as exc:
+            _report(exc.problems)
+            failed += 1
+            continue
+        proofs.append(made)
+        for number in range(1, len(made.pages) + 1):
+            image = proof.draw_guides(made, number) if args.guides else made.pages[number - 1]
+            target = out / job.source.slug / proof.proof_name(job) / f"{number}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(proof.png(image))
+        _report(made.problems)
+    if proofs:
+        sheet = proof.contact_sheet(proofs)
+        sheet.save(out / "contact-sheet.png", optimize=True)
+        sheet.save(out / "contact-sheet.pdf", resolution=96)
+    print(f"proofed {len(proofs)} output(s) into {out}/ (contact-sheet.png, contact-sheet.pdf); {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    # The studio is a web page (Django, in web/studio): the one command that reaches into
+    # web/. Nothing in pipeline/ besides this line imports it.
+    from .plan import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    from web.studio.server import serve
+
+    return serve(_campaign_files(args.content), args.layouts, args.port)
+
+
 def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
     """The options that choose jobs; with `render`, also those of a build run."""
     p.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
@@ -160,6 +219,33 @@ def parser() -> argparse.ArgumentParser:
                                     "with the same selection options.")
     _job_options(ls, render=False)
     ls.set_defaults(func=cmd_list)
+
+    pr = sub.add_parser("proof", help="PNG proofs with print guides and a contact sheet; approve proofs",
+                        description="Render the selected outputs (default: press profile) and write a PNG per "
+                                    "page into OUT/<campaign>/<output>/<page>.png, with a contact sheet of every "
+                                    "page (contact-sheet.png and .pdf). --approve instead accepts the current "
+                                    "renders of the approved set (each product at one size, county-wide, press) "
+                                    "as the approved proofs in proofs/, which the tests compare against.")
+    _job_options(pr, render=False)
+    pr.add_argument("--out", type=Path, default=Path("output/proofs"), help="folder (default: output/proofs/)")
+    pr.add_argument("--guides", action="store_true",
+                    help="draw trim (black), bleed (red), safe area (magenta), folds (blue), QR code with its "
+                         "quiet zone (green) and numbered preflight problems (red) over each page")
+    pr.add_argument("--dpi", type=float, default=50, help="resolution of the PNGs (default: 50)")
+    pr.add_argument("--approve", action="store_true",
+                    help="accept the current renders as the approved proofs (proofs/); commit them")
+    pr.set_defaults(func=cmd_proof)
+
+    st = sub.add_parser("studio", help="the designer studio: live proofs in the browser as you save",
+                        description="A local web page (http://127.0.0.1:PORT/, no login) showing every product, "
+                                    "size and variant as images of the real PDF, with print guides and "
+                                    "preflight marks. Saving a file under the layouts folder, content/, assets/ "
+                                    "or fonts/ re-renders what it affects and the page updates itself.")
+    st.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
+                    help="campaign YAML files or folders (default: content/)")
+    _layouts_option(st)
+    st.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default: 8001)")
+    st.set_defaults(func=cmd_studio)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
                        description="Validate campaign files, layouts/products.yaml, layouts/colours.yaml "
