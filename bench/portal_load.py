@@ -1,0 +1,125 @@
+"""The partner portal under load, on loopback only: 50 simulated partners editing a
+request and proofing the DL leaflet for 60 s (locust, headless; stops by itself).
+
+    .venv/bin/python bench/portal_load.py      (make bench-portal; make bench runs it too)
+    PORTAL_BENCH_USERS=20 PORTAL_BENCH_SECONDS=30 ...   for a shorter run
+
+Starts its own portal (gunicorn, WEB_CONCURRENCY workers, default 3) on 127.0.0.1 with
+a throw-away database in a temporary folder, and writes the latency of the proof
+endpoint (p50, p95, p99, max), requests, failures and the machine to
+bench/results/portal-latest.json."""
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+RESULTS = ROOT / "bench" / "results"
+USERS = int(os.environ.get("PORTAL_BENCH_USERS", "50"))
+SECONDS = int(os.environ.get("PORTAL_BENCH_SECONDS", "60"))
+WORKERS = os.environ.get("WEB_CONCURRENCY", "3")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SETUP = r"""
+import io, os, sys, datetime
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from PIL import Image, ImageDraw
+call_command("migrate", verbosity=0)
+from web.portal.models import Organisation, PrintRequest, User
+from web.portal import printing
+offer = printing.offers()[0]
+settings.UPLOADS_DIR.mkdir(parents=True, exist_ok=True)
+img = Image.new("RGB", (600, 300), (200, 30, 120)); ImageDraw.Draw(img).rectangle([40, 40, 560, 260], outline="white", width=20)
+buf = io.BytesIO(); img.save(buf, "PNG", dpi=(300, 300)); (settings.UPLOADS_DIR / "bench-logo.png").write_bytes(buf.getvalue())
+for n in range(int(os.environ["PORTAL_BENCH_USERS"])):
+    org = Organisation.objects.create(name=f"Bench Partner {n}", partner_id=f"bench-{n}", contact="Open weekdays",
+                                      logo_file="bench-logo.png")
+    user = User.objects.create_user(username=f"bench-{n}@bench.example", email=f"bench-{n}@bench.example",
+                                    password=os.environ["PORTAL_BENCH_PASSWORD"], organisation=org)
+    PrintRequest.objects.create(organisation=org, created_by=user, campaign=offer.slug, products=["leaflet-dl"],
+                                copies={"leaflet-dl": 100}, printed_name=org.name, contact=org.contact,
+                                delivery_address="York", needed_by=datetime.date.today() + datetime.timedelta(days=30))
+print("ok")
+"""
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    port = free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "web.settings.local", "PORTAL_VAR": str(tmp / "var"),
+           "PORTAL_OUTPUT": str(tmp / "output"), "PORTAL_BENCH_USERS": str(USERS),
+           "PORTAL_BENCH_PASSWORD": secrets.token_urlsafe(16), "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    subprocess.run([str(BIN / "python"), "-c", SETUP], cwd=ROOT, env=env, check=True)
+    subprocess.run([str(BIN / "python"), "web/manage.py", "collectstatic", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen([str(BIN / "gunicorn"), "web.wsgi", "--bind", f"127.0.0.1:{port}",
+                               "--workers", WORKERS, "--timeout", "120", "--log-level", "warning"],
+                              cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        started = time.time()
+        subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "bench" / "portal_locustfile.py"), "--headless",
+                        "-u", str(USERS), "-r", str(max(1, USERS // 10)), "-t", f"{SECONDS}s", "--host", base,
+                        "--csv", str(tmp / "locust"), "--only-summary", "--stop-timeout", "30",
+                        "--loglevel", "WARNING"], cwd=ROOT, env=env, timeout=SECONDS + 180)
+        wall = time.time() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = {r["Name"]: r for r in csv.DictReader((tmp / "locust_stats.csv").open())}
+    proof = rows["proof leaflet-dl"]
+    total = rows["Aggregated"]
+    result = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "users": USERS, "seconds": SECONDS, "gunicorn_workers": int(WORKERS), "wall_s": round(wall, 1),
+        "proof_leaflet_dl": {
+            "requests": int(proof["Request Count"]), "failures": int(proof["Failure Count"]),
+            "p50_s": float(proof["50%"]) / 1000, "p95_s": float(proof["95%"]) / 1000,
+            "p99_s": float(proof["99%"]) / 1000, "max_s": float(proof["Max Response Time"]) / 1000,
+            "per_s": float(proof["Requests/s"]),
+        },
+        "all_requests": {"requests": int(total["Request Count"]), "failures": int(total["Failure Count"])},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "portal-latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    p = result["proof_leaflet_dl"]
+    print(f"portal load: {USERS} partners for {SECONDS} s, {p['requests']} DL proofs, {p['failures']} failed; "
+          f"proof p50 {p['p50_s']:.2f} s, p95 {p['p95_s']:.2f} s, max {p['max_s']:.2f} s "
+          f"-> bench/results/portal-latest.json")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if result["all_requests"]["failures"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
