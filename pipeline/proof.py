@@ -238,6 +238,10 @@ class Difference:
     missing: str | None = None  # "approved" or "current" when one side has no such page
 
     @property
+    def percent(self) -> str:
+        return f"{self.changed:.2%}"
+
+    @property
     def drifted(self) -> bool:
         return self.missing is not None or self.changed > PAGE_TOLERANCE
 

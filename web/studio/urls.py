@@ -1,0 +1,19 @@
+"""Fixed URLs, so other tools can use the studio:
+
+    /proof/<output path without .pdf>/<page>.png   the current render of a page
+    /state/<output path without .pdf>.json         its guides, preflight problems, error
+    /events?show=<output>&show=...                 Server-Sent Events: one per re-render
+"""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("changes", views.changes, name="changes"),
+    path("events", views.events, name="events"),
+    path("proof/<path:key>/<int:page>.png", views.proof_image, name="proof"),
+    path("state/<path:key>.json", views.state, name="state"),
+    path("approved/<path:key>/<int:page>.png", views.approved_image, name="approved"),
+    path("changes/<path:key>/<int:page>.png", views.change_image, name="change"),
+]

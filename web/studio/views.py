@@ -1,0 +1,121 @@
+"""The studio's pages: thin views over the engine (engine.py), which does the work."""
+from __future__ import annotations
+
+import json
+import queue
+
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+
+from pipeline import proof
+
+from . import engine
+
+KEEP_ALIVE_S = 15
+PRODUCT_NAMES = {"poster": "Poster", "leaflet-a5": "A5 leaflet", "leaflet-dl": "DL leaflet (roll fold)",
+                 "stat-poster": "Key-statistic poster", "wallet-card": "Wallet card",
+                 "wallet-card-discreet": "Discreet wallet card"}
+
+
+def _variant(job) -> tuple[str, str]:
+    """(value for the chooser, label) of a job's variant."""
+    if job.district:
+        return f"district:{job.variant}", f"District: {job.district.name}"
+    if job.partner:
+        return f"partner:{job.variant}", f"Partner: {job.partner.name}"
+    if job.language:
+        return f"language:{job.variant}", f"Language: {job.language}"
+    return "", "County-wide"
+
+
+def index(request):
+    studio = engine.get()
+    variant = request.GET.get("variant", "")
+    profile = request.GET.get("profile", proof.APPROVED_PROFILE)
+    variants = dict(_variant(job) for job in studio.jobs.values())
+    if variant not in variants:
+        variant = ""
+    if profile not in studio.profiles:
+        profile = proof.APPROVED_PROFILE
+    products: dict[str, list] = {}
+    for key, job in studio.jobs.items():
+        if job.profile.name != profile or _variant(job)[0] != variant:
+            continue
+        guides = proof.guides(job)
+        products.setdefault(job.product, []).append({
+            "key": key, "job": job, "trim": "×".join(f"{v:g}" for v in job.trim_mm),
+            "media": guides.media_mm, "pages": range(1, job.spec.pages + 1),
+        })
+    groups = [{"product": p, "title": PRODUCT_NAMES.get(p, p), "outputs": outputs}
+              for p, outputs in products.items()]
+    shown = [o["key"] for g in groups for o in g["outputs"]]
+    return render(request, "studio/index.html", {
+        "groups": groups, "shown": shown, "variants": variants, "variant": variant,
+        "profiles": {name: p.spec.description for name, p in studio.profiles.items()}, "profile": profile,
+        "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
+        "states": {key: studio.state(key) for key in shown},
+        "setup_error": [engine.problem_dict(p) for p in studio.setup_error],
+    })
+
+
+def proof_image(request, key: str, page: int):
+    png = engine.get().proof_png(key, page)
+    if png is None:
+        raise Http404("no such output or page")
+    return HttpResponse(png, content_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def state(request, key: str):
+    studio = engine.get()
+    if studio.current(key) is None:
+        raise Http404("no such output")
+    return JsonResponse(studio.state(key))
+
+
+def events(request):
+    """Server-Sent Events: `render` with the outputs re-rendered and their state."""
+    studio = engine.get()
+    listener = studio.events(request.GET.getlist("show"))
+
+    def stream():
+        try:
+            yield "retry: 1000\n\n"
+            while True:
+                try:
+                    data = listener.get(timeout=KEEP_ALIVE_S)
+                except queue.Empty:
+                    yield ": still here\n\n"
+                    continue
+                yield f"event: render\ndata: {data}\n\n"
+        finally:
+            studio.forget(listener)
+
+    return StreamingHttpResponse(stream(), content_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def changes(request):
+    studio = engine.get()
+    differences = studio.review()
+    studio.last_review = {f"{d.name}/{d.page}": d for d in differences}  # for change_image
+    return render(request, "studio/changes.html", {
+        "differences": differences, "tolerance": proof.PAGE_TOLERANCE,
+        "approved": studio.approved, "folder": proof.APPROVED.name,
+        "shown_json": json.dumps(studio.approved),
+    })
+
+
+def change_image(request, key: str, page: int):
+    difference = engine.get().last_review.get(f"{key}/{page}")
+    if difference is None or difference.highlight is None:
+        raise Http404("no such change: open /changes first")
+    return HttpResponse(proof.png(difference.highlight), content_type="image/png",
+                        headers={"Cache-Control": "no-store"})
+
+
+def approved_image(request, key: str, page: int):
+    folder = proof.APPROVED.resolve()
+    path = (folder / key / f"{page}.png").resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise Http404("no approved proof")
+    return HttpResponse(path.read_bytes(), content_type="image/png", headers={"Cache-Control": "no-store"})
