@@ -169,3 +169,64 @@ def test_login_is_throttled(world):
 
 def test_passwords_are_hashed_with_argon2(world):
     assert world["bob"].password.startswith("argon2")
+
+
+def test_coordinator_asks_for_changes_then_partner_edits_and_resubmits(world):
+    coord, bob, req = client_for(world["coord"]), client_for(world["bob"]), world["req_b"]
+    url = reverse("request", args=[req.pk])
+    response = coord.post(url, {"decision": "changes", "comment": ""})
+    assert "Say what the partner should change" in response.content.decode()
+    assert coord.post(url, {"decision": "changes", "comment": "Use your full name"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.CHANGES
+    page = bob.get(url).content.decode()
+    assert "Use your full name" in page and "Changes asked for" in page
+    assert bob.get(reverse("request-edit", args=[req.pk])).status_code == 200
+    # while the partner changes it, the coordinator cannot decide it
+    assert coord.post(url, {"decision": "approve"}).status_code == 404
+    assert AuditEvent.objects.filter(request=req, action="changes-asked").exists()
+
+
+def test_coordinator_rejects_with_a_reason(world):
+    coord, req = client_for(world["coord"]), world["req_b"]
+    url = reverse("request", args=[req.pk])
+    assert coord.post(url, {"decision": "reject", "comment": "Not a partner of this campaign"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.REJECTED
+    assert client_for(world["bob"]).get(reverse("request-edit", args=[req.pk])).status_code == 302
+
+
+def test_approval_needs_every_unknown_number_confirmed(world, settings):
+    from web.portal import printing
+
+    coord, req = client_for(world["coord"]), world["req_b"]
+    req.contact = "Beta Support, call 01904 555 123"
+    req.save()
+    assert printing.unconfirmed_numbers(printing.check(req.printed(confirmed_numbers=[]))) == ["01904 555 123"]
+    url = reverse("request", args=[req.pk])
+    page = coord.get(url).content.decode()
+    assert "01904 555 123 is right" in page
+    response = coord.post(url, {"decision": "approve"})
+    assert "Confirm each phone number before approving: 01904 555 123" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.SUBMITTED
+
+
+def test_partner_downloads_only_screen_files_of_a_built_request(world, settings):
+    req = world["req_b"]
+    folder = settings.OUTPUT_DIR / req.campaign / "partners" / "beta"
+    folder.mkdir(parents=True)
+    (folder / "leaflet-dl-screen.pdf").write_bytes(b"%PDF-1.7 screen")
+    (folder / "leaflet-dl.pdf").write_bytes(b"%PDF-1.7 press")
+    req.status = PrintRequest.Status.BUILT
+    req.build_outputs = [{"path": "partners/beta/leaflet-dl-screen.pdf", "profile": "screen"},
+                         {"path": "partners/beta/leaflet-dl.pdf", "profile": "press", "copies": 100}]
+    req.save()
+    bob, alice, coord = client_for(world["bob"]), client_for(world["alice"]), client_for(world["coord"])
+    screen = reverse("request-file", args=[req.pk, "partners/beta/leaflet-dl-screen.pdf"])
+    press = reverse("request-file", args=[req.pk, "partners/beta/leaflet-dl.pdf"])
+    assert bob.get(screen).status_code == 200
+    assert bob.get(press).status_code == 404
+    assert coord.get(press).status_code == 200
+    assert alice.get(screen).status_code == 404
+    assert bob.get(reverse("request-file", args=[req.pk, "../../../etc/passwd"])).status_code == 404
