@@ -37,20 +37,23 @@ def index(request):
         variant = ""
     if profile not in studio.profiles:
         profile = proof.APPROVED_PROFILE
+    names = {job.product: PRODUCT_NAMES.get(job.product, job.product) for job in studio.jobs.values()}
+    product = request.GET.get("product", "")
     products: dict[str, list] = {}
     for key, job in studio.jobs.items():
-        if job.profile.name != profile or _variant(job)[0] != variant:
+        if job.profile.name != profile or _variant(job)[0] != variant or product not in ("", job.product):
             continue
         guides = proof.guides(job)
         products.setdefault(job.product, []).append({
             "key": key, "job": job, "trim": "×".join(f"{v:g}" for v in job.trim_mm),
             "media": guides.media_mm, "pages": range(1, job.spec.pages + 1),
         })
-    groups = [{"product": p, "title": PRODUCT_NAMES.get(p, p), "outputs": outputs}
+    groups = [{"product": p, "title": names[p], "outputs": outputs}
               for p, outputs in products.items()]
     shown = [o["key"] for g in groups for o in g["outputs"]]
     return render(request, "studio/index.html", {
         "groups": groups, "shown": shown, "variants": variants, "variant": variant,
+        "products": names, "product": product,
         "profiles": {name: p.spec.description for name, p in studio.profiles.items()}, "profile": profile,
         "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
         "states": {key: studio.state(key) for key in shown},
