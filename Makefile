@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: posters test check bench bench-portal clean system-deps chromium serve web-assets
+.PHONY: posters test check bench bench-portal clean system-deps chromium serve web-assets studio
 
 posters: $(STAMP)
 	$(BIN)/campaign-print build
@@ -42,6 +42,10 @@ bench: $(STAMP) chromium bench-portal
 bench-portal: $(STAMP) web-assets
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/portal_load.py
+
+# The designer studio: live proofs on http://127.0.0.1:8001/ as you save (layouts/README.md).
+studio: $(STAMP)
+	$(BIN)/campaign-print studio
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }

@@ -4,7 +4,7 @@
     BENCH_QUICK=1 python bench/run.py    # quick run (< ~2 min)
     BENCH_SECTIONS=document,profile python bench/run.py   # some sections only (-> partial.*)
 
-Sections: document, batch, incremental (needs batch), chromium, startup, profile.
+Sections: document, batch, incremental (needs batch), chromium, startup, profile, studio.
 Prints a table (value, spread, target, met?) and writes bench/results/latest.json
 (plus a dated copy) and bench/results/latest.png. Ratios are measured side by side
 in the same run; absolute times depend on the machine (recorded in the JSON).
@@ -840,6 +840,26 @@ def short(key) -> str:
     return f"{file}:{line}({function})"
 
 
+# ---------------------------------------------------------------- 7. studio
+
+def section_studio():
+    """The designer studio: save -> new A3 poster image visible in chromium (bench/studio.py)."""
+    s = "7 studio"
+    chromium = shutil.which("chromium")
+    if not chromium:
+        row(s, "chromium not installed: skipped", None)
+        return
+    sys.path.insert(0, str(ROOT / "bench"))
+    from studio import TARGET_S, save_to_visible
+
+    result = save_to_visible(6 if QUICK else 12, chromium)
+    DATA["sections"]["studio"] = result
+    note = (f"n={result['edits']}, {result['outputs_on_screen']} outputs on screen, "
+            f"{result['re_rendered_per_save']} re-rendered per save")
+    row(s, "save -> visible, A3 poster (median)", result["median_s"], "s", note, ("<=", TARGET_S))
+    row(s, "save -> visible, A3 poster (max)", result["max_s"], "s", note, ("<=", TARGET_S))
+
+
 def section_profile():
     from pipeline.content import load_campaigns
     from pipeline.layouts import render_html
@@ -942,7 +962,8 @@ def draw_chart(path: Path) -> None:
     panels: dict[str, list[Row]] = {}
     seconds = {"1": "one document, seconds", "2": "one document, seconds", "3": "batch and rebuilds, seconds",
                "4": "batch and rebuilds, seconds", "5": "start-up, seconds",
-               "6": "profile of one A3 poster: self time by stage, seconds (cProfile)"}
+               "6": "profile of one A3 poster: self time by stage, seconds (cProfile)",
+               "7": "designer studio: save -> visible in chromium, seconds"}
     titles = {"x": "ratios (red tick = target)", "%": "percent (red tick = target)",
               "MiB": "memory, MiB", "KiB": "memory growth per document, KiB"}
     for r in ROWS:
@@ -1006,7 +1027,7 @@ def main() -> int:
         plan_ = [("document", section_document), ("batch", lambda: section_batch(work)),
                  ("incremental", lambda: section_incremental(batch)),
                  ("chromium", lambda: section_chromium(work)),
-                 ("startup", section_startup), ("profile", section_profile)]
+                 ("startup", section_startup), ("profile", section_profile), ("studio", section_studio)]
         for name, run in plan_:
             if SECTIONS and name not in SECTIONS:
                 continue

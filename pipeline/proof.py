@@ -254,7 +254,7 @@ class Difference:
         text = f"{where}: {self.changed:.2%} of the page changed"
         if self.box_mm:
             x, y, w, h = self.box_mm
-            text += f", within x {x:.0f}-{x + w:.0f} mm, y {y:.0f}-{y + h:.0f} mm from the trim's top-left"
+            text += f", within x {x:.0f} to {x + w:.0f} mm, y {y:.0f} to {y + h:.0f} mm from the trim's top-left"
         return text
 
 
@@ -280,7 +280,9 @@ def _difference(name, page, current, mask, dpi, offset_mm) -> Difference:
         x0, y0, x1, y1 = (v * scale for v in bbox)
         box_mm = (x0 - offset_mm, y0 - offset_mm, x1 - x0, y1 - y0)
     faded = Image.blend(current, Image.new("RGB", current.size, "white"), 0.6)
-    highlight = Image.composite(Image.new("RGB", current.size, HIGHLIGHT), faded, mask) if bbox else faded
+    # Changed pixels: the current page tinted magenta, so what changed stays readable.
+    tinted = Image.blend(current, Image.new("RGB", current.size, HIGHLIGHT), 0.55)
+    highlight = Image.composite(tinted, faded, mask) if bbox else faded
     return Difference(name, page, changed, box_mm, highlight)
 
 

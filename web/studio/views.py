@@ -1,7 +1,6 @@
 """The studio's pages: thin views over the engine (engine.py), which does the work."""
 from __future__ import annotations
 
-import json
 import queue
 
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -104,7 +103,7 @@ def changes(request):
     return render(request, "studio/changes.html", {
         "differences": differences, "tolerance": proof.PAGE_TOLERANCE,
         "approved": studio.approved, "folder": proof.APPROVED.name,
-        "shown_json": json.dumps(studio.approved),
+        "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
     })
 
 

@@ -189,14 +189,18 @@ document.addEventListener("DOMContentLoaded", () => {
       update(fresh);
     }, { once: true });
   }
+  // The status line says what went wrong on this page, or what was last updated.
+  const failing = new Map();
   listen(shown, (data) => {
-    const failed = [];
-    for (const key of data.outputs) {
+    const mine = data.outputs.filter((key) => shown.includes(key) && data.states[key]);
+    if (!mine.length) return; // another page's output (e.g. the approved set, for the changes view)
+    for (const key of mine) {
       const state = data.states[key];
-      if (!state) continue;
       update(state);
-      if (state.error.length) failed.push(state.error[0].text.split("\n")[0]);
+      if (state.error.length) failing.set(key, state.error[0].text.split("\n")[0]);
+      else failing.delete(key);
     }
-    setStatus(failed.length ? `Not rendered: ${failed[0]}` : `Updated ${data.outputs.join(", ")}.`);
+    const [first] = failing.values();
+    setStatus(first ? `Not rendered (${failing.size} output(s)): ${first}` : `Updated ${mine.join(", ")}.`);
   });
 });
