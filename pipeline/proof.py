@@ -159,6 +159,7 @@ def draw_guides(proof: Proof, page: int, problems: bool = True) -> Image.Image:
 def contact_sheet(proofs: list[Proof], columns: int = 6, cell_px: int = 220) -> Image.Image:
     """Every page of every proof on one sheet, each labelled with its file and page."""
     cells = [(p, n) for p in proofs for n in range(1, len(p.pages) + 1)]
+    columns = max(1, min(columns, len(cells)))
     label_px = 30
     rows = max(1, -(-len(cells) // columns))
     sheet = Image.new("RGB", (columns * cell_px, rows * (cell_px + label_px)), "white")
