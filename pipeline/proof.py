@@ -237,6 +237,7 @@ class Difference:
     box_mm: tuple[float, float, float, float] | None  # around the changes, from the trim's top-left
     highlight: Image.Image | None  # the current page, faded, with changed pixels in magenta
     missing: str | None = None  # "approved" or "current" when one side has no such page
+    current: Image.Image | None = None  # the page as it is now
 
     @property
     def percent(self) -> str:
@@ -284,7 +285,7 @@ def _difference(name, page, current, mask, dpi, offset_mm) -> Difference:
     # Changed pixels: the current page tinted magenta, so what changed stays readable.
     tinted = Image.blend(current, Image.new("RGB", current.size, HIGHLIGHT), 0.55)
     highlight = Image.composite(tinted, faded, mask) if bbox else faded
-    return Difference(name, page, changed, box_mm, highlight)
+    return Difference(name, page, changed, box_mm, highlight, current=current)
 
 
 def review(proofs: list[Proof], folder: Path = APPROVED) -> list[Difference]:
@@ -298,7 +299,7 @@ def review(proofs: list[Proof], folder: Path = APPROVED) -> list[Difference]:
             path = approved_path(folder, proof.job, number)
             seen.add(path)
             if not path.is_file():
-                differences.append(Difference(name, number, 1.0, None, current, missing="approved"))
+                differences.append(Difference(name, number, 1.0, None, None, missing="approved", current=current))
                 continue
             with Image.open(path) as approved:
                 difference = compare(name, number, approved, current, proof.dpi, offset)

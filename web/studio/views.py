@@ -108,11 +108,12 @@ def changes(request):
 
 
 def change_image(request, key: str, page: int):
+    """The changed pixels highlighted; ?now: the page as it is now."""
     difference = engine.get().last_review.get(f"{key}/{page}")
-    if difference is None or difference.highlight is None:
+    image = difference and (difference.current if "now" in request.GET else difference.highlight)
+    if image is None:
         raise Http404("no such change: open /changes first")
-    return HttpResponse(proof.png(difference.highlight), content_type="image/png",
-                        headers={"Cache-Control": "no-store"})
+    return HttpResponse(proof.png(image), content_type="image/png", headers={"Cache-Control": "no-store"})
 
 
 def approved_image(request, key: str, page: int):

@@ -147,8 +147,15 @@ function listen(shown, onRender) {
   const query = shown.map((k) => `show=${encodeURIComponent(k)}`).join("&");
   const source = new EventSource(`/events?${query}`);
   source.addEventListener("render", (event) => onRender(JSON.parse(event.data)));
-  source.onerror = () => setStatus("The studio is not answering: is `campaign-print studio` still running?");
-  source.onopen = () => setStatus("Watching for saves.");
+  let lost = false;
+  source.onerror = () => {
+    lost = true;
+    setStatus("The studio is not answering: is `campaign-print studio` still running?");
+  };
+  source.onopen = () => {
+    if (lost) setStatus("Watching for saves.");
+    lost = false;
+  };
 }
 
 document.addEventListener("DOMContentLoaded", () => {
