@@ -17,7 +17,7 @@ def main() -> int:
     workers = os.environ.get("WEB_CONCURRENCY", "3")
     children = [
         subprocess.Popen([str(BIN / "gunicorn"), "web.wsgi", "--bind", bind, "--workers", workers,
-                          "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
+                          "--preload", "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
                           "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")],
                          cwd=ROOT, env=env),
         subprocess.Popen([sys.executable, "web/manage.py", "run_huey", "--workers",

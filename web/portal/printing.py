@@ -172,3 +172,23 @@ def output_file(campaign: str, relative: str) -> Path | None:
     folder = (settings.OUTPUT_DIR / campaign).resolve()
     path = (folder / relative).resolve()
     return path if path.is_relative_to(folder) and path.is_file() else None
+
+
+def warm_up() -> None:
+    """Load the pipeline, the campaigns and the renderer, and make one proof, so that
+    the first partner's proof is as fast as the next (a cold worker takes ~2 s more).
+    Called by wsgi.py before gunicorn forks its workers (--preload): they share it."""
+    import io
+
+    from PIL import Image
+
+    try:
+        first = offers()[0]
+        buf = io.BytesIO()
+        Image.new("RGB", (600, 300), (11, 42, 74)).save(buf, "PNG", dpi=(300, 300))
+        a = _api()
+        a.proof(a.PartnerDraft(campaign=first.path, id="warm-up", name="Warm up", contact="Warm up",
+                               phone="", products=[first.products[0]], copies={}, logo_name="warm-up.png",
+                               logo=buf.getvalue()), first.products[0])
+    except Exception:  # never stop the server for this
+        log.warning("proof warm-up failed", exc_info=True)

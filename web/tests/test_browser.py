@@ -220,7 +220,22 @@ def test_invite_proof_submit_approve_build_download(browser, live_server, tmp_pa
     # -- and the audit log
     coord.go("/audit/")
     coord.check("11-audit")
-    for tab in (coord, partner):
+
+    # -- signing in (and a wrong password), for someone signed out
+    visitor = Pages(browser, base, "visitor")
+    vp = visitor.go("/accounts/login/")
+    visitor.check("00-sign-in")
+    vp.get_by_label("Email address").fill("pat@ywa.example")
+    vp.get_by_label("Password").fill("not the password")
+    vp.get_by_role("button", name="Sign in").click()
+    vp.get_by_text("There is a problem").wait_for()
+    visitor.check()
+    vp.get_by_label("Password").fill("pat's own long passphrase")
+    vp.get_by_role("button", name="Sign in").click()
+    vp.wait_for_url(re.compile(r"/requests/$"))
+    visitor.go("/no-such-page/")
+    visitor.check()
+    for tab in (coord, partner, visitor):
         tab.context.close()
 
 
