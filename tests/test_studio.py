@@ -220,6 +220,13 @@ def test_studio_in_a_browser(tmp_path, browser):
         page.locator("text.guide.folds").first.wait_for()
         assert page.locator("text.guide.folds", has_text="panel 3").count() == 2
 
+        # Another variant through the chooser: a district's posters, at their fixed URLs.
+        page.select_option("select[name=variant]", "district:york")
+        page.select_option("select[name=product]", "poster")
+        page.get_by_role("button", name="Show").click()
+        wait_version(page, "districts/york/poster-a3", 0)
+        assert page.locator("figure.sheet").count() == 3  # A4, A3, A2 side by side
+
         # The changes view lists the approved pages the colour moved.
         page.goto(base + "/changes")
         listed = page.locator(".change h2").all_inner_texts()

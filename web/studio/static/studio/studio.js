@@ -160,11 +160,8 @@ function listen(shown, onRender) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const shown = readJSON("shown") || [];
-  const chooser = document.getElementById("chooser");
-  if (chooser) {
-    // Choosing is showing; the button stays for keyboards and without scripts.
-    chooser.querySelectorAll("select").forEach((s) => s.addEventListener("change", () => chooser.submit()));
-  }
+  // The chooser changes what is shown only with its button (WCAG 3.2.2: no change of
+  // page on choosing an option).
   if (document.body.querySelector(".changes")) {
     // The changes view: a re-render of the approved set may change the list.
     listen(shown, () => setTimeout(() => window.location.reload(), 300));
