@@ -88,6 +88,10 @@ class Studio:
         except PipelineError as exc:
             self.setup_error = exc.problems
             return
+        except OSError as exc:  # a file caught half-way through an editor's save: the next event reloads
+            self.setup_error = [Problem("error", str(exc.filename or "content"), f"could not be read: {exc.strerror}",
+                                        "save the file again")]
+            return
         self.campaigns, self.layouts, self.setup_error = campaigns, layout_set, []
         several = len({j.source.slug for j in jobs}) > 1
         keyed = {self.key(job, several): job for job in jobs}
@@ -251,26 +255,25 @@ class Studio:
         if digest == render.input_hash and not digest.startswith("unhashable"):
             return False
         started = time.perf_counter()
+        error, pages, approved_dpi_pages = [], [], []
         try:
             made = proof.render(job, DISPLAY_DPI)
+            pages = [proof.png(page) for page in made.pages]
+            if key in self.approved:
+                approved_dpi_pages = proof.raster(made.pdf, proof.APPROVED_DPI)
         except PipelineError as exc:
             error = exc.problems
-        except Exception as exc:  # never lose the server to one output
+        except Exception as exc:  # never lose the render thread to one output
             error = [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
                              "if the message names a file, fix it; otherwise report it")]
-        else:
-            error = []
         with self.lock:
             render.input_hash = digest
             render.seconds = time.perf_counter() - started
             render.version += 1
             render.error = error
             if not error:
-                render.pages = [proof.png(page) for page in made.pages]
-                render.problems = made.problems
-                render.guides = made.guides.to_dict()
-                render.approved_dpi_pages = (proof.raster(made.pdf, proof.APPROVED_DPI)
-                                             if key in self.approved else [])
+                render.pages, render.problems = pages, made.problems
+                render.guides, render.approved_dpi_pages = made.guides.to_dict(), approved_dpi_pages
         return True
 
     # ------------------------------------------------------------ visual review
