@@ -1,5 +1,6 @@
-"""Running jobs: HTML -> PDF -> preflight -> write (+ imposed sheets), in parallel,
-skipping jobs whose inputs have not changed; then per campaign the manifest (JSON
+"""Running jobs: HTML -> PDF -> preflight (+ imposed sheets) in worker processes, or
+on a Dask cluster's workers (`cluster.py`), skipping jobs whose inputs have not
+changed; this process writes what they made, then per campaign the manifest (JSON
 and CSV), the print order and the preflight report.
 
 What a printer or a partner takes from the output folder is always whole and
@@ -54,7 +55,7 @@ FONTS = ROOT / "fonts"
 class Output:
     """One PDF of this build (built now, or kept from an earlier build: `cached`)."""
 
-    job: Job | None  # None only while travelling back from a worker
+    job: Job
     sha256: str
     pages: int
     problems: list[Problem]
@@ -219,16 +220,28 @@ def inside(folder: Path, relative: str) -> Path:
     return path
 
 
-def build_job(job: Job, folder: Path, write_pdf: bool = True, key: str | None = None) -> Output:
-    """Render one job, preflight it and (unless only checking) write its PDF, its
-    imposed sheet and its report thumbnails into `folder`, the new generation of the
-    campaign's folder. A PDF with preflight errors is written as `*.rejected.pdf`.
-    Raises PipelineError when it cannot be rendered at all. Runs in a worker
-    process: WeasyPrint is imported here only."""
+@dataclass
+class Made:
+    """One job rendered, preflighted and imposed: bytes and results only, so it can be
+    made in a local worker or on any machine of a cluster and written by the build's
+    own process. `pdf` is None when only checking (preflight)."""
+
+    pdf: bytes | None
+    sha256: str
+    pages: int
+    problems: list[Problem]
+    thumbnails: list[bytes]  # PNG per page, for the preflight report
+    rejected: bool = False  # failed preflight: goes beside the last good PDF, never printed
+    imposed: bytes | None = None  # the press sheet, for products imposed n-up
+
+
+def make(job: Job, write_pdf: bool = True) -> Made:
+    """Render one job, preflight it and impose it, writing nothing. Raises
+    PipelineError when it cannot be rendered at all. Runs in a worker process:
+    WeasyPrint is imported here only."""
     from .preflight import preflight
     from .render import render_error, render_pdf
 
-    key = key or input_hash(job)
     html = render_html(job)
     try:
         rendered = render_pdf(job, html)
@@ -242,33 +255,44 @@ def build_job(job: Job, folder: Path, write_pdf: bool = True, key: str | None = 
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []
     rejected = write_pdf and any(p.level == "error" for p in problems)
-    path = job.rejected_output if rejected else job.output
     if rejected:
-        problems = [replace(p, file=path) if p.file == job.output else p for p in problems]
-    for number, png in enumerate(thumbnails, 1):
-        write_atomically(inside(folder, thumbnail_name(path, number)), png)
+        problems = [replace(p, file=job.rejected_output) if p.file == job.output else p for p in problems]
     imposed = None
-    if write_pdf:
-        write_atomically(inside(folder, path), rendered.pdf)
-        if not rejected and job.spec.impose and job.profile.spec.output == "print":
-            imposed = _impose(job, rendered.pdf, folder)
-    return Output(job, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages, problems, key, imposed,
-                  rejected=rejected)
+    if write_pdf and not rejected and job.spec.impose and job.profile.spec.output == "print":
+        imposed = _impose(job, rendered.pdf)
+    return Made(rendered.pdf if write_pdf else None, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages,
+                problems, thumbnails, rejected, imposed)
 
 
-def _impose(job: Job, pdf: bytes, folder: Path) -> dict:
+def _impose(job: Job, pdf: bytes) -> bytes:
     from .impose import Imposition, impose
 
     spec = job.spec.impose
-    sheet = impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
-                   title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
-    path = f"{job.folder}{job.base_name}{job.profile.suffix}-imposed-{spec.name}.pdf"
-    write_atomically(inside(folder, path), sheet)
-    return {"path": path, "product": f"imposed-{job.product}", "size": spec.name, **_variant_fields(job),
-            "output": "print", "pages": job.spec.pages, "trim_mm": list(spec.sheet_mm), "bleed_mm": 0,
-            "boxes_mm": {"trim": list(spec.sheet_mm), "bleed": list(spec.sheet_mm), "media": list(spec.sheet_mm)},
-            "sha256": hashlib.sha256(sheet).hexdigest(), "copies": None,
-            "imposed_from": job.output, "up": spec.columns * spec.rows}
+    return impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
+                  title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
+
+
+def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
+    """Write what was made into `folder`, the new generation of the campaign's folder,
+    each file by rename. A rejected PDF goes to `*.rejected.pdf`."""
+    path = job.rejected_output if made.rejected else job.output
+    for number, png in enumerate(made.thumbnails, 1):
+        write_atomically(inside(folder, thumbnail_name(path, number)), png)
+    if made.pdf is not None:
+        write_atomically(inside(folder, path), made.pdf)
+    imposed = None
+    if made.imposed is not None:
+        spec = job.spec.impose
+        sheet_path = f"{job.folder}{job.base_name}{job.profile.suffix}-imposed-{spec.name}.pdf"
+        write_atomically(inside(folder, sheet_path), made.imposed)
+        imposed = {"path": sheet_path, "product": f"imposed-{job.product}", "size": spec.name,
+                   **_variant_fields(job), "output": "print", "pages": job.spec.pages,
+                   "trim_mm": list(spec.sheet_mm), "bleed_mm": 0,
+                   "boxes_mm": {"trim": list(spec.sheet_mm), "bleed": list(spec.sheet_mm),
+                                "media": list(spec.sheet_mm)},
+                   "sha256": hashlib.sha256(made.imposed).hexdigest(), "copies": None,
+                   "imposed_from": job.output, "up": spec.columns * spec.rows}
+    return Output(job, made.sha256, made.pages, made.problems, key, imposed, rejected=made.rejected)
 
 
 # ---------------------------------------------------------------- the output folder
@@ -354,17 +378,19 @@ def _link(source: str, target: str) -> None:
 
 def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int | None = None,
           force: bool = False, progress: bool = False, wait: bool = False,
-          on_progress: Callable[[int, int], None] | None = None) -> BuildResult:
+          on_progress: Callable[[int, int], None] | None = None, cluster: str | None = None) -> BuildResult:
     """Every job (in parallel), skipping unchanged ones; then per campaign the
     manifest, CSV, print order (when writing PDFs) and the preflight reports, all
     in a new generation of the campaign's folder that replaces the old in one step.
-    `progress` shows a bar in a terminal; `on_progress(done, total)` is called as
-    jobs finish (the portal's progress)."""
+    Jobs are made by local worker processes, or by the workers of the Dask cluster
+    whose scheduler is at `cluster` (e.g. tcp://print-1:8786); either way this
+    process writes every file. `progress` shows a bar in a terminal;
+    `on_progress(done, total)` is called as jobs finish (the portal's progress)."""
     with output_lock(out_dir, wait):
         generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
         try:
             folders = {slug: g.begin() for slug, g in generations.items()}
-            result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress)
+            result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress, cluster)
             for generation in generations.values():
                 generation.commit()
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
@@ -381,11 +407,11 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
 
 
 def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,
-           force: bool, progress: bool, on_progress) -> BuildResult:
+           force: bool, progress: bool, on_progress, cluster: str | None) -> BuildResult:
     result = BuildResult()
     earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
-    keys = [input_hash(job) for job in jobs]  # once here, handed to the workers
+    keys = [input_hash(job) for job in jobs]
     for index, job in enumerate(jobs):
         folder = folders[job.source.slug]
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
@@ -394,14 +420,27 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
                                  _imposed_entry(earlier[job.source.slug], job.output), cached=True)
         else:
             todo.append(index)
-    runs = [(i, jobs[i], keys[i], folders[jobs[i].source.slug]) for i in todo]
-    for index, outcome in _run(runs, write_pdfs, workers, progress):
-        if isinstance(outcome, Output):
-            done[index] = outcome
-        else:
-            failed[index] = outcome
-        if on_progress:
-            on_progress(len(done) + len(failed), len(jobs))
+    bar = _progress(len(todo), progress)
+    try:
+        for index, outcome in _run([(i, jobs[i]) for i in todo], keys, write_pdfs, workers, cluster):
+            job = jobs[index]
+            if isinstance(outcome, Made):
+                try:
+                    outcome = deliver(job, outcome, keys[index], folders[job.source.slug])
+                except Exception as exc:  # e.g. a full disk: this job's failure; the manifest decides the rest
+                    outcome = _failure(job, exc)
+            if isinstance(outcome, Output):
+                done[index] = outcome
+            else:
+                failed[index] = outcome
+            rejected = sum(o.rejected for o in done.values())
+            if failed or rejected:
+                bar.set_postfix_str(f"{len(failed)} failed, {rejected} rejected", refresh=False)
+            bar.update()
+            if on_progress:
+                on_progress(len(done) + len(failed), len(jobs))
+    finally:
+        bar.close()
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
     result.rejected = sum(o.rejected for o in done.values())
@@ -424,83 +463,85 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
     return result
 
 
-def _run(jobs: list[tuple[int, Job, str, Path]], write_pdfs: bool, workers: int | None, progress: bool):
-    """(index, Output or list of problems) for every (index, job, input hash, folder), as they finish."""
-    if not jobs:
+def _run(runs: list[tuple[int, Job]], keys: list[str], write_pdfs: bool, workers: int | None,
+         cluster: str | None):
+    """(index, Made or list of problems) for every (index, job), as they finish."""
+    if not runs:
         return
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    bar = _progress(len(jobs), progress)
-    try:
-        if workers == 1:
-            for index, job, key, folder in jobs:
-                yield index, _attempt(job, key, folder, write_pdfs, in_worker=False)
-                bar.update()
-            return
-        # Largest first, so no long job starts last while the other worker idles.
-        jobs = sorted(jobs, key=lambda item: -_cost(item[1]))
-        # Load WeasyPrint once here; forked workers inherit it. A fresh pool every
-        # WORKER_JOBS jobs a worker keeps memory flat: WeasyPrint keeps a little per
-        # document. (Not max_tasks_per_child: on Python 3.11 to 3.13 it can deadlock,
-        # CPython issue 115634.)
-        from . import impose, preflight, render  # noqa: F401
-        chunk = workers * WORKER_JOBS
-        for start in range(0, len(jobs), chunk):
-            crashed = yield from _pool(jobs[start:start + chunk], workers, write_pdfs, bar)
-            # A worker died (out of memory, a crash in a library): the jobs it took
-            # down with it run again, each in a worker of its own, to find the culprit.
-            for item in crashed:
-                yield from _pool([item], 1, write_pdfs, bar, last_try=True)
-    finally:
-        bar.close()
+    if cluster:
+        from .cluster import run_on_cluster
+
+        yield from run_on_cluster(cluster, runs, keys, write_pdfs)
+        return
+    workers = max(1, min(workers or os.cpu_count() or 1, len(runs)))
+    if workers == 1:
+        for index, job in runs:
+            yield index, _attempt(job, write_pdfs)
+        return
+    # Largest first, so no long job starts last while the other worker idles.
+    runs = sorted(runs, key=lambda run: -cost(run[1]))
+    # Load WeasyPrint once here; forked workers inherit it. A fresh pool every
+    # WORKER_JOBS jobs a worker keeps memory flat: WeasyPrint keeps a little per
+    # document. (Not max_tasks_per_child: on Python 3.11 to 3.13 it can deadlock,
+    # CPython issue 115634.)
+    from . import impose, preflight, render  # noqa: F401
+    chunk = workers * WORKER_JOBS
+    for start in range(0, len(runs), chunk):
+        crashed = yield from _pool(runs[start:start + chunk], workers, write_pdfs)
+        # A worker died (out of memory, a crash in a library): the jobs it took
+        # down with it run again, each in a worker of its own, to find the culprit.
+        for run in crashed:
+            yield from _pool([run], 1, write_pdfs, last_try=True)
 
 
-def _pool(jobs, workers: int, write_pdfs: bool, bar, last_try: bool = False):
-    """Run `jobs` in a fresh pool; yield their outcomes; return the jobs lost to a dead worker."""
+def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try: bool = False):
+    """Make `runs` in a fresh pool; yield their outcomes; return the runs lost to a dead worker."""
     crashed = []
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        futures = {pool.submit(_attempt, job, key, folder, write_pdfs): (index, job, key, folder)
-                   for index, job, key, folder in jobs}
+        futures = {pool.submit(_attempt, job, write_pdfs): (index, job) for index, job in runs}
         for future in as_completed(futures):
-            index, job, key, folder = futures[future]
+            index, job = futures[future]
             try:
                 outcome = future.result()
             except BrokenProcessPool:
                 if not last_try:
                     crashed.append(futures[future])
                     continue
-                outcome = [Problem("error", job.output, "the worker process making it died "
-                                   "(out of memory, or a crash inside a library)",
-                                   "run it alone with --jobs 1 to see more; the earlier PDF is unchanged")]
-            if isinstance(outcome, Output):
-                outcome.job = job  # sent back without it: see _attempt
+                outcome = worker_died(job)
             yield index, outcome
-            bar.update()
     return crashed
 
 
-def _cost(job: Job) -> float:
+def worker_died(job: Job) -> list[Problem]:
+    return [Problem("error", job.output, "the worker process making it died "
+                    "(out of memory, or a crash inside a library)",
+                    "run it alone with --jobs 1 to see more; the earlier PDF is unchanged")]
+
+
+def cost(job: Job) -> float:
     """A job's rough render cost: printed area times pages (rasters and text scale with it)."""
     width, height = job.trim_mm
     return width * height * job.spec.pages
 
 
-def _attempt(job: Job, key: str, folder: Path, write_pdfs: bool, in_worker: bool = True):
+def _attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
+    """`make`, with any failure turned into this job's problems (the others go on)."""
     try:
-        output = build_job(job, folder, write_pdfs, key)
+        return make(job, write_pdfs)
     except PipelineError as exc:
         return exc.problems
     except Exception as exc:  # any other failure is this job's alone: list it, go on
-        return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
-                        "if the message names a file or the disk, fix that; otherwise report it. "
-                        "The earlier PDF is unchanged")]
-    if in_worker:
-        # The parent has the job already; sending it back would unpickle a copy of
-        # the whole campaign per PDF into the parent (tens of MB over a large batch).
-        output.job = None
-    return output
+        return _failure(job, exc)
+
+
+def _failure(job: Job, exc: Exception) -> list[Problem]:
+    return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
+                    "if the message names a file or the disk, fix that; otherwise report it. "
+                    "The earlier PDF is unchanged")]
 
 
 def _progress(total: int, wanted: bool):
+    """Documents done of total, rate, time left and failures so far, in a terminal."""
     from tqdm import tqdm
 
     return tqdm(total=total, unit="pdf", desc="building", file=sys.stderr,

@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
                 partners=args.partner, languages=args.language)
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
-                   progress=True, wait=args.wait)
+                   progress=True, wait=args.wait, cluster=args.cluster)
     elapsed = time.perf_counter() - started
     problems = strict(result.problems) if args.strict else result.problems
     for line in summary_lines(problems, len(result.outputs)):
@@ -180,6 +180,9 @@ def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
         p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
         p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
         p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
+        p.add_argument("--cluster", metavar="ADDRESS",
+                       help="make the PDFs on the workers of a Dask cluster, e.g. tcp://print-1:8786 "
+                            "(started with `dask scheduler` and `dask worker ADDRESS`); files are written here")
         p.add_argument("--force", action="store_true",
                        help="rebuild every PDF, even those whose inputs have not changed")
         p.add_argument("--wait", action="store_true",

@@ -136,14 +136,14 @@ def test_any_exception_in_one_job_is_listed_and_the_others_are_built(tmp_path, m
 
 
 def test_a_worker_that_dies_is_reported_and_the_other_jobs_finish(tmp_path, monkeypatch, capsys):
-    real = build_module.build_job
+    real = build_module.make
 
-    def dies_on_a2(job, folder, write_pdf=True, key=None):
+    def dies_on_a2(job, write_pdf=True):
         if job.size == "A2":
             os._exit(9)  # what the out-of-memory killer or a crash in a C library looks like
-        return real(job, folder, write_pdf, key)
+        return real(job, write_pdf)
 
-    monkeypatch.setattr(build_module, "build_job", dies_on_a2)
+    monkeypatch.setattr(build_module, "make", dies_on_a2)
     out = tmp_path / "out"
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *SMALL, "--jobs", "2"]) == 1
     err = capsys.readouterr().err
