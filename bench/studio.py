@@ -27,7 +27,7 @@ CLI = ROOT / ".venv" / "bin" / "campaign-print"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_S = 1.0
-SIZES = ("15.5pt", "15.3pt")  # the A3 poster's root type size: a real layout change each save
+SIZES = ("15.2pt", "15.6pt")  # the A3 poster's root type size, set last: a real layout change each save
 POSTER = 'figure.sheet[data-key="poster-a3"]'
 
 
@@ -83,11 +83,10 @@ def save_to_visible(edits: int = 12, chromium: str = "/usr/bin/chromium") -> dic
                 keys = json.loads(page.locator("#shown").text_content())
                 versions = _idle(page, keys, {})
                 affected = [k for k in keys if k.endswith("-a3") or "-a3-" in k]  # poster-a3.css: A3 posters
-                samples = []
+                samples, original = [], stylesheet.read_text()
                 for n in range(edits):
                     time.sleep(0.5)  # the studio is idle: a designer saves every few seconds
-                    old, new = SIZES if n % 2 == 0 else SIZES[::-1]
-                    text = stylesheet.read_text().replace(f"font-size: {old}", f"font-size: {new}", 1)
+                    text = original + f"\nhtml {{ font-size: {SIZES[n % 2]}; }}\n"
                     saved = time.time()
                     stylesheet.write_text(text)
                     versions = {**versions, **_idle(page, affected, versions)}

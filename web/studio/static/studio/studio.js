@@ -29,6 +29,7 @@ function drawOverlay(figure, state) {
   const g = state.guides;
   const [w, h] = g.media_mm;
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.style.fontSize = `${Math.max(w / 30, 4)}px`; // labels: about the same size on screen at any trim
   svg.replaceChildren();
   if (g.bleed) svg.append(rect("bleed", g.bleed));
   svg.append(rect("trim", g.trim));
@@ -40,7 +41,7 @@ function drawOverlay(figure, state) {
   if (folds.length) {
     const edges = [tx, ...folds, tx + tw];
     edges.slice(0, -1).forEach((x0, i) =>
-      svg.append(el("text", { class: "guide folds label", x: (x0 + edges[i + 1]) / 2, y: ty + 8 }, `panel ${i + 1}`)));
+      svg.append(el("text", { class: "guide folds label", x: (x0 + edges[i + 1]) / 2, y: ty + th - 3 }, `panel ${i + 1}`)));
   }
   g.qr.filter((q) => q.page === page).forEach((q) => svg.append(rect("qr", q.box)));
   const list = figure.querySelector("ol.problems");
@@ -52,7 +53,7 @@ function drawOverlay(figure, state) {
     if (p.box_mm) {
       const [x, y, bw, bh] = p.box_mm;
       svg.append(el("rect", { class: `guide problems ${p.level}`, x: tx + x, y: ty + y, width: Math.max(bw, 1), height: Math.max(bh, 1) }));
-      svg.append(el("text", { class: "guide problems label", x: tx + x + 0.5, y: ty + y - 0.8 }, String(n)));
+      svg.append(el("text", { class: "guide problems label", x: tx + x + 0.5, y: ty + y - 0.5 }, String(n)));
     }
     const item = document.createElement("li");
     item.className = `problem ${p.level}`;
@@ -76,7 +77,7 @@ function drawOverlay(figure, state) {
 }
 
 function showError(figure, state) {
-  const box = figure.querySelector(".error");
+  const box = figure.querySelector(".render-error");
   if (!state.error.length) {
     box.hidden = true;
     box.replaceChildren();
