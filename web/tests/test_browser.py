@@ -31,13 +31,20 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(scope="module")
 def browser():
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop here
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            yield b
+            b.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 class Pages:
@@ -161,7 +168,8 @@ def test_invite_proof_submit_approve_build_download(browser, live_server, tmp_pa
     pp.get_by_label("Logo", exact=True).set_input_files(str(logo_file))
     pp.get_by_role("button", name="Save").click()
     pp.locator("#logo-preview").wait_for()
-    assert pp.locator("#logo-preview").evaluate("img => img.naturalWidth") > 0
+    pp.wait_for_function("(img => img.complete && img.naturalWidth > 0)(document.querySelector('#logo-preview'))",
+                         timeout=30_000)
     partner.check("05-organisation")
 
     # -- a request, with the live proof

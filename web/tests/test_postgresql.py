@@ -36,6 +36,7 @@ def test_portal_tests_pass_on_postgresql():
     if url is None:
         pytest.skip(f"no PostgreSQL server at 127.0.0.1:5432 ({why}): the portal was tested on SQLite only")
     env = {**os.environ, "DATABASE_URL": url}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
          "web/tests/test_access.py", "web/tests/test_server.py"],

@@ -174,6 +174,7 @@ def test_check_deploy_is_clean_under_production_settings(tmp_path):
            "DJANGO_SECRET_KEY": secrets.token_urlsafe(60), "ALLOWED_HOSTS": "print.example.org",
            "CSRF_TRUSTED_ORIGINS": "https://print.example.org", "PORTAL_VAR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in this process
     result = subprocess.run([sys.executable, "web/manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
