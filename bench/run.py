@@ -4,7 +4,8 @@
     BENCH_QUICK=1 python bench/run.py    # quick run (< ~2 min)
     BENCH_SECTIONS=document,profile python bench/run.py   # some sections only (-> partial.*)
 
-Sections: document, batch, incremental (needs batch), chromium, startup, profile, studio.
+Sections: document, batch, incremental (needs batch), chromium, startup, profile, studio, cluster,
+national.
 Prints a table (value, spread, target, met?) and writes bench/results/latest.json
 (plus a dated copy) and bench/results/latest.png. Ratios are measured side by side
 in the same run; absolute times depend on the machine (recorded in the JSON).
@@ -68,6 +69,8 @@ SETTINGS = {
     "startup_repeats": 5,
     "rss_interval_s": 0.5,
     "leak_probe_docs": 60,                      # trivial documents in plain WeasyPrint
+    "cluster_districts": 6 if QUICK else 24,    # x 4 documents, + 4 county-wide = 28 / 100
+    "national": (3, 3) if QUICK else (43, 29),  # forces x districts: 48 / 5,160 documents
 }
 BATCH_PRODUCTS = ["poster", "leaflet-a5"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -614,12 +617,16 @@ def weasyprint_growth_kib(documents: int) -> float:
 BUILT = re.compile(r"built (\d+) PDF\(s\), (\d+) unchanged \(kept\), (\d+) failed, in ([\d.]+)s")
 
 
-def cli_build(content: Path, out: Path, layouts: Path, sampler_interval: float | None = None) -> dict:
-    """`campaign-print build` of the batch as a subprocess (start-up included)."""
+def cli_build(content: Path, out: Path, layouts: Path, sampler_interval: float | None = None,
+              extra: tuple[str, ...] = (), meanwhile=None) -> dict:
+    """`campaign-print build` of the batch as a subprocess (start-up included);
+    `meanwhile()` runs in a thread while it builds."""
     argv = [CLI, "build", str(content), "--out", str(out), "--profile", "press", "--jobs", "2",
-            "--layouts", str(layouts)] + [a for p in BATCH_PRODUCTS for a in ("--only", p)]
+            "--layouts", str(layouts), *extra] + [a for p in BATCH_PRODUCTS for a in ("--only", p)]
     started = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=PROJECT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if meanwhile:
+        threading.Thread(target=meanwhile, daemon=True).start()
     sampler = None
     if sampler_interval:
         sampler = RssSampler(proc.pid, sampler_interval)
@@ -840,6 +847,143 @@ def short(key) -> str:
     return f"{file}:{line}({function})"
 
 
+# ---------------------------------------------------------------- 8. cluster
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LoopbackCluster:
+    """A Dask scheduler and worker processes on 127.0.0.1, started with Dask's own
+    commands as a print coordinator would on their machines (one thread a worker)."""
+
+    def __init__(self, work: Path, workers: int):
+        work.mkdir(parents=True, exist_ok=True)
+        dask = str(VENV / "bin" / "dask")
+        port = free_port()
+        self.address = f"tcp://127.0.0.1:{port}"
+        commands = [[dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]]
+        commands += [[dask, "worker", self.address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
+                      "--no-dashboard"] for _ in range(workers)]
+        self.processes = [subprocess.Popen(c, cwd=work, env=ENV, stdout=subprocess.DEVNULL,
+                                           stderr=open(work / f"{c[1]}-{n}.log", "w"))
+                          for n, c in enumerate(commands)]
+        from distributed import Client
+
+        with Client(self.address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=60)
+
+    def kill_worker(self, number: int) -> None:
+        self.processes[number].kill()
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+def manifest_consistent(folder: Path) -> bool:
+    """Every file the manifest lists is there with its sha256, and nothing else."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    listed = {e["path"]: e["sha256"] for e in manifest["outputs"]}
+    on_disk = {str(p.relative_to(folder)) for p in folder.rglob("*.pdf")}
+    return on_disk == set(listed) and all(
+        hashlib.sha256((folder / path).read_bytes()).hexdigest() == sha for path, sha in listed.items())
+
+
+def section_cluster(work: Path):
+    """The same batch through the local pool (--jobs 2) and through a loopback Dask
+    cluster of two worker processes (--cluster); then a cluster run with a worker
+    killed part-way."""
+    s, out = "8 cluster", {}
+    where = work / "cluster"
+    content = batch_content(where, SETTINGS["cluster_districts"])
+    documents = len(press_jobs(content, only=BATCH_PRODUCTS))
+    slug = content.stem
+    cluster = LoopbackCluster(where / "dask", workers=2)
+    try:
+        on_cluster = ("--cluster", cluster.address)
+        # Workers import WeasyPrint on their first job, once in a cluster's life.
+        cli_build(content, where / "warm-up", LAYOUTS, extra=(*on_cluster, "--district", "none"))
+        local = cli_build(content, where / "local", LAYOUTS)
+        remote = cli_build(content, where / "remote", LAYOUTS, extra=on_cluster)
+        killed_at = remote["wall_s"] * 0.4
+        killed = cli_build(content, where / "killed", LAYOUTS, extra=on_cluster,
+                           meanwhile=lambda: (time.sleep(killed_at), cluster.kill_worker(2)))
+    finally:
+        cluster.close()
+
+    def shas(name):
+        return {e["path"]: e["sha256"] for e in
+                json.loads((where / name / slug / "manifest.json").read_text())["outputs"]}
+
+    out.update(documents=documents, local=local, cluster=remote, killed=killed, killed_at_s=killed_at,
+               ratio=local["wall_s"] / remote["wall_s"], same_bytes=shas("local") == shas("remote"),
+               killed_consistent=manifest_consistent(where / "killed" / slug),
+               killed_same_bytes=shas("killed") == shas("local"))
+    DATA["sections"]["cluster"] = out
+    row(s, "documents in the batch", documents)
+    row(s, "local pool, --jobs 2 (CLI wall)", local["wall_s"], "s", f"{documents / local['wall_s']:.2f} docs/s")
+    row(s, "--cluster, 2 worker processes on loopback", remote["wall_s"], "s",
+        f"{documents / remote['wall_s']:.2f} docs/s, built {remote['built']}, failed {remote['failed']}")
+    row(s, "throughput, cluster / local pool", out["ratio"], "x", target=(">=", 0.9))
+    row(s, "cluster bytes = local bytes (manifest sha256)", out["same_bytes"], "", target=("==", True))
+    row(s, "worker killed at 40 %: build completes", killed["exit_code"] == 0 and killed["failed"] == 0, "",
+        f"{killed['wall_s']:.1f} s, built {killed['built']}, failed {killed['failed']}", target=("==", True))
+    row(s, "worker killed: manifest matches files, same bytes", out["killed_consistent"] and out["killed_same_bytes"],
+        "", target=("==", True))
+
+
+# ---------------------------------------------------------------- 9. national
+
+def national_content(where: Path, forces: int, districts: int) -> Path:
+    """One campaign file per synthetic force, each with its own synthetic districts."""
+    import yaml
+
+    data = yaml.safe_load(CAMPAIGN.read_text(encoding="utf-8"))
+    folder = where / "content"
+    folder.mkdir(parents=True)
+    for force in range(1, forces + 1):
+        data["variants"] = {"districts": {
+            "products": BATCH_PRODUCTS,
+            "copies": {"poster": 20, "leaflet-a5": 500},
+            "items": [{"name": f"Force {force:02d} District {n:02d}"} for n in range(1, districts + 1)],
+        }}
+        (folder / f"force-{force:02d}.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                                                        encoding="utf-8")
+    return folder
+
+
+def section_national(work: Path):
+    """Every force's campaign at once (synthetic forces x districts), --jobs 2."""
+    s, out = "9 national", {}
+    forces, districts = SETTINGS["national"]
+    content = national_content(work / "national", forces, districts)
+    full = cli_build(content, work / "national" / "out", LAYOUTS, SETTINGS["rss_interval_s"])
+    documents = full["built"] + full["unchanged"] + full["failed"]
+    memory = full["memory"]
+    out.update(forces=forces, districts=districts, documents=documents, build=full)
+    DATA["sections"]["national"] = out
+    row(s, f"{forces} forces x {districts} districts: documents", documents, "",
+        f"built {full['built']}, failed {full['failed']}, preflight errors {full['errors']}")
+    row(s, "wall time (CLI --jobs 2)", full["wall_s"], "s")
+    row(s, "documents per second", documents / full["wall_s"], "docs/s")
+    peaks = list(memory["peak_rss_per_worker_mib"].values())
+    if peaks:
+        row(s, "peak RSS per worker (VmHWM), max", max(peaks), "MiB", f"{len(peaks)} workers over the run; "
+            f"CLI parent {memory['cli_parent_peak_mib']:.0f} MiB")
+    if memory.get("slope_mib_per_s") is not None:
+        per_doc = memory["slope_mib_per_s"] * 1024 / (documents / full["wall_s"] / 2)
+        out["worker_growth_kib_per_document"] = per_doc
+        row(s, "worker RSS growth per document (after warm-up)", per_doc, "KiB", "linear fit, per worker",
+            target=("<=", 20))
+
+
 # ---------------------------------------------------------------- 7. studio
 
 def section_studio():
@@ -963,7 +1107,8 @@ def draw_chart(path: Path) -> None:
     seconds = {"1": "one document, seconds", "2": "one document, seconds", "3": "batch and rebuilds, seconds",
                "4": "batch and rebuilds, seconds", "5": "start-up, seconds",
                "6": "profile of one A3 poster: self time by stage, seconds (cProfile)",
-               "7": "designer studio: save -> visible in chromium, seconds"}
+               "7": "designer studio: save -> visible in chromium, seconds",
+               "8": "batch and rebuilds, seconds", "9": "batch and rebuilds, seconds"}
     titles = {"x": "ratios (red tick = target)", "%": "percent (red tick = target)",
               "MiB": "memory, MiB", "KiB": "memory growth per document, KiB"}
     for r in ROWS:
@@ -1027,7 +1172,8 @@ def main() -> int:
         plan_ = [("document", section_document), ("batch", lambda: section_batch(work)),
                  ("incremental", lambda: section_incremental(batch)),
                  ("chromium", lambda: section_chromium(work)),
-                 ("startup", section_startup), ("profile", section_profile), ("studio", section_studio)]
+                 ("startup", section_startup), ("profile", section_profile), ("studio", section_studio),
+                 ("cluster", lambda: section_cluster(work)), ("national", lambda: section_national(work))]
         for name, run in plan_:
             if SECTIONS and name not in SECTIONS:
                 continue
