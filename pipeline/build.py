@@ -198,7 +198,9 @@ def input_hash(job: Job) -> str:
         "district": job.district.model_dump(mode="json") if job.district else None,
         "partner": job.partner.model_dump(mode="json") if job.partner else None,
         "product": job.spec.model_dump(mode="json"),
-        "colours": {k: v.model_dump(mode="json") for k, v in job.layouts.colours.items()},
+        "colours": {k: v.model_dump(mode="json") for k, v in job.colours.items()},
+        "brand": job.source.brand.model_dump(mode="json"),
+        "brand_logo": _file_hash(ASSETS / job.source.brand.logo) if job.source.brand.logo else None,
         "profile": job.profile.spec.model_dump(mode="json"),
         "files": [_file_hash(layouts / name) for name in
                   (*_template_files(layouts, job.spec.template), *job.stylesheets)],

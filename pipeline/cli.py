@@ -162,6 +162,16 @@ def cmd_studio(args: argparse.Namespace) -> int:
     return serve(_campaign_files(args.content), args.layouts, args.port)
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import field_reference, schema_text
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "campaign.schema.json").write_text(schema_text(), encoding="utf-8")
+    (args.out / "fields.md").write_text(field_reference(), encoding="utf-8")
+    print(f"wrote {args.out / 'campaign.schema.json'} (for your editor) and {args.out / 'fields.md'}")
+    return 0
+
+
 def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
     """The options that choose jobs; with `render`, also those of a build run."""
     p.add_argument("content", nargs="*", type=Path, metavar="CONTENT",
@@ -249,6 +259,13 @@ def parser() -> argparse.ArgumentParser:
     _layouts_option(st)
     st.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default: 8001)")
     st.set_defaults(func=cmd_studio)
+
+    sc = sub.add_parser("schema", help="write the content format as a JSON Schema and a field reference",
+                        description="Write docs/campaign.schema.json (point your editor's YAML extension at it "
+                                    "for completion and inline errors) and docs/fields.md, both made from the "
+                                    "pipeline's own content model.")
+    sc.add_argument("--out", type=Path, default=Path("docs"), help="folder to write them to (default: docs/)")
+    sc.set_defaults(func=cmd_schema)
 
     c = sub.add_parser("check", help="validate campaign content without rendering",
                        description="Validate campaign files, layouts/products.yaml, layouts/colours.yaml "

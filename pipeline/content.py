@@ -9,7 +9,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -91,75 +91,92 @@ class Strict(BaseModel):
 # ---------------------------------------------------------------- the schema
 
 
+def described(text: str, *examples) -> Any:
+    """A field's description (the editor's tooltip, the field reference, the hint of a
+    "missing" error) and examples, for the JSON Schema."""
+    return Field(description=text, examples=list(examples) or None)
+
+
 class Strapline(Strict):
-    lead: Text
-    call: Text
+    """The headline, in two parts: printed largest on every poster, leaflet cover and card."""
+
+    lead: Annotated[Text, described("First part of the headline", "Something feels wrong?")]
+    call: Annotated[Text, described("Second part, the call to act, set in the accent colour", "Talk to us.")]
 
 
 class Definition(Strict):
-    text: Text
+    text: Annotated[Text, described("What the subject is, in one or two sentences (A5 front, DL inside); "
+                            "its heading is labels.what_is")]
     note: Text | None = None
 
 
 class Source(Strict):
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$")]
-    mark: Annotated[str, Field(pattern=r"^\*+$")]
-    name: Text
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$"), described("A short id that statistics refer to", "slt")]
+    mark: Annotated[str, Field(pattern=r"^\*+$"), described("The footnote mark after each of its figures", "*")]
+    name: Annotated[Text, described("Who published it: printed in the footnote 'According to ...'")]
 
 
 class Statistic(Strict):
-    figure: Text
-    text: Text
-    source: str
+    figure: Annotated[Text, described("The figure, printed large", "96%")]
+    text: Annotated[Text, described("What the figure counts, printed under it",
+                                    "of people who called the helpline were helped the same day")]
+    source: Annotated[str | None, described("The id of its source under `sources`: printed as a footnote mark")] = None
 
 
 class LocalFigure(Strict):
-    figure: Text
-    text: Text
+    figure: Annotated[Text, described("The figure", "132")]
+    text: Annotated[Text, described("What it counts", "crimes recorded")]
 
 
 class LocalFigures(Strict):
-    heading: Text  # "In North Yorkshire"
-    period: Text  # "In the year ending December 2018:"
+    heading: Annotated[Text, described("Heading, naming the area", "In Riverside")]
+    period: Annotated[Text, described("The period the figures cover", "In the year ending December 2025:")]
     items: Annotated[list[LocalFigure], Field(min_length=1)]
 
 
 class Perpetrator(Strict):
-    who: Text
-    detail: Text
+    who: Annotated[Text, described("Who (a term in bold)", "An ex-partner")]
+    detail: Annotated[Text, described("One or two sentences about them")]
 
 
 class Myth(Strict):
-    myth: Text
-    fact: Text
+    myth: Annotated[Text, described("What people wrongly believe, after labels.myth")]
+    fact: Annotated[Text, described("The fact, after labels.fact")]
 
 
 class TextRelay(Strict):
-    number: Phone
-    text: Text  # what the number reaches, e.g. "for 999"
+    number: Annotated[Phone, described("The Relay UK prefix and number", "18000")]
+    text: Annotated[Text, described("What the number reaches", "for 999")]
 
 
 class Report(Strict):
-    non_emergency: Phone
-    emergency: Phone
-    silent_solution: Text
+    """How to report to the police: printed on every poster, leaflet and card."""
+
+    non_emergency: Annotated[Phone, described("The non-emergency number", "101")]
+    emergency: Annotated[Phone, described("The emergency number", "999")]
+    silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets)")] = None
     text_relay: list[TextRelay] = []
 
 
 class Service(Strict):
-    name: Text
-    phone: Phone | None = None
+    name: Annotated[Text, described("The service's name, in bold above its number")]
+    phone: Annotated[Phone | None, described("Its number: a UK number or short code, checked digit by digit",
+                                             "0808 802 0300")] = None
     email: Email | None = None
-    web: Text | None = None
-    note: Text | None = None
+    web: Annotated[Text | None, described("Its web address, printed as text (not a code)")] = None
+    note: Annotated[Text | None, described("One line under it on posters and the leaflets (opening hours, cost)")] = None
     # Printed instead of `name` on discreet products, e.g. "Helpline": the card
     # must not say what the service is about if someone finds it.
-    discreet_name: Text | None = None
+    discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
+                                                    "Helpline")] = None
 
 
 class Social(Strict):
-    hashtag: Annotated[str, Field(pattern=r"^#\w+$")]
-    handle: Annotated[str, Field(pattern=r"^@\w+$")]
+    """The campaign's hashtag and the force's handle, printed at the foot of posters and leaflets;
+    each taken from the brand file where the campaign does not give it."""
+
+    hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("The campaign's hashtag", "#TalkToUs")] = None
+    handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("The force's social media handle", "@ExamplePolice")] = None
 
 
 class Utm(Strict):
@@ -181,10 +198,14 @@ Host = Annotated[str, Field(pattern=HOST_PATTERN)]
 
 class QR(Strict):
     # Field order matters: allowed_hosts is validated before url checks against it.
-    allowed_hosts: Annotated[list[Host], Field(min_length=1)]  # full host names, e.g. www.example.police.uk
-    url: str
-    label: Text  # the address printed beside the code
-    utm: Utm | None = None
+    allowed_hosts: Annotated[list[Host], Field(min_length=1), described(
+        "Full host names the code may open, exactly as in the url", ["www.example.police.uk"])]
+    url: Annotated[str, described("The page every code opens: https, a host on allowed_hosts, a path; no query",
+                                  "https://www.example.police.uk/advice")]
+    label: Annotated[Text, described("The address printed beside the code: the url's host (www. may go) and path",
+                                     "example.police.uk/advice")]
+    utm: Annotated[Utm | None, described("Neutral tracking codes added to the url (product and variant are added "
+                                         "as utm_content)")] = None
 
     @field_validator("url")
     @classmethod
@@ -220,33 +241,37 @@ class QR(Strict):
 class Labels(Strict):
     """Every word the layouts print that is not a fact: headings and captions.
 
-    Kept in content so that a translation translates them too."""
+    Kept in content so that a translation translates them too. The general ones
+    have English defaults; those that name the campaign's subject are needed only
+    when the campaign has the section they head."""
 
-    report_it: Text
-    report_and_support: Text
-    emergency: Text
-    non_emergency: Text
-    text_relay: Text
-    get_support: Text
-    also: Text
-    details_at: Text
-    scan_or_visit: Text
-    what_is: Text
-    signs: Text
-    tips: Text
-    who: Text
-    myths: Text
-    myth: Text
-    fact: Text
-    according_to: Text
-    in_partnership_with: Text
-    useful_numbers: Text  # the outside of the discreet wallet card: says nothing of stalking
-    local: Text  # district posters; {district} is replaced by the district's name
+    report_it: Text = "Report it"
+    report_and_support: Text = "Report it. Get support."
+    emergency: Text = "In an emergency"
+    non_emergency: Text = "To report it"
+    text_relay: Text = "Text relay"
+    get_support: Text = "Get support"
+    also: Text = "Also"
+    details_at: Text = "Details at"
+    scan_or_visit: Text = "Scan or visit"
+    tips: Text = "What you can do"
+    myth: Text = "Myth"
+    fact: Text = "Fact"
+    according_to: Text = "According to"
+    in_partnership_with: Text = "In partnership with"
+    useful_numbers: Annotated[Text, described("The outside and title of a discreet card: must say nothing of the subject")] = \
+        "Useful numbers"
+    what_is: Annotated[Text | None, described("Heading of `definition`", "What is coercive control?")] = None
+    signs: Annotated[Text | None, described("Heading of `signs`", "Signs to look for")] = None
+    who: Annotated[Text | None, described("Heading of `perpetrators`", "Who does it?")] = None
+    myths: Annotated[Text | None, described("Heading of `myths`", "Myths and facts")] = None
+    local: Annotated[Text | None, described("Each district's line on its posters and A5; {district} is replaced "
+                                    "by the district's name", "In {district}? Call 101 to report it.")] = None
 
     @field_validator("local")
     @classmethod
-    def _has_district(cls, value: str) -> str:
-        if "{district}" not in value:
+    def _has_district(cls, value: str | None) -> str | None:
+        if value is not None and "{district}" not in value:
             raise Wrong("must contain {district}", "write {district} where each district's name goes")
         return value
 
@@ -256,7 +281,8 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class District(Strict):
-    name: Text
+    name: Annotated[Text, described("The district's name: its line (labels.local), folder and tracking code",
+                                    "Harrogate")]
     # Copies to print, per product, where it differs from the axis default.
     copies: dict[str, Copies] = {}
 
@@ -309,33 +335,89 @@ class Translation(Strict):
 RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
 
 
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+class Colour(Strict):
+    """A colour defined once: CMYK (percent) for print, an RGB twin for screen."""
+
+    cmyk: tuple[Percent, Percent, Percent, Percent]
+    rgb: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+FONT_FILE = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(ttf|otf)$"
+
+
+class BrandFont(Strict):
+    family: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 ]{0,60}$"),
+                      described("The font's family name", "Atkinson Hyperlegible")]
+    regular: Annotated[str, Field(pattern=FONT_FILE), described("Its regular face, a file in fonts/",
+                                                                "AtkinsonHyperlegible-Regular.ttf")]
+    bold: Annotated[str, Field(pattern=FONT_FILE), described("Its bold face, a file in fonts/",
+                                                             "AtkinsonHyperlegible-Bold.ttf")]
+
+
+class Brand(Strict):
+    """A force's look, shared by its campaigns: content/brands/<brand>.yaml."""
+
+    force: Annotated[Text, described("The force's name: the wordmark (when there is no logo) and the PDFs' author",
+                                     "Example Constabulary")]
+    colours: Annotated[dict[str, Colour], described(
+        "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
+        "roles not given keep the neutral defaults of layouts/colours.yaml")] = {}
+    logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
+                                          "the text wordmark")] = None
+    font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
+    handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
+    hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None
+
+
 class Campaign(Strict):
-    name: Text
-    force: Text
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
-    launch: dt.date
-    ends: dt.date
-    strapline: Strapline
-    intro: Text
-    definition: Definition
-    sources: list[Source]
-    statistics: Annotated[list[Statistic], Field(min_length=1)]
-    local_figures: LocalFigures
-    signs: list[Text]
-    perpetrators: list[Perpetrator]
-    myths: list[Myth]
-    tips: list[Text]
-    report: Report
-    support: Annotated[list[Service], Field(min_length=1)]
-    more_support: list[Text] = []
-    social: Social
-    qr: QR
+    """A campaign: what is printed on every product it asks for.
+
+    Only a few fields are needed (name, brand, headline, one way to get help, the QR
+    destination, the products); every section it has is printed, and one it lacks
+    leaves no trace (no heading without content)."""
+
+    name: Annotated[Text, described("The campaign's name: the PDF title (not printed on discreet products)",
+                            "Talk to us")]
+    brand: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
+                     described("The force's brand file, content/brands/<brand>.yaml: force name, colours, logo, "
+                       "fonts, handle", "north-yorkshire-police")]
+    products: Annotated[list[str], Field(min_length=1),
+                        described("The products this campaign makes (names in layouts/products.yaml)",
+                          ["poster", "leaflet-a5"])]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$"),
+                        described("Language of the text", "en-GB")] = "en-GB"
+    launch: Annotated[dt.date | None, described("Launch date (YYYY-MM-DD); dates the PDFs, so rebuilds are identical")] = None
+    ends: Annotated[dt.date | None, described("End date (YYYY-MM-DD)")] = None
+    strapline: Annotated[Strapline, described("The headline (lead and call): printed largest on every product")]
+    intro: Annotated[Text | None, described("A short paragraph under the headline on posters and leaflet covers")] = None
+    definition: Annotated[Definition | None, described("What the subject is: A5 front, DL inside (needs labels.what_is)")] = None
+    sources: Annotated[list[Source], described("Where the statistics come from: each printed as a footnote with its mark")] = []
+    statistics: Annotated[list[Statistic], described("Key figures: posters and the A5 show the first two, the DL cover "
+                                             "the first, the DL inside the rest; stat-poster makes one poster each")] = []
+    local_figures: Annotated[LocalFigures | None, described("Figures for the force's area (DL inside)")] = None
+    signs: Annotated[list[Text], described("Signs to look for: a bulleted list on the leaflets (needs labels.signs)")] = []
+    perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
+    myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
+    tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
+    report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
+    support: Annotated[list[Service], Field(min_length=1),
+                       described("Where to get help: each service's name and number; posters and cards show the first, "
+                         "leaflets all")]
+    more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
+    social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
+    qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
     # Words that say what the campaign is about, in every language it is printed in.
-    # None may appear in QR tracking codes or partner ids (a victim's browser history
-    # may be read by the person stalking them), nor anywhere on a discreet product.
-    revealing_words: Annotated[list[RevealingWord], Field(min_length=1)]
-    labels: Labels
-    variants: Variants = Variants()
+    # None may appear in QR tracking codes, partner ids or district names (a victim's
+    # browser history may be read by the person they fear), nor anywhere on a
+    # discreet product.
+    revealing_words: Annotated[list[RevealingWord], described(
+        "Words that reveal the subject: never in tracking codes, partner ids or on a discreet product "
+        "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []
+    labels: Annotated[Labels, described("Headings and captions; general ones default to English")] = Labels()
+    variants: Annotated[Variants, described("Districts, partners and languages the products are also made for")] = Variants()
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -347,15 +429,29 @@ class Campaign(Strict):
     def _sources_exist(cls, stats: list[Statistic], info: ValidationInfo) -> list[Statistic]:
         ids = [s.id for s in info.data.get("sources", [])]
         for stat in stats:
-            if stat.source not in ids:
+            if stat.source is not None and stat.source not in ids:
                 raise Wrong(f"source {stat.source!r} is not one of the sources {ids}",
                             "add it under 'sources:' or fix the id")
         return stats
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
-        if self.ends < self.launch:
+        if self.launch and self.ends and self.ends < self.launch:
             raise Wrong(f"ends ({self.ends}) is before launch ({self.launch})", "check both dates")
+        return self
+
+    @model_validator(mode="after")
+    def _headings_for_sections(self) -> "Campaign":
+        """A section that is printed needs its heading: say which label, and where it prints."""
+        needed = [("definition", "what_is", bool(self.definition)), ("signs", "signs", bool(self.signs)),
+                  ("perpetrators", "who", bool(self.perpetrators)), ("myths", "myths", bool(self.myths)),
+                  ("variants.districts", "local", bool(self.variants.districts))]
+        missing = [(section, label) for section, label, present in needed if present and not getattr(self.labels, label)]
+        if missing:
+            section, label = missing[0]
+            raise Wrong(f"labels.{label} is needed: it is the heading (or line) printed with {section}",
+                        f"add '{label}:' under 'labels:'" + (f" (and {', '.join('labels.' + m[1] for m in missing[1:])})"
+                                                             if len(missing) > 1 else ""))
         return self
 
     def reveals(self, text: str) -> list[str]:
@@ -375,6 +471,7 @@ class _Lines:
 
     def __init__(self) -> None:
         self.lines: dict[tuple, int] = {}
+        self.end: int | None = None  # the file's last line: where a missing top-level field goes
 
     def line(self, loc: tuple) -> int | None:
         while loc not in self.lines and loc:
@@ -457,6 +554,7 @@ def _to_python(node: yaml.Node, path: tuple, lines: _Lines, problems: list, file
                     line=key_node.start_mark.line + 1, field=_dotted(path + (key,)),
                 ))
             out[key] = _to_python(value_node, path + (key,), lines, problems, file, scalars)
+            lines.lines[path + (key,)] = key_node.start_mark.line + 1  # a section is where its key is
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_to_python(n, path + (i,), lines, problems, file, scalars) for i, n in enumerate(node.value)]
@@ -490,7 +588,8 @@ def _hint(err: dict, model_fields: list[str]) -> str:
         close = difflib.get_close_matches(str(err["loc"][-1]), model_fields, n=1)
         return f"did you mean {close[0]!r}?" if close else "remove it, or check the spelling"
     if kind == "missing":
-        return f"add '{err['loc'][-1]}:' here"
+        where = _dotted(tuple(err["loc"][:-1]))
+        return f"add '{err['loc'][-1]}:'" + (f" under '{where}'" if where else " (at the top level, no indent)")
     if kind.startswith("string") or kind == "date_from_datetime_parsing":
         return "quote the value if YAML read it as something else"
     if kind.startswith("date"):
@@ -498,14 +597,14 @@ def _hint(err: dict, model_fields: list[str]) -> str:
     return ""
 
 
-def _fields_at(model: Any, loc: tuple) -> list[str]:
-    """Names of the fields a mapping at `loc` may have, for 'did you mean' hints."""
+def _model_at(model: Any, loc: tuple) -> Any:
+    """The model of the mapping that holds the field at `loc` (None if not a model)."""
     for part in loc[:-1]:
         if isinstance(part, int):
             continue
-        field = model.model_fields.get(part)
+        field = model.model_fields.get(part) if model else None
         if field is None:
-            return []
+            return None
         ann = field.annotation
         for candidate in (ann, *getattr(ann, "__args__", ())):
             candidate = getattr(candidate, "__origin__", candidate)
@@ -518,8 +617,27 @@ def _fields_at(model: Any, loc: tuple) -> list[str]:
                 model = found[0]
                 break
         else:
-            return []
-    return list(model.model_fields)
+            return None
+    return model
+
+
+def _fields_at(model: Any, loc: tuple) -> list[str]:
+    """Names of the fields a mapping at `loc` may have, for 'did you mean' hints."""
+    holder = _model_at(model, loc)
+    return list(holder.model_fields) if holder else []
+
+
+def _description(model: Any, loc: tuple) -> str:
+    """What the field at `loc` is and prints (its schema description), or ''."""
+    holder = _model_at(model, loc)
+    field = holder.model_fields.get(loc[-1]) if holder and loc and isinstance(loc[-1], str) else None
+    if field is None:
+        return ""
+    if field.description:
+        return field.description
+    inner = [a for a in (field.annotation, *getattr(field.annotation, "__args__", ()))
+             if isinstance(a, type) and issubclass(a, BaseModel)]
+    return (inner[0].__doc__ or "").split("\n\n")[0].strip() if inner else ""
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -528,18 +646,20 @@ M = TypeVar("M", bound=BaseModel)
 FORMS = {
     r"^[a-z0-9_-]+$": "lower case letters, digits, '-' or '_'",
     r"^\*+$": "one or more '*'",
-    r"^#\w+$": "'#' and a word, e.g. #NoMatterHowSmall",
-    r"^@\w+$": "'@' and a word, e.g. @NYorksPolice",
+    r"^#\w+$": "'#' and a word, e.g. #TalkToUs",
+    r"^@\w+$": "'@' and a word, e.g. @ExamplePolice",
     r"^[a-z0-9]+(-[a-z0-9]+)*$": "lower case letters and digits, words joined by '-'",
     r"^[a-z]{2,3}$": "a language code such as ur",
     r"^[a-z]{2,3}(-[A-Z]{2})?$": "a language code such as en-GB or ur",
-    HOST_PATTERN: "a full host name in lower case, e.g. www.northyorkshire.police.uk (no https://, no path)",
+    r"^[A-Za-z0-9][A-Za-z0-9 ]{0,60}$": "a font family name: letters, digits and spaces",
+    FONT_FILE: "a font file name in fonts/, e.g. AtkinsonHyperlegible-Regular.ttf",
+    HOST_PATTERN: "a full host name in lower case, e.g. www.example.police.uk (no https://, no path)",
 }
 
 # Keys renamed since earlier campaign files, and what to write now.
 RENAMED = {
     "allowed_domains": "renamed 'allowed_hosts': list full host names exactly as in the url, "
-                       "e.g. allowed_hosts: [www.northyorkshire.police.uk]",
+                       "e.g. allowed_hosts: [www.example.police.uk]",
 }
 
 
@@ -574,6 +694,7 @@ def read_yaml(path: Path) -> tuple[dict, _Lines]:
         raise ContentError([Problem("error", file, "the file must be a mapping of fields",
                                     "write 'key: value' lines", line=1)])
     lines = _Lines()
+    lines.end = root.end_mark.line + (1 if root.end_mark.column else 0)
     data = _to_python(root, (), lines, problems, file, yaml.constructor.SafeConstructor())
     if problems:
         raise ContentError(problems[:MAX_PROBLEMS])
@@ -593,12 +714,20 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
         for err in exc.errors()[:MAX_PROBLEMS]:
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
+            line = lines.line(loc)
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key {str(loc[-1])[:80]!r}"
             elif err["type"] == "string_pattern_mismatch":
                 msg = f"{str(err['input'])[:80]!r} is not in the expected form"
+            elif err["type"] == "missing":
+                # At the line of the section it belongs in, or the end of the file;
+                # saying what the field prints, and where.
+                msg = f"missing '{loc[-1]}'"
+                about = _description(model, loc)
+                msg += f": {about[0].lower()}{about[1:]}" if about else ""
+                line = lines.line(loc[:-1]) if len(loc) > 1 else (lines.end or line)
             problems.append(Problem("error", file, msg, _hint(err, _fields_at(model, loc)),
-                                    line=lines.line(loc), field=_dotted(loc) or None))
+                                    line=line, field=_dotted(loc) or None))
         raise ContentError(problems) from None
 
 
@@ -634,8 +763,9 @@ def known_numbers(campaign: Campaign) -> set[str]:
     """The campaign's own phone numbers (E.164) and the UK short codes: the only
     numbers that may be printed."""
     numbers = [s.phone for s in campaign.support if s.phone] + list(SHORT_CODES)
-    numbers += [campaign.report.non_emergency, campaign.report.emergency]
-    numbers += [r.number for r in campaign.report.text_relay]
+    if campaign.report:
+        numbers += [campaign.report.non_emergency, campaign.report.emergency]
+        numbers += [r.number for r in campaign.report.text_relay]
     return {phone_key(n) for n in numbers}
 
 
@@ -696,7 +826,7 @@ def _not_neutral(campaign: Campaign, places: list[tuple[tuple, str]], file: str,
             problems.append(Problem(
                 "error", file, f"{value!r} is not neutral: it contains {words[0]!r}, one of the campaign's revealing_words",
                 "use a neutral word: a victim's browser history or wallet may be seen by the person "
-                "stalking them", line=lines.line(path), field=_dotted(path)))
+                "they fear", line=lines.line(path), field=_dotted(path)))
     return problems
 
 
@@ -781,7 +911,7 @@ def _digits(text: str) -> list[str]:
 # ---------------------------------------------------------------- campaigns and translations
 
 # Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words)(\.|\[|$)|"
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")
@@ -797,6 +927,7 @@ class LoadedCampaign:
     slug: str  # the campaign file's stem: names the output folder
     path: Path
     campaign: Campaign
+    brand: Brand
     language: str | None = None  # None: the campaign's own language
     lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
 
@@ -871,7 +1002,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
-    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, language=language)
+    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language)
 
 
 def _deep_copy(data: Any) -> Any:
@@ -903,9 +1034,49 @@ def load_campaign(path: Path) -> LoadedCampaign:
                                 "remove it", line=lines.line(("translation",)), field="translation"))
     campaign, found = _partner_files(path, campaign)
     problems += found
+    try:
+        brand = load_brand(path, campaign.brand)
+    except ContentError as exc:
+        brand = None
+        problems += [replace(p, line=p.line or lines.line(("brand",))) if p.file == str(path) else p
+                     for p in exc.problems]
     if problems:
         raise ContentError(problems)
-    return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, lines=lines)
+    return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, brand=brand, lines=lines)
+
+
+PROJECT_BRANDS = Path(__file__).resolve().parent.parent / "content" / "brands"
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+
+
+def brand_path(campaign_file: Path, brand: str) -> Path:
+    """brands/<brand>.yaml beside the campaign file, else the project's content/brands/."""
+    beside = campaign_file.parent / "brands" / f"{brand}.yaml"
+    return beside if beside.is_file() else PROJECT_BRANDS / f"{brand}.yaml"
+
+
+def load_brand(campaign_file: Path, brand: str) -> Brand:
+    path = brand_path(campaign_file, brand)
+    if not path.is_file():
+        raise ContentError([Problem("error", str(campaign_file), f"no brand file {brand!r}",
+                                    f"create content/brands/{brand}.yaml (copy another force's) or fix 'brand:'",
+                                    field="brand")])
+    data, lines = read_yaml(path)
+    problems = _bad_characters(data, str(path), lines, rtl=False)
+    try:
+        loaded = validate(data, Brand, str(path), lines)
+    except ContentError as exc:
+        raise ContentError(problems + exc.problems) from None
+    if loaded.font:
+        for face in ("regular", "bold"):
+            name = getattr(loaded.font, face)
+            if "/" in name or not (FONTS / name).is_file():
+                problems.append(Problem("error", str(path), f"font file fonts/{name} not found",
+                                        "put the font (with its licence) in fonts/ and name the file only",
+                                        line=lines.line(("font", face)), field=f"font.{face}"))
+    if problems:
+        raise ContentError(problems)
+    return loaded
 
 
 def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:

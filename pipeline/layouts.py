@@ -23,7 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from .assets import MAX_TEMPLATE_BYTES, RefusedFile, read_project_file
-from .content import PHONE_IN_TEXT, Strict
+from .content import PHONE_IN_TEXT, BrandFont, Strict
 from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
@@ -101,15 +101,23 @@ def keep_numbers(text: str) -> Markup:
     return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(escape(text))))
 
 
+# The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
+DEFAULT_FONT = BrandFont(family="Atkinson Hyperlegible", regular="AtkinsonHyperlegible-Regular.ttf",
+                         bold="AtkinsonHyperlegible-Bold.ttf")
+
+
 def context(job: Job) -> dict:
-    c = job.source.campaign
+    c, brand = job.source.campaign, job.source.brand
     return {
         "c": c,
+        "brand": brand,
+        "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
+        "social": {"hashtag": c.social.hashtag or brand.hashtag, "handle": c.social.handle or brand.handle},
         "job": job,
         "qr": {
             "url": job.qr_url,
             "label": c.qr.label,
-            "src": qr_data_uri(job.qr_url, colour_value(job.layouts.colours["ink"], job.profile.spec.output)),
+            "src": qr_data_uri(job.qr_url, colour_value(job.colours["ink"], job.profile.spec.output)),
             "alt": f"QR code: opens the web page {c.qr.label}",
         },
         "stylesheets": job.stylesheets,
@@ -145,9 +153,13 @@ def profile_css(job: Job) -> str:
     profile = job.profile.spec
     width, height = job.trim_mm
     colours = "; ".join(f"--{name}: {colour_value(colour, profile.output)}"
-                        for name, colour in job.layouts.colours.items())
+                        for name, colour in job.colours.items())
+    font = job.source.brand.font or DEFAULT_FONT
     css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
-           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours} }}\n")
+           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours}; "
+           f"--font: \"{font.family}\" }}\n")
+    for weight, face in ((400, font.regular), (700, font.bold)):
+        css += f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; src: url("../fonts/{face}") }}\n'
     if profile.output_intent:
         css += (f"@color-profile device-cmyk {{ src: url(\"../colour/{profile.output_intent.icc}\"); "
                 "components: cyan, magenta, yellow, black }\n")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel, model_validator
 
-from .content import District, LoadedCampaign, Neutral, Partner, Slug, Strict, load_model
+from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, Strict, load_model
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url
 
@@ -54,14 +54,6 @@ class ProductSpec(Strict):
 
 class Products(RootModel[dict[str, ProductSpec]]):
     pass
-
-
-Percent = Annotated[float, Field(ge=0, le=100)]
-
-
-class Colour(Strict):
-    cmyk: tuple[Percent, Percent, Percent, Percent]
-    rgb: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
 class Colours(RootModel[dict[str, Colour]]):
@@ -145,6 +137,11 @@ class Job:
     @property
     def spec(self) -> ProductSpec:
         return self.layouts.products[self.product]
+
+    @property
+    def colours(self) -> dict[str, Colour]:
+        """The layouts' colour roles, with the brand's colours where it gives them."""
+        return {**self.layouts.colours, **self.source.brand.colours}
 
     @property
     def language(self) -> str | None:
@@ -298,7 +295,7 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
         axes = source.campaign.variants
         variant_sets: list[tuple[dict, list[str]]] = []
         if source.language is None:
-            variant_sets.append(({}, list(layouts.products)))
+            variant_sets.append(({}, source.campaign.products))
             if axes.districts:
                 variant_sets += [({"district": d}, axes.districts.products) for d in axes.districts.items]
             if axes.partners:
@@ -362,7 +359,10 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                   [p.id for p in (axes.partners.items if axes.partners else [])])
         if any(spec.each == "statistic" for spec in layouts.products.values()):
             problems += _unique_names(source, ("statistics",), "figure", [s.figure for s in source.campaign.statistics])
-        named = [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
+        problems += _products_fit(source, layouts)
+        named = [("products", p) for p in source.campaign.products]
+        named += [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
+        named += [("variants.partners.offer", p) for p in (axes.partners.offer if axes.partners else [])]
         named += [("variants.languages.products", p) for p in (axes.languages.products if axes.languages else [])]
         for i, partner in enumerate(axes.partners.items if axes.partners else []):
             named += [(f"variants.partners.items[{i}].products", p) for p in partner.products]
@@ -377,6 +377,24 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                         f"choose from: {', '.join(layouts.products)}", field=field))
     if problems:
         raise PipelineError(problems)
+
+
+def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
+    """A product the campaign asks for has what it needs from the content."""
+    problems, c = [], source.campaign
+    for i, name in enumerate(c.products):
+        spec = layouts.products.get(name)
+        line = source.lines.line(("products", i)) if source.lines else None
+        if spec and spec.each == "statistic" and not c.statistics:
+            problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
+                                    "campaign has none", "add statistics, or take it out of products",
+                                    line=line, field=f"products[{i}]"))
+        if spec and spec.options.get("discreet") and not c.revealing_words:
+            problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
+                                    "and the campaign does not say which words would",
+                                    "list them under revealing_words (e.g. the subject's words)",
+                                    line=line, field=f"products[{i}]"))
+    return problems
 
 
 def _unique_names(source: LoadedCampaign, items: tuple, key: str, names: list[str]) -> list[Problem]:

@@ -396,12 +396,16 @@ def check_translation(s: Subject) -> list[Problem]:
 
 def check_discreet(s: Subject) -> list[Problem]:
     """Nothing readable on either side of a discreet product says what it is about:
-    someone who finds it in a bag or a wallet may be the person stalking its owner."""
+    someone who finds it in a bag or a wallet may be the person its owner fears."""
     if not s.job.spec.options.get("discreet"):
         return []
     c = s.job.source.campaign
-    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, c.qr.label, c.force, c.labels.what_is]
-    phrases = [" ".join(p.split()).casefold() for p in phrases]
+    # The full address reveals its path (".../stalking"); the host alone is what a
+    # discreet product prints.
+    address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
+    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address,
+               s.job.source.brand.force, c.labels.what_is]
+    phrases = [" ".join(p.split()).casefold() for p in phrases if p]
     problems = []
     for item in _content(s):
         if item.kind == "qr" and item.page == 1:

@@ -302,7 +302,8 @@ def test_discreet_name_must_be_neutral(tmp_path, campaign_text):
 
 
 def _subject(campaign, items, discreet=True):
-    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=SimpleNamespace(campaign=campaign), partner=None,
+    source = SimpleNamespace(campaign=campaign, brand=load_campaign(DEFAULT_CAMPAIGN).brand)
+    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=source, partner=None,
                           spec=SimpleNamespace(options={"discreet": discreet}))
     return Subject(job, "", SimpleNamespace(layout=items))
 
