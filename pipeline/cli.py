@@ -163,12 +163,14 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .content import Brand
     from .schema import field_reference, schema_text
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "campaign.schema.json").write_text(schema_text(), encoding="utf-8")
+    (args.out / "brand.schema.json").write_text(schema_text(Brand), encoding="utf-8")
     (args.out / "fields.md").write_text(field_reference(), encoding="utf-8")
-    print(f"wrote {args.out / 'campaign.schema.json'} (for your editor) and {args.out / 'fields.md'}")
+    print(f"wrote {args.out}/campaign.schema.json and brand.schema.json (for your editor) and fields.md")
     return 0
 
 
