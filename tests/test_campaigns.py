@@ -135,3 +135,30 @@ def test_schema_and_field_reference_are_made_from_the_model():
     assert (ROOT / "docs" / "fields.md").read_text() == field_reference(), "run: campaign-print schema"
     schema = json.loads(schema_text())
     assert set(schema["required"]) == {"name", "brand", "products", "strapline", "support", "qr"}
+
+
+def test_the_editors_schema_accepts_every_campaign_and_flags_a_misspelt_key():
+    """What an editor's YAML extension does with docs/campaign.schema.json (a plain
+    JSON Schema validator; YAML dates arrive as text there)."""
+    import datetime
+    import jsonschema
+    import yaml
+
+    def as_editor_reads(path: Path):
+        def plain(value):
+            if isinstance(value, dict):
+                return {k: plain(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [plain(v) for v in value]
+            return value.isoformat() if isinstance(value, datetime.date) else value
+        return plain(yaml.safe_load(path.read_text()))
+
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "campaign.schema.json").read_text()))
+    campaigns = [ROOT / "content" / "no-matter-how-small.yaml", *sorted(EXAMPLES.glob("*.yaml"))]
+    for path in campaigns:
+        assert not list(validator.iter_errors(as_editor_reads(path))), path
+    typo = as_editor_reads(EXAMPLES / "minimal.yaml")
+    typo["strapline"]["cal"] = typo["strapline"].pop("call")
+    messages = [e.message for e in validator.iter_errors(typo)]
+    assert any("'call' is a required property" in m for m in messages)
+    assert any("'cal' was unexpected" in m for m in messages)
