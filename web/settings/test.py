@@ -25,3 +25,4 @@ AXES_FAILURE_LIMIT = 5
 # Django empties the SQLite test database with DELETE between live-server tests; the
 # triggers are tested on their own (test_audit.py) and on PostgreSQL.
 AUDIT_DB_TRIGGERS = False
+PASSWORD_HASHERS = ["web.tests.hashers.FastArgon2PasswordHasher"]

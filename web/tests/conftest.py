@@ -27,21 +27,31 @@ def _real_pipeline():
 REAL = _real_pipeline()
 
 
+@pytest.fixture(scope="session")
+def content_copy(tmp_path_factory, django_test_environment):
+    from django.conf import settings
+
+    folder = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(settings.CONTENT_DIR, folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def pipeline_api(tmp_path, settings):
+def pipeline_api(tmp_path, settings, content_copy):
     """The pipeline the portal calls. The real one writes a partner into content/ and
     assets/: each test's partner ids are unique and their files are removed after."""
     settings.UPLOADS_DIR = tmp_path / "uploads"
     settings.OUTPUT_DIR = tmp_path / "output"
     # A copy of content/: an approved partner's YAML lands beside the copy, never in
     # the repository's content/ (the pipeline's tests read that at the same time).
-    shutil.copytree(settings.CONTENT_DIR, tmp_path / "content")
-    settings.CONTENT_DIR = tmp_path / "content"
+    # (one copy per test process, loaded once; approved partners are removed after each test)
+    settings.CONTENT_DIR = content_copy
     if REAL is None:
         fake_pipeline.WRITE_ROOT = tmp_path
         printing.api = fake_pipeline
         yield fake_pipeline
         printing.api = None
+        shutil.rmtree(content_copy / "partners", ignore_errors=True)
         return
     written = []
     real_write = REAL.write_partner
@@ -61,6 +71,7 @@ def pipeline_api(tmp_path, settings):
     for path in written:
         if path.is_file():
             path.unlink()
+    shutil.rmtree(content_copy / "partners", ignore_errors=True)
 
 
 def png_logo(text: str = "LOGO", size=(600, 300), colour=(200, 30, 120)) -> bytes:
