@@ -97,7 +97,8 @@ def main() -> int:
     result = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "users": USERS, "seconds": SECONDS, "gunicorn_workers": int(WORKERS), **phases,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "portal-latest.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -84,3 +84,33 @@ def status_tag(req):
                "built": "green", "failed": "red", "rejected": "red"}
     return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colours.get(req.status, "grey"),
                        req.get_status_display())
+
+
+AUDIT_ACTIONS = {"joined": "joined", "invited": "invited a partner user", "profile-changed": "changed the profile",
+                 "request-started": "started", "submitted": "sent for approval", "approved": "approved",
+                 "changes-asked": "asked for changes to", "rejected": "rejected", "commented": "commented on",
+                 "built": "built the files of", "build-failed": "could not build", "downloaded": "downloaded a file of"}
+AUDIT_KEYS = {"confirmed_numbers": "phone numbers confirmed", "approved_by": "approved by", "files": "files",
+              "copies": "copies", "products": "products", "path": "file", "role": "role", "email": "email",
+              "logo": "new logo", "campaign": "campaign", "comment": "comment", "errors": "errors",
+              "error": "error"}
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    return AUDIT_ACTIONS.get(action, action.replace("-", " "))
+
+
+@register.filter
+def audit_key(key: str) -> str:
+    return AUDIT_KEYS.get(key, key.replace("_", " "))
+
+
+@register.filter
+def plain(value) -> str:
+    """A JSON value in words: lists joined with commas, {product: n} as 'n × product'."""
+    if isinstance(value, dict):
+        return ", ".join(f"{v} × {k}" if isinstance(v, int) else f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
