@@ -205,9 +205,10 @@ def approved_image(proof_page: Image.Image) -> bytes:
     return png(proof_page.convert("RGB"), fast=False)
 
 
-def approve(proofs: list[Proof], folder: Path = APPROVED) -> list[Path]:
-    """Write the proofs (rendered at APPROVED_DPI) as the approved set; remove approved
-    pages no longer made. Returns the files written."""
+def approve(proofs: list[Proof], folder: Path | None = None) -> list[Path]:
+    """Write the proofs (rendered at APPROVED_DPI) as the approved set (default
+    proofs/); remove approved pages no longer made. Returns the files written."""
+    folder = folder or APPROVED
     written = []
     for proof in proofs:
         if proof.dpi != APPROVED_DPI:
@@ -288,9 +289,10 @@ def _difference(name, page, current, mask, dpi, offset_mm) -> Difference:
     return Difference(name, page, changed, box_mm, highlight, current=current)
 
 
-def review(proofs: list[Proof], folder: Path = APPROVED) -> list[Difference]:
+def review(proofs: list[Proof], folder: Path | None = None) -> list[Difference]:
     """Every page of the approved set that differs from its approved proof (and every
     approved page no longer made), most changed first. `proofs` at APPROVED_DPI."""
+    folder = folder or APPROVED
     differences, seen = [], set()
     for proof in proofs:
         name = f"{proof.job.source.slug}/{proof_name(proof.job)}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from PIL import Image
 
 from pipeline import proof
+from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 
@@ -56,3 +57,23 @@ def test_compare_ignores_identical_and_sizes_changes():
     a = Image.new("RGB", (40, 50), "white")
     assert proof.compare("x", 1, a, a.copy()).changed == 0
     assert proof.compare("x", 1, a, Image.new("RGB", (41, 50), "white")).changed == 1
+
+
+def test_proof_command_writes_pages_with_guides_and_a_contact_sheet(tmp_path):
+    out = tmp_path / "proofs"
+    assert main(["proof", str(DEFAULT_CAMPAIGN), "--only", "leaflet-dl", "--district", "none", "--partner", "none",
+                 "--language", "none", "--guides", "--dpi", "30", "--out", str(out)]) == 0
+    page = Image.open(out / "no-matter-how-small" / "leaflet-dl" / "1.png").convert("RGB")
+    assert abs(page.width - 303 / 25.4 * 30) <= 1 and abs(page.height - 216 / 25.4 * 30) <= 1  # trim + 3 mm bleed
+    fold_x = round(100 / 25.4 * 30)  # the first fold, 97 mm from the trim, drawn in blue
+    assert any(page.getpixel((fold_x, y)) == proof.GUIDE_COLOURS["folds"] for y in range(20, 200))
+    assert (out / "contact-sheet.png").is_file() and (out / "contact-sheet.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_approve_writes_the_approved_set_and_review_then_finds_no_change(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(proof, "APPROVED", tmp_path / "approved")
+    assert main(["proof", str(DEFAULT_CAMPAIGN), "--approve"]) == 0
+    assert "approved 10 page(s) of 6 output(s)" in capsys.readouterr().out
+    assert sorted(p.parent.name for p in (tmp_path / "approved").glob("*/*/1.png")) == [
+        "leaflet-a5", "leaflet-dl", "poster-a4", "stat-poster-a4-96", "wallet-card", "wallet-card-discreet"]
+    assert proof.review(current_proofs()) == []
