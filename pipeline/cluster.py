@@ -17,7 +17,7 @@ import threading
 import uuid
 from dataclasses import replace
 
-from .build import Made, _attempt, cost, input_hash, worker_died
+from .build import Made, _attempt, _failure, cost, input_hash, worker_died
 from .plan import Job
 from .problems import PipelineError, Problem
 
@@ -39,10 +39,10 @@ def make_on_worker(bare: Job, source, layouts, key: str, write_pdfs: bool) -> Ma
     coordinator's input hash, then made."""
     job = replace(bare, source=source, layouts=layouts)
     try:
-        mine = input_hash(job)
-    except OSError as exc:
-        mine = f"unreadable: {exc}"
-    if mine != key:
+        same = input_hash(job) == key
+    except Exception:  # e.g. the layouts folder is not at the same path on this machine
+        same = False
+    if not same:
         return [Problem("error", job.output, f"the cluster's worker on {socket.gethostname()} has other project "
                         "files than this build (layouts, fonts, assets, partner logos or pipeline version)",
                         "install the same version of the project at the same path on every machine")]
@@ -114,6 +114,10 @@ def _run(address: str, runs: list[tuple[int, Job]], keys: list[str], write_pdfs:
                     outcome = future.result()
                 except KilledWorker:  # it took down a worker every time it ran
                     outcome = worker_died(job)
+                except (OSError, CancelledError, TimeoutError):
+                    raise
+                except Exception as exc:  # e.g. a worker without the project installed
+                    outcome = _failure(job, exc)
                 future.release()
                 yield index, outcome
         except (OSError, CancelledError, TimeoutError) as exc:

@@ -146,5 +146,8 @@ def test_a_worker_with_other_project_files_makes_nothing():
     bare = replace(job, source=None, layouts=None)
     outcome = cluster_module.make_on_worker(bare, job.source, job.layouts, "0" * 64, True)
     assert "has other project files than this build" in outcome[0].what
+    elsewhere = replace(job.layouts, folder=Path("/nowhere/layouts"))  # installed at another path
+    outcome = cluster_module.make_on_worker(bare, job.source, elsewhere, input_hash(job), True)
+    assert "has other project files than this build" in outcome[0].what
     made = cluster_module.make_on_worker(bare, job.source, job.layouts, input_hash(job), True)
     assert made.pages == 2 and made.imposed and not made.rejected
