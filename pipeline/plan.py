@@ -49,6 +49,7 @@ class ProductSpec(Strict):
     impose: ImposeSpec | None = None
     min_qr_mm: Annotated[float, Field(gt=0)] = 20
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
+    max_empty_share: Annotated[float, Field(gt=0, le=1)] | None = None  # preflight: largest empty block
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
 
 

@@ -451,8 +451,68 @@ def check_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
+EMPTY_GRID = 120  # cells across the page for the empty-block search, whatever its size
+
+
+def largest_empty_block(items: list[Placed], area: tuple[float, float, float, float]):
+    """The largest rectangle of `area` (x, y, w, h in mm) that no text line, image or
+    code touches, as (x, y, w, h). Searched on a grid of EMPTY_GRID cells across:
+    the histogram method, one row at a time."""
+    ax, ay, aw, ah = area
+    cell = aw / EMPTY_GRID
+    columns, rows = EMPTY_GRID, max(1, round(ah / cell))
+    taken = [bytearray(columns) for _ in range(rows)]
+    for item in items:
+        x, y, w, h = item.rect
+        c0, c1 = max(0, int((x - ax) / cell)), min(columns, int((x + w - ax) / cell) + 1)
+        r0, r1 = max(0, int((y - ay) / cell)), min(rows, int((y + h - ay) / cell) + 1)
+        for r in range(r0, r1):
+            taken[r][c0:c1] = b"\x01" * max(0, c1 - c0)
+    best, block = 0, (ax, ay, 0.0, 0.0)
+    heights = [0] * (columns + 1)  # a 0 at the end empties the stack
+    for r in range(rows):
+        for c in range(columns):
+            heights[c] = 0 if taken[r][c] else heights[c] + 1
+        stack: list[int] = []
+        for c, height in enumerate(heights):
+            while stack and heights[stack[-1]] >= height:
+                top = stack.pop()
+                left = stack[-1] + 1 if stack else 0
+                if heights[top] * (c - left) > best:
+                    best = heights[top] * (c - left)
+                    block = (ax + left * cell, ay + (r + 1 - heights[top]) * cell,
+                             (c - left) * cell, heights[top] * cell)
+            stack.append(c)
+    return block
+
+
+def check_empty(s: Subject) -> list[Problem]:
+    """No page leaves a large block empty: the layout should give short content room
+    (larger type, sections in columns) rather than a hole. Searched inside the safe
+    area; a solid background with nothing on it counts as empty."""
+    share = s.job.spec.max_empty_share
+    if share is None:
+        return []
+    width, height = s.job.trim_mm
+    safe = s.job.safe_mm
+    area = (safe, safe, width - 2 * safe, height - 2 * safe)
+    problems = []
+    for page in range(1, s.rendered.pages + 1):
+        items = [p for p in s.rendered.layout if p.page == page]
+        block = largest_empty_block(items, area)
+        empty = block[2] * block[3] / (width * height)
+        if empty > share:
+            problems.append(s.problem(
+                "warning", f"page {page} leaves {empty:.0%} of the page empty in one block "
+                           f"({block[2]:.0f} x {block[3]:.0f} mm); a {s.job.product} allows {share:.0%}",
+                "let the content fill the page: larger type for short text, sections flowing into free "
+                "columns (layouts/README.md, 'Layouts that fit')", page=page, box=block, check="empty"))
+    return problems
+
+
 CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
-          check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers)
+          check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_empty)
 
 
 def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:
