@@ -300,6 +300,19 @@ def request_detail(request, pk):
                 raise PermissionDenied("you cannot approve your own request")
             if review_form.is_valid():
                 return _decide(request, req, review_form, problems)
+    if request.method == "POST" and "rebuild" in request.POST:
+        if not (user.is_coordinator and req.status == Status.FAILED):
+            raise Http404("not found")
+        with transaction.atomic():
+            updated = PrintRequest.objects.filter(pk=req.pk, status=Status.FAILED).update(
+                status=Status.APPROVED, build_done=0, build_total=0, build_error="")
+            if updated:
+                AuditEvent.record(user, "rebuild", request=req)
+                from .tasks import build_request
+
+                transaction.on_commit(lambda: build_request(req.pk, user.pk))
+        messages.success(request, "Building the files again.")
+        return redirect("request", pk=req.pk)
     if request.method == "POST" and "text" in request.POST:
         comment_form = CommentForm(request.POST)
         if comment_form.is_valid():

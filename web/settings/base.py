@@ -189,5 +189,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"web.portal": {"level": "INFO"}},
+    "loggers": {"web.portal": {"level": "INFO"},
+                # run_huey adds its own handler: without this every line shows twice
+                "huey": {"handlers": [], "level": "INFO", "propagate": False}},
 }

@@ -230,3 +230,20 @@ def test_partner_downloads_only_screen_files_of_a_built_request(world, settings)
     assert coord.get(press).status_code == 200
     assert alice.get(screen).status_code == 404
     assert bob.get(reverse("request-file", args=[req.pk, "../../../etc/passwd"])).status_code == 404
+
+
+def test_build_progress_and_rebuild_after_a_failure(world, settings):
+    req, coord, bob = world["req_b"], client_for(world["coord"]), client_for(world["bob"])
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.APPROVED, build_done=1, build_total=4)
+    status = bob.get(reverse("request-status", args=[req.pk])).json()
+    assert status == {"status": "approved", "label": "Approved: building the files", "done": 1, "total": 4,
+                      "percent": 25}
+    assert 'value="25"' in bob.get(reverse("request", args=[req.pk])).content.decode()
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.FAILED, build_error="disk full")
+    url = reverse("request", args=[req.pk])
+    assert bob.post(url, {"rebuild": "1"}).status_code == 404
+    assert "Build again" in coord.get(url).content.decode()
+    assert coord.post(url, {"rebuild": "1"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.APPROVED  # queued (the build runs after the commit)
+    assert AuditEvent.objects.filter(request=req, action="rebuild").exists()

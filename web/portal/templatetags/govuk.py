@@ -89,7 +89,8 @@ def status_tag(req):
 AUDIT_ACTIONS = {"joined": "joined", "invited": "invited a partner user", "profile-changed": "changed the profile",
                  "request-started": "started", "submitted": "sent for approval", "approved": "approved",
                  "changes-asked": "asked for changes to", "rejected": "rejected", "commented": "commented on",
-                 "built": "built the files of", "build-failed": "could not build", "downloaded": "downloaded a file of"}
+                 "built": "built the files of", "build-failed": "could not build", "downloaded": "downloaded a file of",
+                 "rebuild": "asked to build again"}
 AUDIT_KEYS = {"confirmed_numbers": "phone numbers confirmed", "approved_by": "approved by", "files": "files",
               "copies": "copies", "products": "products", "path": "file", "role": "role", "email": "email",
               "logo": "new logo", "campaign": "campaign", "comment": "comment", "errors": "errors",
