@@ -171,6 +171,13 @@ def _folder_hash(folder: Path, pattern: str) -> str:
     return digest.hexdigest()
 
 
+def forget_file_hashes() -> None:
+    """Folder hashes (fonts, pipeline source) and template include lists are kept for
+    a whole build; a long-running process (the studio) forgets them after a save."""
+    _folder_hash.cache_clear()
+    _template_files.cache_clear()
+
+
 @lru_cache(maxsize=None)
 def _template_files(folder: Path, template: str) -> tuple[str, ...]:
     """The template and every template it imports or includes, recursively."""

@@ -202,10 +202,7 @@ class Studio:
         content = any(p.suffix in (".yaml", ".yml") and any(p.is_relative_to(c if c.is_dir() else c.parent)
                                                                for c in self.content) for p in paths)
         layouts = any(p.parent == self.layouts_folder and p.name in ("products.yaml", "colours.yaml") for p in paths)
-        # The build cache keeps folder hashes (fonts) and template include lists for a
-        # whole build; here a save can change either.
-        build._folder_hash.cache_clear()
-        build._template_files.cache_clear()
+        build.forget_file_hashes()  # a save can change a font or a template's includes
         if content or layouts:
             self._reload(content, layouts)
         with self.lock:
