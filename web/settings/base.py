@@ -181,8 +181,15 @@ def huey_settings(redis_url: str = "", immediate: bool = False) -> dict:
 
 HUEY = huey_settings(REDIS_URL)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                      "OPTIONS": {"MAX_ENTRIES": 500}}}
+# Proofs already made (keyed by what is printed): shared by every gunicorn worker, and
+# by every machine when Redis is there. A partner who types, deletes and retypes, or a
+# coordinator opening a request the partner just proofed, gets it at once.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "portal"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}}}
 
 LOGGING = {
     "version": 1,

@@ -26,3 +26,4 @@ AXES_FAILURE_LIMIT = 5
 # triggers are tested on their own (test_audit.py) and on PostgreSQL.
 AUDIT_DB_TRIGGERS = False
 PASSWORD_HASHERS = ["web.tests.hashers.FastArgon2PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
