@@ -28,7 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 import pydyf
 
-from . import assets, colour
+from . import assets, colour, textlayer
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import Problem, RenderError
@@ -39,6 +39,7 @@ IMAGE_SUFFIXES = tuple(assets.RASTER_FORMATS)
 # Served as they are; anything else is an image and must pass the asset checks.
 RAW_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".icc", ".icm")
 PT_PER_MM = 72 / 25.4
+BASE_LANGUAGE = "en-GB"  # of names, helplines and addresses kept untranslated in translations
 
 
 class _Served(URLFetcherResponse):
@@ -172,8 +173,11 @@ def render_pdf(job: Job, html: str) -> Rendered:
             color_profiles=color_profiles,
             pdf_variant=profile.pdf_variant,
         )
-        pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
-                                 finisher=lambda doc, pdf: finish(job, pdf))
+        # Screen copies are read aloud, searched and copied from: their text layer
+        # must read back as the source text in any script (textlayer.py).
+        with _text_layer(job) as layer:
+            pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
+                                     finisher=lambda doc, pdf: finish(job, pdf, layer))
     warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "fix or replace the file it names (assets/README.md)", check="weasyprint")
                 if MISSING_FILE.search(m) else
@@ -247,12 +251,26 @@ def _intersect(a, b):
     return (x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))
 
 
-def finish(job: Job, pdf: pydyf.PDF) -> None:
+@contextmanager
+def _text_layer(job: Job):
+    if job.profile.spec.output != "screen":
+        yield None
+        return
+    # In a translation, Latin-script runs are names and addresses in the language of
+    # the campaign it was made from (English: translations are made from English).
+    other = None if job.language is None or job.language.startswith("en") else BASE_LANGUAGE
+    with textlayer.text_layer(job.source.campaign.language, other) as layer:
+        yield layer
+
+
+def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None) -> None:
     """Complete the PDF where WeasyPrint stops short of what a printer checks."""
     _stable_document_id(job, pdf)
     profile = job.profile.spec
     if profile.output == "screen":
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+        if layer is not None:
+            textlayer.finish(layer, pdf)
         return
     width, height = (v * PT_PER_MM for v in job.trim_mm)
     bleed = profile.bleed_mm * PT_PER_MM
