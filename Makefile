@@ -26,6 +26,8 @@ system-deps:
 	fi
 	@# qpdf: the tests check press PDFs with `qpdf --check`, as a printer's prepress would.
 	@command -v qpdf >/dev/null || { apt-get update -qq && apt-get install -y -qq qpdf >/dev/null; }
+	@# poppler's pdftotext: the tests read screen copies' text back with a third extractor.
+	@command -v pdftotext >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
 
 $(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)

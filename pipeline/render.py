@@ -271,7 +271,9 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None) -> No
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
         if layer is not None:
             textlayer.finish(layer, pdf)
+        _figure_boxes_in_points(pdf)
         return
+    _master_rendition(pdf)
     width, height = (v * PT_PER_MM for v in job.trim_mm)
     bleed = profile.bleed_mm * PT_PER_MM
     for page in (o for o in pdf.objects if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/Page"):
@@ -296,6 +298,36 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None) -> No
         output_intent["Info"] = pydyf.String(intent.condition)
     if "GTS_PDFXVersion" not in pdf.info:  # WeasyPrint sets it for X-1a and X-3 only
         pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+
+
+def _xmp_streams(pdf: pydyf.PDF):
+    for obj in pdf.objects:
+        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+                and b"<x:xmpmeta" in obj.stream[0]):
+            yield obj
+
+
+def _master_rendition(pdf: pydyf.PDF) -> None:
+    """WeasyPrint calls every PDF a proof (xmpMM:RenditionClass proof:pdf); a press
+    file is the master a printer prints from: `default`."""
+    for obj in _xmp_streams(pdf):
+        obj.stream[0] = re.sub(rb"(<xmpMM:RenditionClass>)proof:pdf(</xmpMM:RenditionClass>)",
+                               rb"\1default\2", obj.stream[0])
+
+
+def _figure_boxes_in_points(pdf: pydyf.PDF) -> None:
+    """WeasyPrint writes a Figure's /BBox in CSS pixels from the page's top-left; the
+    layout attribute is in PDF user space: points from the page's bottom-left."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"
+                and obj.get("S") == "/Figure" and isinstance(obj.get("A"), pydyf.Dictionary)
+                and "BBox" in obj["A"] and "Pg" in obj):
+            continue
+        page = pdf.objects[int(bytes(obj["Pg"]).split()[0]) if isinstance(obj["Pg"], bytes)
+                           else int(str(obj["Pg"]).split()[0])]
+        top = float(page["MediaBox"][3])
+        x1, y1, x2, y2 = (float(v) * 0.75 for v in obj["A"]["BBox"])  # 72 pt / 96 px
+        obj["A"]["BBox"] = pydyf.Array([round(x1, 3), round(top - y2, 3), round(x2, 3), round(top - y1, 3)])
 
 
 @lru_cache(maxsize=4)

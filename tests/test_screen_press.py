@@ -1,0 +1,167 @@
+"""Screen and press copies as an independent review reads them (issue 14).
+
+Text is read back with extractors that are not ours and not the renderer:
+pdfminer.six, pypdf and poppler's pdftotext; structure with pikepdf."""
+from __future__ import annotations
+
+import html
+import io
+import re
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pikepdf
+import pytest
+import yaml
+from pdfminer.high_level import extract_text
+from pypdf import PdfReader
+
+from pipeline.content import load_campaigns
+from pipeline.layouts import render_html
+from pipeline.plan import load_layouts, load_profiles, plan
+from pipeline.render import render_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
+URDU = ROOT / "content" / "translations" / "no-matter-how-small" / "ur.yaml"
+BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u200e\u200f\u2066-\u2069\xad]")
+pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make system-deps)")
+
+
+@lru_cache(maxsize=None)
+def _campaigns():
+    return load_campaigns([CAMPAIGN]), load_layouts(), load_profiles()
+
+
+@lru_cache(maxsize=None)
+def rendered(product: str, language: str | None, profile: str = "screen") -> tuple[bytes, str]:
+    campaigns, layouts, profiles = _campaigns()
+    jobs = plan(campaigns, layouts, [profiles[profile]], only=[product], districts=["none"], partners=["none"],
+                languages=[language or "none"])
+    job = next(j for j in jobs if j.statistic in (None, 0))
+    page = render_html(job)
+    return render_pdf(job, page).pdf, page
+
+
+def _norm(text: str) -> str:
+    return " ".join(BIDI_CONTROLS.sub("", text).split())
+
+
+def read_back(pdf: bytes) -> dict[str, str]:
+    """The text each independent extractor reads, whitespace folded."""
+    out = {"pdfminer": _norm(extract_text(io.BytesIO(pdf))),
+           "pypdf": _norm(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))}
+    if shutil.which("pdftotext"):
+        out["poppler"] = _norm(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                              check=True).stdout.decode())
+    return out
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in ("language", "translation", "revealing_words"):
+                yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield _norm(node)
+
+
+def printed_strings(source: Path, page: str) -> list[str]:
+    """The strings of a content file that the document's HTML prints."""
+    body = _norm(html.unescape(re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1].split(">", 1)[1])))
+    return sorted({s for s in _strings(yaml.safe_load(source.read_text(encoding="utf-8"))) if s and s in body})
+
+
+def test_urdu_screen_text_reads_back_as_the_translation_in_logical_order():
+    pdf, page = rendered("poster", "ur")
+    wanted = printed_strings(URDU, page)
+    assert len(wanted) >= 12
+    texts = read_back(pdf)
+    for tool in ("pdfminer", "pypdf"):
+        missing = [s for s in wanted if s not in texts[tool]]
+        assert not missing, f"{tool} does not read {missing}"
+    # poppler (its own right-to-left reordering of what it sees): the labels. It
+    # spaces out the letters of the poster's display-size headline (see the report).
+    c = yaml.safe_load(URDU.read_text(encoding="utf-8"))
+    if "poppler" in texts:
+        for s in (c["labels"]["scan_or_visit"], c["labels"]["emergency"]):
+            assert _norm(s) in texts["poppler"], s
+
+
+def test_urdu_wallet_card_reads_back_with_every_extractor():
+    pdf, _ = rendered("wallet-card", "ur")
+    c = yaml.safe_load(URDU.read_text(encoding="utf-8"))
+    for tool, text in read_back(pdf).items():
+        for s in (c["strapline"]["lead"], c["strapline"]["call"], c["labels"]["scan_or_visit"],
+                  c["labels"]["emergency"], "National Stalking Helpline", "0808 802 0300"):
+            assert _norm(s) in text, (tool, s)
+
+
+def test_english_screen_text_reads_back_as_the_content():
+    pdf, page = rendered("poster", None)
+    wanted = printed_strings(CAMPAIGN, page)
+    assert len(wanted) >= 12
+    texts = read_back(pdf)
+    for tool in ("pdfminer", "pypdf"):
+        missing = [s for s in wanted if s not in texts[tool]]
+        assert not missing, f"{tool} does not read {missing}"
+    if "poppler" in texts:  # poppler reads the A3's side-by-side columns across: one note is cut by the next
+        missing = [s for s in wanted if s not in texts["poppler"]]
+        assert len(missing) <= 1, missing
+
+
+def _structure(pdf: bytes):
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem":
+                yield obj
+
+
+def test_english_runs_in_urdu_documents_carry_their_language():
+    pdf, _ = rendered("wallet-card", "ur")
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert str(doc.Root.Lang) == "ur"
+        langs = [str(obj.Lang) for obj in doc.objects
+                 if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/StructElem" and "/Lang" in obj]
+        assert set(langs) == {"en-GB"}
+    # The force's name and the helpline's are read with an English voice.
+    text = read_back(pdf)["pdfminer"]
+    assert "North Yorkshire Police" in text and "National Stalking Helpline" in text
+    assert len(langs) >= 2  # the force's name, the helpline's name (and the address)
+
+
+def test_urdu_lines_carry_their_text_as_actual_text_on_the_structure():
+    pdf, _ = rendered("wallet-card", "ur")
+    lead = _norm(yaml.safe_load(URDU.read_text(encoding="utf-8"))["strapline"]["lead"])
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        actual = [str(o.ActualText) for o in doc.objects
+                  if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem" and "/ActualText" in o]
+    assert actual and all(a.strip() for a in actual)
+    assert any(_norm(a) in lead for a in actual), actual  # the layout keeps the last two words together
+
+
+def test_figure_boxes_are_in_points_on_the_page():
+    pdf, _ = rendered("wallet-card", None)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        figures = [o for o in doc.objects
+                   if isinstance(o, pikepdf.Dictionary) and o.get("/S") == "/Figure" and "/A" in o]
+        assert figures
+        for figure in figures:
+            x1, y1, x2, y2 = (float(v) for v in figure.A.BBox)
+            _, _, width, height = (float(v) for v in figure.Pg.MediaBox)
+            assert 0 <= x1 < x2 <= width + 0.01 and 0 <= y1 < y2 <= height + 0.01
+            if "QR code" in str(figure.get("/Alt", "")):  # the card's code: 22 mm square
+                assert abs((x2 - x1) - 22 * 72 / 25.4) < 0.5 and abs((y2 - y1) - (x2 - x1)) < 0.5
+
+
+def test_press_masters_are_not_proofs():
+    pdf, _ = rendered("wallet-card", None, "press")
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        xmp = doc.Root.Metadata.read_bytes()
+    classes = re.findall(rb"<xmpMM:RenditionClass>([^<]*)<", xmp)
+    assert classes in ([], [b"default"])
