@@ -55,6 +55,10 @@ CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
 LAYOUTS = ROOT / "layouts"
 ENV = dict(os.environ)
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+# BENCH_SMOKE=1: every section once with a few documents, for CI: does the benchmark
+# still run? Figures are not judged and latest.* is left as it was (-> smoke.*).
+SMOKE = os.environ.get("BENCH_SMOKE", "") not in ("", "0")
+QUICK = QUICK or SMOKE
 SECTIONS = [s.strip() for s in os.environ.get("BENCH_SECTIONS", "").split(",") if s.strip()]
 
 # Sizes of each measurement; full mode is sized to finish in ~10 minutes on 2 cores.
@@ -72,6 +76,10 @@ SETTINGS = {
     "cluster_districts": 6 if QUICK else 24,    # x 4 documents, + 4 county-wide = 28 / 100
     "national": (3, 3) if QUICK else (43, 29),  # forces x districts: 48 / 5,160 documents
 }
+if SMOKE:
+    SETTINGS.update(doc_repeats=1, component_repeats=1, qr_repeats=2, chromium_posters=1, batch_districts=1,
+                    speedup_docs=2, nochange_repeats=1, startup_repeats=1, leak_probe_docs=12,
+                    cluster_districts=1, national=(1, 1))
 BATCH_PRODUCTS = ["poster", "leaflet-a5"]
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -996,7 +1004,7 @@ def section_studio():
     sys.path.insert(0, str(ROOT / "bench"))
     from studio import TARGET_S, save_to_visible
 
-    result = save_to_visible(6 if QUICK else 12, chromium)
+    result = save_to_visible(2 if SMOKE else 6 if QUICK else 12, chromium)
     DATA["sections"]["studio"] = result
     note = (f"n={result['edits']}, {result['outputs_on_screen']} outputs on screen, "
             f"{result['re_rendered_per_save']} re-rendered per save")
@@ -1065,7 +1073,7 @@ def machine() -> dict:
         "chromium": subprocess.run([chromium, "--version"], capture_output=True, text=True).stdout.strip()
         if chromium else None,
         "load_average_start": os.getloadavg(),
-        "mode": "quick" if QUICK else "full", "settings": SETTINGS,
+        "mode": "smoke" if SMOKE else "quick" if QUICK else "full", "settings": SETTINGS,
     }
 
 
@@ -1196,9 +1204,10 @@ def main() -> int:
     print(f"\ntotal {DATA['total_seconds']:.0f} s; load average {DATA['machine']['load_average_start'][0]:.2f}"
           f" at start, {DATA['machine']['load_average_end'][0]:.2f} at end")
     text = json.dumps(DATA, indent=2, default=str)
-    name = "partial" if SECTIONS else "latest"  # a run of some sections keeps latest.* as it was
+    # A run of some sections, or a smoke run, keeps latest.* as it was.
+    name = "smoke" if SMOKE else "partial" if SECTIONS else "latest"
     (RESULTS / f"{name}.json").write_text(text)
-    if not SECTIONS:
+    if not SECTIONS and not SMOKE:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         (RESULTS / f"{stamp}-{DATA['machine']['mode']}.json").write_text(text)
     try:
