@@ -41,15 +41,17 @@ def test_largest_empty_block_finds_the_hole():
     assert w == pytest.approx(100, abs=2) and h == pytest.approx(50, abs=2) and y == pytest.approx(20, abs=2)
 
 
-def test_an_emptied_poster_is_reported_with_its_block(tmp_path):
-    """The statistics taken off the poster leave a hole between headline and contact."""
-    layouts = layouts_copy(tmp_path, {"poster.html": ("{% if c.statistics %}", "{% if False %}")})
-    code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "screen", layouts=layouts)
+def test_an_emptied_stat_poster_is_reported_with_its_block(tmp_path):
+    """A short figure set small again leaves the hole under it."""
+    layouts = layouts_copy(tmp_path, {"stat-poster.css": (".short .big-figure { font-size: 19rem; }",
+                                                          ".short .big-figure { font-size: 5rem; }")})
+    code, report = run_preflight(tmp_path, "--only", "stat-poster", "--profile", "screen", layouts=layouts)
     assert code == 0  # a warning: the poster still prints
     empty = [p for p in report["problems"] if p["check"] == "empty"]
-    assert {p["file"] for p in empty} == {"poster-a4-screen.pdf", "poster-a3-screen.pdf", "poster-a2-screen.pdf"}
+    assert {p["file"] for p in empty} == {f"stat-poster-{size}-{figure}-screen.pdf"
+                                          for size in ("a4", "a3") for figure in ("96", "55", "94")}
     for p in empty:
-        assert p["level"] == "warning" and p["page"] == 1 and "a poster allows 18%" in p["what"]
+        assert p["level"] == "warning" and p["page"] == 1 and "a stat-poster allows 18%" in p["what"]
         x, y, w, h = p["box_mm"]
         assert w > 100 and h > 30
     assert not errors(report, "empty")
@@ -60,7 +62,6 @@ def test_default_campaign_fills_its_pages():
     assert empty_pages(DEFAULT_CAMPAIGN, "stat-poster", {1}) == []
     assert empty_pages(DEFAULT_CAMPAIGN, "leaflet-a5", {1, 2}) == []
     assert empty_pages(DEFAULT_CAMPAIGN, "leaflet-dl", {1, 2}) == []
-    assert empty_pages(DEFAULT_CAMPAIGN, "poster", {1}) == []
 
 
 @pytest.mark.xfail(strict=True, reason="too little content for the page: the phone-scams A5 back and the "
