@@ -156,19 +156,57 @@ def _font_config(layouts: Path) -> FontConfiguration:
     return FontConfiguration()
 
 
+# The stylesheet links the page shell writes (layouts/_parts.html, head).
+STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
+
+
+@lru_cache(maxsize=64)
+def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None) -> tuple[CSS, tuple[str, ...]]:
+    """A layout stylesheet, parsed once per worker for its bytes (a batch renders the
+    same few sheets hundreds of times), with what WeasyPrint said while parsing it,
+    to be said again for every document that uses it."""
+    with _weasyprint_warnings() as messages:
+        sheet = CSS(string=data.decode("utf-8"), base_url=str(layouts / href),
+                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=_font_config(layouts))
+    return sheet, tuple(messages)
+
+
+def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[str]]:
+    """The HTML without its stylesheet links; those sheets parsed (cached), in order;
+    and the parser's warnings.
+
+    They are handed to WeasyPrint as user stylesheets after the profile's sheet, so
+    the cascade among them is what it was with the links: same order, and no layout
+    sheet sets what the profile's sheet sets (page size, colours, --vars)."""
+    folder = job.layouts.folder
+    sheets, messages = [], []
+    for href in STYLESHEET_LINK.findall(html):
+        try:
+            data = assets.read_project_file(folder / href, [folder.resolve()])
+        except assets.RefusedFile as exc:
+            raise RenderError([Problem("error", f"layouts/{href}", exc.what, exc.hint)]) from None
+        sheet, said = _stylesheet(folder, href, data, cmyk)
+        sheets.append(sheet)
+        messages += said
+    return STYLESHEET_LINK.sub("", html), sheets, messages
+
+
 def render_pdf(job: Job, html: str) -> Rendered:
     profile = job.profile.spec
     intent = profile.output_intent
-    fetcher = ProjectFetcher(job.layouts.folder, COLOUR / intent.icc if intent else None)
+    cmyk = COLOUR / intent.icc if intent else None
+    fetcher = ProjectFetcher(job.layouts.folder, cmyk)
     base_url = str(job.layouts.folder) + "/"
     font_config, color_profiles = _font_config(job.layouts.folder), {}
+    html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
     with _weasyprint_warnings() as messages:
+        messages += said
         # The profile's sheet carries @color-profile: it must share the document's
         # colour profile table, as @font-face rules share the font configuration.
         profile_sheet = CSS(string=profile_css(job), base_url=base_url, url_fetcher=fetcher,
                             font_config=font_config, color_profiles=color_profiles)
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=[profile_sheet],
+            stylesheets=[profile_sheet, *layout_sheets],
             font_config=font_config,
             color_profiles=color_profiles,
             pdf_variant=profile.pdf_variant,
