@@ -25,6 +25,7 @@ import yaml
 from .assets import ASSETS, check_asset
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
+from .inputs import check_phone
 from .problems import ContentError, PipelineError, Problem
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
@@ -183,7 +184,8 @@ def proof(draft: PartnerDraft, product: str) -> Proof:
     # Render with the unconfirmed numbers taken as confirmed: the coordinator sees
     # them in the problems; the proof shows the partner what they typed.
     problems = _check(draft, c)[1]
-    partner, _ = _check(draft, c, confirmed=draft.confirmed_numbers + unconfirmed_numbers(problems))
+    dialable = [n for n in unconfirmed_numbers(problems) if not check_phone(n)]  # others stay errors
+    partner, _ = _check(draft, c, confirmed=draft.confirmed_numbers + dialable)
     if partner is None or any(p.field == "logo" and p.level == "error" for p in problems):
         return Proof([], problems)
     layouts = load_layouts()
