@@ -744,7 +744,7 @@ def load_model(path: Path, model: type[M]) -> M:
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's file name may hold any digits).
-NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm"}
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id"}
 
 
 def _strings(data: Any, path: tuple = ()):
