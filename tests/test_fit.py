@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
+from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
@@ -97,3 +99,19 @@ def test_no_headline_ends_on_a_single_word(campaign, products):
               for job, _, rendered in county_wide(campaign, product)
               for element, words in last_lines(rendered) if len(words) == 1]
     assert not widows
+
+
+@pytest.mark.parametrize("example", ["minimal", "domestic-abuse-disclosure"])
+def test_posters_without_statistics_leave_no_white_field(tmp_path, example):
+    """Without statistics the band takes their room: no run of blank paper across the page."""
+    out = tmp_path / "out"
+    assert main(["build", str(EXAMPLES / f"{example}.yaml"), "--out", str(out),
+                 "--only", "poster", "--profile", "screen", "--jobs", "2"]) == 0
+    for pdf in sorted((out / example).glob("poster-*-screen.pdf")):
+        page = pdfium.PdfDocument(str(pdf))[0].render(scale=20 / 72).to_pil().convert("L")
+        white_rows = longest = 0
+        for y in range(page.height):
+            row = page.crop((0, y, page.width, y + 1))
+            white_rows = white_rows + 1 if row.getextrema()[0] > 245 else 0
+            longest = max(longest, white_rows)
+        assert longest < 0.06 * page.height, f"{pdf.name}: {longest / page.height:.0%} of the height is blank paper"
