@@ -698,8 +698,9 @@ def section_batch(work: Path) -> dict:
             f"{memory['samples']} samples")
         row(s, "worker RSS, last 10% of run (mean)", memory["last_10pct_mib"], "MiB")
         row(s, "worker RSS growth, last vs first 10%", memory["growth_pct"], "%", target=("<", 10))
-        row(s, "worker RSS growth, last 10% vs 10–20%", memory["growth_after_warmup_pct"], "%",
-            f"10–20%: {memory['second_10pct_mib']:.0f} MiB (after warm-up)")
+        if memory["second_10pct_mib"] is not None:  # a short run may have no sample in that window
+            row(s, "worker RSS growth, last 10% vs 10–20%", memory["growth_after_warmup_pct"], "%",
+                f"10–20%: {memory['second_10pct_mib']:.0f} MiB (after warm-up)")
         if memory.get("slope_mib_per_s") is not None:
             per_doc = memory["slope_mib_per_s"] * 1024 / (len(jobs) / full["wall_s"] / max(1, memory["workers"]))
             out["worker_growth_kib_per_document"] = per_doc
