@@ -23,15 +23,16 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
 from weasyprint.formatting_structure import boxes
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 import pydyf
 
 from . import assets, colour, textlayer
-from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css, render_html
 from .plan import ASSETS, COLOUR, ROOT, Job
-from .problems import Problem, RenderError
+from .problems import PipelineError, Problem, RenderError
 
 FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
@@ -113,6 +114,9 @@ class Placed:
     clip: tuple[float, float, float, float] | None = None  # visible area, from overflow: hidden
     image_px: tuple[int, int] | None = None  # raster images: intrinsic pixels
     image_mode: str | None = None  # raster images: "RGB", "CMYK", ...
+    # text: the ink box of each glyph as shaped and placed, (x, y, width, height) in mm;
+    # it may reach well past the line box (Nastaliq's ascenders and descenders)
+    ink: tuple[tuple[float, float, float, float], ...] = ()
 
 
 @dataclass
@@ -266,7 +270,8 @@ def layout_map(document) -> list[Placed]:
             placed.append(Placed(
                 page, "text", rect(box), where, text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
-                colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip))
+                colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
+                ink=_ink(box)))
         elif isinstance(box, boxes.ReplacedBox):
             image = box.replacement
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
@@ -281,6 +286,40 @@ def layout_map(document) -> list[Placed]:
     for number, page in enumerate(document.pages, 1):
         walk(page._page_box, number, (), (1.0, 1.0, 1.0), None)
     return placed
+
+
+def _ink(box) -> tuple[tuple[float, float, float, float], ...]:
+    """The ink of a text box's glyphs as Pango shaped and placed them (cursive
+    attachment in Nastaliq raises and lowers glyphs): one (x, y, width, height) in mm
+    on the page per glyph that draws something."""
+    layout = getattr(box, "pango_layout", None)
+    if layout is None:
+        return ()
+    layout.reactivate(box.style)  # WeasyPrint frees the Pango layout once drawn
+    try:
+        line, _ = layout.get_first_line()
+        rect = ffi.new("PangoRectangle *")
+        x, baseline = box.position_x, box.position_y + box.baseline
+        glyphs = []
+        node = line.runs
+        while node != ffi.NULL:
+            run = node.data
+            node = node.next
+            string, font = run.glyphs, run.item.analysis.font
+            for i in range(string.num_glyphs):
+                info = string.glyphs[i]
+                geometry = info.geometry
+                if not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG and info.glyph != pango.PANGO_GLYPH_EMPTY:
+                    pango.pango_font_get_glyph_extents(font, info.glyph, rect, ffi.NULL)
+                    if rect.width > 0 and rect.height > 0:
+                        left = x + (geometry.x_offset + rect.x) * FROM_UNITS
+                        top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
+                        glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
+                                       rect.height * FROM_UNITS * PX_TO_MM))
+                x += geometry.width * FROM_UNITS
+        return tuple(glyphs)
+    finally:
+        layout.deactivate()
 
 
 def _intersect(a, b):
@@ -406,7 +445,15 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
     return "\n".join(ops).encode()
 
 
-def render_error(job: Job, exc: Exception) -> RenderError:
-    return RenderError([Problem("error", f"layouts/{job.spec.template}",
-                                f"rendering {job.output} failed: {exc}",
-                                "check the template and stylesheets of this product")])
+def render(job: Job) -> tuple[str, Rendered]:
+    """The job's HTML and its rendered PDF; a template mistake or any failure of the
+    renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
+    html = render_html(job)
+    try:
+        return html, render_pdf(job, html)
+    except PipelineError:
+        raise
+    except Exception as exc:
+        raise RenderError([Problem("error", f"layouts/{job.spec.template}",
+                                   f"rendering {job.output} failed: {exc}",
+                                   "check the template and stylesheets of this product")]) from exc
