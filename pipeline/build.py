@@ -41,7 +41,7 @@ from typing import Callable
 from jinja2 import meta
 
 from . import __version__
-from .layouts import environment, media_bleed_mm, render_html
+from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
 from .report import thumbnail_name, write_reports
@@ -117,6 +117,10 @@ def _variant_fields(job: Job) -> dict:
         "profile": job.profile.name,
         "pdf_variant": job.profile.spec.pdf_variant,
         "qr_url": job.qr_url,
+        # The short code in qr_url (?c=...) and what it stands for, for web analysts;
+        # None when the campaign does not track its codes (no qr.utm).
+        "tracking_code": job.tracking_code if job.tracking else None,
+        "tracking": job.tracking,
     }
 
 
@@ -249,15 +253,9 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
     from .preflight import preflight
-    from .render import render_error, render_pdf
+    from .render import render
 
-    html = render_html(job)
-    try:
-        rendered = render_pdf(job, html)
-    except PipelineError:
-        raise
-    except Exception as exc:  # WeasyPrint raises many types; the user needs one message
-        raise render_error(job, exc) from exc
+    html, rendered = render(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
     except Exception as exc:  # a bug in a check must not lose the other outputs
@@ -608,7 +606,7 @@ def _merged_problems(earlier: dict, outputs: list[Output], entries: list[dict]) 
 
 
 MANIFEST_COLUMNS = ["path", "product", "size", "district", "partner", "language", "statistic", "profile",
-                    "pdf_variant", "pages", "trim_mm", "copies", "sha256", "qr_url"]
+                    "pdf_variant", "pages", "trim_mm", "copies", "sha256", "qr_url", "tracking_code"]
 
 
 def write_manifest(folder: Path, job: Job, entries: list[dict], write) -> None:

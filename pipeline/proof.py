@@ -18,9 +18,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from .layouts import media_bleed_mm, render_html
+from .layouts import media_bleed_mm
 from .plan import ROOT, Job
-from .problems import PipelineError, Problem
+from .problems import Problem
 
 MM_PER_INCH = 25.4
 APPROVED = ROOT / "proofs"
@@ -83,15 +83,9 @@ class Proof:
 def render(job: Job, dpi: float, check: bool = True) -> Proof:
     """Render a job to PDF and rasterise each page; with `check`, run preflight too.
     Raises PipelineError (file:line problems) when the template or CSS is broken."""
-    from .render import render_error, render_pdf
+    from .render import render as render_job
 
-    html = render_html(job)
-    try:
-        rendered = render_pdf(job, html)
-    except PipelineError:
-        raise
-    except Exception as exc:  # WeasyPrint raises many types; the designer needs one message
-        raise render_error(job, exc) from exc
+    html, rendered = render_job(job)
     problems = list(rendered.warnings)
     if check:
         from .preflight import preflight

@@ -30,9 +30,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 import pydyf
 
 from . import assets, colour, textlayer
-from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css, render_html
 from .plan import ASSETS, COLOUR, ROOT, Job
-from .problems import Problem, RenderError
+from .problems import PipelineError, Problem, RenderError
 
 FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
@@ -445,7 +445,15 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
     return "\n".join(ops).encode()
 
 
-def render_error(job: Job, exc: Exception) -> RenderError:
-    return RenderError([Problem("error", f"layouts/{job.spec.template}",
-                                f"rendering {job.output} failed: {exc}",
-                                "check the template and stylesheets of this product")])
+def render(job: Job) -> tuple[str, Rendered]:
+    """The job's HTML and its rendered PDF; a template mistake or any failure of the
+    renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
+    html = render_html(job)
+    try:
+        return html, render_pdf(job, html)
+    except PipelineError:
+        raise
+    except Exception as exc:
+        raise RenderError([Problem("error", f"layouts/{job.spec.template}",
+                                   f"rendering {job.output} failed: {exc}",
+                                   "check the template and stylesheets of this product")]) from exc
