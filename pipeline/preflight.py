@@ -354,7 +354,9 @@ def check_bleed(s: Subject) -> list[Problem]:
         crop = [round(media * scale), round(media * scale),
                 round((media + width) * scale), round((media + height) * scale)]
         buffer = io.BytesIO()
-        image.crop(crop).save(buffer, "PNG", optimize=True)
+        # Not optimize=True: it costs about 40 ms a page (32 ms more than the default)
+        # for 1 % smaller thumbnails.
+        image.crop(crop).save(buffer, "PNG")
         s.thumbnails.append(buffer.getvalue())
         if not bleed:
             continue
