@@ -46,6 +46,8 @@ class ProductSpec(Strict):
     options: dict[str, bool | str] = {}  # passed to the template as `options`
     safe_mm: Annotated[float, Field(ge=0)] | None = None  # overrides the profile's
     folds_mm: list[list[Millimetres]] = []
+    # right-to-left languages: the sheet folds the other way (folds_mm mirrored)
+    folds_mm_rtl: list[list[Millimetres]] | None = None
     impose: ImposeSpec | None = None
     min_qr_mm: Annotated[float, Field(gt=0)] = 20
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
@@ -214,6 +216,14 @@ class Job:
     @property
     def trim_mm(self) -> tuple[float, float]:
         return self.spec.sizes[self.size].trim_mm
+
+    @property
+    def folds_mm(self) -> list[list[float]]:
+        """Fold lines per page in the job's reading direction: a right-to-left leaflet
+        opens from the other side, so its folds are the product's folds_mm_rtl."""
+        if self.spec.folds_mm_rtl is not None and self.source.campaign.direction == "rtl":
+            return self.spec.folds_mm_rtl
+        return self.spec.folds_mm
 
     @property
     def safe_mm(self) -> float:

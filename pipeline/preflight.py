@@ -181,7 +181,7 @@ def check_safe_area(s: Subject) -> list[Problem]:
     safe = s.job.safe_mm
     width, height = s.job.trim_mm
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
-    folds = s.job.spec.folds_mm
+    folds = s.job.folds_mm  # in the job's reading direction
     for item in _content(s):
         if not _inside(item.rect, area):
             problems.append(s.problem("error", f"{_label(item)} is within {safe:g} mm of the trim",
@@ -453,6 +453,55 @@ def check_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
+def touching_lines(items: list[Placed]) -> list[tuple[Placed, Placed, float]]:
+    """Lines of text whose ink reaches into the ink of a line below: for each element
+    (its like siblings too: the items of a list), (upper, lower, overlap in mm).
+    Only glyphs over one another count, so a tall letter over a word space below
+    touches nothing; the ink is each glyph's box as shaped and placed, so Nastaliq's
+    ascenders and descenders (up to 1.8 and 1.4 em from the baseline, well outside
+    the line box) are counted as they are printed."""
+    groups: dict[tuple[int, str], list[Placed]] = {}
+    for item in items:
+        if item.kind == "text" and item.ink:
+            groups.setdefault((item.page, item.element), []).append(item)
+    found = []
+    for group in groups.values():
+        group.sort(key=lambda item: item.rect[1])
+        for i, upper in enumerate(group):
+            bottom = max(g[1] + g[3] for g in upper.ink)
+            for lower in group[i + 1:]:
+                if lower.rect[1] < upper.rect[1] + 0.5 * min(upper.rect[3], lower.rect[3]):
+                    continue  # another run of the same line
+                if min(g[1] for g in lower.ink) >= bottom:
+                    continue
+                depth = max(((a[1] + a[3]) - b[1] for a in upper.ink for b in lower.ink
+                             if min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]) > 0.05), default=0)
+                if depth > 0:
+                    found.append((upper, lower, depth))
+    return found
+
+
+def check_touching_lines(s: Subject) -> list[Problem]:
+    """No line of text prints into the next: one problem per element, its worst pair."""
+    worst: dict[tuple[int, str], tuple[Placed, Placed, float]] = {}
+    for upper, lower, depth in touching_lines(s.rendered.layout):
+        key = (upper.page, upper.element)
+        if key not in worst or depth > worst[key][2]:
+            worst[key] = (upper, lower, depth)
+    problems = []
+    for upper, lower, depth in worst.values():
+        x0, y0 = min(upper.rect[0], lower.rect[0]), upper.rect[1]
+        x1 = max(upper.rect[0] + upper.rect[2], lower.rect[0] + lower.rect[2])
+        box = (x0, y0, x1 - x0, lower.rect[1] + lower.rect[3] - y0)
+        problems.append(Problem(
+            "error", s.file, f"lines of text touch: {_label(upper)} reaches {depth:.1f} mm into the "
+                             f"line below it, {_label(lower)}",
+            "give the text a larger line-height (Nastaliq needs about 2 x its font size: "
+            "layouts/base.css, html[dir=\"rtl\"]) or more room between its items",
+            page=upper.page, box_mm=box, check="touching-lines", field=upper.element))
+    return problems
+
+
 EMPTY_GRID = 120  # cells across the page for the empty-block search, whatever its size
 
 
@@ -514,7 +563,7 @@ def check_empty(s: Subject) -> list[Problem]:
 
 CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
           check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
-          check_empty)
+          check_empty, check_touching_lines)
 
 
 def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:

@@ -63,7 +63,7 @@ def guides(job: Job, qr: list[tuple[int, tuple[float, float, float, float]]] = (
         trim=(media, media, width, height),
         bleed=(media - bleed, media - bleed, width + 2 * bleed, height + 2 * bleed) if bleed else None,
         safe=(media + safe, media + safe, width - 2 * safe, height - 2 * safe),
-        folds=[[media + x for x in page] for page in job.spec.folds_mm],
+        folds=[[media + x for x in page] for page in job.folds_mm],
         qr=[(page, (x + media, y + media, w, h)) for page, (x, y, w, h) in qr],
     )
 

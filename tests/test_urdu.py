@@ -1,0 +1,74 @@
+"""Urdu typography (issue 14): Nastaliq lines that do not touch, the DL folded right to
+left, English runs isolated in right-to-left text, an Urdu A5 that fits. Every Urdu
+product builds with no preflight error."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.content import load_campaigns
+from pipeline.plan import Job, load_layouts, load_profiles
+from pipeline.preflight import touching_lines
+from pipeline.render import Placed
+
+from .conftest import DEFAULT_CAMPAIGN
+from .test_preflight import layouts_copy
+
+URDU = ["--language", "ur", "--district", "none", "--partner", "none"]
+
+
+def preflight_urdu(tmp_path: Path, *args, layouts: Path | None = None) -> tuple[int, dict]:
+    out = tmp_path / "out"
+    argv = ["preflight", str(DEFAULT_CAMPAIGN), "--out", str(out), *URDU, *args]
+    if layouts:
+        argv += ["--layouts", str(layouts)]
+    code = main(argv)
+    return code, json.loads((out / "no-matter-how-small" / "preflight.json").read_text())
+
+
+def errors(report: dict, check: str | None = None) -> list[dict]:
+    return [p for p in report["problems"] if p["level"] == "error" and (check is None or p.get("check") == check)]
+
+
+def jobs(language: str | None, product: str) -> list[Job]:
+    base = load_campaigns([DEFAULT_CAMPAIGN])
+    sources = [s for s in base if s.language == language]
+    layouts, press = load_layouts(), load_profiles()["press"]
+    return [Job(source=sources[0], layouts=layouts, product=product, size=size, profile=press)
+            for size in layouts.products[product].sizes]
+
+
+# ---------------------------------------------------------------- touching lines
+
+def line(y: float, glyphs: list[tuple[float, float, float]], element="p", size=12.0) -> Placed:
+    """A line of text at y (its line box 5 mm tall) with glyph ink (x, top, bottom)."""
+    return Placed(1, "text", (10, y, 80, 5), element, text="x", font_size_pt=size,
+                  ink=tuple((x, top, 2, bottom - top) for x, top, bottom in glyphs))
+
+
+def test_ink_that_reaches_into_the_line_below_touches_only_over_other_ink():
+    upper = line(10, [(20, 9, 17.5), (40, 10, 14)])  # a descender at x 20-22 down to 17.5
+    under_it = line(15, [(21, 17, 20)])  # an ascender under it from 17: 0.5 mm in
+    beside_it = line(15, [(30, 14, 20)])  # tall, but under nothing of the line above
+    assert [(a, b, round(d, 2)) for a, b, d in touching_lines([upper, under_it])] == [(upper, under_it, 0.5)]
+    assert touching_lines([upper, beside_it]) == []
+    # Runs of one line do not touch each other; other elements are other checks' matter.
+    assert touching_lines([upper, line(10, [(20, 9, 17.5)])]) == []
+    assert touching_lines([upper, line(15, [(21, 17, 20)], element="h2")]) == []
+
+
+def test_over_tight_nastaliq_line_height_is_an_error(tmp_path):
+    code, report = preflight_urdu(tmp_path / "real", "--only", "leaflet-dl", "--profile", "press")
+    assert errors(report, "touching-lines") == [], report["problems"]
+    layouts = layouts_copy(tmp_path, {"base.css": ('html[dir="rtl"] { line-height: 1.8; }',
+                                                   'html[dir="rtl"] { line-height: 1.3; }')})
+    code, report = preflight_urdu(tmp_path / "tight", "--only", "leaflet-dl", "--profile", "press", layouts=layouts)
+    assert code == 1
+    touching = errors(report, "touching-lines")
+    assert touching, report["problems"]
+    assert all(p["file"].startswith("languages/ur/leaflet-dl") and p["page"] in (1, 2) for p in touching)
+    assert any("div.flow" in p["field"] for p in touching)
+    assert all("line-height" in p["hint"] for p in touching)
