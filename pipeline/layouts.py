@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import datetime
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
+from urllib.parse import quote
 from pathlib import Path
 
 import jinja2
 import jinja2.runtime
+import phonenumbers
 import jinja2.utils
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from .assets import MAX_TEMPLATE_BYTES, RefusedFile, read_project_file
-from .content import PHONE_IN_TEXT, BrandFont, Strict
+from .content import PHONE_IN_TEXT, BrandFont, Strict, on_allow_list
+from .inputs import phone_key, plain
 from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
@@ -93,12 +98,76 @@ def environment(folder: Path) -> jinja2.Environment:
         auto_reload=True,  # designers edit templates between builds of a watch loop
     )
     env.filters["keep_numbers"] = keep_numbers
+    env.filters["tel"] = tel
+    env.filters["mailto"] = mailto
+    env.filters["web"] = web
     return env
 
 
+# ---------------------------------------------------------------- live links (screen copies)
+
+# The web page a screen copy's printed address opens: the job's screen tracking URL
+# (what its QR code encodes), set by render_html for screen jobs only; None while a
+# press job renders, so the filters below print plain text there. A context variable,
+# not a template global: the shared macros are imported without the template's
+# context, and one environment serves every job (and the studio's threads).
+_LINKS: ContextVar[str | None] = ContextVar("screen_links", default=None)
+NO_LINK = ""  # set while a screen job renders whose address is not on the allow-list
+
+
+@contextmanager
+def _links_for(job: Job):
+    url = None
+    if job.profile.spec.output == "screen":
+        url = job.qr_url if on_allow_list(job.qr_url, job.source.campaign.qr.allowed_hosts) else NO_LINK
+    token = _LINKS.set(url)
+    try:
+        yield
+    finally:
+        _LINKS.reset(token)
+
+
+def _a(href: str, text) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, text)
+
+
+def tel_href(number: str) -> str:
+    """A printed number as a tel: target: E.164 for a valid full number
+    (+448088020300), the digits as dialled for short codes (999, 18001 101)."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(plain(number), "GB"))
+    except phonenumbers.NumberParseException:
+        valid = False
+    return "tel:" + (phone_key(number) if valid else "".join(c for c in plain(number) if c.isdigit()))
+
+
+def tel(number: str) -> Markup:
+    """A phone number as printed; in a screen copy, a tel: link."""
+    if _LINKS.get() is None or not any(c.isdigit() for c in str(number)):
+        return escape(number)
+    return _a(tel_href(str(number)), number)
+
+
+def mailto(address: str) -> Markup:
+    """An e-mail address as printed; in a screen copy, a mailto: link."""
+    if _LINKS.get() is None:
+        return escape(address)
+    return _a("mailto:" + quote(str(address), safe="@"), address)
+
+
+def web(label) -> Markup:
+    """The printed web address (text or markup); in a screen copy, a link to the page
+    the job's QR code opens, never anywhere else (and none off the allow-list)."""
+    if not _LINKS.get():
+        return escape(label)
+    return _a(_LINKS.get(), label)
+
+
 def keep_numbers(text: str) -> Markup:
-    """Escape text, and keep each phone number in it on one line."""
-    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>', str(escape(text))))
+    """Escape text, and keep each phone number in it on one line (a tel: link in a
+    screen copy)."""
+    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{tel(Markup(m.group(0)))}</span>',
+                                    str(escape(text))))
 
 
 # The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
@@ -160,6 +229,8 @@ def profile_css(job: Job) -> str:
            f"--font: \"{font.family}\" }}\n")
     for weight, face in ((400, font.regular), (700, font.bold)):
         css += f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; src: url("../fonts/{face}") }}\n'
+    if profile.output == "screen":  # live links look as the text they wrap: the design is the print's
+        css += "a:link, a:visited { color: inherit; text-decoration: none }\n"
     if profile.output_intent:
         css += (f"@color-profile device-cmyk {{ src: url(\"../colour/{profile.output_intent.icc}\"); "
                 "components: cyan, magenta, yellow, black }\n")
@@ -170,7 +241,8 @@ def render_html(job: Job) -> str:
     """The final HTML of one job. Template mistakes become a RenderError naming the line."""
     template = job.spec.template
     try:
-        return environment(job.layouts.folder).get_template(template).render(context(job))
+        with _links_for(job):
+            return environment(job.layouts.folder).get_template(template).render(context(job))
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"

@@ -29,7 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 import pydyf
 
-from . import assets, colour, textlayer
+from . import assets, colour, links, overprint, textlayer
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css, render_html
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
@@ -219,7 +219,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
         # must read back as the source text in any script (textlayer.py).
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
-                                     finisher=lambda doc, pdf: finish(job, pdf, layer))
+                                     finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
     warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "fix or replace the file it names (assets/README.md)", check="weasyprint")
                 if MISSING_FILE.search(m) else
@@ -340,7 +340,7 @@ def _text_layer(job: Job):
         yield layer
 
 
-def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None) -> None:
+def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
     """Complete the PDF where WeasyPrint stops short of what a printer checks."""
     _stable_document_id(job, pdf)
     profile = job.profile.spec
@@ -348,9 +348,12 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None) -> No
         pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
         if layer is not None:
             textlayer.finish(layer, pdf)
+        if document is not None:  # live links, described, and the QR code's (links.py)
+            links.finish(job, document, pdf)
         _figure_boxes_in_points(pdf)
         return
     _master_rendition(pdf)
+    overprint.finish(pdf)  # 100 % K text, rules and codes overprint their ground (overprint.py)
     width, height = (v * PT_PER_MM for v in job.trim_mm)
     bleed = profile.bleed_mm * PT_PER_MM
     for page in (o for o in pdf.objects if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/Page"):

@@ -1,0 +1,151 @@
+"""Press PDFs: 100 % K text, rules and QR codes overprint their ground (issue 14).
+
+WeasyPrint paints black text on a tint as a knockout: the cyan, magenta and yellow
+plates are left blank under each letter, and the smallest misregistration shows a
+white or coloured fringe. Printers expect 100 % K to overprint. This finisher walks
+every content stream of a press PDF (pages, form XObjects, tiling patterns), follows
+the current fill and stroke colours through q/Q, and before each painting operator
+sets an ExtGState with /op (fill) and /OP (stroke) true and /OPM 1 exactly while the
+colour is DeviceCMYK 0 0 0 1, false otherwise. With OPM 1 the zero C, M and Y of the
+black leave the plates under it as they are; any other colour still knocks out.
+
+Deterministic: the same stream gives the same bytes.
+"""
+from __future__ import annotations
+
+import pikepdf
+import pydyf
+
+DEVICE_CMYK = "/DeviceCMYK"
+K100 = [0.0, 0.0, 0.0, 1.0]
+# Graphics states by (fill overprints, stroke overprints). /op is given explicitly:
+# when absent, /OP sets it too.
+STATES = {(fill, stroke): f"OPf{int(fill)}s{int(stroke)}" for fill in (False, True) for stroke in (False, True)}
+FILL = {"f", "F", "f*"}
+STROKE = {"S", "s"}
+BOTH = {"B", "B*", "b", "b*"}
+TEXT = {"Tj", "TJ", "'", '"'}
+OTHER = {"sh"}  # shadings paint their own colours: never overprinted
+_scratch = None
+
+
+def _number(reference) -> int:
+    return int(bytes(reference if isinstance(reference, bytes) else str(reference).encode()).split()[0])
+
+
+def _scratch_pdf() -> pikepdf.Pdf:
+    global _scratch
+    if _scratch is None:
+        _scratch = pikepdf.new()
+    return _scratch
+
+
+def _is_k100(space, values) -> bool:
+    return space == DEVICE_CMYK and len(values) == 4 and [float(v) for v in values] == K100
+
+
+def overprint_stream(data: bytes, inherited: bool = False) -> tuple[bytes, int]:
+    """The content stream with overprint set around its 100 % K painting, and how
+    many painting operators overprint. `inherited`: a form or pattern, drawn in a
+    state it does not know (its first painting sets the state either way)."""
+    instructions = pikepdf.parse_content_stream(pikepdf.Stream(_scratch_pdf(), data))
+    # (fill space, fill is K100, stroke space, stroke is K100, emitted state or None)
+    fill_space, fill_k, stroke_space, stroke_k = "/DeviceGray", False, "/DeviceGray", False
+    emitted: tuple[bool, bool] | None = None if inherited else (False, False)
+    stack = []
+    out = []
+    overprinted = 0
+
+    def ensure(wanted):
+        nonlocal emitted
+        if wanted != emitted:
+            out.append(pikepdf.ContentStreamInstruction([pikepdf.Name("/" + STATES[wanted])],
+                                                        pikepdf.Operator("gs")))
+            emitted = wanted
+
+    for instruction in instructions:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            ensure((False, False))
+            out.append(instruction)
+            continue
+        operands, operator = instruction.operands, str(instruction.operator)
+        if operator == "q":
+            stack.append((fill_space, fill_k, stroke_space, stroke_k, emitted))
+        elif operator == "Q":
+            if stack:
+                fill_space, fill_k, stroke_space, stroke_k, emitted = stack.pop()
+        elif operator == "cs":
+            fill_space = str(operands[0])
+            fill_k = fill_space == DEVICE_CMYK  # the initial colour of DeviceCMYK is 0 0 0 1
+        elif operator == "CS":
+            stroke_space = str(operands[0])
+            stroke_k = stroke_space == DEVICE_CMYK
+        elif operator in ("sc", "scn"):
+            fill_k = _is_k100(fill_space, operands)
+        elif operator in ("SC", "SCN"):
+            stroke_k = _is_k100(stroke_space, operands)
+        elif operator == "k":
+            fill_space, fill_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, operands)
+        elif operator == "K":
+            stroke_space, stroke_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, operands)
+        elif operator in ("g", "rg"):
+            fill_space, fill_k = ("/DeviceGray" if operator == "g" else "/DeviceRGB"), False
+        elif operator in ("G", "RG"):
+            stroke_space, stroke_k = ("/DeviceGray" if operator == "G" else "/DeviceRGB"), False
+        elif operator in FILL or operator in STROKE or operator in BOTH or operator in TEXT:
+            wanted = (fill_k, stroke_k)
+            ensure(wanted)
+            overprinted += any(wanted)
+        elif operator in OTHER:
+            ensure((False, False))
+        out.append(instruction)
+    return pikepdf.unparse_content_stream(out), overprinted
+
+
+def _states() -> dict[str, pydyf.Dictionary]:
+    return {name: pydyf.Dictionary({"Type": "/ExtGState", "op": "true" if fill else "false",
+                                    "OP": "true" if stroke else "false", "OPM": 1})
+            for (fill, stroke), name in STATES.items()}
+
+
+def _resolve(pdf: pydyf.PDF, value):
+    return pdf.objects[_number(value)] if isinstance(value, (bytes, str)) else value
+
+
+def _add_states(pdf: pydyf.PDF, resources) -> None:
+    resources = _resolve(pdf, resources)
+    states = _resolve(pdf, resources.get("ExtGState"))
+    if states is None:
+        states = resources["ExtGState"] = pydyf.Dictionary()
+    for name, state in _states().items():
+        states.setdefault(name, state)
+
+
+def _rewrite(stream: pydyf.Stream, inherited: bool = False) -> int:
+    data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+    new, overprinted = overprint_stream(data, inherited)
+    stream.stream = [new]
+    return overprinted
+
+
+def finish(pdf: pydyf.PDF) -> int:
+    """Overprint 100 % K in every page and form of a press PDF; how many painting
+    operators overprint."""
+    total = 0
+    done = set()
+    for reference in pdf.page_references:
+        page = pdf.objects[_number(reference)]
+        contents = page["Contents"]
+        for item in (contents if isinstance(contents, pydyf.Array) else [contents]):
+            stream = _resolve(pdf, item)
+            if id(stream) not in done:
+                done.add(id(stream))
+                total += _rewrite(stream)
+        _add_states(pdf, page["Resources"])
+    for obj in list(pdf.objects):
+        if (isinstance(obj, pydyf.Stream) and id(obj) not in done and "Resources" in obj.extra
+                and (obj.extra.get("Subtype") == "/Form" or obj.extra.get("Type") == "/Pattern")):
+            done.add(id(obj))
+            total += _rewrite(obj, inherited=True)
+            _add_states(pdf, obj.extra["Resources"])
+    return total
