@@ -317,7 +317,7 @@ def section_document():
     out["templating"] = summarise([timed(lambda: render_html(job)) for _ in range(n)])
     fill = colour_value(job.layouts.colours["ink"], job.profile.spec.output)
     qr = job.source.campaign.qr
-    fresh = [qr_url(qr, utm_content=f"bench-{uuid.uuid4().hex[:8]}") for _ in range(SETTINGS["qr_repeats"])]
+    fresh = [qr_url(qr, f"bench-{uuid.uuid4().hex[:8]}") for _ in range(SETTINGS["qr_repeats"])]
     out["qr"] = summarise([timed(lambda u=u: qr_svg(u, fill)) for u in fresh])
     preflight(job, html, rendered)
     out["preflight"] = summarise([timed(lambda: preflight(job, html, rendered)) for _ in range(n)])

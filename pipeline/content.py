@@ -204,8 +204,9 @@ class QR(Strict):
                                   "https://www.example.police.uk/advice")]
     label: Annotated[Text, described("The address printed beside the code: the url's host (www. may go) and path",
                                      "example.police.uk/advice")]
-    utm: Annotated[Utm | None, described("Neutral tracking codes added to the url (product and variant are added "
-                                         "as utm_content)")] = None
+    utm: Annotated[Utm | None, described("Neutral tracking: each code opens the url plus a short code, ?c=<product>"
+                                         "<size>-<variant> (e.g. ?c=pa3-york); source, medium and campaign are "
+                                         "what the codes stand for, in the manifest")] = None
 
     @field_validator("url")
     @classmethod

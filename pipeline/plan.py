@@ -13,7 +13,7 @@ from pydantic import Field, RootModel, model_validator
 
 from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, Strict, load_model
 from .problems import ContentError, PipelineError, Problem
-from .qr import qr_url
+from .qr import qr_url, short_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = ROOT / "layouts"
@@ -28,6 +28,7 @@ class SizeSpec(Strict):
     trim_mm: tuple[Millimetres, Millimetres]
     stylesheets: Annotated[list[str], Field(min_length=1)]
     min_type_pt: Annotated[float, Field(gt=0)] = 12
+    min_qr_module_mm: Annotated[float, Field(gt=0)] | None = None  # overrides the product's
 
 
 class ImposeSpec(Strict):
@@ -41,6 +42,8 @@ class ImposeSpec(Strict):
 
 class ProductSpec(Strict):
     template: str
+    # In QR tracking codes (pa3-york): short, plain, unique; default: the name's initials
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,3}$")] | None = None
     pages: Annotated[int, Field(ge=1)]
     each: Literal["statistic"] | None = None  # one PDF per statistic of the campaign
     options: dict[str, bool | str] = {}  # passed to the template as `options`
@@ -50,13 +53,31 @@ class ProductSpec(Strict):
     folds_mm_rtl: list[list[Millimetres]] | None = None
     impose: ImposeSpec | None = None
     min_qr_mm: Annotated[float, Field(gt=0)] = 20
+    min_qr_module_mm: Annotated[float, Field(gt=0)] = 0.4  # print reference: not under about 0.4 mm
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
     max_empty_share: Annotated[float, Field(gt=0, le=1)] | None = None  # preflight: largest empty block
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
 
 
 class Products(RootModel[dict[str, ProductSpec]]):
-    pass
+    @model_validator(mode="after")
+    def _codes_unique(self) -> "Products":
+        seen: dict[str, str] = {}
+        for name, spec in self.root.items():
+            code = product_code(name, spec)
+            if code in seen:
+                raise ValueError(f"{seen[code]} and {name} have the same tracking code {code!r}: "
+                                 f"give one of them another 'code:' (1-4 letters and digits)")
+            seen[code] = name
+        return self
+
+
+def product_code(name: str, spec: ProductSpec) -> str:
+    """The product in QR tracking codes: its `code`, or its name's initials, keeping
+    a word with digits whole (poster -> p, leaflet-a5 -> la5, wallet-card -> wc)."""
+    if spec.code:
+        return spec.code
+    return "".join(word if any(ch.isdigit() for ch in word) else word[:1] for word in name.split("-") if word)
 
 
 class Colours(RootModel[dict[str, Colour]]):
@@ -188,13 +209,55 @@ class Job:
         return f"{self.base_name}-{self.variant}" if self.variant else self.base_name
 
     @property
-    def tracking_code(self) -> str:
-        """The QR's utm_content, from neutral identifiers only: product, size, the
-        statistic's position (never its words) and the variant's short name."""
+    def utm_content(self) -> str:
+        """What the code stands for, in words (the manifest's `tracking.utm_content`,
+        never in the address): product, size, the statistic's position (never its
+        words) and the variant's short name, e.g. poster-a3-york, stat-poster-a3-s2."""
         code = self.product_size
         if self.statistic is not None:
             code += f"-s{self.statistic + 1}"
         return f"{code}-{self.variant}" if self.variant else code
+
+    @property
+    def medium(self) -> str | None:
+        """The tracking medium: the profile's (screen copies: pdf), else the content's."""
+        utm = self.source.campaign.qr.utm
+        return self.profile.spec.utm_medium or (utm.medium if utm else None)
+
+    @property
+    def tracking_code(self) -> str:
+        """The QR's `?c=` value, short and from neutral identifiers only:
+        <product><size>[s<statistic>][-<variant>][.<medium>], e.g. pa3-york, wc-ur,
+        ka3s2 (the second statistic's A3 poster), wc-slt.pdf (a screen copy).
+        The medium is added only when it is not the content's own (qr.utm.medium)."""
+        code = product_code(self.product, self.spec)
+        if len(self.spec.sizes) > 1:
+            code += slug(self.size).replace("-", "")
+        if self.statistic is not None:
+            code += f"s{self.statistic + 1}"
+        if self.variant:
+            campaign = self.source.campaign
+            code += "-" + short_name(slug(self.variant), lambda c: bool(campaign.reveals(c)))
+        utm = self.source.campaign.qr.utm
+        if utm and self.medium and self.medium != utm.medium:
+            code += "." + slug(self.medium).replace("-", "")
+        return code
+
+    @property
+    def tracking(self) -> dict | None:
+        """For the manifest: what the QR's tracking code stands for in UTM terms (a web
+        analyst's lookup table), or None when the campaign does not track its codes."""
+        utm = self.source.campaign.qr.utm
+        if utm is None:
+            return None
+        return {"utm_source": utm.source, "utm_medium": self.medium,
+                "utm_campaign": utm.campaign, "utm_content": self.utm_content}
+
+    @property
+    def min_qr_module_mm(self) -> float:
+        """Smallest QR module allowed (preflight): the size's, else the product's."""
+        size = self.spec.sizes[self.size].min_qr_module_mm
+        return size if size is not None else self.spec.min_qr_module_mm
 
     @property
     def output(self) -> str:
@@ -235,8 +298,7 @@ class Job:
 
     @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, utm_content=self.tracking_code,
-                      medium=self.profile.spec.utm_medium)
+        return qr_url(self.source.campaign.qr, self.tracking_code)
 
     @property
     def copies(self) -> int | None:
@@ -326,7 +388,39 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
                                       profile=profile, statistic=statistic, **variant)
                             if _selected(job, districts, partners, languages):
                                 jobs.append(job)
+    check_tracking(jobs)
     return jobs
+
+
+def check_tracking(jobs: list[Job]) -> None:
+    """Every QR tracking code is a plain code, neutral (none of the campaign's
+    revealing_words, even made by chance from short names) and names one file's
+    product and variant: two jobs sharing a code could not be told apart."""
+    problems, seen = [], {}
+    for job in jobs:
+        if job.source.campaign.qr.utm is None:
+            continue
+        file, code = str(job.source.path), job.tracking_code
+        try:
+            job.qr_url
+        except ValueError as exc:
+            problems.append(Problem("error", file, str(exc), "use shorter, plain product codes and variant names",
+                                    field="qr.utm"))
+            continue
+        words = job.source.campaign.reveals(code)
+        if words:
+            problems.append(Problem("error", file, f"the QR tracking code {code!r} of {job.name} contains {words[0]!r}, "
+                                    "one of the campaign's revealing_words",
+                                    "rename the product's code in products.yaml or the variant: a victim's browser "
+                                    "history may be read by the person they fear", field="qr.utm"))
+        other = seen.setdefault((job.source.slug, code), job)
+        if other is not job and other.output != job.output:
+            problems.append(Problem("error", file, f"{other.output} and {job.output} have the same QR tracking "
+                                    f"code {code!r}",
+                                    "rename one of the variants (district or partner) so their codes differ",
+                                    field="qr.utm"))
+    if problems:
+        raise PipelineError(problems)
 
 
 def _selected(job: Job, districts, partners, languages) -> bool:

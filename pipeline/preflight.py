@@ -21,6 +21,7 @@ from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
 from .plan import Job
 from .problems import Problem
+from .qr import modules_across, qr_version
 from .render import Placed, Rendered
 
 PT_PER_MM = 72 / 25.4
@@ -256,6 +257,18 @@ def check_qr(s: Subject) -> list[Problem]:
         if not decoded:
             problems.append(s.problem("error", "QR code does not scan from a 300 dpi raster of the page",
                                       "keep it dark on light, unobstructed, at full size", code, check="qr"))
+        # Module size: the code's box (quiet zone included) over its modules across,
+        # from the version of what it encodes (the pipeline's own payload if unread).
+        payload = decoded[0] if decoded else s.job.qr_url
+        modules, least = modules_across(payload), s.job.min_qr_module_mm
+        if size / modules < least - 0.005:
+            problems.append(s.problem(
+                "error", f"QR code modules are {size / modules:.2f} mm (version {qr_version(payload)}, {modules} "
+                         f"modules across with the quiet zone, in {size:.1f} mm); a {s.job.product} "
+                         f"{s.job.size} needs at least {least:g} mm",
+                f"make the code at least {modules * least:.1f} mm in the stylesheet, or its address shorter "
+                f"({len(payload)} characters: the page, the product's code in products.yaml, the variant's name)",
+                code, check="qr"))
         for url in decoded:
             if url != s.job.qr_url:
                 problems.append(s.problem("error", f"QR code leads to {url!r}, not {s.job.qr_url!r}",

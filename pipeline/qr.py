@@ -1,38 +1,76 @@
-"""The QR payload (page URL + neutral tracking) and the code as inline vector SVG."""
+"""The QR payload (page URL + a short neutral tracking code) and the code as inline vector SVG."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
-from urllib.parse import urlencode
+from typing import Callable
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 from .content import QR
 
-PLAIN_CODE = re.compile(r"[a-z0-9_-]{1,64}")
 QUIET_ZONE = 4  # modules of blank space on every side (ISO/IEC 18004)
 
+# The code's tracking is one short query parameter: `?c=<code>`, e.g. `?c=wc-ur` (the
+# Urdu wallet card) or `?c=pa3-york.pdf` (the screen copy of York's A3 poster). Every
+# byte counts: a wallet card's 22 mm code holds 62 bytes at version 4 (modules of
+# 0.54 mm), and a force's page takes 40-50 of them. What a code stands for (product,
+# size, variant, medium, and the campaign's utm source and campaign) is in the
+# manifest, never in the address: a victim's browser history may be read.
+TRACKING_PARAMETER = "c"
+TRACKING_CODE = re.compile(r"[a-z0-9]+([.-][a-z0-9]+)*")
+MAX_TRACKING_CODE = 32
+# Variant names (districts, partners) longer than this are shortened in codes: their
+# first letters and a check of the whole name (see short_name).
+MAX_VARIANT_CODE = 7
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
-def qr_url(qr: QR, utm_content: str, medium: str | None = None) -> str:
-    """The exact URL to encode: the bare page plus lower-case, neutral UTM tags.
 
-    The page works without the tags too, so the printed label can stay the bare page.
-    """
+def short_name(name: str, taken: Callable[[str], bool] = lambda code: False) -> str:
+    """A variant's name as it goes into a tracking code: as it is when it is short
+    ('york', 'selby', 'ur'), else its first four letters and three characters from
+    a hash of the whole name ('richmondshire' -> 'rich' + 3): stable from build to
+    build, whatever else the campaign holds. `taken(code)` refuses a candidate (a
+    revealing word made by chance): the next one is tried."""
+    if len(name) <= MAX_VARIANT_CODE:
+        return name
+    prefix = name.replace("-", "")[:MAX_VARIANT_CODE - 3]
+    for salt in range(100):
+        number = int.from_bytes(hashlib.sha256(f"{name}#{salt}".encode()).digest()[:8], "big")
+        check = "".join(_BASE36[(number // 36 ** i) % 36] for i in range(3))
+        if not taken(prefix + check):
+            return prefix + check
+    raise ValueError(f"no neutral short code for {name!r}")
+
+
+def qr_url(qr: QR, code: str) -> str:
+    """The exact URL to encode: the bare page, plus `?c=<code>` when the campaign
+    tracks its codes (qr.utm). The page works without it too, so the printed label
+    can stay the bare page."""
     if qr.utm is None:
         return qr.url
-    tags = {
-        "utm_source": qr.utm.source,
-        "utm_medium": medium or qr.utm.medium,
-        "utm_campaign": qr.utm.campaign,
-        "utm_content": utm_content.lower(),
-    }
     # Only plain codes: free text (a district's or partner's name) could say what the
     # page is about in the browser history of a victim's phone.
-    for key, value in tags.items():
-        if not PLAIN_CODE.fullmatch(value):
-            raise ValueError(f"QR tracking code {key}={value!r} is not a plain code (a-z, 0-9, '-', '_')")
-    return f"{qr.url}?{urlencode(tags)}"
+    if len(code) > MAX_TRACKING_CODE or not TRACKING_CODE.fullmatch(code):
+        raise ValueError(f"QR tracking code {code!r} is not a plain code (a-z, 0-9, '-', '.'; "
+                         f"at most {MAX_TRACKING_CODE} characters)")
+    return f"{qr.url}?{TRACKING_PARAMETER}={code}"
+
+
+def qr_version(url: str) -> int:
+    """The QR version (1-40) the pipeline encodes `url` at: error correction M, byte
+    mode. A code is 17 + 4 x version modules across, plus the quiet zone."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    return code.version
+
+
+def modules_across(url: str) -> int:
+    """Modules across the printed code, quiet zone included (its box on the page)."""
+    return 17 + 4 * qr_version(url) + 2 * QUIET_ZONE
 
 
 def qr_svg(url: str, fill: str) -> str:

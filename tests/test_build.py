@@ -88,7 +88,9 @@ def test_qr_code_decodes_from_raster_to_manifest_url(built):
         assert url.startswith("https://www.northyorkshire.police.uk/stalking?")
         assert "stalk" not in url.split("?", 1)[1]
         medium = "pdf" if entry["profile"] == "screen" else "print"
-        assert f"utm_medium={medium}&" in url
+        assert entry["tracking"]["utm_medium"] == medium
+        assert url.endswith("?c=" + entry["tracking_code"])
+        assert entry["tracking_code"].endswith(".pdf") == (medium == "pdf")
         decoded = [code for page in pdf_tools.decode_qr(path, dpi=150) for code in page]
         assert decoded == [url], path.name
 
@@ -162,7 +164,7 @@ def test_products_file_errors_name_the_line(tmp_path):
 
 def test_manifest_is_valid_json_with_stable_keys(built):
     _, manifest = built
-    keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url",
+    keys = {"path", "product", "size", "variant", "pages", "trim_mm", "sha256", "qr_url", "tracking_code", "tracking",
             "profile", "output", "pdf_variant", "bleed_mm", "boxes_mm", "district", "partner", "language",
             "copies", "input_hash", "preflight"}
     for _, entry in entries(built):

@@ -146,7 +146,7 @@ def test_crop_marks_sit_outside_the_bleed_in_black(tmp_path):
                 outside_y = y < bleed[1] or y > bleed[3]
                 assert outside_x or outside_y, (x, y)
     [[code]] = pdf_tools.decode_qr(path)
-    assert code.endswith("utm_content=poster-a4")
+    assert code.endswith("?c=pa4")
 
 
 def test_every_profile_file_is_valid_and_names_an_existing_icc():

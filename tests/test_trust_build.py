@@ -255,5 +255,5 @@ def test_tracking_codes_carry_no_words_of_a_statistic(tmp_path):
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "stat-poster", "--district", "none",
                  "--partner", "none", "--language", "none", "--profile", "press", "--jobs", "2"]) == 0
     urls = {e["path"]: e["qr_url"] for e in manifest_of(out)["outputs"] if "imposed_from" not in e}
-    assert urls["stat-poster-a3-over-100.pdf"].endswith("utm_content=stat-poster-a3-s2")
+    assert urls["stat-poster-a3-over-100.pdf"].endswith("?c=spa3s2")
     assert all("over" not in url.split("?")[1] for url in urls.values())

@@ -91,7 +91,7 @@ def test_the_real_url_passes():
 ])
 def test_preflight_allow_list_parses_as_browsers_do(url):
     assert not on_allow_list(url, HOSTS)
-    assert on_allow_list(URL + "?utm_source=nyp&utm_content=poster-a3", HOSTS)
+    assert on_allow_list(URL + "?c=pa3-york", HOSTS)
 
 
 def test_allowed_domains_is_renamed_with_a_helpful_error(tmp_path, campaign_text):
@@ -354,8 +354,8 @@ def test_discreet_card_reveals_nothing_on_either_side(tmp_path, language):
 def test_qr_tracking_codes_are_plain_codes_only():
     from pipeline.qr import qr_url
     qr = load_campaign(DEFAULT_CAMPAIGN).campaign.qr
-    assert qr_url(qr, "poster-a3-york").endswith("utm_content=poster-a3-york")
-    for content in ("poster a3", "victim's poster", "poster&utm_source=evil", "x" * 65):
+    assert qr_url(qr, "pa3-york").endswith("?c=pa3-york")
+    for content in ("poster a3", "victim's poster", "poster&utm_source=evil", "pa3-york#x", "PA3", "x" * 33):
         with pytest.raises(ValueError, match="not a plain code"):
             qr_url(qr, content)
 

@@ -67,7 +67,8 @@ def test_district_poster_carries_its_line_and_tracking(tmp_path):
     assert entry["path"] == "districts/craven/poster-a3.pdf"
     assert "In Craven? Call 101 to report it." in " ".join(pdf_tools.text(path).split())
     assert pdf_tools.decode_qr(path) == [[entry["qr_url"]]]
-    assert entry["qr_url"].endswith("utm_content=poster-a3-craven")
+    assert entry["qr_url"].endswith("?c=pa3-craven")
+    assert entry["tracking_code"] == "pa3-craven" and entry["tracking"]["utm_content"] == "poster-a3-craven"
 
 
 def test_partner_wallet_card_logo_contact_and_imposed_sheet(tmp_path):

@@ -15,7 +15,7 @@ class Organisation(models.Model):
     """A partner agency: a victim-support charity, a council, a health service."""
 
     name = models.CharField(max_length=100)
-    # In file names and tracking codes (utm_content), so plain and neutral.
+    # In file names and QR tracking codes (?c=wc-<id>; shortened past 7 characters), so plain and neutral.
     partner_id = models.SlugField("short name", max_length=40, unique=True,
                                   help_text="Lower-case letters, digits and hyphens; used in file names.")
     contact = models.CharField("contact line", max_length=120, blank=True)

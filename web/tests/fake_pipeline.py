@@ -162,7 +162,7 @@ def build_partner(campaign: Path, id: str, out_dir=Path("output"), on_progress=N
     for i, product in enumerate(draft.products):
         for profile, suffix in (("press", ""), ("screen", "-screen")):
             rel = f"partners/{id}/{product}{suffix}.pdf"
-            url = f"{offer.url}?utm_source=nyp&utm_medium={'pdf' if profile == 'screen' else 'print'}"
+            url = f"{offer.url}?c={product[:2]}-{id[:7]}{'.pdf' if profile == 'screen' else ''}"
             pages = [_page(draft, product, n, url, scale=3) for n in range(1, PAGES.get(product, 1) + 1)]
             target = folder / rel
             target.parent.mkdir(parents=True, exist_ok=True)
