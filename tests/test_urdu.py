@@ -72,3 +72,18 @@ def test_over_tight_nastaliq_line_height_is_an_error(tmp_path):
     assert all(p["file"].startswith("languages/ur/leaflet-dl") and p["page"] in (1, 2) for p in touching)
     assert any("div.flow" in p["field"] for p in touching)
     assert all("line-height" in p["hint"] for p in touching)
+
+
+# ---------------------------------------------------------------- English runs
+
+def test_english_names_in_urdu_text_are_isolated_left_to_right():
+    from pipeline.layouts import render_html
+
+    urdu = render_html(jobs("ur", "leaflet-dl")[0])
+    for name in ("National Stalking Helpline", "Supporting Victims North Yorkshire",
+                 "Protection Against Stalking", "Suzy Lamplugh Trust"):
+        assert f'<bdi dir="ltr">{name}</bdi>' in urdu, name
+    # The sentence's own punctuation stays outside the run: it lands at the run's left.
+    assert '<bdi dir="ltr">Protection Against Stalking</bdi>.' in urdu
+    english = render_html(jobs(None, "leaflet-dl")[0])
+    assert "<bdi" not in english  # English output unchanged
