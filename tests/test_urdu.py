@@ -87,3 +87,31 @@ def test_english_names_in_urdu_text_are_isolated_left_to_right():
     assert '<bdi dir="ltr">Protection Against Stalking</bdi>.' in urdu
     english = render_html(jobs(None, "leaflet-dl")[0])
     assert "<bdi" not in english  # English output unchanged
+
+
+# ---------------------------------------------------------------- the DL, right to left
+
+def test_urdu_dl_folds_the_other_way():
+    from pipeline.proof import guides
+    from pipeline.render import render
+
+    english, urdu = jobs(None, "leaflet-dl")[0], jobs("ur", "leaflet-dl")[0]
+    assert english.folds_mm == [[97, 197], [100, 200]]  # outside: flap | back | cover
+    assert urdu.folds_mm == [[100, 200], [97, 197]]  # outside: cover | back | flap
+    media = guides(urdu).trim[0]
+    assert guides(urdu).folds == [[media + 100, media + 200], [media + 97, media + 197]]
+    _, rendered = render(urdu)
+    first = {}
+    for item in rendered.layout:
+        if item.kind == "text" and item.page == 1:
+            panel = item.element.split(" > ")[0]
+            first.setdefault(panel, item.rect)
+    # The cover panel on the left of the outside, the flap on the right, the back between.
+    cover, back, flap = (first[f"div.panel.{name}"] for name in ("front.cover", "back", "flap"))
+    assert cover[0] + cover[2] < 100 - 5 and 100 + 5 < back[0] < 200 - 5 and flap[0] > 200 + 5
+
+
+def test_every_urdu_product_passes_preflight(tmp_path):
+    code, report = preflight_urdu(tmp_path, "--profile", "press", "--jobs", "2")
+    assert errors(report) == [], [(p["file"], p["what"]) for p in errors(report)]
+    assert code == 0
