@@ -28,6 +28,10 @@ system-deps:
 	@command -v qpdf >/dev/null || { apt-get update -qq && apt-get install -y -qq qpdf >/dev/null; }
 	@# poppler's pdftotext: the tests read screen copies' text back with a third extractor.
 	@command -v pdftotext >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
+	@# Ghostscript's tiffsep: the tests look at press PDFs' separations (black overprints its ground).
+	@command -v gs >/dev/null || { apt-get update -qq && apt-get install -y -qq ghostscript >/dev/null; }
+	@# zbar: the tests decode every product's QR code from a simulated phone photo with a second decoder (pyzbar).
+	@ldconfig -p | grep -q libzbar.so.0 || { apt-get update -qq && apt-get install -y -qq libzbar0 >/dev/null; }
 
 $(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
