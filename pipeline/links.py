@@ -67,6 +67,14 @@ def finish(job: Job, document, pdf: pydyf.PDF) -> None:
     _qr_links(job, document, pdf)
 
 
+def refuse_in_press(job: Job, pdf: pydyf.PDF) -> None:
+    """A press PDF carries no link (PDF/X: no interactive content); a literal <a href>
+    typed into a template would make one."""
+    for reference in pdf.page_references:
+        if "Annots" in pdf.objects[_number(reference)]:
+            raise _refuse(job, "a press PDF would carry a link or other annotation (an <a href> in the template?)")
+
+
 def _drop(pdf: pydyf.PDF, page_reference, annotation) -> None:
     """Take an annotation WeasyPrint gave to a box inside a link out of the page and
     the structure tree (the link's own annotation covers the box)."""

@@ -353,6 +353,7 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, docum
         _figure_boxes_in_points(pdf)
         return
     _master_rendition(pdf)
+    links.refuse_in_press(job, pdf)
     overprint.finish(pdf)  # 100 % K text, rules and codes overprint their ground (overprint.py)
     width, height = (v * PT_PER_MM for v in job.trim_mm)
     bleed = profile.bleed_mm * PT_PER_MM

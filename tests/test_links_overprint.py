@@ -209,3 +209,17 @@ def test_press_pdfs_stay_clean_and_reproducible(tmp_path):
         states = doc.pages[1].Resources.ExtGState
         assert states.OPf1s1.OP is True and states.OPf1s1.op is True and states.OPf1s1.OPM == 1
         assert b"/OPf1s0 gs" in doc.pages[1].Contents.read_bytes()
+
+
+@pytest.mark.parametrize("profile", ["screen", "press"])
+def test_a_link_typed_into_a_template_stops_the_render(tmp_path, profile):
+    from pipeline.problems import RenderError
+    from tests.test_preflight import layouts_copy
+
+    folder = layouts_copy(tmp_path, {"poster.html": ("{{ p.qr_block(c, qr) }}",
+                                                     '<a href="https://evil.example/">more</a>{{ p.qr_block(c, qr) }}')})
+    [job, *_] = plan(load_campaigns([CAMPAIGN]), load_layouts(folder), [load_profiles()[profile]], only=["poster"],
+                     districts=["none"], partners=["none"], languages=["none"])
+    with pytest.raises(RenderError) as caught:
+        render_pdf(job, render_html(job))
+    assert "link" in str(caught.value.problems[0].what)
