@@ -394,8 +394,9 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
 
 def check_tracking(jobs: list[Job]) -> None:
     """Every QR tracking code is a plain code, neutral (none of the campaign's
-    revealing_words, even made by chance from short names) and names one file's
-    product and variant: two jobs sharing a code could not be told apart."""
+    revealing_words, even made by chance from short names) and names one product,
+    size, statistic, variant and medium: two documents sharing a code could not be
+    told apart (the same document in two print profiles is one)."""
     problems, seen = [], {}
     for job in jobs:
         if job.source.campaign.qr.utm is None:
@@ -413,8 +414,9 @@ def check_tracking(jobs: list[Job]) -> None:
                                     "one of the campaign's revealing_words",
                                     "rename the product's code in products.yaml or the variant: a victim's browser "
                                     "history may be read by the person they fear", field="qr.utm"))
+        # Profiles of one medium (press, press-x1a-marks) print the same code: one document.
         other = seen.setdefault((job.source.slug, code), job)
-        if other is not job and other.output != job.output:
+        if (other.folder, other.base_name, other.medium) != (job.folder, job.base_name, job.medium):
             problems.append(Problem("error", file, f"{other.output} and {job.output} have the same QR tracking "
                                     f"code {code!r}",
                                     "rename one of the variants (district or partner) so their codes differ",

@@ -305,3 +305,11 @@ def test_the_photo_is_hard_enough_to_fail_the_old_card_codes():
     assert (qr_version(old), qr_version(new)) == (8, 4)
     assert decode_both(phone_photo(_drawn(old, 22))) == ([], [])
     assert decode_both(phone_photo(_drawn(new, 22))) == ([new], [new])
+
+
+def test_print_profiles_of_one_document_share_its_code():
+    """press, press-x1a-marks and large-format print the same document: one code."""
+    every = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(), list(load_profiles().values()),
+                 only=["wallet-card"], districts=["none"], partners=["none"], languages=["none"])
+    codes = {job.profile.name: job.tracking_code for job in every}
+    assert codes == {"press": "wc", "press-x1a-marks": "wc", "large-format": "wc", "screen": "wc.pdf"}
