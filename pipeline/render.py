@@ -165,13 +165,16 @@ STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
 
 
 @lru_cache(maxsize=64)
-def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None) -> tuple[CSS, tuple[str, ...]]:
+def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
+                font_config: FontConfiguration) -> tuple[CSS, tuple[str, ...]]:
     """A layout stylesheet, parsed once per worker for its bytes (a batch renders the
     same few sheets hundreds of times), with what WeasyPrint said while parsing it,
-    to be said again for every document that uses it."""
+    to be said again for every document that uses it. Keyed by the font
+    configuration too: its @font-face rules live there, and a configuration that
+    was let go (more than four layouts folders in one process) must not be used."""
     with _weasyprint_warnings() as messages:
         sheet = CSS(string=data.decode("utf-8"), base_url=str(layouts / href),
-                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=_font_config(layouts))
+                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
     return sheet, tuple(messages)
 
 
@@ -189,7 +192,7 @@ def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS]
             data = assets.read_project_file(folder / href, [folder.resolve()])
         except assets.RefusedFile as exc:
             raise RenderError([Problem("error", f"layouts/{href}", exc.what, exc.hint)]) from None
-        sheet, said = _stylesheet(folder, href, data, cmyk)
+        sheet, said = _stylesheet(folder, href, data, cmyk, _font_config(folder))
         sheets.append(sheet)
         messages += said
     return STYLESHEET_LINK.sub("", html), sheets, messages

@@ -251,3 +251,25 @@ def test_parallel_build_is_byte_identical_to_serial(tmp_path):
     assert one == two and len(one) >= 5  # imposed sheet included
     with pikepdf.open(serial / "no-matter-how-small" / "districts/ryedale/leaflet-a5-imposed-sra3.pdf") as pdf:
         assert len(pdf.pages) == 2
+
+
+def test_urdu_keeps_its_font_after_other_layout_folders(tmp_path):
+    """A worker (or the studio) that has rendered from more than four layouts folders
+    has let go of the first folder's font configuration; stylesheets parsed for it
+    must not be reused with the new one (the Urdu text then fell back to another font
+    and its web address read backwards)."""
+    from pipeline.plan import LAYOUTS
+    from pipeline.render import render
+
+    from .test_preflight import layouts_copy
+
+    def card_text(layouts):
+        [job] = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
+                     only=["wallet-card-discreet"], languages=["ur"], districts=["none"], partners=["none"])
+        document = pdfium.PdfDocument(render(job)[1].pdf)
+        return document[1].get_textpage().get_text_range()
+
+    assert "northyorkshire.police.uk" in card_text(LAYOUTS)
+    for i in range(5):
+        card_text(layouts_copy(tmp_path / str(i), {}))
+    assert "northyorkshire.police.uk" in card_text(LAYOUTS)
