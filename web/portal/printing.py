@@ -90,16 +90,15 @@ def _draft(p: Printed):
 
 def problem_dict(problem) -> dict:
     """A pipeline Problem in plain words for a page or JSON. An unconfirmed phone
-    number carries the number as written (`number`, or `value` in pipeline.problems)."""
-    number = getattr(problem, "number", None) or getattr(problem, "value", None)
+    number carries the number as written."""
     return {
-        "level": getattr(problem, "level", "error"),
-        "what": getattr(problem, "what", str(problem)),
-        "hint": getattr(problem, "hint", "") or "",
-        "field": getattr(problem, "field", None),
-        "check": getattr(problem, "check", None),
-        "number": number if getattr(problem, "check", None) == "unconfirmed-number" else None,
-        "page": getattr(problem, "page", None),
+        "level": problem.level,
+        "what": problem.what,
+        "hint": problem.hint,
+        "field": problem.field,
+        "check": problem.check,
+        "number": problem.value if problem.check == "unconfirmed-number" else None,
+        "page": problem.page,
     }
 
 
@@ -138,11 +137,10 @@ def write_and_build(p: Printed, on_progress: Callable[[int, int], None]) -> tupl
     outputs = []
     manifest = _manifest_entries(p.campaign)
     paths = []
-    for o in result.outputs:  # pipeline.build.Output (or a plain path)
-        paths.append(str(getattr(o, "path", o)))
-        imposed = getattr(o, "imposed", None)
-        if imposed and imposed.get("path"):
-            paths.append(imposed["path"])
+    for o in result.outputs:  # pipeline.build.Output
+        paths.append(o.path)
+        if o.imposed:
+            paths.append(o.imposed["path"])
     for rel in paths:
         entry = manifest.get(rel, {})
         outputs.append({

@@ -1,8 +1,7 @@
-"""Fixtures of the portal's tests: the pipeline (the real pipeline.partners when it is
-there, else the stand-in in fake_pipeline.py), users, organisations, logos."""
+"""Fixtures of the portal's tests: the pipeline (the real pipeline.partners, recording
+what it writes), users, organisations, logos."""
 from __future__ import annotations
 
-import importlib
 import io
 import os
 import shutil
@@ -10,21 +9,8 @@ import shutil
 import pytest
 from PIL import Image, ImageDraw
 
+from pipeline import partners as pipeline_partners
 from web.portal import printing
-
-from . import fake_pipeline
-
-
-def _real_pipeline():
-    if os.environ.get("PORTAL_FAKE_PIPELINE"):
-        return None
-    try:
-        return importlib.import_module("pipeline.partners")
-    except ImportError:
-        return None
-
-
-REAL = _real_pipeline()
 
 
 @pytest.fixture(scope="session")
@@ -46,19 +32,12 @@ def pipeline_api(tmp_path, settings, content_copy):
     # the repository's content/ (the pipeline's tests read that at the same time).
     # (one copy per test process, loaded once; approved partners are removed after each test)
     settings.CONTENT_DIR = content_copy
-    if REAL is None:
-        fake_pipeline.WRITE_ROOT = tmp_path
-        printing.api = fake_pipeline
-        yield fake_pipeline
-        printing.api = None
-        shutil.rmtree(content_copy / "partners", ignore_errors=True)
-        return
     written = []
-    real_write = REAL.write_partner
+    real_write = pipeline_partners.write_partner
 
     class Recording:
         def __getattr__(self, name):
-            return getattr(REAL, name)
+            return getattr(pipeline_partners, name)
 
         def write_partner(self, draft):
             paths = real_write(draft)
