@@ -253,9 +253,9 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
     from .preflight import preflight
-    from .render import render
+    from .fit import fitted
 
-    html, rendered = render(job)
+    html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
     except Exception as exc:  # a bug in a check must not lose the other outputs

@@ -237,12 +237,13 @@ def profile_css(job: Job) -> str:
     return css
 
 
-def render_html(job: Job) -> str:
-    """The final HTML of one job. Template mistakes become a RenderError naming the line."""
+def render_html(job: Job, fit: int = 0) -> str:
+    """The final HTML of one job, at fill step `fit` (pipeline/fit.py). Template
+    mistakes become a RenderError naming the line."""
     template = job.spec.template
     try:
         with _links_for(job):
-            return environment(job.layouts.folder).get_template(template).render(context(job))
+            return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit})
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"

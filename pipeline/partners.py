@@ -174,9 +174,9 @@ def proof(draft: PartnerDraft, product: str) -> Proof:
     """Every page of `product` with the partner's logo and lines, as PNG (screen
     profile), and every problem: the request's own and the preflight of the render.
     Nothing is written but the checked logo (under a name made from its bytes)."""
+    from .fit import fitted
     from .plan import Job, load_layouts, load_profiles
     from .preflight import preflight
-    from .render import render
 
     loaded = loaded_campaign(draft.campaign)
     c = loaded.campaign
@@ -195,7 +195,7 @@ def proof(draft: PartnerDraft, product: str) -> Proof:
     job = Job(source=loaded, layouts=layouts, product=product, size=size,
               profile=load_profiles()["screen"], partner=partner)
     try:
-        html, rendered = render(job)
+        html, rendered = fitted(job)
     except PipelineError as exc:
         return Proof([], problems + exc.problems)
     found, _ = preflight(job, html, rendered)

@@ -56,6 +56,8 @@ class ProductSpec(Strict):
     min_qr_module_mm: Annotated[float, Field(gt=0)] = 0.4  # print reference: not under about 0.4 mm
     min_image_ppi: Annotated[float, Field(gt=0)] = 300
     max_empty_share: Annotated[float, Field(gt=0, le=1)] | None = None  # preflight: largest empty block
+    # copyfitting: the stylesheets' fill steps .fit-1 ... .fit-N, tried while a page is too empty
+    fit_steps: Annotated[int, Field(ge=0, le=6)] = 0
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
 
 

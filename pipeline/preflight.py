@@ -550,21 +550,32 @@ def largest_empty_block(items: list[Placed], area: tuple[float, float, float, fl
     return block
 
 
+def empty_blocks(job: Job, rendered: Rendered) -> list[tuple[float, tuple[float, float, float, float]]]:
+    """Per page: the largest empty block inside the safe area, as (share of the page, block)."""
+    width, height = job.trim_mm
+    safe = job.safe_mm
+    area = (safe, safe, width - 2 * safe, height - 2 * safe)
+    blocks = []
+    for page in range(1, rendered.pages + 1):
+        block = largest_empty_block([p for p in rendered.layout if p.page == page], area)
+        blocks.append((block[2] * block[3] / (width * height), block))
+    return blocks
+
+
+def emptiest_page(job: Job, rendered: Rendered) -> float:
+    """The largest share of any page left empty in one block (copyfitting's measure)."""
+    return max((share for share, _ in empty_blocks(job, rendered)), default=0.0)
+
+
 def check_empty(s: Subject) -> list[Problem]:
     """No page leaves a large block empty: the layout should give short content room
-    (larger type, sections in columns) rather than a hole. Searched inside the safe
-    area; a solid background with nothing on it counts as empty."""
+    (larger type, sections in columns, the product's fill steps) rather than a hole.
+    Searched inside the safe area; a solid background with nothing on it counts as empty."""
     share = s.job.spec.max_empty_share
     if share is None:
         return []
-    width, height = s.job.trim_mm
-    safe = s.job.safe_mm
-    area = (safe, safe, width - 2 * safe, height - 2 * safe)
     problems = []
-    for page in range(1, s.rendered.pages + 1):
-        items = [p for p in s.rendered.layout if p.page == page]
-        block = largest_empty_block(items, area)
-        empty = block[2] * block[3] / (width * height)
+    for page, (empty, block) in enumerate(empty_blocks(s.job, s.rendered), 1):
         if empty > share:
             problems.append(s.problem(
                 "warning", f"page {page} leaves {empty:.0%} of the page empty in one block "

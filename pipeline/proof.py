@@ -83,9 +83,9 @@ class Proof:
 def render(job: Job, dpi: float, check: bool = True) -> Proof:
     """Render a job to PDF and rasterise each page; with `check`, run preflight too.
     Raises PipelineError (file:line problems) when the template or CSS is broken."""
-    from .render import render as render_job
+    from .fit import fitted
 
-    html, rendered = render_job(job)
+    html, rendered = fitted(job)
     problems = list(rendered.warnings)
     if check:
         from .preflight import preflight

@@ -30,7 +30,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 import pydyf
 
 from . import assets, colour, links, overprint, textlayer
-from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css, render_html
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
 
@@ -452,12 +452,11 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
     return "\n".join(ops).encode()
 
 
-def render(job: Job) -> tuple[str, Rendered]:
-    """The job's HTML and its rendered PDF; a template mistake or any failure of the
-    renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
-    html = render_html(job)
+def render_pdf_of(job: Job, html: str) -> Rendered:
+    """The job's HTML rendered to PDF (pipeline/fit.py chooses the HTML); any failure
+    of the renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
     try:
-        return html, render_pdf(job, html)
+        return render_pdf(job, html)
     except PipelineError:
         raise
     except Exception as exc:

@@ -2,6 +2,7 @@
 no headline ending on a single word, for the default campaign and the examples."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -9,10 +10,10 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.content import load_campaigns
-from pipeline.layouts import render_html
+from pipeline.fit import fitted
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
-from pipeline.preflight import Subject, check_empty, largest_empty_block
-from pipeline.render import Placed, render_pdf
+from pipeline.preflight import Subject, check_empty, check_lost_text, emptiest_page, largest_empty_block
+from pipeline.render import Placed
 
 from .conftest import DEFAULT_CAMPAIGN, ROOT
 from .test_preflight import errors, layouts_copy, run_preflight
@@ -21,13 +22,18 @@ EXAMPLES = ROOT / "content" / "examples"
 
 
 def county_wide(campaign: Path, product: str, layouts=None):
-    """The campaign's county-wide screen jobs of one product, rendered: (job, html, rendered)."""
+    """The campaign's county-wide screen jobs of one product, rendered as a build
+    renders them (copyfitted): (job, html, rendered)."""
     jobs = plan(load_campaigns([campaign]), load_layouts(*([layouts] if layouts else [])),
                 select_profiles(load_profiles(), "screen"))
     for job in jobs:
         if job.product == product and not (job.district or job.partner or job.source.language):
-            html = render_html(job)
-            yield job, html, render_pdf(job, html)
+            yield job, *fitted(job)
+
+
+def fill_step(html: str) -> int:
+    body = re.search(r'<body class="([^"]*)"', html).group(1).split()
+    return max([int(name[4:]) for name in body if name.startswith("fit-")], default=0)
 
 
 def empty_pages(campaign, product, pages):
@@ -66,12 +72,34 @@ def test_default_campaign_fills_its_pages():
     assert empty_pages(DEFAULT_CAMPAIGN, "leaflet-dl", {1, 2}) == []
 
 
-@pytest.mark.xfail(strict=True, reason="too little content for the page: the phone-scams A5 back and the "
-                                       "disclosure DL inside still leave large blocks (see issue 13)")
 @pytest.mark.parametrize("campaign, product, page", [("phone-scams.yaml", "leaflet-a5", 2),
                                                      ("domestic-abuse-disclosure.yaml", "leaflet-dl", 2)])
 def test_example_campaigns_fill_their_pages(campaign, product, page):
+    """Short content climbs the fill steps until the page is full."""
     assert empty_pages(EXAMPLES / campaign, product, {page}) == []
+
+
+def test_short_content_is_set_larger_and_full_content_as_designed():
+    (job, html, rendered), = county_wide(EXAMPLES / "phone-scams.yaml", "leaflet-a5")
+    step = fill_step(html)
+    assert step >= 1
+    tips = [p.font_size_pt for p in rendered.layout if p.page == 2 and "ul.bullets > li" in p.element]
+    assert tips and min(tips) > 13  # the design's 13 pt, set larger
+    assert emptiest_page(job, rendered) <= job.spec.max_empty_share
+    assert not [p for p in check_lost_text(Subject(job, html, rendered)) if p.level == "error"]
+    for product in ("leaflet-a5", "leaflet-dl"):
+        (_, html, _), = county_wide(DEFAULT_CAMPAIGN, product)
+        assert fill_step(html) == 0, f"the default campaign's {product} is full as designed"
+
+
+def test_a_step_the_content_does_not_fit_is_not_taken(tmp_path):
+    """A fill step that pushes text into the foot or off the page is refused: the
+    content keeps the last step that fitted (here: the design itself)."""
+    layouts = layouts_copy(tmp_path, {"leaflet-a5.css": (".fit-1 .back .columns { font-size: 14pt; }",
+                                                         ".fit-1 .back .columns { font-size: 40pt; }")})
+    (job, html, rendered), = county_wide(EXAMPLES / "phone-scams.yaml", "leaflet-a5", layouts)
+    assert fill_step(html) == 0
+    assert not [p for p in check_lost_text(Subject(job, html, rendered)) if p.level == "error"]
 
 
 def last_lines(rendered, classes=("strapline", "h2")):

@@ -30,7 +30,7 @@ from pipeline.layouts import media_bleed_mm
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from pipeline.problems import PipelineError
 from pipeline.qr import QUIET_ZONE, modules_across, qr_version, short_name
-from pipeline.render import render
+from pipeline.fit import fitted as render
 
 from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
 

@@ -93,7 +93,7 @@ def test_english_names_in_urdu_text_are_isolated_left_to_right():
 
 def test_urdu_dl_folds_the_other_way():
     from pipeline.proof import guides
-    from pipeline.render import render
+    from pipeline.fit import fitted as render
 
     english, urdu = jobs(None, "leaflet-dl")[0], jobs("ur", "leaflet-dl")[0]
     assert english.folds_mm == [[97, 197], [100, 200]]  # outside: flap | back | cover
