@@ -268,12 +268,35 @@ class Labels(Strict):
     myths: Annotated[Text | None, described("Heading of `myths`", "Myths and facts")] = None
     local: Annotated[Text | None, described("Each district's line on its posters and A5; {district} is replaced "
                                     "by the district's name", "In {district}? Call 101 to report it.")] = None
+    # Never printed: what screen readers say for the QR code and the screen copies' links.
+    qr_alt: Annotated[Text, described("The QR code's alternative text (screen copies); {address} is replaced by "
+                                      "the printed web address")] = "QR code: opens the web page {address}"
+    link_call: Annotated[Text, described("A phone number's link in screen copies, as a screen reader says it; "
+                                         "{number} is replaced by the number as printed")] = "Call {number}"
+    link_email: Annotated[Text, described("An e-mail address's link in screen copies; {address} is replaced "
+                                          "by the address")] = "E-mail {address}"
+    link_web: Annotated[Text, described("The printed web address's link in screen copies; {address} is "
+                                        "replaced by the address as printed")] = "Web page {address}"
 
     @field_validator("local")
     @classmethod
     def _has_district(cls, value: str | None) -> str | None:
         if value is not None and "{district}" not in value:
             raise Wrong("must contain {district}", "write {district} where each district's name goes")
+        return value
+
+    @field_validator("qr_alt", "link_email", "link_web")
+    @classmethod
+    def _has_address(cls, value: str) -> str:
+        if "{address}" not in value:
+            raise Wrong("must contain {address}", "write {address} where the address goes")
+        return value
+
+    @field_validator("link_call")
+    @classmethod
+    def _has_number(cls, value: str) -> str:
+        if "{number}" not in value:
+            raise Wrong("must contain {number}", "write {number} where the phone number goes")
         return value
 
 

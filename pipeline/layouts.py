@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -163,11 +164,18 @@ def web(label) -> Markup:
     return _a(_LINKS.get(), label)
 
 
-def keep_numbers(text: str) -> Markup:
+def keep_numbers(text: str, report=None) -> Markup:
     """Escape text, and keep each phone number in it on one line (a tel: link in a
-    screen copy)."""
-    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{tel(Markup(m.group(0)))}</span>',
-                                    str(escape(text))))
+    screen copy). With the campaign's `report`, its short codes (999, 101) standing
+    alone in the text ("call 999 and press 55") are links too; not a figure that
+    holds those digits (1999, 101,5, 999%), nor the 101 of "18001 101"."""
+    escaped = str(escape(text))
+    codes = [n for n in (report.emergency, report.non_emergency) if n] if report else []
+    if codes:
+        short = re.compile(r"(?<![\d,.])(?<!\d )(?:" + "|".join(re.escape(n) for n in codes)
+                           + r")(?![\d%]|[,.]\d| \d)")
+        escaped = short.sub(lambda m: str(tel(Markup(m.group(0)))), escaped)
+    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{tel(Markup(m.group(0)))}</span>', escaped))
 
 
 # The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
@@ -187,7 +195,7 @@ def context(job: Job) -> dict:
             "url": job.qr_url,
             "label": c.qr.label,
             "src": qr_data_uri(job.qr_url, colour_value(job.colours["ink"], job.profile.spec.output)),
-            "alt": f"QR code: opens the web page {c.qr.label}",
+            "alt": c.labels.qr_alt.replace("{address}", c.qr.label),
         },
         "stylesheets": job.stylesheets,
         "options": job.spec.options,

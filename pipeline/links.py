@@ -9,7 +9,8 @@ ParentTree), with the bare target as /Contents. The finisher here:
 - checks every target: tel:, mailto:, or exactly the job's screen tracking URL on
   the campaign's allow-list (a link never leads elsewhere than the code);
 - writes a /Contents that describes the link in words ("Call 0808 802 0300"), from
-  the printed text, not the target (a discreet card's link says no more than the card);
+  the printed text, not the target (a discreet card's link says no more than the
+  card), in the document's language (labels.link_call, link_email, link_web);
 - makes the QR code itself a link to the URL it encodes: an annotation over the
   image's box, and a /Link structure element around its /Figure.
 """
@@ -23,7 +24,10 @@ from .plan import Job
 from .problems import Problem, RenderError
 
 PT_PER_PX = 0.75
-VERBS = {"tel": "Call", "mailto": "E-mail", "https": "Web page"}
+# Each kind of link's description: a label of the campaign (so in the document's
+# language) and the placeholder the printed text goes into.
+DESCRIPTIONS = {"tel": ("link_call", "{number}"), "mailto": ("link_email", "{address}"),
+                "https": ("link_web", "{address}")}
 
 
 def _number(reference) -> int:
@@ -102,8 +106,9 @@ def _describe(job: Job, box, annotation) -> None:
     target = _target(annotation.get("A"))
     if not allowed(job, target):
         raise _refuse(job, f"a link leads to {target!r}: only tel:, mailto: and {job.qr_url!r}")
-    verb = VERBS[target.split(":", 1)[0]]
-    annotation["Contents"] = pydyf.String(f"{verb} {_text(box.element)}")
+    label, placeholder = DESCRIPTIONS[target.split(":", 1)[0]]
+    words = getattr(job.source.campaign.labels, label).replace(placeholder, _text(box.element))
+    annotation["Contents"] = pydyf.String(words)
     x1, y1, x2, y2 = annotation["Rect"]  # WeasyPrint's runs top to bottom
     annotation["Rect"] = pydyf.Array([min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)])
 
@@ -140,7 +145,8 @@ def _qr_links(job: Job, document, pdf: pydyf.PDF) -> None:
                            and [float(v) for v in f["A"]["BBox"]] == [x1, y1, x2, y2]), None)
             if figure is None:
                 continue
-            description = str(box.element.get("alt") or f"QR code: opens the web page {job.qr_url}")
+            description = str(box.element.get("alt") or job.source.campaign.labels.qr_alt.replace(
+                "{address}", job.source.campaign.qr.label))
             annotation = pydyf.Dictionary({
                 "Type": "/Annot", "Subtype": "/Link",
                 "Rect": pydyf.Array([round(v, 3) for v in (x1 * PT_PER_PX, (page.height - y2) * PT_PER_PX,

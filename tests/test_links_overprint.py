@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from pdfminer.high_level import extract_text
 
-from pipeline import links
+from pipeline import layouts, links
 from pipeline.content import load_campaigns, on_allow_list
 from pipeline.inputs import find_phone_numbers
 from pipeline.layouts import render_html, tel_href
@@ -130,6 +130,24 @@ def test_link_targets_are_tel_mailto_or_the_code_on_the_allow_list(product, part
                   "http://www.northyorkshire.police.uk/stalking", "javascript:alert(1)", "tel:", "tel:9 99",
                   job.source.campaign.qr.url + "?utm_content=other"):
         assert not links.allowed(job, wrong), wrong
+
+
+def test_999_in_running_text_is_a_link_like_other_numbers():
+    job, html, result = rendered("leaflet-a5", "screen")
+    c = job.source.campaign
+    _, found = _links(result.pdf)
+    # The report block's 999, the tip "If you are in danger now, call 999." and the
+    # silent solution's "call 999 and press 55": each a tel:999 link; 55 is a key, not a number.
+    calls = [(index, contents) for index, uri, contents, _ in found if uri == "tel:999"]
+    assert sorted(calls) == [(0, "Call 999"), (1, "Call 999"), (1, "Call 999")]
+    assert "tel:55" not in html and any("999" in t for t in c.tips)
+    # Text relay's "18000 for 999": 999 there names what 18000 is for; only 18000 is dialled.
+    assert html.count('href="tel:999"') == 3
+    with layouts._links_for(job):
+        linked = str(layouts.keep_numbers("Call 999 or 101, not 1999, 101,5, 999% or 18001 101.", c.report))
+    assert re.findall(r'href="tel:(\d+)"', linked) == ["999", "101"]
+    press_job, press_html, _ = rendered("leaflet-a5", "press")
+    assert "<a " not in press_html and "call 999" in press_html
 
 
 @pytest.mark.parametrize("product,partner", [("leaflet-a5", "none"), ("wallet-card", "slt")])

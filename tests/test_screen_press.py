@@ -145,6 +145,21 @@ def test_urdu_lines_carry_their_text_as_actual_text_on_the_structure():
     assert any(_norm(a) in lead for a in actual), actual  # the layout keeps the last two words together
 
 
+def test_urdu_alt_text_and_link_descriptions_are_in_urdu():
+    pdf, _ = rendered("leaflet-dl", "ur")
+    labels = yaml.safe_load(URDU.read_text(encoding="utf-8"))["labels"]
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        alts = [str(o.Alt) for o in _structure(pdf) if o.get("/S") == "/Figure" and "/Alt" in o]
+        contents = [(str(a.A.URI), str(a.Contents)) for page in doc.pages for a in page.obj.get("/Annots", [])]
+    qr = labels["qr_alt"].replace("{address}", "northyorkshire.police.uk/stalking")
+    assert qr in alts and not [a for a in alts if "QR code" in a]
+    assert contents and not [c for _, c in contents if re.match(r"(Call|E-mail|Web page|QR code)\b", c)]
+    assert ("tel:999", labels["link_call"].replace("{number}", "999")) in contents
+    assert ("mailto:info@paladinservice.co.uk",
+            labels["link_email"].replace("{address}", "info@paladinservice.co.uk")) in contents
+    assert any(uri.startswith("https://") and c == qr for uri, c in contents)
+
+
 def test_figure_boxes_are_in_points_on_the_page():
     pdf, _ = rendered("wallet-card", None)
     with pikepdf.open(io.BytesIO(pdf)) as doc:
