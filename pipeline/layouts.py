@@ -102,7 +102,29 @@ def environment(folder: Path) -> jinja2.Environment:
     env.filters["tel"] = tel
     env.filters["mailto"] = mailto
     env.filters["web"] = web
+    env.filters["headline"] = headline
     return env
+
+
+# ---------------------------------------------------------------- headlines
+
+# Line breaks chosen for headlines by pipeline/fit.py (balancing), by the headline's
+# words: {"Worried about your partner's past?": ("Worried", "about your", ...)}.
+# Empty on the first rendering. A context variable for the same reason as _LINKS.
+_BALANCE: ContextVar[dict[str, tuple[str, ...]]] = ContextVar("headline_breaks", default={})
+
+
+def headline(text: str, pair: int = 22) -> Markup:
+    """A headline that never ends on a single word: its last two words are joined by a
+    no-break space (unless longer than `pair` characters: joined, they could be wider
+    than the column). Where fit.py balanced the headline's lines, it breaks there."""
+    words = str(text).split()
+    lines = _BALANCE.get().get(" ".join(words))
+    if lines:  # the last line still keeps its last two words together
+        return Markup("<br>").join([*map(Markup.escape, lines[:-1]), headline(lines[-1], pair)])
+    if len(words) >= 2 and len(" ".join(words[-2:])) <= pair:
+        return Markup("{} {}&nbsp;{}").format(" ".join(words[:-2]), words[-2], words[-1]).lstrip()
+    return Markup.escape(" ".join(words))
 
 
 # ---------------------------------------------------------------- live links (screen copies)
@@ -245,10 +267,11 @@ def profile_css(job: Job) -> str:
     return css
 
 
-def render_html(job: Job, fit: int = 0) -> str:
-    """The final HTML of one job, at fill step `fit` (pipeline/fit.py). Template
-    mistakes become a RenderError naming the line."""
+def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None) -> str:
+    """The final HTML of one job, at fill step `fit` with headlines broken at `breaks`
+    (both chosen by pipeline/fit.py). Template mistakes become a RenderError naming the line."""
     template = job.spec.template
+    token = _BALANCE.set(breaks or {})
     try:
         with _links_for(job):
             return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit})
@@ -277,6 +300,8 @@ def render_html(job: Job, fit: int = 0) -> str:
         raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}",
                                    f"template failed: {type(exc).__name__}: {exc}",
                                    "fix the expression on this line", line=_template_line(exc))]) from None
+    finally:
+        _BALANCE.reset(token)
 
 
 def _template_name(exc: BaseException) -> str | None:

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.content import load_campaigns
-from pipeline.fit import fitted
+from pipeline.fit import balance, fitted
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from pipeline.preflight import Subject, check_empty, check_lost_text, emptiest_page, largest_empty_block
 from pipeline.render import Placed
@@ -127,6 +127,18 @@ def test_no_headline_ends_on_a_single_word(campaign, products):
               for job, _, rendered in county_wide(campaign, product)
               for element, words in last_lines(rendered) if len(words) == 1]
     assert not widows
+
+
+def test_a_headline_left_with_a_lone_word_is_balanced():
+    """Greedy breaking set the disclosure cover as 'Worried about / your / partner's
+    past?'; balanced, no line after the first is a single word, in as many lines."""
+    assert balance(["Worried about", "your", "partner's\xa0past?"], [63, 19, 68]) == (
+        "Worried", "about your", "partner's past?")
+    assert balance(["You have the right", "to\xa0ask."], [83, 30]) is None  # no lone word: as it is
+    (job, html, rendered), = county_wide(EXAMPLES / "domestic-abuse-disclosure.yaml", "leaflet-dl")
+    lead = [p for p in rendered.layout if p.page == 1 and p.element.endswith("span.lead")]
+    assert [" ".join(p.text.split()) for p in lead] == ["Worried", "about your", "partner's past?"]
+    assert "Worried<br>about your<br>partner" in html
 
 
 @pytest.mark.parametrize("example", ["minimal", "domestic-abuse-disclosure"])
