@@ -93,6 +93,18 @@ class OutputIntent(Strict):
     registry: str = "http://www.color.org"
 
 
+class SmallText(Strict):
+    """Small type in one ink (print-standards, Colour): text under `below_pt` prints in
+    at most `max_inks` process inks (100 % K, or one ink), or it fringes when the
+    plates misregister. Type reversed out of a ground (paper-white text) is cut out
+    of every plate of that ground, so the ground's inks count, unless the type is bold
+    and at least `reversed_bold_min_pt`. Checked by preflight (`small-text-inks`)."""
+
+    below_pt: Annotated[float, Field(gt=0, le=72)] = 12
+    max_inks: Annotated[int, Field(ge=1, le=4)] = 1
+    reversed_bold_min_pt: Annotated[float, Field(gt=0, le=72)] | None = None  # None: no exception
+
+
 class Profile(Strict):
     """How a job is written: for a press (CMYK, bleed, PDF/X) or for screens."""
 
@@ -106,6 +118,7 @@ class Profile(Strict):
     crop_marks: bool = False
     output_intent: OutputIntent | None = None
     utm_medium: Neutral | None = None
+    small_text: SmallText | None = None  # press only
 
     @model_validator(mode="after")
     def _fits_output(self) -> "Profile":
@@ -116,6 +129,8 @@ class Profile(Strict):
                 raise ValueError("a print profile needs an output_intent (the press condition)")
         elif self.bleed_mm or self.crop_marks or self.pdf_variant.startswith("pdf/x"):
             raise ValueError("a screen profile has no bleed, no crop marks and is not PDF/X")
+        elif self.small_text:
+            raise ValueError("small_text is a press rule (plates and inks): a screen profile has none")
         return self
 
 

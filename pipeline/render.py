@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 import re
+import threading
 import uuid
 import zlib
 from functools import lru_cache
@@ -22,7 +23,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint import images as wp_images
 from weasyprint.formatting_structure import boxes
+from weasyprint.svg.utils import color as svg_colour
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
@@ -30,9 +33,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 import pydyf
 
 from . import assets, colour, links, overprint, textlayer
-from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, colour_value, profile_css
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
+from .qr import qr_data_uri, qr_operators
 
 FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
@@ -111,6 +115,10 @@ class Placed:
     bold: bool = False
     colour: tuple[float, float, float] = (0, 0, 0)  # sRGB 0..1 (CMYK converted naively)
     background: tuple[float, float, float] = (1, 1, 1)
+    # text: the colour and its ground as written for the press, CMYK 0..1 (device-cmyk),
+    # or None where the stylesheet gave an RGB colour (screen copies; none in press)
+    colour_cmyk: tuple[float, float, float, float] | None = None
+    background_cmyk: tuple[float, float, float, float] | None = (0, 0, 0, 0)
     clip: tuple[float, float, float, float] | None = None  # visible area, from overflow: hidden
     image_px: tuple[int, int] | None = None  # raster images: intrinsic pixels
     image_mode: str | None = None  # raster images: "RGB", "CMYK", ...
@@ -198,6 +206,45 @@ def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS]
     return STYLESHEET_LINK.sub("", html), sheets, messages
 
 
+# ---------------------------------------------------------------- the QR code, drawn
+
+_drawing = threading.local()
+_original_svg_draw = wp_images.SVGImage.draw
+
+
+@contextmanager
+def _qr_code(job: Job):
+    """While `job` renders, its QR placeholder (qr.qr_data_uri: an empty SVG that
+    keeps the code's box, alt text, /Figure and link) is drawn as the code itself."""
+    fill = colour_value(job.colours["ink"], job.profile.spec.output)
+    previous = getattr(_drawing, "codes", None)
+    _drawing.codes = {qr_data_uri(job.qr_url, fill): (job.qr_url, fill)}
+    try:
+        yield
+    finally:
+        _drawing.codes = previous
+
+
+def _draw_svg(self, stream, width, height, style):
+    code = (getattr(_drawing, "codes", None) or {}).get(self._base_url)
+    if code is None:
+        return _original_svg_draw(self, stream, width, height, style)
+    url, fill = code
+    size, operators = qr_operators(url)
+    # As WeasyPrint draws the SVG of the same viewBox (xMidYMid meet), in one fill of
+    # one path: the page's y-down space, a module per unit; no seams between modules.
+    scale = min(width, height) / size
+    stream.push_state()
+    stream.transform(a=scale, d=scale, e=(width - scale * size) / 2, f=(height - scale * size) / 2)
+    stream.set_color(svg_colour(fill))
+    stream.stream.append(operators)
+    stream.fill()
+    stream.pop_state()
+
+
+wp_images.SVGImage.draw = _draw_svg
+
+
 def render_pdf(job: Job, html: str) -> Rendered:
     profile = job.profile.spec
     intent = profile.output_intent
@@ -206,7 +253,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
     base_url = str(job.layouts.folder) + "/"
     font_config, color_profiles = _font_config(job.layouts.folder), {}
     html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
-    with _weasyprint_warnings() as messages:
+    with _weasyprint_warnings() as messages, _qr_code(job):
         messages += said
         # The profile's sheet carries @color-profile: it must share the document's
         # colour profile table, as @font-face rules share the font configuration.
@@ -243,6 +290,13 @@ def _srgb(color) -> tuple[float, float, float] | None:
     return (min(max(r, 0), 1), min(max(g, 0), 1), min(max(b, 0), 1))
 
 
+def _cmyk(color) -> tuple[float, float, float, float] | None:
+    """A device-cmyk CSS colour as CMYK 0..1, or None (RGB, or transparent)."""
+    if color is None or color.alpha == 0 or color.space != "device-cmyk":
+        return None
+    return tuple(float(v) for v in color.coordinates)
+
+
 def _describe(element) -> str:
     classes = (element.get("class") or "").split()
     return element.tag + "".join(f".{c}" for c in classes)
@@ -256,11 +310,13 @@ def layout_map(document) -> list[Placed]:
         return (box.content_box_x() * PX_TO_MM, box.content_box_y() * PX_TO_MM,
                 box.width * PX_TO_MM, box.height * PX_TO_MM)
 
-    def walk(box, page, path, background, clip):
+    def walk(box, page, path, background, clip, ground=(0, 0, 0, 0)):
         element = getattr(box, "element", None)
         if element is not None and (not path or path[-1][0] is not element):
             path = path + ((element, _describe(element)),)
         style = box.style
+        if _srgb(style["background_color"]):
+            ground = _cmyk(style["background_color"])
         background = _srgb(style["background_color"]) or background
         if style["overflow"] != "visible" and not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
             x, y = box.padding_box_x() * PX_TO_MM, box.padding_box_y() * PX_TO_MM
@@ -274,7 +330,7 @@ def layout_map(document) -> list[Placed]:
                 page, "text", rect(box), where, text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
                 colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
-                ink=_ink(box)))
+                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, ink=_ink(box)))
         elif isinstance(box, boxes.ReplacedBox):
             image = box.replacement
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
@@ -284,7 +340,7 @@ def layout_map(document) -> list[Placed]:
                 image_px=(image.width, image.height) if raster else None,
                 image_mode=image.mode if raster else None))
         for child in getattr(box, "children", ()):
-            walk(child, page, path, background, clip)
+            walk(child, page, path, background, clip, ground)
 
     for number, page in enumerate(document.pages, 1):
         walk(page._page_box, number, (), (1.0, 1.0, 1.0), None)

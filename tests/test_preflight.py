@@ -170,3 +170,92 @@ def test_contrast_ratio_matches_wcag_examples():
     assert contrast((1, 1, 1), (1, 1, 1)) == pytest.approx(1)
     grey = 0x76 / 255  # #767676 is the classic 4.5:1 grey on white
     assert contrast((grey,) * 3, (1, 1, 1)) == pytest.approx(4.54, abs=0.02)
+
+
+def _small_text_problems(report):
+    return [p for p in report["problems"] if p.get("check") == "small-text-inks"]
+
+
+def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
+    """The wallet card as it was: the helpline number in the force's navy (C100 M75 K60)
+    at 11 pt, the wordmark reversed white out of navy at 9 pt. Both are registration
+    risks on press (profiles/press.yaml: small_text), named with file, page, place,
+    element, size, colour and a fix; the screen copy is not checked."""
+    layouts = layouts_copy(tmp_path, {
+        "wallet-card.css": (".service .phone, html[dir=\"rtl\"] .report .number { color: var(--primary-small); }", ""),
+    })
+    card = layouts.parent / "layouts" / "wallet-card.css"
+    card.write_text(card.read_text().replace(".outside .wordmark { font-weight: 700; font-size: 10pt;",
+                                             ".outside .wordmark { font-weight: 700; font-size: 9pt;"))
+    code, report = run_preflight(tmp_path, "--only", "wallet-card", "--profile", "press", layouts=layouts)
+    assert code == 1
+    problems = {p["field"].split(" > ")[-1]: p for p in _small_text_problems(report)}
+    assert set(problems) == {"span.phone.nowrap", "p.wordmark"}, problems
+    phone, wordmark = problems["span.phone.nowrap"], problems["p.wordmark"]
+    assert phone["file"] == "wallet-card.pdf" and phone["page"] == 2 and phone["level"] == "error"
+    x, y, w, h = phone["box_mm"]
+    assert 4 < x < 6 and 15 < y < 30 and 0 < h < 6  # the number's line, under the helpline's name
+    assert "'0808 802 0300' is 11.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
+    assert "profiles/press.yaml: small_text" in phone["what"]
+    assert "100 % K" in phone["hint"] and "at least 12 pt" in phone["hint"]
+    assert wordmark["page"] == 1
+    assert "9.0 pt bold, reversed out of a ground in 3 process inks" in wordmark["what"]
+    assert "bold and at least 10 pt" in wordmark["hint"]
+    # Screen copies have no plates: no such problem there.
+    code, report = run_preflight(tmp_path / "screen", "--only", "wallet-card", "--profile", "screen",
+                                 layouts=layouts)
+    assert not _small_text_problems(report)
+
+
+def test_small_text_rule_is_the_profiles_data(tmp_path):
+    """The rule comes from the profile: its size, how many inks, the exception for bold
+    reversed type; a profile without it checks nothing, and a screen profile may not
+    have one."""
+    from types import SimpleNamespace
+
+    from pipeline.content import Colour, load_model
+    from pipeline.plan import Profile, SmallText
+    from pipeline.preflight import Subject, check_small_text_inks
+    from pipeline.problems import ContentError
+    from pipeline.render import Placed, Rendered
+
+    navy, yellow, k = (1, 0.75, 0, 0.6), (0, 0.15, 1, 0), (0, 0, 0, 1)
+    layout = [
+        Placed(1, "text", (5, 5, 30, 4), "p.navy", text="navy", font_size_pt=11, colour_cmyk=navy),
+        Placed(1, "text", (5, 10, 30, 4), "p.yellow", text="yellow", font_size_pt=11, colour_cmyk=yellow),
+        Placed(1, "text", (5, 15, 30, 4), "p.black", text="black", font_size_pt=8, colour_cmyk=k),
+        Placed(1, "text", (5, 20, 30, 4), "p.big", text="big", font_size_pt=12, colour_cmyk=navy),
+        Placed(1, "text", (5, 25, 30, 4), "p.white", text="white", font_size_pt=10, bold=True,
+               colour=(1, 1, 1), colour_cmyk=(0, 0, 0, 0), background_cmyk=navy),
+        Placed(1, "text", (5, 30, 30, 4), "p.white-on-k", text="on k", font_size_pt=7,
+               colour=(1, 1, 1), colour_cmyk=(0, 0, 0, 0), background_cmyk=(0, 0, 0, 0.85)),
+    ]
+
+    def found(rule, output="print"):
+        job = SimpleNamespace(output="card.pdf", colours={"primary": Colour(cmyk=(100, 75, 0, 60), rgb="#0b2a4a")},
+                              profile=SimpleNamespace(name="press", spec=SimpleNamespace(small_text=rule, output=output)))
+        subject = Subject(job, "", Rendered(pdf=b"", pages=1, warnings=[], layout=layout))
+        return sorted(p.field for p in check_small_text_inks(subject))
+
+    assert found(SmallText(below_pt=12, max_inks=1, reversed_bold_min_pt=10)) == ["p.navy", "p.yellow"]
+    assert found(SmallText(below_pt=12, max_inks=1)) == ["p.navy", "p.white", "p.yellow"]
+    assert found(SmallText(below_pt=12, max_inks=2)) == ["p.navy", "p.white"]  # white: on 3 inks
+    assert found(SmallText(below_pt=12.5, max_inks=1, reversed_bold_min_pt=10)) == ["p.big", "p.navy", "p.yellow"]
+    assert found(SmallText(below_pt=10, max_inks=1)) == []
+    assert found(None) == []
+
+    screen = tmp_path / "screen-with-rule.yaml"
+    screen.write_text("description: x\noutput: screen\npdf_variant: pdf/ua-1\nsmall_text: {below_pt: 12}\n")
+    with pytest.raises(ContentError) as caught:
+        load_model(screen, Profile)
+    assert "small_text is a press rule" in str(caught.value)
+
+
+def test_default_campaign_has_no_small_text_in_several_inks(tmp_path):
+    """Every product, variant and language of the default campaign, on press."""
+    out = tmp_path / "out"
+    main(["preflight", str(DEFAULT_CAMPAIGN), "--out", str(out), "--profile", "press"])
+    report = json.loads((out / "no-matter-how-small" / "preflight.json").read_text())
+    assert any(o["product"] == "wallet-card" for o in report["outputs"])
+    assert any(o["path"].startswith("languages/") for o in report["outputs"])
+    assert _small_text_problems(report) == []

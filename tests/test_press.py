@@ -174,3 +174,67 @@ def test_screen_profile_with_bleed_is_refused(tmp_path):
     with pytest.raises(ContentError) as caught:
         load_model(path, Profile)
     assert "a screen profile has no bleed" in str(caught.value)
+
+
+def _small_text_breaking_the_rule(pdf_path, rule) -> list[dict]:
+    """Text shows under the profile's small_text size that print in more than one
+    process ink, or white out of a ground of more, read from the content streams
+    (tests/pdf_tools.text_fills), not from the layout preflight sees."""
+    bad = []
+    for show in pdf_tools.text_fills(pdf_path):
+        if show["size_pt"] >= rule.below_pt - 0.05:
+            continue
+        inks, ground = pdf_tools.inks(show["fill"] or (1, 1, 1, 1)), pdf_tools.inks(show["ground"])
+        bold_enough = (rule.reversed_bold_min_pt is not None and "Bold" in show["font"]
+                       and show["size_pt"] >= rule.reversed_bold_min_pt - 0.05)
+        if len(inks) > rule.max_inks or (not inks and len(ground) > rule.max_inks and not bold_enough):
+            bad.append({**show, "inks": inks or f"white on {ground}"})
+    return bad
+
+
+@pytest.fixture(scope="module")
+def press_build(tmp_path_factory):
+    """Every product, variant and language of the default campaign, press profile."""
+    out = tmp_path_factory.mktemp("press")
+    main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--profile", "press"])
+    return out / "no-matter-how-small"
+
+
+def test_small_text_prints_in_one_ink_in_the_content_streams(press_build):
+    """profiles/press.yaml small_text, checked on the PDFs themselves: every text
+    operator under 12 pt (font size from Tf and the text matrix and CTM) fills in one
+    process ink, and white text under it is on a one-ink ground or bold and at least
+    10 pt. Imposed sheets too (their pages are form XObjects)."""
+    rule = load_profiles()["press"].spec.small_text
+    assert rule is not None and rule.below_pt == 12 and rule.max_inks == 1
+    pdfs = sorted(p for p in press_build.rglob("*.pdf"))
+    assert any(p.name == "wallet-card.pdf" for p in pdfs) and any("imposed" in p.name for p in pdfs)
+    sizes = set()
+    for path in pdfs:
+        shows = pdf_tools.text_fills(path)
+        sizes |= {round(s["size_pt"]) for s in shows}
+        assert _small_text_breaking_the_rule(path, rule) == [], path.relative_to(press_build)
+    assert min(sizes) < 12  # the cards' small type is there, and in one ink
+
+
+def test_content_stream_reader_finds_small_text_in_several_inks(tmp_path):
+    """The reader above is not blind: the card's number back in navy at 11 pt and its
+    wordmark reversed out of navy at 9 pt are found, with their colour and place."""
+    from .test_preflight import layouts_copy
+
+    layouts = layouts_copy(tmp_path, {
+        "wallet-card.css": (".service .phone, html[dir=\"rtl\"] .report .number { color: var(--primary-small); }", ""),
+    })
+    card = layouts / "wallet-card.css"
+    card.write_text(card.read_text().replace(".outside .wordmark { font-weight: 700; font-size: 10pt;",
+                                             ".outside .wordmark { font-weight: 700; font-size: 9pt;"))
+    out = tmp_path / "out"
+    main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--profile", "press", "--only", "wallet-card",
+          "--district", "none", "--partner", "none", "--language", "none", "--layouts", str(layouts)])
+    [path] = (out / "no-matter-how-small").glob("wallet-card*.pdf")  # rejected by preflight, kept to look at
+    bad = _small_text_breaking_the_rule(path, load_profiles()["press"].spec.small_text)
+    found = {(b["page"], b["size_pt"], b["inks"]) for b in bad}
+    assert found == {(1, 9.0, "white on CMK"), (2, 11.0, "CMK")}, bad
+    [number] = [b for b in bad if b["page"] == 2]
+    assert number["fill"] == pytest.approx((1, 0.75, 0, 0.6))
+    assert 4 < number["at_mm"][0] < 6 and 15 < number["at_mm"][1] < 30
