@@ -73,7 +73,9 @@ def test_default_campaign_fills_its_pages():
 
 
 @pytest.mark.parametrize("campaign, product, page", [("phone-scams.yaml", "leaflet-a5", 2),
-                                                     ("domestic-abuse-disclosure.yaml", "leaflet-dl", 2)])
+                                                     ("domestic-abuse-disclosure.yaml", "leaflet-dl", 2),
+                                                     ("minimal.yaml", "poster", 1),
+                                                     ("domestic-abuse-disclosure.yaml", "poster", 1)])
 def test_example_campaigns_fill_their_pages(campaign, product, page):
     """Short content climbs the fill steps until the page is full."""
     assert empty_pages(EXAMPLES / campaign, product, {page}) == []
