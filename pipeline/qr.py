@@ -1,9 +1,11 @@
-"""The QR payload (page URL + a short neutral tracking code) and the code as inline vector SVG."""
+"""The QR payload (page URL + a short neutral tracking code), and the code: its
+placeholder image for the layout and its modules as PDF operators (drawn by render.py)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
+from functools import lru_cache
 from typing import Callable
 
 import qrcode
@@ -59,13 +61,41 @@ def qr_url(qr: QR, code: str) -> str:
     return f"{qr.url}?{TRACKING_PARAMETER}={code}"
 
 
-def qr_version(url: str) -> int:
-    """The QR version (1-40) the pipeline encodes `url` at: error correction M, byte
-    mode. A code is 17 + 4 x version modules across, plus the quiet zone."""
+@lru_cache(maxsize=64)
+def _encoded(url: str) -> tuple[int, int, bytes]:
+    """`url` encoded once per worker: (version, modules across with the quiet zone,
+    the dark modules as PDF path operators, one `x y w 1 re` per horizontal run in
+    module units from the top-left). The page's render and its preflight both ask
+    for it (qrcode's mask choice is most of an encoding's time); a batch's codes
+    differ, so a few dozen entries are all that is ever reused."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     code.add_data(url)
     code.make(fit=True)
-    return code.version
+    matrix = code.get_matrix()
+    ops = [b"%d %d %d 1 re" % (x, y, w) for x, y, w in _runs(matrix)]
+    return code.version, len(matrix), b"\n".join(ops)
+
+
+def _runs(matrix) -> list[tuple[int, int, int]]:
+    """(x, y, width) of each horizontal run of dark modules, row by row."""
+    runs = []
+    for y, row in enumerate(matrix):
+        x, size = 0, len(row)
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append((start, y, x - start))
+            else:
+                x += 1
+    return runs
+
+
+def qr_version(url: str) -> int:
+    """The QR version (1-40) the pipeline encodes `url` at: error correction M, byte
+    mode. A code is 17 + 4 x version modules across, plus the quiet zone."""
+    return _encoded(url)[0]
 
 
 def modules_across(url: str) -> int:
@@ -73,9 +103,17 @@ def modules_across(url: str) -> int:
     return 17 + 4 * qr_version(url) + 2 * QUIET_ZONE
 
 
+def qr_operators(url: str) -> tuple[int, bytes]:
+    """The code as PDF path operators for render.py to fill: (modules across with the
+    quiet zone, `x y w 1 re` per run of dark modules, y down from the top)."""
+    _, size, ops = _encoded(url)
+    return size, ops
+
+
 def qr_svg(url: str, fill: str) -> str:
     """A standalone SVG of the code: one path of horizontal runs (no seams between
-    modules), in `fill` on a transparent ground (the layout puts paper behind it).
+    modules), in `fill` on a transparent ground. Not what the pipeline prints (see
+    qr_data_uri); for other tools, and the benchmark's plain-WeasyPrint baseline.
 
     Size is left to the stylesheet: the viewBox is in modules, quiet zone included.
     """
@@ -84,23 +122,22 @@ def qr_svg(url: str, fill: str) -> str:
     code.make(fit=True)
     matrix = code.get_matrix()
     size = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if row[x]:
-                start = x
-                while x < size and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1h{start - x}z")
-            else:
-                x += 1
+    runs = "".join(f"M{x} {y}h{w}v1h{-w}z" for x, y, w in _runs(matrix))
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
-        f'shape-rendering="crispEdges"><path fill="{fill}" d="{"".join(runs)}"/></svg>'
+        f'shape-rendering="crispEdges"><path fill="{fill}" d="{runs}"/></svg>'
     )
 
 
 def qr_data_uri(url: str, fill: str) -> str:
-    """The code as a data: URI for an <img>, which carries the alt text in tagged PDFs."""
-    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url, fill).encode()).decode()
+    """The template's `qr.src`: an empty SVG of the code's size (its viewBox in
+    modules, quiet zone included), as a data: URI for an <img>, which keeps the
+    code's place in the layout, its alt text and /Figure in tagged PDFs and its link.
+    render.py draws the modules into that box as filled rectangles in `fill` while
+    it renders the job whose code this is (WeasyPrint would otherwise parse a path
+    of thousands of numbers for every document). Unique to (url, fill), so a
+    placeholder of another job draws nothing."""
+    size = modules_across(url)
+    tag = hashlib.sha256(f"{url}\n{fill}".encode()).hexdigest()[:16]
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" id="qr-{tag}"/>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

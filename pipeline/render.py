@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import os
 import re
+import threading
 import uuid
 import zlib
 from functools import lru_cache
@@ -22,7 +23,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint import images as wp_images
 from weasyprint.formatting_structure import boxes
+from weasyprint.svg.utils import color as svg_colour
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
@@ -30,9 +33,10 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 import pydyf
 
 from . import assets, colour, links, overprint, textlayer
-from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, profile_css
+from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, colour_value, profile_css
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
+from .qr import qr_data_uri, qr_operators
 
 FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
@@ -202,6 +206,45 @@ def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS]
     return STYLESHEET_LINK.sub("", html), sheets, messages
 
 
+# ---------------------------------------------------------------- the QR code, drawn
+
+_drawing = threading.local()
+_original_svg_draw = wp_images.SVGImage.draw
+
+
+@contextmanager
+def _qr_code(job: Job):
+    """While `job` renders, its QR placeholder (qr.qr_data_uri: an empty SVG that
+    keeps the code's box, alt text, /Figure and link) is drawn as the code itself."""
+    fill = colour_value(job.colours["ink"], job.profile.spec.output)
+    previous = getattr(_drawing, "codes", None)
+    _drawing.codes = {qr_data_uri(job.qr_url, fill): (job.qr_url, fill)}
+    try:
+        yield
+    finally:
+        _drawing.codes = previous
+
+
+def _draw_svg(self, stream, width, height, style):
+    code = (getattr(_drawing, "codes", None) or {}).get(self._base_url)
+    if code is None:
+        return _original_svg_draw(self, stream, width, height, style)
+    url, fill = code
+    size, operators = qr_operators(url)
+    # As WeasyPrint draws the SVG of the same viewBox (xMidYMid meet), in one fill of
+    # one path: the page's y-down space, a module per unit; no seams between modules.
+    scale = min(width, height) / size
+    stream.push_state()
+    stream.transform(a=scale, d=scale, e=(width - scale * size) / 2, f=(height - scale * size) / 2)
+    stream.set_color(svg_colour(fill))
+    stream.stream.append(operators)
+    stream.fill()
+    stream.pop_state()
+
+
+wp_images.SVGImage.draw = _draw_svg
+
+
 def render_pdf(job: Job, html: str) -> Rendered:
     profile = job.profile.spec
     intent = profile.output_intent
@@ -210,7 +253,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
     base_url = str(job.layouts.folder) + "/"
     font_config, color_profiles = _font_config(job.layouts.folder), {}
     html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
-    with _weasyprint_warnings() as messages:
+    with _weasyprint_warnings() as messages, _qr_code(job):
         messages += said
         # The profile's sheet carries @color-profile: it must share the document's
         # colour profile table, as @font-face rules share the font configuration.
