@@ -18,8 +18,12 @@ place (the page looks the same), and:
   a cluster carries it, the others map to nothing), and a CIDToGIDMap sends the code
   to the real glyph (`finish`). Extractors that ignore marked content (pdfminer,
   pypdf) read the source text in logical order;
-- the line is a `/Span` with `/ActualText` (the line's text, logical order), which
-  screen readers and poppler use.
+- the line's structure element gets `/ActualText` (the line's text, logical order),
+  which screen readers use;
+- poppler, which orders characters by position with a bidi pass of its own, gets
+  marked-content `/ActualText` for what it would misorder: a run against the line's
+  direction (digits, an English name in Urdu) and a right-to-left mark before a
+  space that follows a digit or separator (see `_draw_logical`).
 
 It also marks text boxes in another language than the document's (English names
 and addresses in an Urdu leaflet) with `/Lang`: in the marked-content properties
@@ -63,6 +67,7 @@ class Layer:
     virtual: dict[str, dict[tuple[int, str, int], int]] = field(default_factory=dict)  # font -> (gid, text, width) -> code
     fonts: dict[str, object] = field(default_factory=dict)  # font hash -> WeasyPrint font
     lines: int = 0  # lines drawn with a text layer of their own
+    reader: tuple | None = None  # (font, glyph) every right-to-left line's characters are read in
 
     def code(self, font, gid: int, text: str, width: int, carrier: bool = False) -> int:
         """The character code that draws glyph `gid` `width` thousandths of an em wide
@@ -104,11 +109,12 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
     line, _ = textbox.pango_layout.get_first_line()
     runs = _runs(stream, textbox, line)
-    if runs is None or not any(run.ambiguous for run in runs):
+    line_rtl = _line_rtl(textbox)
+    if runs is None or not any(run.ambiguous or run.rtl != line_rtl for run in runs):
         return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
     utf8 = textbox.pango_layout.text.encode()
     actual = utf8[line.start_index:line.start_index + line.length].decode()
-    _draw_logical(stream, runs, matrix, layer, actual)
+    _draw_logical(stream, runs, matrix, layer, line_rtl)
     properties = _properties(stream, textbox)
     if properties is not None:  # moved onto the structure element by finish()
         properties[ACTUAL_KEY] = pydyf.String(actual)
@@ -117,6 +123,15 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
 
 
 wp_text.draw_first_line = _draw_first_line
+
+
+def _line_rtl(textbox) -> bool:
+    """Whether the line the text box sits on runs right to left: its own direction, or
+    its parent's for a left-to-right isolate (`<bdi dir="ltr">`, `dir="ltr"`) inline in
+    right-to-left text (a text relay number, a service's name)."""
+    style = textbox.style
+    parent = getattr(style, "parent_style", None)
+    return style["direction"] == "rtl" or (parent is not None and parent["direction"] == "rtl")
 
 
 def _mark_language(stream, textbox, layer: Layer) -> None:
@@ -211,65 +226,175 @@ def _glyph_width(stream, run: "_Run", gid: int) -> int:
     return font.widths[gid]
 
 
-def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, actual: str) -> None:
-    """Draw the line's glyphs where Pango put them, reading as nothing, then its text
-    in logical order as invisible characters laid over the clusters they stand for."""
+RLM = "\u200f"
+
+
+def _poppler_type(ch: str) -> str:
+    """How poppler's text output classes a character for its own reordering of a
+    right-to-left line (UnicodeTypeTable): 'R', 'L', '#' (digits and the separators
+    and signs around numbers: , . : - % and the Arabic comma) or 'N' (spaces, marks,
+    other punctuation)."""
+    kind = unicodedata.bidirectional(ch)
+    if kind in ("R", "AL"):
+        return "R"
+    if kind == "L":
+        return "L"
+    return "#" if kind in ("EN", "AN", "ES", "ET", "CS") else "N"
+
+
+@dataclass
+class _Cluster:
+    start: int  # byte offset of its text in the layout's text
+    text: str
+    glyphs: list  # (gid, x, y_offset, width in thousandths of an em)
+    left: float = 0  # where its text is laid (text space)
+    width: float = 0
+
+
+def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool) -> None:
+    """Draw the line cluster by cluster in logical order: each cluster's glyphs where
+    Pango put them, reading as nothing, then its text as invisible characters laid
+    over the cluster.
+
+    What the extractors that are not ours need of it:
+
+    - pdfminer joins characters into a line while each is near the one drawn before
+      it, and reads them in drawing order; pypdf reads drawing order and adds a space
+      when the pen jumps forward. So the line is drawn in one sweep in its direction
+      (right to left in Urdu), the glyphs of a cluster next to its characters, and a
+      run against the line's direction (digits, an English name in Urdu) has its
+      characters laid in the line's direction too, in logical order;
+    - poppler orders characters by position and reverses right-to-left stretches
+      itself: a run against the line's direction is a marked-content /Span with
+      /ActualText (its text, one left-to-right word to poppler), and a space after a
+      digit, a Latin letter or a separator (, : and the Arabic comma, which poppler
+      takes for parts of a number) gets a right-to-left mark before it, as
+      /ActualText of an empty zero-width character: without it poppler moves the space
+      before the number ("تو 999پر" for "تو 999 پر"). pdfminer and pypdf read no mark.
+    """
     a, b, c, d, e, f = matrix.values
 
     def move(x):
         stream.set_text_matrix(a, b, c, d, e + a * x, f + b * x)
 
-    # 1. What is seen: every glyph at its place, as WeasyPrint would draw it.
-    clusters = []  # (byte offset, run, left x, width) of each cluster
-    current = None
+    current = [None]
+
+    def font(run):
+        # Always written before a character: ends pypdf's "run" (it reverses
+        # right-to-left runs it sees as visual order).
+        pydyf.Stream.set_font_size(stream, run.font.hash, run.font_size)
+        stream._current_font = (run.font.hash, run.font_size)
+
+    def glyphs(run, cluster):
+        stream.set_text_rendering(0)
+        font(run)
+        for gid, x, y_offset, width in cluster.glyphs:
+            move(x)
+            if y_offset:
+                stream.set_text_rise(-y_offset / 1000)
+            stream.show_text(f"<{layer.code(run.font, gid, '', width):04x}>")
+            if y_offset:
+                stream.set_text_rise(0)
+
+    # The characters of a right-to-left line are all read in one font (the first
+    # right-to-left run's): pdfminer keeps characters on one line only while their
+    # boxes, made from each font's ascent and descent, overlap enough; Nastaliq's
+    # and the Latin font's hardly do.
+    if line_rtl and layer.reader is None:
+        first = next((run for run in runs if run.rtl), None)
+        if first is not None:
+            layer.reader = (first.font, first.glyphs[0].gid)
+
+    def reading(run):
+        return layer.reader if line_rtl and layer.reader else (run.font, run.glyphs[0].gid)
+
+    def read_font(run):
+        reader = reading(run)[0]
+        pydyf.Stream.set_font_size(stream, reader.hash, run.font_size)
+        stream._current_font = (reader.hash, run.font_size)
+
+    def characters(run, cluster, left, width, rtl):
+        stream.set_text_rendering(3)
+        text = cluster.text
+        share = width / len(text) if text else 0
+        per_char = round(share / run.font_size * 1000) if run.font_size else 0
+        reader, gid = reading(run)
+        for i, ch in enumerate(text):
+            slot = len(text) - 1 - i if rtl else i
+            read_font(run)
+            move(left + slot * share)
+            stream.show_text(f"<{layer.code(reader, gid, ch, per_char, carrier=True):04x}>")
+
+    def mark(run, x, actual):
+        """An invisible character reading as nothing, at x; with `actual`, poppler
+        reads that instead."""
+        stream.set_text_rendering(3)
+        if actual is not None:
+            stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(actual)}))
+        reader, gid = reading(run)
+        read_font(run)
+        move(x)
+        # A tenth of an em wide: pdfminer breaks the line at two characters side by
+        # side with no width between them.
+        stream.show_text(f"<{layer.code(reader, gid, '', 100, carrier=True):04x}>")
+        if actual is not None:
+            stream.end_marked_content()
+
+    # Clusters of each run, tiled over the run's width in logical order: no gaps or
+    # overlaps between the characters an extractor joins into words.
+    per_run = []
     for run in runs:
         x = run.x
+        clusters: dict[int, _Cluster] = {}
         advances: dict[int, float] = {}
         for g in run.glyphs:
-            if run.font is not current:
-                stream.set_font_size(run.font.hash, run.font_size)
-                current = run.font
-            width = _glyph_width(stream, run, g.gid)
-            code = layer.code(run.font, g.gid, "", width)
-            move(x + g.x_offset / 1000)
-            if g.y_offset:
-                stream.set_text_rise(-g.y_offset / 1000)
-            stream.show_text(f"<{code:04x}>")
-            if g.y_offset:
-                stream.set_text_rise(0)
+            cluster = clusters.setdefault(g.cluster, _Cluster(g.cluster, run.texts[g.cluster], []))
+            cluster.glyphs.append((g.gid, x + g.x_offset / 1000, g.y_offset, _glyph_width(stream, run, g.gid)))
             advance = g.width * FROM_UNITS
             advances[g.cluster] = advances.get(g.cluster, 0) + advance
             x += advance
-        # The run's width tiled by its clusters in logical order, in its direction:
-        # no gaps or overlaps between the characters an extractor joins into words.
-        pen = x if run.rtl else run.x
-        for start in sorted(advances):
-            width = max(advances[start], 0)
-            if run.rtl:
-                pen -= width
-                clusters.append((start, run, pen, width))
+        ordered = [clusters[k] for k in sorted(clusters)]
+        right = x
+        # Laid in the line's direction (a run against it is mirrored for reading).
+        pen = right if line_rtl else run.x
+        for cluster in ordered:
+            cluster.width = max(advances[cluster.start], 0)
+            if line_rtl:
+                pen -= cluster.width
+                cluster.left = pen
             else:
-                clusters.append((start, run, pen, width))
-                pen += width
-    # 2. What is read: the text, in logical order, invisible. Characters of a cluster
-    # share its width, laid in the run's direction. A font change before each one
-    # ends the extractors' "run" (pypdf reverses right-to-left runs it sees as visual).
-    clusters.sort(key=lambda item: item[0])
-    stream.set_text_rendering(3)
-    for start, run, left, width in clusters:
-        text = run.texts[start]
-        if not text:
+                cluster.left = pen
+                pen += cluster.width
+        per_run.append((run, ordered, run.x, right))
+
+    # What is seen first, every glyph at its place; then what is read, in one sweep.
+    for run, ordered, _, _ in per_run:
+        for cluster in sorted(ordered, key=lambda cl: cl.glyphs[0][1]):
+            glyphs(run, cluster)
+    previous = None  # poppler's class of the last character read on this line
+    per_run.sort(key=lambda item: item[1][0].start if item[1] else 0)
+    for run, ordered, left_edge, right_edge in per_run:
+        if not ordered:
             continue
-        size = run.font_size
-        share = width / len(text)
-        per_char = round(share / size * 1000) if size else 0
-        gid = run.glyphs[0].gid
-        for i, ch in enumerate(text):
-            slot = len(text) - 1 - i if run.rtl else i
-            pydyf.Stream.set_font_size(stream, run.font.hash, size)  # always written: ends pypdf's run
-            stream._current_font = (run.font.hash, size)
-            move(left + slot * share)
-            stream.show_text(f"<{layer.code(run.font, gid, ch, per_char, carrier=True):04x}>")
+        if run.rtl != line_rtl:
+            # Against the line: poppler reads the run's text as one word.
+            stream.begin_marked_content("Span", pydyf.Dictionary(
+                {"ActualText": pydyf.String("".join(cl.text for cl in ordered))}))
+            mark(run, right_edge if line_rtl else left_edge, None)
+            for cluster in ordered:
+                characters(run, cluster, cluster.left, cluster.width, line_rtl)
+            mark(run, left_edge if line_rtl else right_edge, None)
+            stream.end_marked_content()
+            previous = "L"
+            continue
+        for cluster in ordered:
+            if line_rtl and cluster.text and _poppler_type(cluster.text[0]) == "N" and previous in ("L", "#", None):
+                # Inside the space, against the character before it: poppler sorts by
+                # position and puts a space only where it sees a gap.
+                mark(run, cluster.left + cluster.width - min(cluster.width / 4, run.font_size * 0.005), RLM)
+            characters(run, cluster, cluster.left, cluster.width, run.rtl)
+            if cluster.text:
+                previous = _poppler_type(cluster.text[-1])
     stream.set_text_rendering(0)
 
 

@@ -93,6 +93,51 @@ def test_urdu_screen_text_reads_back_as_the_translation_in_logical_order():
             assert _norm(s) in texts["poppler"], s
 
 
+@lru_cache(maxsize=None)
+def urdu_read_back() -> tuple[int, dict[str, list[tuple[str, str]]]]:
+    """Every Urdu screen PDF of the default campaign read by each extractor: how many
+    translation strings they print, and per extractor (string, document) it misreads."""
+    campaigns, layouts, profiles = _campaigns()
+    jobs = plan(campaigns, layouts, [profiles["screen"]], districts=["none"], partners=["none"], languages=["ur"])
+    printed, missing = set(), {"pdfminer": [], "pypdf": [], "poppler": []}
+    for job in jobs:
+        page = render_html(job)
+        name = f"{job.product}-{job.size}" + (f"-{job.statistic}" if job.statistic is not None else "")
+        wanted = printed_strings(URDU, page)
+        printed |= set(wanted)
+        for tool, text in read_back(render_pdf(job, page).pdf).items():
+            missing[tool] += [(s, name) for s in wanted if s not in text]
+    return len(printed), missing
+
+
+# What pdfminer.six and poppler still misread (issue 14), each for a reason of its own
+# layout analysis that the text layer does not reach; everything else of every Urdu
+# screen PDF reads verbatim. pdfminer: in the DL's narrow columns it takes a line that
+# mixes boxes (a linked 999, a myth's bold tag, a heading beside the first line) apart
+# and orders the pieces as blocks. poppler: a combining mark (zer in شریکِ, زیرِ;
+# tanwin in تقریباً) becomes a word of its own, moved or spaced out; the A4 poster's
+# display headline is spaced letter by letter; the DL's sign list, a myth and a
+# perpetrator's note are read across the panels.
+PDFMINER_MISREADS = 5
+POPPLER_MISREADS = 11
+
+
+def test_every_urdu_screen_pdf_reads_back_as_the_translation():
+    printed, missing = urdu_read_back()
+    assert printed >= 60
+    assert not missing["pypdf"], missing["pypdf"]
+    for tool, most in (("pdfminer", PDFMINER_MISREADS), ("poppler", POPPLER_MISREADS)):
+        strings = {s for s, _ in missing[tool]}
+        assert len(strings) <= most, f"{tool} misreads {len(strings)}/{printed}: {sorted(missing[tool])}"
+
+
+@pytest.mark.xfail(strict=True, reason=f"pdfminer.six misreads {PDFMINER_MISREADS} and poppler {POPPLER_MISREADS} "
+                                       "of the translation's strings (see PDFMINER_MISREADS)")
+def test_every_urdu_string_reads_back_with_all_three_extractors():
+    _, missing = urdu_read_back()
+    assert not any(missing.values())
+
+
 def test_urdu_wallet_card_reads_back_with_every_extractor():
     pdf, _ = rendered("wallet-card", "ur")
     c = yaml.safe_load(URDU.read_text(encoding="utf-8"))
