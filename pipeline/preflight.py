@@ -598,8 +598,10 @@ def largest_empty_block(items: list[Placed], area: tuple[float, float, float, fl
         x, y, w, h = item.rect
         c0, c1 = max(0, int((x - ax) / cell)), min(columns, int((x + w - ax) / cell) + 1)
         r0, r1 = max(0, int((y - ay) / cell)), min(rows, int((y + h - ay) / cell) + 1)
+        if c1 <= c0:
+            continue  # wholly left or right of the area (text pushed off the page)
         for r in range(r0, r1):
-            taken[r][c0:c1] = b"\x01" * max(0, c1 - c0)
+            taken[r][c0:c1] = b"\x01" * (c1 - c0)
     best, block = 0, (ax, ay, 0.0, 0.0)
     heights = [0] * (columns + 1)  # a 0 at the end empties the stack
     for r in range(rows):

@@ -47,6 +47,9 @@ def test_largest_empty_block_finds_the_hole():
     assert largest_empty_block([text(0, 0, 100, 100)], area)[2:] == (0, 0)
     x, y, w, h = largest_empty_block([text(0, 0, 100, 20), text(0, 70, 100, 30)], area)
     assert w == pytest.approx(100, abs=2) and h == pytest.approx(50, abs=2) and y == pytest.approx(20, abs=2)
+    # Text pushed off the page, left or right of the area, takes none of it.
+    off = [text(-300, 0, 100, 100), text(250, 0, 100, 100), text(0, 0, 100, 20)]
+    assert largest_empty_block(off, area)[2:] == pytest.approx((100, 80), abs=2)
 
 
 def test_an_emptied_stat_poster_is_reported_with_its_block(tmp_path):
