@@ -111,6 +111,33 @@ def test_urdu_dl_folds_the_other_way():
     assert cover[0] + cover[2] < 100 - 5 and 100 + 5 < back[0] < 200 - 5 and flap[0] > 200 + 5
 
 
+# ---------------------------------------------------------------- the A5, right to left
+
+def test_urdu_a5_fits_with_its_sources_beside_the_figures():
+    """The Urdu A5 is made (it was left out: it did not fit) and fits: two pages, no
+    text over text, nothing in the margin or touching, at 12 pt or more."""
+    from pipeline.fit import fitted
+    from pipeline.preflight import preflight
+
+    c = load_campaigns([DEFAULT_CAMPAIGN])[0].campaign
+    assert "leaflet-a5" in c.variants.languages.products
+    job = jobs("ur", "leaflet-a5")[0]
+    html, rendered = fitted(job)
+    problems, _ = preflight(job, html, rendered)
+    assert [p.what for p in problems if p.level == "error"] == []
+    assert rendered.pages == 2
+    text = [i for i in rendered.layout if i.kind == "text"]
+    assert min(i.font_size_pt for i in text) >= 12
+    # The statistics' sources sit on the front with the figures that carry their marks;
+    # the other names are one a line on the back, not a wrapped run of English.
+    assert {i.page for i in text if "p.sources" in i.element} == {1}
+    names = [i.text.strip() for i in text if "more-support.listed" in i.element and "bdi" in i.element]
+    assert "Network for Surviving Stalking" in names and "Protection Against Stalking" in names
+    # The code is 22 mm and stays at least 20 mm with modules of 0.5 mm (preflight's qr check).
+    code = next(i for i in rendered.layout if i.kind == "qr")
+    assert abs(code.rect[2] - 22) < 0.1
+
+
 def test_every_urdu_product_passes_preflight(tmp_path):
     code, report = preflight_urdu(tmp_path, "--profile", "press", "--jobs", "2")
     assert errors(report) == [], [(p["file"], p["what"]) for p in errors(report)]
