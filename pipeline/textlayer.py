@@ -10,14 +10,17 @@ and every extractor read a different text from the one printed.
 This module hooks WeasyPrint's drawing of one line (`draw_first_line`) while a
 screen copy is rendered (`text_layer(...)`). A line with an ambiguous run (right to
 left, a cluster that is not one glyph for one character, or a glyph already mapped
-to another text) is drawn cluster by cluster in *logical* order, each at its own
-place (the page looks the same), and:
+to another text) is drawn in two layers:
 
-- each glyph is shown through a character code of its own for each text it stands
-  for: the code's ToUnicode entry is exactly the cluster's text (the first glyph of
-  a cluster carries it, the others map to nothing), and a CIDToGIDMap sends the code
-  to the real glyph (`finish`). Extractors that ignore marked content (pdfminer,
-  pypdf) read the source text in logical order;
+- what is seen: each glyph where Pango put it, through a code that reads as
+  nothing, painted in the order WeasyPrint paints them (the page looks the same),
+  inside a form XObject of the text box's own, drawn where the text box is;
+- what is read: the line's text, in *logical* order, as invisible characters
+  (rendering mode 3) laid over the clusters they stand for, one code per character
+  whose ToUnicode entry is that character (a CIDToGIDMap sends the codes to a real
+  glyph; `finish`). Extractors that ignore marked content (pdfminer, pypdf) read
+  the source text in logical order, and only it: the glyphs inside a form are kept
+  apart from the page's characters (see `_draw_logical`);
 - the line's structure element gets `/ActualText` (the line's text, logical order),
   which screen readers use;
 - poppler, which orders characters by position with a bidi pass of its own, gets
@@ -31,6 +34,7 @@ and, by `finish`, on the structure element of the text.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
@@ -39,12 +43,15 @@ from dataclasses import dataclass, field
 
 import pydyf
 from weasyprint.draw import text as wp_text
+from weasyprint.text.line_break import strut
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
 _local = threading.local()
 ACTUAL_KEY = "PipelineActualText"  # carried from the drawing to finish(), never written
 FIRST_VIRTUAL = 1024  # virtual codes start this far above the font's last glyph
 LATIN = re.compile(r"[A-Za-z]")
+STRETCH = 0.8  # of a right-to-left line's pitch: the height extractors give a character read
+ALTERNATE = 1e-5  # every other character read in a right-to-left line is this much larger
 
 
 def _script_letters(text: str) -> set[str]:
@@ -114,7 +121,7 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
         return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
     utf8 = textbox.pango_layout.text.encode()
     actual = utf8[line.start_index:line.start_index + line.length].decode()
-    _draw_logical(stream, runs, matrix, layer, line_rtl)
+    _draw_logical(stream, runs, matrix, layer, line_rtl, strut(textbox.style)[0])
     properties = _properties(stream, textbox)
     if properties is not None:  # moved onto the structure element by finish()
         properties[ACTUAL_KEY] = pydyf.String(actual)
@@ -251,50 +258,88 @@ class _Cluster:
     width: float = 0
 
 
-def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool) -> None:
-    """Draw the line cluster by cluster in logical order: each cluster's glyphs where
-    Pango put them, reading as nothing, then its text as invisible characters laid
-    over the cluster.
+def _glyph_form(stream, bbox) -> pydyf.Stream:
+    """A form XObject (no transparency group: drawn exactly as in the page) in the
+    resources of `stream`, for the glyphs of one line."""
+    # Glyphs only: the colour and everything else come from where the form is drawn.
+    resources = pydyf.Dictionary({"Font": None})  # the document's fonts, set by WeasyPrint
+    extra = pydyf.Dictionary({"Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array(bbox),
+                              "Resources": resources})
+    form = stream.clone(resources=resources, extra=extra)
+    form.id = f"t{len(stream._resources['XObject'])}"
+    stream._resources["XObject"][form.id] = form
+    return form
+
+
+def _text_box(values, per_run) -> list[float]:
+    """Where the line's glyphs can ink, in user space, with room to spare (Nastaliq
+    reaches 1.8 em above the baseline and 1.4 em below; marks are raised further)."""
+    a, b, c, d, e, f = values
+    xs, ys = [], []
+    for run, ordered, _, _ in per_run:
+        size = run.font_size
+        for cluster in ordered:
+            for _, x, y_offset, width in cluster.glyphs:
+                rise = -y_offset / 1000
+                for tx in (x - 2 * size, x + width * size / 1000 + 2 * size):
+                    for ty in (rise - 3 * size, rise + 3 * size):
+                        xs.append(a * tx + c * ty + e)
+                        ys.append(b * tx + d * ty + f)
+    return [round(min(xs), 2), round(min(ys), 2), round(max(xs), 2), round(max(ys), 2)]
+
+
+def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool,
+                  pitch: float | None = None) -> None:
+    """Draw the line: its glyphs where Pango put them, reading as nothing, in a form
+    XObject; then its text as invisible characters laid over the clusters, in logical
+    order.
 
     What the extractors that are not ours need of it:
 
     - pdfminer joins characters into a line while each is near the one drawn before
-      it, and reads them in drawing order; pypdf reads drawing order and adds a space
-      when the pen jumps forward. So the line is drawn in one sweep in its direction
-      (right to left in Urdu), the glyphs of a cluster next to its characters, and a
-      run against the line's direction (digits, an English name in Urdu) has its
-      characters laid in the line's direction too, in logical order;
+      it, reads them in drawing order, then joins lines into a block while they are
+      within half a character's height of each other; pypdf reads drawing order and
+      adds a space when the pen jumps forward. So the line is read in one sweep in its
+      direction (right to left in Urdu), a run against the line's direction (digits,
+      an English name in Urdu) has its characters laid in the line's direction too, in
+      logical order, and the glyphs are drawn in a form XObject: pdfminer takes a
+      form's characters apart from the page's, so the glyphs (characters of no text
+      to it, drawn left to right) no longer stand between the characters read by one
+      text box and the next of the same line (a linked 999, a bold tag, the rest of
+      the line), which broke the line in pieces that it then ordered as blocks;
+    - pdfminer and poppler take a character's height from its font size: in a right
+      to left line the characters read are set at `STRETCH` of the line's pitch
+      (Nastaliq lines are 1.8 em apart), their advance squeezed back by the text
+      matrix. At 1 em, pdfminer left every line a block of its own and ordered the
+      blocks across the DL's panels; poppler, which keeps lines in one block while
+      their baselines are less than 1.5 of the font size apart, did the same;
     - poppler orders characters by position and reverses right-to-left stretches
-      itself: a run against the line's direction is a marked-content /Span with
-      /ActualText (its text, one left-to-right word to poppler), and a space after a
-      digit, a Latin letter or a separator (, : and the Arabic comma, which poppler
-      takes for parts of a number) gets a right-to-left mark before it, as
-      /ActualText of an empty zero-width character: without it poppler moves the space
-      before the number ("تو 999پر" for "تو 999 پر"). pdfminer and pypdf read no mark.
+      itself: it must see each character of a right-to-left line as a word of its
+      own, or it keeps the characters of a word in drawing order and reverses them
+      with the line (a mark before its letter): every other character is set
+      `ALTERNATE` larger (poppler starts a word where the font size changes), and a
+      cluster of no advance (a combining mark shaped apart) is read with the one
+      before it. Characters side by side overlap by a hair, never leave a gap:
+      poppler puts a space in every gap of a line whose characters all stand apart
+      (the A4 poster's headline came out letter by letter). A run against the line's
+      direction is a marked-content /Span with /ActualText (its text, one
+      left-to-right word to poppler), and a space after a digit, a Latin letter or a
+      separator (, : and the Arabic comma, which poppler takes for parts of a
+      number) gets a right-to-left mark before it, as /ActualText of an empty
+      zero-width character: without it poppler moves the space before the number
+      ("تو 999پر" for "تو 999 پر"). pdfminer and pypdf read no mark.
     """
     a, b, c, d, e, f = matrix.values
 
-    def move(x):
-        stream.set_text_matrix(a, b, c, d, e + a * x, f + b * x)
-
-    current = [None]
-
-    def font(run):
-        # Always written before a character: ends pypdf's "run" (it reverses
-        # right-to-left runs it sees as visual order).
-        pydyf.Stream.set_font_size(stream, run.font.hash, run.font_size)
-        stream._current_font = (run.font.hash, run.font_size)
-
-    def glyphs(run, cluster):
-        stream.set_text_rendering(0)
-        font(run)
-        for gid, x, y_offset, width in cluster.glyphs:
-            move(x)
+    def glyphs(form, run, cluster_glyphs):
+        pydyf.Stream.set_font_size(form, run.font.hash, run.font_size)
+        for gid, x, y_offset, width in cluster_glyphs:
+            form.set_text_matrix(a, b, c, d, e + a * x, f + b * x)
             if y_offset:
-                stream.set_text_rise(-y_offset / 1000)
-            stream.show_text(f"<{layer.code(run.font, gid, '', width):04x}>")
+                form.set_text_rise(-y_offset / 1000)
+            form.show_text(f"<{layer.code(run.font, gid, '', width):04x}>")
             if y_offset:
-                stream.set_text_rise(0)
+                form.set_text_rise(0)
 
     # The characters of a right-to-left line are all read in one font (the first
     # right-to-left run's): pdfminer keeps characters on one line only while their
@@ -308,21 +353,35 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     def reading(run):
         return layer.reader if line_rtl and layer.reader else (run.font, run.glyphs[0].gid)
 
-    def read_font(run):
+    # The size poppler and pdfminer take for a character read: in a right to left
+    # line, most of the line's pitch, every other character a hair larger (see above).
+    stretch = max(1.0, STRETCH * pitch / runs[0].font_size) if line_rtl and pitch else 1.0
+    parity = [0]
+
+    def place(run, x):
+        """Set the font and the text matrix of the next character read, at x."""
         reader = reading(run)[0]
-        pydyf.Stream.set_font_size(stream, reader.hash, run.font_size)
-        stream._current_font = (reader.hash, run.font_size)
+        size = run.font_size * stretch
+        if line_rtl:
+            parity[0] ^= 1
+            size *= 1 + ALTERNATE * parity[0]
+        squeeze = run.font_size / size  # the advance stays that of run.font_size
+        pydyf.Stream.set_font_size(stream, reader.hash, round(size, 6))
+        stream._current_font = (reader.hash, size)
+        stream.set_text_matrix(a * squeeze, b * squeeze, c, d, e + a * x, f + b * x)
 
     def characters(run, cluster, left, width, rtl):
         stream.set_text_rendering(3)
         text = cluster.text
         share = width / len(text) if text else 0
-        per_char = round(share / run.font_size * 1000) if run.font_size else 0
+        # Rounded up, and a thousandth more: characters side by side overlap by a
+        # hair, never leave a gap (poppler spaces out a line whose characters all
+        # stand apart, however little).
+        per_char = math.ceil(share / run.font_size * 1000) + 1 if run.font_size else 0
         reader, gid = reading(run)
         for i, ch in enumerate(text):
             slot = len(text) - 1 - i if rtl else i
-            read_font(run)
-            move(left + slot * share)
+            place(run, left + slot * share)
             stream.show_text(f"<{layer.code(reader, gid, ch, per_char, carrier=True):04x}>")
 
     def mark(run, x, actual):
@@ -332,8 +391,7 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
         if actual is not None:
             stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(actual)}))
         reader, gid = reading(run)
-        read_font(run)
-        move(x)
+        place(run, x)
         # A tenth of an em wide: pdfminer breaks the line at two characters side by
         # side with no width between them.
         stream.show_text(f"<{layer.code(reader, gid, '', 100, carrier=True):04x}>")
@@ -343,6 +401,7 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     # Clusters of each run, tiled over the run's width in logical order: no gaps or
     # overlaps between the characters an extractor joins into words.
     per_run = []
+    painted = []  # each run's clusters' glyphs, as shaped (painted in this order, as before)
     for run in runs:
         x = run.x
         clusters: dict[int, _Cluster] = {}
@@ -353,7 +412,21 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
             advance = g.width * FROM_UNITS
             advances[g.cluster] = advances.get(g.cluster, 0) + advance
             x += advance
-        ordered = [clusters[k] for k in sorted(clusters)]
+        painted.append((run, [clusters[k].glyphs for k in sorted(clusters)]))
+        ordered = []
+        for start in sorted(clusters):
+            cluster = clusters[start]
+            if ordered and advances[start] <= 0:
+                # A cluster with no advance of its own (a combining mark Pango shapes
+                # apart: the zer of شریکِ, the tanwin of تقریباً; a zero-width joiner)
+                # is read with the cluster before it, sharing its width. Alone, it is a
+                # character of no width at its base's edge, which poppler joins to the
+                # base in drawing order and then reverses with the line (زیِر).
+                previous = ordered[-1]
+                previous.text += cluster.text
+                previous.glyphs = previous.glyphs + cluster.glyphs  # `painted` keeps its own
+                continue
+            ordered.append(cluster)
         right = x
         # Laid in the line's direction (a run against it is mirrored for reading).
         pen = right if line_rtl else run.x
@@ -367,10 +440,18 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
                 pen += cluster.width
         per_run.append((run, ordered, run.x, right))
 
-    # What is seen first, every glyph at its place; then what is read, in one sweep.
-    for run, ordered, _, _ in per_run:
-        for cluster in sorted(ordered, key=lambda cl: cl.glyphs[0][1]):
-            glyphs(run, cluster)
+    # What is seen first, every glyph at its place, in a form XObject of its own
+    # (drawn exactly as in the page by poppler and Ghostscript; see the docstring).
+    form = _glyph_form(stream, _text_box(matrix.values, per_run))
+    form.begin_text()
+    form.set_text_rendering(0)
+    for run, shaped in painted:
+        for cluster_glyphs in sorted(shaped, key=lambda gs: gs[0][1]):
+            glyphs(form, run, cluster_glyphs)
+    form.end_text()
+    stream.end_text()  # no XObject inside a text object
+    stream.draw_x_object(form.id)
+    stream.begin_text()
     previous = None  # poppler's class of the last character read on this line
     per_run.sort(key=lambda item: item[1][0].start if item[1] else 0)
     for run, ordered, left_edge, right_edge in per_run:
