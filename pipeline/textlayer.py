@@ -259,8 +259,10 @@ class _Cluster:
 
 
 def _glyph_form(stream, bbox) -> pydyf.Stream:
-    """A form XObject (no transparency group: drawn exactly as in the page) in the
-    resources of `stream`, for the glyphs of one line."""
+    """A form XObject in the resources of `stream`, for the glyphs of one line: no
+    transparency group, so it paints as the page would. poppler and Ghostscript
+    render the page pixel for pixel as with the glyphs in the page; pdfium moves a few
+    edge pixels of large glyphs by an anti-aliasing step (at most 18/255)."""
     # Glyphs only: the colour and everything else come from where the form is drawn.
     resources = pydyf.Dictionary({"Font": None})  # the document's fonts, set by WeasyPrint
     extra = pydyf.Dictionary({"Type": "/XObject", "Subtype": "/Form", "BBox": pydyf.Array(bbox),
@@ -441,7 +443,7 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
         per_run.append((run, ordered, run.x, right))
 
     # What is seen first, every glyph at its place, in a form XObject of its own
-    # (drawn exactly as in the page by poppler and Ghostscript; see the docstring).
+    # (see _glyph_form for how it renders).
     form = _glyph_form(stream, _text_box(matrix.values, per_run))
     form.begin_text()
     form.set_text_rendering(0)
