@@ -23,23 +23,25 @@ HEADLINES = ("h1", "h2", "strapline")  # elements whose lines are balanced
 
 def fitted(job: Job) -> tuple[str, Rendered]:
     """The job's HTML and PDF at the smallest fill step that fills its pages (or the
-    largest step that still fits, for very short content)."""
+    largest step that still fits, for very short content), headlines balanced."""
     html = render_html(job)
-    rendered = render_pdf_of(job, html)
+    return _balanced(job, *_filled(job, html, render_pdf_of(job, html)))
+
+
+def _filled(job: Job, html: str, rendered: Rendered) -> tuple[str, Rendered]:
     steps, allowed = job.spec.fit_steps, job.spec.max_empty_share
-    if not steps or allowed is None:
+    if not steps or allowed is None or (empty := emptiest_page(job, rendered)) <= allowed:
         return html, rendered
-    empty = emptiest_page(job, rendered)
     flaws = _flaws(job, html, rendered)
     for step in range(1, steps + 1):
-        if empty <= allowed:
-            break
         html_at = render_html(job, fit=step)
         rendered_at = render_pdf_of(job, html_at)
         if _flaws(job, html_at, rendered_at) > flaws:
             break  # too large: the step before is the best this content gets
         html, rendered, empty = html_at, rendered_at, emptiest_page(job, rendered_at)
-    return _balanced(job, html, rendered)
+        if empty <= allowed:
+            break
+    return html, rendered
 
 
 def _balanced(job: Job, html: str, rendered: Rendered) -> tuple[str, Rendered]:
