@@ -625,10 +625,14 @@ def empty_blocks(job: Job, rendered: Rendered) -> list[tuple[float, tuple[float,
     width, height = job.trim_mm
     safe = job.safe_mm
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
+    key = ("empty_blocks", width, height, area)  # once per rendering: fit.py asks first
+    if key in rendered.derived:
+        return rendered.derived[key]
     blocks = []
     for page in range(1, rendered.pages + 1):
         block = largest_empty_block([p for p in rendered.layout if p.page == page], area)
         blocks.append((block[2] * block[3] / (width * height), block))
+    rendered.derived[key] = blocks
     return blocks
 
 

@@ -18,7 +18,7 @@ import uuid
 import zlib
 from functools import lru_cache
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -133,6 +133,9 @@ class Rendered:
     pages: int
     warnings: list[Problem]
     layout: list[Placed]
+    # What is worked out from this rendering once and asked for twice (copyfitting and
+    # preflight both measure the empty blocks), by what it is and its parameters.
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 class _Collect(logging.Handler):
