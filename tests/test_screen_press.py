@@ -134,17 +134,92 @@ def test_urdu_wallet_card_reads_back_with_every_extractor():
             assert _norm(s) in text, (tool, s)
 
 
-def test_english_screen_text_reads_back_as_the_content():
-    pdf, page = rendered("poster", None)
-    wanted = printed_strings(CAMPAIGN, page)
-    assert len(wanted) >= 12
-    texts = read_back(pdf)
+EXAMPLES = ROOT / "content" / "examples"
+ENGLISH_VARIANTS = (None, "craven", "paladin")  # county-wide, one district, one partner
+
+
+@lru_cache(maxsize=None)
+def _english_jobs() -> dict:
+    """Every English screen PDF the read-back test reads: the default campaign's
+    county-wide set, one district's and one partner's products, and the examples'
+    (document id -> (content file, job))."""
+    layouts, profiles = load_layouts(), load_profiles()
+    out = {}
+    for source in [CAMPAIGN, *sorted(EXAMPLES.glob("*.yaml"))]:
+        for job in plan(load_campaigns([source]), layouts, [profiles["screen"]], languages=["none"]):
+            if job.variant in ENGLISH_VARIANTS:
+                out[f"{source.stem}/{job.name}"] = (source, job)
+    return out
+
+
+@lru_cache(maxsize=None)
+def english_read_back(document: str) -> tuple[list[str], dict[str, str]]:
+    """One document rendered once: the content's strings it prints, and what each
+    extractor reads."""
+    source, job = _english_jobs()[document]
+    page = render_html(job)
+    return printed_strings(source, page), read_back(render_pdf(job, page).pdf)
+
+
+class PopplerMisread(AssertionError):
+    """poppler misreads exactly the strings it is known to (see POPPLER_KNOWN)."""
+
+
+NOTE = ("Run by the Suzy Lamplugh Trust. Free from landlines and most mobiles; calls are not shown on "
+        "BT landline bills.")
+HELPLINE = "National Stalking Helpline 0808 802 0300"
+# What poppler's pdftotext (default reading order) still misreads, and why:
+# - the county-wide posters: the helpline's note and the QR label are table cells side
+#   by side with no gutter; the note's first line ends ("calls") 12 pt from "Scan or
+#   visit" on the same baseline, under 1 em of the note's 14.7 pt (A3), so poppler
+#   pulls the label into the note's block and reads "... calls Scan or visit are not
+#   shown ...". District posters print a line under the note, which lifts the label.
+#   A 1.5rem gutter (.call padding) reads right, but rewraps the note: a layout
+#   change, for the approved proofs to take.
+# - the DL (and its partner versions that keep the support list): each service's
+#   name and number are blocks of their own to poppler (their sizes differ by more
+#   than 5 %), and it takes the blocks of the first two panels for a table (tops
+#   aligned within half an em), reading across: the helpline's name is followed by
+#   panel 1's text and its number comes before the next service's name.
+POPPLER_KNOWN = {
+    **{f"no-matter-how-small/poster-{size}": {NOTE} for size in ("a4", "a3", "a2")},
+    "no-matter-how-small/leaflet-dl": {HELPLINE},
+    "no-matter-how-small/leaflet-dl-paladin": {HELPLINE},
+}
+
+
+def _english_documents():
+    for document in _english_jobs():
+        if document in POPPLER_KNOWN:
+            yield pytest.param(document, id=document, marks=pytest.mark.xfail(
+                raises=PopplerMisread, strict=True,
+                reason=f"poppler reads across side-by-side boxes: {sorted(POPPLER_KNOWN[document])}"))
+        else:
+            yield pytest.param(document, id=document)
+
+
+def test_english_read_back_covers_every_product():
+    documents = _english_jobs()
+    products = {job.product for _, job in documents.values()}
+    assert {"poster", "stat-poster", "leaflet-a5", "leaflet-dl", "wallet-card", "wallet-card-discreet"} <= products
+    assert {job.variant for _, job in documents.values()} == set(ENGLISH_VARIANTS)
+    assert {source.stem for source, _ in documents.values()} >= {"minimal", "phone-scams", "domestic-abuse-disclosure"}
+
+
+@pytest.mark.parametrize("document", _english_documents())
+def test_english_screen_text_reads_back_as_the_content(document):
+    """Every content string a document prints, verbatim, with each of pdfminer.six,
+    pypdf and poppler at their default settings (where poppler is installed)."""
+    wanted, texts = english_read_back(document)
+    assert len(wanted) >= 5
     for tool in ("pdfminer", "pypdf"):
         missing = [s for s in wanted if s not in texts[tool]]
         assert not missing, f"{tool} does not read {missing}"
-    if "poppler" in texts:  # poppler reads the A3's side-by-side columns across: one note is cut by the next
-        missing = [s for s in wanted if s not in texts["poppler"]]
-        assert len(missing) <= 1, missing
+    if "poppler" in texts:
+        missing = {s for s in wanted if s not in texts["poppler"]}
+        if missing and missing == POPPLER_KNOWN.get(document):
+            raise PopplerMisread(f"poppler does not read {sorted(missing)}")
+        assert not missing, f"poppler does not read {sorted(missing)}"
 
 
 def _structure(pdf: bytes):
