@@ -165,24 +165,17 @@ class PopplerMisread(AssertionError):
     """poppler misreads exactly the strings it is known to (see POPPLER_KNOWN)."""
 
 
-NOTE = ("Run by the Suzy Lamplugh Trust. Free from landlines and most mobiles; calls are not shown on "
-        "BT landline bills.")
 HELPLINE = "National Stalking Helpline 0808 802 0300"
 # What poppler's pdftotext (default reading order) still misreads, and why:
-# - the county-wide posters: the helpline's note and the QR label are table cells side
-#   by side with no gutter; the note's first line ends ("calls") 12 pt from "Scan or
-#   visit" on the same baseline, under 1 em of the note's 14.7 pt (A3), so poppler
-#   pulls the label into the note's block and reads "... calls Scan or visit are not
-#   shown ...". District posters print a line under the note, which lifts the label.
-#   A 1.5rem gutter (.call padding) reads right, but rewraps the note: a layout
-#   change, for the approved proofs to take.
 # - the DL (and its partner versions that keep the support list): each service's
 #   name and number are blocks of their own to poppler (their sizes differ by more
 #   than 5 %), and it takes the blocks of the first two panels for a table (tops
 #   aligned within half an em), reading across: the helpline's name is followed by
-#   panel 1's text and its number comes before the next service's name.
+#   panel 1's text and its number comes before the next service's name. Moving the
+#   services up or down, or spacing them further apart, does not change it.
+# (The posters' helpline note, read across into the QR label beside it, was fixed
+# with a gutter between the two cells: poster.css, stat-poster.css.)
 POPPLER_KNOWN = {
-    **{f"no-matter-how-small/poster-{size}": {NOTE} for size in ("a4", "a3", "a2")},
     "no-matter-how-small/leaflet-dl": {HELPLINE},
     "no-matter-how-small/leaflet-dl-paladin": {HELPLINE},
 }
