@@ -61,13 +61,13 @@ def qr_url(qr: QR, code: str) -> str:
     return f"{qr.url}?{TRACKING_PARAMETER}={code}"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _encoded(url: str) -> tuple[int, int, bytes]:
     """`url` encoded once per worker: (version, modules across with the quiet zone,
     the dark modules as PDF path operators, one `x y w 1 re` per horizontal run in
     module units from the top-left). The page's render and its preflight both ask
-    for it (qrcode's mask choice is most of an encoding's time); a batch's codes
-    differ, so a few dozen entries are all that is ever reused."""
+    for it, copyfitting's steps again (qrcode's mask choice is most of an encoding's
+    time); a batch's codes differ, so a few entries are all that is ever reused."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     code.add_data(url)
     code.make(fit=True)
