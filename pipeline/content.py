@@ -271,6 +271,8 @@ class Labels(Strict):
     # Never printed: what screen readers say for the QR code and the screen copies' links.
     qr_alt: Annotated[Text, described("The QR code's alternative text (screen copies); {address} is replaced by "
                                       "the printed web address")] = "QR code: opens the web page {address}"
+    logo_alt: Annotated[Text, described("The force's logo's alternative text (screen copies); {force} is "
+                                        "replaced by the force's name")] = "{force} logo"
     link_call: Annotated[Text, described("A phone number's link in screen copies, as a screen reader says it; "
                                          "{number} is replaced by the number as printed")] = "Call {number}"
     link_email: Annotated[Text, described("An e-mail address's link in screen copies; {address} is replaced "
@@ -290,6 +292,13 @@ class Labels(Strict):
     def _has_address(cls, value: str) -> str:
         if "{address}" not in value:
             raise Wrong("must contain {address}", "write {address} where the address goes")
+        return value
+
+    @field_validator("logo_alt")
+    @classmethod
+    def _has_force(cls, value: str) -> str:
+        if "{force}" not in value:
+            raise Wrong("must contain {force}", "write {force} where the force's name goes")
         return value
 
     @field_validator("link_call")

@@ -211,6 +211,7 @@ def context(job: Job) -> dict:
         "c": c,
         "brand": brand,
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
+        "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
         "social": {"hashtag": c.social.hashtag or brand.hashtag, "handle": c.social.handle or brand.handle},
         "job": job,
         "qr": {

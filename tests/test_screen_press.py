@@ -280,3 +280,22 @@ def test_press_masters_are_not_proofs():
         xmp = doc.Root.Metadata.read_bytes()
     classes = re.findall(rb"<xmpMM:RenditionClass>([^<]*)<", xmp)
     assert classes in ([], [b"default"])
+
+
+def test_the_logo_alt_text_comes_from_the_labels(tmp_path):
+    """The force's logo is a Figure whose alt text is `labels.logo_alt` (translatable),
+    with the force's name in it."""
+    example = ROOT / "content" / "examples" / "phone-scams.yaml"
+    (tmp_path / "brands").symlink_to(example.parent / "brands")
+
+    def figure_alts(source: Path) -> list[str]:
+        jobs = plan(load_campaigns([source]), load_layouts(), [load_profiles()["screen"]], only=["poster"])
+        job = jobs[0]
+        return [str(o.Alt) for o in _structure(render_pdf(job, render_html(job)).pdf)
+                if o.get("/S") == "/Figure" and "/Alt" in o]
+
+    assert "Riverside Constabulary logo" in figure_alts(example)
+    relabelled = tmp_path / "phone-scams.yaml"
+    relabelled.write_text(example.read_text().replace("labels:\n", "labels:\n  logo_alt: \"Logo: {force}\"\n", 1))
+    alts = figure_alts(relabelled)
+    assert "Logo: Riverside Constabulary" in alts and "Riverside Constabulary logo" not in alts
