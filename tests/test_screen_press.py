@@ -161,34 +161,11 @@ def english_read_back(document: str) -> tuple[list[str], dict[str, str]]:
     return printed_strings(source, page), read_back(render_pdf(job, page).pdf)
 
 
-class PopplerMisread(AssertionError):
-    """poppler misreads exactly the strings it is known to (see POPPLER_KNOWN)."""
-
-
-HELPLINE = "National Stalking Helpline 0808 802 0300"
-# What poppler's pdftotext (default reading order) still misreads, and why:
-# - the DL (and its partner versions that keep the support list): each service's
-#   name and number are blocks of their own to poppler (their sizes differ by more
-#   than 5 %), and it takes the blocks of the first two panels for a table (tops
-#   aligned within half an em), reading across: the helpline's name is followed by
-#   panel 1's text and its number comes before the next service's name. Moving the
-#   services up or down, or spacing them further apart, does not change it.
-# (The posters' helpline note, read across into the QR label beside it, was fixed
-# with a gutter between the two cells: poster.css, stat-poster.css.)
-POPPLER_KNOWN = {
-    "no-matter-how-small/leaflet-dl": {HELPLINE},
-    "no-matter-how-small/leaflet-dl-paladin": {HELPLINE},
-}
-
-
-def _english_documents():
-    for document in _english_jobs():
-        if document in POPPLER_KNOWN:
-            yield pytest.param(document, id=document, marks=pytest.mark.xfail(
-                raises=PopplerMisread, strict=True,
-                reason=f"poppler reads across side-by-side boxes: {sorted(POPPLER_KNOWN[document])}"))
-        else:
-            yield pytest.param(document, id=document)
+# poppler's default reading order once broke two layouts, now fixed there: the posters'
+# helpline note was read into the QR label beside it (no gutter between the cells:
+# poster.css, stat-poster.css); on the DL each service's name (12 pt) and number (15 pt)
+# were blocks of their own (poppler keeps lines apart whose sizes differ by more than
+# 5 %), read across the panels as a table (the name is now 14.5 pt: leaflet-dl.css).
 
 
 def test_english_read_back_covers_every_product():
@@ -199,7 +176,7 @@ def test_english_read_back_covers_every_product():
     assert {source.stem for source, _ in documents.values()} >= {"minimal", "phone-scams", "domestic-abuse-disclosure"}
 
 
-@pytest.mark.parametrize("document", _english_documents())
+@pytest.mark.parametrize("document", sorted(_english_jobs()))
 def test_english_screen_text_reads_back_as_the_content(document):
     """Every content string a document prints, verbatim, with each of pdfminer.six,
     pypdf and poppler at their default settings (where poppler is installed)."""
@@ -210,8 +187,6 @@ def test_english_screen_text_reads_back_as_the_content(document):
         assert not missing, f"{tool} does not read {missing}"
     if "poppler" in texts:
         missing = {s for s in wanted if s not in texts["poppler"]}
-        if missing and missing == POPPLER_KNOWN.get(document):
-            raise PopplerMisread(f"poppler does not read {sorted(missing)}")
         assert not missing, f"poppler does not read {sorted(missing)}"
 
 
