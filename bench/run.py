@@ -1102,8 +1102,10 @@ def section_national(work: Path):
     if memory.get("slope_mib_per_s") is not None:
         per_doc = memory["slope_mib_per_s"] * 1024 / (documents / full["wall_s"] / 2)
         out["worker_growth_kib_per_document"] = per_doc
-        row(s, "worker RSS growth per document (after warm-up)", per_doc, "KiB", "linear fit, per worker",
-            target=("<=", 20))
+        # A sawtooth (fresh workers every 100 jobs each, products largest first), warm-up
+        # dominated in a quick run: the target is judged in one worker (3 batch).
+        row(s, "worker RSS growth per document, CLI run", per_doc, "KiB",
+            "linear fit of the live workers' mean RSS after the first 10 %; target: see 3 batch, one worker")
 
 
 # ---------------------------------------------------------------- 7. studio
