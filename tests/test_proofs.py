@@ -44,7 +44,7 @@ def test_a_moved_headline_is_caught_and_placed(tmp_path):
     """A 6 mm shift of the poster's strapline: named, with where it happened."""
     from tests.test_preflight import layouts_copy
 
-    layouts = layouts_copy(tmp_path, {"poster.css": (".strapline .call {", ".strapline .call { margin-left: 6mm;")})
+    layouts = layouts_copy(tmp_path, {"poster.css": (".strapline .call {", ".strapline .call { position: relative; left: 6mm;")})
     [poster] = [p for p in current_proofs(layouts) if p.job.product == "poster"]
     [d] = [d for d in proof.review([poster]) if d.name.endswith("/poster-a4")]
     assert d.drifted and d.name == "no-matter-how-small/poster-a4"
