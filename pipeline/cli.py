@@ -64,6 +64,8 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     profiles = select_profiles(load_profiles(), args.profile)
     jobs = plan(campaigns, layouts, profiles, only=args.only, districts=args.district,
                 partners=args.partner, languages=args.language)
+    if args.out is None:
+        args.out = _default_out(layouts.folder, LAYOUTS)
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
                    progress=True, wait=args.wait, cluster=args.cluster)
@@ -71,15 +73,27 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     problems = strict(result.problems) if args.strict else result.problems
     for line in summary_lines(problems, len(result.outputs)):
         print(line, file=sys.stderr if line.startswith(("error", "warning")) else sys.stdout)
-    verb = "built" if write_pdfs else "checked"
     folders = sorted({str(args.out / o.job.source.slug) for o in result.outputs})
     failed = len(jobs) - len(result.outputs)
-    print(f"{verb} {result.built} PDF(s), {result.cached} unchanged (kept), {failed} failed, "
-          f"in {elapsed:.1f}s; report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
+    made = (f"built {result.built} PDF(s), {result.cached} unchanged (kept)" if write_pdfs
+            else f"checked {result.built} PDF(s) in memory (none written)")
+    print(f"{made}, {failed} failed, in {elapsed:.1f}s; "
+          f"report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
     if result.rejected:
         print(f"rejected {result.rejected} PDF(s) that failed preflight: each is kept beside the last good one "
               "as *.rejected.pdf and left out of print-order.csv", file=sys.stderr)
     return 1 if any(p.level == "error" for p in problems) else 0
+
+
+def _default_out(layouts: Path, project_layouts: Path) -> Path:
+    """output/, or for a trial with another layouts folder output/trials/<its name>/:
+    a designer's try-out never replaces the PDFs printers take from output/."""
+    if layouts.resolve() == project_layouts.resolve():
+        return Path("output")
+    out = Path("output") / "trials" / layouts.resolve().name
+    print(f"layouts from {layouts}: a trial, written to {out}/ (output/ is left as it is; "
+          "--out chooses another folder)", file=sys.stderr)
+    return out
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -189,7 +203,8 @@ def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
                             f"'none' selects the jobs without a {axis}")
     _layouts_option(p)
     if render:
-        p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output/)")
+        p.add_argument("--out", type=Path, help="output folder (default: output/; with --layouts, a trial: "
+                                                     "output/trials/<layouts folder name>/)")
         p.add_argument("--strict", action="store_true", help="treat preflight warnings as errors")
         p.add_argument("--jobs", "-j", type=int, metavar="N", help="parallel workers (default: all cores)")
         p.add_argument("--cluster", metavar="ADDRESS",

@@ -188,3 +188,23 @@ def test_outputs_are_readable_by_everyone_like_any_new_file(built, tmp_path):
     plain.write_bytes(b"x")  # what this machine's umask gives a new file
     for path in [*folder.glob("*.pdf"), folder / "manifest.json", folder / "preflight.html"]:
         assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777, path.name
+
+
+def test_a_trial_with_another_layouts_folder_never_writes_into_output(tmp_path, monkeypatch, capsys):
+    """A designer's `--layouts my-copy/` build goes to output/trials/my-copy/: the PDFs
+    printers take from output/ stay as they were."""
+    from .test_preflight import layouts_copy
+
+    layouts = layouts_copy(tmp_path, {})
+    monkeypatch.chdir(tmp_path)
+    printed = tmp_path / "output" / DEFAULT_CAMPAIGN.stem / "poster-a4-screen.pdf"
+    printed.parent.mkdir(parents=True)
+    printed.write_bytes(b"%PDF- the approved poster")
+    selection = ["--only", "poster", "--profile", "screen", "--district", "none", "--partner", "none",
+                 "--language", "none", "--jobs", "1"]
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--layouts", str(layouts), *selection]) == 0
+    assert "a trial, written to output/trials/layouts/" in capsys.readouterr().err
+    trial = tmp_path / "output" / "trials" / "layouts" / DEFAULT_CAMPAIGN.stem
+    assert {p.name for p in trial.glob("*.pdf")} == {f"poster-{s}-screen.pdf" for s in ("a4", "a3", "a2")}
+    assert printed.read_bytes() == b"%PDF- the approved poster"
+    assert not (printed.parent / "manifest.json").exists()
