@@ -12,7 +12,7 @@ from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.fit import balance, fitted
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
-from pipeline.preflight import Subject, check_empty, check_lost_text, emptiest_page, largest_empty_block
+from pipeline.preflight import Subject, check_empty, check_lost_text, emptiest_page, empty_blocks, largest_empty_block
 from pipeline.render import Placed
 
 from .conftest import DEFAULT_CAMPAIGN, ROOT
@@ -160,3 +160,49 @@ def test_posters_without_statistics_leave_no_white_field(tmp_path, example):
             white_rows = white_rows + 1 if row.getextrema()[0] > 245 else 0
             longest = max(longest, white_rows)
         assert longest < 0.06 * page.height, f"{pdf.name}: {longest / page.height:.0%} of the height is blank paper"
+
+
+SHORT_A5 = """\
+name: Lock it or lose it
+brand: north-yorkshire-police
+products: [leaflet-a5]
+strapline:
+  lead: Thieves try the door first.
+  call: Lock it every time.
+intro: >-
+  Most burglaries in rural areas happen through an unlocked door or window.
+  A few simple habits keep your home and sheds safe.
+tips:
+  - Lock doors and windows, even when you are at home.
+  - Mark tools and bikes with your postcode.
+  - Ask a neighbour to watch your home when you are away.
+report:
+  non_emergency: "101"
+  emergency: "999"
+support:
+  - name: Non-emergency line
+    phone: "101"
+  - name: Crimestoppers
+    phone: 0800 555 111
+    note: Tell them what you know, anonymously.
+qr:
+  url: https://www.northyorkshire.police.uk/
+  label: northyorkshire.police.uk
+  allowed_hosts: [www.northyorkshire.police.uk]
+"""
+
+
+def test_a_short_campaigns_a5_front_is_not_left_empty(tmp_path):
+    """No statistics, definition or signs: the tips take the front (its body was half
+    empty) and grow with the fill steps, and are not printed again on the back."""
+    campaign = tmp_path / "short.yaml"
+    campaign.write_text(SHORT_A5)
+    (job, html, rendered), = county_wide(campaign, "leaflet-a5")
+    (front, _), back = empty_blocks(job, rendered)
+    assert front <= job.spec.max_empty_share
+    assert not [p for p in check_lost_text(Subject(job, html, rendered)) if p.level == "error"]
+    text = {page: " ".join(" ".join(p.text for p in rendered.layout if p.page == page and p.kind == "text").split())
+            for page in (1, 2)}
+    for tip in ("Mark tools and bikes with your postcode.", "Lock doors and windows, even when you are at home."):
+        assert html.count(tip) == 1 and tip in text[1] and tip not in text[2]
+    assert "Tell them what you know, anonymously." in text[2]  # the back has room for the services' notes
