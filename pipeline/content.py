@@ -403,6 +403,10 @@ class Brand(Strict):
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
     handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
     hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None
+    web_hosts: Annotated[list[Host], described(
+        "The force's own web hosts: a campaign's qr.allowed_hosts must be among them, so a QR code "
+        "opens another site only if the brand file says the site is the force's",
+        ["www.example.police.uk"])] = []
 
 
 class Campaign(Strict):
@@ -1073,9 +1077,25 @@ def load_campaign(path: Path) -> LoadedCampaign:
         brand = None
         problems += [replace(p, line=p.line or lines.line(("brand",))) if p.file == str(path) else p
                      for p in exc.problems]
+    if brand is not None:
+        problems += _hosts_of_the_force(campaign, brand, path, lines)
     if problems:
         raise ContentError(problems)
     return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, brand=brand, lines=lines)
+
+
+def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> list[Problem]:
+    """A QR code opens only the force's own site: each of the campaign's allowed hosts
+    is one of the brand's web_hosts (when the brand file lists them)."""
+    if not brand.web_hosts:
+        return []
+    return [Problem("error", str(path), f"qr.allowed_hosts: {host!r} is not one of {brand.force}'s web hosts "
+                                        f"{brand.web_hosts}",
+                    f"a QR code may only open the force's own site: use one of those hosts; if {host} is the "
+                    f"force's, add it to web_hosts in {brand_path(path, campaign.brand)}",
+                    line=lines.line(("qr", "allowed_hosts", index)),
+                    field=f"qr.allowed_hosts[{index}]")
+            for index, host in enumerate(campaign.qr.allowed_hosts) if host not in brand.web_hosts]
 
 
 PROJECT_BRANDS = Path(__file__).resolve().parent.parent / "content" / "brands"

@@ -53,8 +53,9 @@ def check_url(url: str, allowed_hosts: list[str]) -> list[str]:
         wrong.append(f"host {host!r} is an international (IDN/punycode) name that may look like another; "
                      "use a host from qr.allowed_hosts exactly")
     elif host not in allowed_hosts:
-        wrong.append(f"host {host!r} is not on qr.allowed_hosts {allowed_hosts}; "
-                     "only the force's own hosts may be encoded in a QR code")
+        wrong.append(f"host {host!r} is not on qr.allowed_hosts {allowed_hosts}; a QR code may only open "
+                     "the force's own site: add the host to qr.allowed_hosts only if it is the force's "
+                     "(and one of the brand file's web_hosts)")
     if parts["port"] or _written_port(url):
         wrong.append("has a port number; remove ':' and the number after the host")
     if parts["search"] or url.rstrip().endswith("?"):

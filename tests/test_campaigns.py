@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from pipeline.cli import main
-from pipeline.content import Brand, load_campaign
+from pipeline.content import Brand, load_campaign, load_campaigns
 from pipeline.problems import ContentError
 from pipeline.schema import field_reference, schema_text
 
@@ -163,3 +163,31 @@ def test_the_editors_schema_accepts_every_campaign_and_flags_a_misspelt_key():
     messages = [e.message for e in validator.iter_errors(typo)]
     assert any("'call' is a required property" in m for m in messages)
     assert any("'cal' was unexpected" in m for m in messages)
+
+
+def test_a_qr_host_that_is_not_the_forces_is_refused_at_its_line(tmp_path):
+    """A campaign's qr.allowed_hosts must be among its brand's web_hosts: a short link
+    (or any other site) added to the campaign alone is refused, naming the line."""
+    (tmp_path / "brands").symlink_to(ROOT / "content" / "brands")
+    campaign = tmp_path / "talk-to-us.yaml"
+    campaign.write_text(MINIMAL.replace("https://www.northyorkshire.police.uk/", "https://bit.ly/talk")
+                        .replace("label: northyorkshire.police.uk", "label: bit.ly/talk")
+                        .replace("allowed_hosts: [www.northyorkshire.police.uk]", "allowed_hosts: [bit.ly]"))
+    with pytest.raises(ContentError) as caught:
+        load_campaigns([campaign])
+    [problem] = caught.value.problems
+    assert problem.field == "qr.allowed_hosts[0]" and "'bit.ly' is not one of North Yorkshire Police's" in problem.what
+    assert problem.line == MINIMAL.splitlines().index("  allowed_hosts: [www.northyorkshire.police.uk]") + 1
+    assert "web_hosts" in problem.hint
+
+
+def test_an_unknown_product_names_its_line_like_every_content_error(tmp_path, capsys):
+    text = MINIMAL.replace("products: [poster]", "products: [poster, leaflet-a4]") + (
+        "variants:\n  districts:\n    products:\n      - poster\n      - leaflet-a6\n    items: []\n")
+    path = write_campaign(tmp_path, text)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    line = text.splitlines().index("products: [poster, leaflet-a4]") + 1
+    assert f"error: {path}:{line} products[1]: unknown product 'leaflet-a4'\n    hint: choose from: poster," in err
+    line = text.splitlines().index("      - leaflet-a6") + 1
+    assert f"error: {path}:{line} variants.districts.products[1]: unknown product 'leaflet-a6'" in err
