@@ -369,13 +369,44 @@ RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidato
 
 
 Percent = Annotated[float, Field(ge=0, le=100)]
+RGB_PATTERN = r"^#[0-9a-fA-F]{6}$"
+CMYK_HINT = "write 4 numbers, C, M, Y and K, 0-100 each, e.g. [0, 90, 80, 0]"
+RGB_HINT = 'write "#rrggbb" in quotes, e.g. "#9e1b22"'
 
 
 class Colour(Strict):
     """A colour defined once: CMYK (percent) for print, an RGB twin for screen."""
 
     cmyk: tuple[Percent, Percent, Percent, Percent]
-    rgb: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+    rgb: Annotated[str, Field(pattern=RGB_PATTERN)]
+
+    @field_validator("cmyk", mode="before")
+    @classmethod
+    def _four_percentages(cls, value: Any) -> Any:
+        # Pydantic's words for a tuple ("missing '3'", "at most 4 items") make no sense
+        # for a list of inks: say what a CMYK colour is.
+        if isinstance(value, (list, tuple)) and len(value) == 4 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value):
+            return value
+        if not isinstance(value, (list, tuple)):
+            what = f"{value!r} is not a list of 4 numbers"
+        elif len(value) != 4:
+            what = f"{list(value)} has {len(value)} number{'s' if len(value) != 1 else ''}, not 4"
+        else:
+            wrong = next(v for v in value if not (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                  and 0 <= v <= 100))
+            what = f"{list(value)}: {wrong!r} is not a percentage from 0 to 100"
+        raise Wrong(f"{what}: a CMYK colour is 4 numbers, C, M, Y and K, 0-100 each", CMYK_HINT)
+
+    @field_validator("rgb", mode="before")
+    @classmethod
+    def _hash_rrggbb(cls, value: Any) -> Any:
+        if value is None:  # `rgb: #9e1b22` unquoted: YAML reads '#' as a comment
+            raise Wrong("is empty: unquoted, YAML reads '#' as the start of a comment", RGB_HINT)
+        if isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{6}", value.strip()):
+            raise Wrong(f"{value!r} needs '#' in front: write \"#rrggbb\"",
+                        f'write it as "#{value.strip()}" (in quotes: YAML reads # as the start of a comment)')
+        return value
 
 
 FONT_FILE = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(ttf|otf)$"
@@ -618,7 +649,18 @@ def _hint(err: dict, model_fields: list[str]) -> str:
     if isinstance(error, Wrong):
         return error.hint
     if kind == "string_pattern_mismatch":
-        return f"write {FORMS.get(err['ctx']['pattern'], 'a plain name')}"
+        return f"write {FORMS.get(err['ctx']['pattern'], 'it in the form the field reference (docs/fields.md) shows')}"
+    ctx = err.get("ctx", {})
+    bounds = {"string_too_short": "write at least {min_length} characters",
+              "string_too_long": "write at most {max_length} characters",
+              "too_short": "list at least {min_length}", "too_long": "list at most {max_length}",
+              "greater_than_equal": "write a number of {ge} or more", "greater_than": "write a number over {gt}",
+              "less_than_equal": "write a number of {le} or less", "less_than": "write a number under {lt}"}
+    if kind in bounds:
+        try:
+            return bounds[kind].format(**ctx)
+        except (KeyError, IndexError):
+            pass
     if kind == "extra_forbidden" and err["loc"][-1] in RENAMED:
         return RENAMED[err["loc"][-1]]
     if kind == "extra_forbidden":
@@ -690,6 +732,8 @@ FORMS = {
     r"^[a-z]{2,3}(-[A-Z]{2})?$": "a language code such as en-GB or ur",
     r"^[A-Za-z0-9][A-Za-z0-9 ]{0,60}$": "a font family name: letters, digits and spaces",
     FONT_FILE: "a font file name in fonts/, e.g. AtkinsonHyperlegible-Regular.ttf",
+    r"^[a-z][a-z0-9]{0,3}$": "a short code: a lower-case letter and up to 3 letters or digits, e.g. pa3",
+    RGB_PATTERN: '"#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"',
     HOST_PATTERN: "a full host name in lower case, e.g. www.example.police.uk (no https://, no path)",
 }
 
@@ -756,6 +800,11 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
                 msg = f"unknown key {str(loc[-1])[:80]!r}"
             elif err["type"] == "string_pattern_mismatch":
                 msg = f"{str(err['input'])[:80]!r} is not in the expected form"
+            elif err["type"] in ("too_short", "too_long") and "actual_length" in err.get("ctx", {}):
+                ctx = err["ctx"]
+                need = (f"at least {ctx['min_length']}" if err["type"] == "too_short"
+                        else f"at most {ctx['max_length']}")
+                msg = f"has {ctx['actual_length']} item{'s' if ctx['actual_length'] != 1 else ''}; it needs {need}"
             elif err["type"] == "missing":
                 # At the line of the section it belongs in, or the end of the file;
                 # saying what the field prints, and where.

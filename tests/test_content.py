@@ -110,3 +110,83 @@ def test_yaml_syntax_error_gives_line(tmp_path, campaign_text):
     assert "not valid YAML" in problem.what
     line = bad.splitlines().index("  lead: [unclosed") + 1
     assert problem.line is not None and line <= problem.line <= line + 3
+
+
+BRAND = (ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text()
+
+
+def brand_problems(tmp_path, campaign_text, old: str, new: str) -> tuple[Path, str, list]:
+    """Problems of the default campaign with its brand file (beside it) edited."""
+    assert old in BRAND
+    brands = tmp_path / "brands"
+    brands.mkdir(exist_ok=True)
+    brand = brands / "north-yorkshire-police.yaml"
+    text = BRAND.replace(old, new)
+    brand.write_text(text)
+    return brand, text, errors_of(write_campaign(tmp_path, campaign_text))
+
+
+def test_a_brand_colour_says_cmyk_is_four_percentages_and_rgb_is_hash_rrggbb(tmp_path, campaign_text):
+    brand, text, problems = brand_problems(tmp_path, campaign_text, 'cmyk: [100, 75, 0, 60], rgb: "#0b2a4a"',
+                                           'cmyk: [0, 90, 80], rgb: "9e1b22"')
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "9e1b22" in l)
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"colours.primary.cmyk", "colours.primary.rgb"}
+    cmyk, rgb = by_field["colours.primary.cmyk"], by_field["colours.primary.rgb"]
+    assert (cmyk.file, cmyk.line, rgb.file, rgb.line) == (str(brand), line, str(brand), line)
+    assert cmyk.what == "[0, 90, 80] has 3 numbers, not 4: a CMYK colour is 4 numbers, C, M, Y and K, 0-100 each"
+    assert cmyk.hint == "write 4 numbers, C, M, Y and K, 0-100 each, e.g. [0, 90, 80, 0]"
+    assert rgb.what == "'9e1b22' needs '#' in front: write \"#rrggbb\""
+    assert rgb.hint == 'write it as "#9e1b22" (in quotes: YAML reads # as the start of a comment)'
+
+
+@pytest.mark.parametrize("new, what, hint", [
+    ('cmyk: [0, 15, 100, 0, 5], rgb: "#ffd200"', "[0, 15, 100, 0, 5] has 5 numbers, not 4: a CMYK colour is 4 "
+     "numbers, C, M, Y and K, 0-100 each", "e.g. [0, 90, 80, 0]"),
+    ('cmyk: [0, 15, 100, 120], rgb: "#ffd200"', "[0, 15, 100, 120]: 120 is not a percentage from 0 to 100: "
+     "a CMYK colour is 4 numbers, C, M, Y and K, 0-100 each",
+     "e.g. [0, 90, 80, 0]"),
+    ('cmyk: [0, 15, 100, 0], rgb: "#ffd2"', "'#ffd2' is not in the expected form",
+     'write "#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"'),
+])
+def test_other_wrong_brand_colours_say_what_a_colour_is(tmp_path, campaign_text, new, what, hint):
+    _, _, [problem] = brand_problems(tmp_path, campaign_text, 'cmyk: [0, 15, 100, 0],  rgb: "#ffd200"', new)
+    assert (problem.what, problem.line) == (what, 9) and problem.field.startswith("colours.accent.")
+    assert hint in problem.hint
+
+
+def test_an_unquoted_brand_rgb_says_yaml_read_a_comment(tmp_path, campaign_text):
+    _, text, [problem] = brand_problems(tmp_path, campaign_text, '  tint:    {cmyk: [8, 3, 0, 2],     rgb: "#e8eef4"}',
+                                        "  tint:\n    cmyk: [8, 3, 0, 2]\n    rgb: #e8eef4")
+    assert problem.field == "colours.tint.rgb" and problem.line == text.splitlines().index("    rgb: #e8eef4") + 1
+    assert problem.what == "is empty: unquoted, YAML reads '#' as the start of a comment"
+    assert problem.hint == 'write "#rrggbb" in quotes, e.g. "#9e1b22"'
+
+
+def test_every_pattern_in_the_schemas_is_said_in_words():
+    """A value not in the expected form gets a hint in words, never 'a plain name' by default."""
+    import pydantic
+
+    from pipeline import plan
+    from pipeline.content import FORMS, Brand, Campaign, Partner
+
+    def patterns(schema) -> set:
+        if isinstance(schema, dict):
+            return {schema["pattern"]} if "pattern" in schema else set().union(*map(patterns, schema.values()))
+        return set().union(*map(patterns, schema)) if isinstance(schema, list) else set()
+
+    models = [Campaign, Brand, Partner] + [m for m in vars(plan).values() if isinstance(m, type)
+                                           and issubclass(m, pydantic.BaseModel) and m.__module__ == plan.__name__]
+    found = set().union(*(patterns(m.model_json_schema()) for m in models))
+    assert found and found <= set(FORMS), found - set(FORMS)
+
+
+def test_list_and_length_bounds_say_what_to_write(tmp_path, campaign_text):
+    bad = campaign_text.replace("revealing_words: [stalk,", "revealing_words: [ab, stalk,")
+    bad = bad.replace("allowed_hosts: [www.northyorkshire.police.uk]", "allowed_hosts: []")
+    assert bad.count("[ab, stalk,") == 1 and "allowed_hosts: []" in bad
+    by_field = {p.field: p for p in errors_of(write_campaign(tmp_path, bad))}
+    assert by_field["revealing_words[0]"].hint == "write at least 3 characters"
+    assert by_field["qr.allowed_hosts"].what == "has 0 items; it needs at least 1"
+    assert by_field["qr.allowed_hosts"].hint == "list at least 1"
+
