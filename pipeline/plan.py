@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel, model_validator
 
-from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, Strict, load_model
+from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, Strict, _dotted, load_model
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url, short_name
 
@@ -336,9 +336,44 @@ def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
             loaded[name] = load_model(folder / f"{name}.yaml", model).root
         except ContentError as exc:
             problems += exc.problems
+    problems += layouts_neighbours(folder)
     if problems:
         raise ContentError(problems)
     return LayoutSet(folder.resolve(), loaded["products"], loaded["colours"])
+
+
+# The project's folders a layout reaches as ../fonts/, ../colour/, ../assets/
+NEIGHBOURS = {"fonts": ROOT / "fonts", "colour": COLOUR, "assets": ASSETS}
+
+
+def layouts_neighbours(folder: Path) -> list[Problem]:
+    """A copy of layouts/ (`--layouts my-copy/`) reaches fonts, the press ICC profile
+    and logos as ../fonts/, ../colour/, ../assets/, and the renderer serves only the
+    project's own: each must be the project's folder or a link to it. One problem for
+    the folder, before any job runs (else every job fails on its first file)."""
+    folder = Path(folder)
+    beside = {name: folder.parent / name for name in NEIGHBOURS}
+    wrong = [name for name, path in beside.items() if not path.is_dir() or path.resolve() != NEIGHBOURS[name].resolve()]
+    if not wrong:
+        return []
+    missing = [name for name in wrong if not beside[name].is_dir()]
+    others = [name for name in wrong if name not in missing]
+    said = []
+    if missing:
+        said.append(f"{_names(missing)} {'is' if len(missing) == 1 else 'are'} missing there")
+    if others:
+        said.append(f"{_names(others)} {'is not' if len(others) == 1 else 'are not'} the project's")
+    links = "; ".join(f"ln -sfn {NEIGHBOURS[name]} {beside[name]}" for name in wrong)
+    return [Problem("error", str(folder),
+                    f"this layouts folder needs the project's fonts/, colour/ and assets/ beside it, in "
+                    f"{folder.parent}/ (its stylesheets load ../fonts/, ../colour/, ../assets/), and "
+                    + " and ".join(said),
+                    f"link the project's folders beside the copy (README, \"For designers\"): {links}")]
+
+
+def _names(folders: list[str]) -> str:
+    names = [f"{name}/" for name in folders]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def load_profiles(folder: Path = PROFILES) -> dict[str, NamedProfile]:
@@ -484,23 +519,33 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
         if any(spec.each == "statistic" for spec in layouts.products.values()):
             problems += _unique_names(source, ("statistics",), "figure", [s.figure for s in source.campaign.statistics])
         problems += _products_fit(source, layouts)
-        named = [("products", p) for p in source.campaign.products]
-        named += [("variants.districts.products", p) for p in (axes.districts.products if axes.districts else [])]
-        named += [("variants.partners.offer", p) for p in (axes.partners.offer if axes.partners else [])]
-        named += [("variants.languages.products", p) for p in (axes.languages.products if axes.languages else [])]
+        # (where in the file, as a path to the entry, the product's name)
+        named = [(("products",), source.campaign.products)]
+        named += [(("variants", "districts", "products"), axes.districts.products if axes.districts else [])]
+        named += [(("variants", "partners", "offer"), axes.partners.offer if axes.partners else [])]
+        named += [(("variants", "languages", "products"), axes.languages.products if axes.languages else [])]
         for i, partner in enumerate(axes.partners.items if axes.partners else []):
-            named += [(f"variants.partners.items[{i}].products", p) for p in partner.products]
+            named += [(("variants", "partners", "items", i, "products"), partner.products)]
             from .assets import check_logo  # here: assets.py is imported by the renderer too
             for logo in check_logo(ASSETS / partner.logo):
                 problems.append(Problem("error", str(source.path), f"logo {logo.file}: {logo.what}",
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
-        for field, product in named:
-            if product not in layouts.products:
-                problems.append(Problem("error", str(source.path), f"unknown product {product!r}",
-                                        f"choose from: {', '.join(layouts.products)}", field=field))
+        for path, products in named:
+            for j, product in enumerate(products):
+                if product not in layouts.products:
+                    problems.append(Problem("error", str(source.path), f"unknown product {product!r}",
+                                            f"choose from: {', '.join(layouts.products)}",
+                                            line=_line_of(source, path + (j,)), field=_dotted(path + (j,))))
     if problems:
         raise PipelineError(problems)
+
+
+def _line_of(source: LoadedCampaign, path: tuple) -> int | None:
+    """The line of the entry at `path` in the campaign file, or of its list; None for
+    an entry that is not in that file (a partner from content/partners/)."""
+    lines = source.lines.lines if source.lines else {}
+    return lines.get(path) or lines.get(path[:-1])
 
 
 def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:

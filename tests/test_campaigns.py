@@ -183,6 +183,7 @@ def test_a_qr_host_that_is_not_the_forces_is_refused_at_its_line(tmp_path):
 
 def test_an_unknown_product_names_its_line_like_every_content_error(tmp_path, capsys):
     text = MINIMAL.replace("products: [poster]", "products: [poster, leaflet-a4]") + (
+        "labels:\n  local: In {district}? Call 101.\n"
         "variants:\n  districts:\n    products:\n      - poster\n      - leaflet-a6\n    items: []\n")
     path = write_campaign(tmp_path, text)
     assert main(["check", str(path)]) == 1
