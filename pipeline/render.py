@@ -34,7 +34,7 @@ import pydyf
 
 from . import assets, colour, links, overprint, textlayer
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, colour_value, profile_css
-from .plan import ASSETS, COLOUR, ROOT, Job
+from .plan import ASSETS, COLOUR, ROOT, Job, layouts_neighbours
 from .problems import PipelineError, Problem, RenderError
 from .qr import qr_data_uri, qr_operators
 
@@ -68,6 +68,7 @@ class ProjectFetcher(URLFetcher):
     def __init__(self, layouts: Path, cmyk: Path | None = None):
         super().__init__(allowed_protocols={"file", "data"})
         self.roots = [r.resolve() for r in (layouts, *PROJECT_ROOTS)]
+        self.layouts = Path(layouts)
         self.cmyk = cmyk
 
     def fetch(self, url, headers=None):
@@ -80,6 +81,14 @@ class ProjectFetcher(URLFetcher):
         try:
             data = assets.read_project_file(path, self.roots)
         except assets.RefusedFile as exc:
+            beside = self.layouts.parent
+            if any(path.is_relative_to(beside / name) for name in ("fonts", "colour", "assets")) \
+                    and layouts_neighbours(self.layouts):
+                # A copy of layouts/ without the project's folders beside it (checked
+                # when the folder is loaded; said again here for a folder removed since).
+                raise URLFetchingError(f"refused {exc.path}: {exc.what}; the layouts folder {self.layouts} needs "
+                                       f"the project's fonts/, colour/ and assets/ beside it, in {beside}/ "
+                                       "(links to them: README, \"For designers\")") from None
             raise URLFetchingError(f"refused {exc.path}: {exc.what}") from None
         suffix = path.suffix.lower()
         if suffix not in RAW_SUFFIXES:  # an image: PNG, JPEG or SVG, checked
@@ -519,6 +528,8 @@ def render_pdf_of(job: Job, html: str) -> Rendered:
     except PipelineError:
         raise
     except Exception as exc:
+        neighbours = layouts_neighbours(job.layouts.folder) if "refused" in str(exc) else []
         raise RenderError([Problem("error", f"layouts/{job.spec.template}",
                                    f"rendering {job.output} failed: {exc}",
+                                   neighbours[0].hint if neighbours else
                                    "check the template and stylesheets of this product")]) from exc

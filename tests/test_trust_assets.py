@@ -24,9 +24,9 @@ from pipeline.assets import ASSETS, check_image, check_logo, check_svg, is_stand
 from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
-from pipeline.plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
+from pipeline.plan import LAYOUTS, NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
 from pipeline.problems import RenderError
-from pipeline.render import ProjectFetcher, render_pdf
+from pipeline.render import ProjectFetcher, render_pdf, render_pdf_of
 
 from .conftest import DEFAULT_CAMPAIGN, campaign_copy
 
@@ -49,8 +49,12 @@ def deadline(seconds: int):
 
 @pytest.fixture
 def layouts(tmp_path) -> Path:
+    """A copy of layouts/ with links to the project's fonts/, colour/ and assets/ beside
+    it, as a designer makes one (README, "For designers")."""
     folder = tmp_path / "layouts"
     shutil.copytree(LAYOUTS, folder)
+    for name, target in NEIGHBOURS.items():
+        (tmp_path / name).symlink_to(target)
     return folder
 
 
@@ -181,6 +185,45 @@ def test_fetcher_serves_only_regular_files_inside_the_folders(layouts):
                 fetcher.fetch((layouts / name).as_uri())
     response = fetcher.fetch((layouts / "base.css").as_uri())
     assert response.path is None and b"@font-face" in response.read()
+
+
+def test_a_layouts_copy_without_the_project_folders_beside_it_is_one_error_up_front(tmp_path, capsys):
+    """`--layouts /tmp/design/my-layouts` with no fonts/, colour/, assets/ beside it:
+    one error naming the folder and what to link, before any job (not one per job)."""
+    copy = tmp_path / "design" / "my-layouts"
+    shutil.copytree(LAYOUTS, copy)
+    for command in ("build", "preflight", "check"):
+        argv = [command, str(DEFAULT_CAMPAIGN), "--layouts", str(copy)]
+        argv += ["--out", str(tmp_path / "out"), "--only", "poster"] if command != "check" else []
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("error:") == 1, err
+        assert (f"error: {copy}: this layouts folder needs the project's fonts/, colour/ and assets/ beside it, "
+                f"in {copy.parent}/") in err
+        assert "fonts/, colour/ and assets/ are missing there" in err
+        assert f'hint: link the project\'s folders beside the copy (README, "For designers"): ln -sfn ' in err
+        assert f"{copy.parent / 'colour'}" in err and "rendering" not in err
+    assert not (tmp_path / "out").exists()
+    # A copy of a folder instead of a link is not served either: said up front too.
+    shutil.copytree(NEIGHBOURS["colour"], tmp_path / "design" / "colour")
+    (tmp_path / "design" / "fonts").symlink_to(NEIGHBOURS["fonts"])
+    (tmp_path / "design" / "assets").symlink_to(NEIGHBOURS["assets"])
+    assert main(["check", str(DEFAULT_CAMPAIGN), "--layouts", str(copy)]) == 1
+    assert "and colour/ is not the project's" in capsys.readouterr().err
+    (tmp_path / "design" / "colour").rename(tmp_path / "design" / "colour-copy")
+    (tmp_path / "design" / "colour").symlink_to(NEIGHBOURS["colour"])
+    assert load_layouts(copy).folder == copy.resolve()
+
+
+def test_a_layouts_copy_losing_its_neighbours_after_loading_says_what_to_link(layouts):
+    job = poster_job(layouts)
+    (layouts.parent / "colour").unlink()
+    with pytest.raises(RenderError) as caught:
+        render_pdf_of(job, render_html(job))
+    [problem] = caught.value.problems
+    assert "refused" in problem.what and "FOGRA39L.icc" in problem.what
+    assert f"the layouts folder {layouts} needs the project's fonts/, colour/ and assets/ beside it" in problem.what
+    assert problem.hint.startswith("link the project's folders beside the copy") and "check the template" not in problem.hint
 
 
 def test_fetcher_refuses_bad_images(layouts):
