@@ -639,7 +639,9 @@ class RssSampler(threading.Thread):
             self.stopping.wait(self.interval)
 
     def summary(self) -> dict:
-        alive = [(t, sum(r.values()) / len(r)) for t, r in self.samples if r]
+        # A worker caught starting or exiting reads 0 MiB: not a sample of its size.
+        sized = [(t, [v for v in r.values() if v > 0]) for t, r in self.samples]
+        alive = [(t, sum(values) / len(values)) for t, values in sized if values]
         result = {"workers": len(self.hwm), "samples": len(alive),
                   "peak_rss_per_worker_mib": self.hwm, "cli_parent_peak_mib": self.root_hwm}
         if len(alive) >= 2:
