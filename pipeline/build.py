@@ -423,7 +423,8 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         folder = folders[job.source.slug]
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
         if write_pdfs and not force and entry and _unchanged(entry, job, keys[index], folder):
-            done[index] = Output(job, entry["sha256"], entry["pages"], problems, entry["input_hash"],
+            kept = [p for p in problems if p.check != "stand-in"]  # notes() says it again
+            done[index] = Output(job, entry["sha256"], entry["pages"], kept, entry["input_hash"],
                                  _imposed_entry(earlier[job.source.slug], job.output), cached=True)
         else:
             todo.append(index)

@@ -208,6 +208,12 @@ def test_stand_in_logos_are_proofs_never_in_the_print_order(tmp_path, capsys):
     with open(out / SLUG / "print-order.csv") as f:
         rows = list(csv.DictReader(f))
     assert rows == [] or all(r["partner"] != "slt" for r in rows)
+    # Rebuilt with nothing changed: the note is said once, not once more per build.
+    for _ in range(2):
+        assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--partner", "slt", "--only", "wallet-card",
+                     "--district", "none", "--language", "none", "--profile", "press", "--jobs", "1"]) == 0
+    report = json.loads((out / SLUG / "preflight.json").read_text())
+    assert [p["file"] for p in report["problems"] if p["check"] == "stand-in"] == ["partners/slt/wallet-card.pdf"]
 
 
 @pytest.mark.parametrize("edit, wanted, at", [
