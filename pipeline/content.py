@@ -239,6 +239,12 @@ class QR(Strict):
         return host.removeprefix("www.")
 
 
+# Labels with a placeholder the pipeline fills in: which, and what it stands for.
+PLACEHOLDERS = {"local": ("{district}", "each district's name"), "qr_alt": ("{address}", "the address"),
+                "link_email": ("{address}", "the address"), "link_web": ("{address}", "the address"),
+                "logo_alt": ("{force}", "the force's name"), "link_call": ("{number}", "the phone number")}
+
+
 class Labels(Strict):
     """Every word the layouts print that is not a fact: headings and captions.
 
@@ -280,34 +286,13 @@ class Labels(Strict):
     link_web: Annotated[Text, described("The printed web address's link in screen copies; {address} is "
                                         "replaced by the address as printed")] = "Web page {address}"
 
-    @field_validator("local")
+    @field_validator(*PLACEHOLDERS)
     @classmethod
-    def _has_district(cls, value: str | None) -> str | None:
-        if value is not None and "{district}" not in value:
-            raise Wrong("must contain {district}", "write {district} where each district's name goes")
+    def _has_placeholder(cls, value: str | None, info: ValidationInfo) -> str | None:
+        placeholder, what = PLACEHOLDERS[info.field_name]
+        if value is not None and placeholder not in value:
+            raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
         return value
-
-    @field_validator("qr_alt", "link_email", "link_web")
-    @classmethod
-    def _has_address(cls, value: str) -> str:
-        if "{address}" not in value:
-            raise Wrong("must contain {address}", "write {address} where the address goes")
-        return value
-
-    @field_validator("logo_alt")
-    @classmethod
-    def _has_force(cls, value: str) -> str:
-        if "{force}" not in value:
-            raise Wrong("must contain {force}", "write {force} where the force's name goes")
-        return value
-
-    @field_validator("link_call")
-    @classmethod
-    def _has_number(cls, value: str) -> str:
-        if "{number}" not in value:
-            raise Wrong("must contain {number}", "write {number} where the phone number goes")
-        return value
-
 
 Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]

@@ -190,3 +190,19 @@ def test_list_and_length_bounds_say_what_to_write(tmp_path, campaign_text):
     assert by_field["qr.allowed_hosts"].what == "has 0 items; it needs at least 1"
     assert by_field["qr.allowed_hosts"].hint == "list at least 1"
 
+
+
+@pytest.mark.parametrize("label, text, placeholder", [
+    ("local", "In your district? Call 101.", "{district}"),
+    ("logo_alt", "Our logo", "{force}"),
+    ("link_call", "Call us", "{number}"),
+    ("qr_alt", "A QR code", "{address}"),
+])
+def test_a_label_without_its_placeholder_says_which_one_at_its_line(tmp_path, label, text, placeholder):
+    minimal = (ROOT / "content" / "examples" / "minimal.yaml").read_text()
+    path = write_campaign(tmp_path, minimal + f"labels:\n  {label}: {text}\n")
+    with pytest.raises(ContentError) as caught:
+        load_campaign(path)
+    [problem] = caught.value.problems
+    assert problem.field == f"labels.{label}" and f"must contain {placeholder}" in problem.what
+    assert problem.hint.startswith(f"write {placeholder} where ") and problem.line == len(minimal.splitlines()) + 2
