@@ -28,23 +28,24 @@ def fitted(job: Job) -> tuple[str, Rendered]:
     return _balanced(job, *_filled(job, html, render_pdf_of(job, html)))
 
 
-def _filled(job: Job, html: str, rendered: Rendered) -> tuple[str, Rendered]:
+def _filled(job: Job, html: str, rendered: Rendered) -> tuple[int, str, Rendered]:
+    """The fill step chosen, with its HTML and PDF."""
     steps, allowed = job.spec.fit_steps, job.spec.max_empty_share
     if not steps or allowed is None or (empty := emptiest_page(job, rendered)) <= allowed:
-        return html, rendered
-    flaws = _flaws(job, html, rendered)
+        return 0, html, rendered
+    chosen, flaws = 0, _flaws(job, html, rendered)
     for step in range(1, steps + 1):
         html_at = render_html(job, fit=step)
         rendered_at = render_pdf_of(job, html_at)
         if _flaws(job, html_at, rendered_at) > flaws:
             break  # too large: the step before is the best this content gets
-        html, rendered, empty = html_at, rendered_at, emptiest_page(job, rendered_at)
+        chosen, html, rendered, empty = step, html_at, rendered_at, emptiest_page(job, rendered_at)
         if empty <= allowed:
             break
-    return html, rendered
+    return chosen, html, rendered
 
 
-def _balanced(job: Job, html: str, rendered: Rendered) -> tuple[str, Rendered]:
+def _balanced(job: Job, step: int, html: str, rendered: Rendered) -> tuple[str, Rendered]:
     """Headlines with a line of one word ("Worried about / your / partner's past?") are
     broken again into as many lines, as even as their words allow, and rendered once
     more; kept if every headline keeps its number of lines and nothing else moved out
@@ -54,7 +55,6 @@ def _balanced(job: Job, html: str, rendered: Rendered) -> tuple[str, Rendered]:
               for lines, widths in headlines if (better := balance(lines, widths))}
     if not breaks:
         return html, rendered
-    step = _step(html)
     html_at = render_html(job, fit=step, breaks=breaks)
     rendered_at = render_pdf_of(job, html_at)
     counts = lambda found: sorted(len(lines) for lines, _ in found)  # noqa: E731
@@ -110,12 +110,6 @@ def balance(lines: list[str], widths: list[float]) -> tuple[str, ...] | None:
         return None
     chosen = tuple(" ".join(w for w, _ in words[start:end]) for start, end in zip((0, *best), (*best, len(words))))
     return None if [" ".join(line.split()) for line in lines] == list(chosen) else chosen
-
-
-def _step(html: str) -> int:
-    """The fill step an HTML was rendered at (the class on <body>)."""
-    head = html[html.find("<body"):html.find(">", html.find("<body"))]
-    return next((int(word[4:]) for word in head.replace('"', " ").split() if word.startswith("fit-")), 0)
 
 
 def _flaws(job: Job, html: str, rendered: Rendered) -> int:

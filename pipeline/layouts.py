@@ -114,6 +114,15 @@ def environment(folder: Path) -> jinja2.Environment:
 _BALANCE: ContextVar[dict[str, tuple[str, ...]]] = ContextVar("headline_breaks", default={})
 
 
+@contextmanager
+def _breaks(breaks: dict[str, tuple[str, ...]]):
+    token = _BALANCE.set(breaks)
+    try:
+        yield
+    finally:
+        _BALANCE.reset(token)
+
+
 def headline(text: str, pair: int = 22) -> Markup:
     """A headline that never ends on a single word: its last two words are joined by a
     no-break space (unless longer than `pair` characters: joined, they could be wider
@@ -272,9 +281,8 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     """The final HTML of one job, at fill step `fit` with headlines broken at `breaks`
     (both chosen by pipeline/fit.py). Template mistakes become a RenderError naming the line."""
     template = job.spec.template
-    token = _BALANCE.set(breaks or {})
     try:
-        with _links_for(job):
+        with _links_for(job), _breaks(breaks or {}):
             return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit})
     except TemplateRefused as exc:
         line = _template_line(exc)
@@ -301,8 +309,6 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
         raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}",
                                    f"template failed: {type(exc).__name__}: {exc}",
                                    "fix the expression on this line", line=_template_line(exc))]) from None
-    finally:
-        _BALANCE.reset(token)
 
 
 def _template_name(exc: BaseException) -> str | None:
