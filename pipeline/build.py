@@ -439,11 +439,11 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
                     outcome = _failure(job, exc)
             if isinstance(outcome, Output):
                 done[index] = outcome
+                result.rejected += outcome.rejected
             else:
                 failed[index] = outcome
-            rejected = sum(o.rejected for o in done.values())
-            if failed or rejected:
-                bar.set_postfix_str(f"{len(failed)} failed, {rejected} rejected", refresh=False)
+            if failed or result.rejected:
+                bar.set_postfix_str(f"{len(failed)} failed, {result.rejected} rejected", refresh=False)
             bar.update()
             if on_progress:
                 on_progress(len(done) + len(failed), len(jobs))
@@ -451,7 +451,6 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         bar.close()
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
-    result.rejected = sum(o.rejected for o in done.values())
     for slug, group in groupby(range(len(jobs)), key=lambda i: jobs[i].source.slug):
         group = list(group)
         outputs = [done[i] for i in group if i in done]
