@@ -59,13 +59,6 @@ def _email(value: str) -> str:
     return value
 
 
-def _https_url(value: str) -> str:
-    parts = parse_url(value)
-    if parts is None or parts["protocol"] != "https:":
-        raise Wrong(f"{value!r} is not an https:// address", "write it as https://host/path")
-    return value
-
-
 def _neutral(value: str) -> str:
     """Tracking codes and ids are plain identifiers; which words would reveal the
     subject is the campaign's `revealing_words` (checked on the whole campaign)."""
@@ -79,7 +72,6 @@ RTL_LANGUAGES = {"ar", "ur", "fa", "he", "ps", "ku"}
 Text = Annotated[str, AfterValidator(_text)]
 Phone = Annotated[str, AfterValidator(_uk_phone)]
 Email = Annotated[str, AfterValidator(_email)]
-HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 Neutral = Annotated[str, AfterValidator(_neutral)]
 
 
