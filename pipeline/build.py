@@ -252,6 +252,7 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     """Render one job, preflight it and impose it, writing nothing. Raises
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
+    hold("make")
     from .preflight import preflight
     from .fit import fitted
 
@@ -304,6 +305,28 @@ def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
 
 # ---------------------------------------------------------------- the output folder
 
+# For tests only: CAMPAIGN_PRINT_TEST_HOLD=PHASE:FOLDER stops the first process to reach
+# PHASE (a hold() below) until FOLDER/PHASE.go exists, after writing its process id to
+# FOLDER/PHASE.held; so a test kills a build, or a worker, at a known point.
+TEST_HOLD = "CAMPAIGN_PRINT_TEST_HOLD"
+
+
+def hold(phase: str) -> None:
+    wanted, _, folder = os.environ.get(TEST_HOLD, "").partition(":")
+    if wanted != phase:
+        return
+    mine = Path(folder) / f"{phase}.{os.getpid()}"
+    mine.write_text(f"{os.getpid()}\n")
+    try:
+        os.link(mine, Path(folder) / f"{phase}.held")  # once: a job run again after its worker died goes on
+    except FileExistsError:
+        return
+    finally:
+        mine.unlink()
+    while not (Path(folder) / f"{phase}.go").exists():
+        time.sleep(0.05)
+
+
 GENERATIONS = ".generations"  # inside --out: every campaign's generations, hidden
 
 
@@ -353,6 +376,8 @@ class Generation:
         for stale in self.store.iterdir():  # left by a build that was killed
             if stale != self.current:
                 shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.out_dir.glob(f".{self.link.name}.switch-*"):  # killed while switching
+            stale.unlink(missing_ok=True)
         if self.current:
             shutil.copytree(self.current, self.folder, symlinks=True, copy_function=_link)
         else:
@@ -363,9 +388,11 @@ class Generation:
         switch = self.out_dir / f".{self.link.name}.switch-{os.getpid()}"
         switch.unlink(missing_ok=True)
         switch.symlink_to(self.folder.relative_to(self.out_dir))
+        hold("switching")
         if self.link.is_dir() and not self.link.is_symlink():  # a folder from before generations
             self.link.rename(self.store / f"{self.folder.name}-old")
         os.replace(switch, self.link)
+        hold("switched")
         for old in self.store.iterdir():
             if old != self.folder:
                 shutil.rmtree(old, ignore_errors=True)
@@ -397,7 +424,9 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
         generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
         try:
             folders = {slug: g.begin() for slug, g in generations.items()}
+            hold("begun")
             result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress, cluster)
+            hold("written")
             for generation in generations.values():
                 generation.commit()
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
@@ -435,6 +464,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
             if isinstance(outcome, Made):
                 try:
                     outcome = deliver(job, outcome, keys[index], folders[job.source.slug])
+                    hold("delivered")
                 except Exception as exc:  # e.g. a full disk: this job's failure; the manifest decides the rest
                     outcome = _failure(job, exc)
             if isinstance(outcome, Output):

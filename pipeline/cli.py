@@ -117,13 +117,17 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return _run(args, write_pdfs=False)
 
 
-def _plan(args: argparse.Namespace, profile: str | None):
+def _plan(args: argparse.Namespace, profile: str | None, selection: bool = True):
+    """The jobs of the campaigns given; with `selection`, only those --only, --district,
+    --partner and --language choose."""
     from .content import load_campaigns
     from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
+    chosen = dict(only=args.only, districts=args.district, partners=args.partner,
+                  languages=args.language) if selection else {}
     return plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), profile),
-                only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+                **chosen)
 
 
 def cmd_proof(args: argparse.Namespace) -> int:
@@ -132,9 +136,10 @@ def cmd_proof(args: argparse.Namespace) -> int:
     if args.approve:
         # The approved set is fixed (proof.approved_set), so every approval is comparable.
         jobs = proof.approved_set(_plan(args, proof.APPROVED_PROFILE))
+        made = proof.approved_set(_plan(args, proof.APPROVED_PROFILE, selection=False))
         proofs = [proof.render(job, proof.APPROVED_DPI, check=False) for job in jobs]
-        differences = proof.review(proofs)
-        written = proof.approve(proofs)
+        differences = proof.review(proofs, made=made)
+        written = proof.approve(proofs, made=made)  # only the selected outputs' proofs are replaced
         for difference in differences:
             print(f"approved: {difference}")
         print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
