@@ -420,6 +420,8 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     whose scheduler is at `cluster` (e.g. tcp://print-1:8786); either way this
     process writes every file. `progress` shows a bar in a terminal;
     `on_progress(done, total)` is called as jobs finish (the portal's progress)."""
+    if not write_pdfs:
+        _not_a_build_folder(out_dir, dict.fromkeys(j.source.slug for j in jobs))
     with output_lock(out_dir, wait):
         generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
         try:
@@ -440,6 +442,17 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
                 generation.abandon()
             raise
     return result
+
+
+def _not_a_build_folder(out_dir: Path, slugs) -> None:
+    """A report-only run (preflight) never writes into a build's folder: its report
+    would replace the one printers read beside the PDFs."""
+    for folder in (out_dir, *(out_dir / slug for slug in slugs)):
+        if (folder / "manifest.json").is_file():
+            raise PipelineError([Problem(
+                "error", str(folder), "holds a build (manifest.json): preflight does not write its report "
+                "into the folder printers take from",
+                "leave out --out (the report goes to output/preflight/), or give a folder no build writes to")])
 
 
 def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,

@@ -66,6 +66,8 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
                 partners=args.partner, languages=args.language)
     if args.out is None:
         args.out = _default_out(layouts.folder, LAYOUTS)
+        if not write_pdfs:  # a folder of its own: a preflight never replaces what a printer takes
+            args.out = args.out / "preflight"
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
                    progress=True, wait=args.wait, cluster=args.cluster)
@@ -245,7 +247,9 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("preflight", help="render and check, writing only the preflight report",
                        description="Render every product in memory and run every preflight check; "
-                                   "write OUT/<campaign>/preflight.json and preflight.html, no PDFs.")
+                                   "write OUT/<campaign>/preflight.json and preflight.html, no PDFs. "
+                                   "OUT is output/preflight/ unless --out names another: never a "
+                                   "build's folder, so what a printer takes from output/ stays as it is.")
     _job_options(f)
     f.set_defaults(func=cmd_preflight)
 

@@ -288,3 +288,26 @@ def test_tracking_codes_carry_no_words_of_a_statistic(tmp_path):
     urls = {e["path"]: e["qr_url"] for e in manifest_of(out)["outputs"] if "imposed_from" not in e}
     assert urls["stat-poster-a3-over-100.pdf"].endswith("?c=spa3s2")
     assert all("over" not in url.split("?")[1] for url in urls.values())
+
+
+def test_preflight_leaves_the_folder_a_printer_takes_from_as_it_was(tmp_path, monkeypatch, capsys):
+    """`preflight` reports into a folder of its own (output/preflight/): output/<campaign>,
+    its files, their bytes and the generation it points at, stay as the build left them."""
+    monkeypatch.chdir(tmp_path)  # the default output/ is tmp_path/output
+    selection = ["--only", "wallet-card", *SMALL[4:], "--jobs", "1"]
+    assert main(["build", str(DEFAULT_CAMPAIGN), *selection]) == 0
+    out = tmp_path / "output"
+    before, target = files(out / SLUG), os.readlink(out / SLUG)
+    generations = sorted(p.name for p in (out / ".generations" / SLUG).iterdir())
+    capsys.readouterr()
+    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--profile", "screen"]) == 0
+    assert "report: output/preflight/no-matter-how-small/preflight.html" in capsys.readouterr().out
+    report = json.loads((out / "preflight" / SLUG / "preflight.json").read_text())
+    assert [o["path"] for o in report["outputs"]] == ["wallet-card-screen.pdf"]
+    # Pointed at the build's folder, it refuses, in one line, and writes nothing.
+    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--out", "output"]) == 1
+    err = capsys.readouterr().err
+    assert "holds a build (manifest.json)" in err and "Traceback" not in err
+    assert files(out / SLUG) == before and os.readlink(out / SLUG) == target
+    assert sorted(p.name for p in (out / ".generations" / SLUG).iterdir()) == generations
+    assert json.loads((out / SLUG / "preflight.json").read_text())["outputs"][0]["path"] == "wallet-card.pdf"
