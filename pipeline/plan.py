@@ -328,8 +328,10 @@ class Job:
         return None
 
 
-def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
-    """products.yaml and colours.yaml of a layouts folder; all problems of both at once."""
+def load_layouts(folder: Path | None = None) -> LayoutSet:
+    """products.yaml and colours.yaml of a layouts folder (default layouts/); all problems
+    of both at once."""
+    folder = folder or LAYOUTS
     loaded, problems = {}, []
     for name, model in (("products", Products), ("colours", Colours)):
         try:

@@ -22,10 +22,24 @@ def content_copy(tmp_path_factory, django_test_environment):
     return folder
 
 
+@pytest.fixture(scope="session")
+def project(tmp_path_factory):
+    """A copy of assets/ and layouts/ (one per test process): approved partners' logos and
+    proof logos land in it, never in the repository's assets/, which the pipeline's
+    tests read at the same time."""
+    from tests.isolation import project_copy
+
+    return project_copy(tmp_path_factory.mktemp("project"))
+
+
 @pytest.fixture(autouse=True)
-def pipeline_api(tmp_path, settings, content_copy):
+def pipeline_api(tmp_path, settings, content_copy, project, monkeypatch):
     """The pipeline the portal calls. The real one writes a partner into content/ and
-    assets/: each test's partner ids are unique and their files are removed after."""
+    assets/, here copies of them: each test's partner ids are unique and their files
+    are removed after."""
+    from tests.isolation import use_project_copy
+
+    use_project_copy(project, monkeypatch)
     settings.UPLOADS_DIR = tmp_path / "uploads"
     settings.OUTPUT_DIR = tmp_path / "output"
     # A copy of content/: an approved partner's YAML lands beside the copy, never in
