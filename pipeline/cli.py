@@ -272,7 +272,8 @@ def parser() -> argparse.ArgumentParser:
                          "quiet zone (green) and numbered preflight problems (red) over each page")
     pr.add_argument("--dpi", type=float, default=50, help="resolution of the PNGs (default: 50)")
     pr.add_argument("--approve", action="store_true",
-                    help="accept the current renders as the approved proofs (proofs/); commit them")
+                    help="accept the current renders as the approved proofs (proofs/); commit them. "
+                         "With a selection (--only, one campaign) only those outputs' proofs are replaced")
     pr.set_defaults(func=cmd_proof)
 
     st = sub.add_parser("studio", help="the designer studio: live proofs in the browser as you save",
