@@ -248,8 +248,9 @@ def write_partner(draft: PartnerDraft) -> list[Path]:
     logo = ASSETS / "partners" / f"{draft.id}{draft.logo_suffix}"
     entry = draft.entry(str(logo.relative_to(ASSETS)))
     target = partners_folder(Path(draft.campaign)) / f"{draft.id}.yaml"
-    text = (f"# Partner {draft.name!r}: approved in the partner portal. The portal rewrites this file\n"
-            f"# when the partner's request changes; its logo is assets/{entry['logo']}.\n")
+    text = (f"# Partner {draft.name!r}: a request approved in the partner portal (one file per\n"
+            f"# request; the portal rewrites it only to build this request again); its logo is\n"
+            f"# assets/{entry['logo']}.\n")
     text += yaml.safe_dump(entry, sort_keys=False, allow_unicode=True, default_flow_style=False)
     before = {path: path.read_bytes() for path in (target, logo) if path.is_file()}
     write_atomically(logo, draft.logo)

@@ -96,6 +96,10 @@ class PrintRequest(models.Model):
     REVIEWABLE = (Status.SUBMITTED,)
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
+    # The request's own partner id in the pipeline (r<pk>-<organisation's short name>),
+    # fixed when it is approved: its YAML, logo, PDFs and tracking code, apart from
+    # every other request of the organisation.
+    partner_id = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests")
     campaign = models.CharField(max_length=100)  # the campaign's slug (its file name in content/)
     products = models.JSONField(default=list)
@@ -142,11 +146,18 @@ class PrintRequest(models.Model):
     def progress_percent(self) -> int:
         return int(100 * self.build_done / self.build_total) if self.build_total else 0
 
+    @property
+    def pipeline_id(self) -> str:
+        """The partner id the pipeline knows this request by. The request number comes
+        first: it keeps the QR tracking code's short form (4 characters and a hash)
+        apart from the organisation's other requests."""
+        return self.partner_id or f"r{self.pk}-{self.organisation.partner_id}"[:40].rstrip("-")
+
     def printed(self, confirmed_numbers=None):
         """What goes on the products, for the pipeline (see printing.Printed)."""
         from .printing import Printed
 
-        return Printed(campaign=self.campaign, partner_id=self.organisation.partner_id, name=self.printed_name,
+        return Printed(campaign=self.campaign, partner_id=self.pipeline_id, name=self.printed_name,
                        contact=self.contact, phone=self.phone, products=tuple(self.products),
                        copies=dict(self.copies), logo_file=self.logo_file or self.organisation.logo_file,
                        confirmed_numbers=tuple(self.confirmed_numbers if confirmed_numbers is None

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, transaction
@@ -27,9 +27,11 @@ from . import printing
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
                     ReviewForm, product_name)
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
+from .tasks import QueueDown, queue_build
 
 log = logging.getLogger(__name__)
 Status = PrintRequest.Status
+QUEUE_DOWN = "The build queue cannot be reached (its server, Redis, is down or unreachable)."
 
 
 def visible_requests(user):
@@ -56,7 +58,8 @@ def _partner(user):
 @require_GET
 @never_cache
 def healthz(request):
-    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False}}
+    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False},
+             "cache": {"ok": False}}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -67,17 +70,30 @@ def healthz(request):
                 cursor.execute("PRAGMA journal_mode")
                 state["database"]["journal_mode"] = cursor.fetchone()[0]
     except Exception as exc:
-        state["database"]["error"] = type(exc).__name__
+        state["database"]["error"] = _why(exc)
     try:
-        from huey.contrib.djhuey import HUEY
+        from .tasks import build_request
 
-        state["queue"].update(storage=type(HUEY.storage).__name__, pending=HUEY.pending_count(),
-                              immediate=HUEY.immediate)
+        huey = build_request.huey
+        state["queue"].update(storage=type(huey.storage).__name__, pending=huey.pending_count(),
+                              immediate=huey.immediate)
         state["queue"]["ok"] = True
     except Exception as exc:
-        state["queue"]["error"] = type(exc).__name__
+        state["queue"]["error"] = _why(exc)
+    try:  # proofs work without it (slower): reported, but not a reason for 503
+        state["cache"]["backend"] = type(caches["default"]).__name__
+        cache.set("healthz", "ok", 10)
+        state["cache"]["ok"] = cache.get("healthz") == "ok"
+    except Exception as exc:
+        state["cache"]["error"] = _why(exc)
     state["ok"] = state["database"]["ok"] and state["queue"]["ok"]
+    state["down"] = [part for part in ("database", "queue", "cache") if not state[part]["ok"]]
     return JsonResponse(state, status=200 if state["ok"] else 503)
+
+
+def _why(exc: Exception) -> str:
+    """The kind of failure and its first line, e.g. "ConnectionError: Error 111 connecting to ..."."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}".rstrip(": ")
 
 
 @login_required
@@ -301,17 +317,19 @@ def request_detail(request, pk):
             if review_form.is_valid():
                 return _decide(request, req, review_form, problems)
     if request.method == "POST" and "rebuild" in request.POST:
-        if not (user.is_coordinator and req.status == Status.FAILED):
+        if not (user.is_coordinator and req.status in (Status.FAILED, Status.APPROVED)):
             raise Http404("not found")
-        with transaction.atomic():
-            updated = PrintRequest.objects.filter(pk=req.pk, status=Status.FAILED).update(
-                status=Status.APPROVED, build_done=0, build_total=0, build_error="")
-            if updated:
-                AuditEvent.record(user, "rebuild", request=req)
-                from .tasks import build_request
-
-                transaction.on_commit(lambda: build_request(req.pk, user.pk))
-        messages.success(request, "Building the files again.")
+        try:
+            with transaction.atomic():
+                updated = PrintRequest.objects.filter(pk=req.pk, status__in=(Status.FAILED, Status.APPROVED)).update(
+                    status=Status.APPROVED, build_done=0, build_total=0, build_error="")
+                if updated:
+                    AuditEvent.record(user, "rebuild", request=req)
+                    queue_build(req.pk, user.pk)
+        except QueueDown:
+            messages.error(request, QUEUE_DOWN + " Nothing was changed: try “Build again” in a few minutes.")
+        else:
+            messages.success(request, "Building the files again.")
         return redirect("request", pk=req.pk)
     if request.method == "POST" and "text" in request.POST:
         comment_form = CommentForm(request.POST)
@@ -353,24 +371,35 @@ def _decide(request, req, form, problems):
                 "products": [(p, product_name(p)) for p in req.products],
                 "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})
     status = {"approve": Status.APPROVED, "changes": Status.CHANGES, "reject": Status.REJECTED}[decision]
-    with transaction.atomic():
-        locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
-        if locked.status not in PrintRequest.REVIEWABLE:
-            raise Http404("no longer waiting for review")
-        locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
-        if decision == "approve":
-            locked.confirmed_numbers = form.cleaned_data["numbers"]
-            locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
-        locked.save()
-        Comment.objects.create(request=locked, author=user, action=decision, text=comment)
-        AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked", "reject": "rejected"}[decision],
-                          request=locked, products=locked.products, copies=locked.copies,
-                          confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
-                          comment=comment[:500])
-        if decision == "approve":
-            from .tasks import build_request
-
-            transaction.on_commit(lambda: build_request(locked.pk, user.pk))
+    try:
+        with transaction.atomic():
+            locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
+            if locked.status not in PrintRequest.REVIEWABLE:
+                raise Http404("no longer waiting for review")
+            locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
+            if decision == "approve":
+                locked.confirmed_numbers = form.cleaned_data["numbers"]
+                locked.partner_id = locked.pipeline_id  # fixed from now on, whatever the organisation is renamed to
+                locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
+            locked.save()
+            Comment.objects.create(request=locked, author=user, action=decision, text=comment)
+            AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked",
+                                     "reject": "rejected"}[decision],
+                              request=locked, products=locked.products, copies=locked.copies,
+                              confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
+                              comment=comment[:500])
+            if decision == "approve":
+                queue_build(locked.pk, user.pk)  # last: if it fails, none of the above is saved
+    except QueueDown:
+        form.add_error(None, QUEUE_DOWN + " The request was not approved and is still waiting for review: "
+                             "send the decision again in a few minutes.")
+        return render(request, "portal/request_detail.html", {
+            **_detail_context(req), "req": req, "review_form": form, "comment_form": CommentForm(),
+            "numbers": printing.unconfirmed_numbers(problems),
+            "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
+            "products": [(p, product_name(p)) for p in req.products],
+            "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []},
+            status=503)
     messages.success(request, {"approve": "Approved: the files are being built.",
                                "changes": "Sent back to the partner for changes.",
                                "reject": "Rejected."}[decision])
@@ -400,12 +429,16 @@ def proof(request, pk, product):
             raise Http404("not found")
         post = request.POST
         printed = printing.Printed(
-            campaign=req.campaign, partner_id=req.organisation.partner_id,
+            campaign=req.campaign, partner_id=req.pipeline_id,
             name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
             phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
             logo_file=req.organisation.logo_file)
     key = "proof:" + hashlib.sha256(repr((printed, product)).encode()).hexdigest()
-    body = cache.get(key)
+    try:
+        body = cache.get(key)
+    except Exception as exc:  # the cache is a speed-up only: without it the proof is made again
+        log.warning("proof cache unreachable: %s", exc)
+        body = None
     if body is None:
         pages, problems = printing.proof(printed, product)
         body = json.dumps({
@@ -413,7 +446,10 @@ def proof(request, pk, product):
             "pages": ["data:image/png;base64," + base64.b64encode(p).decode() for p in pages],
             "problems": problems,
         })
-        cache.set(key, body, 600)
+        try:
+            cache.set(key, body, 600)
+        except Exception as exc:
+            log.warning("proof cache unreachable: %s", exc)
     return HttpResponse(body, content_type="application/json")
 
 

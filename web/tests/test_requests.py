@@ -1,0 +1,165 @@
+"""A request is the unit of work: its own files, copies and tracking code; approval
+and queueing succeed or fail together; the portal keeps working with the cache down."""
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import socket
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from web.portal.models import AuditEvent, PrintRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def two_requests(org_factory, user_factory, with_logo, offer):
+    org = with_logo(org_factory("Harbour Aid"))
+    partner = user_factory("hana@harbour.example", org)
+    coord = user_factory("cora@police.example", coordinator=True)
+
+    def make(copies, contact):
+        return PrintRequest.objects.create(
+            organisation=org, created_by=partner, campaign=offer.slug, products=["leaflet-dl"],
+            copies={"leaflet-dl": copies}, printed_name="Harbour Aid", contact=contact, phone="",
+            logo_file=org.logo_file, delivery_address="1 Quay, Whitby", needed_by=datetime.date(2027, 1, 15),
+            status=PrintRequest.Status.SUBMITTED)
+
+    return {"org": org, "partner": partner, "coord": coord,
+            "first": make(25, "Harbour Aid, Whitby office"), "second": make(100, "Harbour Aid, Scarborough office")}
+
+
+def _screen_download(client, req) -> bytes:
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.BUILT, req.build_error
+    (screen,) = [o["path"] for o in req.screen_outputs()]
+    response = client.get(reverse("request-file", args=[req.pk, screen]))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("order", [("first", "second"), ("second", "first")])
+def test_two_requests_of_one_organisation_keep_their_own_files_and_copies(order, two_requests, settings, offer,
+                                                                         django_capture_on_commit_callbacks):
+    coord, partner = client_for(two_requests["coord"]), client_for(two_requests["partner"])
+    earlier, later = (two_requests[name] for name in order)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert coord.post(reverse("request", args=[earlier.pk]), {"decision": "approve"}).status_code == 302
+    earlier_pdf = _screen_download(partner, earlier)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert coord.post(reverse("request", args=[later.pk]), {"decision": "approve"}).status_code == 302
+    later_pdf = _screen_download(partner, later)
+
+    # each download is its own request's PDF, and the first is as it was before the second
+    assert hashlib.sha256(earlier_pdf).digest() != hashlib.sha256(later_pdf).digest()
+    assert _screen_download(partner, earlier) == earlier_pdf
+    earlier.refresh_from_db()
+    later.refresh_from_db()
+    assert earlier.partner_id != later.partner_id
+    assert not {o["path"] for o in earlier.build_outputs} & {o["path"] for o in later.build_outputs}
+
+    # the print order lists both requests with their own copies
+    with open(settings.OUTPUT_DIR / offer.slug / "print-order.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["product"] == "leaflet-dl"]
+    copies = {r["partner"]: int(r["copies"]) for r in rows}
+    assert copies[earlier.partner_id] == earlier.copies["leaflet-dl"]
+    assert copies[later.partner_id] == later.copies["leaflet-dl"]
+
+    # and each has its own partner file, which the pipeline reads without the portal
+    folder = settings.CONTENT_DIR / "partners" / offer.slug
+    assert {earlier.partner_id, later.partner_id} <= {p.stem for p in folder.glob("*.yaml")}
+    assert earlier.contact in (folder / f"{earlier.partner_id}.yaml").read_text()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: nobody listens there
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch):
+    """The production configuration, the queue and the cache on Redis, pointing at a
+    port nobody listens on (the real Redis, if any, is left alone)."""
+    from huey.utils import load_class
+
+    from web.portal import tasks
+    from web.settings.base import cache_settings, huey_settings
+
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    config = huey_settings(url)
+    huey = load_class(config["huey_class"])(config["name"], url=config["url"], immediate=False)
+    monkeypatch.setattr(tasks.build_request, "huey", huey)
+    settings.CACHES = cache_settings(url)
+    return url
+
+
+def test_healthz_says_which_part_is_down(redis_down):
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    state = response.json()
+    assert state["down"] == ["queue", "cache"] and state["database"]["ok"]
+    assert "ConnectionError" in state["queue"]["error"] and "ConnectionError" in state["cache"]["error"]
+
+
+def test_queue_down_approval_is_not_saved_and_works_once_it_is_back(two_requests, redis_down, monkeypatch,
+                                                                    django_capture_on_commit_callbacks):
+    from web.portal import tasks
+
+    coord, req = client_for(two_requests["coord"]), two_requests["first"]
+    response = coord.post(reverse("request", args=[req.pk]), {"decision": "approve"})
+    assert response.status_code == 503
+    assert "The build queue cannot be reached" in response.content.decode()
+    assert "still waiting for review" in response.content.decode()
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.SUBMITTED and req.decided_by is None
+    assert not AuditEvent.objects.filter(request=req, action="approved").exists()
+    assert not req.comments.exists()
+
+    monkeypatch.undo()  # the queue is back
+    assert tasks.build_request.huey.immediate
+    with django_capture_on_commit_callbacks(execute=True):
+        assert coord.post(reverse("request", args=[req.pk]), {"decision": "approve"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.BUILT, req.build_error
+    assert list(AuditEvent.objects.filter(request=req).values_list("action", flat=True)) == ["built", "approved"]
+
+
+def test_a_build_that_did_not_finish_can_be_built_again(two_requests, redis_down, monkeypatch,
+                                                        django_capture_on_commit_callbacks):
+    coord, req = client_for(two_requests["coord"]), two_requests["first"]
+    # approved, but its task was lost (the queue restarted empty): it would wait for ever
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.APPROVED)
+    page = coord.get(reverse("request", args=[req.pk])).content.decode()
+    assert "Build again" in page
+
+    response = coord.post(reverse("request", args=[req.pk]), {"rebuild": "1"}, follow=True)
+    assert "The build queue cannot be reached" in response.content.decode()
+    assert not AuditEvent.objects.filter(request=req, action="rebuild").exists()
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        coord.post(reverse("request", args=[req.pk]), {"rebuild": "1"})
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.BUILT, req.build_error
+    assert AuditEvent.objects.filter(request=req, action="rebuild").exists()
+
+
+def test_live_proof_works_with_the_cache_down(two_requests, redis_down):
+    req = two_requests["first"]
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.DRAFT)
+    partner = client_for(two_requests["partner"])
+    response = partner.post(reverse("proof", args=[req.pk, "leaflet-dl"]),
+                            {"printed_name": "Harbour Aid", "contact": "Harbour Aid, Whitby"})
+    assert response.status_code == 200
+    assert len(response.json()["pages"]) == 2
