@@ -148,7 +148,8 @@ class RequestForm(forms.Form):
     products = forms.MultipleChoiceField(label="Which products?", widget=forms.CheckboxSelectMultiple)
     delivery_address = forms.CharField(label="Delivery address", max_length=500,
                                        widget=forms.Textarea(attrs={"rows": 4}))
-    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}),
+    # A date input shows only ISO dates (2027-01-15): any other format empties it on redisplay.
+    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 help_text="Allow at least 10 working days for printing and delivery")
     notes = forms.CharField(label="Notes for the coordinator (optional)", max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import re
 import socket
 
 import pytest
@@ -163,3 +164,23 @@ def test_live_proof_works_with_the_cache_down(two_requests, redis_down):
                             {"printed_name": "Harbour Aid", "contact": "Harbour Aid, Whitby"})
     assert response.status_code == 200
     assert len(response.json()["pages"]) == 2
+
+
+def test_needed_by_date_survives_save_draft(two_requests):
+    req = two_requests["first"]
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.DRAFT)
+    partner = client_for(two_requests["partner"])
+    needed = datetime.date.today() + datetime.timedelta(days=40)
+    form = {"printed_name": "Harbour Aid", "contact": "Harbour Aid, Whitby office", "phone": "",
+            "products": ["leaflet-dl"], "copies_leaflet-dl": "25", "delivery_address": "1 Quay, Whitby",
+            "needed_by": needed.isoformat(), "notes": "", "save": "1"}
+    url = reverse("request-edit", args=[req.pk])
+    assert partner.post(url, form).status_code == 302
+    page = partner.get(url).content.decode()
+    # what a date input can show: the ISO date, not 15/01/2027
+    assert re.search(rf'<input type="date" name="needed_by" value="{needed.isoformat()}"', page), page
+    # and sent again as it came back, it is still accepted
+    value = re.search(r'name="needed_by" value="([^"]*)"', page).group(1)
+    assert partner.post(url, {**form, "needed_by": value}).status_code == 302
+    req.refresh_from_db()
+    assert req.needed_by == needed
