@@ -66,6 +66,14 @@ class AcceptInvitationForm(SetPasswordForm):
         self.fields["new_password2"].label = "Type the password again"
 
 
+class ResetPasswordForm(SetPasswordForm):
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].help_text = "At least 12 characters; not a common password."
+        self.fields["new_password1"].label = "Choose a new password"
+        self.fields["new_password2"].label = "Type the new password again"
+
+
 def sniff_logo(data: bytes) -> str | None:
     for magic, ext in LOGO_KINDS.items():
         if data.startswith(magic):

@@ -51,7 +51,8 @@ def _hash(token: str) -> str:
 
 
 class Invitation(models.Model):
-    """A one-time link to set a password. Only the token's hash is stored."""
+    """A one-time link to set a password: to join (a new account) or, with `user`, to
+    reset the password of an existing one. Only the token's hash is stored."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     email = models.EmailField()
@@ -62,14 +63,29 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="password_resets")  # a password reset for this account
 
     @classmethod
-    def issue(cls, email: str, organisation: Organisation | None, by=None) -> tuple["Invitation", str]:
+    def issue(cls, email: str, organisation: Organisation | None, by=None, user=None) -> tuple["Invitation", str]:
         token = secrets.token_urlsafe(32)
+        days = settings.RESET_DAYS if user else settings.INVITATION_DAYS
         invitation = cls.objects.create(token_hash=_hash(token), email=email.lower(), organisation=organisation,
-                                        created_by=by,
-                                        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS))
+                                        created_by=by, user=user,
+                                        expires_at=timezone.now() + timedelta(days=days))
         return invitation, token
+
+    @classmethod
+    def issue_reset(cls, user, by) -> tuple["Invitation", str]:
+        """A one-time password-reset link for `user`; earlier unused ones stop working."""
+        cls.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
+        return cls.issue(user.email, user.organisation, by=by, user=user)
+
+    @staticmethod
+    def link(token: str) -> str:
+        from django.urls import reverse
+
+        return settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
 
     @classmethod
     def find(cls, token: str) -> "Invitation | None":
@@ -79,7 +95,11 @@ class Invitation(models.Model):
 
     @property
     def for_coordinator(self) -> bool:
-        return self.organisation_id is None
+        return self.organisation_id is None and self.user_id is None
+
+    @property
+    def is_reset(self) -> bool:
+        return self.user_id is not None
 
 
 class PrintRequest(models.Model):

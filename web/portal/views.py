@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import printing
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
-                    ReviewForm, product_name)
+                    ResetPasswordForm, ReviewForm, product_name)
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
 from .tasks import QueueDown, queue_build
 
@@ -111,14 +111,14 @@ def accept_invitation(request, token):
     invitation = Invitation.find(token)
     if invitation is None:
         return render(request, "portal/invitation_invalid.html", status=404)
+    if invitation.is_reset:
+        return _reset_password(request, invitation)
     user = User(username=invitation.email, email=invitation.email, organisation=invitation.organisation,
                 is_staff=invitation.for_coordinator)
     form = AcceptInvitationForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-                    used_at=timezone.now()) != 1:
-                raise Http404("invitation already used")
+            _use(invitation)
             user.first_name = form.cleaned_data["first_name"]
             user.last_name = form.cleaned_data["last_name"]
             if invitation.for_coordinator:
@@ -132,12 +132,40 @@ def accept_invitation(request, token):
     return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
 
 
+def _use(invitation) -> None:
+    """Mark a link used, once: a second use at the same moment finds it used."""
+    if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
+        raise Http404("invitation already used")
+
+
+def _reset_password(request, invitation):
+    user = invitation.user
+    if not user.is_active:
+        return render(request, "portal/invitation_invalid.html", status=404)
+    form = ResetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            _use(invitation)
+            form.save()
+            AuditEvent.record(user, "password-reset", organisation=user.organisation,
+                              link_by=invitation.created_by.email if invitation.created_by else None)
+        from axes.utils import reset as axes_reset
+
+        axes_reset(username=user.username)  # a locked-out partner can sign in with the new password
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your new password is set.")
+        return redirect("home")
+    return render(request, "portal/reset_password.html", {"form": form, "invitation": invitation})
+
+
 # -- coordinator: organisations and invitations -------------------------------------------
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisations(request):
     _coordinator(request.user)
+    if request.method == "POST" and "reset" in request.POST:
+        return _send_reset(request)
     form = InviteForm(request.POST or None)
     link = None
     if request.method == "POST" and form.is_valid():
@@ -147,7 +175,7 @@ def organisations(request):
                                                                       partner_id=data["new_partner_id"])
             invitation, token = Invitation.issue(data["email"], org, by=request.user)
             AuditEvent.record(request.user, "invited", organisation=org, email=invitation.email)
-        link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
+        link = Invitation.link(token)
         send_mail(f"You are invited to the campaign print portal for {org.name}",
                   f"{request.user.get_full_name() or request.user.email} invited you to order campaign "
                   f"leaflets for {org.name}.\n\nChoose your password here (the link works once, for "
@@ -155,10 +183,34 @@ def organisations(request):
                   settings.DEFAULT_FROM_EMAIL, [invitation.email])
         form = InviteForm()
         messages.success(request, f"Invitation made for {invitation.email}.")
+    return _organisations_page(request, form, link=link)
+
+
+def _organisations_page(request, form, **context):
     return render(request, "portal/organisations.html", {
-        "form": form, "link": link,
+        "form": form, **context,
         "organisations": Organisation.objects.prefetch_related("members").all(),
     })
+
+
+def _send_reset(request):
+    """A one-time password-reset link for a partner user (coordinators' own accounts
+    are the admin's business: a reset link is a way into the account)."""
+    user = User.objects.filter(pk=request.POST.get("reset") or 0, organisation__isnull=False,
+                               is_active=True).first()
+    if user is None:
+        raise Http404("not found")
+    with transaction.atomic():
+        _, token = Invitation.issue_reset(user, by=request.user)
+        AuditEvent.record(request.user, "reset-link-sent", organisation=user.organisation, email=user.email)
+    link = Invitation.link(token)
+    send_mail("Set a new password for the campaign print portal",
+              f"{request.user.get_full_name() or request.user.email} sent you a link to choose a new password "
+              f"for {user.email}.\n\nThe link works once, for {settings.RESET_DAYS} days:\n\n{link}\n\n"
+              "If you did not ask for it, tell your coordinator.\n",
+              settings.DEFAULT_FROM_EMAIL, [user.email])
+    messages.success(request, f"Password-reset link made for {user.email}.")
+    return _organisations_page(request, InviteForm(), reset_link=link, reset_email=user.email)
 
 
 @login_required

@@ -165,8 +165,25 @@ FILE_UPLOAD_TEMP_DIR = None
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("PORTAL_FROM_EMAIL", "portal@localhost")
-PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+
+def base_url(environ=os.environ) -> str:
+    """The portal's address in invitation, reset and first-run links: PORTAL_BASE_URL
+    when set (behind a proxy: https://print.example.org), else the address the portal
+    is bound to (PORTAL_BIND, which web/serve.py binds gunicorn to)."""
+    if environ.get("PORTAL_BASE_URL"):
+        return environ["PORTAL_BASE_URL"].rstrip("/")
+    host, _, port = environ.get("PORTAL_BIND", "127.0.0.1:8000").rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):  # every interface: this machine's name reaches one
+        import socket
+
+        host = socket.getfqdn()
+    return f"http://{host}:{port}"
+
+
+PORTAL_BASE_URL = base_url()
 INVITATION_DAYS = 7
+RESET_DAYS = 2
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
