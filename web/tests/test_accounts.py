@@ -123,3 +123,20 @@ def test_admin_changes_to_organisations_and_permissions_reach_the_audit_log(org_
     event = AuditEvent.objects.filter(action="admin-changed").latest("id")
     old, new = event.detail["changes"]["permissions"]
     assert old and new == []
+
+
+def test_links_use_one_base_url_that_follows_the_bound_address(settings, user_factory, org_factory):
+    from web.settings.base import base_url
+
+    assert base_url({}) == "http://127.0.0.1:8000"
+    assert base_url({"PORTAL_BIND": "127.0.0.1:8123"}) == "http://127.0.0.1:8123"
+    assert base_url({"PORTAL_BIND": "127.0.0.1:8123", "PORTAL_BASE_URL": "https://print.example.org/"}) \
+        == "https://print.example.org"
+    settings.PORTAL_BASE_URL = base_url({"PORTAL_BIND": "127.0.0.1:8123"})
+    coord = client_for(user_factory("cora@police.example", coordinator=True))
+    page = coord.post(reverse("organisations"), {"new_name": "Delta Aid", "new_partner_id": "delta-aid",
+                                                 "email": "dee@delta.example"}).content.decode()
+    assert re.search(r'id="invitation-link" href="http://127\.0\.0\.1:8123/invitation/', page)
+    pat = user_factory("pat@delta.example", org_factory("Delta Two"))
+    page = coord.post(reverse("organisations"), {"reset": pat.pk}).content.decode()
+    assert re.search(r'id="reset-link" href="http://127\.0\.0\.1:8123/invitation/', page)
