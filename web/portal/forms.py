@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 
 from . import printing
 from .models import Organisation, User
+from .validators import plain_text
 
 LOGO_KINDS = {  # first bytes -> extension
     b"\x89PNG\r\n\x1a\n": "png",
@@ -17,7 +18,19 @@ LOGO_KINDS = {  # first bytes -> extension
 }
 
 
-class InviteForm(forms.Form):
+class PlainText:
+    """Every text field of the form refuses direction controls and invisible
+    characters (the pipeline's check_text); passwords may hold anything."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if (isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+                    and plain_text not in field.validators):
+                field.validators = [*field.validators, plain_text]
+
+
+class InviteForm(PlainText, forms.Form):
     """A coordinator invites a partner user: a new or an existing organisation."""
 
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False,
@@ -54,7 +67,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class AcceptInvitationForm(SetPasswordForm):
+class AcceptInvitationForm(PlainText, SetPasswordForm):
     first_name = forms.CharField(label="Your first name", max_length=150)
     last_name = forms.CharField(label="Your last name", max_length=150)
     field_order = ["first_name", "last_name", "new_password1", "new_password2"]
@@ -84,7 +97,7 @@ def sniff_logo(data: bytes) -> str | None:
     return None
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(PlainText, forms.ModelForm):
     logo = forms.FileField(label="Logo", required=False,
                            help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
                                      "at most 2 MB.")
@@ -148,7 +161,7 @@ def product_name(product: str) -> str:
     return PRODUCT_NAMES.get(product, product.replace("-", " ").capitalize())
 
 
-class RequestForm(forms.Form):
+class RequestForm(PlainText, forms.Form):
     printed_name = forms.CharField(label="Your organisation's name, as printed", max_length=100)
     contact = forms.CharField(label="Contact line", max_length=120,
                               help_text="Printed under your logo")
@@ -193,7 +206,7 @@ class RequestForm(forms.Form):
                 if p in self.cleaned_data.get("products", []) and self.cleaned_data.get(n)}
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainText, forms.Form):
     decision = forms.ChoiceField(label="Your decision", widget=forms.RadioSelect, choices=[
         ("approve", "Approve: build the files for print"),
         ("changes", "Ask for changes"),
@@ -224,5 +237,5 @@ class ReviewForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(PlainText, forms.Form):
     text = forms.CharField(label="Add a comment", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,16 +10,18 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from .validators import plain_text
+
 
 class Organisation(models.Model):
     """A partner agency: a victim-support charity, a council, a health service."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[plain_text])
     # In file names and QR tracking codes (?c=wc-<id>; shortened past 7 characters), so plain and neutral.
     partner_id = models.SlugField("short name", max_length=40, unique=True,
                                   help_text="Lower-case letters, digits and hyphens; used in file names.")
-    contact = models.CharField("contact line", max_length=120, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    contact = models.CharField("contact line", max_length=120, blank=True, validators=[plain_text])
+    phone = models.CharField(max_length=40, blank=True, validators=[plain_text])
     logo_file = models.CharField(max_length=80, blank=True)  # generated name in var/uploads/
     logo_original_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -118,6 +118,16 @@ def proof(p: Printed, product: str) -> tuple[list[bytes], list[dict]]:
     return list(result.pages), [problem_dict(x) for x in result.problems]
 
 
+def text_problems(text: str) -> list[str]:
+    """The pipeline's text rule for any text typed into the portal (names, notes,
+    addresses, comments): no direction controls, no invisible characters. A reversed
+    number in a note misleads the coordinator as it would a reader of the leaflet.
+    Browsers send a text area's line breaks as CR LF: those are line breaks."""
+    from pipeline.inputs import check_text
+
+    return check_text(text.replace("\r\n", "\n"), printed=False)
+
+
 def check_logo(data: bytes, name: str) -> list[dict]:
     """The pipeline's asset rules for an uploaded logo (PNG, JPEG, SVG)."""
     from pipeline.assets import check_asset

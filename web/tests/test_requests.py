@@ -184,3 +184,48 @@ def test_needed_by_date_survives_save_draft(two_requests):
     assert partner.post(url, {**form, "needed_by": value}).status_code == 302
     req.refresh_from_db()
     assert req.needed_by == needed
+
+
+RLO, LRI, ZWSP = "\u202e", "\u2066", "\u200b"
+
+
+def test_every_text_field_refuses_direction_controls_and_invisible_characters(two_requests, org_factory,
+                                                                              user_factory):
+    req = two_requests["first"]
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.DRAFT)
+    partner, coord = client_for(two_requests["partner"]), client_for(two_requests["coord"])
+    needed = (datetime.date.today() + datetime.timedelta(days=40)).isoformat()
+    form = {"printed_name": "Harbour Aid", "contact": "Harbour Aid, Whitby", "products": ["leaflet-dl"],
+            "copies_leaflet-dl": "25", "delivery_address": "1 Quay\r\nWhitby", "needed_by": needed,
+            "notes": f"Call {RLO}0808 802 0300", "save": "1"}
+    page = partner.post(reverse("request-edit", args=[req.pk]), form).content.decode()
+    assert "direction control U+202E" in page
+    req.refresh_from_db()
+    assert RLO not in req.notes
+    # line breaks from a text area are line breaks, not control characters
+    assert partner.post(reverse("request-edit", args=[req.pk]), {**form, "notes": "Ring first\r\nthanks"}
+                        ).status_code == 302
+
+    page = partner.post(reverse("profile"), {"name": f"Harbour{ZWSP} Aid", "contact": "Whitby",
+                                             "phone": ""}).content.decode()
+    assert "invisible or control character U+200B" in page
+    assert PrintRequest.objects.get(pk=req.pk).organisation.name == "Harbour Aid"
+
+    page = coord.post(reverse("organisations"), {"new_name": f"{LRI}Evil Aid", "new_partner_id": "evil-aid",
+                                                 "email": "eve@evil.example"}).content.decode()
+    assert "direction control U+2066" in page
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.SUBMITTED)
+    page = coord.post(reverse("request", args=[req.pk]), {"text": f"0300{RLO}"}).content.decode()
+    assert "direction control U+202E" in page and not req.comments.exists()
+
+    # the admin's organisation form too (the model's own rule)
+    boss = user_factory("root@police.example", coordinator=True)
+    boss.is_superuser = True
+    boss.save()
+    org = two_requests["org"]
+    page = client_for(boss).post(reverse("admin:portal_organisation_change", args=[org.pk]),
+                                 {"name": f"Harbour {RLO}Aid", "partner_id": org.partner_id,
+                                  "contact": org.contact, "phone": ""}).content.decode()
+    assert "direction control U+202E" in page
+    org.refresh_from_db()
+    assert org.name == "Harbour Aid"
