@@ -58,6 +58,13 @@ class InviteForm(PlainText, forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The email address or the password is not right. Check both and try again "
+                         "(the password must be typed exactly, capitals included).",
+        "inactive": "This account is switched off. Ask your campaign coordinator.",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
@@ -97,6 +104,30 @@ def sniff_logo(data: bytes) -> str | None:
     return None
 
 
+SVG_UNSAFE = ("DTD", "entities", "contains <", "event handler", "outside the SVG", "@import", "embedded image")
+SVG_TOO_BIG = ("over the limit", "elements or")
+
+
+def logo_refusal(problems: list[dict], kind: str) -> list[str]:
+    """A refused logo in the partner's terms, the pipeline's own words kept at the end
+    for whoever made the file."""
+    detail = "; ".join(dict.fromkeys(p["what"] for p in problems))
+    if kind != "svg":
+        return [f"{p['what']}. {p['hint']}".strip() for p in problems]
+    if any(word in p["what"] for p in problems for word in SVG_UNSAFE):
+        said = ("This SVG logo cannot be printed safely: it contains scripts, links to other files or web "
+                "addresses, or special declarations, which a logo does not need. Save it again from your "
+                "design program as a plain SVG with any pictures embedded (for example 'Optimised SVG' or "
+                "'SVG 1.1'), or upload it as a PNG or JPEG at 300 pixels per inch.")
+    elif any(word in p["what"] for p in problems for word in SVG_TOO_BIG):
+        said = ("This SVG logo is too large or too complex to print safely. Simplify it in your design "
+                "program, or upload it as a PNG or JPEG at 300 pixels per inch.")
+    else:
+        said = ("This file is not a working SVG image: it may be damaged, or another kind of file. Save it "
+                "again as SVG, or upload it as a PNG or JPEG at 300 pixels per inch.")
+    return [f"{said} (For your designer: {detail}.)"]
+
+
 class ProfileForm(PlainText, forms.ModelForm):
     logo = forms.FileField(label="Logo", required=False,
                            help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
@@ -123,7 +154,7 @@ class ProfileForm(PlainText, forms.ModelForm):
             raise forms.ValidationError("The logo must be an SVG, PNG or JPEG file. This file is none of them.")
         problems = [p for p in printing.check_logo(data, f"logo.{kind}") if p["level"] == "error"]
         if problems:
-            raise forms.ValidationError([f"{p['what']}. {p['hint']}".strip() for p in problems])
+            raise forms.ValidationError(logo_refusal(problems, kind))
         self.logo_bytes, self.logo_kind = data, kind
         return upload
 
@@ -148,17 +179,8 @@ class CampaignChoiceForm(forms.Form):
         self.fields["campaign"].choices = [(o.slug, o.name) for o in offers]
 
 
-PRODUCT_NAMES = {
-    "leaflet-dl": "DL leaflet (folds to 99 × 210 mm)",
-    "leaflet-a5": "A5 leaflet",
-    "wallet-card": "Wallet card",
-    "wallet-card-discreet": "Discreet wallet card",
-    "poster": "Poster",
-}
-
-
 def product_name(product: str) -> str:
-    return PRODUCT_NAMES.get(product, product.replace("-", " ").capitalize())
+    return printing.product_name(product)
 
 
 class RequestForm(PlainText, forms.Form):

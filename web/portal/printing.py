@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -66,6 +67,18 @@ def offers() -> list[Offer]:
 
 def offer(slug: str) -> Offer | None:
     return next((o for o in offers() if o.slug == slug), None)
+
+
+@lru_cache(maxsize=1)
+def _product_names() -> dict[str, str]:
+    from pipeline.plan import load_layouts
+
+    return {key: spec.name for key, spec in load_layouts().products.items() if spec.name}
+
+
+def product_name(product: str) -> str:
+    """A product as people call it (layouts/products.yaml `name`), not its id."""
+    return _product_names().get(product) or product.replace("-", " ").capitalize()
 
 
 def logo_path(logo_file: str) -> Path | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import html
+import io
 import re
 import socket
 
@@ -229,3 +231,44 @@ def test_every_text_field_refuses_direction_controls_and_invisible_characters(tw
     assert "direction control U+202E" in page
     org.refresh_from_db()
     assert org.name == "Harbour Aid"
+
+
+def _summary(page: str) -> list[str]:
+    block = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', page, re.S).group(1)
+    return [html.unescape(re.sub(r"<[^>]+>", "", item)).strip() for item in re.findall(r"<li>(.*?)</li>", block, re.S)]
+
+
+def test_error_summary_names_each_field(two_requests):
+    req = two_requests["first"]
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.DRAFT)
+    partner = client_for(two_requests["partner"])
+    page = partner.post(reverse("request-edit", args=[req.pk]),
+                        {"printed_name": "", "contact": "", "products": ["leaflet-dl"], "copies_leaflet-dl": "5",
+                         "delivery_address": "", "needed_by": "", "save": "1"}).content.decode()
+    lines = _summary(page)
+    assert len(lines) == 4 and len(set(lines)) == 4, lines
+    for label in ("Your organisation's name, as printed", "Contact line", "Delivery address", "Needed by"):
+        assert any(line.startswith(label) for line in lines), lines
+
+
+def test_sign_in_error_says_email_address(two_requests):
+    page = Client().post(reverse("login"), {"username": "hana@harbour.example", "password": "wrong"}
+                         ).content.decode()
+    assert "email address" in " ".join(_summary(page))
+    assert "username" not in html.unescape(re.sub(r"<[^>]+>", " ", page)).lower()
+
+
+def test_svg_refusal_is_in_partner_terms(two_requests):
+    upload = io.BytesIO(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    upload.name = "our-logo.svg"
+    page = client_for(two_requests["partner"]).post(
+        reverse("profile"), {"name": "Harbour Aid", "contact": "Whitby", "phone": "", "logo": upload}).content.decode()
+    (line,) = _summary(page)
+    assert line.startswith("Logo: This SVG logo cannot be printed safely")
+    assert "PNG or JPEG at 300 pixels per inch" in line and "<script>" in line  # the detail, for the designer
+
+
+def test_queue_shows_product_names(two_requests):
+    page = client_for(two_requests["coord"]).get(reverse("queue")).content.decode()
+    assert "25 × DL leaflet (folds to 99 × 210 mm)" in html.unescape(page)
+    assert "× leaflet-dl" not in page

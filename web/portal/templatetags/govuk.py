@@ -73,9 +73,15 @@ def govuk_field(field, width="", legend_size="s", label_size="s", hint="", **att
 
 @register.inclusion_tag("portal/_error_summary.html")
 def govuk_error_summary(form):
-    items = [(f"#{form[name].id_for_label or form[name].auto_id}", e)
+    # Each line names its field: "This field is required." three times says nothing.
+    items = [(f"#{form[name].id_for_label or form[name].auto_id}", _named(form[name].label, e))
              for name, errors in form.errors.items() if name != "__all__" for e in errors]
     return {"form": form, "items": items, "general": form.non_field_errors()}
+
+
+def _named(label, error: str) -> str:
+    label = str(label or "").rstrip(":")
+    return error if not label or error.lower().startswith(label.lower()) else f"{label}: {error}"
 
 
 @register.simple_tag
@@ -99,6 +105,13 @@ AUDIT_KEYS = {"confirmed_numbers": "phone numbers confirmed", "approved_by": "ap
               "logo": "new logo", "campaign": "campaign", "comment": "comment", "errors": "errors",
               "error": "error", "object": "what", "model": "kind", "object_id": "id", "changes": "changes",
               "link_by": "link sent by"}
+
+
+@register.filter
+def product_name(product: str) -> str:
+    from ..printing import product_name as name
+
+    return name(product)
 
 
 @register.filter
