@@ -9,6 +9,7 @@ import html
 import io
 import re
 import socket
+import time
 
 import pytest
 from django.test import Client
@@ -272,3 +273,19 @@ def test_queue_shows_product_names(two_requests):
     page = client_for(two_requests["coord"]).get(reverse("queue")).content.decode()
     assert "25 × DL leaflet (folds to 99 × 210 mm)" in html.unescape(page)
     assert "× leaflet-dl" not in page
+
+
+def test_a_worker_that_takes_the_task_before_the_approval_commits_waits_for_it(two_requests):
+    """The build is queued inside the approval's transaction: a worker on another
+    machine may see the task before it sees the approval, and must try again, not
+    drop it; a task whose approval never committed is dropped in the end."""
+    from huey.exceptions import RetryTask
+
+    from web.portal.tasks import COMMIT_WAIT, build_request
+
+    req = two_requests["first"]  # still "submitted": the approval not yet visible
+    with pytest.raises(RetryTask):
+        build_request.call_local(req.pk, None, queued_at=time.time())
+    assert build_request.call_local(req.pk, None, queued_at=time.time() - COMMIT_WAIT - 1) == "submitted"
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.SUBMITTED and not req.build_outputs
