@@ -150,6 +150,27 @@ def _approved_here(draft: PartnerDraft, partner: Partner) -> bool:
     return (partners_folder(Path(draft.campaign)) / f"{partner.id}.yaml").is_file()
 
 
+def tracking_clash(campaign_file: Path, partner_id: str) -> str | None:
+    """The other variant (partner, district, language) whose name in QR tracking codes
+    (`?c=ld-<name>`: names over 7 characters shortened to 4 and a 3-character hash) is
+    the same as `partner_id`'s, or None. A clash would make `campaign-print build`
+    refuse the campaign, so the portal picks another id instead."""
+    from .plan import slug
+    from .qr import short_name
+
+    c = loaded_campaign(campaign_file).campaign
+    axes = c.variants
+
+    def short(name: str) -> str:
+        return short_name(slug(name), lambda code: bool(c.reveals(code)))
+
+    others = [p.id for p in (axes.partners.items if axes.partners else []) if p.id != partner_id]
+    others += [d.name for d in (axes.districts.items if axes.districts else [])]
+    others += list(axes.languages.codes if axes.languages else [])
+    mine = short(partner_id)
+    return next((other for other in others if short(other) == mine), None)
+
+
 def check_logo_upload(name: str, data: bytes) -> list[Problem]:
     """An uploaded logo: SVG, PNG or JPEG, within the size limit, passing the asset checks."""
     suffix = Path(name).suffix.lower()

@@ -115,6 +115,16 @@ def problem_dict(problem) -> dict:
     }
 
 
+def partner_id_for(campaign: str, preferred: str, fallback: str) -> str:
+    """`preferred` (r12-york-womens-aid), unless its QR tracking name clashes with
+    another variant's in the campaign: then `fallback` (r12), short enough to be used
+    as it is, so unique like the request number."""
+    found = offer(campaign)
+    if found and _api().tracking_clash(found.path, preferred):
+        return fallback
+    return preferred
+
+
 def check(p: Printed) -> list[dict]:
     """Every trust rule on the text, the logo and the phone numbers."""
     return [problem_dict(x) for x in _api().check_partner(_draft(p))]

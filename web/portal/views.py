@@ -431,7 +431,9 @@ def _decide(request, req, form, problems):
             locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
             if decision == "approve":
                 locked.confirmed_numbers = form.cleaned_data["numbers"]
-                locked.partner_id = locked.pipeline_id  # fixed from now on, whatever the organisation is renamed to
+                # fixed from now on, whatever the organisation is renamed to
+                locked.partner_id = locked.partner_id or printing.partner_id_for(
+                    locked.campaign, locked.pipeline_id, f"r{locked.pk}")
                 locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
             locked.save()
             Comment.objects.create(request=locked, author=user, action=decision, text=comment)

@@ -289,3 +289,36 @@ def test_a_worker_that_takes_the_task_before_the_approval_commits_waits_for_it(t
     assert build_request.call_local(req.pk, None, queued_at=time.time() - COMMIT_WAIT - 1) == "submitted"
     req.refresh_from_db()
     assert req.status == PrintRequest.Status.SUBMITTED and not req.build_outputs
+
+
+def test_a_request_whose_tracking_name_would_clash_gets_its_plain_number(org_factory, user_factory, with_logo,
+                                                                          offer, django_capture_on_commit_callbacks):
+    """Ids over 7 characters are shortened in QR tracking codes (4 characters and a
+    3-character hash): should two requests' short forms meet, the second is named by
+    its number alone, so `campaign-print build` never sees two variants with one code."""
+    from pipeline.content import load_campaigns
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+    from pipeline.qr import short_name
+
+    first_org = with_logo(org_factory("Alpha Aid", partner_id="alpha-aid"))
+    target = short_name("r1000-alpha-aid")
+    second_id = next(f"beta-{n}" for n in range(1_000_000) if short_name(f"r1001-beta-{n}") == target)
+    second_org = with_logo(org_factory("Beta Aid", partner_id=second_id))
+    coord = client_for(user_factory("cora@police.example", coordinator=True))
+    requests = []
+    for pk, org in ((1000, first_org), (1001, second_org)):
+        who = user_factory(f"someone@{org.partner_id}.example", org)
+        requests.append(PrintRequest.objects.create(
+            pk=pk, organisation=org, created_by=who, campaign=offer.slug, products=["leaflet-dl"],
+            copies={"leaflet-dl": 10}, printed_name=org.name, contact=f"{org.name}, weekdays", phone="",
+            logo_file=org.logo_file, delivery_address="York", needed_by=datetime.date(2027, 1, 15),
+            status=PrintRequest.Status.SUBMITTED))
+        with django_capture_on_commit_callbacks(execute=True):
+            coord.post(reverse("request", args=[pk]), {"decision": "approve"})
+    # the whole campaign plans, as `campaign-print build` would (a clash raises)
+    jobs = plan(load_campaigns([offer.path]), load_layouts(), select_profiles(load_profiles(), None))
+    first, second = (PrintRequest.objects.get(pk=r.pk) for r in requests)
+    assert (first.partner_id, second.partner_id) == ("r1000-alpha-aid", "r1001")
+    assert first.status == second.status == PrintRequest.Status.BUILT, second.build_error
+    codes = {j.tracking_code for j in jobs if j.partner and j.partner.id in ("r1000-alpha-aid", "r1001")}
+    assert len(codes) >= 2
