@@ -51,6 +51,8 @@ class AuditedAdmin(admin.ModelAdmin):
                 action = "admin-password-set"
         request._audit = None
         org = obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
+        if action == "admin-deleted" and org is obj:
+            org = None  # an event pointing at it would stop its deletion (the log protects what it names)
         AuditEvent.record(request.user, action, organisation=org, model=obj._meta.model_name,
                           object=str(obj), object_id=obj.pk, changes=detail)
 

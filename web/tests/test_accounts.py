@@ -140,3 +140,14 @@ def test_links_use_one_base_url_that_follows_the_bound_address(settings, user_fa
     pat = user_factory("pat@delta.example", org_factory("Delta Two"))
     page = coord.post(reverse("organisations"), {"reset": pat.pk}).content.decode()
     assert re.search(r'id="reset-link" href="http://127\.0\.0\.1:8123/invitation/', page)
+
+
+def test_admin_deletion_reaches_the_audit_log(org_factory, admin_client_for):
+    from web.portal.models import Organisation
+
+    org = org_factory("Short-lived Aid")
+    response = admin_client_for.post(reverse("admin:portal_organisation_delete", args=[org.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(pk=org.pk).exists()
+    event = AuditEvent.objects.get(action="admin-deleted")
+    assert event.detail["object"] == "Short-lived Aid" and event.organisation is None
