@@ -192,7 +192,8 @@ class RequestForm(PlainText, forms.Form):
     delivery_address = forms.CharField(label="Delivery address", max_length=500,
                                        widget=forms.Textarea(attrs={"rows": 4}))
     # A date input shows only ISO dates (2027-01-15): any other format empties it on redisplay.
-    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    needed_by = forms.DateField(label="Needed by",
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 help_text="Allow at least 10 working days for printing and delivery")
     notes = forms.CharField(label="Notes for the coordinator (optional)", max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
