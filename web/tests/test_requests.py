@@ -322,3 +322,17 @@ def test_a_request_whose_tracking_name_would_clash_gets_its_plain_number(org_fac
     assert first.status == second.status == PrintRequest.Status.BUILT, second.build_error
     codes = {j.tracking_code for j in jobs if j.partner and j.partner.id in ("r1000-alpha-aid", "r1001")}
     assert len(codes) >= 2
+
+
+def test_the_pipeline_makes_the_same_bytes_without_the_portal(two_requests, tmp_path, offer,
+                                                               django_capture_on_commit_callbacks):
+    from pipeline.partners import build_partner
+
+    coord, partner, req = client_for(two_requests["coord"]), client_for(two_requests["partner"]), two_requests["first"]
+    with django_capture_on_commit_callbacks(execute=True):
+        coord.post(reverse("request", args=[req.pk]), {"decision": "approve"})
+    portal_pdf = _screen_download(partner, req)
+    # what `campaign-print build --partner <id>` does, from the files in content/partners/ only
+    build_partner(offer.path, req.partner_id, out_dir=tmp_path / "cli")
+    (screen,) = [o["path"] for o in req.screen_outputs()]
+    assert (tmp_path / "cli" / offer.slug / screen).read_bytes() == portal_pdf
