@@ -296,7 +296,8 @@ def review(proofs: list[Proof], folder: Path | None = None, made: list[Job] | No
     approved page no longer made), most changed first. `proofs` at APPROVED_DPI; when
     they are a selection, `made` is the whole approved set (the rest is still made)."""
     folder = folder or APPROVED
-    still_made = {f"{job.source.slug}/{proof_name(job)}" for job in made or []}
+    rendered = {f"{p.job.source.slug}/{proof_name(p.job)}" for p in proofs}
+    not_rendered_now = {f"{job.source.slug}/{proof_name(job)}" for job in made or []} - rendered
     differences, seen = [], set()
     for proof in proofs:
         name = f"{proof.job.source.slug}/{proof_name(proof.job)}"
@@ -314,6 +315,6 @@ def review(proofs: list[Proof], folder: Path | None = None, made: list[Job] | No
     for slug in {p.job.source.slug for p in proofs}:
         for path in sorted((folder / slug).glob("**/*.png")):
             name = str(path.parent.relative_to(folder))
-            if path not in seen and name not in still_made:
+            if path not in seen and name not in not_rendered_now:
                 differences.append(Difference(name, int(path.stem), 1.0, None, None, missing="current"))
     return sorted(differences, key=lambda d: -d.changed)

@@ -97,7 +97,9 @@ def test_approve_with_a_selection_replaces_only_the_proofs_it_renders(tmp_path, 
     monkeypatch.setattr(proof, "APPROVED", approved)
     assert main(["proof", str(DEFAULT_CAMPAIGN), "--approve", "--only", "poster"]) == 0
     out = capsys.readouterr().out
-    assert "approved 1 page(s) of 1 output(s)" in out and "no longer made" not in out
+    assert "approved 1 page(s) of 1 output(s)" in out
+    assert "poster-a4 page 2: approved, but the page is no longer made" in out
+    assert not any(other in out for other in ("leaflet", "wallet-card", "stat-poster", "another-campaign"))
     assert {p: p.read_bytes() for p in approved.rglob("*.png") if p.parent != poster} == before
     assert sorted(p.name for p in poster.iterdir()) == ["1.png"]
     [current] = [p for p in current_proofs() if p.job.product == "poster"]
