@@ -294,8 +294,8 @@ def test_preflight_leaves_the_folder_a_printer_takes_from_as_it_was(tmp_path, mo
     """`preflight` reports into a folder of its own (output/preflight/): output/<campaign>,
     its files, their bytes and the generation it points at, stay as the build left them."""
     monkeypatch.chdir(tmp_path)  # the default output/ is tmp_path/output
-    selection = ["--only", "wallet-card", *SMALL[4:], "--jobs", "1"]
-    assert main(["build", str(DEFAULT_CAMPAIGN), *selection]) == 0
+    selection = ["--only", "wallet-card", *SMALL[4:-2], "--jobs", "1"]
+    assert main(["build", str(DEFAULT_CAMPAIGN), *selection, "--profile", "press"]) == 0
     out = tmp_path / "output"
     before, target = files(out / SLUG), os.readlink(out / SLUG)
     generations = sorted(p.name for p in (out / ".generations" / SLUG).iterdir())
@@ -305,7 +305,7 @@ def test_preflight_leaves_the_folder_a_printer_takes_from_as_it_was(tmp_path, mo
     report = json.loads((out / "preflight" / SLUG / "preflight.json").read_text())
     assert [o["path"] for o in report["outputs"]] == ["wallet-card-screen.pdf"]
     # Pointed at the build's folder, it refuses, in one line, and writes nothing.
-    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--out", "output"]) == 1
+    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--profile", "screen", "--out", "output"]) == 1
     err = capsys.readouterr().err
     assert "holds a build (manifest.json)" in err and "Traceback" not in err
     assert files(out / SLUG) == before and os.readlink(out / SLUG) == target
