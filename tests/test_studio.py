@@ -173,7 +173,7 @@ def version(page, key: str) -> int:
 def wait_version(page, key: str, above: int, timeout_s: float = 30) -> int:
     """Until the sheet shows a render newer than `above` (versions only grow). A locator,
     not wait_for_function: the studio's CSP (script-src 'self') refuses evaluated strings."""
-    sheet = page.locator(f'figure.sheet[data-key="{key}"]')
+    sheet = page.locator(f'figure.sheet[data-key="{key}"]').first  # page 1 of the output
     expect(sheet).to_have_attribute("data-version", re.compile(rf"^(?!{above}$)[0-9]+$"), timeout=timeout_s * 1000)
     return version(page, key)
 
