@@ -22,9 +22,11 @@ import csv
 import hashlib
 import io
 import json
+import errno
 import fcntl
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -40,7 +42,7 @@ from typing import Callable
 
 from jinja2 import meta
 
-from . import __version__
+from . import __version__, limits
 from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
@@ -258,6 +260,8 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
+    except MemoryError:
+        raise
     except Exception as exc:  # a bug in a check must not lose the other outputs
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []
@@ -307,12 +311,55 @@ def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
 GENERATIONS = ".generations"  # inside --out: every campaign's generations, hidden
 
 
+def planted(path: Path, what: str) -> PipelineError:
+    """Something at a path the build makes itself that it did not make: a link
+    planted there would have it write, truncate or delete files outside --out."""
+    return PipelineError([Problem("error", str(path), f"{what}, where the build keeps its own files; "
+                                  "it follows no link there and replaces nothing it did not make",
+                                  f"remove it (rm -r {path}) and build again")])
+
+
+def real_folder(path: Path) -> Path:
+    """`path` as a folder of its own (made if missing): never a link or a file put there."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise planted(path, f"is a symbolic link to {os.readlink(path)}")
+    if not stat.S_ISDIR(info.st_mode):
+        raise planted(path, "is not a folder")
+    return path
+
+
+def _lock_file(out_dir: Path):
+    """out/.lock, opened without following a link (O_NOFOLLOW) and refused if it is
+    anything but a plain file of one name: truncating it must not truncate another."""
+    path = out_dir / ".lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise planted(path, f"is a symbolic link to {os.readlink(path)}") from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise planted(path, "is not a plain file of its own (a hard link, a FIFO or a device)")
+    return os.fdopen(fd, "r+")
+
+
 @contextmanager
 def output_lock(out_dir: Path, wait: bool = False):
     """Hold the output folder for one build. A POSIX record lock: released by the
     kernel when the process dies (kill -9 included), never inherited by workers."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".lock", "a+") as lock:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock_file(out_dir)
+    except OSError as exc:
+        raise PipelineError([system_error(exc, out_dir)]) from None
+    with lock:
         try:
             fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -345,14 +392,26 @@ class Generation:
     def __init__(self, out_dir: Path, slug: str):
         self.out_dir = out_dir = out_dir.resolve()
         self.link, self.store = out_dir / slug, out_dir / GENERATIONS / slug
-        self.current = self.link.resolve() if self.link.is_dir() else None
+        self.current = None
         self.folder = self.store / f"{time.time_ns():x}-{os.getpid()}"
 
     def begin(self) -> Path:
-        self.store.mkdir(parents=True, exist_ok=True)
+        # Every folder the build deletes in or writes to is one it made: a link
+        # planted at .generations/ or .generations/<campaign> is refused, not followed.
+        real_folder(real_folder(self.out_dir / GENERATIONS) / self.link.name)
+        if self.link.is_symlink():
+            current = self.link.resolve()
+            if current.parent != self.store or not current.is_dir() or current.is_symlink():
+                raise planted(self.link, f"is a link to {os.readlink(self.link)}, not to one of the build's "
+                                         f"folders in {self.store}")
+            self.current = current
+        elif self.link.is_dir():  # a folder from before generations
+            self.current = self.link
+        elif os.path.lexists(self.link):
+            raise planted(self.link, "is not a folder")
         for stale in self.store.iterdir():  # left by a build that was killed
             if stale != self.current:
-                shutil.rmtree(stale, ignore_errors=True)
+                _remove(stale)
         if self.current:
             shutil.copytree(self.current, self.folder, symlinks=True, copy_function=_link)
         else:
@@ -368,10 +427,19 @@ class Generation:
         os.replace(switch, self.link)
         for old in self.store.iterdir():
             if old != self.folder:
-                shutil.rmtree(old, ignore_errors=True)
+                _remove(old)
 
     def abandon(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete an entry of a generations folder: a link or file itself (never what it
+    points to), a folder with everything in it (rmtree follows no link inside)."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _link(source: str, target: str) -> None:
@@ -403,9 +471,7 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
             for generation in generations.values():
                 generation.abandon()
-            raise PipelineError([Problem("error", str(out_dir), f"cannot write the output: {exc.strerror or exc}",
-                                         "free some disk space or check the folder's permissions; "
-                                         "the earlier outputs are unchanged")]) from None
+            raise PipelineError([system_error(exc, out_dir)]) from None
         except BaseException:
             for generation in generations.values():
                 generation.abandon()
@@ -436,7 +502,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
                 try:
                     outcome = deliver(job, outcome, keys[index], folders[job.source.slug])
                 except Exception as exc:  # e.g. a full disk: this job's failure; the manifest decides the rest
-                    outcome = _failure(job, exc)
+                    outcome = _failure(job, exc, writing=True)
             if isinstance(outcome, Output):
                 done[index] = outcome
                 result.rejected += outcome.rejected
@@ -532,16 +598,56 @@ def cost(job: Job) -> float:
 
 
 def _attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
-    """`make`, with any failure turned into this job's problems (the others go on)."""
+    """`make` within the job's limits (limits.py), with any failure turned into this
+    job's problems (the others go on)."""
     try:
-        return make(job, write_pdfs)
+        with limits.job_limits():
+            return make(job, write_pdfs)
     except PipelineError as exc:
         return exc.problems
+    except limits.JobLimit as exc:
+        return [Problem("error", job.output, f"{exc.what} (layouts/{job.spec.template})", exc.hint, check="limits")]
+    except MemoryError:
+        what, hint = limits.memory_message()
+        return [Problem("error", job.output, f"{what} (layouts/{job.spec.template})", hint, check="limits")]
     except Exception as exc:  # any other failure is this job's alone: list it, go on
         return _failure(job, exc)
 
 
-def _failure(job: Job, exc: Exception) -> list[Problem]:
+# What a user can do about an operating-system error, by its errno.
+SYSTEM_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "free some disk space, or build into another disk with --out"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or build into another folder with --out"),
+    errno.EROFS: ("the file system is read-only", "build into a folder on a writable disk with --out"),
+    errno.EACCES: ("permission denied", "build as a user who may write there, or choose a folder of your own "
+                                        "with --out"),
+    errno.EPERM: ("operation not permitted", "build as a user who may write there, or choose a folder of your "
+                                             "own with --out"),
+    errno.EEXIST: ("is a file, not a folder", "give --out a folder (it is made if missing), not a file"),
+    errno.ENOTDIR: ("a file is where a folder should be", "give --out a folder (it is made if missing), "
+                                                          "not a file inside a file's path"),
+}
+
+
+def system_error(exc: OSError, out_dir: Path) -> Problem:
+    """One message for an operating-system error a user can cause: the path, what
+    happened and what to do; the earlier outputs are always unchanged."""
+    path = Path(exc.filename) if exc.filename else Path(out_dir)
+    what, hint = SYSTEM_ERRORS.get(exc.errno, (exc.strerror or str(exc), "check the folder and the disk"))
+    inside_out = path.resolve().is_relative_to(Path(out_dir).resolve())
+    if not inside_out and exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        # Not the output folder: a file the build reads (e.g. a stylesheet deleted mid-build).
+        return Problem("error", str(path), f"cannot be read: {exc.strerror or exc}",
+                       "check that the file exists and may be read; nothing was written")
+    return Problem("error", str(path), f"cannot write the output: {what}",
+                   f"{hint}; the earlier outputs are unchanged")
+
+
+def _failure(job: Job, exc: Exception, writing: bool = False) -> list[Problem]:
+    if writing and isinstance(exc, OSError) and exc.errno in SYSTEM_ERRORS:
+        what, hint = SYSTEM_ERRORS[exc.errno]
+        return [Problem("error", job.output, f"cannot write {exc.filename or 'it'}: {what}",
+                        f"{hint}; the earlier PDF is unchanged")]
     return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
                     "if the message names a file or the disk, fix that; otherwise report it. "
                     "The earlier PDF is unchanged")]
@@ -576,7 +682,7 @@ def _imposed_entry(earlier: dict, path: str) -> dict | None:
 
 def _unchanged(entry: dict, job: Job, key: str, folder: Path) -> bool:
     pdf = folder / job.output
-    if entry.get("input_hash") != key or not pdf.is_file():
+    if entry.get("input_hash") != key or pdf.is_symlink() or not pdf.is_file():  # a planted link is rebuilt
         return False
     thumbnails = [folder / thumbnail_name(job.output, n) for n in range(1, entry["pages"] + 1)]
     return _file_hash(pdf) == entry["sha256"] and all(t.is_file() for t in thumbnails)
@@ -590,7 +696,8 @@ def _merge(earlier: dict, outputs: list[Output], folder: Path) -> list[dict]:
     passed = {o.job.rejected_output for o in outputs if not o.rejected}
     for path, (entry, _) in earlier.items():
         if path in passed:
-            (folder / path).unlink(missing_ok=True)
+            # The folder it is in, checked inside; the name itself unlinked, never followed.
+            (inside(folder, str(Path(path).parent)) / Path(path).name).unlink(missing_ok=True)
         elif path not in entries and (folder / path).is_file():
             entries[path] = entry
     return [entries[p] for p in sorted(entries)]

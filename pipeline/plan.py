@@ -4,6 +4,7 @@ Products are data (layouts/products.yaml): a template, stylesheets and a trim si
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,16 +331,53 @@ class Job:
 
 def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
     """products.yaml and colours.yaml of a layouts folder; all problems of both at once."""
+    from .assets import RefusedFile, read_project_file
+    from .limits import TEMPLATE_BYTES
+
     loaded, problems = {}, []
     for name, model in (("products", Products), ("colours", Colours)):
+        path = folder / f"{name}.yaml"
         try:
-            loaded[name] = load_model(folder / f"{name}.yaml", model).root
+            # The one reader's rules first (inside the folder, a regular file of one
+            # name, bounded): a link or hard link to a file outside, a FIFO, /dev/zero.
+            if os.path.lexists(path):
+                read_project_file(path, [folder], TEMPLATE_BYTES)
+            loaded[name] = load_model(path, model).root
+        except RefusedFile as exc:
+            problems.append(Problem("error", str(path), exc.what, exc.hint))
         except ContentError as exc:
             problems += exc.problems
+    if "products" in loaded:
+        problems += _layout_files(folder, loaded["products"])
     problems += layouts_neighbours(folder)
     if problems:
         raise ContentError(problems)
     return LayoutSet(folder.resolve(), loaded["products"], loaded["colours"])
+
+
+def _layout_files(folder: Path, products: dict[str, ProductSpec]) -> list[Problem]:
+    """Every template and stylesheet products.yaml names is a file in the layouts
+    folder: a name such as /dev/zero or ../../etc/passwd is refused before anything
+    reads it, and a missing stylesheet is named here, not when a build writes."""
+    problems = []
+    for product, spec in products.items():
+        named = [("template", spec.template)] + [
+            (f"sizes.{size}.stylesheets[{i}]", sheet)
+            for size, size_spec in spec.sizes.items() for i, sheet in enumerate(size_spec.stylesheets)]
+        for field, name in named:
+            kind = "template" if field == "template" else "stylesheet"
+            parts = Path(name).parts
+            if not name or Path(name).is_absolute() or ".." in parts or name.startswith("~"):
+                what = f"the {kind} {name!r} is not a file name inside the layouts folder"
+            elif not (folder / name).is_file():
+                what = f"the {kind} {name!r} is missing: no such file in {folder}"
+            else:
+                continue
+            example = "poster.html" if kind == "template" else "poster.css"
+            problems.append(Problem("error", str(folder / "products.yaml"), what,
+                                    f"name a {kind} of this folder (e.g. {example}), or create the file there",
+                                    field=f"{product}.{field}"))
+    return problems
 
 
 # The project's folders a layout reaches as ../fonts/, ../colour/, ../assets/

@@ -74,7 +74,7 @@ class ProjectFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
         if parts.scheme == "data":
-            return super().fetch(url, headers)
+            return self._data(url, headers)
         if parts.scheme != "file":
             raise URLFetchingError(f"refused {url}: only the project's own files may be used")
         path = Path(unquote(parts.path))
@@ -97,12 +97,33 @@ class ProjectFetcher(URLFetcher):
                 raise URLFetchingError("; ".join(f"{p.what} ({p.hint})" for p in problems))
         if self.cmyk and suffix == ".svg":
             data = colour.svg_to_cmyk(data.decode("utf-8"), self.cmyk).encode("utf-8")
-        elif self.cmyk and suffix in IMAGE_SUFFIXES:
-            return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+        elif suffix in IMAGE_SUFFIXES:
+            data, normalised = assets.normalise_image(data)  # 8 bits, upright, sRGB: as proofed
+            if self.cmyk:
+                return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+            if normalised:
+                return _Served(url, data, {"Content-Type": normalised})
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or suffix == ".svg":
             content_type += "; charset=utf-8"
         return _Served(url, data, {"Content-Type": content_type})
+
+
+    def _data(self, url, headers):
+        """A data: URI, with the same image checks as a file (a 12000×12000 PNG
+        written into a template is as much a bomb as one in assets/)."""
+        response = super().fetch(url, headers)
+        kind = (response.content_type or "").lower()
+        if kind.startswith("image/"):
+            data = response.read()
+            suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}.get(kind)
+            if suffix is None:
+                raise URLFetchingError(f"refused a data: URI of {kind}: only PNG, JPEG and SVG images are used")
+            problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}")
+            if problems:
+                raise URLFetchingError("refused " + "; ".join(f"{p.file}: {p.what} ({p.hint})" for p in problems))
+            return _Served(url, data, {"Content-Type": kind})
+        return response
 
 
 PX_TO_MM = 25.4 / 96  # CSS px
@@ -525,7 +546,7 @@ def render_pdf_of(job: Job, html: str) -> Rendered:
     of the renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
     try:
         return render_pdf(job, html)
-    except PipelineError:
+    except (PipelineError, MemoryError):
         raise
     except Exception as exc:
         neighbours = layouts_neighbours(job.layouts.folder) if "refused" in str(exc) else []
