@@ -171,7 +171,7 @@ def normalise_image(data: bytes) -> tuple[bytes, str | None]:
         if original.getexif().get(0x0112, 1) != 1:  # EXIF orientation: turned by a camera or phone
             image, changed = ImageOps.exif_transpose(original), True
         if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):  # 16-bit greyscale PNG: 0-65535
-            image, changed = image.convert("I").point(lambda v: v / 257, "L"), True
+            image, changed = image.convert("I").point(lambda v: v / 257).convert("L"), True
         elif image.mode == "1":
             image, changed = image.convert("L"), True
         elif image.mode in ("P", "PA", "LA", "La", "RGBa", "RGBX") or (

@@ -158,6 +158,9 @@ def write_atomically(target: Path, data: bytes) -> None:
             f.write(data)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
+    except OSError as exc:  # a full disk says no file name: name the one being written
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -733,11 +736,25 @@ def printable(entry: dict) -> bool:
             and entry.get("preflight", {}).get("errors", 0) == 0)
 
 
+# A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): a district
+# named =HYPERLINK("https://evil.example","York") must print as text, not a link.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell as text a spreadsheet shows and does not run: a leading ' where the
+    cell would begin a formula (numbers are numbers, so never changed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(columns: list[str], rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("x".join(f"{v:g}" for v in row[k]) if isinstance(row.get(k), list) else row.get(k))
+        writer.writerow({k: spreadsheet_safe("x".join(f"{v:g}" for v in row[k]) if isinstance(row.get(k), list)
+                                             else row.get(k))
                          for k in columns})
     return out.getvalue().encode()

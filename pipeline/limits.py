@@ -15,8 +15,8 @@ from contextlib import contextmanager
 # name:                value          what it bounds
 JOB_SECONDS = 300  # wall time of one job: render, copyfit, preflight, imposition
 JOB_MEMORY_MB = 3072  # address space one job may add to its process (RLIMIT_AS)
-TEMPLATE_OUTPUT_CHARS = 4_000_000  # HTML one template rendering may produce (posters make ~60 000)
-TEMPLATE_STEPS = 200_000  # function and macro calls plus range() items in one rendering (~1 000 used)
+TEMPLATE_OUTPUT_CHARS = 1_000_000  # HTML one rendering may produce (the layouts make under 10 000)
+TEMPLATE_STEPS = 200_000  # calls and range() items in one rendering (the layouts use under 100)
 TEMPLATE_DEPTH = 40  # macro and function calls inside each other
 TEMPLATE_RANGE = 10_000  # items of one range()
 TEMPLATE_POWER = 64  # largest exponent of ** in a template
