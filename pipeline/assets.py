@@ -124,6 +124,7 @@ def check_image(data: bytes, name: str) -> list[Problem]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = limits.IMAGE_PIXELS  # Pillow's own bound, for WeasyPrint's decoding too
             with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
                 if image.format != expected:
                     return [_error(name, f"named {expected} but is a {image.format} image",
@@ -135,7 +136,8 @@ def check_image(data: bytes, name: str) -> list[Problem]:
                 image.load()
                 normalise_image(data)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        return [_error(name, "too many pixels to decode safely (decompression bomb)",
+        return [_error(name, f"too many pixels to decode safely (decompression bomb): over the limit of "
+                       f"{limits.IMAGE_PIXELS:,} (IMAGE_PIXELS in {limits.WHERE})",
                        "export the logo at 300 ppi at its printed size")]
     except Image.UnidentifiedImageError:
         return [_error(name, f"named {expected} but is {_sniff(data)}",

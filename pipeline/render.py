@@ -179,6 +179,7 @@ class _Collect(logging.Handler):
 
 # WeasyPrint only logs a file it could not load and goes on without it: a PDF without
 # the partner's logo, or with a file the fetcher refused left out, must not pass.
+DATA_URI = re.compile(r"(data:[\w/+.-]+[;,][^'\s,]{0,24})[^'\s]*")
 MISSING_FILE = re.compile(r"^Failed to (load|render SVG) image|refused ")
 
 
@@ -303,6 +304,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
+    messages = [DATA_URI.sub(r"\1…", m) for m in messages]  # not half a megabyte of base64 in a message
     warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "fix or replace the file it names (assets/README.md)", check="weasyprint")
                 if MISSING_FILE.search(m) else
