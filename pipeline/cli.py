@@ -302,5 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         _report(exc.problems)
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
         return 1
+    except OSError as exc:  # a folder or file the command could not write or read: one line, no traceback
+        path = exc.filename or "the output folder"
+        _report([Problem("error", str(path), exc.strerror or str(exc),
+                         "check the path, that it is a folder where one is expected, the permissions and the "
+                         "free disk space")])
+        return 1
     except KeyboardInterrupt:
         return 130
