@@ -404,7 +404,7 @@ class Generation:
         real_folder(real_folder(self.out_dir / GENERATIONS) / self.link.name)
         if self.link.is_symlink():
             current = self.link.resolve()
-            if current.parent != self.store or not current.is_dir() or current.is_symlink():
+            if current.parent != self.store or not current.is_dir():
                 raise planted(self.link, f"is a link to {os.readlink(self.link)}, not to one of the build's "
                                          f"folders in {self.store}")
             self.current = current
@@ -635,7 +635,7 @@ SYSTEM_ERRORS = {
 def system_error(exc: OSError, out_dir: Path) -> Problem:
     """One message for an operating-system error a user can cause: the path, what
     happened and what to do; the earlier outputs are always unchanged."""
-    path = Path(exc.filename) if exc.filename else Path(out_dir)
+    path = Path(exc.filename) if isinstance(exc.filename, (str, os.PathLike)) else Path(out_dir)
     what, hint = SYSTEM_ERRORS.get(exc.errno, (exc.strerror or str(exc), "check the folder and the disk"))
     inside_out = path.resolve().is_relative_to(Path(out_dir).resolve())
     if not inside_out and exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):

@@ -91,16 +91,12 @@ class _Budget:
                                        f"(TEMPLATE_STEPS in {limits.WHERE}): a loop or a macro that calls itself")
 
 
-_SPENT: ContextVar[_Budget] = ContextVar("template_budget")
+# The rendering in progress (render_html sets it); a context variable, as _LINKS is.
+_SPENT: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
 
 
 def _budget() -> _Budget:
-    try:
-        return _SPENT.get()
-    except LookupError:  # a template rendered outside render_html (a test, the studio's parts)
-        budget = _Budget()
-        _SPENT.set(budget)
-        return budget
+    return _SPENT.get() or _Budget()  # outside render_html (nothing renders there now): no running count
 
 
 def bounded_range(*args: int) -> range:
