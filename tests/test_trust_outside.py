@@ -19,7 +19,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from pipeline.assets import check_image, is_stand_in, normalise_image, read_project_file, RefusedFile
+from pipeline.assets import ASSETS, check_image, is_stand_in, normalise_image, read_project_file, RefusedFile
 from pipeline.build import spreadsheet_safe
 from pipeline.cli import main
 from pipeline.content import load_campaigns
@@ -162,6 +162,25 @@ def test_a_stand_in_reached_through_a_link_is_still_a_stand_in(tmp_path):
     (tmp_path / "real.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     assert is_stand_in(tmp_path / "slt-final.svg")
     assert not is_stand_in(tmp_path / "real.svg")
+
+
+def test_a_partner_whose_logo_links_to_a_stand_in_is_a_proof_only(tmp_path, campaign_text, monkeypatch):
+    from pipeline import assets, plan as plan_module
+    from pipeline.build import Output, printable
+
+    folder = tmp_path / "assets"
+    (folder / "partners").mkdir(parents=True)
+    for logo in (ASSETS / "partners").glob("*.stand-in.svg"):
+        shutil.copyfile(logo, folder / "partners" / logo.name)
+    (folder / "partners" / "slt-final.svg").symlink_to("suzy-lamplugh-trust.stand-in.svg")
+    for module in (assets, plan_module):
+        monkeypatch.setattr(module, "ASSETS", folder)
+    text = campaign_text.replace("logo: partners/suzy-lamplugh-trust.stand-in.svg", "logo: partners/slt-final.svg")
+    jobs = plan(load_campaigns([campaign_copy(tmp_path, text)]), load_layouts(LAYOUTS),
+                select_profiles(load_profiles(), "press"), only=["leaflet-dl"], partners=["slt"])
+    assert jobs and all(job.stand_in for job in jobs)
+    entry = Output(jobs[0], "0" * 64, 2, [], "0" * 64).manifest_entries()[0]
+    assert entry["stand_in"] and not printable(entry)
 
 
 # --- templates see plain data ---
