@@ -14,7 +14,11 @@ consistent, whatever happens to a build:
 - a job that fails (any exception, a dead worker) is listed and the others go on;
   its earlier PDF stays;
 - a PDF that fails preflight never replaces the last good one: it is kept beside it
-  as `<name>.rejected.pdf`, listed as rejected, and never enters the print order.
+  as `<name>.rejected.pdf`, listed as rejected, and never enters the print order;
+- every path it writes, deletes or locks is one it made inside the output folder: a
+  link planted at the lock or the generations is refused, never followed;
+- each job runs within the limits of `limits.py`; an operating-system error is one
+  message with the path and what to do (`system_error`).
 """
 from __future__ import annotations
 
