@@ -122,6 +122,11 @@ class ProjectFetcher(URLFetcher):
             problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}")
             if problems:
                 raise URLFetchingError("refused " + "; ".join(f"{p.file}: {p.what} ({p.hint})" for p in problems))
+            if suffix != ".svg":  # as a file's image: normalised, and CMYK for the press
+                data, normalised = assets.normalise_image(data)
+                if self.cmyk:
+                    return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+                kind = normalised or kind
             return _Served(url, data, {"Content-Type": kind})
         return response
 

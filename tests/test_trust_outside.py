@@ -5,6 +5,7 @@ run as formulas; images print as proofed; every operating-system error a user ca
 cause is one message. Each change outside is checked by hashing a decoy folder."""
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -249,10 +250,12 @@ def grey16_png(value: int = 0x8080, size=(200, 200)) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.parametrize("source", ["file", "data: URI"])
 @pytest.mark.parametrize("profile", ["press", "screen"])
-def test_a_16_bit_greyscale_png_prints_as_its_grey(layouts, profile):
+def test_a_16_bit_greyscale_png_prints_as_its_grey(layouts, profile, source):
     (layouts / "grey16.png").write_bytes(grey16_png())
-    html = ('<html><body style="margin:0"><img src="grey16.png" '
+    src = "grey16.png" if source == "file" else "data:image/png;base64," + base64.b64encode(grey16_png()).decode()
+    html = (f'<html><body style="margin:0"><img src="{src}" '
             'style="position:absolute; left:20mm; top:20mm; width:60mm; height:60mm"></body></html>')
     pdf = render_pdf(poster_job(layouts, profile), html).pdf
     page = pdfium.PdfDocument(pdf)[0]
