@@ -43,6 +43,7 @@ class ImposeSpec(Strict):
 
 class ProductSpec(Strict):
     template: str
+    name: str | None = None  # as people call it (the partner portal shows it); default: from the key
     # In QR tracking codes (pa3-york): short, plain, unique; default: the name's initials
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,3}$")] | None = None
     pages: Annotated[int, Field(ge=1)]
