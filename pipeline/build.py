@@ -607,8 +607,9 @@ def cost(job: Job) -> float:
 def _attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
     """`make` within the job's limits (limits.py), with any failure turned into this
     job's problems (the others go on)."""
+    bounds = limits.job_limits()
     try:
-        with limits.job_limits():
+        with bounds:
             return make(job, write_pdfs)
     except PipelineError as exc:
         return exc.problems
@@ -619,6 +620,8 @@ def _attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
         return [Problem("error", job.output, f"{what} (layouts/{job.spec.template})", hint, check="limits")]
     except Exception as exc:  # any other failure is this job's alone: list it, go on
         return _failure(job, exc)
+    finally:
+        bounds.restore()  # the timer may fire as the limits come down (limits.job_limits)
 
 
 # What a user can do about an operating-system error, by its errno.

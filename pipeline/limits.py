@@ -10,7 +10,6 @@ from __future__ import annotations
 import resource
 import signal
 import threading
-from contextlib import contextmanager
 
 # name:                value          what it bounds
 JOB_SECONDS = 300  # wall time of one job: render, copyfit, preflight, imposition
@@ -55,32 +54,46 @@ def _address_space() -> int:
         return int(statm.read().split()[0]) * resource.getpagesize()
 
 
-@contextmanager
-def job_limits():
+class job_limits:
     """Wall time (JOB_SECONDS) and memory (JOB_MEMORY_MB more address space) for the
-    job run inside. Only in a process's main thread (a build's worker processes, or a
-    build with --jobs 1): signals and RLIMIT_AS are per process, and the studio's
-    threads share theirs; there the TEMPLATE_* and file limits still apply."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    job run inside `with job_limits():`. Only in a process's main thread (a build's
+    worker processes, or a build with --jobs 1): signals and RLIMIT_AS are per
+    process, and the studio's threads share theirs; there the TEMPLATE_* and file
+    limits still apply.
 
-    def expired(signum, frame):
-        raise JobLimit(f"took over {JOB_SECONDS} s, the wall time limit per job (JOB_SECONDS in {WHERE})",
-                       "look for a slow template loop or a huge SVG or image; the earlier PDF is unchanged")
+    The timer fires once. Should it fire while the limits are being taken down (the
+    job just finished), JobLimit leaves __exit__ early: call restore() again (it is
+    idempotent) where that JobLimit is caught, so no lowered limit outlives the job."""
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, JOB_SECONDS)
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    try:
-        bound = _address_space() + JOB_MEMORY_MB * 1024 * 1024
-        if hard == resource.RLIM_INFINITY or bound < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (bound, hard))
-    except (OSError, ValueError):  # no /proc, or a limit we may not set: time still bounds the job
-        pass
-    try:
-        yield
-    finally:
+    def __enter__(self):
+        self.active = threading.current_thread() is threading.main_thread()
+        if not self.active:
+            return self
+        self.previous = signal.signal(signal.SIGALRM, self._expired)
+        self.saved = resource.getrlimit(resource.RLIMIT_AS)
+        soft, hard = self.saved
+        try:
+            bound = _address_space() + JOB_MEMORY_MB * 1024 * 1024
+            if hard == resource.RLIM_INFINITY or bound < hard:
+                resource.setrlimit(resource.RLIMIT_AS, (bound, hard))
+        except (OSError, ValueError):  # no /proc, or a limit we may not set: time still bounds the job
+            pass
+        signal.setitimer(signal.ITIMER_REAL, JOB_SECONDS)
+        return self
+
+    def _expired(self, signum, frame):
+        if self.active:  # not once the job is over
+            raise JobLimit(f"took over {JOB_SECONDS} s, the wall time limit per job (JOB_SECONDS in {WHERE})",
+                           "look for a slow template loop or a huge SVG or image; the earlier PDF is unchanged")
+
+    def restore(self) -> None:
+        if not getattr(self, "active", False):
+            return
+        self.active = False
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        signal.signal(signal.SIGALRM, self.previous)
+        resource.setrlimit(resource.RLIMIT_AS, self.saved)
+
+    def __exit__(self, *exc) -> bool:
+        self.restore()
+        return False

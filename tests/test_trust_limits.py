@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import faulthandler
 import json
+import resource
 import shutil
+import signal
 import struct
 import sys
 import zlib
@@ -94,6 +96,7 @@ def test_a_resource_bomb_fails_its_own_job_and_the_others_finish(layouts, tmp_pa
     png = base64.b64encode(grey_png(12000, 12000)).decode()
     (layouts / "leaflet-dl.html").write_text(template.replace("{png}", png))
     out = tmp_path / "out"
+    before = resource.getrlimit(resource.RLIMIT_AS), signal.getsignal(signal.SIGALRM)
     faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)  # a hang fails the run instead of stopping it
     try:
         code = main(["build", str(DEFAULT_CAMPAIGN), "--layouts", str(layouts), "--out", str(out),
@@ -108,6 +111,8 @@ def test_a_resource_bomb_fails_its_own_job_and_the_others_finish(layouts, tmp_pa
     built = {e["path"]: e for e in manifest["outputs"]}
     assert built["wallet-card.pdf"]["preflight"]["errors"] == 0  # the other job finished
     assert "leaflet-dl.pdf" not in built
+    # The limits were this build's jobs' only: this process has its own again.
+    assert (resource.getrlimit(resource.RLIMIT_AS), signal.getsignal(signal.SIGALRM)) == before
 
 
 def test_a_job_over_its_wall_time_in_a_worker_process_fails_alone(layouts, tmp_path, capsys, monkeypatch):
@@ -165,8 +170,9 @@ def test_fuzz_template_snippets_render_or_stop_at_a_limit(fuzz_job, snippet):
     saved = limits.JOB_SECONDS, limits.JOB_MEMORY_MB
     limits.JOB_SECONDS, limits.JOB_MEMORY_MB = 2, 400
     faulthandler.dump_traceback_later(60, exit=True, file=sys.__stderr__)  # a hang past the limit fails the run
+    bounds = limits.job_limits()
     try:
-        with limits.job_limits():
+        with bounds:
             html = render_html(fuzz_job)
         assert len(html) <= limits.TEMPLATE_OUTPUT_CHARS
     except RenderError as exc:
@@ -174,5 +180,6 @@ def test_fuzz_template_snippets_render_or_stop_at_a_limit(fuzz_job, snippet):
     except (limits.JobLimit, MemoryError):
         pass
     finally:
+        bounds.restore()
         faulthandler.cancel_dump_traceback_later()
         limits.JOB_SECONDS, limits.JOB_MEMORY_MB = saved
