@@ -859,7 +859,8 @@ def load_model(path: Path, model: type[M]) -> M:
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's file name may hold any digits).
-NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id"}
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id",
+                    "confirmation", "confirmed_numbers"}
 
 
 def _strings(data: Any, path: tuple = ()):
