@@ -275,8 +275,12 @@ def _impose(job: Job, pdf: bytes) -> bytes:
     from .impose import Imposition, impose
 
     spec = job.spec.impose
+    c = job.source.campaign
+    # A discreet product's sheet is titled as its face is: the campaign's name would reveal it.
+    title = (f"{c.labels.useful_numbers}, {spec.columns * spec.rows}-up" if job.spec.options.get("discreet")
+             else f"{c.name}: {job.name}, {spec.columns * spec.rows}-up")
     return impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
-                  title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
+                  title=title)
 
 
 def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:

@@ -77,6 +77,27 @@ Email = Annotated[str, AfterValidator(_email)]
 Neutral = Annotated[str, AfterValidator(_neutral)]
 
 
+# What a reader takes for a letter: digits and signs written for letters ("Sta1king",
+# "h4r4ss"), and letters of other scripts that look like Latin ones (Cyrillic "а",
+# Greek "ο"). Accents go by decomposition (NFKD), so "Stálking" reads "stalking".
+LOOK_ALIKE = str.maketrans({
+    "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "|": "l",
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b",
+    "а": "a", "в": "b", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ɡ": "g", "ɩ": "i", "ʟ": "l",
+})
+
+
+def folded(text: str) -> tuple[str, str]:
+    """`text` as a reader reads it, for matching words: case, accents, look-alikes and
+    digits for letters folded; twice, as "1" and "!" read as "l" or as "i"."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(LOOK_ALIKE)
+    return text.replace("1", "l").replace("!", "i"), text.replace("1", "i").replace("!", "i")
+
+
 class Strict(BaseModel):
     # Unknown keys are errors: a typo must not silently drop a line from a poster.
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
@@ -244,10 +265,17 @@ class QR(Strict):
     utm: Annotated[Utm | None, described("Neutral tracking: each code opens the url plus a short code, ?c=<product>"
                                          "<size>-<variant> (e.g. ?c=pa3-york); source, medium and campaign are "
                                          "what the codes stand for, in the manifest")] = None
+    discreet_url: Annotated[str | None, described(
+        "The page a discreet product's code opens, when the url's address says what the campaign is about: "
+        "a neutral path or short link on the force's site that the force redirects to the url, on "
+        "allowed_hosts, with none of the revealing_words. The discreet product prints its host only",
+        "https://www.example.police.uk/help")] = None
 
-    @field_validator("url")
+    @field_validator("url", "discreet_url")
     @classmethod
-    def _url_on_allow_list(cls, url: str, info: ValidationInfo) -> str:
+    def _url_on_allow_list(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return url
         wrong = check_url(url, info.data.get("allowed_hosts", []))
         if wrong:
             raise Wrong(f"{url!r}: " + "; ".join(wrong),
@@ -269,13 +297,15 @@ class QR(Strict):
             or printed["port"] or "@" in self.label or _written_port(label)
         if not (same_host and same_path) or extra:
             raise Wrong(f"label {self.label!r} does not name the page the code opens ({self.url})",
-                        f"print {self.host_label + encoded['pathname'].rstrip('/')!r}: the url's host and path")
+                        f"print {encoded['hostname'].removeprefix('www.') + encoded['pathname'].rstrip('/')!r}: "
+                        "the url's host and path")
         return self
 
     @property
     def host_label(self) -> str:
-        """The address printed on discreet products: the host only, without 'www.'."""
-        host = (parse_url(self.url) or {}).get("hostname", "")
+        """The address printed on discreet products: the host of the page their code
+        opens, without 'www.'."""
+        host = (parse_url(self.discreet_url or self.url) or {}).get("hostname", "")
         return host.removeprefix("www.")
 
 
@@ -552,9 +582,10 @@ class Campaign(Strict):
         return self
 
     def reveals(self, text: str) -> list[str]:
-        """The revealing words found in `text` (any case)."""
-        text = unicodedata.normalize("NFKC", text).casefold()
-        return [w for w in self.revealing_words if unicodedata.normalize("NFKC", w).casefold() in text]
+        """The revealing words found in `text` as a reader would read it: any case,
+        accents, digits for letters, look-alike letters of other scripts."""
+        readings = folded(text)
+        return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
@@ -917,7 +948,7 @@ def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Pro
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
     """Tracking codes, partner ids, district names (in tracking codes too) and
     discreet labels say nothing of the subject."""
-    places: list[tuple[tuple, str]] = []
+    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or "")]
     if campaign.qr.utm:
         places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
     for i, service in enumerate(campaign.support):

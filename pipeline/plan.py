@@ -315,7 +315,7 @@ class Job:
 
     @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, self.tracking_code)
+        return qr_url(self.source.campaign.qr, self.tracking_code, discreet=bool(self.spec.options.get("discreet")))
 
     @property
     def copies(self) -> int | None:
@@ -563,6 +563,14 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
                                     "and the campaign does not say which words would",
                                     "list them under revealing_words (e.g. the subject's words)",
                                     line=line, field=f"products[{i}]"))
+        elif spec and spec.options.get("discreet") and c.reveals(c.qr.discreet_url or c.qr.url):
+            # The code's address is in the phone's history once scanned.
+            page = c.qr.discreet_url or c.qr.url
+            problems.append(Problem("error", str(source.path), f"the code on {name} would open {page}, whose "
+                                    f"address contains {c.reveals(page)[0]!r}, one of the revealing_words",
+                                    "add qr.discreet_url: a neutral page or short link on the force's site that "
+                                    "the force redirects to qr.url (e.g. https://<host>/help)",
+                                    line=source.lines.line(("qr",)) if source.lines else None, field="qr.discreet_url"))
     return problems
 
 

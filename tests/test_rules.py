@@ -1,0 +1,153 @@
+"""Roles, not just numbers (issue 19): each reporting line is its own number, brand
+files come only from the project, the printed address carries no port or user name,
+and a partner's numbers count as confirmed only with the portal's seal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline import confirm
+from pipeline import content as content_module
+from pipeline.content import load_campaign, partners_folder
+from pipeline.problems import ContentError
+
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, write_campaign
+
+LOCAL_NUMBER = "01904 555 017"
+
+
+def problems_of(path: Path) -> list:
+    with pytest.raises(ContentError) as caught:
+        load_campaign(path)
+    for p in caught.value.problems:
+        assert p.what and p.hint, p
+    return caught.value.problems
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+# ---------------------------------------------------------------- reporting lines
+
+
+def test_swapped_emergency_and_non_emergency_numbers_are_refused_at_their_lines(tmp_path, campaign_text):
+    text = campaign_text.replace('non_emergency: "101"\n  emergency: "999"', 'non_emergency: "999"\n  emergency: "101"')
+    problems = problems_of(write_campaign(tmp_path, text))
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"report.non_emergency", "report.emergency"}
+    assert by_field["report.non_emergency"].line == line_of(text, 'non_emergency: "999"')
+    assert by_field["report.emergency"].line == line_of(text, '  emergency: "101"')
+    assert "not the emergency number" in by_field["report.emergency"].what
+
+
+@pytest.mark.parametrize("emergency", ["999", "112"])
+def test_the_emergency_line_is_999_or_112(tmp_path, campaign_text, emergency):
+    load_campaign(write_campaign(tmp_path, campaign_text.replace('  emergency: "999"', f'  emergency: "{emergency}"')))
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ('number: "18000"', 'number: "0808 802 0300"', "not a Relay UK number"),
+    ('text: for 999', 'text: for 101', "reaches 999"),
+    ('text: for 101', 'text: for 999', "reaches 101"),
+])
+def test_text_relay_numbers_are_relay_uks_and_reach_what_their_text_says(tmp_path, campaign_text, old, new, says):
+    text = campaign_text.replace(old, new, 1)
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field.startswith("report.text_relay[") and says in problem.what
+
+
+# ---------------------------------------------------------------- brand files and the printed address
+
+
+EVIL_BRAND = (ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text().replace(
+    "web_hosts: [www.northyorkshire.police.uk]", "web_hosts: [www.northyorkshire.police.uk, evil.example]")
+
+
+def test_a_brand_file_beside_the_campaign_does_not_stand_in_for_the_projects(tmp_path, campaign_text):
+    (tmp_path / "brands").mkdir()
+    beside = tmp_path / "brands" / "north-yorkshire-police.yaml"
+    beside.write_text(EVIL_BRAND)
+    text = campaign_text.replace("allowed_hosts: [www.northyorkshire.police.uk]",
+                                 "allowed_hosts: [www.northyorkshire.police.uk, evil.example]")
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert any(p.file == str(beside) and "content/brands/ only" in p.what for p in problems)
+
+
+def test_a_brand_without_web_hosts_is_an_error(tmp_path, campaign_text, monkeypatch):
+    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    (tmp_path / "brands").mkdir()
+    brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
+    text = EVIL_BRAND.replace("web_hosts: [www.northyorkshire.police.uk, evil.example]\n", "")
+    brand.write_text(text)
+    [problem] = problems_of(write_campaign(tmp_path, campaign_text))
+    assert (problem.file, problem.field) == (str(brand), "web_hosts") and "missing 'web_hosts'" in problem.what
+
+
+@pytest.mark.parametrize("label", ["northyorkshire.police.uk:8443/stalking", "northyorkshire.police.uk:443/stalking",
+                                   "user@northyorkshire.police.uk/stalking",
+                                   "user:pw@www.northyorkshire.police.uk/stalking"])
+def test_a_port_or_user_name_in_the_printed_label_is_refused(tmp_path, campaign_text, label):
+    text = campaign_text.replace("label: northyorkshire.police.uk/stalking", f"label: {label}")
+    assert text != campaign_text
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr" or problem.field.startswith("qr.label"), problem
+
+
+# ---------------------------------------------------------------- confirmed numbers
+
+
+def _partner_file(campaign: Path, ident: str = "york-support", **extra) -> Path:
+    entry = {"id": ident, "name": "York Support", "logo": "partners/paladin.stand-in.svg",
+             "contact": f"Call us on {LOCAL_NUMBER}", "products": ["leaflet-dl"], **extra}
+    folder = partners_folder(campaign)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ident}.yaml"
+    path.write_text(yaml.safe_dump(entry, sort_keys=False))
+    return path
+
+
+def test_confirmed_numbers_written_by_hand_are_not_trusted(tmp_path, campaign_text):
+    campaign = campaign_copy(tmp_path, campaign_text)
+    path = _partner_file(campaign, confirmed_numbers=[LOCAL_NUMBER])
+    problems = problems_of(campaign)
+    seal_problem = next(p for p in problems if p.field == "confirmed_numbers")
+    assert seal_problem.file == str(path) and "not written by the partner portal" in seal_problem.what
+    assert seal_problem.line == line_of(path.read_text(), "confirmed_numbers")
+    # ... and the number itself is still unconfirmed.
+    assert any(p.check == "unconfirmed-number" and p.value == LOCAL_NUMBER for p in problems)
+
+
+def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner(tmp_path, campaign_text):
+    campaign = campaign_copy(tmp_path, campaign_text)
+    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER])
+    _partner_file(campaign, confirmed_numbers=[LOCAL_NUMBER], confirmation=seal)
+    load_campaign(campaign)
+    # The same seal copied to another partner, or another number, is refused.
+    (partners_folder(campaign) / "york-support.yaml").unlink()
+    _partner_file(campaign, "leeds-support", confirmed_numbers=[LOCAL_NUMBER], confirmation=seal)
+    assert any(p.field == "confirmed_numbers" for p in problems_of(campaign))
+    (partners_folder(campaign) / "leeds-support.yaml").unlink()
+    _partner_file(campaign, contact="Call us on 01904 555 018", confirmed_numbers=["01904 555 018"],
+                  confirmation=seal)
+    assert any(p.field == "confirmed_numbers" for p in problems_of(campaign))
+
+
+def test_a_campaign_files_partner_cannot_confirm_its_own_number(tmp_path, campaign_text):
+    item = "      - id: paladin\n"
+    text = campaign_text.replace(item, item + f"        confirmed_numbers: ['{LOCAL_NUMBER}']\n"
+                                              f"        phone: {LOCAL_NUMBER}\n")
+    fields = {p.field for p in problems_of(write_campaign(tmp_path, text))}
+    assert fields == {"variants.partners.items[1].confirmed_numbers", "variants.partners.items[1].phone"}
+
+
+def test_a_partners_phone_does_not_read_as_one_number_with_its_contact_line(tmp_path, campaign_text):
+    old = "        contact: National Stalking Helpline 0808 802 0300\n"
+    text = campaign_text.replace(old, "        contact: National Stalking Helpline 0808 802\n        phone: '0300 123 2040'\n")
+    text = text.replace("support:\n", "support:\n  - name: Action Fraud\n    phone: 0300 123 2040\n", 1)
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[0].contact" and "read as one number" in problem.what
+    # A contact line that ends in a word is fine.
+    load_campaign(write_campaign(tmp_path, text.replace("Helpline 0808 802\n", "Helpline 0808 802 0300, or\n")))
