@@ -151,3 +151,72 @@ def test_a_partners_phone_does_not_read_as_one_number_with_its_contact_line(tmp_
     assert problem.field == "variants.partners.items[0].contact" and "read as one number" in problem.what
     # A contact line that ends in a word is fine.
     load_campaign(write_campaign(tmp_path, text.replace("Helpline 0808 802\n", "Helpline 0808 802 0300, or\n")))
+
+
+# ---------------------------------------------------------------- discreet everywhere
+
+
+@pytest.mark.parametrize("name", ["Stálking Helpline", "Sta1king Helpline", "STA1KING", "\u0405t\u0430lking help",
+                                  "H4r4ssment line", "Vict!m care"])
+def test_discreet_words_are_matched_as_a_reader_reads_them(tmp_path, campaign_text, name):
+    text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: {name}")
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
+
+
+def test_the_discreet_code_opens_a_neutral_page(tmp_path, campaign_text):
+    from pipeline.cli import main
+
+    # Without qr.discreet_url the code would open .../stalking: refused.
+    without = write_campaign(tmp_path, campaign_text.replace(
+        "  discreet_url: https://www.northyorkshire.police.uk/help\n", ""), "without.yaml")
+    assert main(["check", str(without)]) == 1
+    # A discreet_url that reveals is refused at its line.
+    text = campaign_text.replace("northyorkshire.police.uk/help", "northyorkshire.police.uk/st4lking-help")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.discreet_url" and problem.line == line_of(text, "discreet_url:")
+    # One off the allow-list too.
+    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/help",
+                                 "discreet_url: https://evil.example/help")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.discreet_url" and "allowed_hosts" in problem.what
+
+
+def test_every_discreet_file_its_code_and_metadata_reveal_nothing(tmp_path):
+    """Press and screen, English and Urdu, and the imposed sheets: the code decoded
+    from a raster (zxing-cpp) and the document's metadata (pikepdf) are neutral."""
+    import io
+
+    import pikepdf
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    from pipeline.cli import main
+    from pipeline.content import load_campaigns
+
+    out = tmp_path / "out"
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "wallet-card-discreet",
+                 "--district", "none", "--partner", "none", "--jobs", "1"]) == 0
+    folder = out / "no-matter-how-small"
+    files = sorted(folder.rglob("wallet-card-discreet*.pdf"))
+    assert len(files) == 6, files  # en and ur: press, screen, imposed press sheet
+    campaigns = load_campaigns([DEFAULT_CAMPAIGN])
+    words = set(campaigns[0].campaign.revealing_words) | {"stalking", "no matter how small", "north yorkshire police"}
+    for path in files:
+        with pikepdf.open(path) as doc:
+            shown = [str(doc.docinfo.get(k, "")) for k in ("/Title", "/Subject", "/Keywords", "/Author")]
+            with doc.open_metadata() as xmp:
+                shown += [str(xmp.get(k, "")) for k in ("dc:title", "dc:description", "dc:subject", "pdf:Keywords")]
+        source = campaigns[1 if "languages" in path.parts else 0].campaign
+        assert shown[0].startswith(source.labels.useful_numbers), (path, shown)
+        document = pdfium.PdfDocument(str(path))
+        codes = []
+        for page in document:
+            image = page.render(scale=300 / 72).to_pil()
+            codes += [r.text for r in zxingcpp.read_barcodes(image)]
+        document.close()
+        assert codes and all(code.startswith("https://www.northyorkshire.police.uk/help?c=wd") for code in codes), \
+            (path, codes)
+        for text in shown + codes:
+            for word in words:
+                assert word not in text.casefold(), (path, word, text)
