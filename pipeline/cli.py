@@ -41,12 +41,13 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import LAYOUTS, check_names, load_layouts, load_profiles
+    from .plan import LAYOUTS, load_layouts, load_profiles, plan
 
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts or LAYOUTS)
-    load_profiles()
-    check_names(campaigns, layouts)
+    # Plan every job of every profile, as a build does: names, tracking codes and
+    # products are checked there, so check fails wherever build would for content.
+    plan(campaigns, layouts, list(load_profiles().values()))
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
     return 0

@@ -220,3 +220,19 @@ def test_every_discreet_file_its_code_and_metadata_reveal_nothing(tmp_path):
         for text in shown + codes:
             for word in words:
                 assert word not in text.casefold(), (path, word, text)
+
+
+# ---------------------------------------------------------------- check = build
+
+
+def test_check_fails_where_build_would_a_partner_and_a_district_both_named_selby(tmp_path, campaign_text, capsys):
+    from pipeline.cli import main
+
+    text = campaign_text.replace("      - id: paladin\n", "      - id: selby\n")
+    path = campaign_copy(tmp_path, text)
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:{line_of(text, '- id: selby')} variants.partners.items[1].id: district 'Selby' and partner " \
+           "'selby'" in err
+    assert err.count("same QR tracking code") == 1  # one error for the one cause
+    assert main(["list", str(path)]) == 1  # and the build's planning says the same
