@@ -468,6 +468,10 @@ class Colour(Strict):
         return value
 
 
+# The colour roles the layouts use (layouts/colours.yaml): a brand colour under any
+# other name would be ignored, and the campaign print in the neutral defaults.
+COLOUR_ROLES = ("primary", "accent", "tint", "ink", "primary-small", "paper")
+
 FONT_FILE = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(ttf|otf)$"
 
 
@@ -485,9 +489,10 @@ class Brand(Strict):
 
     force: Annotated[Text, described("The force's name: the wordmark (when there is no logo) and the PDFs' author",
                                      "Example Constabulary")]
-    colours: Annotated[dict[str, Colour], described(
+    colours: Annotated[dict[str, Colour], Field(json_schema_extra={"propertyNames": {"enum": list(COLOUR_ROLES)}}),
+                       described(
         "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
-        "roles not given keep the neutral defaults of layouts/colours.yaml")] = {}
+        "roles not given keep the neutral defaults of layouts/colours.yaml: " + ", ".join(COLOUR_ROLES))] = {}
     logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
                                           "the text wordmark")] = None
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
@@ -1160,12 +1165,18 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
     given = dict(_strings(data))
     merged = _deep_copy(english)
+    english_paths = {p for p, _ in _strings(english)}
+    # A misspelt key ("leed:") is said once, as unknown with its did-you-mean, not
+    # again as the key it should have been missing.
+    misspelt = {path_[:-1] + (close[0],) for path_ in given if path_ not in english_paths
+                and isinstance(path_[-1], str) and isinstance(_holder(english, path_), dict)
+                for close in [difflib.get_close_matches(path_[-1], list(_holder(english, path_)), n=1)] if close}
     for path_, text in _strings(english):
         dotted = _dotted(path_)
         if FIXED.search(dotted):
             continue
         if path_ not in given:
-            if not OPTIONAL.search(dotted):
+            if not OPTIONAL.search(dotted) and path_ not in misspelt:
                 problems.append(Problem("error", file, f"missing translation for {dotted}",
                                         f"add it; the English is: {text!r}", line=lines.line(path_[:-1]), field=dotted))
             continue
@@ -1178,7 +1189,6 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)
-    english_paths = {p for p, _ in _strings(english)}
     for path_, _ in given.items():
         dotted = _dotted(path_)
         if path_[:1] in (("language",), ("translation",)):
@@ -1187,13 +1197,16 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
             problems.append(Problem("error", file, f"{dotted} cannot be translated",
                                     "numbers, addresses and codes come from the campaign file; remove it here",
                                     line=lines.line(path_), field=dotted))
-        elif path_ not in english_paths:
+        elif path_ not in english_paths and path_[0] in english:  # an unknown top key is said once, below
             problems.append(Problem("error", file, f"{dotted} is not in the campaign",
+                                    _close_key(english, path_) or
                                     "check the key and the list positions against the campaign file",
                                     line=lines.line(path_), field=dotted))
     unknown_top = set(data) - set(english) - {"language", "translation"}
     for key in sorted(unknown_top):
-        problems.append(Problem("error", file, f"unknown key {key!r}", "remove it", line=lines.line((key,)), field=key))
+        problems.append(Problem("error", file, f"unknown key {key!r}",
+                                _close_key(english, (key,)) or "remove it, or check the spelling",
+                                line=lines.line((key,)), field=key))
     if str(data.get("language", "")).split("-")[0] != language:
         problems.append(Problem("error", file, f"language must be {language!r} (the file name)",
                                 f"write 'language: {language}'", line=lines.line(("language",)), field="language"))
@@ -1206,6 +1219,30 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
     return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language)
+
+
+def _holder(data: Any, path: tuple) -> Any:
+    """The mapping or list that holds the value at `path`, or None."""
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _close_key(english: dict, path: tuple) -> str:
+    """'did you mean ...?' for a key the campaign does not have at `path`, or ''."""
+    holder: Any = english
+    for depth, part in enumerate(path[:-1]):
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return _close_key(english, path[:depth + 1]) if depth else ""
+    if not isinstance(holder, dict) or not isinstance(path[-1], str):
+        return ""
+    close = difflib.get_close_matches(path[-1], [k for k in holder if isinstance(k, str)], n=1)
+    return f"did you mean {_dotted(path[:-1] + (close[0],))!r}?" if close else ""
 
 
 def _deep_copy(data: Any) -> Any:
@@ -1288,6 +1325,15 @@ def load_brand(campaign_file: Path, brand: str) -> Brand:
                                     field="brand")])
     data, lines = read_yaml(path)
     problems = _bad_characters(data, str(path), lines, rtl=False)
+    colours = data.get("colours")
+    for role in colours if isinstance(colours, dict) else {}:
+        if role not in COLOUR_ROLES:
+            close = difflib.get_close_matches(str(role), COLOUR_ROLES, n=1)
+            problems.append(Problem("error", str(path), f"unknown colour role {str(role)[:40]!r}: the layouts would "
+                                                        "not use it, and print the neutral default instead",
+                                    (f"did you mean {close[0]!r}? " if close else "") +
+                                    f"colours are given by role: {', '.join(COLOUR_ROLES)}",
+                                    line=lines.line(("colours", role)), field=f"colours.{role}"))
     try:
         loaded = validate(data, Brand, str(path), lines)
     except ContentError as exc:

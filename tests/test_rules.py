@@ -236,3 +236,65 @@ def test_check_fails_where_build_would_a_partner_and_a_district_both_named_selby
            "'selby'" in err
     assert err.count("same QR tracking code") == 1  # one error for the one cause
     assert main(["list", str(path)]) == 1  # and the build's planning says the same
+
+
+# ---------------------------------------------------------------- brand and translation files
+
+
+def test_a_brand_colour_under_an_unknown_role_fails_at_its_line(tmp_path, campaign_text, monkeypatch):
+    """`navy:` from an older format would be ignored and the campaign print grey."""
+    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    (tmp_path / "brands").mkdir()
+    brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
+    text = EVIL_BRAND.replace("  primary: {", "  navy: {").replace("  accent:  {", "  acent:  {")
+    brand.write_text(text)
+    problems = problems_of(write_campaign(tmp_path, campaign_text))
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"colours.navy", "colours.acent"}
+    assert by_field["colours.navy"].file == str(brand) and by_field["colours.navy"].line == line_of(text, "navy:")
+    assert "unknown colour role 'navy'" in by_field["colours.navy"].what
+    assert by_field["colours.acent"].hint.startswith("did you mean 'accent'?")
+
+
+def test_the_colour_roles_are_the_layouts():
+    roles = yaml.safe_load((ROOT / "layouts" / "colours.yaml").read_text())
+    assert set(content_module.COLOUR_ROLES) == set(roles)
+
+
+def test_a_misspelt_key_in_a_translation_is_one_error_with_a_did_you_mean(tmp_path, campaign_text):
+    campaign = campaign_copy(tmp_path, campaign_text)
+    (tmp_path / "content" / "translations").unlink()
+    folder = tmp_path / "content" / "translations" / campaign.stem
+    folder.mkdir(parents=True)
+    urdu = (ROOT / "content" / "translations" / campaign.stem / "ur.yaml").read_text()
+    text = urdu.replace("strapline:\n  lead:", "strapline:\n  leed:", 1)
+    assert text != urdu
+    (folder / "ur.yaml").write_text(text)
+    with pytest.raises(ContentError) as caught:
+        content_module.load_campaigns([campaign])
+    [problem] = caught.value.problems
+    assert problem.field == "strapline.leed" and problem.line == line_of(text, "  leed:")
+    assert problem.hint == "did you mean 'strapline.lead'?"
+
+
+def test_the_schemas_cover_brand_and_translation_files():
+    import json
+
+    import jsonschema
+
+    def errors(schema: str, data) -> list[str]:
+        validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / schema).read_text()))
+        return [e.message for e in validator.iter_errors(data)]
+
+    urdu = yaml.safe_load((ROOT / "content" / "translations" / DEFAULT_CAMPAIGN.stem / "ur.yaml").read_text())
+    assert errors("translation.schema.json", urdu) == []
+    urdu["strapline"]["leed"] = urdu["strapline"].pop("lead")
+    urdu["qr"] = {"url": "https://evil.example/"}  # never translated
+    found = errors("translation.schema.json", urdu)
+    assert any("'leed' was unexpected" in m for m in found) and any("'qr' was unexpected" in m for m in found)
+    brand = yaml.safe_load((ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text())
+    assert errors("brand.schema.json", brand) == []
+    brand["colours"]["navy"] = brand["colours"].pop("primary")
+    del brand["web_hosts"]
+    found = errors("brand.schema.json", brand)
+    assert any("'navy' is not one of" in m for m in found) and any("'web_hosts' is a required" in m for m in found)
