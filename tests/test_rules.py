@@ -298,3 +298,60 @@ def test_the_schemas_cover_brand_and_translation_files():
     del brand["web_hosts"]
     found = errors("brand.schema.json", brand)
     assert any("'navy' is not one of" in m for m in found) and any("'web_hosts' is a required" in m for m in found)
+
+
+# ---------------------------------------------------------------- a complete cache key
+
+MINIMAL = ROOT / "content" / "examples" / "minimal.yaml"
+
+
+def _png(size: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (255, 255, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _build_posters(tmp_path, layouts: Path, capsys) -> str:
+    from pipeline.cli import main
+
+    capsys.readouterr()
+    main(["build", str(MINIMAL), "--out", str(tmp_path / "out"), "--profile", "press", "--only", "poster",
+          "--jobs", "1", "--layouts", str(layouts)])
+    return capsys.readouterr().out
+
+
+def test_changing_an_image_a_stylesheet_loads_rebuilds_its_jobs(tmp_path, capsys):
+    from .test_preflight import layouts_copy
+
+    layouts = layouts_copy(tmp_path, {"poster-a4.css": (".qr {", 'html { background: url("paper.png") no-repeat; '
+                                                                 "background-size: 1mm 1mm }\n.qr {")})
+    (layouts / "paper.png").write_bytes(_png(1))
+    assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
+    assert "built 0 PDF(s), 3 unchanged" in _build_posters(tmp_path, layouts, capsys)
+    (layouts / "paper.png").write_bytes(_png(2))  # the A4 poster's stylesheet loads it
+    assert "built 1 PDF(s), 2 unchanged" in _build_posters(tmp_path, layouts, capsys)
+
+
+def test_changing_an_otf_font_or_the_renderers_version_rebuilds(tmp_path, capsys, monkeypatch):
+    from pipeline import build
+
+    from .test_preflight import layouts_copy
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for font in (ROOT / "fonts").iterdir():
+        (fonts / font.name).symlink_to(font)
+    (fonts / "Display.otf").write_bytes(b"OTTO one")
+    monkeypatch.setattr(build, "FONTS", fonts)
+    layouts = layouts_copy(tmp_path, {})
+    assert "built 3 PDF(s)" in _build_posters(tmp_path, layouts, capsys)
+    assert "built 0 PDF(s), 3 unchanged" in _build_posters(tmp_path, layouts, capsys)
+    (fonts / "Display.otf").write_bytes(b"OTTO two")
+    assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
+    versions = {**build.renderer_versions(), "pango": "0.0.1"}
+    monkeypatch.setattr(build, "renderer_versions", lambda: versions)
+    assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
