@@ -355,3 +355,73 @@ def test_changing_an_otf_font_or_the_renderers_version_rebuilds(tmp_path, capsys
     versions = {**build.renderer_versions(), "pango": "0.0.1"}
     monkeypatch.setattr(build, "renderer_versions", lambda: versions)
     assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
+
+
+# ---------------------------------------------------------------- SVG colours for press
+
+GRADIENT_LOGO = """<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     viewBox="0 0 100 40" width="100" height="40">
+  <style>.brand { fill: navy } .edge { stroke: rgb(200, 30, 40); stroke-width: 2 }</style>
+  <defs>
+    <linearGradient id="sky"><stop offset="0" stop-color="skyblue"/><stop offset="1" style="stop-color:#ff8800"/>
+    </linearGradient>
+    <circle id="dot" r="5" fill="hsl(120, 60%, 40%)"/>
+  </defs>
+  <rect width="100" height="40" fill="url(#sky) tomato"/>
+  <rect class="brand edge" x="5" y="5" width="30" height="30"/>
+  <use href="#dot" x="60" y="20"/>
+  <use xlink:href="#dot" x="80" y="20" style="fill: purple"/>
+</svg>"""
+
+
+def test_svg_colours_convert_on_the_parsed_tree_keeping_references():
+    from xml.etree import ElementTree
+
+    from pipeline.colour import svg_to_cmyk
+    from pipeline.plan import COLOUR
+
+    out = svg_to_cmyk(GRADIENT_LOGO, COLOUR / "FOGRA39L.icc")
+    root = ElementTree.fromstring(out)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert root.find(".//svg:rect", ns).get("fill") == "url(#sky)"
+    uses = root.findall(".//svg:use", ns)
+    assert uses[0].get("href") == "#dot" and uses[1].get("{http://www.w3.org/1999/xlink}href") == "#dot"
+    assert "device-cmyk(" in uses[1].get("style")
+    style = root.find("svg:style", ns).text
+    assert ".brand" in style and "navy" not in style and "rgb(" not in style
+    for colour in ("hsl(", "tomato", "purple", "navy"):
+        assert colour not in out, colour
+    # Gradient stops stay sRGB: WeasyPrint draws gradients from sRGB only, and the
+    # press finisher converts the shading (the next test reads the PDF).
+    assert [stop.get("stop-color") for stop in root.iter("{http://www.w3.org/2000/svg}stop")][0] == "skyblue"
+
+
+def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
+    """The press PDF of a poster carrying the logo has no RGB colour left (pikepdf)."""
+    import pikepdf
+
+    from pipeline.content import load_campaigns
+    from pipeline.fit import fitted
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+
+    from . import pdf_tools
+    from .test_preflight import layouts_copy
+
+    layouts = layouts_copy(tmp_path, {"poster.html": ('<header class="band">',
+                                                      '<header class="band"><img src="logo-test.svg" alt="">')})
+    (layouts / "logo-test.svg").write_text(GRADIENT_LOGO)
+    [job] = plan(load_campaigns([MINIMAL]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
+                 only=["poster"])[:1]
+    _, rendered = fitted(job)
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(rendered.pdf)
+    used = pdf_tools.colour_operators(path)
+    assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
+    assert used["spaces"] <= {"/DeviceCMYK", "/Pattern"}, used  # the gradient fills as a pattern
+    with pikepdf.open(path) as pdf:
+        shadings = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and "/ShadingType" in obj]
+        assert shadings, "the gradient is drawn as a shading"
+        assert {str(s.ColorSpace) for s in shadings} == {"/DeviceCMYK"}
+        for shading in shadings:
+            for function in shading.Function.get("/Functions", [shading.Function]):
+                assert len(function.C0) == len(function.C1) == 4
