@@ -332,12 +332,14 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     """Render one job, preflight it and impose it, writing nothing. Raises
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
+    from .causes import explain
     from .preflight import preflight
     from .fit import fitted
 
     html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
+        problems = explain(job, problems)  # one error per content cause (causes.py)
     except Exception as exc:  # a bug in a check must not lose the other outputs
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []
