@@ -425,3 +425,53 @@ def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
         for shading in shadings:
             for function in shading.Function.get("/Functions", [shading.Function]):
                 assert len(function.C0) == len(function.C1) == 4
+
+
+# ---------------------------------------------------------------- errors in the editor's words
+
+LONG_LEAD = ("No matter how small it may seem, and however long it has been going on, and whoever it is, and "
+             "wherever you are, and whatever they have done or said to you or your family or friends.")
+
+
+def test_a_too_long_field_is_one_error_naming_it_and_how_much_too_long(tmp_path, campaign_text, capsys):
+    import json
+    import re
+
+    from pipeline.cli import main
+
+    text = campaign_text.replace("  lead: No matter how small it may seem.", f"  lead: {LONG_LEAD}")
+    path = campaign_copy(tmp_path, text)
+    args = ["--only", "leaflet-a5", "--profile", "press", "--district", "none", "--partner", "none",
+            "--language", "none", "--jobs", "1"]
+    assert main(["preflight", str(path), "--out", str(tmp_path / "out"), *args]) == 1
+    err = capsys.readouterr().err
+    assert "overlaps" not in err and "quiet zone" not in err, err  # the symptoms are not listed one by one
+    report = json.loads((tmp_path / "out" / "no-matter-how-small" / "preflight.json").read_text())
+    [cause] = [p for p in report["problems"] if p["level"] == "error"]
+    assert cause["field"] == "strapline.lead" and cause["check"] == "too-long", cause
+    assert f"{path}:{line_of(text, '  lead:')}" in cause["hint"]
+    too_many = int(re.search(r"about (\d+) characters too long for the leaflet-a5", cause["what"]).group(1))
+    assert 0 < too_many < len(LONG_LEAD)
+    # Cut by that much (it ends at a word), the leaflet passes.
+    path.write_text(text.replace(LONG_LEAD, LONG_LEAD[:len(LONG_LEAD) - too_many]))
+    assert main(["preflight", str(path), "--out", str(tmp_path / "out2"), *args]) == 0
+    capsys.readouterr()
+
+
+def test_a_note_for_a_whole_language_is_said_once_with_a_summary_by_cause():
+    from pipeline.problems import Problem
+    from pipeline.report import causes, preflight_json, summary_lines
+
+    draft = [Problem("warning", f"languages/ur/{name}.pdf", "the 'ur' translation is a draft", "have it checked",
+                     check="translation") for name in ("poster-a4", "poster-a3", "leaflet-dl", "wallet-card")]
+    other = Problem("error", "poster-a4.pdf", "has 2 pages; a poster has 1", "shorten the text", page=2, check="pages")
+    lines = summary_lines(draft + [other], 5)
+    assert sum("translation is a draft" in line for line in lines) == 2  # once, and once in the summary by cause
+    assert any(line.startswith("warning: 4 files (languages/ur/poster-a4.pdf") for line in lines)
+    assert lines[-3].startswith("by cause: 2 cause(s) of 5 problem(s)")
+    assert lines[-2].startswith("  error: has 2 pages") and lines[-1].endswith("[4 files]")
+    import json
+
+    grouped = json.loads(preflight_json("c", [], draft + [other]))["causes"]
+    assert [len(c["files"]) for c in grouped] == [1, 4]
+    assert len(causes(draft)) == 1
