@@ -96,8 +96,10 @@ def summary_lines(problems: list[Problem], outputs: int) -> list[str]:
         if len(cause.problems) == 1 and cause.problems[0].check != CAUSE:
             lines.append(f"{cause.level}: {cause.problems[0]}")
             continue
+        places = list(dict.fromkeys(p.where() for p in cause.problems))
         files = cause.files
-        where = files[0] if len(files) == 1 else f"{len(files)} files ({_files(files)})"
+        where = (places[0] if len(places) == 1 else files[0] if len(files) == 1
+                 else f"{len(files)} files ({_files(files)})")
         lines.append(f"{cause.level}: {where}: {cause.what}" + (f"\n    hint: {cause.hint}" if cause.hint else ""))
     if len(found) > 1:
         lines.append(f"by cause: {len(found)} cause(s) of {len(errors) + len(warnings)} problem(s)")
