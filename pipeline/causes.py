@@ -19,7 +19,7 @@ from .problems import Problem
 
 SYMPTOMS = {"pages", "lost-text"}  # content that does not fit: what starts the search
 # Checks whose problems may follow from it: left out when the cut clears them too.
-FOLLOW = SYMPTOMS | {"safe-area", "folds", "empty", "touching-lines"}
+FOLLOW = SYMPTOMS | {"safe-area", "folds", "empty", "touching-lines", "bleed"}
 QUIET_ZONE = "covers the QR code's quiet zone"
 CANDIDATES = 3
 CAUSE = "too-long"  # Problem.check of the one error that replaces the symptoms
@@ -36,7 +36,7 @@ def explain(job, problems: list[Problem]) -> list[Problem]:
     if found is None:
         return problems
     path, fit_chars, total_chars, left = found
-    explained = [p for p in problems if _follows(p) and (p.check, p.page, p.field) not in left]
+    explained = [p for p in problems if _follows(p, job.spec.pages) and (p.check, p.page, p.field) not in left]
     if not any(p.check in SYMPTOMS for p in explained):
         return problems  # the cut does not clear what started the search
     if not explained:
@@ -55,8 +55,10 @@ def explain(job, problems: list[Problem]) -> list[Problem]:
     return [cause] + [p for p in problems if p not in explained]
 
 
-def _follows(p: Problem) -> bool:
-    return p.check in FOLLOW or (p.check == "qr" and QUIET_ZONE in p.what)
+def _follows(p: Problem, pages: int) -> bool:
+    """A symptom of content that does not fit: on a page spilled over, anything."""
+    return (p.check in FOLLOW or (p.check == "qr" and QUIET_ZONE in p.what)
+            or (p.page is not None and p.page > pages))
 
 
 def _cause(job) -> tuple[tuple, int, int, frozenset] | None:
@@ -139,7 +141,8 @@ def _left(job, path: tuple, text: str) -> frozenset | None:
     except (PipelineError, ValueError):
         return None
     subject = Subject(trial, html, rendered)
-    wanted = {"check_pages", "check_lost_text", "check_safe_area", "check_empty", "check_touching_lines"}
+    wanted = {"check_pages", "check_lost_text", "check_safe_area", "check_empty", "check_touching_lines",
+              "check_bleed"}
     found = []
     try:
         for check in CHECKS:
