@@ -1314,9 +1314,12 @@ def brand_path(brand: str) -> Path:
 def load_brand(campaign_file: Path, brand: str) -> Brand:
     path = brand_path(brand)
     beside = campaign_file.parent / "brands" / f"{brand}.yaml"
-    if beside.is_file() and beside.resolve() != path.resolve():
+    # A copy of the content folder carries the same files: only a different one would shadow.
+    if beside.is_file() and beside.resolve() != path.resolve() and (
+            not path.is_file() or beside.read_bytes() != path.read_bytes()):
         raise ContentError([Problem("error", str(beside), f"brand files are read from {PROJECT_BRANDS.parent.name}/"
-                                                          f"{PROJECT_BRANDS.name}/ only, not beside a campaign",
+                                                          f"{PROJECT_BRANDS.name}/ only: this one, beside the "
+                                                          "campaign, differs from the project's and is not used",
                                     f"move it to content/brands/{brand}.yaml (where it is reviewed with the "
                                     "project) or delete it", field="brand")])
     if not path.is_file():
