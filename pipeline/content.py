@@ -1218,7 +1218,8 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
-    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language)
+    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
+                          lines=lines)
 
 
 def _holder(data: Any, path: tuple) -> Any:
