@@ -339,7 +339,7 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
-        problems = explain(job, problems)  # one error per content cause (causes.py)
+        problems = explain(job, problems, rendered)  # one error per content cause (causes.py)
     except Exception as exc:  # a bug in a check must not lose the other outputs
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []

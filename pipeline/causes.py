@@ -25,12 +25,13 @@ CANDIDATES = 3
 CAUSE = "too-long"  # Problem.check of the one error that replaces the symptoms
 
 
-def explain(job, problems: list[Problem]) -> list[Problem]:
-    """`problems` with the symptoms of one too-long field replaced by one error."""
+def explain(job, problems: list[Problem], rendered=None) -> list[Problem]:
+    """`problems` (of the job's rendering `rendered`) with the symptoms of one
+    too-long field replaced by one error."""
     if not any(p.level == "error" and p.check in SYMPTOMS for p in problems):
         return problems
     try:
-        found = _cause(job)
+        found = _cause(job, rendered)
     except Exception:  # an explanation must never lose the problems it explains
         return problems
     if found is None:
@@ -61,16 +62,16 @@ def _follows(p: Problem, pages: int) -> bool:
             or (p.page is not None and p.page > pages))
 
 
-def _cause(job) -> tuple[tuple, int, int, frozenset] | None:
+def _cause(job, rendered=None) -> tuple[tuple, int, int, frozenset] | None:
     from .fit import fitted
 
-    _, rendered = fitted(job)
+    if rendered is None:
+        _, rendered = fitted(job)
     campaign = job.source.campaign
     for path, text in _candidates(campaign, rendered.layout):
-        # Press and screen copies are laid out alike: one search serves both.
-        key = (job.source.slug, job.source.language, job.product, job.size,
-               job.district.name if job.district else None, job.partner.id if job.partner else None,
-               job.statistic, path, text)
+        # Press and screen copies, and the variants of a product (their own line
+        # aside), are laid out alike: one search serves them all.
+        key = (job.source.slug, job.source.language, job.product, job.size, job.statistic, path, text)
         found = _search(job, path, text, key)
         if found is not None:
             return (path, *found)

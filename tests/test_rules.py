@@ -478,3 +478,31 @@ def test_a_note_for_a_whole_language_is_said_once_with_a_summary_by_cause():
     grouped = json.loads(preflight_json("c", [], draft + [other]))["causes"]
     assert [len(c["files"]) for c in grouped] == [1, 4]
     assert len(causes(draft)) == 1
+
+
+def test_preflight_reads_a_discreet_files_metadata_and_the_address_its_code_opens():
+    import io
+    from types import SimpleNamespace
+
+    import pikepdf
+
+    from pipeline.preflight import Subject, check_discreet
+
+    source = load_campaign(DEFAULT_CAMPAIGN)
+
+    def problems(title: str, qr_url: str) -> list:
+        pdf = pikepdf.new()
+        pdf.add_blank_page()
+        pdf.docinfo["/Title"] = title
+        out = io.BytesIO()
+        pdf.save(out)
+        job = SimpleNamespace(output="wallet-card-discreet.pdf", source=source, partner=None, qr_url=qr_url,
+                              spec=SimpleNamespace(options={"discreet": True}))
+        return check_discreet(Subject(job, "", SimpleNamespace(layout=[], pdf=out.getvalue())))
+
+    neutral = "https://www.northyorkshire.police.uk/help?c=wd"
+    assert problems("Useful numbers", neutral) == []
+    [problem] = problems("No matter how small: wallet card", neutral)
+    assert "PDF's title" in problem.what and problem.check == "discreet"
+    [problem] = problems("Useful numbers", "https://www.northyorkshire.police.uk/stalking?c=wd")
+    assert "opens https://www.northyorkshire.police.uk/stalking?c=wd" in problem.what
