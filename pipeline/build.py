@@ -29,6 +29,7 @@ import json
 import errno
 import fcntl
 import os
+import re
 import shutil
 import stat
 import sys
@@ -184,10 +185,85 @@ def _folder_hash(folder: Path, pattern: str) -> str:
     return digest.hexdigest()
 
 
+FONT_FORMATS = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+
+
+@lru_cache(maxsize=None)
+def _fonts_hash(folder: Path) -> str:
+    """Every font file in `folder` and below, of every format a stylesheet may load."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in FONT_FORMATS and path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + _file_hash(path).encode())
+    return digest.hexdigest()
+
+
+# What a template or stylesheet loads: url(...) and @import in CSS, src= and href= in HTML.
+LOADS = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)|\b(?:src|href)\s*=\s*["']([^"'{}]+)""")
+
+
+@lru_cache(maxsize=None)
+def _loaded_files(folder: Path, name: str) -> tuple[tuple[str, str], ...]:
+    """(reference, hash) of every local file `name` (a file in the layouts folder)
+    loads, and what those stylesheets load in turn: images, fonts, @imports. A
+    reference that names no file is kept as missing, so adding the file rebuilds."""
+    seen: dict[str, str] = {}
+    todo = [folder / name]
+    while todo:
+        source = todo.pop()
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in LOADS.finditer(text):
+            ref = next(g for g in match.groups() if g)
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", ref, re.I):  # data:, https:, fragments, absolute
+                continue
+            target = (source.parent / ref.split("#")[0].split("?")[0]).resolve()
+            key = str(target)
+            if key in seen:
+                continue
+            seen[key] = _file_hash(target) if target.is_file() else "missing"
+            if target.suffix == ".css" and target.is_file():
+                todo.append(target)
+    return tuple(sorted((ref_key(k, folder), v) for k, v in seen.items()))
+
+
+def ref_key(path: str, folder: Path) -> str:
+    """A loaded file's name relative to the project: the key holds on another machine."""
+    target = Path(path)
+    for base in (folder.parent, ROOT):
+        if target.is_relative_to(base):
+            return str(target.relative_to(base))
+    return target.name
+
+
+@lru_cache(maxsize=1)
+def renderer_versions() -> dict[str, str]:
+    """The renderer and the libraries that shape and draw text: a new version may
+    move a line, so it rebuilds."""
+    import ctypes
+    import ctypes.util
+    from importlib.metadata import version
+
+    versions = {"weasyprint": version("weasyprint"), "pydyf": version("pydyf")}
+    for name, library, function in (("pango", "pango-1.0", "pango_version_string"),
+                                     ("harfbuzz", "harfbuzz", "hb_version_string")):
+        try:
+            call = getattr(ctypes.CDLL(ctypes.util.find_library(library)), function)
+            call.restype = ctypes.c_char_p
+            versions[name] = call().decode()
+        except (OSError, AttributeError, TypeError):
+            versions[name] = "unknown"
+    return versions
+
+
 def forget_file_hashes() -> None:
     """Folder hashes (fonts, pipeline source) and template include lists are kept for
     a whole build; a long-running process (the studio) forgets them after a save."""
     _folder_hash.cache_clear()
+    _fonts_hash.cache_clear()
+    _loaded_files.cache_clear()
     _template_files.cache_clear()
 
 
@@ -208,7 +284,8 @@ def _template_files(folder: Path, template: str) -> tuple[str, ...]:
 
 def input_hash(job: Job) -> str:
     """Everything a job's PDF depends on: its content (and only its own variant),
-    templates, stylesheets, products/colours, fonts, assets, profile, ICC, pipeline."""
+    templates, stylesheets and every file they load, products/colours, fonts of every
+    format, assets, profile, ICC, pipeline, and the renderer's library versions."""
     layouts = job.layouts.folder
     campaign = job.source.campaign.model_dump(mode="json", exclude={"variants"})
     parts = {
@@ -224,7 +301,10 @@ def input_hash(job: Job) -> str:
         "profile": job.profile.spec.model_dump(mode="json"),
         "files": [_file_hash(layouts / name) for name in
                   (*_template_files(layouts, job.spec.template), *job.stylesheets)],
-        "fonts": _folder_hash(FONTS, "*.ttf"),
+        "loads": [_loaded_files(layouts, name) for name in
+                  (*_template_files(layouts, job.spec.template), *job.stylesheets)],
+        "fonts": _fonts_hash(FONTS),
+        "renderer": renderer_versions(),
         "logo": _file_hash(ASSETS / job.partner.logo) if job.partner else None,
         "icc": _file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }
@@ -261,12 +341,14 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     """Render one job, preflight it and impose it, writing nothing. Raises
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
+    from .causes import explain
     from .preflight import preflight
     from .fit import fitted
 
     html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
+        problems = explain(job, problems, rendered)  # one error per content cause (causes.py)
     except MemoryError:
         raise
     except Exception as exc:  # a bug in a check must not lose the other outputs
@@ -286,8 +368,12 @@ def _impose(job: Job, pdf: bytes) -> bytes:
     from .impose import Imposition, impose
 
     spec = job.spec.impose
+    c = job.source.campaign
+    # A discreet product's sheet is titled as its face is: the campaign's name would reveal it.
+    title = (f"{c.labels.useful_numbers}, {spec.columns * spec.rows}-up" if job.spec.options.get("discreet")
+             else f"{c.name}: {job.name}, {spec.columns * spec.rows}-up")
     return impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
-                  title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
+                  title=title)
 
 
 def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
@@ -491,6 +577,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
     result = BuildResult()
     earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
+    forget_file_hashes()  # kept for one build: files may have changed since the last in this process
     keys = [input_hash(job) for job in jobs]
     for index, job in enumerate(jobs):
         folder = folders[job.source.slug]

@@ -452,6 +452,8 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, docum
         _figure_boxes_in_points(pdf)
         return
     _master_rendition(pdf)
+    if profile.output_intent:  # gradients drawn in sRGB, as press colour (colour.py)
+        colour.shadings_to_cmyk(pdf, COLOUR / profile.output_intent.icc)
     links.refuse_in_press(job, pdf)
     overprint.finish(pdf)  # 100 % K text, rules and codes overprint their ground (overprint.py)
     width, height = (v * PT_PER_MM for v in job.trim_mm)
