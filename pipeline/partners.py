@@ -23,6 +23,7 @@ from typing import Callable
 import yaml
 
 from .assets import ASSETS, check_asset
+from .confirm import seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
@@ -66,6 +67,14 @@ class PartnerDraft:
         numbers = self.confirmed_numbers if confirmed is None else confirmed
         if numbers:
             entry["confirmed_numbers"] = list(numbers)
+        return entry
+
+    def sealed_entry(self, logo: str) -> dict:
+        """The entry as the portal writes it to a file: confirmed numbers sealed
+        (confirm.py), so a build trusts them and no one else's."""
+        entry = self.entry(logo)
+        if self.confirmed_numbers:
+            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers))
         return entry
 
 
@@ -267,7 +276,7 @@ def write_partner(draft: PartnerDraft) -> list[Path]:
     if errors:
         raise ContentError(errors)
     logo = ASSETS / "partners" / f"{draft.id}{draft.logo_suffix}"
-    entry = draft.entry(str(logo.relative_to(ASSETS)))
+    entry = draft.sealed_entry(str(logo.relative_to(ASSETS)))
     target = partners_folder(Path(draft.campaign)) / f"{draft.id}.yaml"
     text = (f"# Partner {draft.name!r}: a request approved in the partner portal (one file per\n"
             f"# request; the portal rewrites it only to build this request again); its logo is\n"
