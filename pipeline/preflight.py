@@ -17,6 +17,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import zxingcpp
 
+from . import eye
 from .content import known_numbers, on_allow_list
 from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
@@ -46,6 +47,12 @@ class Subject:
     @cached_property
     def pdf(self) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(self.rendered.pdf)
+
+    @cached_property
+    def views(self) -> list[eye.PageView]:
+        """Each page as a reader sees it (pipeline/eye.py), rastered once for the
+        visibility, code and number checks."""
+        return eye.page_views(self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm)
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
         return Problem(level, self.file, what, hint, page=item.page if item else page,
@@ -174,6 +181,61 @@ def check_lost_text(s: Subject) -> list[Problem]:
                         "error", f"text {_label(a)} overlaps {_label(b)} ({b.element})",
                         "one of them overflows its box: shorten the text or give it room", a, check="lost-text"))
                     break
+    return problems
+
+
+VISIBLE_CONTRAST = 1.5  # a letter fainter than this against what is behind it is not read
+HIDDEN_SHARE = 0.15  # a letter with more than this of its height or width unseen is not read whole
+
+
+def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView) -> str | None:
+    """Why a reader does not see this letter of `item`, or None when it shows."""
+    width, height = s.job.trim_mm
+    if not _inside(glyph, (0, 0, width, height)):
+        return "lie past the trim"
+    if view.hidden_share(glyph, VISIBLE_CONTRAST) <= HIDDEN_SHARE:
+        return None
+    if item.clip is not None and not _inside(glyph, item.clip):
+        return "are cut off by their box (overflow: hidden)"
+    if contrast(item.colour, item.background) < VISIBLE_CONTRAST:
+        return "are the colour of their ground"
+    for other in s.rendered.layout:
+        if other.kind in ("image", "qr") and other.page == item.page and _overlap(glyph, other.rect, 0):
+            return f"are under the {'QR code' if other.kind == 'qr' else 'image'} ({other.element})"
+    return "are covered by something painted over them (a panel, box or image) or lost against their ground"
+
+
+def check_visible(s: Subject) -> list[Problem]:
+    """The reader's eye: every letter the layout placed shows on the printed page.
+    Decided from the page's rasters (pipeline/eye.py: as printed, and with no text
+    drawn), so a panel, an image or a box painted over text, text clipped, past the
+    trim or the colour of its ground is found however the layout put it there.
+    One problem per element (the field), naming the lines that do not show."""
+    hidden: dict[tuple[int, str], list[tuple[Placed, int, int, str]]] = {}
+    for item in s.rendered.layout:
+        if item.kind != "text" or item.page > len(s.views):
+            continue
+        view = s.views[item.page - 1]
+        glyphs = item.ink or (item.rect,)
+        whys = [why for glyph in glyphs if (why := _hidden_why(s, item, glyph, view))]
+        if whys:
+            hidden.setdefault((item.page, item.element), []).append((item, len(whys), len(glyphs), whys[0]))
+    problems = []
+    for (page, element), lines in hidden.items():
+        text = " ".join(" ".join(item.text.split()) for item, *_ in lines)
+        label = repr(text if len(text) <= 60 else text[:59] + "…")
+        missing, total = sum(n for _, n, _, _ in lines), sum(m for _, _, m, _ in lines)
+        x0 = min(item.rect[0] for item, *_ in lines)
+        y0 = min(item.rect[1] for item, *_ in lines)
+        x1 = max(item.rect[0] + item.rect[2] for item, *_ in lines)
+        y1 = max(item.rect[1] + item.rect[3] for item, *_ in lines)
+        problems.append(Problem(
+            "error", s.file, f"text {label} does not show on the page: {missing} of its {total} letters "
+                             f"{lines[0][3]}",
+            "a reader cannot see it: shorten the text or give it room so nothing covers it (a longer line "
+            "lifts the panel below over the text above), keep it inside its box and the trim, in a colour "
+            "that stands out from its ground", page=page, box_mm=(x0, y0, x1 - x0, y1 - y0),
+            check="hidden-text", field=element))
     return problems
 
 
@@ -666,7 +728,7 @@ def check_empty(s: Subject) -> list[Problem]:
     return problems
 
 
-CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
+CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
           check_small_text_inks, check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
           check_empty, check_touching_lines)
 

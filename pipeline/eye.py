@@ -1,0 +1,218 @@
+"""The reader's eye: what a page shows, read from the rendered PDF alone.
+
+Preflight's other checks read the layout (what WeasyPrint says it placed). These
+read the page as a reader and a phone see it, however it was made:
+
+- two rasters of each page, as printed and with every text object made invisible
+  (PDFium, text render mode 7 in memory): where a letter's box looks the same in
+  both, the letter does not show (under a panel or an image painted later, clipped,
+  or the colour of its ground);
+- every code on the page, from a whole-page scan of the printed raster (zxing-cpp);
+- every character the page draws, where it is drawn, and the lines a reader reads,
+  left to right by position on the page (not the text's logical order).
+
+One pair of rasters per page, at the resolution a code of the product's smallest
+modules needs (4 pixels a module); the page's letters are at least as large.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+import zxingcpp
+
+PT_PER_MM = 72 / 25.4
+PX_PER_MODULE = 4  # zxing reads codes of 3 px a module; one more for safety
+# Codes a phone's camera app opens; linear barcodes carry no address.
+CODE_FORMATS = (zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
+                | zxingcpp.BarcodeFormat.DataMatrix | zxingcpp.BarcodeFormat.Aztec)
+
+
+@dataclass
+class Char:
+    text: str
+    box: tuple[float, float, float, float]  # x, y, w, h in mm from the trim's top-left
+
+
+@dataclass
+class Line:
+    """A run of characters a reader reads as one line: one baseline, no wide gap."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    chars: list[Char]
+
+
+@dataclass
+class Code:
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass
+class PageView:
+    scale: float  # pixels per mm
+    offset: float  # mm from the raster's edge to the trim (the bleed rendered)
+    seen: np.ndarray  # the page as printed, grey levels, linear light 0..1
+    bare: np.ndarray  # the same with no text drawn
+    codes: list[Code]
+    chars: list[Char]
+
+    def region(self, box):
+        """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
+        x, y, w, h = box
+        x0 = int(np.floor((x + self.offset) * self.scale))
+        y0 = int(np.floor((y + self.offset) * self.scale))
+        x1 = max(int(np.ceil((x + w + self.offset) * self.scale)), x0 + 1)
+        y1 = max(int(np.ceil((y + h + self.offset) * self.scale)), y0 + 1)
+        height, width = self.seen.shape
+        return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
+
+    def hidden_share(self, glyph, contrast: float) -> float:
+        """How much of a letter does not show: 1.0 when no pixel of its ink box differs
+        from the page without text by `contrast` (WCAG ratio) or more (covered, clipped
+        away, the colour of its ground); else the largest share of the box's height or
+        width, at one of its edges, with no such pixel. The box is the ink's own (tight),
+        so a whole letter shows ink up to each edge: a letter half under a panel shows
+        ink down to the panel's edge only (about 0.5)."""
+        y0, y1, x0, x1 = self.region(glyph)
+        if y0 >= y1 or x0 >= x1:
+            return 1.0
+        a, b = self.seen[y0:y1, x0:x1], self.bare[y0:y1, x0:x1]
+        ink = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
+        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if not rows.size:
+            return 1.0
+        height, width = ink.shape
+        # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed.
+        gaps = [(rows[0] - 1.5) / height, (height - 1 - rows[-1] - 1.5) / height,
+                (columns[0] - 1.5) / width, (width - 1 - columns[-1] - 1.5) / width]
+        return max(0.0, *gaps)
+
+
+def _linear(grey: np.ndarray) -> np.ndarray:
+    """8-bit sRGB grey levels as relative luminance (WCAG)."""
+    c = grey.astype(np.float32) / 255
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _hide_text(page: pdfium.PdfPage) -> None:
+    """Every text object of the page, in forms too, drawn invisible (in memory only)."""
+    def walk(objects):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                raw.FPDFTextObj_SetTextRenderMode(obj, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                walk([raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))])
+    walk([raw.FPDFPage_GetObject(page.raw, i) for i in range(raw.FPDFPage_CountObjects(page.raw))])
+
+
+def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
+    """Every character the page draws, with its box (not the spaces PDFium adds)."""
+    text = page.get_textpage()
+    try:
+        _, height = page.get_size()
+        chars = []
+        left, right, bottom, top = (raw.c_double() for _ in range(4))
+        for i in range(raw.FPDFText_CountChars(text.raw)):
+            code = raw.FPDFText_GetUnicode(text.raw, i)
+            if code in (0, 0xFFFE, 0xFFFF) or raw.FPDFText_IsGenerated(text.raw, i) == 1:
+                continue
+            char = chr(code)
+            if char.isspace():
+                continue
+            raw.FPDFText_GetCharBox(text.raw, i, left, right, bottom, top)
+            x, y = left.value / PT_PER_MM - offset, (height - top.value) / PT_PER_MM - offset
+            w, h = (right.value - left.value) / PT_PER_MM, (top.value - bottom.value) / PT_PER_MM
+            if w > 0 and h > 0:
+                chars.append(Char(char, (x, y, w, h)))
+        return chars
+    finally:
+        text.close()
+
+
+def page_views(pdf: bytes, offset: float, min_module_mm: float) -> list[PageView]:
+    """Each page as printed and without text, its codes and its characters."""
+    scale = PX_PER_MODULE / min_module_mm
+    document = pdfium.PdfDocument(pdf)
+    views = []
+    try:
+        for page in document:
+            render = lambda: page.render(scale=scale / PT_PER_MM, grayscale=True).to_numpy()  # noqa: E731
+            seen = render()
+            seen = seen[..., 0] if seen.ndim == 3 else seen
+            found = zxingcpp.read_barcodes(seen, formats=CODE_FORMATS)
+            codes = []
+            for code in found:
+                xs = [p.x for p in (code.position.top_left, code.position.top_right,
+                                    code.position.bottom_left, code.position.bottom_right)]
+                ys = [p.y for p in (code.position.top_left, code.position.top_right,
+                                    code.position.bottom_left, code.position.bottom_right)]
+                codes.append(Code(code.text, (min(xs) / scale - offset, min(ys) / scale - offset,
+                                              (max(xs) - min(xs)) / scale, (max(ys) - min(ys)) / scale)))
+            chars = _chars(page, offset)
+            _hide_text(page)
+            bare = render()
+            bare = bare[..., 0] if bare.ndim == 3 else bare
+            views.append(PageView(scale, offset, _linear(seen), _linear(bare), codes, chars))
+            page.close()
+    finally:
+        document.close()
+    return views
+
+
+def reading_lines(chars: list[Char]) -> list[Line]:
+    """The page's characters as the lines a reader reads: characters on one baseline,
+    left to right by where they are printed, split where a gap is wider than a
+    column gutter (1.5 x the letters' height); a space where a word space is."""
+    rows: list[list[Char]] = []
+    for char in sorted(chars, key=lambda c: c.box[1] + c.box[3] / 2):
+        middle = char.box[1] + char.box[3] / 2
+        if rows:
+            row = rows[-1]
+            first = row[0].box
+            if abs((first[1] + first[3] / 2) - middle) < 0.35 * min(first[3], char.box[3]):
+                row.append(char)
+                continue
+        rows.append([char])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.box[0])
+        run: list[Char] = []
+        for char in row:
+            if run:
+                last = run[-1].box
+                gap = char.box[0] - (last[0] + last[2])
+                if gap > 1.5 * max(last[3], char.box[3]):
+                    lines.append(_line(run))
+                    run = []
+            run.append(char)
+        if run:
+            lines.append(_line(run))
+    return lines
+
+
+def _line(chars: list[Char]) -> Line:
+    text = chars[0].text
+    for previous, char in zip(chars, chars[1:]):
+        gap = char.box[0] - (previous.box[0] + previous.box[2])
+        text += (" " if gap > 0.15 * max(previous.box[3], char.box[3]) else "") + char.text
+    x0 = min(c.box[0] for c in chars)
+    y0 = min(c.box[1] for c in chars)
+    x1 = max(c.box[0] + c.box[2] for c in chars)
+    y1 = max(c.box[1] + c.box[3] for c in chars)
+    return Line(text, (x0, y0, x1 - x0, y1 - y0), chars)
+
+
+def next_line(lines: list[Line], line: Line) -> Line | None:
+    """The line a reader reads after `line`: the nearest below it in the same column
+    (overlapping it across), within two of its heights."""
+    x0, x1 = line.box[0], line.box[0] + line.box[2]
+    bottom, height = line.box[1] + line.box[3], line.box[3]
+    below = [other for other in lines if other is not line and other.box[1] >= bottom - 0.3 * height
+             and other.box[1] - bottom < 2 * height
+             and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0]
+    return min(below, key=lambda other: other.box[1], default=None)
