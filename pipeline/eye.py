@@ -70,13 +70,14 @@ class PageView:
         height, width = self.seen.shape
         return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
 
-    def hidden_share(self, glyph, contrast: float) -> float:
+    def hidden_share(self, glyph, contrast: float, across: bool = True) -> float:
         """How much of a letter does not show: 1.0 when no pixel of its ink box differs
         from the page without text by `contrast` (WCAG ratio) or more (covered, clipped
         away, the colour of its ground); else the largest share of the box's height or
         width, at one of its edges, with no such pixel. The box is the ink's own (tight),
         so a whole letter shows ink up to each edge: a letter half under a panel shows
-        ink down to the panel's edge only (about 0.5)."""
+        ink down to the panel's edge only (about 0.5). `across`: the width counts too
+        (False for a box widened around a letter whose place is known only roughly)."""
         y0, y1, x0, x1 = self.region(glyph)
         if y0 >= y1 or x0 >= x1:
             return 1.0
@@ -87,8 +88,9 @@ class PageView:
             return 1.0
         height, width = ink.shape
         # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed.
-        gaps = [(rows[0] - 1.5) / height, (height - 1 - rows[-1] - 1.5) / height,
-                (columns[0] - 1.5) / width, (width - 1 - columns[-1] - 1.5) / width]
+        gaps = [(rows[0] - 1.5) / height, (height - 1 - rows[-1] - 1.5) / height]
+        if across:
+            gaps += [(columns[0] - 1.5) / width, (width - 1 - columns[-1] - 1.5) / width]
         return max(0.0, *gaps)
 
 

@@ -8,6 +8,7 @@ fold or too close to the trim are named with the element they belong to.
 from __future__ import annotations
 
 import io
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -193,7 +194,14 @@ def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView) -> str | No
     width, height = s.job.trim_mm
     if not _inside(glyph, (0, 0, width, height)):
         return "lie past the trim"
-    if view.hidden_share(glyph, VISIBLE_CONTRAST) <= HIDDEN_SHARE:
+    looked_at, across = glyph, not _right_to_left(item.text)
+    if not across:
+        # WeasyPrint draws a right-to-left line's glyphs up to a few mm off where
+        # Pango shaped them (digits, Nastaliq's dots): each letter is looked for
+        # within half an em either side, and only its height is measured.
+        em = item.font_size_pt / PT_PER_MM
+        looked_at = (glyph[0] - em / 2, glyph[1], glyph[2] + em, glyph[3])
+    if view.hidden_share(looked_at, VISIBLE_CONTRAST, across) <= HIDDEN_SHARE:
         return None
     if item.clip is not None and not _inside(glyph, item.clip):
         return "are cut off by their box (overflow: hidden)"
@@ -203,6 +211,10 @@ def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView) -> str | No
         if other.kind in ("image", "qr") and other.page == item.page and _overlap(glyph, other.rect, 0):
             return f"are under the {'QR code' if other.kind == 'qr' else 'image'} ({other.element})"
     return "are covered by something painted over them (a panel, box or image) or lost against their ground"
+
+
+def _right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
 
 
 def check_visible(s: Subject) -> list[Problem]:
