@@ -440,6 +440,25 @@ def check_qr(s: Subject) -> list[Problem]:
     return problems
 
 
+def check_codes(s: Subject) -> list[Problem]:
+    """Every code on the page, found by a whole-page scan (pipeline/eye.py), opens the
+    job's own address: a partner's logo that is a QR code, or a second code a template
+    adds as an image, is found however it got there."""
+    problems = []
+    for page, view in enumerate(s.views, 1):
+        for code in view.codes:
+            if code.text == s.job.qr_url:
+                continue
+            where = next((p.element for p in s.rendered.layout if p.page == page and p.kind in ("image", "qr")
+                          and _overlap(p.rect, code.box, 0)), None)
+            problems.append(Problem(
+                "error", s.file, f"a code on the page leads to {code.text!r}, not to the campaign's "
+                                 f"{s.job.qr_url!r}" + (f" (in {where})" if where else ""),
+                "only the pipeline's own QR code may be printed: replace the logo or image that carries a code",
+                page=page, box_mm=code.box, check="codes", field=where))
+    return problems
+
+
 def _distance(a, b) -> float:
     dx = max(b[0] - (a[0] + a[2]), a[0] - (b[0] + b[2]), 0)
     dy = max(b[1] - (a[1] + a[3]), a[1] - (b[1] + b[3]), 0)
@@ -598,14 +617,42 @@ def check_numbers(s: Subject) -> list[Problem]:
             elements[-1].append(item)
         else:
             elements.append([item])
-    problems = []
+    problems, reported = [], set()
     for items in elements:
         for found in find_phone_numbers(" ".join(i.text for i in items)):
-            if found.key not in known:
+            if found.key not in known and (items[0].page, found.key) not in reported:
+                reported.add((items[0].page, found.key))
                 problems.append(s.problem("error", f"prints the phone number {found.written!r}, which is not one "
                                                    "of the campaign's numbers",
                                           "numbers come from the campaign file only: fix the template or content",
                                           items[0], check="numbers"))
+    # The page as a reader reads it: characters by where they are printed, left to
+    # right (a number in right-to-left text reversed by the layout reads reversed),
+    # from every source (a logo's SVG text too), and on into the next line of the
+    # same column (a number split over two elements).
+    # Not for right-to-left documents: their press text layer maps one Nastaliq glyph
+    # to one letter for all its uses (textlayer.py), and their screen copies draw
+    # what is read apart from what is seen; their numbers are read from the layout.
+    views = s.views if s.job.source.campaign.direction != "rtl" else []
+    for page, view in enumerate(views, 1):
+        lines = eye.reading_lines(view.chars)
+        for line in lines:
+            after = eye.next_line(lines, line)
+            for text in (line.text, f"{line.text} {after.text}" if after else None):
+                for found in find_phone_numbers(text) if text else ():
+                    if found.key in known or (page, found.key) in reported:
+                        continue
+                    reported.add((page, found.key))
+                    where = next((p.element for p in s.rendered.layout if p.page == page
+                                  and _overlap(p.rect, line.box, 0)), None)
+                    problems.append(Problem(
+                        "error", s.file, f"a reader reads the phone number {found.written!r} on the page "
+                                         f"(in {text!r}), which is not one of the campaign's numbers"
+                                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                        "numbers come from the campaign file only; a number split over two lines, in a logo, "
+                        "or printed in another order (right-to-left text) reads as another number: "
+                        "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
+                        field=where))
     return problems
 
 
@@ -741,7 +788,7 @@ def check_empty(s: Subject) -> list[Problem]:
 
 
 CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
-          check_small_text_inks, check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
           check_empty, check_touching_lines)
 
 
