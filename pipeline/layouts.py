@@ -206,7 +206,9 @@ def keep_numbers(text: str, report=None) -> Markup:
         short = re.compile(r"(?<![\d,.])(?<!\d )(?:" + "|".join(re.escape(n) for n in codes)
                            + r")(?![\d%]|[,.]\d| \d)")
         escaped = short.sub(lambda m: str(tel(Markup(m.group(0)))), escaped)
-    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{tel(Markup(m.group(0)))}</span>', escaped))
+    # Isolated left to right: in right-to-left running text the bidi algorithm would
+    # otherwise lay the groups of a number out right to left ("0300 802 0808").
+    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<bdi class="nowrap" dir="ltr">{tel(Markup(m.group(0)))}</bdi>', escaped))
 
 
 # The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
