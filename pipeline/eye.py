@@ -26,8 +26,8 @@ import zxingcpp
 PT_PER_MM = 72 / 25.4
 PX_PER_MODULE = 4  # zxing reads codes of 3 px a module; one more for safety
 # Codes a phone's camera app opens; linear barcodes carry no address.
-CODE_FORMATS = (zxingcpp.BarcodeFormat.QRCode | zxingcpp.BarcodeFormat.MicroQRCode
-                | zxingcpp.BarcodeFormat.DataMatrix | zxingcpp.BarcodeFormat.Aztec)
+CODE_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode,
+                zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.Aztec)
 
 
 @dataclass

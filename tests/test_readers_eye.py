@@ -1,0 +1,227 @@
+"""The reader's eye (issue 19): what is printed is what was checked. Text a reader
+cannot see, a code to another site and a number that is not the campaign's are
+refused, with the field named, whatever road they took onto the page; none reaches
+print-order.csv. Whether text shows is decided here with other tools than the check's
+(poppler's pdftotext for where the words are, pdftoppm for the ink)."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import qrcode
+from PIL import Image
+
+from pipeline.cli import main
+from pipeline.inputs import find_phone_numbers
+
+from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .test_preflight import layouts_copy
+
+SLUG = "no-matter-how-small"
+COUNTY = ["--district", "none", "--partner", "none", "--language", "none"]
+
+
+def build(tmp_path, *args, content=DEFAULT_CAMPAIGN, layouts=None):
+    out = tmp_path / "out"
+    argv = ["build", str(content), "--out", str(out), "--jobs", "1", *args]
+    if layouts:
+        argv += ["--layouts", str(layouts)]
+    code = main(argv)
+    folder = out / SLUG
+    report = json.loads((folder / "preflight.json").read_text())
+    order = (folder / "print-order.csv").read_text() if (folder / "print-order.csv").exists() else ""
+    return code, folder, report, order
+
+
+def errors(report, check):
+    return [p for p in report["problems"] if p["level"] == "error" and p.get("check") == check]
+
+
+def word_boxes(pdf: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Each word poppler finds on the page, with its box in points from the top-left."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    import re
+    return [(m[4], float(m[0]), float(m[1]), float(m[2]), float(m[3])) for m in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
+def raster(pdf: Path, dpi: int = 150, page: int = 1) -> np.ndarray:
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png", str(pdf)],
+                         capture_output=True, check=True).stdout
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L")).astype(int)
+
+
+def ink_rows(pdf: Path, word: str, dpi: int = 150) -> tuple[float, float]:
+    """For the word's box (pdftotext), the share of its upper half and of its lowest
+    35 % holding dark ink (poppler's raster): text ink is dark, the panel's tint is light."""
+    image = raster(pdf, dpi)
+    [(text, x0, y0, x1, y1)] = [w for w in word_boxes(pdf) if w[0].startswith(word)][:1]
+    k = dpi / 72
+    box = image[int(y0 * k):int(y1 * k), int(x0 * k):int(x1 * k)]
+    half, low = box.shape[0] // 2, int(box.shape[0] * 0.65)
+    return (box[:half] < 110).mean(), (box[low:] < 110).mean()
+
+
+# ---------------------------------------------------------------- hidden text
+
+
+def test_a_longer_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaign_text):
+    # A two-line district line lifts the pinned contact panel; a statistic of one more
+    # line now ends under it (issue 19: Redcar and Cleveland, Stockton-on-Tees).
+    content = campaign_copy(tmp_path, campaign_text.replace(
+        "text: of victims of stalking are stalked by someone they know",
+        "text: of victims of stalking are stalked by someone they know, often a former partner").replace(
+        "      - name: Craven", "      - name: Redcar and Cleveland"))
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
+                                        "--profile", "press", content=content)
+    pdf = folder / "districts/redcar-and-cleveland/poster-a4.rejected.pdf"
+    # Independently: poppler finds the word, but its lower half has no dark ink (the tint covers it).
+    upper, lower = ink_rows(pdf, "partner")
+    visible_upper, visible_lower = ink_rows(pdf, "stalked")
+    assert upper > 0.1 and lower < 0.5 * upper and visible_lower > 0.5 * visible_upper
+    assert code == 1
+    hidden = [p for p in errors(report, "hidden-text") if p["file"].endswith("poster-a4.rejected.pdf")]
+    assert hidden and "'partner'" in hidden[0]["what"] and "does not show" in hidden[0]["what"]
+    assert hidden[0]["field"].endswith("div.stat > p.text")
+    assert "districts/redcar-and-cleveland/poster-a4" not in order
+
+
+def test_a_designers_stats_slid_under_the_panel_are_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"poster.css": (".stats {\n", ".stats {\n  position: relative; top: 35mm; z-index: -1;\n")})
+    code, folder, report, order = build(tmp_path, "--only", "poster", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    hidden = errors(report, "hidden-text")
+    # 35 mm is more than the A4 poster's room (the larger sizes have it to spare)
+    assert "poster-a4.rejected.pdf" in {p["file"] for p in hidden}
+    assert all("section.stats" in p["field"] for p in hidden)
+    # Independently: the statistic's figure is in the text layer and leaves no dark ink.
+    pdf = folder / "poster-a4.rejected.pdf"
+    upper, _ = ink_rows(pdf, "know")
+    assert upper < 0.02
+    assert ",poster-a4.pdf" not in order
+
+
+def card(tmp_path, edits, *args):
+    layouts = layouts_copy(tmp_path, edits)
+    return build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", *args, layouts=layouts)
+
+
+def test_white_on_white_text_is_refused(tmp_path):
+    code, folder, report, order = card(tmp_path, {"wallet-card.css": (".title {", ".service .phone { color: #fff !important; }\n.title {")})
+    assert code == 1
+    [hidden] = errors(report, "hidden-text")
+    assert "0808 802 0300" in hidden["what"] and "the colour of their ground" in hidden["what"]
+    assert hidden["field"].endswith("span.phone.nowrap")
+    pdf = folder / "wallet-card.rejected.pdf"
+    assert any(w[0] == "0300" for w in word_boxes(pdf, 2))  # in the text layer ...
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "0300"]
+    image = raster(pdf, 150, 2)
+    box = image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)]
+    assert box.min() > 240  # ... and no ink on the page
+    assert ",wallet-card.pdf" not in order
+
+
+def test_text_under_an_image_is_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">',
+        '<img src="patch.png" alt="" style="position: absolute; left: 2mm; top: 15mm; width: 45mm; height: 12mm">'
+        '<ul class="support">')})
+    Image.new("RGB", (600, 160), (200, 30, 30)).save(layouts / "patch.png")
+    code, folder, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    hidden = errors(report, "hidden-text")
+    assert hidden and any("li.service" in p["field"] for p in hidden)
+
+
+def test_clipped_text_and_text_past_the_trim_are_refused(tmp_path):
+    code, _, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".support { height: 2mm; overflow: hidden; }\n"
+                                                                         ".qr-label { position: relative; left: 60mm; }\n.title {")})
+    assert code == 1
+    whats = {p["field"].rsplit(" > ", 1)[-1]: p["what"] for p in errors(report, "hidden-text")}
+    assert "cut off by their box" in whats["span.phone.nowrap"]
+    assert "past the trim" in " ".join(w for f, w in whats.items() if "qr-label" in f or f.startswith("strong"))
+
+
+# ---------------------------------------------------------------- codes
+
+
+def test_a_second_code_added_as_a_data_image_is_refused(tmp_path):
+    buffer = io.BytesIO()
+    qrcode.make("https://evil.example/report", border=4, box_size=10).save(buffer)
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', f'<img src="{uri}" alt="" style="width: 20mm; height: 20mm"><ul class="support">')})
+    assert code == 1
+    [found] = errors(report, "codes")
+    assert "leads to 'https://evil.example/report'" in found["what"] and found["page"] == 2
+    assert ",wallet-card.pdf" not in order
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def test_numbers_behind_separators_o_for_zero_and_words_are_read():
+    for text in ("Acme line 0808·802·0399", "0808•802•0399", "0808:802:0399", "0808\u2044802\u20440399",
+                 "0808\u0640802\u06400399", "#0808_802_0399", "0808 802 O399",
+                 "oh eight oh eight, eight oh two, oh three nine nine"):
+        assert [n.key for n in find_phone_numbers(text)] == ["+448088020399"], text
+    for text in ("Open 9:00-17:00", "96% of 1,000 in 2018", "over 100 incidents"):
+        assert find_phone_numbers(text) == [], text
+
+
+def test_a_number_in_a_template_behind_separators_is_refused(tmp_path):
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p>Acme 0808·802·O399</p><ul class="support">')})
+    assert code == 1
+    assert any("'0808 802 0399'" in p["what"] for p in errors(report, "numbers"))
+    assert ",wallet-card.pdf" not in order
+
+
+def test_a_number_split_over_two_template_elements_is_refused(tmp_path):
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p class="lead">Call 0808 802</p><p class="call">0399 now.</p><ul class="support">')})
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
+    assert ",wallet-card.pdf" not in order
+
+
+# ---------------------------------------------------------------- links and right-to-left numbers
+
+
+def test_a_tel_link_to_another_number_than_it_shows_is_refused(tmp_path, capsys):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p><a href="tel:+448088020399">0808 802 0300</a></p><ul class="support">')})
+    out = tmp_path / "out"
+    code = main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--jobs", "1", "--only", "wallet-card", *COUNTY,
+                 "--profile", "screen", "--layouts", str(layouts)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "shows '0808 802 0300' but dials '+448088020399'" in err
+
+
+def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_text):
+    content = campaign_copy(tmp_path, campaign_text.replace(
+        "  - Tell someone - a friend, family member, a support service or the police.",
+        "  - Tell someone - a friend, family member, a support service or the police. Call 0808 802 0300."))
+    translations = tmp_path / "content" / "translations"
+    translations.unlink()
+    (translations / SLUG).mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
+    tip = "  - کسی کو بتائیں – کسی دوست، گھر والے، کسی مددگار ادارے یا پولیس کو۔\n"
+    assert tip in source
+    (translations / SLUG / "ur.yaml").write_text(source.replace(tip, tip[:-1] + " 0808 802 0300 پر کال کریں۔\n", 1),
+                                                 encoding="utf-8")
+    code, folder, report, _ = build(tmp_path, "--only", "leaflet-dl", "--district", "none", "--partner", "none",
+                                    "--language", "ur", "--profile", "press", content=content)
+    pdf = folder / "languages/ur/leaflet-dl.pdf"
+    # Poppler's word boxes: in the tip's line (the lowest 0808 on the outside), left to right.
+    words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
+    line = max(w[2] for w in words)
+    row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
+    assert [w[0] for w in row] == ["0808", "802", "0300"]
