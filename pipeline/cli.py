@@ -140,7 +140,7 @@ def cmd_proof(args: argparse.Namespace) -> int:
         print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
               f"({len(differences)} changed); commit them with the layout change")
         return 0
-    jobs = _plan(args, args.profile or "press")
+    jobs = _plan(args, args.profile or ["press"])
     out: Path = args.out
     proofs, failed = [], 0
     for job in jobs:
@@ -194,8 +194,8 @@ def _job_options(p: argparse.ArgumentParser, render: bool = True) -> None:
                    help="campaign YAML files or folders (default: content/)")
     p.add_argument("--only", action="append", metavar="PRODUCT",
                    help="only this product (repeatable), e.g. --only poster")
-    p.add_argument("--profile", metavar="NAME",
-                   help="only this profile (a file in profiles/, e.g. press, screen, large-format); "
+    p.add_argument("--profile", action="append", metavar="NAME",
+                   help="only this profile (repeatable; a file in profiles/, e.g. press, screen, large-format); "
                         "default: every profile marked default (press and screen)")
     for axis, example in (("district", "craven"), ("partner", "slt"), ("language", "ur")):
         p.add_argument(f"--{axis}", action="append", metavar="NAME",

@@ -395,14 +395,18 @@ def load_profiles(folder: Path = PROFILES) -> dict[str, NamedProfile]:
     return profiles
 
 
-def select_profiles(profiles: dict[str, NamedProfile], name: str | None) -> list[NamedProfile]:
-    """The profile asked for, or every default one (press + screen)."""
-    if name is None:
+def select_profiles(profiles: dict[str, NamedProfile], names: str | list[str] | None) -> list[NamedProfile]:
+    """The profiles asked for (one name or several, `--profile` repeats), in the order
+    of profiles/, or every default one (press + screen)."""
+    if not names:
         return [p for p in profiles.values() if p.spec.default]
-    if name not in profiles:
+    wanted = {names} if isinstance(names, str) else set(names)
+    unknown = sorted(wanted - set(profiles))
+    if unknown:
         raise PipelineError([Problem("error", "--profile", f"unknown profile {name!r}",
-                                     f"choose from: {', '.join(profiles)} (files in profiles/)")])
-    return [profiles[name]]
+                                     f"choose from: {', '.join(profiles)} (files in profiles/)")
+                             for name in unknown])
+    return [p for name, p in profiles.items() if name in wanted]
 
 
 def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[NamedProfile],

@@ -448,8 +448,28 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, docum
         output_intent["OutputCondition"] = pydyf.String(intent.condition)
         output_intent["RegistryName"] = pydyf.String(intent.registry)
         output_intent["Info"] = pydyf.String(intent.condition)
+    if profile.pdf_variant == "pdf/x-1a":
+        _pdfx_1a_keys(pdf)
     if "GTS_PDFXVersion" not in pdf.info:  # WeasyPrint sets it for X-1a and X-3 only
         pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+
+
+# ISO 15930-4: the version key names the standard, the conformance key the level.
+# WeasyPrint writes "PDF/X-1a:2003" into both, which strict preflights flag.
+PDFX_1A_VERSION, PDFX_1A_CONFORMANCE = "PDF/X-1:2003", "PDF/X-1a:2003"
+
+
+def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
+    """GTS_PDFXVersion and GTS_PDFXConformance as ISO 15930-4 asks, in the Info
+    dictionary and in the XMP (pdfx:, and no pdfxid: which belongs to X-4 and later)."""
+    pdf.info["GTS_PDFXVersion"] = pydyf.String(PDFX_1A_VERSION)
+    pdf.info["GTS_PDFXConformance"] = pydyf.String(PDFX_1A_CONFORMANCE)
+    for obj in _xmp_streams(pdf):
+        xmp = re.sub(rb"<pdfxid:GTS_PDFXVersion>[^<]*</pdfxid:GTS_PDFXVersion>", b"", obj.stream[0])
+        xmp = re.sub(rb"(<pdfx:GTS_PDFXVersion>)[^<]*(</pdfx:GTS_PDFXVersion>)",
+                     rb"\g<1>" + PDFX_1A_VERSION.encode() + rb"\g<2>", xmp)
+        obj.stream[0] = re.sub(rb"(<pdfx:GTS_PDFXConformance>)[^<]*(</pdfx:GTS_PDFXConformance>)",
+                               rb"\g<1>" + PDFX_1A_CONFORMANCE.encode() + rb"\g<2>", xmp)
 
 
 def _xmp_streams(pdf: pydyf.PDF):

@@ -129,7 +129,13 @@ def test_crop_marks_sit_outside_the_bleed_in_black(tmp_path):
     path = out / "no-matter-how-small" / "poster-a4-press-x1a-marks.pdf"
     with pikepdf.open(path) as pdf:
         assert pdf.pdf_version == "1.4"
-        assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-1a:2003"
+        # ISO 15930-4: the version key names the standard, the conformance key the level.
+        assert str(pdf.docinfo["/GTS_PDFXVersion"]) == "PDF/X-1:2003"
+        assert str(pdf.docinfo["/GTS_PDFXConformance"]) == "PDF/X-1a:2003"
+        xmp = pdf.open_metadata()
+        assert xmp["pdfx:GTS_PDFXVersion"] == "PDF/X-1:2003"
+        assert xmp["pdfx:GTS_PDFXConformance"] == "PDF/X-1a:2003"
+        assert "pdfxid:GTS_PDFXVersion" not in xmp
         page = pdf.pages[0]
         bleed = [float(v) for v in page.obj.BleedBox]
         media = [float(v) for v in page.obj.MediaBox]

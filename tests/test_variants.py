@@ -57,6 +57,18 @@ def test_list_shows_the_jobs_a_selection_would_build(capsys):
                           for name in ("poster-a4", "poster-a3", "poster-a2", "leaflet-a5")}
 
 
+def test_profile_repeats_and_an_unknown_one_is_named(capsys):
+    """--profile repeats as the README says: each profile named, in profiles/ order."""
+    assert main(["list", str(DEFAULT_CAMPAIGN), "--district", "york", "--only", "poster",
+                 "--profile", "screen", "--profile", "large-format"]) == 0
+    lines = capsys.readouterr().out.split()
+    assert len(lines) == 6
+    assert sum(line.endswith("-large-format.pdf") for line in lines) == 3
+    assert sum(line.endswith("-screen.pdf") for line in lines) == 3
+    assert main(["list", str(DEFAULT_CAMPAIGN), "--profile", "screen", "--profile", "presss"]) == 1
+    assert "unknown profile 'presss'" in capsys.readouterr().err
+
+
 def test_district_poster_carries_its_line_and_tracking(tmp_path):
     code, out = build(tmp_path, "--district", "craven", "--only", "poster")
     assert code == 0
