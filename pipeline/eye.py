@@ -12,11 +12,11 @@ read the page as a reader and a phone see it, however it was made:
   left to right by position on the page (not the text's logical order).
 
 One pair of rasters per page, at the resolution a code of the product's smallest
-modules needs (4 pixels a module); the page's letters are at least as large.
+modules needs (3 pixels a module), or its smallest type (24 pixels an em), the finer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -24,10 +24,11 @@ import pypdfium2.raw as raw
 import zxingcpp
 
 PT_PER_MM = 72 / 25.4
-PX_PER_MODULE = 4  # zxing reads codes of 3 px a module; one more for safety
-# Codes a phone's camera app opens; linear barcodes carry no address.
-CODE_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.MicroQRCode,
-                zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.Aztec)
+PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
+PX_PER_EM = 24  # the product's smallest type: a full stop is a few pixels across
+# The codes a phone's camera opens (Micro QR and Data Matrix were tried: zxing-cpp
+# finds false ones in the modules of a QR code).
+CODE_FORMATS = zxingcpp.BarcodeFormat.QRCode
 
 
 @dataclass
@@ -55,10 +56,11 @@ class Code:
 class PageView:
     scale: float  # pixels per mm
     offset: float  # mm from the raster's edge to the trim (the bleed rendered)
-    seen: np.ndarray  # the page as printed, grey levels, linear light 0..1
+    seen: np.ndarray  # the page as printed, 8-bit grey levels
     bare: np.ndarray  # the same with no text drawn
     codes: list[Code]
     chars: list[Char]
+    masks: dict = field(default_factory=dict)
 
     def region(self, box):
         """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
@@ -69,6 +71,16 @@ class PageView:
         y1 = max(int(np.ceil((y + h + self.offset) * self.scale)), y0 + 1)
         height, width = self.seen.shape
         return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
+
+    def ink(self, contrast: float) -> np.ndarray:
+        """Where the page's text shows: pixels that differ from the page without text
+        by `contrast` (WCAG ratio) or more. Worked out once per page, through a table
+        of every pair of grey levels."""
+        if contrast not in self.masks:
+            a, b = LINEAR[:, None], LINEAR[None, :]
+            table = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
+            self.masks[contrast] = table[self.seen, self.bare]
+        return self.masks[contrast]
 
     def hidden_share(self, glyph, contrast: float, across: bool = True) -> float:
         """How much of a letter does not show: 1.0 when no pixel of its ink box differs
@@ -81,23 +93,23 @@ class PageView:
         y0, y1, x0, x1 = self.region(glyph)
         if y0 >= y1 or x0 >= x1:
             return 1.0
-        a, b = self.seen[y0:y1, x0:x1], self.bare[y0:y1, x0:x1]
-        ink = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
-        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        if not rows.size:
+        ink = self.ink(contrast)[y0:y1, x0:x1]
+        rows = ink.any(axis=1)
+        if not rows.any():
             return 1.0
         height, width = ink.shape
         # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed.
-        gaps = [(rows[0] - 1.5) / height, (height - 1 - rows[-1] - 1.5) / height]
+        # argmax finds the first True: the blank rows (columns) at each edge.
+        gaps = [(rows.argmax() - 1.5) / height, (rows[::-1].argmax() - 1.5) / height]
         if across:
-            gaps += [(columns[0] - 1.5) / width, (width - 1 - columns[-1] - 1.5) / width]
+            columns = ink.any(axis=0)
+            gaps += [(columns.argmax() - 1.5) / width, (columns[::-1].argmax() - 1.5) / width]
         return max(0.0, *gaps)
 
 
-def _linear(grey: np.ndarray) -> np.ndarray:
-    """8-bit sRGB grey levels as relative luminance (WCAG)."""
-    c = grey.astype(np.float32) / 255
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+# 8-bit sRGB grey levels as relative luminance (WCAG)
+_GREY = np.arange(256, dtype=np.float32) / 255
+LINEAR = np.where(_GREY <= 0.04045, _GREY / 12.92, ((_GREY + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
@@ -136,9 +148,9 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
         text.close()
 
 
-def page_views(pdf: bytes, offset: float, min_module_mm: float) -> list[PageView]:
+def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: float) -> list[PageView]:
     """Each page as printed and without text, its codes and its characters."""
-    scale = PX_PER_MODULE / min_module_mm
+    scale = max(PX_PER_MODULE / min_module_mm, PX_PER_EM / (min_type_pt / PT_PER_MM))
     document = pdfium.PdfDocument(pdf)
     views = []
     try:
@@ -159,7 +171,7 @@ def page_views(pdf: bytes, offset: float, min_module_mm: float) -> list[PageView
             _hide_text(page)
             bare = render()
             bare = bare[..., 0] if bare.ndim == 3 else bare
-            views.append(PageView(scale, offset, _linear(seen), _linear(bare), codes, chars))
+            views.append(PageView(scale, offset, seen, bare, codes, chars))
             page.close()
     finally:
         document.close()

@@ -53,7 +53,8 @@ class Subject:
     def views(self) -> list[eye.PageView]:
         """Each page as a reader sees it (pipeline/eye.py), rastered once for the
         visibility, code and number checks."""
-        return eye.page_views(self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm)
+        return eye.page_views(self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
+                              self.job.spec.sizes[self.job.size].min_type_pt)
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
         return Problem(level, self.file, what, hint, page=item.page if item else page,
@@ -189,19 +190,19 @@ VISIBLE_CONTRAST = 1.5  # a letter fainter than this against what is behind it i
 HIDDEN_SHARE = 0.15  # a letter with more than this of its height or width unseen is not read whole
 
 
-def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView) -> str | None:
+def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView, rtl: bool) -> str | None:
     """Why a reader does not see this letter of `item`, or None when it shows."""
     width, height = s.job.trim_mm
     if not _inside(glyph, (0, 0, width, height)):
         return "lie past the trim"
-    looked_at, across = glyph, not _right_to_left(item.text)
-    if not across:
+    looked_at = glyph
+    if rtl:
         # WeasyPrint draws a right-to-left line's glyphs up to a few mm off where
         # Pango shaped them (digits, Nastaliq's dots): each letter is looked for
         # within half an em either side, and only its height is measured.
         em = item.font_size_pt / PT_PER_MM
         looked_at = (glyph[0] - em / 2, glyph[1], glyph[2] + em, glyph[3])
-    if view.hidden_share(looked_at, VISIBLE_CONTRAST, across) <= HIDDEN_SHARE:
+    if view.hidden_share(looked_at, VISIBLE_CONTRAST, across=not rtl) <= HIDDEN_SHARE:
         return None
     if item.clip is not None and not _inside(glyph, item.clip):
         return "are cut off by their box (overflow: hidden)"
@@ -229,7 +230,8 @@ def check_visible(s: Subject) -> list[Problem]:
             continue
         view = s.views[item.page - 1]
         glyphs = item.ink or (item.rect,)
-        whys = [why for glyph in glyphs if (why := _hidden_why(s, item, glyph, view))]
+        rtl = _right_to_left(item.text)
+        whys = [why for glyph in glyphs if (why := _hidden_why(s, item, glyph, view, rtl))]
         if whys:
             hidden.setdefault((item.page, item.element), []).append((item, len(whys), len(glyphs), whys[0]))
     problems = []
@@ -446,8 +448,12 @@ def check_codes(s: Subject) -> list[Problem]:
     adds as an image, is found however it got there."""
     problems = []
     for page, view in enumerate(s.views, 1):
+        own = [p.rect for p in s.rendered.layout if p.page == page and p.kind == "qr"]
         for code in view.codes:
-            if code.text == s.job.qr_url:
+            middle = (code.box[0] + code.box[2] / 2, code.box[1] + code.box[3] / 2, 0, 0)
+            # Inside the layout's own code is the code itself (zxing-cpp may read a
+            # fragment of its modules as a small code): check_qr decodes it.
+            if code.text == s.job.qr_url or any(_inside(middle, rect) for rect in own):
                 continue
             where = next((p.element for p in s.rendered.layout if p.page == page and p.kind in ("image", "qr")
                           and _overlap(p.rect, code.box, 0)), None)
