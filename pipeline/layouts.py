@@ -279,13 +279,14 @@ def profile_css(job: Job) -> str:
     return css
 
 
-def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None) -> str:
-    """The final HTML of one job, at fill step `fit` with headlines broken at `breaks`
-    (both chosen by pipeline/fit.py). Template mistakes become a RenderError naming the line."""
+def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None, shrink: int = 0) -> str:
+    """The final HTML of one job, at fill step `fit` or shrink step `shrink` with
+    headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
+    become a RenderError naming the line."""
     template = job.spec.template
     try:
         with _links_for(job), _breaks(breaks or {}):
-            return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit})
+            return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit, "shrink": shrink})
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"

@@ -49,12 +49,16 @@ class Subject:
     def pdf(self) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(self.rendered.pdf)
 
-    @cached_property
+    @property
     def views(self) -> list[eye.PageView]:
-        """Each page as a reader sees it (pipeline/eye.py), rastered once for the
-        visibility, code and number checks."""
-        return eye.page_views(self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
-                              self.job.spec.sizes[self.job.size].min_type_pt)
+        """Each page as a reader sees it (pipeline/eye.py), rastered once per rendering
+        for the visibility, code and number checks (and copyfitting's shrink steps)."""
+        key = ("views",)
+        if key not in self.rendered.derived:
+            self.rendered.derived[key] = eye.page_views(
+                self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
+                self.job.spec.sizes[self.job.size].min_type_pt)
+        return self.rendered.derived[key]
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
         return Problem(level, self.file, what, hint, page=item.page if item else page,
@@ -632,10 +636,19 @@ def check_numbers(s: Subject) -> list[Problem]:
                                                    "of the campaign's numbers",
                                           "numbers come from the campaign file only: fix the template or content",
                                           items[0], check="numbers"))
-    # The page as a reader reads it: characters by where they are printed, left to
-    # right (a number in right-to-left text reversed by the layout reads reversed),
-    # from every source (a logo's SVG text too), and on into the next line of the
-    # same column (a number split over two elements).
+    return problems
+
+
+def check_page_numbers(s: Subject) -> list[Problem]:
+    """The page's numbers as a reader reads them: characters by where they are
+    printed, left to right, from every source (a logo's SVG text too), and on into
+    the next line of the same column (a number split over two elements)."""
+    known = known_numbers(s.job.source.campaign)
+    if s.job.partner:
+        known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
+    # What check_numbers reports from the layout's own text is said once, there.
+    reported = {(p.page, found.key) for p in _content(s) if p.kind == "text" for found in find_phone_numbers(p.text)}
+    problems = []
     # Not for right-to-left documents: their press text layer maps one Nastaliq glyph
     # to one letter for all its uses (textlayer.py), and their screen copies draw
     # what is read apart from what is seen; their numbers are read from the layout.
@@ -795,6 +808,7 @@ def check_empty(s: Subject) -> list[Problem]:
 
 CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
           check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_page_numbers,
           check_empty, check_touching_lines)
 
 

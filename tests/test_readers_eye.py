@@ -70,17 +70,26 @@ def ink_rows(pdf: Path, word: str, dpi: int = 150) -> tuple[float, float]:
 # ---------------------------------------------------------------- hidden text
 
 
-def test_a_longer_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaign_text):
+NO_SHRINK = ("  shrink_steps: 3", "  shrink_steps: 0")  # products.yaml: a layout without shrink steps
+
+
+def longer_statistic_and_district(tmp_path, campaign_text):
     # A two-line district line lifts the pinned contact panel; a statistic of one more
-    # line now ends under it (issue 19: Redcar and Cleveland, Stockton-on-Tees).
-    content = campaign_copy(tmp_path, campaign_text.replace(
+    # line then ends under it (issue 19: Redcar and Cleveland, Stockton-on-Tees).
+    return campaign_copy(tmp_path, campaign_text.replace(
         "text: of victims of stalking are stalked by someone they know",
         "text: of victims of stalking are stalked by someone they know, often a former partner").replace(
         "      - name: Craven", "      - name: Redcar and Cleveland"))
+
+
+def test_a_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaign_text):
+    content = longer_statistic_and_district(tmp_path, campaign_text)
+    layouts = layouts_copy(tmp_path, {"products.yaml": NO_SHRINK})
     code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
-                                        "--profile", "press", content=content)
+                                        "--profile", "press", content=content, layouts=layouts)
     pdf = folder / "districts/redcar-and-cleveland/poster-a4.rejected.pdf"
-    # Independently: poppler finds the word, but its lower half has no dark ink (the tint covers it).
+    # Independently: poppler finds the word, but the bottom of its box has little
+    # dark ink, unlike a word that shows (the panel's light tint covers it).
     upper, lower = ink_rows(pdf, "partner")
     visible_upper, visible_lower = ink_rows(pdf, "stalked")
     assert upper > 0.1 and lower < 0.5 * upper and visible_lower > 0.5 * visible_upper
@@ -91,15 +100,28 @@ def test_a_longer_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, 
     assert "districts/redcar-and-cleveland/poster-a4" not in order
 
 
+def test_the_poster_shrinks_so_a_longer_statistic_shows_whole(tmp_path, campaign_text):
+    content = longer_statistic_and_district(tmp_path, campaign_text)
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
+                                        "--profile", "press", content=content)
+    assert code == 0 and report["errors"] == 0
+    pdf = folder / "districts/redcar-and-cleveland/poster-a4.pdf"
+    upper, lower = ink_rows(pdf, "partner")
+    visible_upper, visible_lower = ink_rows(pdf, "stalked")
+    assert lower > 0.5 * upper and visible_lower > 0.5 * visible_upper
+    assert "districts/redcar-and-cleveland/poster-a4.pdf" in order
+
+
 def test_a_designers_stats_slid_under_the_panel_are_refused(tmp_path):
-    layouts = layouts_copy(tmp_path, {"poster.css": (".stats {\n", ".stats {\n  position: relative; top: 35mm; z-index: -1;\n")})
+    layouts = layouts_copy(tmp_path, {"poster.css": (".stats {\n", ".stats {\n  position: relative; top: 35mm; z-index: -1;\n"),
+                                      "products.yaml": NO_SHRINK})
     code, folder, report, order = build(tmp_path, "--only", "poster", *COUNTY, "--profile", "press", layouts=layouts)
     assert code == 1
     hidden = errors(report, "hidden-text")
     # 35 mm is more than the A4 poster's room (the larger sizes have it to spare)
     assert "poster-a4.rejected.pdf" in {p["file"] for p in hidden}
     assert all("section.stats" in p["field"] for p in hidden)
-    # Independently: the statistic's figure is in the text layer and leaves no dark ink.
+    # Independently: the statistic's last line is in the text layer and leaves no dark ink.
     pdf = folder / "poster-a4.rejected.pdf"
     upper, _ = ink_rows(pdf, "know")
     assert upper < 0.02
