@@ -213,7 +213,7 @@ def _line(chars: list[Char]) -> Line:
     text = chars[0].text
     for previous, char in zip(chars, chars[1:]):
         gap = char.box[0] - (previous.box[0] + previous.box[2])
-        text += (" " if gap > 0.15 * max(previous.box[3], char.box[3]) else "") + char.text
+        text += (" " if gap > 0.3 * max(previous.box[3], char.box[3]) else "") + char.text
     x0 = min(c.box[0] for c in chars)
     y0 = min(c.box[1] for c in chars)
     x1 = max(c.box[0] + c.box[2] for c in chars)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import qrcode
+import qrcode.image.svg
 from PIL import Image
 
 from pipeline.cli import main
@@ -247,3 +248,30 @@ def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_
     line = max(w[2] for w in words)
     row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
     assert [w[0] for w in row] == ["0808", "802", "0300"]
+
+
+def test_a_logo_that_is_a_qr_code_in_svg_is_refused(tmp_path):
+    # As a partner's logo would be placed: an SVG image beside the numbers.
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 22mm; height: 22mm">'
+                                '<ul class="support">')})
+    qrcode.make("https://evil.example/help", image_factory=qrcode.image.svg.SvgPathImage, border=4).save(layouts / "logo.svg")
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = errors(report, "codes")
+    assert "'https://evil.example/help'" in found["what"] and "img.partner-logo" in found["field"]
+    assert ",wallet-card.pdf" not in order
+
+
+def test_a_number_in_a_logos_svg_text_is_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="support">')})
+    (layouts / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="80" viewBox="0 0 400 80">'
+        '<text x="4" y="56" font-family="Atkinson Hyperlegible" font-size="44" fill="#000">Acme 0808 802 0399</text></svg>')
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
+    assert ",wallet-card.pdf" not in order
