@@ -275,3 +275,19 @@ def test_a_number_in_a_logos_svg_text_is_refused(tmp_path):
     found = errors(report, "numbers")
     assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
     assert ",wallet-card.pdf" not in order
+
+
+def test_a_partner_number_behind_middle_dots_needs_the_coordinators_confirmation(tmp_path, campaign_text):
+    from pipeline import partners
+    from pipeline.inputs import phone_key
+    from pipeline.partners import PartnerDraft
+
+    from .test_partners import png_logo
+
+    draft = PartnerDraft(campaign=campaign_copy(tmp_path, campaign_text), id="acme", name="Acme Support",
+                         contact="Acme line 0808·802·0399", products=["leaflet-dl"], logo_name="logo.png",
+                         logo=png_logo(), copies={"leaflet-dl": 250})
+    problems = partners.check_partner(draft)
+    [number] = partners.unconfirmed_numbers(problems)
+    assert phone_key(number) == "+448088020399"
+    assert [p.field for p in problems if p.check == "unconfirmed-number"] == ["contact"]
