@@ -639,6 +639,13 @@ def check_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
+def _known_side_by_side(written: str, known: set[str]) -> bool:
+    """'999 18000': known numbers printed one after the other (in right-to-left
+    text, "18000 for 999" puts 999 left of 18000), each read whole; not one number."""
+    groups = [g for g in "".join(c if c.isdigit() else " " for c in written).split()]
+    return len(groups) > 1 and all(phone_key(g) in known for g in groups)
+
+
 def check_page_numbers(s: Subject) -> list[Problem]:
     """The page's numbers as a reader reads them: characters by where they are
     printed, left to right, from every source (a logo's SVG text too), and on into
@@ -649,17 +656,23 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     # What check_numbers reports from the layout's own text is said once, there.
     reported = {(p.page, found.key) for p in _content(s) if p.kind == "text" for found in find_phone_numbers(p.text)}
     problems = []
-    # Not for right-to-left documents: their press text layer maps one Nastaliq glyph
-    # to one letter for all its uses (textlayer.py), and their screen copies draw
-    # what is read apart from what is seen; their numbers are read from the layout.
-    views = s.views if s.job.source.campaign.direction != "rtl" else []
-    for page, view in enumerate(views, 1):
-        lines = eye.reading_lines(view.chars)
+    # Right-to-left documents are read from the glyphs as Pango placed them (the
+    # layout's ink boxes and their characters): their press text layer maps one
+    # Nastaliq glyph to one letter for all its uses (textlayer.py), and their screen
+    # copies draw what is read apart from what is seen.
+    rtl = s.job.source.campaign.direction == "rtl"
+    for page in range(1, s.rendered.pages + 1):
+        if rtl:
+            chars = [eye.Char(text, glyph) for item in s.rendered.layout if item.page == page and item.kind == "text"
+                     for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
+        else:
+            chars = s.views[page - 1].chars
+        lines = eye.reading_lines(chars)
         for line in lines:
             after = eye.next_line(lines, line)
             for text in (line.text, f"{line.text} {after.text}" if after else None):
                 for found in find_phone_numbers(text) if text else ():
-                    if found.key in known or (page, found.key) in reported:
+                    if found.key in known or (page, found.key) in reported or _known_side_by_side(found.written, known):
                         continue
                     reported.add((page, found.key))
                     where = next((p.element for p in s.rendered.layout if p.page == page

@@ -228,7 +228,7 @@ def test_a_tel_link_to_another_number_than_it_shows_is_refused(tmp_path, capsys)
     assert "shows '0808 802 0300' but dials '+448088020399'" in err
 
 
-def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_text):
+def urdu_tip_with_a_number(tmp_path, campaign_text):
     content = campaign_copy(tmp_path, campaign_text.replace(
         "  - Tell someone - a friend, family member, a support service or the police.",
         "  - Tell someone - a friend, family member, a support service or the police. Call 0808 802 0300."))
@@ -240,8 +240,14 @@ def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_
     assert tip in source
     (translations / SLUG / "ur.yaml").write_text(source.replace(tip, tip[:-1] + " 0808 802 0300 پر کال کریں۔\n", 1),
                                                  encoding="utf-8")
+    return content
+
+
+def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_text):
+    content = urdu_tip_with_a_number(tmp_path, campaign_text)
     code, folder, report, _ = build(tmp_path, "--only", "leaflet-dl", "--district", "none", "--partner", "none",
                                     "--language", "ur", "--profile", "press", content=content)
+    assert code == 0, report["problems"]
     pdf = folder / "languages/ur/leaflet-dl.pdf"
     # Poppler's word boxes: in the tip's line (the lowest 0808 on the outside), left to right.
     words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
@@ -291,3 +297,21 @@ def test_a_partner_number_behind_middle_dots_needs_the_coordinators_confirmation
     [number] = partners.unconfirmed_numbers(problems)
     assert phone_key(number) == "+448088020399"
     assert [p.field for p in problems if p.check == "unconfirmed-number"] == ["contact"]
+
+
+def test_a_number_reversed_in_urdu_running_text_is_refused(tmp_path, campaign_text):
+    # A template that prints the tips without keep_numbers: the bidi algorithm lays
+    # the number's groups out right to left, "0300 802 0808".
+    content = urdu_tip_with_a_number(tmp_path, campaign_text)
+    layouts = layouts_copy(tmp_path, {"_parts.html": ("{{ item | keep_numbers(report) }}", "{{ item }}")})
+    code, folder, report, order = build(tmp_path, "--only", "leaflet-dl", "--district", "none", "--partner", "none",
+                                        "--language", "ur", "--profile", "press", content=content, layouts=layouts)
+    pdf = folder / "languages/ur/leaflet-dl.rejected.pdf"
+    words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
+    line = max(w[2] for w in words)
+    row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
+    assert [w[0] for w in row] == ["0300", "802", "0808"]  # poppler: reversed on the page
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("0300 802 0808" in p["what"] and "ul.bullets" in (p.get("field") or "") for p in found), found
+    assert "languages/ur/leaflet-dl.pdf" not in order
