@@ -12,7 +12,7 @@ read the page as a reader and a phone see it, however it was made:
   left to right by position on the page (not the text's logical order).
 
 One pair of rasters per page, at the resolution a code of the product's smallest
-modules needs (3 pixels a module), or its smallest type (24 pixels an em), the finer.
+modules needs (3 pixels a module), or its smallest type (16 pixels an em), the finer.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import zxingcpp
 
 PT_PER_MM = 72 / 25.4
 PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
-PX_PER_EM = 24  # the product's smallest type: a full stop is a few pixels across
+PX_PER_EM = 16  # the product's smallest type: its x-height is some 8 pixels
 # The codes a phone's camera opens (Micro QR and Data Matrix were tried: zxing-cpp
 # finds false ones in the modules of a QR code).
 CODE_FORMATS = zxingcpp.BarcodeFormat.QRCode
@@ -98,13 +98,16 @@ class PageView:
         if not rows.any():
             return 1.0
         height, width = ink.shape
-        # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed.
+        # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed,
+        # and a box of a few pixels (a full stop) is measured by its ink alone.
         # argmax finds the first True: the blank rows (columns) at each edge.
-        gaps = [(rows.argmax() - 1.5) / height, (rows[::-1].argmax() - 1.5) / height]
-        if across:
+        gaps = [0.0]
+        if height > 5:
+            gaps += [(rows.argmax() - 1.5) / height, (rows[::-1].argmax() - 1.5) / height]
+        if across and width > 5:
             columns = ink.any(axis=0)
             gaps += [(columns.argmax() - 1.5) / width, (columns[::-1].argmax() - 1.5) / width]
-        return max(0.0, *gaps)
+        return max(gaps)
 
 
 # 8-bit sRGB grey levels as relative luminance (WCAG)
