@@ -16,6 +16,9 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,7 +134,9 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
     """Every character the page draws, with its box (not the spaces PDFium adds)."""
     text = page.get_textpage()
     try:
-        _, height = page.get_size()
+        # PDFium gives user space; its origin may lie anywhere on the MediaBox (WeasyPrint
+        # puts it at the trim's corner when there is bleed): measure from the box.
+        media_left, _, _, media_top = page.get_mediabox()
         chars = []
         left, right, bottom, top = (raw.c_double() for _ in range(4))
         for i in range(raw.FPDFText_CountChars(text.raw)):
@@ -142,7 +147,8 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
             if char.isspace():
                 continue
             raw.FPDFText_GetCharBox(text.raw, i, left, right, bottom, top)
-            x, y = left.value / PT_PER_MM - offset, (height - top.value) / PT_PER_MM - offset
+            x = (left.value - media_left) / PT_PER_MM - offset
+            y = (media_top - top.value) / PT_PER_MM - offset
             w, h = (right.value - left.value) / PT_PER_MM, (top.value - bottom.value) / PT_PER_MM
             if w > 0 and h > 0:
                 chars.append(Char(char, (x, y, w, h)))
@@ -233,3 +239,38 @@ def next_line(lines: list[Line], line: Line) -> Line | None:
              and other.box[1] - bottom < 2 * height
              and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0]
     return min(below, key=lambda other: other.box[1], default=None)
+
+
+# ---------------------------------------------------------------- pictures of text
+
+OCR_DPI = 300
+OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's tesseract-ocr-* data
+_read: dict[bytes, str] = {}  # OCR of a picture's raster, by its bytes: the same logo on many products
+
+
+def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
+    """The text Tesseract reads in `box` (mm from the trim) of the page rastered at
+    300 dpi; None when Tesseract is not installed (`make system-deps`)."""
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        return None
+    x, y, w, h = box
+    width_pt, height_pt = page.get_size()
+    left, top = (x + offset) * PT_PER_MM, (y + offset) * PT_PER_MM
+    crop = (max(left, 0), max(height_pt - top - h * PT_PER_MM, 0),
+            max(width_pt - left - w * PT_PER_MM, 0), max(top, 0))
+    image = page.render(scale=OCR_DPI / 72, crop=crop, grayscale=True).to_pil().convert("L")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
+    data = buffer.getvalue()
+    if data not in _read:
+        languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
+        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", "11"],
+                              input=data, capture_output=True, timeout=60)
+        _read[data] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+    return _read[data]
+
+
+def slashed_zero(digits: str) -> str:
+    """Digits as Tesseract may read this project's slashed zero (as 9): both as 9."""
+    return digits.replace("0", "9")

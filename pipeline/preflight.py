@@ -8,6 +8,7 @@ fold or too close to the trim are named with the element they belong to.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
@@ -685,7 +686,55 @@ def check_page_numbers(s: Subject) -> list[Problem]:
                         "or printed in another order (right-to-left text) reads as another number: "
                         "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
                         field=where))
+    problems += _picture_numbers(s, known, reported)
     return problems
+
+
+OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
+
+
+def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
+    """Numbers in pictures (a raster logo, an SVG's outlined text), read by Tesseract.
+    OCR corroborates, it does not invent: only pictures with no text of their own on
+    the page are read (text is read from the text layer), and a reading within two
+    digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
+    slashed zero as 9, and may add or drop a digit), is that number."""
+    problems = []
+    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
+    slashed = [eye.slashed_zero(n) for n in national if len(n) >= 9]
+    for item in s.rendered.layout:
+        if item.kind != "image":
+            continue
+        view = s.views[item.page - 1] if s.job.source.campaign.direction != "rtl" else None
+        if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
+                                    for c in view.chars):
+            continue  # a picture with text of its own (an SVG's <text>): read from the page
+        text = eye.ocr(s.pdf[item.page - 1], item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
+        for match in OCR_DIGITS.finditer(text):
+            digits = "".join(c for c in match.group(0) if c.isdigit())
+            if len(digits) < 9 or any(_edits(eye.slashed_zero(digits), n) <= 2 for n in slashed):
+                continue
+            if (item.page, digits) in reported:
+                continue
+            reported.add((item.page, digits))
+            problems.append(s.problem(
+                "error", f"a picture ({item.element}) shows what reads as the phone number {match.group(0).strip()!r} "
+                         "(read by OCR), which is not one of the campaign's numbers"
+                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                "a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
+                "without it, or confirm the number (check the reading by eye: OCR may misread a digit)",
+                item, check="numbers"))
+    return problems
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: digits inserted, dropped or changed."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def touching_lines(items: list[Placed]) -> list[tuple[Placed, Placed, float]]:

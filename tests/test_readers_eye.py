@@ -8,10 +8,12 @@ from __future__ import annotations
 import base64
 import io
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 import qrcode
 import qrcode.image.svg
 from PIL import Image
@@ -315,3 +317,38 @@ def test_a_number_reversed_in_urdu_running_text_is_refused(tmp_path, campaign_te
     found = errors(report, "numbers")
     assert any("0300 802 0808" in p["what"] and "ul.bullets" in (p.get("field") or "") for p in found), found
     assert "languages/ur/leaflet-dl.pdf" not in order
+
+
+def picture_of(tmp_path, words: str) -> Path:
+    """A raster logo with `words` drawn in the project's typeface (its zero is slashed)."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.inputs import FONTS
+
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.png" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="support">')})
+    image = Image.new("RGB", (1500, 300), "white")
+    font = ImageFont.truetype(str(FONTS / "AtkinsonHyperlegible-Bold.ttf"), 120)
+    ImageDraw.Draw(image).text((30, 70), words, fill="black", font=font)
+    image.save(layouts / "logo.png", dpi=(300, 300))
+    return layouts
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_a_number_in_a_raster_logo_is_read_and_refused(tmp_path):
+    layouts = picture_of(tmp_path, "Acme 0800 123 4567")
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = [p for p in errors(report, "numbers") if "read by OCR" in p["what"]]
+    assert "img.partner-logo" in found["field"] and "123 4567" in found["what"]
+    assert ",wallet-card.pdf" not in order
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
+    # Tesseract reads this font's slashed zero as 9: the campaign's own number in a
+    # picture must not become an unknown one.
+    layouts = picture_of(tmp_path, "Helpline 0808 802 0300")
+    code, _, report, _ = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert not errors(report, "numbers"), report["problems"]
