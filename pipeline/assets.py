@@ -23,17 +23,13 @@ from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
-from PIL import Image, ImageFile
+from PIL import Image, ImageCms, ImageFile, ImageOps
 
+from . import limits
 from .problems import Problem
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-MAX_FILE_BYTES = 16 * 1024 * 1024  # fonts (the Nastaliq faces are 0.5 MB), ICC, images
-MAX_TEMPLATE_BYTES = 1024 * 1024
-MAX_SVG_BYTES = 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # an A2 poster's width at 300 ppi is 5000 px: room to spare
-MAX_SVG_ELEMENTS, MAX_SVG_DEPTH = 20_000, 64
+# The bounds are in pipeline/limits.py, read at each use (so a test can lower them).
 
 RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -52,10 +48,12 @@ class RefusedFile(Exception):
         super().__init__(f"{path}: {what}")
 
 
-def read_project_file(path: Path | str, roots, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_project_file(path: Path | str, roots, limit: int | None = None) -> bytes:
     """The bytes of a regular file inside one of `roots` after resolving symlinks, at
-    most `limit` bytes; RefusedFile otherwise."""
+    most `limit` bytes (default limits.FILE_BYTES), with no other hard link to it;
+    RefusedFile otherwise."""
     path = Path(path)
+    limit = limits.FILE_BYTES if limit is None else limit
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):  # missing, or a symlink loop
@@ -74,6 +72,12 @@ def read_project_file(path: Path | str, roots, limit: int = MAX_FILE_BYTES) -> b
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise RefusedFile(path, "is not a regular file (a directory, FIFO or device)", "use an ordinary file")
+    if info.st_nlink > 1:
+        # A hard link is the file it links to, wherever that is (/etc/passwd): a
+        # copy (cp, git checkout, an editor's save) always has exactly one name.
+        os.close(fd)
+        raise RefusedFile(path, f"has {info.st_nlink} hard links: it may be a file from outside the project",
+                          f"make it a copy of its own: cp {path} {path}.copy && mv {path}.copy {path}")
     with os.fdopen(fd, "rb") as file:
         if info.st_size > limit:
             raise RefusedFile(path, f"is {info.st_size} bytes, over the limit of {limit}",
@@ -112,34 +116,86 @@ def check_image(data: bytes, name: str) -> list[Problem]:
     expected = RASTER_FORMATS.get(Path(name).suffix.lower())
     if expected is None:
         return [_error(name, "not a PNG, JPEG or SVG file", "supply the logo as SVG, PNG or JPEG")]
-    if len(data) > MAX_FILE_BYTES:
-        return [_error(name, f"{len(data)} bytes, over the limit of {MAX_FILE_BYTES}",
+    if len(data) > limits.FILE_BYTES:
+        return [_error(name, f"{len(data)} bytes, over the limit of {limits.FILE_BYTES} (FILE_BYTES in {limits.WHERE})",
                        "export the logo at 300 ppi at its printed size")]
     truncated = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it to True on import
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = limits.IMAGE_PIXELS  # Pillow's own bound, for WeasyPrint's decoding too
             with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
                 if image.format != expected:
                     return [_error(name, f"named {expected} but is a {image.format} image",
                                    f"save it as {expected} or rename it to .{image.format.lower()}")]
-                if image.width * image.height > MAX_IMAGE_PIXELS:
+                if image.width * image.height > limits.IMAGE_PIXELS:
                     return [_error(name, f"{image.width}×{image.height} pixels, over the limit of "
-                                   f"{MAX_IMAGE_PIXELS:,}", "export the logo at 300 ppi at its printed size")]
+                                   f"{limits.IMAGE_PIXELS:,} (IMAGE_PIXELS in {limits.WHERE})",
+                                   "export the logo at 300 ppi at its printed size")]
                 image.load()
+                normalise_image(data)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        return [_error(name, "too many pixels to decode safely (decompression bomb)",
+        return [_error(name, f"too many pixels to decode safely (decompression bomb): over the limit of "
+                       f"{limits.IMAGE_PIXELS:,} (IMAGE_PIXELS in {limits.WHERE})",
                        "export the logo at 300 ppi at its printed size")]
     except Image.UnidentifiedImageError:
         return [_error(name, f"named {expected} but is {_sniff(data)}",
                        f"supply a real {expected} file (or SVG)")]
+    except CannotNormalise as exc:
+        return [_error(name, str(exc), "export it again as an 8-bit RGB, greyscale or CMYK image")]
     except Exception as exc:  # Pillow raises OSError, SyntaxError, ValueError... on broken files
         return [_error(name, f"{expected} image cannot be decoded ({exc})",
                        "the file is truncated or damaged: export it again")]
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return []
+
+
+class CannotNormalise(ValueError):
+    pass
+
+
+# Modes the renderer and the CMYK conversion take as they are.
+PLAIN_MODES = {"L", "RGB", "RGBA", "CMYK"}
+SRGB = ImageCms.createProfile("sRGB")
+
+
+def normalise_image(data: bytes) -> tuple[bytes, str | None]:
+    """A PNG or JPEG as the proof shows it: 8 bits per channel (a 16-bit greyscale
+    PNG is otherwise clipped to white on the way to CMYK, and drawn black on screen),
+    palette and grey-with-alpha as RGBA, turned upright by its EXIF orientation, in
+    sRGB when it embeds another ICC profile (CMYK images keep theirs).
+    Returns (data, None) for an image that needs none of this, else (PNG bytes,
+    "image/png"); CannotNormalise for one that cannot be made so."""
+    with Image.open(io.BytesIO(data)) as original:
+        image, changed = original, False
+        if original.getexif().get(0x0112, 1) != 1:  # EXIF orientation: turned by a camera or phone
+            image, changed = ImageOps.exif_transpose(original), True
+        if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):  # 16-bit greyscale PNG: 0-65535
+            image, changed = image.convert("I").point(lambda v: v / 257).convert("L"), True
+        elif image.mode == "1":
+            image, changed = image.convert("L"), True
+        elif image.mode in ("P", "PA", "LA", "La", "RGBa", "RGBX") or (
+                image.mode in ("L", "RGB") and "transparency" in image.info):
+            image, changed = image.convert("RGBA"), True
+        if image.mode not in PLAIN_MODES:
+            raise CannotNormalise(f"image in colour mode {original.mode}, which cannot be printed as proofed")
+        icc = original.info.get("icc_profile")
+        if icc and image.mode != "CMYK":
+            try:
+                source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+                mode = "RGBA" if image.mode == "RGBA" else "RGB"
+                image = ImageCms.profileToProfile(image.convert(mode), source, SRGB, outputMode=mode)
+            except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+                raise CannotNormalise(f"embedded ICC profile cannot be applied ({exc})") from None
+            changed = True
+        if not changed:
+            return data, None
+        out = io.BytesIO()
+        dpi = original.info.get("dpi")
+        image.save(out, "PNG", **({"dpi": dpi} if dpi else {}))
+        return out.getvalue(), "image/png"
 
 
 def _local(name: str) -> str:
@@ -178,8 +234,8 @@ def _css_problems(css: str, name: str, where: str) -> list[Problem]:
 def check_svg(data: bytes, name: str) -> list[Problem]:
     """An SVG that draws only: no DTD or entities, no scripts, event handlers or
     foreignObject, no reference to anything outside the file."""
-    if len(data) > MAX_SVG_BYTES:
-        return [_error(name, f"{len(data)} bytes, over the limit of {MAX_SVG_BYTES}",
+    if len(data) > limits.SVG_BYTES:
+        return [_error(name, f"{len(data)} bytes, over the limit of {limits.SVG_BYTES} (SVG_BYTES in {limits.WHERE})",
                        "simplify the SVG or export it without embedded bitmaps")]
     kind = _sniff(data)
     if kind not in ("an SVG image", "not an image Pillow can read"):
@@ -201,9 +257,9 @@ def check_svg(data: bytes, name: str) -> list[Problem]:
     while todo:
         element, depth = todo.pop()
         count += 1
-        if count > MAX_SVG_ELEMENTS or depth > MAX_SVG_DEPTH:
-            return problems + [_error(name, f"over {MAX_SVG_ELEMENTS} elements or {MAX_SVG_DEPTH} levels deep",
-                                      "simplify the SVG")]
+        if count > limits.SVG_ELEMENTS or depth > limits.SVG_DEPTH:
+            return problems + [_error(name, f"over {limits.SVG_ELEMENTS} elements or {limits.SVG_DEPTH} levels "
+                                      f"deep (SVG_ELEMENTS, SVG_DEPTH in {limits.WHERE})", "simplify the SVG")]
         if not isinstance(element.tag, str):  # comments, processing instructions
             continue
         tag = element.tag.rsplit("}", 1)[-1]
@@ -224,7 +280,40 @@ def check_svg(data: bytes, name: str) -> list[Problem]:
         if tag == "style" and element.text:
             problems += _css_problems(element.text, name, "<style>")
         todo += [(child, depth + 1) for child in reversed(element)]  # in document order
-    return problems
+    return problems + _use_fan_out(root, name)
+
+
+def _use_fan_out(root, name: str) -> list[Problem]:
+    """What the SVG draws once every <use> is replaced by what it refers to: 8 levels
+    of 10 <use> each are 100 million elements from a file of a few hundred bytes."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    sizes: dict[int, int] = {}
+    bound = limits.SVG_USE_EXPANSION
+
+    def size(element, seen: tuple) -> int:
+        if id(element) in sizes:
+            return sizes[id(element)]
+        if id(element) in seen:
+            raise RecursionError
+        seen += (id(element),)
+        total = 1 + sum(size(child, seen) for child in element)
+        if isinstance(element.tag, str) and _local(element.tag) == "use":
+            target = next((v for k, v in element.attrib.items() if _local(k) == "href"), "").strip()
+            if target.startswith("#") and target[1:] in by_id:
+                total += size(by_id[target[1:]], seen)
+        sizes[id(element)] = total = min(total, bound + 1)  # no need to count further
+        return total
+
+    try:
+        drawn = size(root, ())
+    except RecursionError:
+        return [_error(name, "an SVG <use> refers to itself or is nested too deeply",
+                       "export the SVG with its <use> elements expanded (flattened)")]
+    if drawn > bound:
+        return [_error(name, f"draws over {bound:,} elements once its <use> elements are expanded "
+                       f"(SVG_USE_EXPANSION in {limits.WHERE})",
+                       "export the SVG with fewer repeated <use> elements, or flattened")]
+    return []
 
 
 def check_asset(data: bytes, name: str) -> list[Problem]:
@@ -245,5 +334,12 @@ def check_logo(path: Path | str) -> list[Problem]:
 
 
 def is_stand_in(path: Path | str) -> bool:
-    """A stand-in logo (`<name>.stand-in.svg`): fine for proofs, never for print."""
-    return Path(path).stem.lower().endswith(".stand-in")
+    """A stand-in logo (`<name>.stand-in.svg`): fine for proofs, never for print.
+    By the name it is given and the file it is once links are resolved: a link
+    `slt-final.svg` -> `slt.stand-in.svg` is still a stand-in."""
+    path = ASSETS / path  # an absolute path stays as it is
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        resolved = path
+    return any(p.stem.lower().endswith(".stand-in") for p in (path, resolved))

@@ -14,7 +14,11 @@ consistent, whatever happens to a build:
 - a job that fails (any exception, a dead worker) is listed and the others go on;
   its earlier PDF stays;
 - a PDF that fails preflight never replaces the last good one: it is kept beside it
-  as `<name>.rejected.pdf`, listed as rejected, and never enters the print order.
+  as `<name>.rejected.pdf`, listed as rejected, and never enters the print order;
+- every path it writes, deletes or locks is one it made inside the output folder: a
+  link planted at the lock or the generations is refused, never followed;
+- each job runs within the limits of `limits.py`; an operating-system error is one
+  message with the path and what to do (`system_error`).
 """
 from __future__ import annotations
 
@@ -22,9 +26,12 @@ import csv
 import hashlib
 import io
 import json
+import errno
 import fcntl
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
 import time
@@ -40,7 +47,7 @@ from typing import Callable
 
 from jinja2 import meta
 
-from . import __version__
+from . import __version__, limits
 from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
@@ -156,6 +163,9 @@ def write_atomically(target: Path, data: bytes) -> None:
             f.write(data)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
+    except OSError as exc:  # a full disk says no file name: name the one being written
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -175,10 +185,85 @@ def _folder_hash(folder: Path, pattern: str) -> str:
     return digest.hexdigest()
 
 
+FONT_FORMATS = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+
+
+@lru_cache(maxsize=None)
+def _fonts_hash(folder: Path) -> str:
+    """Every font file in `folder` and below, of every format a stylesheet may load."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in FONT_FORMATS and path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + _file_hash(path).encode())
+    return digest.hexdigest()
+
+
+# What a template or stylesheet loads: url(...) and @import in CSS, src= and href= in HTML.
+LOADS = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)|\b(?:src|href)\s*=\s*["']([^"'{}]+)""")
+
+
+@lru_cache(maxsize=None)
+def _loaded_files(folder: Path, name: str) -> tuple[tuple[str, str], ...]:
+    """(reference, hash) of every local file `name` (a file in the layouts folder)
+    loads, and what those stylesheets load in turn: images, fonts, @imports. A
+    reference that names no file is kept as missing, so adding the file rebuilds."""
+    seen: dict[str, str] = {}
+    todo = [folder / name]
+    while todo:
+        source = todo.pop()
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in LOADS.finditer(text):
+            ref = next(g for g in match.groups() if g)
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", ref, re.I):  # data:, https:, fragments, absolute
+                continue
+            target = (source.parent / ref.split("#")[0].split("?")[0]).resolve()
+            key = str(target)
+            if key in seen:
+                continue
+            seen[key] = _file_hash(target) if target.is_file() else "missing"
+            if target.suffix == ".css" and target.is_file():
+                todo.append(target)
+    return tuple(sorted((ref_key(k, folder), v) for k, v in seen.items()))
+
+
+def ref_key(path: str, folder: Path) -> str:
+    """A loaded file's name relative to the project: the key holds on another machine."""
+    target = Path(path)
+    for base in (folder.parent, ROOT):
+        if target.is_relative_to(base):
+            return str(target.relative_to(base))
+    return target.name
+
+
+@lru_cache(maxsize=1)
+def renderer_versions() -> dict[str, str]:
+    """The renderer and the libraries that shape and draw text: a new version may
+    move a line, so it rebuilds."""
+    import ctypes
+    import ctypes.util
+    from importlib.metadata import version
+
+    versions = {"weasyprint": version("weasyprint"), "pydyf": version("pydyf")}
+    for name, library, function in (("pango", "pango-1.0", "pango_version_string"),
+                                     ("harfbuzz", "harfbuzz", "hb_version_string")):
+        try:
+            call = getattr(ctypes.CDLL(ctypes.util.find_library(library)), function)
+            call.restype = ctypes.c_char_p
+            versions[name] = call().decode()
+        except (OSError, AttributeError, TypeError):
+            versions[name] = "unknown"
+    return versions
+
+
 def forget_file_hashes() -> None:
     """Folder hashes (fonts, pipeline source) and template include lists are kept for
     a whole build; a long-running process (the studio) forgets them after a save."""
     _folder_hash.cache_clear()
+    _fonts_hash.cache_clear()
+    _loaded_files.cache_clear()
     _template_files.cache_clear()
 
 
@@ -199,7 +284,8 @@ def _template_files(folder: Path, template: str) -> tuple[str, ...]:
 
 def input_hash(job: Job) -> str:
     """Everything a job's PDF depends on: its content (and only its own variant),
-    templates, stylesheets, products/colours, fonts, assets, profile, ICC, pipeline."""
+    templates, stylesheets and every file they load, products/colours, fonts of every
+    format, assets, profile, ICC, pipeline, and the renderer's library versions."""
     layouts = job.layouts.folder
     campaign = job.source.campaign.model_dump(mode="json", exclude={"variants"})
     parts = {
@@ -215,7 +301,10 @@ def input_hash(job: Job) -> str:
         "profile": job.profile.spec.model_dump(mode="json"),
         "files": [_file_hash(layouts / name) for name in
                   (*_template_files(layouts, job.spec.template), *job.stylesheets)],
-        "fonts": _folder_hash(FONTS, "*.ttf"),
+        "loads": [_loaded_files(layouts, name) for name in
+                  (*_template_files(layouts, job.spec.template), *job.stylesheets)],
+        "fonts": _fonts_hash(FONTS),
+        "renderer": renderer_versions(),
         "logo": _file_hash(ASSETS / job.partner.logo) if job.partner else None,
         "icc": _file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }
@@ -252,12 +341,16 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     """Render one job, preflight it and impose it, writing nothing. Raises
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
+    from .causes import explain
     from .preflight import preflight
     from .fit import fitted
 
     html, rendered = fitted(job)
     try:
         problems, thumbnails = preflight(job, html, rendered)
+        problems = explain(job, problems, rendered)  # one error per content cause (causes.py)
+    except MemoryError:
+        raise
     except Exception as exc:  # a bug in a check must not lose the other outputs
         problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
                                         "report this to the pipeline's maintainers", check="preflight")], []
@@ -275,8 +368,12 @@ def _impose(job: Job, pdf: bytes) -> bytes:
     from .impose import Imposition, impose
 
     spec = job.spec.impose
+    c = job.source.campaign
+    # A discreet product's sheet is titled as its face is: the campaign's name would reveal it.
+    title = (f"{c.labels.useful_numbers}, {spec.columns * spec.rows}-up" if job.spec.options.get("discreet")
+             else f"{c.name}: {job.name}, {spec.columns * spec.rows}-up")
     return impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
-                  title=f"{job.source.campaign.name}: {job.name}, {spec.columns * spec.rows}-up")
+                  title=title)
 
 
 def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
@@ -307,12 +404,55 @@ def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
 GENERATIONS = ".generations"  # inside --out: every campaign's generations, hidden
 
 
+def planted(path: Path, what: str) -> PipelineError:
+    """Something at a path the build makes itself that it did not make: a link
+    planted there would have it write, truncate or delete files outside --out."""
+    return PipelineError([Problem("error", str(path), f"{what}, where the build keeps its own files; "
+                                  "it follows no link there and replaces nothing it did not make",
+                                  f"remove it (rm -r {path}) and build again")])
+
+
+def real_folder(path: Path) -> Path:
+    """`path` as a folder of its own (made if missing): never a link or a file put there."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise planted(path, f"is a symbolic link to {os.readlink(path)}")
+    if not stat.S_ISDIR(info.st_mode):
+        raise planted(path, "is not a folder")
+    return path
+
+
+def _lock_file(out_dir: Path):
+    """out/.lock, opened without following a link (O_NOFOLLOW) and refused if it is
+    anything but a plain file of one name: truncating it must not truncate another."""
+    path = out_dir / ".lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise planted(path, f"is a symbolic link to {os.readlink(path)}") from None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise planted(path, "is not a plain file of its own (a hard link, a FIFO or a device)")
+    return os.fdopen(fd, "r+")
+
+
 @contextmanager
 def output_lock(out_dir: Path, wait: bool = False):
     """Hold the output folder for one build. A POSIX record lock: released by the
     kernel when the process dies (kill -9 included), never inherited by workers."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".lock", "a+") as lock:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock_file(out_dir)
+    except OSError as exc:
+        raise PipelineError([system_error(exc, out_dir)]) from None
+    with lock:
         try:
             fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -345,14 +485,26 @@ class Generation:
     def __init__(self, out_dir: Path, slug: str):
         self.out_dir = out_dir = out_dir.resolve()
         self.link, self.store = out_dir / slug, out_dir / GENERATIONS / slug
-        self.current = self.link.resolve() if self.link.is_dir() else None
+        self.current = None
         self.folder = self.store / f"{time.time_ns():x}-{os.getpid()}"
 
     def begin(self) -> Path:
-        self.store.mkdir(parents=True, exist_ok=True)
+        # Every folder the build deletes in or writes to is one it made: a link
+        # planted at .generations/ or .generations/<campaign> is refused, not followed.
+        real_folder(real_folder(self.out_dir / GENERATIONS) / self.link.name)
+        if self.link.is_symlink():
+            current = self.link.resolve()
+            if current.parent != self.store or not current.is_dir():
+                raise planted(self.link, f"is a link to {os.readlink(self.link)}, not to one of the build's "
+                                         f"folders in {self.store}")
+            self.current = current
+        elif self.link.is_dir():  # a folder from before generations
+            self.current = self.link
+        elif os.path.lexists(self.link):
+            raise planted(self.link, "is not a folder")
         for stale in self.store.iterdir():  # left by a build that was killed
             if stale != self.current:
-                shutil.rmtree(stale, ignore_errors=True)
+                _remove(stale)
         if self.current:
             shutil.copytree(self.current, self.folder, symlinks=True, copy_function=_link)
         else:
@@ -368,10 +520,19 @@ class Generation:
         os.replace(switch, self.link)
         for old in self.store.iterdir():
             if old != self.folder:
-                shutil.rmtree(old, ignore_errors=True)
+                _remove(old)
 
     def abandon(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    """Delete an entry of a generations folder: a link or file itself (never what it
+    points to), a folder with everything in it (rmtree follows no link inside)."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _link(source: str, target: str) -> None:
@@ -403,9 +564,7 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
             for generation in generations.values():
                 generation.abandon()
-            raise PipelineError([Problem("error", str(out_dir), f"cannot write the output: {exc.strerror or exc}",
-                                         "free some disk space or check the folder's permissions; "
-                                         "the earlier outputs are unchanged")]) from None
+            raise PipelineError([system_error(exc, out_dir)]) from None
         except BaseException:
             for generation in generations.values():
                 generation.abandon()
@@ -418,6 +577,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
     result = BuildResult()
     earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
+    forget_file_hashes()  # kept for one build: files may have changed since the last in this process
     keys = [input_hash(job) for job in jobs]
     for index, job in enumerate(jobs):
         folder = folders[job.source.slug]
@@ -436,7 +596,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
                 try:
                     outcome = deliver(job, outcome, keys[index], folders[job.source.slug])
                 except Exception as exc:  # e.g. a full disk: this job's failure; the manifest decides the rest
-                    outcome = _failure(job, exc)
+                    outcome = _failure(job, exc, writing=True)
             if isinstance(outcome, Output):
                 done[index] = outcome
                 result.rejected += outcome.rejected
@@ -532,16 +692,59 @@ def cost(job: Job) -> float:
 
 
 def _attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
-    """`make`, with any failure turned into this job's problems (the others go on)."""
+    """`make` within the job's limits (limits.py), with any failure turned into this
+    job's problems (the others go on)."""
+    bounds = limits.job_limits()
     try:
-        return make(job, write_pdfs)
+        with bounds:
+            return make(job, write_pdfs)
     except PipelineError as exc:
         return exc.problems
+    except limits.JobLimit as exc:
+        return [Problem("error", job.output, f"{exc.what} (layouts/{job.spec.template})", exc.hint, check="limits")]
+    except MemoryError:
+        what, hint = limits.memory_message()
+        return [Problem("error", job.output, f"{what} (layouts/{job.spec.template})", hint, check="limits")]
     except Exception as exc:  # any other failure is this job's alone: list it, go on
         return _failure(job, exc)
+    finally:
+        bounds.restore()  # the timer may fire as the limits come down (limits.job_limits)
 
 
-def _failure(job: Job, exc: Exception) -> list[Problem]:
+# What a user can do about an operating-system error, by its errno.
+SYSTEM_ERRORS = {
+    errno.ENOSPC: ("the disk is full", "free some disk space, or build into another disk with --out"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or build into another folder with --out"),
+    errno.EROFS: ("the file system is read-only", "build into a folder on a writable disk with --out"),
+    errno.EACCES: ("permission denied", "build as a user who may write there, or choose a folder of your own "
+                                        "with --out"),
+    errno.EPERM: ("operation not permitted", "build as a user who may write there, or choose a folder of your "
+                                             "own with --out"),
+    errno.EEXIST: ("is a file, not a folder", "give --out a folder (it is made if missing), not a file"),
+    errno.ENOTDIR: ("a file is where a folder should be", "give --out a folder (it is made if missing), "
+                                                          "not a file inside a file's path"),
+}
+
+
+def system_error(exc: OSError, out_dir: Path) -> Problem:
+    """One message for an operating-system error a user can cause: the path, what
+    happened and what to do; the earlier outputs are always unchanged."""
+    path = Path(exc.filename) if isinstance(exc.filename, (str, os.PathLike)) else Path(out_dir)
+    what, hint = SYSTEM_ERRORS.get(exc.errno, (exc.strerror or str(exc), "check the folder and the disk"))
+    inside_out = path.resolve().is_relative_to(Path(out_dir).resolve())
+    if not inside_out and exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        # Not the output folder: a file the build reads (e.g. a stylesheet deleted mid-build).
+        return Problem("error", str(path), f"cannot be read: {exc.strerror or exc}",
+                       "check that the file exists and may be read; nothing was written")
+    return Problem("error", str(path), f"cannot write the output: {what}",
+                   f"{hint}; the earlier outputs are unchanged")
+
+
+def _failure(job: Job, exc: Exception, writing: bool = False) -> list[Problem]:
+    if writing and isinstance(exc, OSError) and exc.errno in SYSTEM_ERRORS:
+        what, hint = SYSTEM_ERRORS[exc.errno]
+        return [Problem("error", job.output, f"cannot write {exc.filename or 'it'}: {what}",
+                        f"{hint}; the earlier PDF is unchanged")]
     return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
                     "if the message names a file or the disk, fix that; otherwise report it. "
                     "The earlier PDF is unchanged")]
@@ -576,7 +779,7 @@ def _imposed_entry(earlier: dict, path: str) -> dict | None:
 
 def _unchanged(entry: dict, job: Job, key: str, folder: Path) -> bool:
     pdf = folder / job.output
-    if entry.get("input_hash") != key or not pdf.is_file():
+    if entry.get("input_hash") != key or pdf.is_symlink() or not pdf.is_file():  # a planted link is rebuilt
         return False
     thumbnails = [folder / thumbnail_name(job.output, n) for n in range(1, entry["pages"] + 1)]
     return _file_hash(pdf) == entry["sha256"] and all(t.is_file() for t in thumbnails)
@@ -590,7 +793,8 @@ def _merge(earlier: dict, outputs: list[Output], folder: Path) -> list[dict]:
     passed = {o.job.rejected_output for o in outputs if not o.rejected}
     for path, (entry, _) in earlier.items():
         if path in passed:
-            (folder / path).unlink(missing_ok=True)
+            # The folder it is in, checked inside; the name itself unlinked, never followed.
+            (inside(folder, str(Path(path).parent)) / Path(path).name).unlink(missing_ok=True)
         elif path not in entries and (folder / path).is_file():
             entries[path] = entry
     return [entries[p] for p in sorted(entries)]
@@ -626,11 +830,25 @@ def printable(entry: dict) -> bool:
             and entry.get("preflight", {}).get("errors", 0) == 0)
 
 
+# A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): a district
+# named =HYPERLINK("https://evil.example","York") must print as text, not a link.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell as text a spreadsheet shows and does not run: a leading ' where the
+    cell would begin a formula (numbers are numbers, so never changed)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(columns: list[str], rows: list[dict]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("x".join(f"{v:g}" for v in row[k]) if isinstance(row.get(k), list) else row.get(k))
+        writer.writerow({k: spreadsheet_safe("x".join(f"{v:g}" for v in row[k]) if isinstance(row.get(k), list)
+                                             else row.get(k))
                          for k in columns})
     return out.getvalue().encode()

@@ -41,12 +41,13 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import LAYOUTS, check_names, load_layouts, load_profiles
+    from .plan import LAYOUTS, load_layouts, load_profiles, plan
 
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts or LAYOUTS)
-    load_profiles()
-    check_names(campaigns, layouts)
+    # Plan every job of every profile, as a build does: names, tracking codes and
+    # products are checked there, so check fails wherever build would for content.
+    plan(campaigns, layouts, list(load_profiles().values()))
     for source in campaigns:
         print(f"ok: {source.path} ({source.campaign.name})")
     return 0
@@ -178,13 +179,15 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from .content import Brand
-    from .schema import field_reference, schema_text
+    from .schema import TRANSLATION, field_reference, schema_text
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "campaign.schema.json").write_text(schema_text(), encoding="utf-8")
     (args.out / "brand.schema.json").write_text(schema_text(Brand), encoding="utf-8")
+    (args.out / "translation.schema.json").write_text(schema_text(TRANSLATION), encoding="utf-8")
     (args.out / "fields.md").write_text(field_reference(), encoding="utf-8")
-    print(f"wrote {args.out}/campaign.schema.json and brand.schema.json (for your editor) and fields.md")
+    print(f"wrote {args.out}/campaign.schema.json, brand.schema.json and translation.schema.json (for your "
+          "editor) and fields.md")
     return 0
 
 
@@ -278,8 +281,9 @@ def parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_studio)
 
     sc = sub.add_parser("schema", help="write the content format as a JSON Schema and a field reference",
-                        description="Write docs/campaign.schema.json (point your editor's YAML extension at it "
-                                    "for completion and inline errors) and docs/fields.md, both made from the "
+                        description="Write docs/campaign.schema.json, brand.schema.json and "
+                                    "translation.schema.json (point your editor's YAML extension at them "
+                                    "for completion and inline errors) and docs/fields.md, all made from the "
                                     "pipeline's own content model.")
     sc.add_argument("--out", type=Path, default=Path("docs"), help="folder to write them to (default: docs/)")
     sc.set_defaults(func=cmd_schema)
@@ -301,6 +305,12 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         _report(exc.problems)
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder or file the command could not write or read: one line, no traceback
+        path = exc.filename or "the output folder"
+        _report([Problem("error", str(path), exc.strerror or str(exc),
+                         "check the path, that it is a folder where one is expected, the permissions and the "
+                         "free disk space")])
         return 1
     except KeyboardInterrupt:
         return 130

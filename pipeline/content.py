@@ -25,7 +25,9 @@ from pydantic import (
     model_validator,
 )
 
-from .inputs import SHORT_CODES, check_phone, check_text, check_url, find_phone_numbers, parse_url, phone_key
+from .inputs import (SHORT_CODES, _written_port, check_phone, check_text, check_url, find_phone_numbers, parse_url,
+                     phone_key, plain)
+from .confirm import sealed
 from .problems import ContentError, Problem
 
 # ---------------------------------------------------------------- field types
@@ -73,6 +75,27 @@ Text = Annotated[str, AfterValidator(_text)]
 Phone = Annotated[str, AfterValidator(_uk_phone)]
 Email = Annotated[str, AfterValidator(_email)]
 Neutral = Annotated[str, AfterValidator(_neutral)]
+
+
+# What a reader takes for a letter: digits and signs written for letters ("Sta1king",
+# "h4r4ss"), and letters of other scripts that look like Latin ones (Cyrillic "а",
+# Greek "ο"). Accents go by decomposition (NFKD), so "Stálking" reads "stalking".
+LOOK_ALIKE = str.maketrans({
+    "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "|": "l",
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b",
+    "а": "a", "в": "b", "е": "e", "ѕ": "s", "і": "i", "ј": "j", "к": "k", "м": "m", "н": "h", "о": "o",
+    "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ɡ": "g", "ɩ": "i", "ʟ": "l",
+})
+
+
+def folded(text: str) -> tuple[str, str]:
+    """`text` as a reader reads it, for matching words: case, accents, look-alikes and
+    digits for letters folded; twice, as "1" and "!" read as "l" or as "i"."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(LOOK_ALIKE)
+    return text.replace("1", "l").replace("!", "i"), text.replace("1", "i").replace("!", "i")
 
 
 class Strict(BaseModel):
@@ -136,16 +159,59 @@ class Myth(Strict):
     fact: Annotated[Text, described("The fact, after labels.fact")]
 
 
+# Each reporting line has one role: a valid number in the wrong place (999 printed
+# as the non-emergency line) sends a caller to the wrong service, so the roles are
+# checked, not only the numbers.
+EMERGENCY = ("999", "112")
+NON_EMERGENCY = ("101",)
+RELAY_EMERGENCY = "18000"  # Relay UK's emergency number (for 999)
+RELAY_PREFIX = "18001"  # Relay UK's prefix before any other number
+
+
+def _compact(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
+def _role(allowed: tuple[str, ...], role: str, other: str) -> Any:
+    def check(value: str) -> str:
+        if _compact(value) not in allowed:
+            swapped = " (that is the " + other + ")" if _compact(value) in EMERGENCY + NON_EMERGENCY else ""
+            raise Wrong(f"{value!r} is not the {role} number{swapped}",
+                        f"write {' or '.join(repr(a) for a in allowed)}: the {role} line is printed beside "
+                        f"this number")
+        return value
+    return AfterValidator(check)
+
+
 class TextRelay(Strict):
-    number: Annotated[Phone, described("The Relay UK prefix and number", "18000")]
+    number: Annotated[Phone, described("The Relay UK prefix and number: 18000 for 999, 18001 then the number "
+                                       "for any other", "18000")]
     text: Annotated[Text, described("What the number reaches", "for 999")]
+
+    @model_validator(mode="after")
+    def _relay_number(self) -> "TextRelay":
+        number = _compact(self.number)
+        if number != RELAY_EMERGENCY and not (number.startswith(RELAY_PREFIX) and len(number) > len(RELAY_PREFIX)):
+            raise Wrong(f"{self.number!r} is not a Relay UK number",
+                        f"write {RELAY_EMERGENCY} (text relay for 999) or {RELAY_PREFIX} and the number, "
+                        f"e.g. '{RELAY_PREFIX} 101'")
+        # The text names what the number reaches: "for 999" with 18000, "for 101" with 18001 101.
+        reaches = EMERGENCY[0] if number == RELAY_EMERGENCY else number[len(RELAY_PREFIX):]
+        named = [d for d in re.findall(r"\d+", unicodedata.normalize("NFKC", self.text))]
+        if named and reaches not in named:
+            raise Wrong(f"{self.number!r} reaches {reaches}, but its text says {self.text!r}",
+                        f"text relay for 999 is {RELAY_EMERGENCY}, for 101 it is {RELAY_PREFIX} 101: "
+                        "check the number and its text go together")
+        return self
 
 
 class Report(Strict):
     """How to report to the police: printed on every poster, leaflet and card."""
 
-    non_emergency: Annotated[Phone, described("The non-emergency number", "101")]
-    emergency: Annotated[Phone, described("The emergency number", "999")]
+    non_emergency: Annotated[Phone, _role(NON_EMERGENCY, "non-emergency", "emergency number"),
+                             described("The non-emergency number: 101", "101")]
+    emergency: Annotated[Phone, _role(EMERGENCY, "emergency", "non-emergency number"),
+                         described("The emergency number: 999 (or 112)", "999")]
     silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets)")] = None
     text_relay: list[TextRelay] = []
 
@@ -199,10 +265,17 @@ class QR(Strict):
     utm: Annotated[Utm | None, described("Neutral tracking: each code opens the url plus a short code, ?c=<product>"
                                          "<size>-<variant> (e.g. ?c=pa3-york); source, medium and campaign are "
                                          "what the codes stand for, in the manifest")] = None
+    discreet_url: Annotated[str | None, described(
+        "The page a discreet product's code opens, when the url's address says what the campaign is about: "
+        "a neutral path or short link on the force's site that the force redirects to the url, on "
+        "allowed_hosts, with none of the revealing_words. The discreet product prints its host only",
+        "https://www.example.police.uk/help")] = None
 
-    @field_validator("url")
+    @field_validator("url", "discreet_url")
     @classmethod
-    def _url_on_allow_list(cls, url: str, info: ValidationInfo) -> str:
+    def _url_on_allow_list(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return url
         wrong = check_url(url, info.data.get("allowed_hosts", []))
         if wrong:
             raise Wrong(f"{url!r}: " + "; ".join(wrong),
@@ -219,15 +292,20 @@ class QR(Strict):
             return self
         same_host = printed["hostname"] in (encoded["hostname"], encoded["hostname"].removeprefix("www."))
         same_path = printed["pathname"].rstrip("/") == encoded["pathname"].rstrip("/")
-        if not (same_host and same_path) or printed["search"] or printed["hash"] or printed["username"]:
+        # A port or user name in the label would send a reader who types it elsewhere.
+        extra = printed["search"] or printed["hash"] or printed["username"] or printed["password"] \
+            or printed["port"] or "@" in self.label or _written_port(label)
+        if not (same_host and same_path) or extra:
             raise Wrong(f"label {self.label!r} does not name the page the code opens ({self.url})",
-                        f"print {self.host_label + encoded['pathname'].rstrip('/')!r}: the url's host and path")
+                        f"print {encoded['hostname'].removeprefix('www.') + encoded['pathname'].rstrip('/')!r}: "
+                        "the url's host and path")
         return self
 
     @property
     def host_label(self) -> str:
-        """The address printed on discreet products: the host only, without 'www.'."""
-        host = (parse_url(self.url) or {}).get("hostname", "")
+        """The address printed on discreet products: the host of the page their code
+        opens, without 'www.'."""
+        host = (parse_url(self.discreet_url or self.url) or {}).get("hostname", "")
         return host.removeprefix("www.")
 
 
@@ -308,8 +386,12 @@ class Partner(Strict):
     products: Annotated[list[str], Field(min_length=1)]
     copies: dict[str, Copies] = {}
     # Numbers in this partner's lines that are not the campaign's own, each checked
-    # digit by digit and confirmed by a coordinator (the portal records who and when).
-    confirmed_numbers: list[Phone] = []
+    # digit by digit and confirmed by a coordinator (the portal records who and when),
+    # and the portal's seal over them (confirm.py): numbers added by hand are not trusted.
+    confirmed_numbers: Annotated[list[Phone], described(
+        "Written by the partner portal only: numbers a coordinator confirmed digit by digit")] = []
+    confirmation: Annotated[str | None, described(
+        "Written by the partner portal only: its seal over confirmed_numbers")] = None
 
 
 class DistrictAxis(Strict):
@@ -386,6 +468,10 @@ class Colour(Strict):
         return value
 
 
+# The colour roles the layouts use (layouts/colours.yaml): a brand colour under any
+# other name would be ignored, and the campaign print in the neutral defaults.
+COLOUR_ROLES = ("primary", "accent", "tint", "ink", "primary-small", "paper")
+
 FONT_FILE = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.(ttf|otf)$"
 
 
@@ -403,18 +489,19 @@ class Brand(Strict):
 
     force: Annotated[Text, described("The force's name: the wordmark (when there is no logo) and the PDFs' author",
                                      "Example Constabulary")]
-    colours: Annotated[dict[str, Colour], described(
+    colours: Annotated[dict[str, Colour], Field(json_schema_extra={"propertyNames": {"enum": list(COLOUR_ROLES)}}),
+                       described(
         "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
-        "roles not given keep the neutral defaults of layouts/colours.yaml")] = {}
+        "roles not given keep the neutral defaults of layouts/colours.yaml: " + ", ".join(COLOUR_ROLES))] = {}
     logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
                                           "the text wordmark")] = None
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
     handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
     hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None
-    web_hosts: Annotated[list[Host], described(
+    web_hosts: Annotated[list[Host], Field(min_length=1), described(
         "The force's own web hosts: a campaign's qr.allowed_hosts must be among them, so a QR code "
         "opens another site only if the brand file says the site is the force's",
-        ["www.example.police.uk"])] = []
+        ["www.example.police.uk"])]
 
 
 class Campaign(Strict):
@@ -500,9 +587,10 @@ class Campaign(Strict):
         return self
 
     def reveals(self, text: str) -> list[str]:
-        """The revealing words found in `text` (any case)."""
-        text = unicodedata.normalize("NFKC", text).casefold()
-        return [w for w in self.revealing_words if unicodedata.normalize("NFKC", w).casefold() in text]
+        """The revealing words found in `text` as a reader would read it: any case,
+        accents, digits for letters, look-alike letters of other scripts."""
+        readings = folded(text)
+        return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
@@ -807,7 +895,8 @@ def load_model(path: Path, model: type[M]) -> M:
 PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's file name may hold any digits).
-NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id"}
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id",
+                    "confirmation", "confirmed_numbers"}
 
 
 def _strings(data: Any, path: tuple = ()):
@@ -864,7 +953,7 @@ def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Pro
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
     """Tracking codes, partner ids, district names (in tracking codes too) and
     discreet labels say nothing of the subject."""
-    places: list[tuple[tuple, str]] = []
+    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or "")]
     if campaign.qr.utm:
         places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
     for i, service in enumerate(campaign.support):
@@ -898,11 +987,15 @@ def _not_neutral(campaign: Campaign, places: list[tuple[tuple, str]], file: str,
 UNCONFIRMED = "unconfirmed-number"  # Problem.check of a number a coordinator must confirm
 
 
-def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None = None) -> tuple[Partner | None, list[Problem]]:
-    """A partner's entry that comes from outside the campaign file (a file in
-    content/partners/<campaign>/, written by the portal, or the portal's form): the
-    rules of the campaign's own text, and every phone number in it either the
-    campaign's own or confirmed by a coordinator (`confirmed_numbers`)."""
+def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None = None,
+                  slug: str | None = None) -> tuple[Partner | None, list[Problem]]:
+    """A partner's entry that comes from outside the campaign file: the rules of the
+    campaign's own text, and every phone number in it either the campaign's own or
+    confirmed by a coordinator (`confirmed_numbers`).
+
+    From the portal's form (`slug` None) the confirmations are the portal's own
+    records; from a file in content/partners/<slug>/ they count only with the
+    portal's seal (`confirm.sealed`)."""
     lines = lines or _Lines()
     if not isinstance(data, dict):
         return None, [Problem("error", file, "a partner must be a mapping of fields", "write 'key: value' lines", line=1)]
@@ -911,7 +1004,17 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
         partner = validate(data, Partner, file, lines)
     except ContentError as exc:
         return None, problems + exc.problems
-    known = known_numbers(campaign) | {phone_key(n) for n in partner.confirmed_numbers}
+    confirmed = partner.confirmed_numbers
+    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, partner.confirmation):
+        problems.append(Problem(
+            "error", file, "confirmed_numbers were not written by the partner portal (the seal "
+                           f"{'is missing' if not partner.confirmation else 'does not match'}): a confirmation "
+                           "written by hand is not trusted",
+            "a coordinator confirms a partner's numbers in the portal, at approval; remove confirmed_numbers "
+            "here, or build where the portal's key is (SECURITY.md, 'confirmed numbers')",
+            line=lines.line(("confirmed_numbers",)), field="confirmed_numbers"))
+        confirmed = []
+    known = known_numbers(campaign) | {phone_key(n) for n in confirmed}
     confirm = "a coordinator must check every digit and confirm it before this goes to print"
     problems += _stray_numbers(known, data, file, lines, confirm, UNCONFIRMED)
     if partner.phone and phone_key(partner.phone) not in known:
@@ -919,6 +1022,7 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                                "or short codes", confirm, line=lines.line(("phone",)), field="phone",
                                 check=UNCONFIRMED, value=partner.phone))
     problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
+    problems += _phone_apart(partner, (), file, lines)
     axis = campaign.variants.partners
     offer = axis.offer if axis else []
     for i, product in enumerate(partner.products):
@@ -927,6 +1031,47 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                     f"choose from: {', '.join(offer) or 'nothing (variants.partners.offer is empty)'}",
                                     line=lines.line(("products", i)), field=f"products[{i}]"))
     return partner, problems
+
+
+def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> list[Problem]:
+    """The partner's phone is printed straight after its contact line: digits at the
+    end of the line would read as one number with it ("... 0808 802" + "0300")."""
+    if not partner.phone:
+        return []
+    contact = plain(partner.contact).rstrip()
+    joined = [f.key for f in find_phone_numbers(f"{contact} {partner.phone}")]
+    apart = [f.key for f in find_phone_numbers(contact)] + [phone_key(partner.phone)]
+    if not contact[-1:].isdigit() and joined == apart:
+        return []
+    return [Problem("error", file, f"the contact line ends in digits ({contact.split()[-1]!r}): printed straight "
+                                   f"before the phone number {partner.phone!r}, the two read as one number",
+                    "end the contact line with a word (e.g. 'Call us on'), or leave the number out of it and "
+                    "give it only as phone", line=lines.line(path + ("contact",)), field=_dotted(path + ("contact",)))]
+
+
+def _campaign_partners(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
+    """Partners written into the campaign file: their phone is one of the campaign's
+    numbers (only the portal confirms others), and nothing is confirmed by hand."""
+    problems = []
+    axis = campaign.variants.partners
+    known = known_numbers(campaign)
+    for i, partner in enumerate(axis.items if axis else []):
+        path = ("variants", "partners", "items", i)
+        for name in ("confirmed_numbers", "confirmation"):
+            if getattr(partner, name):
+                problems.append(Problem(
+                    "error", file, f"{name} belongs only in the partner files the portal writes: a "
+                                   "confirmation written by hand is not trusted",
+                    "remove it; a partner with a number that is not the campaign's asks for its products "
+                    "in the partner portal, where a coordinator confirms the number",
+                    line=lines.line(path + (name,)), field=_dotted(path + (name,))))
+        if partner.phone and phone_key(partner.phone) not in known:
+            problems.append(Problem(
+                "error", file, f"the phone number {partner.phone!r} is not one of the support numbers or short codes",
+                "give a number the campaign lists under 'support:', or have the partner ask in the portal, "
+                "where a coordinator confirms it", line=lines.line(path + ("phone",)), field=_dotted(path + ("phone",))))
+        problems += _phone_apart(partner, path, file, lines)
+    return problems
 
 
 def partners_folder(campaign_file: Path) -> Path:
@@ -947,7 +1092,7 @@ def _partner_files(path: Path, campaign: Campaign) -> tuple[Campaign, list[Probl
         except ContentError as exc:
             problems += exc.problems
             continue
-        partner, found = check_partner(data, campaign, str(file), lines)
+        partner, found = check_partner(data, campaign, str(file), lines, slug=path.stem)
         problems += found
         if partner is None:
             continue
@@ -1020,12 +1165,18 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
     given = dict(_strings(data))
     merged = _deep_copy(english)
+    english_paths = {p for p, _ in _strings(english)}
+    # A misspelt key ("leed:") is said once, as unknown with its did-you-mean, not
+    # again as the key it should have been missing.
+    misspelt = {path_[:-1] + (close[0],) for path_ in given if path_ not in english_paths
+                and isinstance(path_[-1], str) and isinstance(_holder(english, path_), dict)
+                for close in [difflib.get_close_matches(path_[-1], list(_holder(english, path_)), n=1)] if close}
     for path_, text in _strings(english):
         dotted = _dotted(path_)
         if FIXED.search(dotted):
             continue
         if path_ not in given:
-            if not OPTIONAL.search(dotted):
+            if not OPTIONAL.search(dotted) and path_ not in misspelt:
                 problems.append(Problem("error", file, f"missing translation for {dotted}",
                                         f"add it; the English is: {text!r}", line=lines.line(path_[:-1]), field=dotted))
             continue
@@ -1038,7 +1189,6 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)
-    english_paths = {p for p, _ in _strings(english)}
     for path_, _ in given.items():
         dotted = _dotted(path_)
         if path_[:1] in (("language",), ("translation",)):
@@ -1047,13 +1197,16 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
             problems.append(Problem("error", file, f"{dotted} cannot be translated",
                                     "numbers, addresses and codes come from the campaign file; remove it here",
                                     line=lines.line(path_), field=dotted))
-        elif path_ not in english_paths:
+        elif path_ not in english_paths and path_[0] in english:  # an unknown top key is said once, below
             problems.append(Problem("error", file, f"{dotted} is not in the campaign",
+                                    _close_key(english, path_) or
                                     "check the key and the list positions against the campaign file",
                                     line=lines.line(path_), field=dotted))
     unknown_top = set(data) - set(english) - {"language", "translation"}
     for key in sorted(unknown_top):
-        problems.append(Problem("error", file, f"unknown key {key!r}", "remove it", line=lines.line((key,)), field=key))
+        problems.append(Problem("error", file, f"unknown key {key!r}",
+                                _close_key(english, (key,)) or "remove it, or check the spelling",
+                                line=lines.line((key,)), field=key))
     if str(data.get("language", "")).split("-")[0] != language:
         problems.append(Problem("error", file, f"language must be {language!r} (the file name)",
                                 f"write 'language: {language}'", line=lines.line(("language",)), field="language"))
@@ -1065,7 +1218,32 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
-    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language)
+    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
+                          lines=lines)
+
+
+def _holder(data: Any, path: tuple) -> Any:
+    """The mapping or list that holds the value at `path`, or None."""
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _close_key(english: dict, path: tuple) -> str:
+    """'did you mean ...?' for a key the campaign does not have at `path`, or ''."""
+    holder: Any = english
+    for depth, part in enumerate(path[:-1]):
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return _close_key(english, path[:depth + 1]) if depth else ""
+    if not isinstance(holder, dict) or not isinstance(path[-1], str):
+        return ""
+    close = difflib.get_close_matches(path[-1], [k for k in holder if isinstance(k, str)], n=1)
+    return f"did you mean {_dotted(path[:-1] + (close[0],))!r}?" if close else ""
 
 
 def _deep_copy(data: Any) -> Any:
@@ -1092,6 +1270,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
     except ContentError as exc:
         raise ContentError(problems + exc.problems) from None
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
+    problems += _campaign_partners(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))
@@ -1112,13 +1291,11 @@ def load_campaign(path: Path) -> LoadedCampaign:
 
 def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> list[Problem]:
     """A QR code opens only the force's own site: each of the campaign's allowed hosts
-    is one of the brand's web_hosts (when the brand file lists them)."""
-    if not brand.web_hosts:
-        return []
+    is one of the brand's web_hosts (a brand file must list them)."""
     return [Problem("error", str(path), f"qr.allowed_hosts: {host!r} is not one of {brand.force}'s web hosts "
                                         f"{brand.web_hosts}",
                     f"a QR code may only open the force's own site: use one of those hosts; if {host} is the "
-                    f"force's, add it to web_hosts in {brand_path(path, campaign.brand)}",
+                    f"force's, add it to web_hosts in {brand_path(campaign.brand)}",
                     line=lines.line(("qr", "allowed_hosts", index)),
                     field=f"qr.allowed_hosts[{index}]")
             for index, host in enumerate(campaign.qr.allowed_hosts) if host not in brand.web_hosts]
@@ -1128,20 +1305,39 @@ PROJECT_BRANDS = Path(__file__).resolve().parent.parent / "content" / "brands"
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
 
-def brand_path(campaign_file: Path, brand: str) -> Path:
-    """brands/<brand>.yaml beside the campaign file, else the project's content/brands/."""
-    beside = campaign_file.parent / "brands" / f"{brand}.yaml"
-    return beside if beside.is_file() else PROJECT_BRANDS / f"{brand}.yaml"
+def brand_path(brand: str) -> Path:
+    """The project's content/brands/<brand>.yaml: the only place brand files are read
+    from. A brand file says which sites are the force's, so one beside a campaign
+    (sent with it, or copied from elsewhere) must not stand in for the project's."""
+    return PROJECT_BRANDS / f"{brand}.yaml"
 
 
 def load_brand(campaign_file: Path, brand: str) -> Brand:
-    path = brand_path(campaign_file, brand)
+    path = brand_path(brand)
+    beside = campaign_file.parent / "brands" / f"{brand}.yaml"
+    # A copy of the content folder carries the same files: only a different one would shadow.
+    if beside.is_file() and beside.resolve() != path.resolve() and (
+            not path.is_file() or beside.read_bytes() != path.read_bytes()):
+        raise ContentError([Problem("error", str(beside), f"brand files are read from {PROJECT_BRANDS.parent.name}/"
+                                                          f"{PROJECT_BRANDS.name}/ only: this one, beside the "
+                                                          "campaign, differs from the project's and is not used",
+                                    f"move it to content/brands/{brand}.yaml (where it is reviewed with the "
+                                    "project) or delete it", field="brand")])
     if not path.is_file():
         raise ContentError([Problem("error", str(campaign_file), f"no brand file {brand!r}",
                                     f"create content/brands/{brand}.yaml (copy another force's) or fix 'brand:'",
                                     field="brand")])
     data, lines = read_yaml(path)
     problems = _bad_characters(data, str(path), lines, rtl=False)
+    colours = data.get("colours")
+    for role in colours if isinstance(colours, dict) else {}:
+        if role not in COLOUR_ROLES:
+            close = difflib.get_close_matches(str(role), COLOUR_ROLES, n=1)
+            problems.append(Problem("error", str(path), f"unknown colour role {str(role)[:40]!r}: the layouts would "
+                                                        "not use it, and print the neutral default instead",
+                                    (f"did you mean {close[0]!r}? " if close else "") +
+                                    f"colours are given by role: {', '.join(COLOUR_ROLES)}",
+                                    line=lines.line(("colours", role)), field=f"colours.{role}"))
     try:
         loaded = validate(data, Brand, str(path), lines)
     except ContentError as exc:

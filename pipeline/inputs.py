@@ -197,9 +197,11 @@ def _name(char: str) -> str:
     return f"U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')})"
 
 
-def check_text(text: str, rtl: bool = False) -> list[str]:
+def check_text(text: str, rtl: bool = False, printed: bool = True) -> list[str]:
     """What is wrong with text that will be printed: characters that reorder or hide
-    what is read, and characters the fonts cannot draw (printed as empty boxes)."""
+    what is read, and characters the fonts cannot draw (printed as empty boxes).
+    `printed=False` (text only shown on screen, e.g. the portal's notes and names):
+    the first two only."""
     wrong: dict[str, str] = {}  # one line per distinct character
     glyphs = drawable()
     for char in text:
@@ -212,7 +214,7 @@ def check_text(text: str, rtl: bool = False) -> list[str]:
         elif category in ("Cf", "Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
             wrong[char] = (f"contains the invisible or control character {_name(char)}; delete it "
                            "(retype the text around it if you cannot see it)")
-        elif not char.isspace() and ord(char) not in glyphs:
+        elif printed and not char.isspace() and ord(char) not in glyphs:
             wrong[char] = (f"contains {_name(char)}, which the fonts cannot draw (it would print as an "
                            "empty box); use another character")
         if len(wrong) >= 5:

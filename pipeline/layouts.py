@@ -12,13 +12,15 @@ Templates see exactly these names (documented in the README, "For designers"):
 from __future__ import annotations
 
 import datetime
+import inspect
 import os
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from urllib.parse import quote
-from pathlib import Path
+from pathlib import Path, PurePath
+from types import SimpleNamespace
 
 import jinja2
 import jinja2.runtime
@@ -26,8 +28,10 @@ import phonenumbers
 import jinja2.utils
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
+from pydantic import BaseModel
 
-from .assets import MAX_TEMPLATE_BYTES, RefusedFile, read_project_file
+from . import limits
+from .assets import RefusedFile, read_project_file
 from .content import PHONE_IN_TEXT, BrandFont, Strict, on_allow_list
 from .inputs import phone_key, plain
 from .plan import Colour, Job
@@ -40,7 +44,7 @@ MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 class LayoutLoader(jinja2.BaseLoader):
     """Templates from one layouts folder: regular files inside it after resolving
-    symlinks, at most MAX_TEMPLATE_BYTES (no /etc/passwd, FIFO or /dev/zero)."""
+    symlinks, at most limits.TEMPLATE_BYTES (no /etc/passwd, FIFO or /dev/zero)."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -50,7 +54,7 @@ class LayoutLoader(jinja2.BaseLoader):
         if not os.path.lexists(path):
             raise jinja2.TemplateNotFound(template)
         try:
-            data = read_project_file(path, [self.folder], MAX_TEMPLATE_BYTES)
+            data = read_project_file(path, [self.folder], limits.TEMPLATE_BYTES)
             source = data.decode("utf-8")
         except RefusedFile as exc:
             raise TemplateRefused(template, exc.what, exc.hint) from None
@@ -74,7 +78,70 @@ SAFE_OWNERS = (str, int, float, dict, list, tuple, datetime.date, jinja2.runtime
 SAFE_TYPES = (range, dict, jinja2.utils.Cycler, jinja2.utils.Joiner, jinja2.utils.Namespace)
 
 
+class _Budget:
+    """What one rendering has used of the TEMPLATE_* limits (pipeline/limits.py)."""
+
+    def __init__(self) -> None:
+        self.steps = self.depth = 0
+
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > limits.TEMPLATE_STEPS:
+            raise limits.TemplateLimit(f"over {limits.TEMPLATE_STEPS:,} calls and range() items in one rendering "
+                                       f"(TEMPLATE_STEPS in {limits.WHERE}): a loop or a macro that calls itself")
+
+
+# The rendering in progress (render_html sets it); a context variable, as _LINKS is.
+_SPENT: ContextVar[_Budget | None] = ContextVar("template_budget", default=None)
+
+
+def _budget() -> _Budget:
+    return _SPENT.get() or _Budget()  # outside render_html (nothing renders there now): no running count
+
+
+def bounded_range(*args: int) -> range:
+    """range(), at most TEMPLATE_RANGE items, each counted as a step of the rendering."""
+    items = range(*args)
+    if len(items) > limits.TEMPLATE_RANGE:
+        raise limits.TemplateLimit(f"range() of {len(items):,} items, over the limit of {limits.TEMPLATE_RANGE:,} "
+                                   f"(TEMPLATE_RANGE in {limits.WHERE})")
+    _budget().spend(len(items))
+    return items
+
+
+def _sized(value) -> bool:
+    return isinstance(value, (str, list, tuple, Markup))
+
+
 class LayoutSandbox(ImmutableSandboxedEnvironment):
+    # `*` and `**` are checked before they run: "x" * 10**9 or 10 ** 10**9 would take
+    # memory or time inside one Python operation, where no limit can stop it.
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > limits.TEMPLATE_POWER:
+            raise limits.TemplateLimit(f"** with an exponent over {limits.TEMPLATE_POWER} "
+                                       f"(TEMPLATE_POWER in {limits.WHERE})")
+        if operator == "*":
+            for text, times in ((left, right), (right, left)):
+                if _sized(text) and isinstance(times, int) and len(text) * times > limits.TEMPLATE_OUTPUT_CHARS:
+                    raise limits.TemplateLimit(f"* makes {len(text) * times:,} items, over the limit of "
+                                               f"{limits.TEMPLATE_OUTPUT_CHARS:,} (TEMPLATE_OUTPUT_CHARS in "
+                                               f"{limits.WHERE})")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+        budget = _budget()
+        budget.spend(1)
+        if budget.depth >= limits.TEMPLATE_DEPTH:
+            raise limits.TemplateLimit(f"calls nested over {limits.TEMPLATE_DEPTH} deep (TEMPLATE_DEPTH in "
+                                       f"{limits.WHERE}): a macro that calls itself")
+        budget.depth += 1
+        try:
+            return super().call(__context, __obj, *args, **kwargs)
+        finally:
+            budget.depth -= 1
+
     def is_safe_callable(self, obj) -> bool:
         if not super().is_safe_callable(obj):
             return False
@@ -98,6 +165,8 @@ def environment(folder: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=True,  # designers edit templates between builds of a watch loop
     )
+    env.globals["range"] = bounded_range
+    del env.globals["lipsum"]  # lipsum(n=2000000) writes gigabytes of Latin
     env.filters["keep_numbers"] = keep_numbers
     env.filters["tel"] = tel
     env.filters["mailto"] = mailto
@@ -216,15 +285,51 @@ DEFAULT_FONT = BrandFont(family="Atkinson Hyperlegible", regular="AtkinsonHyperl
                          bold="AtkinsonHyperlegible-Bold.ttf")
 
 
+_MODEL_NAMES = set(dir(BaseModel))
+
+
+def as_data(value):
+    """What a template sees of a value: models as records of plain data (their fields,
+    and the project's own properties and helpers, e.g. c.direction, c.source(id)),
+    paths as text. No pydantic methods (c.json(), c.copy(update=...)), no Path."""
+    if isinstance(value, BaseModel):
+        fields = {name: as_data(getattr(value, name)) for name in type(value).model_fields}
+        for name in dir(type(value)):
+            if name.startswith("_") or name in _MODEL_NAMES or name in fields:
+                continue
+            member = getattr(type(value), name)
+            if isinstance(member, property):
+                fields[name] = as_data(getattr(value, name))
+            elif inspect.isfunction(member):
+                fields[name] = _helper(getattr(value, name))
+        return SimpleNamespace(**fields)
+    if isinstance(value, dict):
+        return {key: as_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(as_data(item) for item in value)
+    if isinstance(value, PurePath):
+        return str(value)
+    return value
+
+
+def _helper(method):
+    def helper(*args, **kwargs):
+        return as_data(method(*args, **kwargs))
+    helper.__name__ = method.__name__
+    return helper
+
+
 def context(job: Job) -> dict:
+    """The names a template sees (the module's docstring), as plain data."""
     c, brand = job.source.campaign, job.source.brand
-    return {
+    return as_data({
         "c": c,
         "brand": brand,
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
         "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
         "social": {"hashtag": c.social.hashtag or brand.hashtag, "handle": c.social.handle or brand.handle},
-        "job": job,
+        "job": SimpleNamespace(product=job.product, size=job.size, name=job.name, trim_mm=job.trim_mm,
+                               profile=job.profile.name),
         "qr": {
             "url": job.qr_url,
             "label": c.qr.label,
@@ -240,7 +345,7 @@ def context(job: Job) -> dict:
             "partner_logo": f"../assets/{job.partner.logo}" if job.partner else None,
             "language": job.language,
         },
-    }
+    })
 
 
 def colour_value(colour: Colour, output: str) -> str:
@@ -284,9 +389,17 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
     template = job.spec.template
+    token = _SPENT.set(_Budget())
     try:
         with _links_for(job), _breaks(breaks or {}):
-            return environment(job.layouts.folder).get_template(template).render({**context(job), "fit": fit, "shrink": shrink})
+            compiled = environment(job.layouts.folder).get_template(template)
+            return _bounded_output(compiled.generate({**context(job), "fit": fit, "shrink": shrink}))
+    except limits.TemplateLimit as exc:
+        raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}", f"template stopped: {exc}",
+                                   "a layout prints the content: look for a loop or macro that runs away",
+                                   line=_template_line(exc), check="limits")]) from None
+    except MemoryError:
+        raise  # the job's memory limit: build.py says so
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"
@@ -312,6 +425,20 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
         raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}",
                                    f"template failed: {type(exc).__name__}: {exc}",
                                    "fix the expression on this line", line=_template_line(exc))]) from None
+    finally:
+        _SPENT.reset(token)
+
+
+def _bounded_output(parts) -> str:
+    """The template's output, stopped at TEMPLATE_OUTPUT_CHARS."""
+    out, size = [], 0
+    for part in parts:
+        size += len(part)
+        if size > limits.TEMPLATE_OUTPUT_CHARS:
+            raise limits.TemplateLimit(f"the HTML is over {limits.TEMPLATE_OUTPUT_CHARS:,} characters "
+                                       f"(TEMPLATE_OUTPUT_CHARS in {limits.WHERE})")
+        out.append(part)
+    return "".join(out)
 
 
 def _template_name(exc: BaseException) -> str | None:

@@ -23,6 +23,7 @@ from typing import Callable
 import yaml
 
 from .assets import ASSETS, check_asset
+from .confirm import seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
@@ -66,6 +67,14 @@ class PartnerDraft:
         numbers = self.confirmed_numbers if confirmed is None else confirmed
         if numbers:
             entry["confirmed_numbers"] = list(numbers)
+        return entry
+
+    def sealed_entry(self, logo: str) -> dict:
+        """The entry as the portal writes it to a file: confirmed numbers sealed
+        (confirm.py), so a build trusts them and no one else's."""
+        entry = self.entry(logo)
+        if self.confirmed_numbers:
+            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers))
         return entry
 
 
@@ -148,6 +157,27 @@ def _approved_here(draft: PartnerDraft, partner: Partner) -> bool:
     """The partner with this id was approved through the portal (a file of its own),
     so a new request from it replaces it."""
     return (partners_folder(Path(draft.campaign)) / f"{partner.id}.yaml").is_file()
+
+
+def tracking_clash(campaign_file: Path, partner_id: str) -> str | None:
+    """The other variant (partner, district, language) whose name in QR tracking codes
+    (`?c=ld-<name>`: names over 7 characters shortened to 4 and a 3-character hash) is
+    the same as `partner_id`'s, or None. A clash would make `campaign-print build`
+    refuse the campaign, so the portal picks another id instead."""
+    from .plan import slug
+    from .qr import short_name
+
+    c = loaded_campaign(campaign_file).campaign
+    axes = c.variants
+
+    def short(name: str) -> str:
+        return short_name(slug(name), lambda code: bool(c.reveals(code)))
+
+    others = [p.id for p in (axes.partners.items if axes.partners else []) if p.id != partner_id]
+    others += [d.name for d in (axes.districts.items if axes.districts else [])]
+    others += list(axes.languages.codes if axes.languages else [])
+    mine = short(partner_id)
+    return next((other for other in others if short(other) == mine), None)
 
 
 def check_logo_upload(name: str, data: bytes) -> list[Problem]:
@@ -246,10 +276,11 @@ def write_partner(draft: PartnerDraft) -> list[Path]:
     if errors:
         raise ContentError(errors)
     logo = ASSETS / "partners" / f"{draft.id}{draft.logo_suffix}"
-    entry = draft.entry(str(logo.relative_to(ASSETS)))
+    entry = draft.sealed_entry(str(logo.relative_to(ASSETS)))
     target = partners_folder(Path(draft.campaign)) / f"{draft.id}.yaml"
-    text = (f"# Partner {draft.name!r}: approved in the partner portal. The portal rewrites this file\n"
-            f"# when the partner's request changes; its logo is assets/{entry['logo']}.\n")
+    text = (f"# Partner {draft.name!r}: a request approved in the partner portal (one file per\n"
+            f"# request; the portal rewrites it only to build this request again); its logo is\n"
+            f"# assets/{entry['logo']}.\n")
     text += yaml.safe_dump(entry, sort_keys=False, allow_unicode=True, default_flow_style=False)
     before = {path: path.read_bytes() for path in (target, logo) if path.is_file()}
     write_atomically(logo, draft.logo)

@@ -4,6 +4,7 @@ Products are data (layouts/products.yaml): a template, stylesheets and a trim si
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ class ImposeSpec(Strict):
 
 class ProductSpec(Strict):
     template: str
+    name: str | None = None  # as people call it (the partner portal shows it); default: from the key
     # In QR tracking codes (pa3-york): short, plain, unique; default: the name's initials
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,3}$")] | None = None
     pages: Annotated[int, Field(ge=1)]
@@ -317,7 +319,7 @@ class Job:
 
     @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, self.tracking_code)
+        return qr_url(self.source.campaign.qr, self.tracking_code, discreet=bool(self.spec.options.get("discreet")))
 
     @property
     def copies(self) -> int | None:
@@ -332,16 +334,53 @@ class Job:
 
 def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
     """products.yaml and colours.yaml of a layouts folder; all problems of both at once."""
+    from .assets import RefusedFile, read_project_file
+    from .limits import TEMPLATE_BYTES
+
     loaded, problems = {}, []
     for name, model in (("products", Products), ("colours", Colours)):
+        path = folder / f"{name}.yaml"
         try:
-            loaded[name] = load_model(folder / f"{name}.yaml", model).root
+            # The one reader's rules first (inside the folder, a regular file of one
+            # name, bounded): a link or hard link to a file outside, a FIFO, /dev/zero.
+            if os.path.lexists(path):
+                read_project_file(path, [folder], TEMPLATE_BYTES)
+            loaded[name] = load_model(path, model).root
+        except RefusedFile as exc:
+            problems.append(Problem("error", str(path), exc.what, exc.hint))
         except ContentError as exc:
             problems += exc.problems
+    if "products" in loaded:
+        problems += _layout_files(folder, loaded["products"])
     problems += layouts_neighbours(folder)
     if problems:
         raise ContentError(problems)
     return LayoutSet(folder.resolve(), loaded["products"], loaded["colours"])
+
+
+def _layout_files(folder: Path, products: dict[str, ProductSpec]) -> list[Problem]:
+    """Every template and stylesheet products.yaml names is a file in the layouts
+    folder: a name such as /dev/zero or ../../etc/passwd is refused before anything
+    reads it, and a missing stylesheet is named here, not when a build writes."""
+    problems = []
+    for product, spec in products.items():
+        named = [("template", spec.template)] + [
+            (f"sizes.{size}.stylesheets[{i}]", sheet)
+            for size, size_spec in spec.sizes.items() for i, sheet in enumerate(size_spec.stylesheets)]
+        for field, name in named:
+            kind = "template" if field == "template" else "stylesheet"
+            parts = Path(name).parts
+            if not name or Path(name).is_absolute() or ".." in parts or name.startswith("~"):
+                what = f"the {kind} {name!r} is not a file name inside the layouts folder"
+            elif not (folder / name).is_file():
+                what = f"the {kind} {name!r} is missing: no such file in {folder}"
+            else:
+                continue
+            example = "poster.html" if kind == "template" else "poster.css"
+            problems.append(Problem("error", str(folder / "products.yaml"), what,
+                                    f"name a {kind} of this folder (e.g. {example}), or create the file there",
+                                    field=f"{product}.{field}"))
+    return problems
 
 
 # The project's folders a layout reaches as ../fonts/, ../colour/, ../assets/
@@ -455,7 +494,7 @@ def check_tracking(jobs: list[Job]) -> None:
     revealing_words, even made by chance from short names) and names one product,
     size, statistic, variant and medium: two documents sharing a code could not be
     told apart (the same document in two print profiles is one)."""
-    problems, seen = [], {}
+    problems, seen, reported = [], {}, set()
     for job in jobs:
         if job.source.campaign.qr.utm is None:
             continue
@@ -475,12 +514,38 @@ def check_tracking(jobs: list[Job]) -> None:
         # Profiles of one medium (press, press-x1a-marks) print the same code: one document.
         other = seen.setdefault((job.source.slug, code), job)
         if (other.folder, other.base_name, other.medium) != (job.folder, job.base_name, job.medium):
-            problems.append(Problem("error", file, f"{other.output} and {job.output} have the same QR tracking "
-                                    f"code {code!r}",
-                                    "rename one of the variants (district or partner) so their codes differ",
-                                    field="qr.utm"))
+            clash = (job.source.slug, other.folder, job.folder)
+            if clash in reported:  # one error per pair of variants, not per product and medium
+                continue
+            reported.add(clash)
+            path, field = _variant_place(job)
+            problems.append(Problem("error", file, f"{_variant_words(other)} and {_variant_words(job)} give their "
+                                    f"products the same QR tracking code ({other.output} and {job.output}: "
+                                    f"{code!r})",
+                                    "rename one of them so their short names differ: a code must name one document",
+                                    line=_line_of(job.source, path) if path else None, field=field or "qr.utm"))
     if problems:
         raise PipelineError(problems)
+
+
+def _variant_words(job: Job) -> str:
+    if job.district:
+        return f"district {job.district.name!r}"
+    if job.partner:
+        return f"partner {job.partner.id!r}"
+    return f"language {job.language!r}" if job.language else "the county-wide version"
+
+
+def _variant_place(job: Job) -> tuple[tuple | None, str | None]:
+    """Where the job's variant is named in its campaign file (path, dotted field)."""
+    axes = job.source.campaign.variants
+    if job.district and axes.districts:
+        i = next(i for i, d in enumerate(axes.districts.items) if d is job.district or d == job.district)
+        return ("variants", "districts", "items", i, "name"), f"variants.districts.items[{i}].name"
+    if job.partner and axes.partners:
+        i = next(i for i, p in enumerate(axes.partners.items) if p is job.partner or p == job.partner)
+        return ("variants", "partners", "items", i, "id"), f"variants.partners.items[{i}].id"
+    return None, None
 
 
 def _selected(job: Job, districts, partners, languages) -> bool:
@@ -569,6 +634,14 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
                                     "and the campaign does not say which words would",
                                     "list them under revealing_words (e.g. the subject's words)",
                                     line=line, field=f"products[{i}]"))
+        elif spec and spec.options.get("discreet") and c.reveals(c.qr.discreet_url or c.qr.url):
+            # The code's address is in the phone's history once scanned.
+            page = c.qr.discreet_url or c.qr.url
+            problems.append(Problem("error", str(source.path), f"the code on {name} would open {page}, whose "
+                                    f"address contains {c.reveals(page)[0]!r}, one of the revealing_words",
+                                    "add qr.discreet_url: a neutral page or short link on the force's site that "
+                                    "the force redirects to qr.url (e.g. https://<host>/help)",
+                                    line=source.lines.line(("qr",)) if source.lines else None, field="qr.discreet_url"))
     return problems
 
 

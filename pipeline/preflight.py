@@ -20,7 +20,7 @@ import pypdfium2 as pdfium
 import zxingcpp
 
 from . import eye
-from .content import known_numbers, on_allow_list
+from .content import folded, known_numbers, on_allow_list
 from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
 from .plan import Job
@@ -583,8 +583,11 @@ def check_translation(s: Subject) -> list[Problem]:
 
 
 def check_discreet(s: Subject) -> list[Problem]:
-    """Nothing readable on either side of a discreet product says what it is about:
-    someone who finds it in a bag or a wallet may be the person its owner fears."""
+    """Nothing readable on either side of a discreet product says what it is about,
+    nor its PDF's title, subject, keywords or author (a viewer shows them), nor the
+    address its code opens (it stays in the phone's history): someone who finds it
+    in a bag or a wallet may be the person its owner fears. Words are matched as a
+    reader reads them: accents, digits for letters and look-alikes folded."""
     if not s.job.spec.options.get("discreet"):
         return []
     c = s.job.source.campaign
@@ -593,7 +596,12 @@ def check_discreet(s: Subject) -> list[Problem]:
     address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
     phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address,
                s.job.source.brand.force, c.labels.what_is]
-    phrases = [" ".join(p.split()).casefold() for p in phrases if p]
+    phrases = [folded(" ".join(p.split()))[0] for p in phrases if p]
+
+    def revealed(text: str) -> list[str]:
+        readings = folded(" ".join(text.split()))
+        return c.reveals(text) + [p for p in phrases if any(p in reading for reading in readings)]
+
     problems = []
     for item in _content(s):
         if item.kind == "qr" and item.page == 1:
@@ -601,15 +609,43 @@ def check_discreet(s: Subject) -> list[Problem]:
                                       "put the code inside", item, check="discreet"))
         if item.kind != "text":
             continue
-        text = " ".join(item.text.split()).casefold()
-        found = c.reveals(text) + [p for p in phrases if p in text]
+        found = revealed(item.text)
         if found:
             problems.append(s.problem("error", f"a discreet product says {_label(item)} ({found[0]!r} reveals "
                                                "what it is about)",
                                       "print neutral words only (support[].discreet_name, "
                                       "partner discreet_contact): someone may be searched or watched",
                                       item, check="discreet"))
+    found = revealed(s.job.qr_url)
+    if found:
+        problems.append(s.problem("error", f"the QR code of a discreet product opens {s.job.qr_url} ({found[0]!r} "
+                                           "reveals what it is about, in the phone's history)",
+                                  "give the campaign a neutral qr.discreet_url that the force redirects",
+                                  check="discreet"))
+    for key, value in _metadata(s.rendered.pdf).items():
+        found = revealed(value)
+        if found:
+            problems.append(s.problem("error", f"the PDF's {key} {value!r} reveals what a discreet product is "
+                                               f"about ({found[0]!r}): a PDF viewer shows it",
+                                      "a discreet product's title is labels.useful_numbers; set no other metadata "
+                                      "in its template", check="discreet"))
     return problems
+
+
+def _metadata(pdf: bytes) -> dict[str, str]:
+    """The document information and XMP text a viewer shows (title, subject, ...)."""
+    out = {}
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for key in ("/Title", "/Subject", "/Keywords", "/Author"):
+            if key in doc.docinfo:
+                out[key[1:].lower()] = str(doc.docinfo[key])
+        if "/Metadata" in doc.Root:
+            with doc.open_metadata() as xmp:
+                for key in ("dc:title", "dc:description", "dc:subject", "pdf:Keywords", "dc:creator"):
+                    value = xmp.get(key)
+                    if value:
+                        out[f"XMP {key}"] = " ".join(map(str, value)) if isinstance(value, (list, set)) else str(value)
+    return out
 
 
 def check_numbers(s: Subject) -> list[Problem]:

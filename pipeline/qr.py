@@ -47,18 +47,20 @@ def short_name(name: str, taken: Callable[[str], bool] = lambda code: False) -> 
     raise ValueError(f"no neutral short code for {name!r}")
 
 
-def qr_url(qr: QR, code: str) -> str:
+def qr_url(qr: QR, code: str, discreet: bool = False) -> str:
     """The exact URL to encode: the bare page, plus `?c=<code>` when the campaign
     tracks its codes (qr.utm). The page works without it too, so the printed label
-    can stay the bare page."""
+    can stay the bare page. A discreet product's code opens `qr.discreet_url` when
+    the campaign gives one (a neutral address the force redirects)."""
+    page = (qr.discreet_url or qr.url) if discreet else qr.url
     if qr.utm is None:
-        return qr.url
+        return page
     # Only plain codes: free text (a district's or partner's name) could say what the
     # page is about in the browser history of a victim's phone.
     if len(code) > MAX_TRACKING_CODE or not TRACKING_CODE.fullmatch(code):
         raise ValueError(f"QR tracking code {code!r} is not a plain code (a-z, 0-9, '-', '.'; "
                          f"at most {MAX_TRACKING_CODE} characters)")
-    return f"{qr.url}?{TRACKING_PARAMETER}={code}"
+    return f"{page}?{TRACKING_PARAMETER}={code}"
 
 
 @lru_cache(maxsize=16)

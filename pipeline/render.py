@@ -74,7 +74,7 @@ class ProjectFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
         if parts.scheme == "data":
-            return super().fetch(url, headers)
+            return self._data(url, headers)
         if parts.scheme != "file":
             raise URLFetchingError(f"refused {url}: only the project's own files may be used")
         path = Path(unquote(parts.path))
@@ -97,12 +97,38 @@ class ProjectFetcher(URLFetcher):
                 raise URLFetchingError("; ".join(f"{p.what} ({p.hint})" for p in problems))
         if self.cmyk and suffix == ".svg":
             data = colour.svg_to_cmyk(data.decode("utf-8"), self.cmyk).encode("utf-8")
-        elif self.cmyk and suffix in IMAGE_SUFFIXES:
-            return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+        elif suffix in IMAGE_SUFFIXES:
+            data, normalised = assets.normalise_image(data)  # 8 bits, upright, sRGB: as proofed
+            if self.cmyk:
+                return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+            if normalised:
+                return _Served(url, data, {"Content-Type": normalised})
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or suffix == ".svg":
             content_type += "; charset=utf-8"
         return _Served(url, data, {"Content-Type": content_type})
+
+
+    def _data(self, url, headers):
+        """A data: URI, with the same image checks as a file (a 12000×12000 PNG
+        written into a template is as much a bomb as one in assets/)."""
+        response = super().fetch(url, headers)
+        kind = (response.content_type or "").lower()
+        if kind.startswith("image/"):
+            data = response.read()
+            suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}.get(kind)
+            if suffix is None:
+                raise URLFetchingError(f"refused a data: URI of {kind}: only PNG, JPEG and SVG images are used")
+            problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}")
+            if problems:
+                raise URLFetchingError("refused " + "; ".join(f"{p.file}: {p.what} ({p.hint})" for p in problems))
+            if suffix != ".svg":  # as a file's image: normalised, and CMYK for the press
+                data, normalised = assets.normalise_image(data)
+                if self.cmyk:
+                    return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
+                kind = normalised or kind
+            return _Served(url, data, {"Content-Type": kind})
+        return response
 
 
 PX_TO_MM = 25.4 / 96  # CSS px
@@ -161,6 +187,7 @@ class _Collect(logging.Handler):
 
 # WeasyPrint only logs a file it could not load and goes on without it: a PDF without
 # the partner's logo, or with a file the fetcher refused left out, must not pass.
+DATA_URI = re.compile(r"(data:[\w/+.-]+[;,][^'\s,]{0,24})[^'\s]*")
 MISSING_FILE = re.compile(r"^Failed to (load|render SVG) image|refused ")
 
 
@@ -285,6 +312,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
+    messages = [DATA_URI.sub(r"\1…", m) for m in messages]  # not half a megabyte of base64 in a message
     warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
                         "fix or replace the file it names (assets/README.md)", check="weasyprint")
                 if MISSING_FILE.search(m) else
@@ -436,6 +464,8 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, docum
         _figure_boxes_in_points(pdf)
         return
     _master_rendition(pdf)
+    if profile.output_intent:  # gradients drawn in sRGB, as press colour (colour.py)
+        colour.shadings_to_cmyk(pdf, COLOUR / profile.output_intent.icc)
     links.refuse_in_press(job, pdf)
     overprint.finish(pdf)  # 100 % K text, rules and codes overprint their ground (overprint.py)
     width, height = (v * PT_PER_MM for v in job.trim_mm)
@@ -557,7 +587,7 @@ def render_pdf_of(job: Job, html: str) -> Rendered:
     of the renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
     try:
         return render_pdf(job, html)
-    except PipelineError:
+    except (PipelineError, MemoryError):
         raise
     except Exception as exc:
         neighbours = layouts_neighbours(job.layouts.folder) if "refused" in str(exc) else []

@@ -5,23 +5,108 @@ preflight.json (stable schema, keys only ever added):
   {"campaign": slug, "errors": n, "warnings": n,
    "outputs": [{"path", "product", "size", "profile", "errors", "warnings"}],
    "problems": [{"level", "file", "page", "box_mm": [x, y, w, h], "field",
-                 "check", "what", "hint"}]}
+                 "check", "what", "hint"}],
+   "causes": [{"level", "check", "field", "what", "hint", "files": [path, ...]}]}
+  `causes` groups the problems by cause: the same note on many files once, and a
+  field too long for several products (check "too-long", causes.py) as one.
 """
 from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .causes import CAUSE
 from .problems import Problem
 
 
+@dataclass
+class Cause:
+    """Problems with one cause: the same words on several files (a draft translation's
+    note on each of its 32 files), or one field too long for several products."""
+
+    level: str
+    what: str
+    hint: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return list(dict.fromkeys(p.file for p in self.problems))
+
+    def to_dict(self) -> dict:
+        first = self.problems[0]
+        return {k: v for k, v in {"level": self.level, "check": first.check, "field": first.field,
+                                  "what": self.what, "hint": self.hint, "files": self.files}.items() if v is not None}
+
+
+def causes(problems: list[Problem]) -> list[Cause]:
+    """The problems grouped by cause, errors first, in the order found."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        key = (p.level, p.check, p.field, p.value) if p.check == CAUSE else (p.level, p.check, p.what, p.hint)
+        groups.setdefault(key, []).append(p)
+    out = []
+    for (level, *_), members in groups.items():
+        first = members[0]
+        if first.check == CAUSE:
+            # "<field> is about N characters too long for the <product> (...)": one line for every product.
+            most: dict[str, int] = {}
+            for p in members:  # press and screen copies of a product: the larger figure
+                most[_product(p)] = max(most.get(_product(p), 0), _excess(p))
+            excess: dict[int, list[str]] = {}
+            for product, n in most.items():
+                excess.setdefault(n, []).append(product)
+            by = "; ".join(f"{_and(products)} by about {n} characters" for n, products in excess.items())
+            what = f"{first.field} is too long for {by}"
+            hint = (f"shorten {first.field} ({first.value}) by about {max(map(_excess, members))} characters "
+                    "to fit them all")
+        else:
+            what, hint = first.what, first.hint
+        out.append(Cause(level, what, hint, members))
+    return sorted(out, key=lambda c: c.level != "error")
+
+
+def _excess(p: Problem) -> int:
+    return int(p.what.split(" is about ", 1)[1].split(" ", 1)[0])
+
+
+def _product(p: Problem) -> str:
+    return p.what.split(" too long for the ", 1)[1].split(" (", 1)[0]
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _files(files: list[str], shown: int = 3) -> str:
+    more = len(files) - shown
+    return ", ".join(files[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def summary_lines(problems: list[Problem], outputs: int) -> list[str]:
+    """The terminal's summary: counts, each cause once (with the files it holds for),
+    and a summary by cause at the end."""
     errors = [p for p in problems if p.level == "error"]
     warnings = [p for p in problems if p.level == "warning"]
     lines = [f"preflight: {outputs} output(s), {len(errors)} error(s), {len(warnings)} warning(s)"]
-    for p in errors + warnings:
-        lines.append(f"{p.level}: {p}")
+    found = causes(problems)
+    for cause in found:
+        if len(cause.problems) == 1 and cause.problems[0].check != CAUSE:
+            lines.append(f"{cause.level}: {cause.problems[0]}")
+            continue
+        places = list(dict.fromkeys(p.where() for p in cause.problems))
+        files = cause.files
+        where = (places[0] if len(places) == 1 else files[0] if len(files) == 1
+                 else f"{len(files)} files ({_files(files)})")
+        lines.append(f"{cause.level}: {where}: {cause.what}" + (f"\n    hint: {cause.hint}" if cause.hint else ""))
+    if len(found) > 1:
+        lines.append(f"by cause: {len(found)} cause(s) of {len(errors) + len(warnings)} problem(s)")
+        for cause in found:
+            title = cause.what if len(cause.what) <= 90 else cause.what[:89] + "…"
+            count = len(cause.files)
+            lines.append(f"  {cause.level}: {title} [{count} file{'s' if count != 1 else ''}]")
     return lines
 
 
@@ -42,6 +127,7 @@ def preflight_json(slug: str, entries: list[dict], problems: list[Problem]) -> b
                      "profile": e["profile"], "errors": counts(e["path"], "error"),
                      "warnings": counts(e["path"], "warning")} for e in entries],
         "problems": [p.to_dict() for p in problems],
+        "causes": [c.to_dict() for c in causes(problems)],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
@@ -70,6 +156,15 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
 <p class="{'bad' if errors else 'ok'}">{len(entries)} output(s): {errors} error(s), {warnings} warning(s).
 {'Fix the errors before anything goes to the printer.' if errors else 'Nothing stops this going to the printer.'}</p>
 """]
+    found = causes(problems)
+    if found:
+        parts.append("<h2>By cause</h2><ol>")
+        for cause in found:
+            files = cause.files
+            parts.append(f'<li class="{cause.level}"><strong>{cause.level}</strong> ({len(files)} file'
+                         f'{"s" if len(files) != 1 else ""}): {html.escape(cause.what)}'
+                         f'<br><span class="hint">{html.escape(cause.hint)}</span></li>')
+        parts.append("</ol>")
     for entry in entries:
         mine = [p for p in problems if p.file == entry["path"]]
         width, height = entry["trim_mm"]

@@ -2,22 +2,69 @@
 an editor) and a field reference in Markdown, both made from the campaign model
 itself, so neither can drift from what the pipeline accepts.
 
-    campaign-print schema                      # writes docs/campaign.schema.json and docs/fields.md
+    campaign-print schema    # writes docs/campaign.schema.json, brand.schema.json, translation.schema.json, fields.md
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .content import Brand, Campaign
+from .content import FIXED, OPTIONAL, Brand, Campaign
 
 SCHEMA_ID = "https://campaign-print.invalid/campaign.schema.json"
 
 
+TRANSLATION = "translation"  # schema_text(TRANSLATION): a translation file's schema
+
+
 def json_schema(model: Any = Campaign) -> dict:
+    if model == TRANSLATION:
+        return translation_schema()
     schema = model.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID if model is Campaign else SCHEMA_ID.replace("campaign.", "brand.")
+    return schema
+
+
+def translation_schema() -> dict:
+    """A translation file (content/translations/<campaign>/<code>.yaml): the campaign's
+    keys less those never translated (numbers, addresses, codes: content.FIXED), proper
+    names optional (content.OPTIONAL), plus `language` and `translation`."""
+    schema = json_schema(Campaign)
+    schema["$id"] = SCHEMA_ID.replace("campaign.", "translation.")
+    schema["title"] = "Translation"
+    schema["description"] = ("A translation of a campaign: content/translations/<campaign>/<code>.yaml, with the "
+                             "campaign's keys; numbers, addresses and codes come from the campaign file.")
+
+    def prune(node: dict, prefix: str) -> None:
+        node = _resolve(schema, node)
+        if node.get("type") == "array" or "items" in node:
+            prune(node.get("items", {}), prefix + "[0]")
+        for option in node.get("anyOf", []):
+            prune(option, prefix)
+        props = node.get("properties")
+        if props is None:
+            return
+        for name in list(props):
+            dotted = f"{prefix}.{name}" if prefix else name
+            if name == "translation" and not prefix:
+                continue  # the translation's own status and note
+            if FIXED.search(dotted):
+                del props[name]
+            else:
+                prune(props[name], dotted)
+        required = [r for r in node.get("required", []) if r in props
+                    and not OPTIONAL.search(f"{prefix}.{r}" if prefix else r)]
+        if required:
+            node["required"] = required
+        else:
+            node.pop("required", None)
+
+    prune(schema, "")
+    schema["properties"]["language"] = {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Z]{2})?$",
+                                        "description": "The translation's language: the file's name, e.g. ur"}
+    schema["properties"]["translation"] = {"$ref": "#/$defs/Translation"}
+    schema["required"] = ["language", "translation", *schema.get("required", [])]
     return schema
 
 
@@ -38,6 +85,13 @@ def field_reference() -> str:
         lines += [f"## {title}", "", _clean(schema.get("description", "")), ""]
         lines += _table(schema, schema, "")
         lines.append("")
+    lines += ["## Translation file (`content/translations/<campaign>/<code>.yaml`)", "",
+              "The campaign's keys, each string translated; numbers, phone numbers, addresses and codes are not "
+              "translated and may not be given (`qr`, `social`, `variants`, `report.emergency`, `support[].phone`, "
+              "...). Proper names (`name`, `support[].name`, sources' names) are optional: left out, they stay in "
+              "English. Two keys of its own, both **required**: `language` (the code, as in the file's name) and "
+              "`translation` (`status: draft` or `approved`, an optional `note`). A key the campaign does not "
+              "have is an error with a did-you-mean. Schema: `docs/translation.schema.json`.", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -6,6 +6,7 @@ structure, PDFium for text and rasters, zxing-cpp for decoding QR codes.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ DEFAULT_CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
 # (tests/test_variants.py builds those it needs).
 CORE = ["--only", "poster", "--only", "leaflet-a5", "--only", "leaflet-dl",
         "--district", "none", "--partner", "none", "--language", "none"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def confirmation_key(tmp_path_factory):
+    """The portal's key for sealing confirmed numbers (pipeline/confirm.py), in the
+    test session's own folder, never the project's var/."""
+    os.environ["CAMPAIGN_PRINT_CONFIRM_KEY"] = str(tmp_path_factory.mktemp("var") / "confirm.key")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import content as content_module
 from pipeline.content import load_campaign
 from pipeline.problems import ContentError
 
@@ -115,19 +116,26 @@ def test_yaml_syntax_error_gives_line(tmp_path, campaign_text):
 BRAND = (ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text()
 
 
-def brand_problems(tmp_path, campaign_text, old: str, new: str) -> tuple[Path, str, list]:
-    """Problems of the default campaign with its brand file (beside it) edited."""
+@pytest.fixture
+def brands(tmp_path, monkeypatch) -> Path:
+    """A brands folder of the test's own standing in for the project's content/brands/."""
+    folder = tmp_path / "project-brands"
+    folder.mkdir()
+    monkeypatch.setattr(content_module, "PROJECT_BRANDS", folder)
+    return folder
+
+
+def brand_problems(brands, tmp_path, campaign_text, old: str, new: str) -> tuple[Path, str, list]:
+    """Problems of the default campaign with its brand file edited."""
     assert old in BRAND
-    brands = tmp_path / "brands"
-    brands.mkdir(exist_ok=True)
     brand = brands / "north-yorkshire-police.yaml"
     text = BRAND.replace(old, new)
     brand.write_text(text)
     return brand, text, errors_of(write_campaign(tmp_path, campaign_text))
 
 
-def test_a_brand_colour_says_cmyk_is_four_percentages_and_rgb_is_hash_rrggbb(tmp_path, campaign_text):
-    brand, text, problems = brand_problems(tmp_path, campaign_text, 'cmyk: [100, 75, 0, 60], rgb: "#0b2a4a"',
+def test_a_brand_colour_says_cmyk_is_four_percentages_and_rgb_is_hash_rrggbb(brands, tmp_path, campaign_text):
+    brand, text, problems = brand_problems(brands, tmp_path, campaign_text, 'cmyk: [100, 75, 0, 60], rgb: "#0b2a4a"',
                                            'cmyk: [0, 90, 80], rgb: "9e1b22"')
     line = next(i for i, l in enumerate(text.splitlines(), 1) if "9e1b22" in l)
     by_field = {p.field: p for p in problems}
@@ -149,14 +157,14 @@ def test_a_brand_colour_says_cmyk_is_four_percentages_and_rgb_is_hash_rrggbb(tmp
     ('cmyk: [0, 15, 100, 0], rgb: "#ffd2"', "'#ffd2' is not in the expected form",
      'write "#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"'),
 ])
-def test_other_wrong_brand_colours_say_what_a_colour_is(tmp_path, campaign_text, new, what, hint):
-    _, _, [problem] = brand_problems(tmp_path, campaign_text, 'cmyk: [0, 15, 100, 0],  rgb: "#ffd200"', new)
+def test_other_wrong_brand_colours_say_what_a_colour_is(brands, tmp_path, campaign_text, new, what, hint):
+    _, _, [problem] = brand_problems(brands, tmp_path, campaign_text, 'cmyk: [0, 15, 100, 0],  rgb: "#ffd200"', new)
     assert (problem.what, problem.line) == (what, 9) and problem.field.startswith("colours.accent.")
     assert hint in problem.hint
 
 
-def test_an_unquoted_brand_rgb_says_yaml_read_a_comment(tmp_path, campaign_text):
-    _, text, [problem] = brand_problems(tmp_path, campaign_text, '  tint:    {cmyk: [8, 3, 0, 2],     rgb: "#e8eef4"}',
+def test_an_unquoted_brand_rgb_says_yaml_read_a_comment(brands, tmp_path, campaign_text):
+    _, text, [problem] = brand_problems(brands, tmp_path, campaign_text, '  tint:    {cmyk: [8, 3, 0, 2],     rgb: "#e8eef4"}',
                                         "  tint:\n    cmyk: [8, 3, 0, 2]\n    rgb: #e8eef4")
     assert problem.field == "colours.tint.rgb" and problem.line == text.splitlines().index("    rgb: #e8eef4") + 1
     assert problem.what == "is empty: unquoted, YAML reads '#' as the start of a comment"

@@ -110,3 +110,20 @@ def test_a_partner_file_with_a_wrong_number_is_an_error_naming_its_line(draft, c
     assert main(["check", str(draft.campaign)]) == 1
     err = capsys.readouterr().err
     assert f"{folder / 'york.yaml'}:4 contact: the phone number '0808 802 0301'" in err
+
+
+def test_the_portal_seals_confirmed_numbers_and_a_number_added_by_hand_is_refused(draft, capsys):
+    """write_partner (the portal's approval) seals the coordinator's confirmations;
+    the CLI trusts them; the same file with one more number typed in is refused."""
+    draft.confirmed_numbers = [LOCAL_NUMBER]
+    entry, _ = partners.write_partner(draft)
+    written = entry.read_text()
+    assert "confirmation: " in written
+    assert main(["check", str(draft.campaign)]) == 0
+    other = "01904 555 018"
+    entry.write_text(written.replace(f"Call us on {LOCAL_NUMBER}", f"Call us on {LOCAL_NUMBER} or {other}")
+                     .replace(f"- {LOCAL_NUMBER}", f"- {LOCAL_NUMBER}\n- {other}"))
+    capsys.readouterr()
+    assert main(["check", str(draft.campaign)]) == 1
+    err = capsys.readouterr().err
+    assert "confirmed_numbers were not written by the partner portal (the seal does not match)" in err

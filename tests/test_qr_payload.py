@@ -133,7 +133,9 @@ def test_tracking_codes_are_plain_neutral_and_unique(jobs):
         if campaign.qr.utm is None:
             continue
         page, query = job.qr_url.split("?")
-        assert page == campaign.qr.url and query == f"c={job.tracking_code}"
+        # A discreet product's code opens the campaign's neutral discreet_url.
+        wanted = campaign.qr.discreet_url if job.spec.options.get("discreet") else campaign.qr.url
+        assert page == wanted and query == f"c={job.tracking_code}"
         assert not campaign.reveals(query), job.qr_url
         # No words of the product or variant: only short codes (a district's or a
         # partner's name of more than 7 characters is shortened), no statistic's words.
@@ -170,7 +172,8 @@ def test_two_files_with_one_code_are_refused(tmp_path, campaign_text):
         plan(load_campaigns([campaign_copy(tmp_path, text)]), load_layouts(), [load_profiles()["press"]],
              only=["leaflet-a5"])
     [problem] = caught.value.problems
-    assert "same QR tracking code 'la5-selby'" in problem.what
+    assert "district 'Selby' and partner 'selby'" in problem.what and "same QR tracking code" in problem.what
+    assert "'la5-selby'" in problem.what and problem.field == "variants.partners.items[1].id"
     assert "districts/selby/leaflet-a5.pdf" in problem.what and "partners/selby/leaflet-a5.pdf" in problem.what
 
 
@@ -191,7 +194,8 @@ def test_the_manifest_says_what_each_code_stands_for(cards):
     entries = [e for e in manifest["outputs"] if not e.get("imposed_from")]
     assert len(entries) == 10
     for entry in manifest["outputs"]:
-        assert entry["qr_url"] == f"https://www.northyorkshire.police.uk/stalking?c={entry['tracking_code']}"
+        page = "help" if "discreet" in entry["product"] else "stalking"  # the discreet card's neutral page
+        assert entry["qr_url"] == f"https://www.northyorkshire.police.uk/{page}?c={entry['tracking_code']}"
         medium = "pdf" if entry["profile"] == "screen" else "print"
         variant = f"-{entry['variant']}" if entry["variant"] else ""
         assert entry["tracking"] == {"utm_source": "nyp", "utm_medium": medium, "utm_campaign": "nmhs19",

@@ -164,7 +164,7 @@ def test_a_full_disk_when_writing_the_manifest_leaves_the_folder_as_it_was(tmp_p
     monkeypatch.setattr(build_module, "write_manifest", full)
     assert main([*args, "--force"]) == 1
     err = capsys.readouterr().err
-    assert "cannot write the output: No space left on device" in err and "Traceback" not in err
+    assert "cannot write the output: the disk is full" in err and "Traceback" not in err
     assert {p: p.read_bytes() for p in (out / SLUG).rglob("*") if p.is_file()} == before
     assert len(list((out / ".generations" / SLUG).iterdir())) == 1
 

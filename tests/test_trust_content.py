@@ -3,10 +3,12 @@ contact lines) is refused with file, line, field and a hint when it could put a 
 address, a wrong number or a revealing word on paper, or take the build down."""
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
 
@@ -301,11 +303,17 @@ def test_discreet_name_must_be_neutral(tmp_path, campaign_text):
     assert problem.field == "support[0].discreet_name" and "'stalk'" in problem.what
 
 
-def _subject(campaign, items, discreet=True):
+def _empty_pdf() -> bytes:
+    out = io.BytesIO()
+    pikepdf.new().save(out)
+    return out.getvalue()
+
+
+def _subject(campaign, items, discreet=True, qr_url="https://www.northyorkshire.police.uk/help?c=wd"):
     source = SimpleNamespace(campaign=campaign, brand=load_campaign(DEFAULT_CAMPAIGN).brand)
-    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=source, partner=None,
+    job = SimpleNamespace(output="wallet-card-discreet.pdf", source=source, partner=None, qr_url=qr_url,
                           spec=SimpleNamespace(options={"discreet": discreet}))
-    return Subject(job, "", SimpleNamespace(layout=items))
+    return Subject(job, "", SimpleNamespace(layout=items, pdf=_empty_pdf()))
 
 
 def _text(text, page=2, element="p"):

@@ -1,18 +1,85 @@
+from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import models
 
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
 
+SECRET_FIELDS = {"password", "password1", "password2", "usable_password"}
+
+
+def _shown(value):
+    """A field's value as the audit log keeps it: names, not ids; lists of names for many-to-many."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (models.QuerySet, list, tuple, set)):
+        return sorted(str(v) for v in value)
+    return value if value is None or isinstance(value, (bool, int, str)) else str(value)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every change made in the admin (added, changed, password set, deleted) goes to
+    the portal's audit log too, with each changed field's old and new value: moving a
+    user to another organisation, granting staff or superuser, setting a password."""
+
+    def save_model(self, request, obj, form, change):
+        old = {}
+        if change:
+            fresh = type(obj).objects.get(pk=obj.pk)
+            old = {name: getattr(fresh, name) for name in form.changed_data
+                   if name not in SECRET_FIELDS and not isinstance(form.fields[name], forms.ModelMultipleChoiceField)}
+        super().save_model(request, obj, form, change)
+        request._audit = {name: [_shown(old.get(name)), _shown(form.cleaned_data.get(name))] if change
+                          else _shown(form.cleaned_data.get(name))
+                          for name in form.changed_data if name not in SECRET_FIELDS}
+        for name in SECRET_FIELDS & set(form.changed_data):
+            request._audit["password"] = "set"
+        if change:  # many-to-many: the old list, from the form's initial values
+            for name in form.changed_data:
+                if isinstance(form.fields[name], forms.ModelMultipleChoiceField):
+                    request._audit[name] = [_shown(form.initial.get(name) or []),
+                                            _shown(form.cleaned_data.get(name))]
+
+    def _record(self, request, obj, action, message=None):
+        detail = getattr(request, "_audit", None)
+        if detail is None:  # a view that saves without save_model (the admin's password form)
+            fields = [f for m in (message if isinstance(message, list) else [])
+                      for f in m.get("changed", {}).get("fields", [])]
+            detail = {"fields": fields}
+            if any("password" in f.lower() for f in fields):
+                action = "admin-password-set"
+        request._audit = None
+        org = obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
+        if action == "admin-deleted" and org is obj:
+            org = None  # an event pointing at it would stop its deletion (the log protects what it names)
+        AuditEvent.record(request.user, action, organisation=org, model=obj._meta.model_name,
+                          object=str(obj), object_id=obj.pk, changes=detail)
+
+    def log_addition(self, request, obj, message):
+        self._record(request, obj, "admin-added")
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._record(request, obj, "admin-changed", message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            request._audit = {}
+            self._record(request, obj, "admin-deleted")
+        return super().log_deletions(request, queryset)
+
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(AuditedAdmin, UserAdmin):
     fieldsets = UserAdmin.fieldsets + (("Partner", {"fields": ("organisation",)}),)
     list_display = ("username", "email", "organisation", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "organisation")
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ("name", "partner_id", "contact", "phone")
     search_fields = ("name", "partner_id")
     readonly_fields = ("logo_file", "logo_original_name")
@@ -38,6 +105,13 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Comment)
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    """Groups carry permissions: who may do what in the admin."""
 
 
 @admin.register(AuditEvent)

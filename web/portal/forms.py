@@ -10,6 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 
 from . import printing
 from .models import Organisation, User
+from .validators import plain_text
 
 LOGO_KINDS = {  # first bytes -> extension
     b"\x89PNG\r\n\x1a\n": "png",
@@ -17,7 +18,19 @@ LOGO_KINDS = {  # first bytes -> extension
 }
 
 
-class InviteForm(forms.Form):
+class PlainText:
+    """Every text field of the form refuses direction controls and invisible
+    characters (the pipeline's check_text); passwords may hold anything."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if (isinstance(field, forms.CharField) and not isinstance(field.widget, forms.PasswordInput)
+                    and plain_text not in field.validators):
+                field.validators = [*field.validators, plain_text]
+
+
+class InviteForm(PlainText, forms.Form):
     """A coordinator invites a partner user: a new or an existing organisation."""
 
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False,
@@ -45,6 +58,13 @@ class InviteForm(forms.Form):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The email address or the password is not right. Check both and try again "
+                         "(the password must be typed exactly, capitals included).",
+        "inactive": "This account is switched off. Ask your campaign coordinator.",
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "Email address"
@@ -54,7 +74,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data["username"].strip().lower()
 
 
-class AcceptInvitationForm(SetPasswordForm):
+class AcceptInvitationForm(PlainText, SetPasswordForm):
     first_name = forms.CharField(label="Your first name", max_length=150)
     last_name = forms.CharField(label="Your last name", max_length=150)
     field_order = ["first_name", "last_name", "new_password1", "new_password2"]
@@ -64,6 +84,14 @@ class AcceptInvitationForm(SetPasswordForm):
         self.fields["new_password1"].help_text = "At least 12 characters; not a common password."
         self.fields["new_password1"].label = "Choose a password"
         self.fields["new_password2"].label = "Type the password again"
+
+
+class ResetPasswordForm(SetPasswordForm):
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].help_text = "At least 12 characters; not a common password."
+        self.fields["new_password1"].label = "Choose a new password"
+        self.fields["new_password2"].label = "Type the new password again"
 
 
 def sniff_logo(data: bytes) -> str | None:
@@ -76,7 +104,31 @@ def sniff_logo(data: bytes) -> str | None:
     return None
 
 
-class ProfileForm(forms.ModelForm):
+SVG_UNSAFE = ("DTD", "entities", "contains <", "event handler", "outside the SVG", "@import", "embedded image")
+SVG_TOO_BIG = ("over the limit", "elements or")
+
+
+def logo_refusal(problems: list[dict], kind: str) -> list[str]:
+    """A refused logo in the partner's terms, the pipeline's own words kept at the end
+    for whoever made the file."""
+    detail = "; ".join(dict.fromkeys(p["what"] for p in problems))
+    if kind != "svg":
+        return [f"{p['what']}. {p['hint']}".strip() for p in problems]
+    if any(word in p["what"] for p in problems for word in SVG_UNSAFE):
+        said = ("This SVG logo cannot be printed safely: it contains scripts, links to other files or web "
+                "addresses, or special declarations, which a logo does not need. Save it again from your "
+                "design program as a plain SVG with any pictures embedded (for example 'Optimised SVG' or "
+                "'SVG 1.1'), or upload it as a PNG or JPEG at 300 pixels per inch.")
+    elif any(word in p["what"] for p in problems for word in SVG_TOO_BIG):
+        said = ("This SVG logo is too large or too complex to print safely. Simplify it in your design "
+                "program, or upload it as a PNG or JPEG at 300 pixels per inch.")
+    else:
+        said = ("This file is not a working SVG image: it may be damaged, or another kind of file. Save it "
+                "again as SVG, or upload it as a PNG or JPEG at 300 pixels per inch.")
+    return [f"{said} (For your designer: {detail}.)"]
+
+
+class ProfileForm(PlainText, forms.ModelForm):
     logo = forms.FileField(label="Logo", required=False,
                            help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
                                      "at most 2 MB.")
@@ -102,7 +154,7 @@ class ProfileForm(forms.ModelForm):
             raise forms.ValidationError("The logo must be an SVG, PNG or JPEG file. This file is none of them.")
         problems = [p for p in printing.check_logo(data, f"logo.{kind}") if p["level"] == "error"]
         if problems:
-            raise forms.ValidationError([f"{p['what']}. {p['hint']}".strip() for p in problems])
+            raise forms.ValidationError(logo_refusal(problems, kind))
         self.logo_bytes, self.logo_kind = data, kind
         return upload
 
@@ -127,20 +179,11 @@ class CampaignChoiceForm(forms.Form):
         self.fields["campaign"].choices = [(o.slug, o.name) for o in offers]
 
 
-PRODUCT_NAMES = {
-    "leaflet-dl": "DL leaflet (folds to 99 × 210 mm)",
-    "leaflet-a5": "A5 leaflet",
-    "wallet-card": "Wallet card",
-    "wallet-card-discreet": "Discreet wallet card",
-    "poster": "Poster",
-}
-
-
 def product_name(product: str) -> str:
-    return PRODUCT_NAMES.get(product, product.replace("-", " ").capitalize())
+    return printing.product_name(product)
 
 
-class RequestForm(forms.Form):
+class RequestForm(PlainText, forms.Form):
     printed_name = forms.CharField(label="Your organisation's name, as printed", max_length=100)
     contact = forms.CharField(label="Contact line", max_length=120,
                               help_text="Printed under your logo")
@@ -148,7 +191,9 @@ class RequestForm(forms.Form):
     products = forms.MultipleChoiceField(label="Which products?", widget=forms.CheckboxSelectMultiple)
     delivery_address = forms.CharField(label="Delivery address", max_length=500,
                                        widget=forms.Textarea(attrs={"rows": 4}))
-    needed_by = forms.DateField(label="Needed by", widget=forms.DateInput(attrs={"type": "date"}),
+    # A date input shows only ISO dates (2027-01-15): any other format empties it on redisplay.
+    needed_by = forms.DateField(label="Needed by",
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 help_text="Allow at least 10 working days for printing and delivery")
     notes = forms.CharField(label="Notes for the coordinator (optional)", max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
@@ -184,7 +229,7 @@ class RequestForm(forms.Form):
                 if p in self.cleaned_data.get("products", []) and self.cleaned_data.get(n)}
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(PlainText, forms.Form):
     decision = forms.ChoiceField(label="Your decision", widget=forms.RadioSelect, choices=[
         ("approve", "Approve: build the files for print"),
         ("changes", "Ask for changes"),
@@ -215,5 +260,5 @@ class ReviewForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(PlainText, forms.Form):
     text = forms.CharField(label="Add a comment", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,16 +10,18 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+from .validators import plain_text
+
 
 class Organisation(models.Model):
     """A partner agency: a victim-support charity, a council, a health service."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[plain_text])
     # In file names and QR tracking codes (?c=wc-<id>; shortened past 7 characters), so plain and neutral.
     partner_id = models.SlugField("short name", max_length=40, unique=True,
                                   help_text="Lower-case letters, digits and hyphens; used in file names.")
-    contact = models.CharField("contact line", max_length=120, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    contact = models.CharField("contact line", max_length=120, blank=True, validators=[plain_text])
+    phone = models.CharField(max_length=40, blank=True, validators=[plain_text])
     logo_file = models.CharField(max_length=80, blank=True)  # generated name in var/uploads/
     logo_original_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -51,7 +53,8 @@ def _hash(token: str) -> str:
 
 
 class Invitation(models.Model):
-    """A one-time link to set a password. Only the token's hash is stored."""
+    """A one-time link to set a password: to join (a new account) or, with `user`, to
+    reset the password of an existing one. Only the token's hash is stored."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     email = models.EmailField()
@@ -62,14 +65,29 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="password_resets")  # a password reset for this account
 
     @classmethod
-    def issue(cls, email: str, organisation: Organisation | None, by=None) -> tuple["Invitation", str]:
+    def issue(cls, email: str, organisation: Organisation | None, by=None, user=None) -> tuple["Invitation", str]:
         token = secrets.token_urlsafe(32)
+        days = settings.RESET_DAYS if user else settings.INVITATION_DAYS
         invitation = cls.objects.create(token_hash=_hash(token), email=email.lower(), organisation=organisation,
-                                        created_by=by,
-                                        expires_at=timezone.now() + timedelta(days=settings.INVITATION_DAYS))
+                                        created_by=by, user=user,
+                                        expires_at=timezone.now() + timedelta(days=days))
         return invitation, token
+
+    @classmethod
+    def issue_reset(cls, user, by) -> tuple["Invitation", str]:
+        """A one-time password-reset link for `user`; earlier unused ones stop working."""
+        cls.objects.filter(user=user, used_at__isnull=True).update(expires_at=timezone.now())
+        return cls.issue(user.email, user.organisation, by=by, user=user)
+
+    @staticmethod
+    def link(token: str) -> str:
+        from django.urls import reverse
+
+        return settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
 
     @classmethod
     def find(cls, token: str) -> "Invitation | None":
@@ -79,7 +97,11 @@ class Invitation(models.Model):
 
     @property
     def for_coordinator(self) -> bool:
-        return self.organisation_id is None
+        return self.organisation_id is None and self.user_id is None
+
+    @property
+    def is_reset(self) -> bool:
+        return self.user_id is not None
 
 
 class PrintRequest(models.Model):
@@ -96,6 +118,10 @@ class PrintRequest(models.Model):
     REVIEWABLE = (Status.SUBMITTED,)
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="requests")
+    # The request's own partner id in the pipeline (r<pk>-<organisation's short name>),
+    # fixed when it is approved: its YAML, logo, PDFs and tracking code, apart from
+    # every other request of the organisation.
+    partner_id = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requests")
     campaign = models.CharField(max_length=100)  # the campaign's slug (its file name in content/)
     products = models.JSONField(default=list)
@@ -142,11 +168,18 @@ class PrintRequest(models.Model):
     def progress_percent(self) -> int:
         return int(100 * self.build_done / self.build_total) if self.build_total else 0
 
+    @property
+    def pipeline_id(self) -> str:
+        """The partner id the pipeline knows this request by. The request number comes
+        first: it keeps the QR tracking code's short form (4 characters and a hash)
+        apart from the organisation's other requests."""
+        return self.partner_id or f"r{self.pk}-{self.organisation.partner_id}"[:40].rstrip("-")
+
     def printed(self, confirmed_numbers=None):
         """What goes on the products, for the pipeline (see printing.Printed)."""
         from .printing import Printed
 
-        return Printed(campaign=self.campaign, partner_id=self.organisation.partner_id, name=self.printed_name,
+        return Printed(campaign=self.campaign, partner_id=self.pipeline_id, name=self.printed_name,
                        contact=self.contact, phone=self.phone, products=tuple(self.products),
                        copies=dict(self.copies), logo_file=self.logo_file or self.organisation.logo_file,
                        confirmed_numbers=tuple(self.confirmed_numbers if confirmed_numbers is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -68,6 +69,18 @@ def offer(slug: str) -> Offer | None:
     return next((o for o in offers() if o.slug == slug), None)
 
 
+@lru_cache(maxsize=1)
+def _product_names() -> dict[str, str]:
+    from pipeline.plan import load_layouts
+
+    return {key: spec.name for key, spec in load_layouts().products.items() if spec.name}
+
+
+def product_name(product: str) -> str:
+    """A product as people call it (layouts/products.yaml `name`), not its id."""
+    return _product_names().get(product) or product.replace("-", " ").capitalize()
+
+
 def logo_path(logo_file: str) -> Path | None:
     if not logo_file:
         return None
@@ -102,6 +115,16 @@ def problem_dict(problem) -> dict:
     }
 
 
+def partner_id_for(campaign: str, preferred: str, fallback: str) -> str:
+    """`preferred` (r12-york-womens-aid), unless its QR tracking name clashes with
+    another variant's in the campaign: then `fallback` (r12), short enough to be used
+    as it is, so unique like the request number."""
+    found = offer(campaign)
+    if found and _api().tracking_clash(found.path, preferred):
+        return fallback
+    return preferred
+
+
 def check(p: Printed) -> list[dict]:
     """Every trust rule on the text, the logo and the phone numbers."""
     return [problem_dict(x) for x in _api().check_partner(_draft(p))]
@@ -116,6 +139,16 @@ def proof(p: Printed, product: str) -> tuple[list[bytes], list[dict]]:
     """PNG pages of one product, in memory, and the problems found on them."""
     result = _api().proof(_draft(p), product)
     return list(result.pages), [problem_dict(x) for x in result.problems]
+
+
+def text_problems(text: str) -> list[str]:
+    """The pipeline's text rule for any text typed into the portal (names, notes,
+    addresses, comments): no direction controls, no invisible characters. A reversed
+    number in a note misleads the coordinator as it would a reader of the leaflet.
+    Browsers send a text area's line breaks as CR LF: those are line breaks."""
+    from pipeline.inputs import check_text
+
+    return check_text(text.replace("\r\n", "\n"), printed=False)
 
 
 def check_logo(data: bytes, name: str) -> list[dict]:

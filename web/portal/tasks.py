@@ -3,21 +3,46 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import transaction
 from huey.contrib.djhuey import db_task
+from huey.exceptions import RetryTask
 
 from . import printing
 from .models import AuditEvent, PrintRequest, User
 
 log = logging.getLogger(__name__)
+COMMIT_WAIT = 60  # seconds a worker waits to see the approval that queued its task
+
+
+class QueueDown(RuntimeError):
+    """The build queue cannot be reached: nothing was queued."""
+
+
+def queue_build(request_id: int, approver_id: int | None) -> None:
+    """Queue the build inside the caller's transaction, so that the approval and the
+    queueing are saved together or not at all: if the queue cannot be reached this
+    raises QueueDown and the transaction rolls back. (A worker may take the task
+    before the transaction commits: build_request then waits for it.)"""
+    if build_request.huey.immediate:  # the tests: run as a worker would, once committed
+        transaction.on_commit(lambda: build_request(request_id, approver_id))
+        return
+    try:
+        build_request(request_id, approver_id, queued_at=time.time())
+    except Exception as exc:  # redis.ConnectionError, sqlite3.OperationalError, ...
+        log.warning("cannot queue the build of request %s: %s", request_id, exc)
+        raise QueueDown(str(exc)) from exc
 
 
 @db_task(retries=0, context=False)
-def build_request(request_id: int, approver_id: int | None = None) -> str:
+def build_request(request_id: int, approver_id: int | None = None, queued_at: float | None = None) -> str:
     req = PrintRequest.objects.select_related("organisation").get(pk=request_id)
+    waiting = (PrintRequest.Status.SUBMITTED, PrintRequest.Status.FAILED)  # before approval / "build again"
+    if req.status in waiting and queued_at and time.time() - queued_at < COMMIT_WAIT:
+        raise RetryTask("the approval is not committed yet", delay=1)
     if req.status != PrintRequest.Status.APPROVED:
-        return req.status  # already built, or taken back: nothing to do
+        return req.status  # already built, or taken back, or the approval rolled back: nothing to do
 
     def progress(done: int, total: int) -> None:
         PrintRequest.objects.filter(pk=request_id).update(build_done=done, build_total=total)

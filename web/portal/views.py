@@ -12,24 +12,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import printing
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
-                    ReviewForm, product_name)
+                    ResetPasswordForm, ReviewForm, product_name)
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
+from .tasks import QueueDown, queue_build
 
 log = logging.getLogger(__name__)
 Status = PrintRequest.Status
+QUEUE_DOWN = "The build queue cannot be reached (its server, Redis, is down or unreachable)."
 
 
 def visible_requests(user):
@@ -56,7 +57,8 @@ def _partner(user):
 @require_GET
 @never_cache
 def healthz(request):
-    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False}}
+    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False},
+             "cache": {"ok": False}}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -67,17 +69,30 @@ def healthz(request):
                 cursor.execute("PRAGMA journal_mode")
                 state["database"]["journal_mode"] = cursor.fetchone()[0]
     except Exception as exc:
-        state["database"]["error"] = type(exc).__name__
+        state["database"]["error"] = _why(exc)
     try:
-        from huey.contrib.djhuey import HUEY
+        from .tasks import build_request
 
-        state["queue"].update(storage=type(HUEY.storage).__name__, pending=HUEY.pending_count(),
-                              immediate=HUEY.immediate)
+        huey = build_request.huey
+        state["queue"].update(storage=type(huey.storage).__name__, pending=huey.pending_count(),
+                              immediate=huey.immediate)
         state["queue"]["ok"] = True
     except Exception as exc:
-        state["queue"]["error"] = type(exc).__name__
+        state["queue"]["error"] = _why(exc)
+    try:  # proofs work without it (slower): reported, but not a reason for 503
+        state["cache"]["backend"] = type(caches["default"]).__name__
+        cache.set("healthz", "ok", 10)
+        state["cache"]["ok"] = cache.get("healthz") == "ok"
+    except Exception as exc:
+        state["cache"]["error"] = _why(exc)
     state["ok"] = state["database"]["ok"] and state["queue"]["ok"]
+    state["down"] = [part for part in ("database", "queue", "cache") if not state[part]["ok"]]
     return JsonResponse(state, status=200 if state["ok"] else 503)
+
+
+def _why(exc: Exception) -> str:
+    """The kind of failure only: /healthz answers anyone, so no host names or addresses."""
+    return type(exc).__name__
 
 
 @login_required
@@ -95,14 +110,14 @@ def accept_invitation(request, token):
     invitation = Invitation.find(token)
     if invitation is None:
         return render(request, "portal/invitation_invalid.html", status=404)
+    if invitation.is_reset:
+        return _reset_password(request, invitation)
     user = User(username=invitation.email, email=invitation.email, organisation=invitation.organisation,
                 is_staff=invitation.for_coordinator)
     form = AcceptInvitationForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-                    used_at=timezone.now()) != 1:
-                raise Http404("invitation already used")
+            _use(invitation)
             user.first_name = form.cleaned_data["first_name"]
             user.last_name = form.cleaned_data["last_name"]
             if invitation.for_coordinator:
@@ -116,12 +131,40 @@ def accept_invitation(request, token):
     return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
 
 
+def _use(invitation) -> None:
+    """Mark a link used, once: a second use at the same moment finds it used."""
+    if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
+        raise Http404("invitation already used")
+
+
+def _reset_password(request, invitation):
+    user = invitation.user
+    if not user.is_active:
+        return render(request, "portal/invitation_invalid.html", status=404)
+    form = ResetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            _use(invitation)
+            form.save()
+            AuditEvent.record(user, "password-reset", organisation=user.organisation,
+                              link_by=invitation.created_by.email if invitation.created_by else None)
+        from axes.utils import reset as axes_reset
+
+        axes_reset(username=user.username)  # a locked-out partner can sign in with the new password
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your new password is set.")
+        return redirect("home")
+    return render(request, "portal/reset_password.html", {"form": form, "invitation": invitation})
+
+
 # -- coordinator: organisations and invitations -------------------------------------------
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisations(request):
     _coordinator(request.user)
+    if request.method == "POST" and "reset" in request.POST:
+        return _send_reset(request)
     form = InviteForm(request.POST or None)
     link = None
     if request.method == "POST" and form.is_valid():
@@ -131,7 +174,7 @@ def organisations(request):
                                                                       partner_id=data["new_partner_id"])
             invitation, token = Invitation.issue(data["email"], org, by=request.user)
             AuditEvent.record(request.user, "invited", organisation=org, email=invitation.email)
-        link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
+        link = Invitation.link(token)
         send_mail(f"You are invited to the campaign print portal for {org.name}",
                   f"{request.user.get_full_name() or request.user.email} invited you to order campaign "
                   f"leaflets for {org.name}.\n\nChoose your password here (the link works once, for "
@@ -139,10 +182,34 @@ def organisations(request):
                   settings.DEFAULT_FROM_EMAIL, [invitation.email])
         form = InviteForm()
         messages.success(request, f"Invitation made for {invitation.email}.")
+    return _organisations_page(request, form, link=link)
+
+
+def _organisations_page(request, form, **context):
     return render(request, "portal/organisations.html", {
-        "form": form, "link": link,
+        "form": form, **context,
         "organisations": Organisation.objects.prefetch_related("members").all(),
     })
+
+
+def _send_reset(request):
+    """A one-time password-reset link for a partner user (coordinators' own accounts
+    are the admin's business: a reset link is a way into the account)."""
+    user = User.objects.filter(pk=request.POST.get("reset") or 0, organisation__isnull=False,
+                               is_active=True).first()
+    if user is None:
+        raise Http404("not found")
+    with transaction.atomic():
+        _, token = Invitation.issue_reset(user, by=request.user)
+        AuditEvent.record(request.user, "reset-link-sent", organisation=user.organisation, email=user.email)
+    link = Invitation.link(token)
+    send_mail("Set a new password for the campaign print portal",
+              f"{request.user.get_full_name() or request.user.email} sent you a link to choose a new password "
+              f"for {user.email}.\n\nThe link works once, for {settings.RESET_DAYS} days:\n\n{link}\n\n"
+              "If you did not ask for it, tell your coordinator.\n",
+              settings.DEFAULT_FROM_EMAIL, [user.email])
+    messages.success(request, f"Password-reset link made for {user.email}.")
+    return _organisations_page(request, InviteForm(), reset_link=link, reset_email=user.email)
 
 
 @login_required
@@ -301,17 +368,19 @@ def request_detail(request, pk):
             if review_form.is_valid():
                 return _decide(request, req, review_form, problems)
     if request.method == "POST" and "rebuild" in request.POST:
-        if not (user.is_coordinator and req.status == Status.FAILED):
+        if not (user.is_coordinator and req.status in (Status.FAILED, Status.APPROVED)):
             raise Http404("not found")
-        with transaction.atomic():
-            updated = PrintRequest.objects.filter(pk=req.pk, status=Status.FAILED).update(
-                status=Status.APPROVED, build_done=0, build_total=0, build_error="")
-            if updated:
-                AuditEvent.record(user, "rebuild", request=req)
-                from .tasks import build_request
-
-                transaction.on_commit(lambda: build_request(req.pk, user.pk))
-        messages.success(request, "Building the files again.")
+        try:
+            with transaction.atomic():
+                updated = PrintRequest.objects.filter(pk=req.pk, status__in=(Status.FAILED, Status.APPROVED)).update(
+                    status=Status.APPROVED, build_done=0, build_total=0, build_error="")
+                if updated:
+                    AuditEvent.record(user, "rebuild", request=req)
+                    queue_build(req.pk, user.pk)
+        except QueueDown:
+            messages.error(request, QUEUE_DOWN + " Nothing was changed: try “Build again” in a few minutes.")
+        else:
+            messages.success(request, "Building the files again.")
         return redirect("request", pk=req.pk)
     if request.method == "POST" and "text" in request.POST:
         comment_form = CommentForm(request.POST)
@@ -353,24 +422,37 @@ def _decide(request, req, form, problems):
                 "products": [(p, product_name(p)) for p in req.products],
                 "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})
     status = {"approve": Status.APPROVED, "changes": Status.CHANGES, "reject": Status.REJECTED}[decision]
-    with transaction.atomic():
-        locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
-        if locked.status not in PrintRequest.REVIEWABLE:
-            raise Http404("no longer waiting for review")
-        locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
-        if decision == "approve":
-            locked.confirmed_numbers = form.cleaned_data["numbers"]
-            locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
-        locked.save()
-        Comment.objects.create(request=locked, author=user, action=decision, text=comment)
-        AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked", "reject": "rejected"}[decision],
-                          request=locked, products=locked.products, copies=locked.copies,
-                          confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
-                          comment=comment[:500])
-        if decision == "approve":
-            from .tasks import build_request
-
-            transaction.on_commit(lambda: build_request(locked.pk, user.pk))
+    try:
+        with transaction.atomic():
+            locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
+            if locked.status not in PrintRequest.REVIEWABLE:
+                raise Http404("no longer waiting for review")
+            locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
+            if decision == "approve":
+                locked.confirmed_numbers = form.cleaned_data["numbers"]
+                # fixed from now on, whatever the organisation is renamed to
+                locked.partner_id = locked.partner_id or printing.partner_id_for(
+                    locked.campaign, locked.pipeline_id, f"r{locked.pk}")
+                locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
+            locked.save()
+            Comment.objects.create(request=locked, author=user, action=decision, text=comment)
+            AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked",
+                                     "reject": "rejected"}[decision],
+                              request=locked, products=locked.products, copies=locked.copies,
+                              confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
+                              comment=comment[:500])
+            if decision == "approve":
+                queue_build(locked.pk, user.pk)  # last: if it fails, none of the above is saved
+    except QueueDown:
+        form.add_error(None, QUEUE_DOWN + " The request was not approved and is still waiting for review: "
+                             "send the decision again in a few minutes.")
+        return render(request, "portal/request_detail.html", {
+            **_detail_context(req), "req": req, "review_form": form, "comment_form": CommentForm(),
+            "numbers": printing.unconfirmed_numbers(problems),
+            "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
+            "products": [(p, product_name(p)) for p in req.products],
+            "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []},
+            status=503)
     messages.success(request, {"approve": "Approved: the files are being built.",
                                "changes": "Sent back to the partner for changes.",
                                "reject": "Rejected."}[decision])
@@ -400,12 +482,16 @@ def proof(request, pk, product):
             raise Http404("not found")
         post = request.POST
         printed = printing.Printed(
-            campaign=req.campaign, partner_id=req.organisation.partner_id,
+            campaign=req.campaign, partner_id=req.pipeline_id,
             name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
             phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
             logo_file=req.organisation.logo_file)
     key = "proof:" + hashlib.sha256(repr((printed, product)).encode()).hexdigest()
-    body = cache.get(key)
+    try:
+        body = cache.get(key)
+    except Exception as exc:  # the cache is a speed-up only: without it the proof is made again
+        log.warning("proof cache unreachable: %s", exc)
+        body = None
     if body is None:
         pages, problems = printing.proof(printed, product)
         body = json.dumps({
@@ -413,7 +499,10 @@ def proof(request, pk, product):
             "pages": ["data:image/png;base64," + base64.b64encode(p).decode() for p in pages],
             "problems": problems,
         })
-        cache.set(key, body, 600)
+        try:
+            cache.set(key, body, 600)
+        except Exception as exc:
+            log.warning("proof cache unreachable: %s", exc)
     return HttpResponse(body, content_type="application/json")
 
 

@@ -165,31 +165,62 @@ FILE_UPLOAD_TEMP_DIR = None
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("PORTAL_FROM_EMAIL", "portal@localhost")
-PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+
+def base_url(environ=os.environ) -> str:
+    """The portal's address in invitation, reset and first-run links: PORTAL_BASE_URL
+    when set (behind a proxy: https://print.example.org), else the address the portal
+    is bound to (PORTAL_BIND, which web/serve.py binds gunicorn to)."""
+    if environ.get("PORTAL_BASE_URL"):
+        return environ["PORTAL_BASE_URL"].rstrip("/")
+    host, _, port = environ.get("PORTAL_BIND", "127.0.0.1:8000").rpartition(":")
+    if host in ("", "0.0.0.0", "::", "[::]"):  # every interface: this machine's name reaches one
+        import socket
+
+        host = socket.getfqdn()
+    return f"http://{host}:{port}"
+
+
+PORTAL_BASE_URL = base_url()
 INVITATION_DAYS = 7
+RESET_DAYS = 2
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+# A Redis that does not answer must fail a request in seconds, not hang it: the page
+# then says which part is down (approval, /healthz) or works without it (proofs).
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2}
 
 
 def huey_settings(redis_url: str = "", immediate: bool = False) -> dict:
     common = {"name": "portal", "immediate": immediate, "results": True,
               "consumer": {"workers": 1, "worker_type": "thread", "check_worker_health": True}}
     if redis_url:
-        return {**common, "huey_class": "huey.RedisHuey", "url": redis_url}
+        # huey takes a URL or connection parameters, not both: the timeout goes in the URL
+        separator = "&" if "?" in redis_url else "?"
+        timeouts = "&".join(f"{k}={v}" for k, v in REDIS_TIMEOUTS.items() if k not in redis_url)
+        return {**common, "huey_class": "huey.RedisHuey",
+                "url": redis_url + (separator + timeouts if timeouts else "")}
     return {**common, "huey_class": "huey.SqliteHuey", "filename": str(VAR / "huey.sqlite3")}
 
 
 HUEY = huey_settings(REDIS_URL)
 
-# Proofs already made (keyed by what is printed): shared by every gunicorn worker, and
-# by every machine when Redis is there. A partner who types, deletes and retypes, or a
-# coordinator opening a request the partner just proofed, gets it at once.
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "portal"}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}}}
+
+def cache_settings(redis_url: str = "") -> dict:
+    """Proofs already made (keyed by what is printed): shared by every gunicorn worker,
+    and by every machine when Redis is there. A partner who types, deletes and retypes,
+    or a coordinator opening a request the partner just proofed, gets it at once.
+    Only a speed-up: with the cache down a proof is made again (views.proof)."""
+    if redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                            "KEY_PREFIX": "portal", "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 2}}}
+    return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                        "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}}}
+
+
+CACHES = cache_settings(REDIS_URL)
 
 LOGGING = {
     "version": 1,

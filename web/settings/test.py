@@ -14,6 +14,8 @@ EMAIL_FILE_PATH = VAR / "outbox"
 STATIC_ROOT = VAR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = "test-only-" + "x" * 50
+# The seal of confirmed numbers (pipeline/confirm.py): its key in the throw-away var/.
+os.environ["CAMPAIGN_PRINT_CONFIRM_KEY"] = str(VAR / "confirm.key")
 DATABASES = {"default": database(os.environ.get("DATABASE_URL") or "sqlite://:memory:")}
 HUEY = huey_settings(immediate=True)
 STORAGES = {

@@ -11,9 +11,16 @@ from pipeline import proof
 from . import engine
 
 KEEP_ALIVE_S = 15
-PRODUCT_NAMES = {"poster": "Poster", "leaflet-a5": "A5 leaflet", "leaflet-dl": "DL leaflet (roll fold)",
-                 "stat-poster": "Key-statistic poster", "wallet-card": "Wallet card",
-                 "wallet-card-discreet": "Discreet wallet card"}
+
+
+def product_name(job) -> str:
+    """A product as people call it: its `name` in layouts/products.yaml."""
+    return job.spec.name or job.product.replace("-", " ").capitalize()
+
+
+def _area(job) -> float:
+    width, height = job.trim_mm
+    return width * height
 
 
 def _variant(job) -> tuple[str, str]:
@@ -36,7 +43,11 @@ def index(request):
         variant = ""
     if profile not in studio.profiles:
         profile = proof.APPROVED_PROFILE
-    names = {job.product: PRODUCT_NAMES.get(job.product, job.product) for job in studio.jobs.values()}
+    # Products largest first (posters, leaflets, cards), as a designer's pasteboard.
+    largest: dict[str, tuple[float, str]] = {}
+    for job in studio.jobs.values():
+        largest[job.product] = max(largest.get(job.product, (0.0, "")), (_area(job), product_name(job)))
+    names = {p: name for p, (_, name) in sorted(largest.items(), key=lambda item: -item[1][0])}
     product = request.GET.get("product", "")
     products: dict[str, list] = {}
     for key, job in studio.jobs.items():
@@ -47,8 +58,7 @@ def index(request):
             "key": key, "job": job, "trim": "×".join(f"{v:g}" for v in job.trim_mm),
             "media": guides.media_mm, "pages": range(1, job.spec.pages + 1),
         })
-    groups = [{"product": p, "title": names[p], "outputs": outputs}
-              for p, outputs in products.items()]
+    groups = [{"product": p, "title": names[p], "outputs": products[p]} for p in names if p in products]
     shown = [o["key"] for g in groups for o in g["outputs"]]
     return render(request, "studio/index.html", {
         "groups": groups, "shown": shown, "variants": variants, "variant": variant,

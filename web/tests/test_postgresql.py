@@ -39,7 +39,8 @@ def test_portal_tests_pass_on_postgresql():
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-         "web/tests/test_access.py", "web/tests/test_server.py"],
+         "web/tests/test_access.py", "web/tests/test_server.py", "web/tests/test_requests.py",
+         "web/tests/test_accounts.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

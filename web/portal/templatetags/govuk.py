@@ -73,9 +73,15 @@ def govuk_field(field, width="", legend_size="s", label_size="s", hint="", **att
 
 @register.inclusion_tag("portal/_error_summary.html")
 def govuk_error_summary(form):
-    items = [(f"#{form[name].id_for_label or form[name].auto_id}", e)
+    # Each line names its field: "This field is required." three times says nothing.
+    items = [(f"#{form[name].id_for_label or form[name].auto_id}", _named(form[name].label, e))
              for name, errors in form.errors.items() if name != "__all__" for e in errors]
     return {"form": form, "items": items, "general": form.non_field_errors()}
+
+
+def _named(label, error: str) -> str:
+    label = str(label or "").rstrip(":")
+    return error if not label or error.lower().startswith(label.lower()) else f"{label}: {error}"
 
 
 @register.simple_tag
@@ -90,11 +96,22 @@ AUDIT_ACTIONS = {"joined": "joined", "invited": "invited a partner user", "profi
                  "request-started": "started", "submitted": "sent for approval", "approved": "approved",
                  "changes-asked": "asked for changes to", "rejected": "rejected", "commented": "commented on",
                  "built": "built the files of", "build-failed": "could not build", "downloaded": "downloaded a file of",
-                 "rebuild": "asked to build again"}
+                 "rebuild": "asked to build again", "reset-link-sent": "sent a password-reset link",
+                 "password-reset": "set a new password with a reset link", "admin-added": "added in the admin",
+                 "admin-changed": "changed in the admin", "admin-deleted": "deleted in the admin",
+                 "admin-password-set": "set a password in the admin"}
 AUDIT_KEYS = {"confirmed_numbers": "phone numbers confirmed", "approved_by": "approved by", "files": "files",
               "copies": "copies", "products": "products", "path": "file", "role": "role", "email": "email",
               "logo": "new logo", "campaign": "campaign", "comment": "comment", "errors": "errors",
-              "error": "error"}
+              "error": "error", "object": "what", "model": "kind", "object_id": "id", "changes": "changes",
+              "link_by": "link sent by"}
+
+
+@register.filter
+def product_name(product: str) -> str:
+    from ..printing import product_name as name
+
+    return name(product)
 
 
 @register.filter
@@ -110,8 +127,10 @@ def audit_key(key: str) -> str:
 @register.filter
 def plain(value) -> str:
     """A JSON value in words: lists joined with commas, {product: n} as 'n × product'."""
-    if isinstance(value, dict):
-        return ", ".join(f"{v} × {k}" if isinstance(v, int) else f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, dict):  # copies {product: n}, or admin changes {field: [old, new]}
+        return ", ".join(f"{v} × {k}" if isinstance(v, int) and not isinstance(v, bool) else
+                         f"{k}: {plain(v[0])} → {plain(v[1])}" if isinstance(v, list) and len(v) == 2 else
+                         f"{k}: {plain(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -1,7 +1,6 @@
 """Prints a one-time link to create the first coordinator, while there is none."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.urls import reverse
 from django.utils import timezone
 
 from web.portal.models import Invitation, User
@@ -20,7 +19,7 @@ class Command(BaseCommand):
         Invitation.objects.filter(organisation__isnull=True, used_at__isnull=True).update(
             expires_at=timezone.now())
         _, token = Invitation.issue(email, None)
-        link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("accept-invitation", args=[token])
+        link = Invitation.link(token)
         self.stdout.write(self.style.SUCCESS(
             "\nNo coordinator yet. Create the first one with this one-time link "
             f"(valid {settings.INVITATION_DAYS} days):\n\n    {link}\n"))

@@ -206,6 +206,12 @@ document.addEventListener("DOMContentLoaded", () => {
       else failing.delete(key);
     }
     const [first] = failing.values();
-    setStatus(first ? `Not rendered (${failing.size} output(s)): ${first}` : `Updated ${mine.join(", ")}.`);
+    // An update with preflight errors is not "done": say how many and where to look.
+    const withErrors = mine.filter((key) => data.states[key].problems.some((p) => p.level === "error"));
+    const errors = withErrors.reduce((n, key) =>
+      n + data.states[key].problems.filter((p) => p.level === "error").length, 0);
+    setStatus(first ? `Not rendered (${failing.size} output(s)): ${first}`
+      : errors ? `Updated ${mine.join(", ")}: ${errors} preflight error(s) in ${withErrors.join(", ")}, listed under each page.`
+      : `Updated ${mine.join(", ")}: preflight clean.`);
   });
 });

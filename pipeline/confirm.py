@@ -1,0 +1,70 @@
+"""Coordinators' confirmations of partners' phone numbers: only the portal's count.
+
+A number that is not one of the campaign's prints on a partner's products only once
+a coordinator has confirmed it digit by digit in the partner portal, which records
+who and when. The portal then writes the partner's file with `confirmed_numbers` and
+a `confirmation` seal: HMAC-SHA256, keyed with a secret that stays on the portal's
+machine (`var/confirm.key`, never in the repository), over the campaign, the
+partner's id and each confirmed number. A build recomputes the seal; numbers written
+into a partner file by hand, or a seal copied from another partner or campaign, are
+not trusted.
+
+The key file: `$CAMPAIGN_PRINT_CONFIRM_KEY` if set, else `confirm.key` in the portal's
+runtime folder (`$PORTAL_VAR`, default `var/`). Builds of partner files must run
+where that key is (the portal's machine, or one given a copy of it).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from .inputs import phone_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def key_file() -> Path:
+    given = os.environ.get("CAMPAIGN_PRINT_CONFIRM_KEY")
+    if given:
+        return Path(given)
+    return Path(os.environ.get("PORTAL_VAR", ROOT / "var")) / "confirm.key"
+
+
+def _key(create: bool) -> bytes | None:
+    path = key_file()
+    if not path.is_file():
+        if not create:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # O_EXCL: two approvals at once make one key
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    key = path.read_text().strip()
+    return key.encode() if key else None
+
+
+def _message(campaign: str, partner: str, numbers: list[str]) -> bytes:
+    # E.164, sorted: the seal holds however the coordinator wrote the number.
+    return "\n".join([campaign, partner, *sorted({phone_key(n) for n in numbers})]).encode()
+
+
+def seal(campaign: str, partner: str, numbers: list[str]) -> str:
+    """The seal the portal writes beside confirmed numbers (makes the key if none)."""
+    key = _key(create=True)
+    return hmac.new(key, _message(campaign, partner, numbers), hashlib.sha256).hexdigest()
+
+
+def sealed(campaign: str, partner: str, numbers: list[str], given: str | None) -> bool:
+    """Whether `given` is the portal's seal of these numbers for this partner."""
+    key = _key(create=False)
+    if not key or not given:
+        return False
+    wanted = hmac.new(key, _message(campaign, partner, numbers), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(wanted, given)
