@@ -63,7 +63,7 @@ class PageView:
     bare: np.ndarray  # the same with no text drawn
     codes: list[Code]
     chars: list[Char]
-    masks: dict = field(default_factory=dict)
+    tables: dict = field(default_factory=dict)  # summed-area tables of the text's pixels, by contrast
 
     def region(self, box):
         """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
@@ -75,42 +75,47 @@ class PageView:
         height, width = self.seen.shape
         return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
 
-    def ink(self, contrast: float) -> np.ndarray:
-        """Where the page's text shows: pixels that differ from the page without text
-        by `contrast` (WCAG ratio) or more. Worked out once per page, through a table
-        of every pair of grey levels."""
-        if contrast not in self.masks:
+    def unseen(self, boxes: np.ndarray, contrast: float, share: float, across: np.ndarray) -> np.ndarray:
+        """For each letter's ink box (n x 4: x, y, w, h in mm from the trim), whether a
+        reader does not see it: no pixel in the box differs from the page without
+        text by `contrast` (WCAG ratio) or more (covered, clipped away, the colour of
+        its ground), or a band at one of its edges more than `share` of its height
+        (or width, where `across`) has none. The box is the ink's own (tight), so a
+        whole letter shows ink up to each edge; a letter half under a panel shows it
+        down to the panel's edge only. Anti-aliased edges may fall under the
+        contrast: a pixel and a half is allowed, and a box of five pixels or fewer
+        (a full stop) is judged by its ink alone. All letters of a page at once,
+        through a summed-area table of the pixels that show text."""
+        if contrast not in self.tables:
             a, b = LINEAR[:, None], LINEAR[None, :]
-            table = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
-            self.masks[contrast] = table[self.seen, self.bare]
-        return self.masks[contrast]
+            pair = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
+            ink = pair[self.seen, self.bare]
+            table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
+            np.cumsum(np.cumsum(ink, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
+            self.tables[contrast] = table
+        table = self.tables[contrast]
+        height, width = self.seen.shape
+        k, o = self.scale, self.offset
+        x0 = np.clip(np.floor((boxes[:, 0] + o) * k).astype(int), 0, width)
+        y0 = np.clip(np.floor((boxes[:, 1] + o) * k).astype(int), 0, height)
+        x1 = np.clip(np.maximum(np.ceil((boxes[:, 0] + boxes[:, 2] + o) * k).astype(int), x0 + 1), 0, width)
+        y1 = np.clip(np.maximum(np.ceil((boxes[:, 1] + boxes[:, 3] + o) * k).astype(int), y0 + 1), 0, height)
 
-    def hidden_share(self, glyph, contrast: float, across: bool = True) -> float:
-        """How much of a letter does not show: 1.0 when no pixel of its ink box differs
-        from the page without text by `contrast` (WCAG ratio) or more (covered, clipped
-        away, the colour of its ground); else the largest share of the box's height or
-        width, at one of its edges, with no such pixel. The box is the ink's own (tight),
-        so a whole letter shows ink up to each edge: a letter half under a panel shows
-        ink down to the panel's edge only (about 0.5). `across`: the width counts too
-        (False for a box widened around a letter whose place is known only roughly)."""
-        y0, y1, x0, x1 = self.region(glyph)
-        if y0 >= y1 or x0 >= x1:
-            return 1.0
-        ink = self.ink(contrast)[y0:y1, x0:x1]
-        rows = ink.any(axis=1)
-        if not rows.any():
-            return 1.0
-        height, width = ink.shape
-        # Anti-aliased edges may fall under the contrast: a pixel and a half is allowed,
-        # and a box of a few pixels (a full stop) is measured by its ink alone.
-        # argmax finds the first True: the blank rows (columns) at each edge.
-        gaps = [0.0]
-        if height > 5:
-            gaps += [(rows.argmax() - 1.5) / height, (rows[::-1].argmax() - 1.5) / height]
-        if across and width > 5:
-            columns = ink.any(axis=0)
-            gaps += [(columns.argmax() - 1.5) / width, (columns[::-1].argmax() - 1.5) / width]
-        return max(gaps)
+        def count(ya, yb, xa, xb):
+            return table[yb, xb] - table[ya, xb] - table[yb, xa] + table[ya, xa]
+
+        h, w = y1 - y0, x1 - x0
+        unseen = (h <= 0) | (w <= 0) | (count(y0, y1, x0, x1) == 0)
+        # First ink row later than 1.5 + share x height: the rows up to that are blank.
+        rows = np.minimum(np.floor(1.5 + share * h).astype(int) + 1, h)
+        tall = h > 5
+        unseen |= tall & (count(y0, y0 + rows, x0, x1) == 0)
+        unseen |= tall & (count(y1 - rows, y1, x0, x1) == 0)
+        columns = np.minimum(np.floor(1.5 + share * w).astype(int) + 1, w)
+        wide = across & (w > 5)
+        unseen |= wide & (count(y0, y1, x0, x0 + columns) == 0)
+        unseen |= wide & (count(y0, y1, x1 - columns, x1) == 0)
+        return unseen
 
 
 # 8-bit sRGB grey levels as relative luminance (WCAG)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from html.parser import HTMLParser
 
+import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import zxingcpp
@@ -195,20 +196,11 @@ VISIBLE_CONTRAST = 1.5  # a letter fainter than this against what is behind it i
 HIDDEN_SHARE = 0.15  # a letter with more than this of its height or width unseen is not read whole
 
 
-def _hidden_why(s: Subject, item: Placed, glyph, view: eye.PageView, rtl: bool) -> str | None:
-    """Why a reader does not see this letter of `item`, or None when it shows."""
+def _hidden_why(s: Subject, item: Placed, glyph) -> str:
+    """Why a reader does not see this letter of `item`."""
     width, height = s.job.trim_mm
     if not _inside(glyph, (0, 0, width, height)):
         return "lie past the trim"
-    looked_at = glyph
-    if rtl:
-        # WeasyPrint draws a right-to-left line's glyphs up to a few mm off where
-        # Pango shaped them (digits, Nastaliq's dots): each letter is looked for
-        # within half an em either side, and only its height is measured.
-        em = item.font_size_pt / PT_PER_MM
-        looked_at = (glyph[0] - em / 2, glyph[1], glyph[2] + em, glyph[3])
-    if view.hidden_share(looked_at, VISIBLE_CONTRAST, across=not rtl) <= HIDDEN_SHARE:
-        return None
     if item.clip is not None and not _inside(glyph, item.clip):
         return "are cut off by their box (overflow: hidden)"
     if contrast(item.colour, item.background) < VISIBLE_CONTRAST:
@@ -229,16 +221,37 @@ def check_visible(s: Subject) -> list[Problem]:
     drawn), so a panel, an image or a box painted over text, text clipped, past the
     trim or the colour of its ground is found however the layout put it there.
     One problem per element (the field), naming the lines that do not show."""
+    width, height = s.job.trim_mm
     hidden: dict[tuple[int, str], list[tuple[Placed, int, int, str]]] = {}
-    for item in s.rendered.layout:
-        if item.kind != "text" or item.page > len(s.views):
+    for page, view in enumerate(s.views, 1):
+        items = [item for item in s.rendered.layout if item.kind == "text" and item.page == page]
+        glyphs, looked_at, across, owner = [], [], [], []
+        for index, item in enumerate(items):
+            rtl = _right_to_left(item.text)
+            em = item.font_size_pt / PT_PER_MM
+            for glyph in item.ink or (item.rect,):
+                glyphs.append(glyph)
+                # WeasyPrint draws a right-to-left line's glyphs up to a few mm off where
+                # Pango shaped them (digits, Nastaliq's dots): such a letter is looked
+                # for within half an em either side, and only its height is measured.
+                looked_at.append((glyph[0] - em / 2, glyph[1], glyph[2] + em, glyph[3]) if rtl else glyph)
+                across.append(not rtl)
+                owner.append(index)
+        if not glyphs:
             continue
-        view = s.views[item.page - 1]
-        glyphs = item.ink or (item.rect,)
-        rtl = _right_to_left(item.text)
-        whys = [why for glyph in glyphs if (why := _hidden_why(s, item, glyph, view, rtl))]
-        if whys:
-            hidden.setdefault((item.page, item.element), []).append((item, len(whys), len(glyphs), whys[0]))
+        boxes = np.array(glyphs, dtype=float)
+        unseen = view.unseen(np.array(looked_at, dtype=float), VISIBLE_CONTRAST, HIDDEN_SHARE, np.array(across))
+        unseen |= ((boxes[:, 0] < -0.2) | (boxes[:, 1] < -0.2) | (boxes[:, 0] + boxes[:, 2] > width + 0.2)
+                   | (boxes[:, 1] + boxes[:, 3] > height + 0.2))
+        if not unseen.any():
+            continue
+        counts = np.bincount(owner, minlength=len(items))
+        missing = np.bincount(owner, weights=unseen, minlength=len(items))
+        for index in np.flatnonzero(missing):
+            item = items[index]
+            first = next(g for g, o, u in zip(glyphs, owner, unseen) if o == index and u)
+            hidden.setdefault((page, item.element), []).append(
+                (item, int(missing[index]), int(counts[index]), _hidden_why(s, item, first)))
     problems = []
     for (page, element), lines in hidden.items():
         text = " ".join(" ".join(item.text.split()) for item, *_ in lines)
