@@ -17,9 +17,11 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -87,11 +89,13 @@ class PageView:
         (a full stop) is judged by its ink alone. All letters of a page at once,
         through a summed-area table of the pixels that show text."""
         if contrast not in self.tables:
-            a, b = LINEAR[:, None], LINEAR[None, :]
-            pair = (np.maximum(a, b) + 0.05) >= contrast * (np.minimum(a, b) + 0.05)
-            ink = pair[self.seen, self.bare]
+            # For each grey level of the page without text, the levels that stand out
+            # from it by `contrast`: at most `darker`, at least `lighter`.
+            darker, lighter = _contrasting(contrast)
+            ground = self.bare
+            ink = (self.seen <= darker[ground]) | (self.seen >= lighter[ground])
             table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
-            np.cumsum(np.cumsum(ink, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
+            np.cumsum(np.cumsum(ink, axis=1, dtype=np.uint16), axis=0, dtype=np.int32, out=table[1:, 1:])
             self.tables[contrast] = table
         table = self.tables[contrast]
         height, width = self.seen.shape
@@ -121,6 +125,22 @@ class PageView:
 # 8-bit sRGB grey levels as relative luminance (WCAG)
 _GREY = np.arange(256, dtype=np.float32) / 255
 LINEAR = np.where(_GREY <= 0.04045, _GREY / 12.92, ((_GREY + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _contrasting(contrast: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per grey level g (0..255): the lightest level at least `contrast` darker than g,
+    and the darkest at least `contrast` lighter (-1 and 256 where there is none)."""
+    darker = np.full(256, -1, dtype=np.int16)
+    lighter = np.full(256, 256, dtype=np.int16)
+    for g in range(256):
+        dark = np.flatnonzero((LINEAR[g] + 0.05) >= contrast * (LINEAR + 0.05))
+        light = np.flatnonzero((LINEAR + 0.05) >= contrast * (LINEAR[g] + 0.05))
+        if dark.size:
+            darker[g] = dark.max()
+        if light.size:
+            lighter[g] = light.min()
+    return darker, lighter
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
@@ -270,8 +290,10 @@ def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
     data = buffer.getvalue()
     if data not in _read:
         languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
+        # One thread: the build already runs a worker per core.
         done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", "11"],
-                              input=data, capture_output=True, timeout=60)
+                              input=data, capture_output=True, timeout=60,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         _read[data] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
     return _read[data]
 
