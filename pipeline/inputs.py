@@ -140,6 +140,8 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
     reader dials them, numbers behind marks between digits (0808·802·0399), the
     letter O for a zero, or spelled out in words (those when they make a valid number)."""
     found, keys = [], set()
+    if not any(c.isdigit() for c in text) and not _IN_WORDS.search(text):
+        return found  # most lines of a page: no digit to read
     for candidate, strict in ((plain(text), False), (as_read(text), True)):
         matcher = phonenumbers.PhoneNumberMatcher(candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
         for match in matcher:
