@@ -165,15 +165,16 @@ def test_the_discreet_code_opens_a_neutral_page(tmp_path, campaign_text):
 
     # Without qr.discreet_url the code would open .../stalking: refused.
     without = write_campaign(tmp_path, campaign_text.replace(
-        "  discreet_url: https://www.northyorkshire.police.uk/help\n", ""), "without.yaml")
+        "  discreet_url: https://www.northyorkshire.police.uk/\n", ""), "without.yaml")
     assert main(["check", str(without)]) == 1
     # A discreet_url that reveals is refused at its line.
-    text = campaign_text.replace("northyorkshire.police.uk/help", "northyorkshire.police.uk/st4lking-help")
+    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/\n",
+                                 "discreet_url: https://www.northyorkshire.police.uk/st4lking-help\n")
     [problem] = problems_of(write_campaign(tmp_path, text))
     assert problem.field == "qr.discreet_url" and problem.line == line_of(text, "discreet_url:")
     # One off the allow-list too.
-    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/help",
-                                 "discreet_url: https://evil.example/help")
+    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/\n",
+                                 "discreet_url: https://evil.example/help\n")
     [problem] = problems_of(write_campaign(tmp_path, text))
     assert problem.field == "qr.discreet_url" and "allowed_hosts" in problem.what
 
@@ -211,7 +212,7 @@ def test_every_discreet_file_its_code_and_metadata_reveal_nothing(tmp_path):
             image = page.render(scale=300 / 72).to_pil()
             codes += [r.text for r in zxingcpp.read_barcodes(image)]
         document.close()
-        assert codes and all(code.startswith("https://www.northyorkshire.police.uk/help?c=wd") for code in codes), \
+        assert codes and all(code.startswith("https://www.northyorkshire.police.uk/?c=wd") for code in codes), \
             (path, codes)
         for text in shown + codes:
             for word in words:
