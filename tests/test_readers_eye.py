@@ -353,23 +353,3 @@ def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
     code, _, report, _ = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert not errors(report, "numbers"), report["problems"]
 
-
-def test_a_longer_translation_under_the_panel_is_refused_with_its_field(tmp_path, campaign_text):
-    # A statistic's Urdu translation four times as long as the design allows: no
-    # shrink step makes room, and it would run on under the contact strip.
-    campaign_copy(tmp_path, campaign_text)
-    translations = tmp_path / "content" / "translations"
-    translations.unlink()
-    (translations / SLUG).mkdir(parents=True)
-    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
-    text = "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں\n"
-    extra = "، اکثر کوئی سابق ساتھی جو ان کی زندگی کے ہر پہلو سے واقف ہوتا ہے اور ان کے دوستوں اور خاندان کو بھی جانتا ہے"
-    assert text in source
-    (translations / SLUG / "ur.yaml").write_text(source.replace(text, text[:-1] + extra * 3 + "\n"), encoding="utf-8")
-    content = tmp_path / "content" / DEFAULT_CAMPAIGN.name
-    code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "none", "--partner", "none",
-                                        "--language", "ur", "--profile", "screen", content=content)
-    assert code == 1
-    [cause] = [p for p in errors(report, "too-long") if "poster-a4" in p["file"]]
-    assert cause["field"] == "statistics[0].text" and "ur.yaml" in cause["value"]
-    assert "languages/ur/poster-a4.pdf" not in order
