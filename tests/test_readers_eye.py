@@ -161,12 +161,29 @@ def test_text_under_an_image_is_refused(tmp_path):
     assert code == 1
     hidden = errors(report, "hidden-text")
     assert hidden and any("li.service" in p["field"] for p in hidden)
+    # Independently: poppler finds the word, and its box is all the image's red, no dark ink.
+    pdf = folder / "wallet-card.rejected.pdf"
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "Helpline"]
+    png = subprocess.run(["pdftoppm", "-r", "150", "-f", "2", "-l", "2", "-png", str(pdf)], capture_output=True).stdout
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    box = rgb[int(y0 * 150 / 72) + 1:int(y1 * 150 / 72) - 1, int(x0 * 150 / 72) + 1:int(x1 * 150 / 72) - 1]
+    assert box[..., 0].min() > 120 and box[..., 1].max() < 110  # red everywhere: the image, not the text
+    assert ",wallet-card.pdf" not in order
 
 
 def test_clipped_text_and_text_past_the_trim_are_refused(tmp_path):
-    code, _, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".support { height: 2mm; overflow: hidden; }\n"
-                                                                         ".qr-label { position: relative; left: 60mm; }\n.title {")})
+    code, folder, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".support { height: 2mm; overflow: hidden; }\n"
+                                                                              ".qr-label { position: relative; left: 60mm; }\n.title {")})
     assert code == 1
+    # Independently: poppler finds both in the text layer; the number leaves no ink
+    # (clipped away), the address starts past the trim (85 mm wide, 3 mm of bleed).
+    pdf = folder / "wallet-card.rejected.pdf"
+    words = {w[0]: w[1:] for w in word_boxes(pdf, 2)}
+    x0, y0, x1, y1 = words["0300"]
+    image = raster(pdf, 150, 2)
+    assert image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)].min() > 240
+    line = [w for w in word_boxes(pdf, 2) if abs(w[2] - words["Scan"][1]) < 2]
+    assert max(w[3] for w in line) > (3 + 85) * 72 / 25.4
     whats = {p["field"].rsplit(" > ", 1)[-1]: p["what"] for p in errors(report, "hidden-text")}
     assert "cut off by their box" in whats["span.phone.nowrap"]
     assert "past the trim" in " ".join(w for f, w in whats.items() if "qr-label" in f or f.startswith("strong"))
