@@ -160,7 +160,7 @@ def test_sandboxed_templates_still_render_the_products(layouts):
                                          '{{ "a b".split()|join(",") }} {{ "0800 555 0101"|keep_numbers }} '
                                          '{{ c.source(c.statistics[0].source).name }} {{ "<b>" }}')
     html = render_html(poster_job(layouts))
-    assert '<span class="nowrap">0800 555 0101</span>' in html and "&lt;b&gt;" in html and "a,b" in html
+    assert '<bdi class="nowrap" dir="ltr">0800 555 0101</bdi>' in html and "&lt;b&gt;" in html and "a,b" in html
 
 
 def test_refused_template_is_a_clean_error_from_the_command_line(layouts, tmp_path, capsys):
