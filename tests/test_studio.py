@@ -201,6 +201,9 @@ def test_studio_in_a_browser(tmp_path, browser):
         assert page.get_attribute(img, "src") != old_src and loads == []
         good_src = page.get_attribute(img, "src")
         screenshot(page, "preflight")  # the new red fails contrast on navy: marked where it is
+        # The status line says the update left preflight errors, not just "Updated".
+        expect(page.locator("#status")).to_contain_text(re.compile(r"\d+ preflight error\(s\) in poster-a"),
+                                                        timeout=30000)
 
         # Break the template: the error with file:line shows, the last good image stays.
         edit(layouts / "poster.html", "{% block", "{% blok")
