@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import unquote
 
 import yaml
 from pydantic import (
@@ -87,15 +88,40 @@ LOOK_ALIKE = str.maketrans({
     "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
     "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ɡ": "g", "ɩ": "i", "ʟ": "l",
+    # Signs the project's fonts draw that read as letters ("§talking", "©rime", "ƒixation").
+    "§": "s", "©": "c", "¢": "c", "®": "r", "€": "e", "℮": "e", "ƒ": "f", "¡": "i", "μ": "u", "×": "x",
+    "¥": "y", "ȷ": "j", "∂": "d", "ð": "d", "ŋ": "n", "π": "n",
 })
+# Marks a reader reads a word through ("Sta-lking", "st.alking"), and letter spacing ("s t a l k").
+INSIDE_WORD = re.compile(r"(?<=[^\W_])[-‐‑‒–—.·•∙*_'’]+(?=[^\W_])")
+LETTER_SPACED = re.compile(r"(?<![^\W_])[^\W_](?: [^\W_])+(?![^\W_])")
 
 
-def folded(text: str) -> tuple[str, str]:
+def folded(text: str) -> tuple[str, ...]:
     """`text` as a reader reads it, for matching words: case, accents, look-alikes and
-    digits for letters folded; twice, as "1" and "!" read as "l" or as "i"."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(LOOK_ALIKE)
-    return text.replace("1", "l").replace("!", "i"), text.replace("1", "i").replace("!", "i")
+    digits for letters folded; as "1" and "!" read as "l" or as "i"; with the marks
+    and spaces a reader reads through inside a word left out; and an address's
+    %-escapes decoded (a browser's history shows %73talking as "stalking").
+    The first reading is the plain one (for the words themselves)."""
+    readings: list[str] = []
+    for variant in dict.fromkeys([text, _decoded(text)]):
+        variant = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", variant).casefold())
+        variant = "".join(c for c in variant if not unicodedata.combining(c)).translate(LOOK_ALIKE)
+        for reading in (variant.replace("1", "l").replace("!", "i"), variant.replace("1", "i").replace("!", "i")):
+            joined = LETTER_SPACED.sub(lambda m: m.group().replace(" ", ""),
+                                       INSIDE_WORD.sub("", " ".join(reading.split())))
+            readings += [reading, joined]
+    return tuple(dict.fromkeys(readings))
+
+
+def _decoded(text: str) -> str:
+    """An address's %-escapes decoded, as often as they are nested (%2573 is %73 is s)."""
+    for _ in range(4):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 class Strict(BaseModel):

@@ -160,6 +160,31 @@ def test_discreet_words_are_matched_as_a_reader_reads_them(tmp_path, campaign_te
     assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
 
 
+@pytest.mark.parametrize("name", ["\u00a7talking Helpline", "\u00a9rime line", "\u0192ixation help", "V\u00a1ctim care",
+                                  "Ob\u00a7e\u00a7\u00a7ion line", "Abu\u00a7e line", "Sta-lking Helpline",
+                                  "St.alking line", "S t a l k i n g"])
+def test_discreet_words_in_signs_or_split_by_marks_are_matched_too(tmp_path, campaign_text, name):
+    # Signs the fonts draw that read as letters (§ s, © c, ƒ f, ¡ i), and a word a
+    # reader reads through a hyphen, a dot or letter spacing.
+    text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: {name}")
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
+
+
+def test_ordinary_words_beside_each_other_are_not_read_as_one():
+    campaign = load_campaign(DEFAULT_CAMPAIGN).campaign
+    assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
+
+
+@pytest.mark.parametrize("path", ["%73talking", "%53TALKING", "h%61rassment", "%2573talking", "st%C3%A1lking"])
+def test_a_discreet_url_that_reveals_once_decoded_is_refused(tmp_path, campaign_text, path):
+    # The phone's history, the address bar and the force's server read %73 as 's'.
+    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/\n",
+                                 f"discreet_url: https://www.northyorkshire.police.uk/{path}\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.discreet_url" and "revealing_words" in problem.what
+
+
 def test_the_discreet_code_opens_a_neutral_page(tmp_path, campaign_text):
     from pipeline.cli import main
 
