@@ -139,7 +139,8 @@ def _use(invitation) -> None:
 
 def _reset_password(request, invitation):
     user = invitation.user
-    if not user.is_active:
+    if not _resettable(user) or user.email.lower() != invitation.email:
+        # Disabled, made a coordinator or given to another address since the link was sent.
         return render(request, "portal/invitation_invalid.html", status=404)
     form = ResetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -192,12 +193,17 @@ def _organisations_page(request, form, **context):
     })
 
 
+def _resettable(user) -> bool:
+    """A partner user, and nothing more: a reset link never opens a coordinator's or
+    an admin's account (sent to a partner, it dies if the account is promoted)."""
+    return user.is_partner and not user.is_staff and not user.is_superuser
+
+
 def _send_reset(request):
     """A one-time password-reset link for a partner user (coordinators' own accounts
     are the admin's business: a reset link is a way into the account)."""
-    user = User.objects.filter(pk=request.POST.get("reset") or 0, organisation__isnull=False,
-                               is_active=True).first()
-    if user is None:
+    user = User.objects.filter(pk=request.POST.get("reset") or 0).first()
+    if user is None or not _resettable(user):
         raise Http404("not found")
     with transaction.atomic():
         _, token = Invitation.issue_reset(user, by=request.user)

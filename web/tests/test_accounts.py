@@ -62,6 +62,42 @@ def test_a_new_reset_link_ends_the_earlier_one_and_coordinators_get_none(org_fac
     assert client_for(pat).post(reverse("organisations"), {"reset": pat.pk}).status_code == 404
 
 
+def _reset_path(coord, user) -> str:
+    page = coord.post(reverse("organisations"), {"reset": user.pk}).content.decode()
+    return re.search(r'id="reset-link" href="[^"]+(/invitation/[^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("change", ["made a coordinator", "made a superuser", "given another address", "disabled"])
+def test_a_reset_link_ends_when_its_account_is_no_longer_the_partner_it_was_sent_to(org_factory, user_factory,
+                                                                                  change):
+    # A link mailed to a partner is a way into the account: once the account is a
+    # coordinator's, or belongs to another address, or is disabled, the link is dead.
+    pat = user_factory("pat@reset.example", org_factory("Reset Aid"))
+    path = _reset_path(client_for(user_factory("cora@police.example", coordinator=True)), pat)
+    if change == "made a coordinator":
+        pat.organisation, pat.is_staff = None, True
+    elif change == "made a superuser":
+        pat.is_staff = pat.is_superuser = True
+    elif change == "given another address":
+        pat.email = pat.username = "sam@reset.example"
+    else:
+        pat.is_active = False
+    pat.save()
+    visitor = Client()
+    assert visitor.get(path).status_code == 404
+    assert visitor.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}).status_code == 404
+    pat.refresh_from_db()
+    assert pat.check_password(PASSWORD) and "_auth_user_id" not in visitor.session
+
+
+def test_a_partner_user_who_is_also_staff_gets_no_reset_link(org_factory, user_factory):
+    pat = user_factory("pat@reset.example", org_factory("Reset Aid"))
+    pat.is_staff = True
+    pat.save()
+    coord = client_for(user_factory("cora@police.example", coordinator=True))
+    assert coord.post(reverse("organisations"), {"reset": pat.pk}).status_code == 404
+
+
 @pytest.fixture
 def admin_client_for(user_factory):
     boss = user_factory("root@police.example", coordinator=True)
