@@ -1,9 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.db import models
 
+from .forms import PlainText
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
 
 SECRET_FIELDS = {"password", "password1", "password2", "usable_password"}
@@ -71,8 +73,14 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class PlainUserChangeForm(PlainText, UserChangeForm):
+    """Names and addresses as plain text: a coordinator's name is shown in the queue,
+    the audit log and the portal's e-mails, where an override would reorder a number."""
+
+
 @admin.register(User)
 class PortalUserAdmin(AuditedAdmin, UserAdmin):
+    form = PlainUserChangeForm
     fieldsets = UserAdmin.fieldsets + (("Partner", {"fields": ("organisation",)}),)
     list_display = ("username", "email", "organisation", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "organisation")

@@ -137,6 +137,19 @@ def test_admin_changes_to_users_reach_the_audit_log(org_factory, user_factory, a
     assert event.detail["object"] == pat.username and NEW_PASSWORD not in str(event.detail)
 
 
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_the_admin_refuses_direction_controls_in_a_users_name(org_factory, user_factory, admin_client_for, field):
+    # A coordinator's name is shown in the queue, the audit log and every e-mail the
+    # portal sends: an override there reads "0808 802 0300" backwards, as in a note.
+    pat = user_factory("pat@alpha.example", org_factory("Alpha Aid"))
+    url = reverse("admin:portal_user_change", args=[pat.pk])
+    response = admin_client_for.post(url, _user_form(pat, **{field: "Pat \u202e0030 208 8080"}))
+    assert response.status_code == 200 and "U+202E" in response.content.decode()
+    pat.refresh_from_db()
+    assert "\u202e" not in getattr(pat, field)
+    assert not AuditEvent.objects.filter(action="admin-changed").exists()
+
+
 def test_admin_changes_to_organisations_and_permissions_reach_the_audit_log(org_factory, admin_client_for):
     org = org_factory("Gamma Aid")
     url = reverse("admin:portal_organisation_change", args=[org.pk])
