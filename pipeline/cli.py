@@ -6,6 +6,7 @@ Heavy imports (WeasyPrint) happen inside commands so --help and check stay fast.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
 from pathlib import Path
@@ -141,27 +142,36 @@ def cmd_proof(args: argparse.Namespace) -> int:
         print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
               f"({len(differences)} changed); commit them with the layout change")
         return 0
+    from .build import real_folder, write_atomically
+
     jobs = _plan(args, args.profile or ["press"])
     out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
     proofs, failed = [], 0
     for job in jobs:
         try:
             made = proof.render(job, args.dpi)
+            # Folders it makes itself, files replaced whole: a link planted in --out is
+            # refused or replaced, never followed out of it.
+            folder = out
+            for part in (job.source.slug, *proof.proof_name(job).split("/")):
+                folder = real_folder(folder / part)
+            for number in range(1, len(made.pages) + 1):
+                image = proof.draw_guides(made, number) if args.guides else made.pages[number - 1]
+                write_atomically(folder / f"{number}.png", proof.png(image))
         except PipelineError as exc:
             _report(exc.problems)
             failed += 1
             continue
         proofs.append(made)
-        for number in range(1, len(made.pages) + 1):
-            image = proof.draw_guides(made, number) if args.guides else made.pages[number - 1]
-            target = out / job.source.slug / proof.proof_name(job) / f"{number}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(proof.png(image))
         _report(made.problems)
     if proofs:
         sheet = proof.contact_sheet(proofs)
-        sheet.save(out / "contact-sheet.png", optimize=True)
-        sheet.save(out / "contact-sheet.pdf", resolution=96)
+        for name, options in (("contact-sheet.png", {"format": "PNG", "optimize": True}),
+                              ("contact-sheet.pdf", {"format": "PDF", "resolution": 96})):
+            data = io.BytesIO()
+            sheet.save(data, **options)
+            write_atomically(out / name, data.getvalue())
     print(f"proofed {len(proofs)} output(s) into {out}/ (contact-sheet.png, contact-sheet.pdf); {failed} failed")
     return 1 if failed else 0
 

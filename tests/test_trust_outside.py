@@ -116,6 +116,26 @@ def test_a_symlink_planted_in_the_generations_is_refused_and_nothing_outside_cha
     assert not list(decoy.rglob("*.pdf"))
 
 
+PROOF = ["proof", str(DEFAULT_CAMPAIGN), "--only", "wallet-card", "--district", "none", "--partner", "none",
+         "--language", "none", "--profile", "screen", "--dpi", "20"]
+
+
+@pytest.mark.parametrize("planted", [SLUG, f"{SLUG}/wallet-card-screen", f"{SLUG}/wallet-card-screen/1.png",
+                                     "contact-sheet.png"])
+def test_proof_follows_no_link_planted_in_its_out_folder(tmp_path, decoy, capsys, planted):
+    out = tmp_path / "proofs"
+    (out / planted).parent.mkdir(parents=True, exist_ok=True)
+    (out / planted).symlink_to(decoy / "secret.txt" if planted.endswith(".png") else decoy)
+    before = tree_hash(decoy)
+    code = main([*PROOF, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert tree_hash(decoy) == before and "Traceback" not in err
+    if planted.endswith(".png"):  # a file's name: the link is replaced by the file, never written through
+        assert code == 0 and not (out / planted).is_symlink() and (out / planted).read_bytes().startswith(b"\x89PNG")
+    else:
+        assert code == 1 and f"{out / planted}: is a symbolic link to {decoy}" in err
+
+
 # --- the one reader of project files ---
 
 def test_a_hard_link_to_a_file_outside_in_a_layouts_copy_is_refused(layouts, decoy):
