@@ -734,8 +734,44 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
+# A value of the wrong kind, in the editor's words (pydantic says "Input should be a
+# valid dictionary or instance of Colour"): what the field needs, and how to write it.
+_MAPPING = ("a mapping of fields", "write 'name: value' lines under it, indented by two spaces more")
+KINDS = {
+    "list_type": ("a list", "write it as [first, second], or one '- item' a line under it"),
+    "dict_type": _MAPPING, "model_type": _MAPPING, "model_attributes_type": _MAPPING,
+    "string_type": ("text", "quote the value if YAML read it as something else"),
+    "int_type": ("a whole number", "write digits only, e.g. 12"),
+    "int_parsing": ("a whole number", "write digits only, e.g. 12"),
+    "int_from_float": ("a whole number", "write digits only, e.g. 12"),
+    "float_type": ("a number", "write digits, e.g. 2.5"), "float_parsing": ("a number", "write digits, e.g. 2.5"),
+    "bool_type": ("true or false", "write true or false"), "bool_parsing": ("true or false", "write true or false"),
+    **dict.fromkeys(["date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"],
+                    ("a date", "write dates as YYYY-MM-DD, e.g. 2019-01-21")),
+}
+
+
+def _kind_of(value: Any) -> str:
+    """What YAML made of a value, as an editor would say it."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    return f"a {type(value).__name__}"
+
+
 def _hint(err: dict, model_fields: list[str]) -> str:
     kind = err["type"]
+    if kind in KINDS:
+        return KINDS[kind][1]
     error = err.get("ctx", {}).get("error")
     if isinstance(error, Wrong):
         return error.hint
@@ -891,6 +927,8 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
                 msg = f"unknown key {str(loc[-1])[:80]!r}"
             elif err["type"] == "string_pattern_mismatch":
                 msg = f"{str(err['input'])[:80]!r} is not in the expected form"
+            elif err["type"] in KINDS:
+                msg = f"needs {KINDS[err['type']][0]}, not {_kind_of(err.get('input'))}"
             elif err["type"] in ("too_short", "too_long") and "actual_length" in err.get("ctx", {}):
                 ctx = err["ctx"]
                 need = (f"at least {ctx['min_length']}" if err["type"] == "too_short"

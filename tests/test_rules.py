@@ -83,6 +83,35 @@ def test_a_brand_without_web_hosts_is_an_error(tmp_path, campaign_text, monkeypa
     assert (problem.file, problem.field) == (str(brand), "web_hosts") and "missing 'web_hosts'" in problem.what
 
 
+@pytest.mark.parametrize("old, new, field, says", [
+    ("web_hosts: [www.northyorkshire.police.uk, evil.example]", "web_hosts: www.northyorkshire.police.uk",
+     "web_hosts", "a list"),
+    ("colours:\n", "colours: navy\nold_colours:\n", "colours", "a mapping"),
+    ("  primary: ", "  primary: navy\n  old_primary: ", "colours.primary", "a mapping"),
+])
+def test_a_brand_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaign_text, monkeypatch, old, new, field,
+                                                            says):
+    # A new force's first brand file: the message says what the field needs, in
+    # the editor's words, with a hint (not "valid dictionary or instance of Colour").
+    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    (tmp_path / "brands").mkdir()
+    brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
+    assert old in EVIL_BRAND
+    brand.write_text(EVIL_BRAND.replace(old, new, 1))
+    problems = [p for p in problems_of(write_campaign(tmp_path, campaign_text)) if p.field == field]
+    assert problems, field
+    for problem in problems:
+        assert says in problem.what and problem.hint, problem
+        assert "Input should" not in problem.what and "instance of" not in problem.what, problem
+
+
+def test_a_campaign_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaign_text):
+    text = campaign_text.replace("launch: 2019-01-21", "launch: soon").replace("\nproducts: [", "\nproducts: x\nold: [", 1)
+    problems = {p.field: p for p in problems_of(write_campaign(tmp_path, text))}
+    assert problems["launch"].what == "needs a date, not the text 'soon'" and "YYYY-MM-DD" in problems["launch"].hint
+    assert problems["products"].what == "needs a list, not the text 'x'" and "[first, second]" in problems["products"].hint
+
+
 @pytest.mark.parametrize("label", ["northyorkshire.police.uk:8443/stalking", "northyorkshire.police.uk:443/stalking",
                                    "www.northyorkshire.police.uk:8443/stalking"])
 def test_a_port_in_the_printed_label_is_refused(tmp_path, campaign_text, label):
