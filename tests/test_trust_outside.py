@@ -255,7 +255,8 @@ def test_a_district_named_as_a_formula_is_text_in_the_csv_files(tmp_path, campai
 
 
 def test_spreadsheet_safe_cells():
-    for cell in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx", "\rx"):
+    # Spaces before the sign too: some spreadsheets drop them and run the rest.
+    for cell in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx", "\rx", " =1+1", "\u00a0=HYPERLINK(\"x\")", "\n@x"):
         assert spreadsheet_safe(cell) == "'" + cell
     assert spreadsheet_safe("York") == "York" and spreadsheet_safe(20) == 20 and spreadsheet_safe(None) is None
 
