@@ -485,6 +485,33 @@ def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
                 assert len(function.C0) == len(function.C1) == 4
 
 
+def test_an_svg_written_into_a_template_as_a_data_uri_prints_without_rgb(tmp_path):
+    """A template's <img src="data:image/svg+xml;base64,..."> is converted for the
+    press as the same SVG in a file is: no RGB reaches the press PDF."""
+    import base64
+
+    from pipeline.content import load_campaigns
+    from pipeline.fit import fitted
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+
+    from . import pdf_tools
+    from .test_preflight import layouts_copy
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">'
+           '<rect width="20" height="20" fill="#e4002b"/></svg>')
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    layouts = layouts_copy(tmp_path, {"poster.html": ('<header class="band">',
+                                                      f'<header class="band"><img src="{src}" alt="">')})
+    [job] = plan(load_campaigns([MINIMAL]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
+                 only=["poster"])[:1]
+    _, rendered = fitted(job)
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(rendered.pdf)
+    used = pdf_tools.colour_operators(path)
+    assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
+    assert "/DeviceRGB" not in used["spaces"], used
+
+
 # ---------------------------------------------------------------- errors in the editor's words
 
 LONG_LEAD = ("No matter how small it may seem, and however long it has been going on, and whoever it is, and "
