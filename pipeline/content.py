@@ -619,7 +619,11 @@ class Campaign(Strict):
         return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
 
     def source(self, source_id: str) -> Source:
-        return next(s for s in self.sources if s.id == source_id)
+        found = next((s for s in self.sources if s.id == source_id), None)
+        if found is None:  # a template's c.source('...') with an id the campaign does not have
+            ids = ", ".join(repr(s.id) for s in self.sources) or "none"
+            raise ValueError(f"no source with the id {source_id!r} (the campaign's sources: {ids})")
+        return found
 
 
 # ---------------------------------------------------------------- loading

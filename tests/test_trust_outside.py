@@ -217,6 +217,15 @@ def test_templates_cannot_call_model_methods_or_reach_paths(layouts, expression)
     assert caught.value.problems[0].file == "layouts/poster.html"
 
 
+def test_a_helper_given_an_unknown_id_says_which_ids_there_are(layouts):
+    (layouts / "poster.html").write_text("<p>\n{{ c.source('press-releas') }}</p>")
+    with pytest.raises(RenderError) as caught:
+        render_html(poster_job(layouts))
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == ("layouts/poster.html", 2), problem
+    assert "no source with the id 'press-releas'" in problem.what and "StopIteration" not in problem.what, problem
+
+
 def test_the_template_context_is_plain_data(layouts):
     import datetime
     from types import SimpleNamespace
