@@ -317,6 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder or file the command could not write or read: one line, no traceback
+        if getattr(args, "out", None) is not None:  # proof, schema: as a build says it
+            from .build import system_error
+
+            _report([system_error(exc, args.out)])
+            return 1
         path = exc.filename or "the output folder"
         _report([Problem("error", str(path), exc.strerror or str(exc),
                          "check the path, that it is a folder where one is expected, the permissions and the "

@@ -331,6 +331,16 @@ def test_out_naming_a_file_is_one_message(tmp_path, capsys):
     assert "Traceback" not in err and out.read_bytes() == b"%PDF-1.7 earlier"
 
 
+@pytest.mark.parametrize("command", [PROOF, ["schema"]])
+def test_proof_or_schema_out_naming_a_file_is_the_same_one_message(tmp_path, capsys, command):
+    out = tmp_path / "out.pdf"
+    out.write_bytes(b"%PDF-1.7 earlier")
+    assert main([*command, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write the output: is a file, not a folder" in err and "give --out a folder" in err
+    assert "Traceback" not in err and out.read_bytes() == b"%PDF-1.7 earlier"
+
+
 def _build_command(out: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "pipeline", "build", str(DEFAULT_CAMPAIGN), "--out", out, *WALLET, *extra]
 
