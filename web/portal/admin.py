@@ -112,7 +112,22 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(Comment)
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """A request's history (who sent, approved, asked for changes, and why): shown,
+    never rewritten; decisions and comments go through the portal's pages."""
+
+    list_display = ("request", "author", "action", "created_at")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 admin.site.unregister(Group)
 

@@ -150,6 +150,32 @@ def test_the_admin_refuses_direction_controls_in_a_users_name(org_factory, user_
     assert not AuditEvent.objects.filter(action="admin-changed").exists()
 
 
+def test_a_requests_history_cannot_be_rewritten_in_the_admin(org_factory, user_factory, admin_client_for, offer):
+    # Comments are a request's history (who approved, who asked for what): the admin
+    # shows them, and changes, adds or deletes none, as with the requests themselves.
+    import datetime
+
+    from web.portal.models import Comment, PrintRequest
+
+    org = org_factory("Alpha Aid")
+    pat = user_factory("pat@alpha.example", org)
+    req = PrintRequest.objects.create(
+        organisation=org, created_by=pat, campaign=offer.slug, products=[offer.products[0]],
+        copies={offer.products[0]: 10}, printed_name="Alpha Aid", contact="Alpha Aid, weekdays", phone="",
+        delivery_address="1 Road, York", needed_by=datetime.date(2027, 1, 1))
+    comment = Comment.objects.create(request=req, author=pat, action="submitted", text="Please print 10")
+    url = reverse("admin:portal_comment_change", args=[comment.pk])
+    assert admin_client_for.get(url).status_code == 200  # shown
+    response = admin_client_for.post(url, {"request": req.pk, "author": pat.pk, "action": "approve",
+                                           "text": "Approved by phone"})
+    assert response.status_code == 403
+    assert admin_client_for.post(reverse("admin:portal_comment_delete", args=[comment.pk]),
+                                 {"post": "yes"}).status_code == 403
+    assert admin_client_for.get(reverse("admin:portal_comment_add")).status_code == 403
+    comment.refresh_from_db()
+    assert (comment.action, comment.text) == ("submitted", "Please print 10")
+
+
 def test_admin_changes_to_organisations_and_permissions_reach_the_audit_log(org_factory, admin_client_for):
     org = org_factory("Gamma Aid")
     url = reverse("admin:portal_organisation_change", args=[org.pk])
