@@ -106,7 +106,10 @@ class PrintRequestAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organisation", "created_by", "created_at", "expires_at", "used_at")
-    readonly_fields = ("token_hash", "email", "organisation", "created_by", "created_at", "expires_at", "used_at")
+    # All read-only: a link is made in the portal and mailed; pointing it at another
+    # account (`user`) would hand that account to whoever holds the link.
+    readonly_fields = ("token_hash", "email", "organisation", "created_by", "created_at", "expires_at", "used_at",
+                       "user")
 
     def has_add_permission(self, request):
         return False

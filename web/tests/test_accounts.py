@@ -176,6 +176,17 @@ def test_a_requests_history_cannot_be_rewritten_in_the_admin(org_factory, user_f
     assert (comment.action, comment.text) == ("submitted", "Please print 10")
 
 
+def test_the_admin_cannot_point_a_reset_link_at_another_account(org_factory, user_factory, admin_client_for):
+    from web.portal.models import Invitation
+
+    pat = user_factory("pat@alpha.example", org_factory("Alpha Aid"))
+    cora = user_factory("cora@police.example", coordinator=True)
+    invitation, _ = Invitation.issue_reset(pat, by=cora)
+    admin_client_for.post(reverse("admin:portal_invitation_change", args=[invitation.pk]), {"user": cora.pk})
+    invitation.refresh_from_db()
+    assert invitation.user == pat
+
+
 def test_admin_changes_to_organisations_and_permissions_reach_the_audit_log(org_factory, admin_client_for):
     org = org_factory("Gamma Aid")
     url = reverse("admin:portal_organisation_change", args=[org.pk])
