@@ -88,11 +88,11 @@ LOOK_ALIKE = str.maketrans({
     "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
     "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ɡ": "g", "ɩ": "i", "ʟ": "l",
-    # Signs the project's fonts draw that read as letters ("§talking", "©rime", "ƒixation").
+    # Signs the project's fonts draw that read as letters ("§ecret", "©ode", "ƒear").
     "§": "s", "©": "c", "¢": "c", "®": "r", "€": "e", "℮": "e", "ƒ": "f", "¡": "i", "μ": "u", "×": "x",
     "¥": "y", "ȷ": "j", "∂": "d", "ð": "d", "ŋ": "n", "π": "n",
 })
-# Marks a reader reads a word through ("Sta-lking", "st.alking"), and letter spacing ("s t a l k").
+# Marks a reader reads a word through ("se-cret", "se.cret"), and letter spacing ("s e c r e t").
 INSIDE_WORD = re.compile(r"(?<=[^\W_])[-‐‑‒–—.·•∙*_'’]+(?=[^\W_])")
 LETTER_SPACED = re.compile(r"(?<![^\W_])[^\W_](?: [^\W_])+(?![^\W_])")
 
@@ -101,7 +101,7 @@ def folded(text: str) -> tuple[str, ...]:
     """`text` as a reader reads it, for matching words: case, accents, look-alikes and
     digits for letters folded; as "1" and "!" read as "l" or as "i"; with the marks
     and spaces a reader reads through inside a word left out; and an address's
-    %-escapes decoded (a browser's history shows %73talking as "stalking").
+    %-escapes decoded (a browser's history shows %73ecret as "secret").
     The first reading is the plain one (for the words themselves)."""
     readings: list[str] = []
     for variant in dict.fromkeys([text, _decoded(text)]):
@@ -231,6 +231,15 @@ class TextRelay(Strict):
         return self
 
 
+SILENT_SOLUTION = "55"  # pressed after 999 when the caller cannot speak
+
+
+def _numbers_named(text: str) -> set[str]:
+    """The numbers a text names, as dialled ("18001 101" is one), in Western digits."""
+    return {str(int(n.replace(" ", ""))) if n.replace(" ", "").isdigit() else n
+            for n in re.findall(r"\d+(?: \d+)*", unicodedata.normalize("NFKC", text))}
+
+
 class Report(Strict):
     """How to report to the police: printed on every poster, leaflet and card."""
 
@@ -240,6 +249,16 @@ class Report(Strict):
                          described("The emergency number: 999 (or 112)", "999")]
     silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets)")] = None
     text_relay: list[TextRelay] = []
+
+    @field_validator("silent_solution")
+    @classmethod
+    def _through_999(cls, text: str | None) -> str | None:
+        # The Silent Solution is 999's: "call 101 and press 55" reaches nobody.
+        wrong = sorted(_numbers_named(text or "") - {*EMERGENCY, SILENT_SOLUTION})
+        if wrong:
+            raise Wrong(f"names {', '.join(wrong)}: the Silent Solution works only through 999 (then 55)",
+                        "write e.g. 'If you cannot speak on a mobile, call 999 and press 55 when prompted.'")
+        return text
 
 
 class Service(Strict):
@@ -1018,6 +1037,48 @@ def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Pro
     return problems
 
 
+# Roles in English text: a sentence about danger gives 999, one about a non-emergency 101
+# (a question leads into its answer: "Not an emergency? Call 101." is one sentence).
+NOT_EMERGENCY = re.compile(r"\bnon[- ]?emergenc|\bnot (?:an? |in )?(?:emergency|danger|immediate)", re.I)
+EMERGENCY_WORDS = re.compile(r"\bemergenc|\bdanger\b|\bimmediate (?:danger|risk)", re.I)
+
+
+def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, labels: bool = True) -> list[Problem]:
+    """English text that gives a reporting line in the other's role, and (the campaign
+    file's) labels printed beside 999 and 101 swapped ("In an emergency" beside 101)."""
+    if not campaign.language.startswith("en"):
+        return []
+    problems = []
+
+    def wrong(path: tuple, what: str, hint: str) -> None:
+        problems.append(Problem("error", file, what, hint, line=lines.line(path), field=_dotted(path)))
+
+    labels = campaign.labels if labels else None
+    if labels and EMERGENCY_WORDS.search(labels.non_emergency) and not NOT_EMERGENCY.search(labels.non_emergency):
+        wrong(("labels", "non_emergency"), f"the label printed beside 101 says {labels.non_emergency!r}, an emergency",
+              "101 is for what is not an emergency: e.g. 'To report it'; 'In an emergency' goes with 999")
+    if labels and NOT_EMERGENCY.search(labels.emergency):
+        wrong(("labels", "emergency"), f"the label printed beside 999 says {labels.emergency!r}, not an emergency",
+              "999 is for emergencies: e.g. 'In an emergency'")
+    for path, text in _strings(data):
+        if NOT_RUNNING_TEXT.intersection(path):
+            continue
+        for sentence in re.split(r"(?<=[.!;])\s", text):
+            named = _numbers_named(sentence)
+            if NOT_EMERGENCY.search(sentence):
+                role, others = "not an emergency", named & set(EMERGENCY)
+            elif EMERGENCY_WORDS.search(sentence):
+                role, others = "an emergency", (named & set(NON_EMERGENCY)) - set(EMERGENCY)
+                others = others if not named & set(EMERGENCY) else set()
+            else:
+                continue
+            if others:
+                wrong(path, f"{sentence.strip()!r} gives {', '.join(sorted(others))} for {role}",
+                      f"999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
+                      f"check the number and its sentence go together")
+    return problems
+
+
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
     """Tracking codes, partner ids, district names (in tracking codes too) and
     discreet labels say nothing of the subject."""
@@ -1090,7 +1151,7 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                                "or short codes", confirm, line=lines.line(("phone",)), field="phone",
                                 check=UNCONFIRMED, value=partner.phone))
     problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
-    problems += _phone_apart(partner, (), file, lines)
+    problems += _phone_apart(partner, (), file, lines) + _roles_in_text(campaign, data, file, lines, labels=False)
     axis = campaign.variants.partners
     offer = axis.offer if axis else []
     for i, product in enumerate(partner.products):
@@ -1338,7 +1399,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
     except ContentError as exc:
         raise ContentError(problems + exc.problems) from None
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
-    problems += _campaign_partners(campaign, file, lines)
+    problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))

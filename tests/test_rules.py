@@ -56,6 +56,40 @@ def test_text_relay_numbers_are_relay_uks_and_reach_what_their_text_says(tmp_pat
     assert problem.field.startswith("report.text_relay[") and says in problem.what
 
 
+@pytest.mark.parametrize("old, new, field, says", [
+    # The labels printed beside 999 and 101, swapped: "To report it 999 / In an emergency 101".
+    ("  emergency: In an emergency\n  non_emergency: To report it",
+     "  emergency: To report it\n  non_emergency: In an emergency", "labels.non_emergency", "emergency"),
+    ("  emergency: In an emergency\n", "  emergency: If it is not an emergency\n", "labels.emergency", "not an emergency"),
+    # A sentence about danger that gives 101, or about a non-emergency that gives 999.
+    ("If you are in danger now, call 999.", "If you are in danger now, call 101.", "tips[3]", "101"),
+    ('local: "In {district}? Call 101 to report it."', 'local: "In {district}? Not an emergency? Call 999."',
+     "labels.local", "999"),
+    # Silent Solution works only through 999: "call 101 and press 55" reaches nobody.
+    ("call 999 and press 55", "call 101 and press 55", "report.silent_solution", "101"),
+])
+def test_a_number_in_the_wrong_role_in_text_is_refused_at_its_line(tmp_path, campaign_text, old, new, field, says):
+    assert old in campaign_text
+    text = campaign_text.replace(old, new, 1)
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert [p.field for p in problems] == [field], problems
+    assert says in problems[0].what and problems[0].line == line_of(text, new.strip().split("\n")[-1].strip()[:20])
+
+
+def test_a_partners_contact_line_gives_no_number_in_the_wrong_role(tmp_path, campaign_text):
+    old = "        contact: National Stalking Helpline 0808 802 0300\n"
+    assert old in campaign_text
+    text = campaign_text.replace(old, "        contact: In an emergency call 101\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[0].contact" and "gives 101 for an emergency" in problem.what
+
+
+def test_numbers_in_their_roles_in_text_are_fine(tmp_path, campaign_text):
+    text = campaign_text.replace("If you are in danger now, call 999.",
+                                 "If you are in danger now, call 999. If it is not an emergency, call 101.")
+    load_campaign(write_campaign(tmp_path, text))
+
+
 # ---------------------------------------------------------------- brand files and the printed address
 
 
