@@ -1134,11 +1134,13 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
     except ContentError as exc:
         return None, problems + exc.problems
     confirmed = partner.confirmed_numbers
-    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, partner.confirmation):
+    printed = (partner.name, partner.contact, partner.phone or "")
+    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, printed, partner.confirmation):
         problems.append(Problem(
             "error", file, "confirmed_numbers were not written by the partner portal (the seal "
-                           f"{'is missing' if not partner.confirmation else 'does not match'}): a confirmation "
-                           "written by hand is not trusted",
+                           f"{'is missing' if not partner.confirmation else 'does not match'}), or the numbers, "
+                           "name, contact line or phone were changed since the portal wrote the file: a "
+                           "confirmation written or edited by hand is not trusted",
             "a coordinator confirms a partner's numbers in the portal, at approval; remove confirmed_numbers "
             "here, or build where the portal's key is (SECURITY.md, 'confirmed numbers')",
             line=lines.line(("confirmed_numbers",)), field="confirmed_numbers"))

@@ -74,7 +74,8 @@ class PartnerDraft:
         (confirm.py), so a build trusts them and no one else's."""
         entry = self.entry(logo)
         if self.confirmed_numbers:
-            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers))
+            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers),
+                                         (self.name, self.contact, self.phone))
         return entry
 
 

@@ -179,9 +179,12 @@ def test_confirmed_numbers_written_by_hand_are_not_trusted(tmp_path, campaign_te
     assert any(p.check == "unconfirmed-number" and p.value == LOCAL_NUMBER for p in problems)
 
 
+PRINTED = ("York Support", f"Call us on {LOCAL_NUMBER}", "")  # name, contact line, phone as _partner_file writes
+
+
 def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner(tmp_path, campaign_text):
     campaign = campaign_copy(tmp_path, campaign_text)
-    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER])
+    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER], PRINTED)
     _partner_file(campaign, confirmed_numbers=[LOCAL_NUMBER], confirmation=seal)
     load_campaign(campaign)
     # The same seal copied to another partner, or another number, is refused.
@@ -192,6 +195,26 @@ def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner
     _partner_file(campaign, contact="Call us on 01904 555 018", confirmed_numbers=["01904 555 018"],
                   confirmation=seal)
     assert any(p.field == "confirmed_numbers" for p in problems_of(campaign))
+
+
+@pytest.mark.parametrize("edit", [{"name": "National Helpline"}, {"contact": f"Helpline: {LOCAL_NUMBER}"},
+                                  {"phone": "01904 555 018"}])
+def test_a_sealed_partner_file_edited_by_hand_is_no_longer_trusted(tmp_path, campaign_text, edit):
+    # The seal is the coordinator's approval of this partner's numbers as printed
+    # with its name and contact line: a confirmed number under another name, or a
+    # second confirmed number moved into the phone, is not what was approved.
+    campaign = campaign_copy(tmp_path, campaign_text)
+    numbers = [LOCAL_NUMBER, "01904 555 018"]
+    seal = confirm.seal(campaign.stem, "york-support", numbers, PRINTED)
+    _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal)
+    load_campaign(campaign)  # as the portal wrote it
+    path = _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal, **edit)
+    problems = problems_of(campaign)
+    problem = next(p for p in problems if p.field == "confirmed_numbers")
+    assert problem.file == str(path) and "changed since the portal wrote" in problem.what, problem
+    # Spaces and how the phone is grouped are not a change.
+    _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal, name="York  Support ")
+    load_campaign(campaign)
 
 
 def test_a_campaign_files_partner_cannot_confirm_its_own_number(tmp_path, campaign_text):
