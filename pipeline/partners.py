@@ -308,7 +308,10 @@ def build_partner(campaign_file: Path, partner_id: str, out_dir: Path = Path("ou
     from .plan import load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns([Path(campaign_file)])
-    jobs = plan(campaigns, load_layouts(), select_profiles(load_profiles(), None), partners=[partner_id])
+    axes = [c.campaign.variants.partners for c in campaigns if c.campaign.variants.partners]
+    known = any(p.id == partner_id for axis in axes for p in axis.items)
+    jobs = plan(campaigns, load_layouts(), select_profiles(load_profiles(), None), partners=[partner_id]) \
+        if known else []
     if not jobs:
         raise PipelineError([Problem("error", str(campaign_file), f"no partner {partner_id!r} to build",
                                      "approve the request first")])
