@@ -1349,6 +1349,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
+    # The translated words are checked as the campaign's are: a discreet name in the
+    # translation that reveals fails here, as the build's preflight would refuse it.
+    problems = _revealing(campaign, file, lines)
+    if problems:
+        raise ContentError(problems)
     return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
                           lines=lines)
 

@@ -262,6 +262,23 @@ def test_ordinary_words_beside_each_other_are_not_read_as_one():
     assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
 
 
+def test_a_translated_discreet_name_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, capsys):
+    from pipeline.cli import main
+
+    campaign = campaign_copy(tmp_path, campaign_text)
+    (campaign.parent / "translations").unlink()
+    folder = campaign.parent / "translations" / campaign.stem
+    folder.mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / campaign.stem / "ur.yaml").read_text(encoding="utf-8")
+    old = "  - discreet_name: \u06c1\u06cc\u0644\u067e \u0644\u0627\u0626\u0646"
+    assert old in source
+    text = source.replace(old, "  - discreet_name: \u0627\u0633\u0679\u0627\u06a9 \u06c1\u06cc\u0644\u067e", 1)
+    (folder / "ur.yaml").write_text(text, encoding="utf-8")
+    assert main(["check", str(campaign)]) == 1
+    err = capsys.readouterr().err
+    assert "ur.yaml" in err and "support[0].discreet_name" in err and "revealing_words" in err, err
+
+
 @pytest.mark.parametrize("path", ["%73talking", "%53TALKING", "h%61rassment", "%2573talking", "st%C3%A1lking"])
 def test_a_discreet_url_that_reveals_once_decoded_is_refused(tmp_path, campaign_text, path):
     # The phone's history, the address bar and the force's server read %73 as 's'.
