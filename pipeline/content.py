@@ -1351,7 +1351,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     campaign = validate(merged, Campaign, file, lines)
     # The translated words are checked as the campaign's are: a discreet name in the
     # translation that reveals fails here, as the build's preflight would refuse it.
-    problems = _revealing(campaign, file, lines)
+    problems = _revealing(campaign, file, lines) + _discreet_words(campaign, base.brand, file, lines)
     if problems:
         raise ContentError(problems)
     return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
@@ -1419,10 +1419,41 @@ def load_campaign(path: Path) -> LoadedCampaign:
         problems += [replace(p, line=p.line or lines.line(("brand",))) if p.file == str(path) else p
                      for p in exc.problems]
     if brand is not None:
-        problems += _hosts_of_the_force(campaign, brand, path, lines)
+        problems += _hosts_of_the_force(campaign, brand, path, lines) + _discreet_words(campaign, brand, file, lines)
     if problems:
         raise ContentError(problems)
     return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, brand=brand, lines=lines)
+
+
+def discreet_phrases(campaign: Campaign, force: str) -> list[str]:
+    """Besides the revealing words, what a discreet product must not print (folded): the
+    campaign's name, strapline, hashtag, heading of its definition, the force, and the
+    full QR address where it says more than the host (preflight `discreet` on the page)."""
+    c = campaign
+    address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
+    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address, force, c.labels.what_is]
+    # Without their closing punctuation: "Speak to someone" is the strapline "Speak to someone."
+    return [folded(" ".join(p.split()).rstrip(".!?,;:"))[0] for p in phrases if p]
+
+
+def _discreet_words(campaign: Campaign, brand: Brand, file: str, lines: _Lines) -> list[Problem]:
+    """What a discreet product prints instead of names (services' discreet_name,
+    partners' discreet_contact) says nothing the build's preflight would refuse there."""
+    phrases = discreet_phrases(campaign, brand.force)
+    places = [(("support", i, "discreet_name"), s.discreet_name) for i, s in enumerate(campaign.support)]
+    partners = campaign.variants.partners.items if campaign.variants.partners else []
+    places += [(("variants", "partners", "items", i, "discreet_contact"), p.discreet_contact)
+               for i, p in enumerate(partners)]
+    problems = []
+    for path, value in places:
+        readings = folded(" ".join((value or "").split())) if value else ()
+        said = next((p for p in phrases if any(p in reading for reading in readings)), None)
+        if said and lines.line(path) is not None:
+            problems.append(Problem(
+                "error", file, f"{value!r} is printed on discreet products and says {said!r}, which names the "
+                               "campaign or the force", "use a neutral word, e.g. 'Helpline': someone may be "
+                               "searched or watched", line=lines.line(path), field=_dotted(path)))
+    return problems
 
 
 def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> list[Problem]:

@@ -257,6 +257,17 @@ def test_discreet_words_in_signs_or_split_by_marks_are_matched_too(tmp_path, cam
     assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
 
 
+@pytest.mark.parametrize("name", ["No matter how small", "Speak to someone", "North Yorkshire Police line",
+                                  "#NoMatterHowSmall"])
+def test_a_discreet_name_that_names_the_campaign_fails_check_as_build_would(tmp_path, campaign_text, name):
+    # The campaign's name, strapline, hashtag and force are refused on a discreet
+    # product by the build's preflight: check says so first, at the line.
+    text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: '{name}'")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "support[0].discreet_name" and problem.line == line_of(text, f"discreet_name: '{name}'")
+    assert "discreet" in problem.what, problem
+
+
 def test_ordinary_words_beside_each_other_are_not_read_as_one():
     campaign = load_campaign(DEFAULT_CAMPAIGN).campaign
     assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
