@@ -191,11 +191,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from .content import Brand
     from .schema import TRANSLATION, field_reference, schema_text
 
+    from .build import write_atomically
+
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "campaign.schema.json").write_text(schema_text(), encoding="utf-8")
-    (args.out / "brand.schema.json").write_text(schema_text(Brand), encoding="utf-8")
-    (args.out / "translation.schema.json").write_text(schema_text(TRANSLATION), encoding="utf-8")
-    (args.out / "fields.md").write_text(field_reference(), encoding="utf-8")
+    for name, text in (("campaign.schema.json", schema_text()), ("brand.schema.json", schema_text(Brand)),
+                       ("translation.schema.json", schema_text(TRANSLATION)), ("fields.md", field_reference())):
+        write_atomically(args.out / name, text.encode("utf-8"))  # replaces a link put there, never writes through
     print(f"wrote {args.out}/campaign.schema.json, brand.schema.json and translation.schema.json (for your "
           "editor) and fields.md")
     return 0

@@ -136,6 +136,16 @@ def test_proof_follows_no_link_planted_in_its_out_folder(tmp_path, decoy, capsys
         assert code == 1 and f"{out / planted}: is a symbolic link to {decoy}" in err
 
 
+def test_schema_writes_through_no_link_planted_in_its_out_folder(tmp_path, decoy):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "fields.md").symlink_to(decoy / "secret.txt")
+    before = tree_hash(decoy)
+    assert main(["schema", "--out", str(out)]) == 0
+    assert tree_hash(decoy) == before
+    assert not (out / "fields.md").is_symlink() and "| field |" in (out / "fields.md").read_text().lower()
+
+
 # --- the one reader of project files ---
 
 def test_a_hard_link_to_a_file_outside_in_a_layouts_copy_is_refused(layouts, decoy):
