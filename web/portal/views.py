@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -112,23 +112,35 @@ def accept_invitation(request, token):
         return render(request, "portal/invitation_invalid.html", status=404)
     if invitation.is_reset:
         return _reset_password(request, invitation)
+    if User.objects.filter(username=invitation.email).exists():
+        # A second invitation to an address that has joined since: it makes no account
+        # (the account's password is changed by a reset link, its organisation in the admin).
+        return render(request, "portal/invitation_invalid.html", status=404)
     user = User(username=invitation.email, email=invitation.email, organisation=invitation.organisation,
                 is_staff=invitation.for_coordinator)
     form = AcceptInvitationForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            _use(invitation)
-            user.first_name = form.cleaned_data["first_name"]
-            user.last_name = form.cleaned_data["last_name"]
-            if invitation.for_coordinator:
-                user.is_superuser = not User.objects.filter(is_superuser=True).exists()
-            form.save()
-            AuditEvent.record(user, "joined", organisation=invitation.organisation,
-                              role="coordinator" if invitation.for_coordinator else "partner")
+        try:
+            _join(invitation, user, form)
+        except IntegrityError:  # the same address joined by another link at the same moment
+            return render(request, "portal/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your account is ready.")
         return redirect("home")
     return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
+
+
+def _join(invitation, user, form) -> None:
+    """The invited person's account, made once, with the link marked used."""
+    with transaction.atomic():
+        _use(invitation)
+        user.first_name = form.cleaned_data["first_name"]
+        user.last_name = form.cleaned_data["last_name"]
+        if invitation.for_coordinator:
+            user.is_superuser = not User.objects.filter(is_superuser=True).exists()
+        form.save()
+        AuditEvent.record(user, "joined", organisation=invitation.organisation,
+                          role="coordinator" if invitation.for_coordinator else "partner")
 
 
 def _use(invitation) -> None:
