@@ -1443,12 +1443,13 @@ def _discreet_words(campaign: Campaign, brand: Brand, file: str, lines: _Lines) 
     places = [(("support", i, "discreet_name"), s.discreet_name) for i, s in enumerate(campaign.support)]
     partners = campaign.variants.partners.items if campaign.variants.partners else []
     places += [(("variants", "partners", "items", i, "discreet_contact"), p.discreet_contact)
-               for i, p in enumerate(partners)]
+               for i, p in enumerate(partners)
+               if ("variants", "partners", "items", i) in lines.lines]  # written in this file
     problems = []
     for path, value in places:
         readings = folded(" ".join((value or "").split())) if value else ()
         said = next((p for p in phrases if any(p in reading for reading in readings)), None)
-        if said and lines.line(path) is not None:
+        if said:
             problems.append(Problem(
                 "error", file, f"{value!r} is printed on discreet products and says {said!r}, which names the "
                                "campaign or the force", "use a neutral word, e.g. 'Helpline': someone may be "

@@ -268,6 +268,15 @@ def test_a_discreet_name_that_names_the_campaign_fails_check_as_build_would(tmp_
     assert "discreet" in problem.what, problem
 
 
+def test_a_partners_discreet_contact_that_names_the_force_fails_check(tmp_path, campaign_text):
+    item = "      - id: paladin\n"
+    assert item in campaign_text
+    text = campaign_text.replace(item, item + "        discreet_contact: North Yorkshire Police partner line\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[1].discreet_contact", problem
+    assert problem.line == line_of(text, "discreet_contact:")
+
+
 def test_ordinary_words_beside_each_other_are_not_read_as_one():
     campaign = load_campaign(DEFAULT_CAMPAIGN).campaign
     assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
