@@ -91,6 +91,8 @@ LOOK_ALIKE = str.maketrans({
     # Signs the project's fonts draw that read as letters ("§ecret", "©ode", "ƒear").
     "§": "s", "©": "c", "¢": "c", "®": "r", "€": "e", "℮": "e", "ƒ": "f", "¡": "i", "μ": "u", "×": "x",
     "¥": "y", "ȷ": "j", "∂": "d", "ð": "d", "ŋ": "n", "π": "n",
+    # Arabic letters that read as Urdu's own: kaf as keheh, yeh and alef maksura as Farsi yeh, heh as heh goal.
+    "ك": "ک", "ي": "ی", "ى": "ی", "ه": "ہ",
 })
 # Marks a reader reads a word through ("se-cret", "se.cret"), and letter spacing ("s e c r e t").
 INSIDE_WORD = re.compile(r"(?<=[^\W_])[-‐‑‒–—.·•∙*_'’]+(?=[^\W_])")

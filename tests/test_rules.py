@@ -282,7 +282,9 @@ def test_ordinary_words_beside_each_other_are_not_read_as_one():
     assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
 
 
-def test_a_translated_discreet_name_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, capsys):
+# اسٹاک as written, and with the Arabic kaf (U+0643) that reads the same in Urdu.
+@pytest.mark.parametrize("word", ["\u0627\u0633\u0679\u0627\u06a9", "\u0627\u0633\u0679\u0627\u0643"])
+def test_a_translated_discreet_name_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, capsys, word):
     from pipeline.cli import main
 
     campaign = campaign_copy(tmp_path, campaign_text)
@@ -292,7 +294,7 @@ def test_a_translated_discreet_name_that_reveals_fails_check_as_build_would(tmp_
     source = (DEFAULT_CAMPAIGN.parent / "translations" / campaign.stem / "ur.yaml").read_text(encoding="utf-8")
     old = "  - discreet_name: \u06c1\u06cc\u0644\u067e \u0644\u0627\u0626\u0646"
     assert old in source
-    text = source.replace(old, "  - discreet_name: \u0627\u0633\u0679\u0627\u06a9 \u06c1\u06cc\u0644\u067e", 1)
+    text = source.replace(old, f"  - discreet_name: {word} \u06c1\u06cc\u0644\u067e", 1)
     (folder / "ur.yaml").write_text(text, encoding="utf-8")
     assert main(["check", str(campaign)]) == 1
     err = capsys.readouterr().err
