@@ -335,6 +335,11 @@ def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
     from .assets import RefusedFile, read_project_file
     from .limits import TEMPLATE_BYTES
 
+    if not folder.is_dir():  # a typo in --layouts: one message, not one per file it would hold
+        raise ContentError([Problem("error", str(folder), "not a layouts folder: "
+                                    + ("it is a file" if folder.exists() else "there is no such folder"),
+                                    "give the folder that holds products.yaml and colours.yaml: layouts/, or "
+                                    "a copy of it (README, \"For designers\")")])
     loaded, problems = {}, []
     for name, model in (("products", Products), ("colours", Colours)):
         path = folder / f"{name}.yaml"

@@ -178,6 +178,16 @@ def test_products_yaml_hard_linked_or_naming_dev_zero_is_refused_before_reading(
     assert "hard links" in caught.value.problems[0].what
 
 
+@pytest.mark.parametrize("given", ["layuots", "layouts/products.yaml", "missing/layouts"])
+def test_a_layouts_folder_that_is_not_one_is_one_message(tmp_path, capsys, given):
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "products.yaml").write_text("{}\n")
+    assert main(["check", str(DEFAULT_CAMPAIGN), "--layouts", str(tmp_path / given)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Errno" not in err, err
+    assert f"{tmp_path / given}: not a layouts folder" in err and "products.yaml" in err, err
+
+
 def test_a_stylesheet_missing_from_the_layouts_is_named_not_a_write_error(layouts, tmp_path, capsys):
     (layouts / "poster-a3.css").unlink()
     code = main(["build", str(DEFAULT_CAMPAIGN), "--layouts", str(layouts), "--out", str(tmp_path / "out"),
