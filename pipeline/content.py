@@ -917,10 +917,14 @@ def read_yaml(path: Path) -> tuple[dict, _Lines]:
         root = None if problems else yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError([Problem(
-            "error", file, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            "check indentation and quoting near this line",
-            line=mark.line + 1 if mark else None)]) from None
+        what, hint = f"not valid YAML: {getattr(exc, 'problem', None) or exc}", "check indentation and quoting near this line"
+        at = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in at[:mark.column + 1 if mark else 0]:
+            what, hint = "not valid YAML: a tab", "indent with spaces only (YAML does not allow tabs for indenting)"
+        elif "mapping values are not allowed" in what:
+            what = "not valid YAML: ': ' inside a value, which YAML reads as a key and its value"
+            hint = "put the value in quotes, e.g. lead: \"Worried: call us\""
+        raise ContentError([Problem("error", file, what, hint, line=mark.line + 1 if mark else None)]) from None
     if problems:
         raise ContentError(problems)
     if not isinstance(root, yaml.MappingNode):

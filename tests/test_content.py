@@ -113,6 +113,18 @@ def test_yaml_syntax_error_gives_line(tmp_path, campaign_text):
     assert problem.line is not None and line <= problem.line <= line + 3
 
 
+@pytest.mark.parametrize("line, says", [
+    ("\tlead: No matter how small it may seem.", "a tab"),
+    ("  lead: Worried: it may seem small.", "': '"),
+])
+def test_the_two_commonest_yaml_mistakes_say_what_to_do(tmp_path, campaign_text, line, says):
+    # A tab for indenting, and a colon and space inside a value: a new editor's first two.
+    bad = campaign_text.replace("  lead: No matter how small it may seem.", line)
+    [problem] = errors_of(write_campaign(tmp_path, bad))
+    assert problem.line == bad.splitlines().index(line) + 1, problem
+    assert says in problem.what + problem.hint, problem
+
+
 BRAND = (ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text()
 
 
