@@ -4,6 +4,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils import timezone
 
 from .forms import PlainText
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
@@ -51,6 +52,8 @@ class AuditedAdmin(admin.ModelAdmin):
             detail = {"fields": fields}
             if any("password" in f.lower() for f in fields):
                 action = "admin-password-set"
+                if isinstance(obj, User):  # a password set here ends the reset links sent before it
+                    Invitation.objects.filter(user=obj, used_at__isnull=True).update(expires_at=timezone.now())
         request._audit = None
         org = obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
         if action == "admin-deleted" and org is obj:

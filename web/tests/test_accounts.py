@@ -176,6 +176,18 @@ def test_a_requests_history_cannot_be_rewritten_in_the_admin(org_factory, user_f
     assert (comment.action, comment.text) == ("submitted", "Please print 10")
 
 
+def test_a_password_set_in_the_admin_ends_the_accounts_unused_reset_links(org_factory, user_factory,
+                                                                          admin_client_for):
+    pat = user_factory("pat@alpha.example", org_factory("Alpha Aid"))
+    path = _reset_path(client_for(user_factory("cora@police.example", coordinator=True)), pat)
+    response = admin_client_for.post(reverse("admin:auth_user_password_change", args=[pat.pk]),
+                                     {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"})
+    assert response.status_code == 302
+    assert Client().get(path).status_code == 404
+    pat.refresh_from_db()
+    assert pat.check_password(NEW_PASSWORD)
+
+
 def test_the_admin_cannot_point_a_reset_link_at_another_account(org_factory, user_factory, admin_client_for):
     from web.portal.models import Invitation
 
