@@ -1069,20 +1069,33 @@ def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, lab
     for path, text in _strings(data):
         if NOT_RUNNING_TEXT.intersection(path):
             continue
-        for sentence in re.split(r"(?<=[.!;])\s", text):
-            named = _numbers_named(sentence)
-            if NOT_EMERGENCY.search(sentence):
-                role, others = "not an emergency", named & set(EMERGENCY)
-            elif EMERGENCY_WORDS.search(sentence):
-                role, others = "an emergency", (named & set(NON_EMERGENCY)) - set(EMERGENCY)
-                others = others if not named & set(EMERGENCY) else set()
-            else:
-                continue
-            if others:
-                wrong(path, f"{sentence.strip()!r} gives {', '.join(sorted(others))} for {role}",
-                      f"999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
-                      f"check the number and its sentence go together")
+        for sentence in re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text)):
+            for role, number in _cued_numbers(sentence):
+                if (number in EMERGENCY) == (role == "an emergency"):
+                    continue
+                wrong(path, f"{sentence.strip()!r} gives {number} for {role}",
+                      "999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
+                      "check the number and its sentence go together")
     return problems
+
+
+def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
+    """Each mention of an emergency or a non-emergency in a sentence with the reporting
+    number it goes with: the nearest (before or after, a comma between counting as
+    further), as in "In an emergency call 999, for non-emergencies call 101"."""
+    numbers = [m for m in re.finditer(r"\d+(?: \d+)*", sentence)
+               if m.group().replace(" ", "") in (*EMERGENCY, *NON_EMERGENCY)]
+    negated = [(m, "not an emergency") for m in NOT_EMERGENCY.finditer(sentence)]
+    cues = negated + [(m, "an emergency") for m in EMERGENCY_WORDS.finditer(sentence)
+                      if not any(n.start() <= m.start() < n.end() for n, _ in negated)]
+
+    def apart(cue: re.Match, number: re.Match) -> int:
+        start, end = sorted([cue.end(), number.start()] if cue.start() < number.start()
+                            else [number.end(), cue.start()])
+        return end - start + (10 if "," in sentence[start:end] else 0)
+
+    return [(role, min(numbers, key=lambda n: apart(cue, n)).group().replace(" ", ""))
+            for cue, role in cues if numbers]
 
 
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:

@@ -84,10 +84,21 @@ def test_a_partners_contact_line_gives_no_number_in_the_wrong_role(tmp_path, cam
     assert problem.field == "variants.partners.items[0].contact" and "gives 101 for an emergency" in problem.what
 
 
-def test_numbers_in_their_roles_in_text_are_fine(tmp_path, campaign_text):
-    text = campaign_text.replace("If you are in danger now, call 999.",
-                                 "If you are in danger now, call 999. If it is not an emergency, call 101.")
+@pytest.mark.parametrize("tip", ["If you are in danger now, call 999. If it is not an emergency, call 101.",
+                                 "In an emergency call 999, for non-emergencies call 101.",
+                                 "Call 101, or 999 in an emergency.",
+                                 "Not an emergency? Call 101. In danger? Call 999."])
+def test_numbers_in_their_roles_in_text_are_fine(tmp_path, campaign_text, tip):
+    text = campaign_text.replace("If you are in danger now, call 999.", tip)
     load_campaign(write_campaign(tmp_path, text))
+
+
+@pytest.mark.parametrize("tip", ["In an emergency call 101, for non-emergencies call 999.",
+                                 "Call 999, or 101 in an emergency."])
+def test_numbers_swapped_in_one_sentence_are_refused(tmp_path, campaign_text, tip):
+    text = campaign_text.replace("If you are in danger now, call 999.", tip)
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert problems and all(p.field == "tips[3]" for p in problems), problems
 
 
 # ---------------------------------------------------------------- brand files and the printed address
