@@ -1101,7 +1101,8 @@ def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
     """Tracking codes, partner ids, district names (in tracking codes too) and
     discreet labels say nothing of the subject."""
-    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or "")]
+    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or ""),
+                                       (("labels", "useful_numbers"), campaign.labels.useful_numbers)]
     if campaign.qr.utm:
         places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
     for i, service in enumerate(campaign.support):
@@ -1460,6 +1461,7 @@ def _discreet_words(campaign: Campaign, brand: Brand, file: str, lines: _Lines) 
     partners' discreet_contact) says nothing the build's preflight would refuse there."""
     phrases = discreet_phrases(campaign, brand.force)
     places = [(("support", i, "discreet_name"), s.discreet_name) for i, s in enumerate(campaign.support)]
+    places.append((("labels", "useful_numbers"), campaign.labels.useful_numbers))  # the discreet card's title
     partners = campaign.variants.partners.items if campaign.variants.partners else []
     places += [(("variants", "partners", "items", i, "discreet_contact"), p.discreet_contact)
                for i, p in enumerate(partners)

@@ -288,6 +288,15 @@ def test_a_partners_discreet_contact_that_names_the_force_fails_check(tmp_path, 
     assert problem.line == line_of(text, "discreet_contact:")
 
 
+@pytest.mark.parametrize("label", ["Stalking help numbers", "No matter how small"])
+def test_the_discreet_cards_title_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, label):
+    # labels.useful_numbers is the outside and the PDF title of the discreet card.
+    text = campaign_text.replace("useful_numbers: Useful numbers", f"useful_numbers: {label}")
+    assert text != campaign_text
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "labels.useful_numbers" and problem.line == line_of(text, "useful_numbers:"), problem
+
+
 def test_ordinary_words_beside_each_other_are_not_read_as_one():
     campaign = load_campaign(DEFAULT_CAMPAIGN).campaign
     assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
