@@ -948,8 +948,15 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors()[:MAX_PROBLEMS]:
+        errors = exc.errors()[:MAX_PROBLEMS]
+        # A misspelt key ("straplin:") is one error, its did-you-mean, not also the key missing.
+        misspelt = {tuple(err["loc"][:-1]) + (close[0],) for err in errors if err["type"] == "extra_forbidden"
+                    for close in [difflib.get_close_matches(str(err["loc"][-1]),
+                                                            _fields_at(model, tuple(err["loc"])), n=1)] if close}
+        for err in errors:
             loc = tuple(err["loc"])
+            if err["type"] == "missing" and loc in misspelt:
+                continue
             msg = err["msg"].removeprefix("Value error, ")
             line = lines.line(loc)
             if err["type"] == "extra_forbidden":
