@@ -323,7 +323,10 @@ class QR(Strict):
     def _url_on_allow_list(cls, url: str | None, info: ValidationInfo) -> str | None:
         if url is None:
             return url
-        wrong = check_url(url, info.data.get("allowed_hosts", []))
+        hosts = info.data.get("allowed_hosts")
+        if hosts is None:  # allowed_hosts is wrong itself, said at its line: check all but the host here
+            hosts = [(parse_url(url) or {}).get("hostname") or ""]
+        wrong = check_url(url, hosts)
         if wrong:
             raise Wrong(f"{url!r}: " + "; ".join(wrong),
                         "write the page's address as a browser shows it: https://<a host on qr.allowed_hosts>/<path>")

@@ -157,6 +157,15 @@ def test_a_campaign_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaig
     assert problems["products"].what == "needs a list, not the text 'x'" and "[first, second]" in problems["products"].hint
 
 
+def test_an_allowed_host_written_as_an_address_is_one_error_not_three(tmp_path, campaign_text):
+    # One cause, one error: the url and discreet_url are not also "not on qr.allowed_hosts []".
+    text = campaign_text.replace("allowed_hosts: [www.northyorkshire.police.uk]",
+                                 "allowed_hosts: [https://www.northyorkshire.police.uk]")
+    assert text != campaign_text
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.allowed_hosts[0]" and "no https://" in problem.hint, problem
+
+
 @pytest.mark.parametrize("label", ["northyorkshire.police.uk:8443/stalking", "northyorkshire.police.uk:443/stalking",
                                    "www.northyorkshire.police.uk:8443/stalking"])
 def test_a_port_in_the_printed_label_is_refused(tmp_path, campaign_text, label):
