@@ -1199,6 +1199,11 @@ def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> lis
     end of the line would read as one number with it ("... 0808 802" + "0300")."""
     if not partner.phone:
         return []
+    if _compact(partner.phone) in {_compact(code) for code in SHORT_CODES}:
+        return [Problem("error", file, f"the phone {partner.phone!r} is a short code: printed after the contact "
+                                       "line it reads as the partner's own line",
+                        "give the partner's own number; the reporting lines (999, 101, 55) are printed by the "
+                        "layout", line=lines.line(path + ("phone",)), field=_dotted(path + ("phone",)))]
     contact = plain(partner.contact).rstrip()
     joined = [f.key for f in find_phone_numbers(f"{contact} {partner.phone}")]
     apart = [f.key for f in find_phone_numbers(contact)] + [phone_key(partner.phone)]

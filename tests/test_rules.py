@@ -245,6 +245,17 @@ def test_a_campaign_files_partner_cannot_confirm_its_own_number(tmp_path, campai
     assert fields == {"variants.partners.items[1].confirmed_numbers", "variants.partners.items[1].phone"}
 
 
+@pytest.mark.parametrize("phone", ["999", "101", "55"])
+def test_a_partners_phone_that_is_a_short_code_says_so(tmp_path, campaign_text, phone):
+    # Printed after the partner's contact line, "999" or "55" would read as the
+    # partner's own line (it said the contact line "ends in digits", which it did not).
+    item = "      - id: paladin\n"
+    text = campaign_text.replace(item, item + f"        phone: '{phone}'\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[1].phone" and "short code" in problem.what, problem
+    assert problem.line == line_of(text, f"phone: '{phone}'")
+
+
 def test_a_partners_phone_does_not_read_as_one_number_with_its_contact_line(tmp_path, campaign_text):
     old = "        contact: National Stalking Helpline 0808 802 0300\n"
     text = campaign_text.replace(old, "        contact: National Stalking Helpline 0808 802\n        phone: '0300 123 2040'\n")
