@@ -28,7 +28,7 @@ from pydantic import (
 
 from .inputs import (SHORT_CODES, _written_port, check_phone, check_text, check_url, find_phone_numbers, parse_url,
                      phone_key, plain)
-from .confirm import sealed
+from .confirm import logo_id, sealed
 from .problems import ContentError, Problem
 
 # ---------------------------------------------------------------- field types
@@ -1164,12 +1164,12 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
     except ContentError as exc:
         return None, problems + exc.problems
     confirmed = partner.confirmed_numbers
-    printed = (partner.name, partner.contact, partner.phone or "")
-    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, printed, partner.confirmation):
+    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, _printed(partner),
+                                                     partner.confirmation):
         problems.append(Problem(
             "error", file, "confirmed_numbers were not written by the partner portal (the seal "
                            f"{'is missing' if not partner.confirmation else 'does not match'}), or the numbers, "
-                           "name, contact line or phone were changed since the portal wrote the file: a "
+                           "name, contact line, phone or logo were changed since the portal wrote the file: a "
                            "confirmation written or edited by hand is not trusted",
             "a coordinator confirms a partner's numbers in the portal, at approval; remove confirmed_numbers "
             "here, or build where the portal's key is (SECURITY.md, 'confirmed numbers')",
@@ -1192,6 +1192,17 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                     f"choose from: {', '.join(offer) or 'nothing (variants.partners.offer is empty)'}",
                                     line=lines.line(("products", i)), field=f"products[{i}]"))
     return partner, problems
+
+
+def _printed(partner: Partner) -> tuple[str, str, str, str]:
+    """What the portal's seal holds besides the numbers: name, contact line, phone, logo."""
+    from . import assets  # here: it imports the image libraries
+
+    try:  # the one reader: no FIFO, link or hard link to a file outside
+        data = assets.read_project_file(assets.ASSETS / partner.logo, [assets.ASSETS])
+    except (assets.RefusedFile, OSError):
+        data = None
+    return partner.name, partner.contact, partner.phone or "", logo_id(partner.logo, data)
 
 
 def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> list[Problem]:

@@ -23,7 +23,7 @@ from typing import Callable
 import yaml
 
 from .assets import ASSETS, check_asset
-from .confirm import seal
+from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
@@ -75,7 +75,7 @@ class PartnerDraft:
         entry = self.entry(logo)
         if self.confirmed_numbers:
             entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers),
-                                         (self.name, self.contact, self.phone))
+                                         (self.name, self.contact, self.phone, logo_id(logo, self.logo)))
         return entry
 
 

@@ -199,7 +199,10 @@ def test_confirmed_numbers_written_by_hand_are_not_trusted(tmp_path, campaign_te
     assert any(p.check == "unconfirmed-number" and p.value == LOCAL_NUMBER for p in problems)
 
 
-PRINTED = ("York Support", f"Call us on {LOCAL_NUMBER}", "")  # name, contact line, phone as _partner_file writes
+LOGO = "partners/paladin.stand-in.svg"
+# name, contact line, phone and logo as _partner_file writes them
+PRINTED = ("York Support", f"Call us on {LOCAL_NUMBER}", "",
+           confirm.logo_id(LOGO, (ROOT / "assets" / LOGO).read_bytes()))
 
 
 def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner(tmp_path, campaign_text):
@@ -235,6 +238,24 @@ def test_a_sealed_partner_file_edited_by_hand_is_no_longer_trusted(tmp_path, cam
     # Spaces and how the phone is grouped are not a change.
     _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal, name="York  Support ")
     load_campaign(campaign)
+
+
+def test_a_sealed_partner_files_logo_swapped_by_hand_is_no_longer_trusted(tmp_path, campaign_text, monkeypatch):
+    from pipeline import assets
+
+    monkeypatch.setattr(assets, "ASSETS", tmp_path / "assets")
+    logo = tmp_path / "assets" / "partners" / "york-support.svg"
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes((ROOT / "assets" / LOGO).read_bytes())
+    campaign = campaign_copy(tmp_path, campaign_text)
+    printed = (*PRINTED[:3], confirm.logo_id("partners/york-support.svg", logo.read_bytes()))
+    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER], printed)
+    path = _partner_file(campaign, logo="partners/york-support.svg", confirmed_numbers=[LOCAL_NUMBER],
+                         confirmation=seal)
+    content_module.load_campaign(campaign)  # as the portal wrote it
+    logo.write_bytes(logo.read_bytes().replace(b"</svg>", b"<rect width='1' height='1'/></svg>"))
+    problem = next(p for p in problems_of(campaign) if p.field == "confirmed_numbers")
+    assert problem.file == str(path) and "logo" in problem.what
 
 
 def test_a_campaign_files_partner_cannot_confirm_its_own_number(tmp_path, campaign_text):
