@@ -882,7 +882,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value):
     """A CSV cell as text a spreadsheet shows and does not run: a leading ' where the
     cell would begin a formula (numbers are numbers, so never changed)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)):
         return "'" + value
     return value
 

@@ -289,6 +289,10 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/19
     (SVG.format('<rect style="fill: url(\'http://example.com/p.svg#g\')"/>'), "outside the SVG"),
     (SVG.format("<style>@import url(https://example.com/x.css);</style>"), "@import"),
     (SVG.format('<image href="data:text/html;base64,PGgxPg=="/>'), "outside the SVG"),
+    # CSS escapes read as the letters they stand for (u\72l( is url(, @\69mport is @import).
+    (SVG.format('<rect style="fill: u\\72l(file:///etc/passwd)"/>'), "file:///etc/passwd"),
+    (SVG.format("<style>rect { fill: \\75 rl(https://example.com/p.svg#g) }</style>"), "outside the SVG"),
+    (SVG.format("<style>@\\69mport 'https://example.com/x.css';</style>"), "@import"),
     ("<!DOCTYPE html><html><body>logo</body></html>", "not an SVG"),
     ("<html><body>logo</body></html>", "not an SVG"),
     (SVG.format('<rect width="1" height="1"/>' * 60000), "limit"),
