@@ -289,7 +289,7 @@ def input_hash(job: Job) -> str:
     layouts = job.layouts.folder
     campaign = job.source.campaign.model_dump(mode="json", exclude={"variants"})
     parts = {
-        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "*.py")],
+        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "**/*.py")],
         "job": [job.product, job.size, job.statistic, job.output],
         "campaign": campaign,
         "district": job.district.model_dump(mode="json") if job.district else None,

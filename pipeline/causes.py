@@ -154,7 +154,7 @@ def _left(job, path: tuple, text: str) -> frozenset | None:
             subject.pdf.close()
     left = {(p.check, p.page, p.field) for p in found if p.level == "error" or p.check == "empty"}
     # The code's quiet zone (the rest of the QR check decodes a raster: not needed here).
-    from .preflight import _content, _overlap
+    from .preflight.subject import _content, _overlap
 
     items = _content(subject)
     for code in (i for i in items if i.kind == "qr"):

@@ -1,0 +1,60 @@
+"""Preflight: check every rendered output as a printer's preflight and a proof-reader would.
+
+Each check is a small function taking a Subject (the job, the rendered PDF and the
+layout map) and returning Problems with the page and the place on it. Commercial
+preflight only sees the PDF; here we also see the layout, so lost text, text over a
+fold or too close to the trim are named with the element they belong to.
+
+One module per family of checks: text.py (pages, lost, hidden and touching text, safe
+area, folds, type size), colour.py (contrast, inks), codes.py (QR codes), press.py
+(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py; subject.py
+holds what they share, thumbnails.py the report's page images.
+"""
+from __future__ import annotations
+
+from ..plan import Job
+from ..problems import Problem
+from ..render import Rendered
+from .codes import check_codes, check_qr
+from .colour import check_contrast, check_small_text_inks, contrast, process_inks
+from .discreet import check_discreet
+from .empty import check_empty, emptiest_page, empty_blocks, largest_empty_block
+from .numbers import check_numbers, check_page_numbers
+from .press import check_bleed, check_fonts, check_images
+from .subject import Subject
+from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,
+                   check_visible, touching_lines)
+from .thumbnails import thumbnails
+from .translation import check_translation
+
+__all__ = ["CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
+           "largest_empty_block", "empty_blocks", "emptiest_page", *(
+               "check_pages check_lost_text check_visible check_safe_area check_type_size check_contrast "
+               "check_small_text_inks check_qr check_codes check_fonts check_images check_bleed "
+               "check_translation check_discreet check_numbers check_page_numbers check_empty "
+               "check_touching_lines").split()]
+
+CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
+          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_page_numbers,
+          check_empty, check_touching_lines)
+
+
+def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:
+    """Run every check; return the problems (WeasyPrint's warnings included) and the
+    page thumbnails (from the raster the bleed check looked at)."""
+    subject = Subject(job, html, rendered)
+    problems = list(rendered.warnings)
+    try:
+        for check in CHECKS:
+            problems += check(subject)
+        pngs = thumbnails(subject)
+    finally:
+        if "pdf" in subject.__dict__:
+            subject.pdf.close()
+    return problems, pngs
+
+
+def strict(problems: list[Problem]) -> list[Problem]:
+    """--strict: every warning counts as an error."""
+    return [Problem(**{**p.__dict__, "level": "error"}) for p in problems]

@@ -1,0 +1,139 @@
+"""Checks of phone numbers: every number printed, read from the layout, from the page as a
+reader reads it and from pictures (OCR), is one of the campaign's own.
+"""
+from __future__ import annotations
+
+import re
+
+from .. import eye
+from ..content import known_numbers
+from ..inputs import find_phone_numbers, phone_key
+from ..layouts import media_bleed_mm
+from ..problems import Problem
+from ..render import Placed
+from .subject import Subject, _content, _inside, _overlap
+
+
+def check_numbers(s: Subject) -> list[Problem]:
+    """Every phone number printed is one of the campaign's own, however it is written:
+    a number typed into a template or a stylesheet is caught here."""
+    known = known_numbers(s.job.source.campaign)
+    if s.job.partner:  # numbers a coordinator confirmed for this partner's own lines
+        known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
+    # The lines of one element, in order (a number may break across lines).
+    elements: list[list[Placed]] = []
+    for item in s.rendered.layout:
+        if item.kind != "text":
+            continue
+        last = elements[-1][-1] if elements else None
+        if last and (last.page, last.element) == (item.page, item.element):
+            elements[-1].append(item)
+        else:
+            elements.append([item])
+    problems, reported = [], set()
+    for items in elements:
+        for found in find_phone_numbers(" ".join(i.text for i in items)):
+            if found.key not in known and (items[0].page, found.key) not in reported:
+                reported.add((items[0].page, found.key))
+                problems.append(s.problem("error", f"prints the phone number {found.written!r}, which is not one "
+                                                   "of the campaign's numbers",
+                                          "numbers come from the campaign file only: fix the template or content",
+                                          items[0], check="numbers"))
+    return problems
+
+
+def _known_side_by_side(written: str, known: set[str]) -> bool:
+    """'999 18000': known numbers printed one after the other (in right-to-left
+    text, "18000 for 999" puts 999 left of 18000), each read whole; not one number."""
+    groups = [g for g in "".join(c if c.isdigit() else " " for c in written).split()]
+    return len(groups) > 1 and all(phone_key(g) in known for g in groups)
+
+
+def check_page_numbers(s: Subject) -> list[Problem]:
+    """The page's numbers as a reader reads them: characters by where they are
+    printed, left to right, from every source (a logo's SVG text too), and on into
+    the next line of the same column (a number split over two elements)."""
+    known = known_numbers(s.job.source.campaign)
+    if s.job.partner:
+        known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
+    # What check_numbers reports from the layout's own text is said once, there.
+    reported = {(p.page, found.key) for p in _content(s) if p.kind == "text" for found in find_phone_numbers(p.text)}
+    problems = []
+    # Right-to-left documents are read from the glyphs as Pango placed them (the
+    # layout's ink boxes and their characters): their press text layer maps one
+    # Nastaliq glyph to one letter for all its uses (textlayer.py), and their screen
+    # copies draw what is read apart from what is seen.
+    rtl = s.job.source.campaign.direction == "rtl"
+    for page in range(1, s.rendered.pages + 1):
+        if rtl:
+            chars = [eye.Char(text, glyph) for item in s.rendered.layout if item.page == page and item.kind == "text"
+                     for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
+        else:
+            chars = s.views[page - 1].chars
+        lines = eye.reading_lines(chars)
+        for line in lines:
+            after = eye.next_line(lines, line)
+            for text in (line.text, f"{line.text} {after.text}" if after else None):
+                for found in find_phone_numbers(text) if text else ():
+                    if found.key in known or (page, found.key) in reported or _known_side_by_side(found.written, known):
+                        continue
+                    reported.add((page, found.key))
+                    where = next((p.element for p in s.rendered.layout if p.page == page
+                                  and _overlap(p.rect, line.box, 0)), None)
+                    problems.append(Problem(
+                        "error", s.file, f"a reader reads the phone number {found.written!r} on the page "
+                                         f"(in {text!r}), which is not one of the campaign's numbers"
+                                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                        "numbers come from the campaign file only; a number split over two lines, in a logo, "
+                        "or printed in another order (right-to-left text) reads as another number: "
+                        "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
+                        field=where))
+    problems += _picture_numbers(s, known, reported)
+    return problems
+
+
+OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
+
+
+def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
+    """Numbers in pictures (a raster logo, an SVG's outlined text), read by Tesseract.
+    OCR corroborates, it does not invent: only pictures with no text of their own on
+    the page are read (text is read from the text layer), and a reading within two
+    digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
+    slashed zero as 9, and may add or drop a digit), is that number."""
+    problems = []
+    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
+    slashed = [eye.slashed_zero(n) for n in national if len(n) >= 9]
+    for item in s.rendered.layout:
+        if item.kind != "image":
+            continue
+        view = s.views[item.page - 1] if s.job.source.campaign.direction != "rtl" else None
+        if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
+                                    for c in view.chars):
+            continue  # a picture with text of its own (an SVG's <text>): read from the page
+        text = eye.ocr(s.pdf[item.page - 1], item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
+        for match in OCR_DIGITS.finditer(text):
+            digits = "".join(c for c in match.group(0) if c.isdigit())
+            if len(digits) < 9 or any(_edits(eye.slashed_zero(digits), n) <= 2 for n in slashed):
+                continue
+            if (item.page, digits) in reported:
+                continue
+            reported.add((item.page, digits))
+            problems.append(s.problem(
+                "error", f"a picture ({item.element}) shows what reads as the phone number {match.group(0).strip()!r} "
+                         "(read by OCR), which is not one of the campaign's numbers"
+                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                "a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
+                "without it, or confirm the number (check the reading by eye: OCR may misread a digit)",
+                item, check="numbers"))
+    return problems
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: digits inserted, dropped or changed."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]

@@ -1,0 +1,81 @@
+"""Checks a printer's prepress makes: fonts embedded, images' resolution and colour mode,
+and colour at the trim running on into the bleed.
+"""
+from __future__ import annotations
+
+import io
+
+import pikepdf
+
+from ..layouts import media_bleed_mm
+from ..problems import Problem
+from .subject import THUMBNAIL_DPI, Subject
+
+
+def check_fonts(s: Subject) -> list[Problem]:
+    problems = []
+    with pikepdf.open(io.BytesIO(s.rendered.pdf)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            for font in (page.obj.get("/Resources", {}).get("/Font", {}) or {}).values():
+                descendants = font.get("/DescendantFonts")
+                descriptor = (descendants[0] if descendants else font).get("/FontDescriptor", {})
+                if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    problems.append(s.problem("error", f"font {font.get('/BaseFont')} is not embedded",
+                                              "use a font from fonts/ through @font-face", page=number, check="fonts"))
+    return problems
+
+
+def check_images(s: Subject) -> list[Problem]:
+    problems = []
+    minimum = s.job.spec.min_image_ppi
+    for item in s.rendered.layout:
+        if item.kind != "image" or item.image_px is None:
+            continue
+        ppi = min(item.image_px[0] / (item.rect[2] / 25.4), item.image_px[1] / (item.rect[3] / 25.4))
+        if ppi < minimum:
+            level = "error" if ppi < minimum / 2 else "warning"
+            problems.append(s.problem(level, f"image is {ppi:.0f} ppi at its printed size; "
+                                             f"a {s.job.product} wants {minimum:g} ppi",
+                                      "supply a larger image, or a vector (SVG) logo", item, check="images"))
+        if s.job.profile.spec.output == "print" and item.image_mode not in ("CMYK", "L", "1"):
+            problems.append(s.problem("warning", f"{item.image_mode} image in a print PDF",
+                                      "supply it in CMYK or as SVG, or the printer's RIP converts it by chance",
+                                      item, check="images"))
+    return problems
+
+
+def check_bleed(s: Subject) -> list[Problem]:
+    """Colour that touches the trim carries on to the bleed edge (no white slivers)."""
+    problems = []
+    bleed = s.job.profile.spec.bleed_mm
+    if not bleed:
+        return []
+    media = media_bleed_mm(s.job)
+    width, height = s.job.trim_mm
+    scale = THUMBNAIL_DPI / 25.4  # pixels per mm
+    for index in range(len(s.pdf)):
+        image = s.raster(index)
+
+        def px(x, y):
+            return image.getpixel((min(int((x + media) * scale), image.width - 1),
+                                   min(int((y + media) * scale), image.height - 1)))
+
+        inside, outside = 1.0, bleed - 0.8
+        for edge, points in _edge_points(width, height, inside, outside):
+            for (xi, yi), (xo, yo) in points:
+                a, b = px(xi, yi), px(xo, yo)
+                if a != (255, 255, 255) and sum(abs(i - j) for i, j in zip(a, b)) > 60:
+                    problems.append(s.problem(
+                        "error", f"colour at the {edge} trim stops short of the bleed",
+                        "run the background on into the bleed with var(--bleed) (see layouts/base.css)",
+                        page=index + 1, box=(max(min(xi, xo), 0), max(min(yi, yo), 0), 5, 5), check="bleed"))
+                    break
+    return problems
+
+
+def _edge_points(width, height, inside, outside):
+    steps = [i / 40 for i in range(1, 40)]
+    yield "top", [((width * t, inside), (width * t, -outside)) for t in steps]
+    yield "bottom", [((width * t, height - inside), (width * t, height + outside)) for t in steps]
+    yield "left", [((inside, height * t), (-outside, height * t)) for t in steps]
+    yield "right", [((width - inside, height * t), (width + outside, height * t)) for t in steps]

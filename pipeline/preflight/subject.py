@@ -1,0 +1,103 @@
+"""What every check looks at: the Subject (the job, its HTML, the rendered PDF and the
+layout map, each page rastered once) and the geometry helpers the checks share.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import pypdfium2 as pdfium
+
+from .. import eye
+from ..layouts import media_bleed_mm
+from ..plan import Job
+from ..problems import Problem
+from ..render import Placed, Rendered
+
+PT_PER_MM = 72 / 25.4
+THUMBNAIL_DPI = 30  # the page raster for the report's proofs and the bleed check
+
+
+@dataclass
+class Subject:
+    job: Job
+    html: str
+    rendered: Rendered
+    rasters: dict[int, object] = field(default_factory=dict, repr=False)  # page index -> RGB image
+
+    @property
+    def file(self) -> str:
+        return self.job.output
+
+    @cached_property
+    def pdf(self) -> pdfium.PdfDocument:
+        return pdfium.PdfDocument(self.rendered.pdf)
+
+    @property
+    def views(self) -> list[eye.PageView]:
+        """Each page as a reader sees it (pipeline/eye.py), rastered once per rendering
+        for the visibility, code and number checks (and copyfitting's shrink steps)."""
+        key = ("views",)
+        if key not in self.rendered.derived:
+            self.rendered.derived[key] = eye.page_views(
+                self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
+                self.job.spec.sizes[self.job.size].min_type_pt)
+        return self.rendered.derived[key]
+
+    def raster(self, index: int):
+        """Page `index` (from 0) with its bleed, as an RGB image at THUMBNAIL_DPI,
+        rastered once for the bleed check and the report's thumbnails."""
+        if index not in self.rasters:
+            self.rasters[index] = self.pdf[index].render(scale=THUMBNAIL_DPI / 72).to_pil().convert("RGB")
+        return self.rasters[index]
+
+    def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
+        return Problem(level, self.file, what, hint, page=item.page if item else page,
+                       box_mm=item.rect if item else box, check=check,
+                       field=item.element if item else None)
+
+
+# ---------------------------------------------------------------- geometry helpers
+
+def _overlap(a, b, slack=0.3) -> bool:
+    return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
+            and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
+
+
+def _collide(a, b) -> bool:
+    """Two lines of text printed over each other. Line boxes of tight leading overlap
+    a little by design; text that overflowed its box overlaps by much more."""
+    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return dx > 1 and dy > 0.4 * min(a[3], b[3])
+
+
+def _inside(inner, outer, tolerance=0.2) -> bool:
+    return (inner[0] >= outer[0] - tolerance and inner[1] >= outer[1] - tolerance
+            and inner[0] + inner[2] <= outer[0] + outer[2] + tolerance
+            and inner[1] + inner[3] <= outer[1] + outer[3] + tolerance)
+
+
+def _content(subject: Subject) -> list[Placed]:
+    """Text, images and codes, with the lines of one element merged into one item, so
+    a paragraph over a fold is one problem, not one per line."""
+    merged: list[Placed] = []
+    for item in subject.rendered.layout:
+        last = merged[-1] if merged else None
+        if (last and item.kind == "text" == last.kind and item.page == last.page
+                and item.element == last.element and item.font_size_pt == last.font_size_pt
+                and item.colour == last.colour and item.background == last.background):
+            x0, y0 = min(last.rect[0], item.rect[0]), min(last.rect[1], item.rect[1])
+            x1 = max(last.rect[0] + last.rect[2], item.rect[0] + item.rect[2])
+            y1 = max(last.rect[1] + last.rect[3], item.rect[1] + item.rect[3])
+            merged[-1] = replace(last, rect=(x0, y0, x1 - x0, y1 - y0), text=f"{last.text} {item.text}")
+        else:
+            merged.append(item)
+    return merged
+
+
+def _label(item: Placed) -> str:
+    if item.kind != "text":
+        return item.kind
+    text = " ".join(item.text.split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
