@@ -26,9 +26,9 @@ from defusedxml import DefusedXmlException
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
 from . import limits
+from .paths import ASSETS
 from .problems import Problem
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 # The bounds are in pipeline/limits.py, read at each use (so a test can lower them).
 
 RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}

@@ -53,9 +53,8 @@ from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
 from .report import thumbnail_name, write_reports
 
-PIPELINE_SOURCE = Path(__file__).resolve().parent
+from .paths import FONTS, PIPELINE as PIPELINE_SOURCE  # noqa: E402
 WORKER_JOBS = 100  # jobs a worker process runs before a fresh one takes over
-FONTS = ROOT / "fonts"
 
 
 @dataclass

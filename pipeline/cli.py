@@ -186,7 +186,7 @@ def cmd_proof(args: argparse.Namespace) -> int:
 def cmd_studio(args: argparse.Namespace) -> int:
     # The studio is a web page (Django, in web/studio): the one command that reaches into
     # web/. Nothing in pipeline/ besides this line imports it.
-    from .plan import ROOT
+    from .paths import ROOT
 
     sys.path.insert(0, str(ROOT))
     from web.studio.server import serve

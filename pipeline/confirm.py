@@ -24,8 +24,7 @@ import secrets
 from pathlib import Path
 
 from .inputs import phone_key
-
-ROOT = Path(__file__).resolve().parent.parent
+from .paths import ROOT
 
 
 def key_file() -> Path:

@@ -1516,8 +1516,7 @@ def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> 
             for index, host in enumerate(campaign.qr.allowed_hosts) if host not in brand.web_hosts]
 
 
-PROJECT_BRANDS = Path(__file__).resolve().parent.parent / "content" / "brands"
-FONTS = Path(__file__).resolve().parent.parent / "fonts"
+from .paths import BRANDS as PROJECT_BRANDS, FONTS  # noqa: E402
 
 
 def brand_path(brand: str) -> Path:

@@ -11,13 +11,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import ada_url
 import phonenumbers
 from fontTools.ttLib import TTFont
 
-FONTS = Path(__file__).resolve().parent.parent / "fonts"
+from .paths import FONTS
 
 # ---------------------------------------------------------------- web addresses
 

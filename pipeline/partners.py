@@ -27,11 +27,11 @@ from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
+from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 MAX_LOGO_BYTES = 5 * 1024 * 1024
-PROOF_LOGOS = ASSETS / "partners" / "proofs"  # logos of proofs not yet approved (git-ignored)
 PROOF_LOGO_DAYS = 2
 PROOF_DPI = 96
 

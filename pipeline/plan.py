@@ -16,11 +16,7 @@ from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, S
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url, short_name
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYOUTS = ROOT / "layouts"
-PROFILES = ROOT / "profiles"
-COLOUR = ROOT / "colour"
-ASSETS = ROOT / "assets"
+from .paths import ASSETS, COLOUR, FONTS, LAYOUTS, PROFILES, ROOT  # noqa: E402 (re-exported)
 
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
@@ -391,7 +387,7 @@ def _layout_files(folder: Path, products: dict[str, ProductSpec]) -> list[Proble
 
 
 # The project's folders a layout reaches as ../fonts/, ../colour/, ../assets/
-NEIGHBOURS = {"fonts": ROOT / "fonts", "colour": COLOUR, "assets": ASSETS}
+NEIGHBOURS = {"fonts": FONTS, "colour": COLOUR, "assets": ASSETS}
 
 
 def layouts_neighbours(folder: Path) -> list[Problem]:

@@ -19,11 +19,12 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from .layouts import media_bleed_mm
-from .plan import ROOT, Job
+from .paths import FONTS, PROOFS
+from .plan import Job
 from .problems import Problem
 
 MM_PER_INCH = 25.4
-APPROVED = ROOT / "proofs"
+APPROVED = PROOFS
 APPROVED_DPI = 20
 APPROVED_PROFILE = "press"
 # A pixel has changed when a channel moved by more than PIXEL_TOLERANCE (of 255): less
@@ -113,7 +114,7 @@ def png(image: Image.Image, fast: bool = True) -> bytes:
 
 def _font(size: int) -> ImageFont.ImageFont:
     try:
-        return ImageFont.truetype(str(ROOT / "fonts" / "AtkinsonHyperlegible-Regular.ttf"), size)
+        return ImageFont.truetype(str(FONTS / "AtkinsonHyperlegible-Regular.ttf"), size)
     except OSError:
         return ImageFont.load_default()
 

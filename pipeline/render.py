@@ -34,11 +34,11 @@ import pydyf
 
 from . import assets, colour, links, overprint, textlayer
 from .layouts import MARK_GAP_MM, MARK_LENGTH_MM, colour_value, profile_css
-from .plan import ASSETS, COLOUR, ROOT, Job, layouts_neighbours
+from .paths import ASSETS, COLOUR, FONTS
+from .plan import Job, layouts_neighbours
 from .problems import PipelineError, Problem, RenderError
 from .qr import qr_data_uri, qr_operators
 
-FONTS = ROOT / "fonts"
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
 IMAGE_SUFFIXES = tuple(assets.RASTER_FORMATS)
 # Served as they are; anything else is an image and must pass the asset checks.

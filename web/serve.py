@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from pipeline.paths import ROOT
+
 BIN = Path(sys.executable).parent
 
 

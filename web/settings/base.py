@@ -14,11 +14,12 @@ from pathlib import Path
 
 import dj_database_url
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository
+from pipeline.paths import CONTENT, FONTS, OUTPUT, ROOT
+
 WEB = ROOT / "web"
 VAR = Path(os.environ.get("PORTAL_VAR", ROOT / "var")).resolve()
-OUTPUT_DIR = Path(os.environ.get("PORTAL_OUTPUT", ROOT / "output")).resolve()
-CONTENT_DIR = ROOT / "content"
+OUTPUT_DIR = Path(os.environ.get("PORTAL_OUTPUT", OUTPUT)).resolve()
+CONTENT_DIR = CONTENT
 UPLOADS_DIR = VAR / "uploads"  # never under a static folder: served by a permission-checked view
 
 DEBUG = False
@@ -146,7 +147,7 @@ STATIC_ROOT = VAR / "static"
 STATICFILES_DIRS = [
     WEB / "build" / "static",  # portal.css, compiled from web/portal/static_src by `make web-assets`
     ("govuk", WEB / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
-    ("fonts", ROOT / "fonts"),
+    ("fonts", FONTS),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

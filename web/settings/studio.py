@@ -4,7 +4,7 @@ else is its own: apps, middleware, URLs."""
 import secrets
 
 from .base import *  # noqa: F401,F403
-from .base import ROOT
+from pipeline.paths import FONTS
 
 SECRET_KEY = secrets.token_urlsafe(50)  # nothing signed outlives the process: no sessions, no forms
 DEBUG = False
@@ -21,7 +21,7 @@ ROOT_URLCONF = "web.studio.urls"
 DATABASES = {}
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
               "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
-STATICFILES_DIRS = [("fonts", ROOT / "fonts")]
+STATICFILES_DIRS = [("fonts", FONTS)]
 STORAGES = {"staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_USE_FINDERS = True  # served from the app's folder, no collectstatic
 WHITENOISE_AUTOREFRESH = True
