@@ -184,14 +184,30 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 
 def cmd_studio(args: argparse.Namespace) -> int:
-    # The studio is a web page (Django, in web/studio): the one command that reaches into
-    # web/. Nothing in pipeline/ besides this line imports it.
+    # The studio is a web page (Django, web/studio/server.py) over the watch engine
+    # (pipeline/studio.py): its own program, which this command becomes (exec, the same
+    # process), so nothing in pipeline/ imports web/. It reads these arguments with
+    # studio_main below.
+    import os
+
     from .paths import ROOT
 
-    sys.path.insert(0, str(ROOT))
-    from web.studio.server import serve
+    argv = [sys.executable, "-m", "web.studio.server", *map(str, args.content), "--port", str(args.port)]
+    if args.layouts is not None:
+        argv += ["--layouts", str(args.layouts)]
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, argv, {**os.environ, "PYTHONPATH": path})
 
-    return serve(_campaign_files(args.content), args.layouts, args.port)
+
+def studio_main(serve, argv: list[str]) -> int:
+    """The studio program's command line (web/studio/server.py): `campaign-print studio`'s
+    arguments, errors reported as every command reports them; `serve(campaign files,
+    layouts folder or None, port)` runs the studio."""
+    args = parser().parse_args(["studio", *argv])
+    args.func = lambda a: serve(_campaign_files(a.content), a.layouts, a.port)
+    return run(args)
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -320,7 +336,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    return run(parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; report its errors (one line each, no traceback) and exit code."""
     try:
         return args.func(args)
     except PipelineError as exc:

@@ -1,6 +1,6 @@
-"""`campaign-print studio`: the engine, its threads and Django's threaded WSGI server
-on 127.0.0.1 (one process: the renders live in its memory; the event stream needs a
-thread per open page)."""
+"""`campaign-print studio` (which runs `python -m web.studio.server`): the engine
+(pipeline/studio.py), its threads and Django's threaded WSGI server on 127.0.0.1 (one
+process: the renders live in its memory; the event stream needs a thread per open page)."""
 from __future__ import annotations
 
 import os
@@ -18,7 +18,7 @@ def serve(content: list[Path], layouts: Path | None, port: int) -> int:
 
     from pipeline import preflight, render  # noqa: F401  WeasyPrint's imports (2 s), once, before the first save
 
-    from . import engine
+    from pipeline import studio as engine
 
     studio = engine.Studio(content, layouts)  # a PipelineError here is printed by the command line
     engine.install(studio)
@@ -38,3 +38,13 @@ def serve(content: list[Path], layouts: Path | None, port: int) -> int:
     finally:
         studio.stop()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pipeline.cli import studio_main
+
+    return studio_main(serve, sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The studio's pages: thin views over the engine (engine.py), which does the work."""
+"""The studio's pages: thin views over the engine (pipeline/studio.py), which does the work."""
 from __future__ import annotations
 
 import queue
@@ -7,8 +7,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import render
 
 from pipeline import proof
-
-from . import engine
+from pipeline import studio as engine
 
 KEEP_ALIVE_S = 15
 

@@ -1,5 +1,6 @@
-"""The studio's engine: watch the designer's files, re-render what a save changed,
-tell the browsers. No Django here: the views (views.py) only read from it.
+"""The designer studio's engine: watch the designer's files, re-render what a save changed,
+tell the browsers. No Django here: the studio's web page (web/studio/: its server and
+views) only reads from it.
 
 - A watcher thread (watchfiles, inotify) notices saves under the layouts folder,
   content/, assets/ and fonts/, reloads the campaign or products.yaml/colours.yaml
@@ -23,13 +24,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import build, proof
-from pipeline.content import load_campaigns
-from pipeline.plan import ASSETS, LAYOUTS, ROOT, Job, load_layouts, load_profiles, plan, select_profiles
-from pipeline.problems import PipelineError, Problem
+from . import build, proof
+from .content import load_campaigns
+from .paths import ASSETS, FONTS, LAYOUTS
+from .plan import Job, load_layouts, load_profiles, plan, select_profiles
+from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
-FONTS = ROOT / "fonts"
 WAIT_S = 60  # longest a request waits for a render
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 
