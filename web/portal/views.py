@@ -1,5 +1,6 @@
 """Views: thin. Who may see what is decided by `visible_requests` and `_coordinator`;
-anything a user may not see is a 404, never a hint that it exists."""
+anything a user may not see is a 404, never a hint that it exists. What a request's
+actions do (and the audit event each records) is in workflow.py."""
 from __future__ import annotations
 
 import base64
@@ -22,11 +23,11 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import printing
+from . import printing, workflow
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
                     ResetPasswordForm, ReviewForm, product_name)
-from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
-from .tasks import QueueDown, queue_build
+from .models import AuditEvent, Invitation, Organisation, PrintRequest, User
+from .tasks import QueueDown
 
 log = logging.getLogger(__name__)
 Status = PrintRequest.Status
@@ -301,13 +302,7 @@ def request_new(request):
     if len(offers) == 1 and request.method == "GET":
         form = CampaignChoiceForm(initial={"campaign": offers[0].slug}, offers=offers)
     if request.method == "POST" and form.is_valid():
-        org = request.user.organisation
-        offer = printing.offer(form.cleaned_data["campaign"])
-        req = PrintRequest.objects.create(
-            organisation=org, created_by=request.user, campaign=offer.slug, products=[], copies={},
-            printed_name=org.name, contact=org.contact, phone=org.phone, delivery_address="",
-            needed_by=timezone.localdate() + timezone.timedelta(days=28))
-        AuditEvent.record(request.user, "request-started", request=req, campaign=offer.slug)
+        req = workflow.start(request.user, printing.offer(form.cleaned_data["campaign"]))
         return redirect("request-edit", pk=req.pk)
     return render(request, "portal/request_new.html", {"form": form, "offers": offers})
 
@@ -337,19 +332,10 @@ def request_edit(request, pk):
         req.products, req.copies = data["products"], form.copies()
         req.logo_file = org.logo_file
         if "submit" in request.POST:
-            if not org.logo_file:
-                form.add_error(None, "Upload your organisation's logo (Your organisation) before you submit")
-            problems = [p for p in printing.check(req.printed())
-                        if p["level"] == "error" and p["check"] != "unconfirmed-number"] if not form.errors else []
-            for p in problems:
-                form.add_error(None, f"{p['what']}. {p['hint']}".strip())
+            for error in workflow.submission_errors(req, org):
+                form.add_error(None, error)
             if not form.errors:
-                req.status, req.submitted_at = Status.SUBMITTED, timezone.now()
-                with transaction.atomic():
-                    req.save()
-                    Comment.objects.create(request=req, author=request.user, action="submitted")
-                    AuditEvent.record(request.user, "submitted", request=req, products=req.products,
-                                      copies=req.copies)
+                workflow.submit(request.user, req)
                 messages.success(request, "Request sent. A coordinator will review it.")
                 return redirect("request", pk=req.pk)
         else:
@@ -386,15 +372,10 @@ def request_detail(request, pk):
             if review_form.is_valid():
                 return _decide(request, req, review_form, problems)
     if request.method == "POST" and "rebuild" in request.POST:
-        if not (user.is_coordinator and req.status in (Status.FAILED, Status.APPROVED)):
+        if not (user.is_coordinator and req.status in workflow.REBUILDABLE):
             raise Http404("not found")
         try:
-            with transaction.atomic():
-                updated = PrintRequest.objects.filter(pk=req.pk, status__in=(Status.FAILED, Status.APPROVED)).update(
-                    status=Status.APPROVED, build_done=0, build_total=0, build_error="")
-                if updated:
-                    AuditEvent.record(user, "rebuild", request=req)
-                    queue_build(req.pk, user.pk)
+            workflow.rebuild(user, req)
         except QueueDown:
             messages.error(request, QUEUE_DOWN + " Nothing was changed: try “Build again” in a few minutes.")
         else:
@@ -403,8 +384,7 @@ def request_detail(request, pk):
     if request.method == "POST" and "text" in request.POST:
         comment_form = CommentForm(request.POST)
         if comment_form.is_valid():
-            Comment.objects.create(request=req, author=user, text=comment_form.cleaned_data["text"])
-            AuditEvent.record(user, "commented", request=req)
+            workflow.comment(user, req, comment_form.cleaned_data["text"])
             return redirect("request", pk=req.pk)
     elif request.method == "POST" and review_form is None:
         raise Http404("not found")  # a partner posting a decision, or a request no longer waiting
@@ -429,8 +409,7 @@ def _decide(request, req, form, problems):
     user = request.user
     if decision == "approve":
         confirmed = form.cleaned_data["numbers"]
-        blocking = [p for p in printing.check(req.printed(confirmed_numbers=confirmed))
-                    if p["level"] == "error"]
+        blocking = workflow.approval_blockers(req, confirmed)
         if blocking:
             for p in blocking:
                 form.add_error(None, f"Cannot approve: {p['what']}. {p['hint']}".strip())
@@ -439,28 +418,10 @@ def _decide(request, req, form, problems):
                 "numbers": printing.unconfirmed_numbers(problems), "problems": problems,
                 "products": [(p, product_name(p)) for p in req.products],
                 "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})
-    status = {"approve": Status.APPROVED, "changes": Status.CHANGES, "reject": Status.REJECTED}[decision]
     try:
-        with transaction.atomic():
-            locked = PrintRequest.objects.select_for_update().get(pk=req.pk)
-            if locked.status not in PrintRequest.REVIEWABLE:
-                raise Http404("no longer waiting for review")
-            locked.status, locked.decided_by, locked.decided_at = status, user, timezone.now()
-            if decision == "approve":
-                locked.confirmed_numbers = form.cleaned_data["numbers"]
-                # fixed from now on, whatever the organisation is renamed to
-                locked.partner_id = locked.partner_id or printing.partner_id_for(
-                    locked.campaign, locked.pipeline_id, f"r{locked.pk}")
-                locked.build_done, locked.build_total, locked.build_error = 0, 0, ""
-            locked.save()
-            Comment.objects.create(request=locked, author=user, action=decision, text=comment)
-            AuditEvent.record(user, {"approve": "approved", "changes": "changes-asked",
-                                     "reject": "rejected"}[decision],
-                              request=locked, products=locked.products, copies=locked.copies,
-                              confirmed_numbers=locked.confirmed_numbers if decision == "approve" else [],
-                              comment=comment[:500])
-            if decision == "approve":
-                queue_build(locked.pk, user.pk)  # last: if it fails, none of the above is saved
+        workflow.decide(user, req, decision, comment, form.cleaned_data["numbers"])
+    except workflow.NotWaiting:
+        raise Http404("no longer waiting for review")
     except QueueDown:
         form.add_error(None, QUEUE_DOWN + " The request was not approved and is still waiting for review: "
                              "send the decision again in a few minutes.")
