@@ -918,7 +918,7 @@ STAGES = [
                                     "/yaml/", "/_yaml", "/pydantic/", "/pydantic_core/")),
     ("QR: qrcode", ("pipeline/qr.py", "/qrcode/")),
     ("template: Jinja2", ("pipeline/layouts.py", "/jinja2/", "/markupsafe/", "layouts/")),
-    ("preflight: raster + decode + checks", ("pipeline/preflight.py", "/pypdfium2/", "/zxingcpp", "/PIL/",
+    ("preflight: raster + decode + checks", ("pipeline/preflight/", "/pypdfium2/", "/zxingcpp", "/PIL/",
                                              "/pikepdf/")),
     ("our CMYK conversion", ("pipeline/colour.py",)),
     ("WeasyPrint: HTML/CSS parse + cascade", ("weasyprint/css/", "weasyprint/html.py", "weasyprint/urls.py",
