@@ -763,18 +763,20 @@ def _line_of(source: LoadedCampaign, path: tuple) -> int | None:
 def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
     """A product the campaign asks for has what it needs from the content."""
     problems, c = [], source.campaign
-    for i, name in enumerate(c.products):
+    asked = [(("products", i), name) for i, name in enumerate(c.products)]
+    asked += [(("orders", i, "product"), order.product) for i, order in enumerate(c.orders)]
+    for path, name in asked:
         spec = layouts.products.get(name)
-        line = source.lines.line(("products", i)) if source.lines else None
+        line = source.lines.line(path) if source.lines else None
         if spec and spec.each == "statistic" and not c.statistics:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
-                                    line=line, field=f"products[{i}]"))
+                                    line=line, field=_dotted(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
                                     "and the campaign does not say which words would",
                                     "list them under revealing_words (e.g. the subject's words)",
-                                    line=line, field=f"products[{i}]"))
+                                    line=line, field=_dotted(path)))
         elif spec and spec.options.get("discreet") and c.reveals(c.qr.discreet_url or c.qr.url):
             # The code's address is in the phone's history once scanned.
             page = c.qr.discreet_url or c.qr.url

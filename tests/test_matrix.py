@@ -139,3 +139,17 @@ def test_a_wrong_matrix_in_products_yaml_names_file_line_and_field(tmp_path, cap
     err = capsys.readouterr().err
     assert f"{layouts / 'products.yaml'}:{line} {field}: " in err and words in err
     assert "Traceback" not in err
+
+
+def test_an_ordered_product_is_held_to_what_it_needs_from_the_content(tmp_path, capsys):
+    """Ordering a discreet card is no way round its checks: the campaign must say
+    which words would reveal its subject (as when `products:` lists it)."""
+    from .conftest import ROOT
+
+    campaign = tmp_path / "talk-to-us.yaml"
+    campaign.write_text((ROOT / "content" / "examples" / "minimal.yaml").read_text()
+                        + "orders:\n  - {product: wallet-card-discreet, sizes: [card]}\n")
+    line = len(campaign.read_text().splitlines())
+    assert main(["check", str(campaign)]) == 1
+    err = capsys.readouterr().err
+    assert f"{campaign}:{line} orders[0].product: wallet-card-discreet must not say what the campaign is about" in err
