@@ -463,6 +463,18 @@ class LanguageAxis(Strict):
     products: Annotated[list[str], Field(min_length=1)]
 
 
+class Order(Strict):
+    """Sizes of a product made only where ordered: e.g. A1 posters for two districts."""
+
+    product: Annotated[str, described("The product (a name in layouts/products.yaml)", "poster")]
+    sizes: Annotated[list[str], Field(min_length=1),
+                     described("Its sizes to make (names under its sizes: in products.yaml)", ["A1"])]
+    districts: Annotated[list[Text], described(
+        "The districts (names in variants.districts.items) that get it; none: the county-wide version",
+        ["York", "Harrogate"])] = []
+    copies: Annotated[Copies | None, described("Copies to print of each (print-order.csv)", 10)] = None
+
+
 class Variants(Strict):
     districts: DistrictAxis | None = None
     partners: PartnerAxis | None = None
@@ -600,6 +612,9 @@ class Campaign(Strict):
         "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []
     labels: Annotated[Labels, described("Headings and captions; general ones default to English")] = Labels()
     variants: Annotated[Variants, described("Districts, partners and languages the products are also made for")] = Variants()
+    orders: Annotated[list[Order], described(
+        "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
+        [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -1296,7 +1311,7 @@ def _digits(text: str) -> list[str]:
 # ---------------------------------------------------------------- campaigns and translations
 
 # Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products)(\.|\[|$)|"
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")

@@ -372,7 +372,7 @@ def profile_css(job: Job) -> str:
                         for name, colour in job.colours.items())
     font = job.source.brand.font or DEFAULT_FONT
     css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
-           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours}; "
+           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {job.safe_mm}mm; {colours}; "
            f"--font: \"{font.family}\" }}\n")
     for weight, face in ((400, font.regular), (700, font.bold)):
         css += f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; src: url("../fonts/{face}") }}\n'
