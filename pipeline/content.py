@@ -71,7 +71,13 @@ def _neutral(value: str) -> str:
 
 RTL_LANGUAGES = {"ar", "ur", "fa", "he", "ps", "ku"}
 
+def _headline(value: str) -> str:
+    """Text whose line breaks are the editor's: each line's spaces tidied, the breaks kept."""
+    return _text(value) and "\n".join(line for line in (" ".join(part.split()) for part in value.splitlines()) if line)
+
+
 Text = Annotated[str, AfterValidator(_text)]
+Headline = Annotated[str, AfterValidator(_headline)]
 Phone = Annotated[str, AfterValidator(_uk_phone)]
 Email = Annotated[str, AfterValidator(_email)]
 Neutral = Annotated[str, AfterValidator(_neutral)]
@@ -115,8 +121,12 @@ def described(text: str, *examples) -> Any:
 class Strapline(Strict):
     """The headline, in two parts: printed largest on every poster, leaflet cover and card."""
 
-    lead: Annotated[Text, described("First part of the headline", "Something feels wrong?")]
-    call: Annotated[Text, described("Second part, the call to act, set in the accent colour", "Talk to us.")]
+    lead: Annotated[Headline, described(
+        "First part of the headline. Written on several lines (a YAML block, `|-`), it breaks there on every "
+        "product, by sense ('No matter how small' / 'it may seem.'); on one line, the layouts break it",
+        "Something feels wrong?")]
+    call: Annotated[Headline, described("Second part, the call to act, set in the accent colour; "
+                                        "lines as for lead", "Talk to us.")]
 
 
 class Definition(Strict):
