@@ -66,7 +66,7 @@ def test_default_campaign_passes_preflight_with_no_errors(built):
 
 def test_too_long_headline_is_lost_text(tmp_path, campaign_text):
     content = campaign_copy(tmp_path, campaign_text.replace(
-        "  lead: No matter how small it may seem.",
+        "  lead: |-\n    No matter how small\n    it may seem.",
         "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 4))
     code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "press", content=content)
     assert code == 1
