@@ -178,12 +178,13 @@ def _small_text_problems(report):
 
 
 def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
-    """The wallet card as it was: the helpline number in the force's navy (C100 M75 K60)
-    at 11 pt, the wordmark reversed white out of navy at 9 pt. Both are registration
-    risks on press (profiles/press.yaml: small_text), named with file, page, place,
-    element, size, colour and a fix; the screen copy is not checked."""
+    """The wallet card with small type in the force's navy (C100 M75 K60): the other
+    services' numbers at 9 pt, the wordmark reversed white out of navy at 9 pt. Both are
+    registration risks on press (profiles/press.yaml: small_text), named with file,
+    page, place, element, size, colour and a fix; the screen copy is not checked."""
     layouts = layouts_copy(tmp_path, {
-        "wallet-card.css": (".service .phone, html[dir=\"rtl\"] .report .number { color: var(--primary-small); }", ""),
+        "wallet-card.css": (".others .phone { text-align: right; font-weight: 700; }",
+                            ".others .phone { text-align: right; font-weight: 700; color: var(--primary); }"),
     })
     card = layouts.parent / "layouts" / "wallet-card.css"
     card.write_text(card.read_text().replace(".outside .wordmark { font-weight: 700; font-size: 10pt;",
@@ -195,8 +196,8 @@ def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
     phone, wordmark = problems["span.phone.nowrap"], problems["p.wordmark"]
     assert phone["file"] == "wallet-card.pdf" and phone["page"] == 2 and phone["level"] == "error"
     x, y, w, h = phone["box_mm"]
-    assert 4 < x < 6 and 15 < y < 30 and 0 < h < 6  # the number's line, under the helpline's name
-    assert "'0808 802 0300' is 11.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
+    assert 50 < x < 80 and 30 < y < 52 and 0 < h < 6  # a number at the right of the services' list
+    assert "is 9.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
     assert "profiles/press.yaml: small_text" in phone["what"]
     assert "100 % K" in phone["hint"] and "at least 12 pt" in phone["hint"]
     assert wordmark["page"] == 1
