@@ -359,6 +359,9 @@ class Labels(Strict):
                                       "the printed web address")] = "QR code: opens the web page {address}"
     logo_alt: Annotated[Text, described("The force's logo's alternative text (screen copies); {force} is "
                                         "replaced by the force's name")] = "{force} logo"
+    device_alt: Annotated[Text, described("The graphic device's alternative text (screen copies): the dots "
+                                          "on the DL's cover, the card and long-figure posters")] = \
+        "A pattern of dots, growing from small to large"
     link_call: Annotated[Text, described("A phone number's link in screen copies, as a screen reader says it; "
                                          "{number} is replaced by the number as printed")] = "Call {number}"
     link_email: Annotated[Text, described("An e-mail address's link in screen copies; {address} is replaced "
