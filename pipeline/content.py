@@ -123,7 +123,8 @@ class Strapline(Strict):
 
     lead: Annotated[Headline, described(
         "First part of the headline. Written on several lines (a YAML block, `|-`), it breaks there on every "
-        "product, by sense ('No matter how small' / 'it may seem.'); on one line, the layouts break it",
+        "product that holds them, by sense ('Worried about' / 'your partner's past?'); on one line, the "
+        "layouts break it",
         "Something feels wrong?")]
     call: Annotated[Headline, described("Second part, the call to act, set in the accent colour; "
                                         "lines as for lead", "Talk to us.")]
