@@ -30,6 +30,8 @@ system-deps:
 	@command -v pdftotext >/dev/null || { apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
 	@# Ghostscript's tiffsep: the tests look at press PDFs' separations (black overprints its ground).
 	@command -v gs >/dev/null || { apt-get update -qq && apt-get install -y -qq ghostscript >/dev/null; }
+	@# Tesseract (English, Urdu, Arabic, Polish): preflight reads numbers in pictures (logos, images) with it.
+	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-urd tesseract-ocr-ara tesseract-ocr-pol >/dev/null; }
 	@# zbar: the tests decode every product's QR code from a simulated phone photo with a second decoder (pyzbar).
 	@ldconfig -p | grep -q libzbar.so.0 || { apt-get update -qq && apt-get install -y -qq libzbar0 >/dev/null; }
 

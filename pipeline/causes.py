@@ -17,7 +17,7 @@ from typing import Any
 
 from .problems import Problem
 
-SYMPTOMS = {"pages", "lost-text"}  # content that does not fit: what starts the search
+SYMPTOMS = {"pages", "lost-text", "hidden-text"}  # content that does not fit: what starts the search
 # Checks whose problems may follow from it: left out when the cut clears them too.
 FOLLOW = SYMPTOMS | {"safe-area", "folds", "empty", "touching-lines", "bleed"}
 QUIET_ZONE = "covers the QR code's quiet zone"
@@ -142,8 +142,8 @@ def _left(job, path: tuple, text: str) -> frozenset | None:
     except (PipelineError, ValueError):
         return None
     subject = Subject(trial, html, rendered)
-    wanted = {"check_pages", "check_lost_text", "check_safe_area", "check_empty", "check_touching_lines",
-              "check_bleed"}
+    wanted = {"check_pages", "check_lost_text", "check_visible", "check_safe_area", "check_empty",
+              "check_touching_lines", "check_bleed"}
     found = []
     try:
         for check in CHECKS:

@@ -15,7 +15,7 @@ from itertools import combinations
 
 from .layouts import render_html
 from .plan import Job
-from .preflight import Subject, check_lost_text, check_safe_area, emptiest_page
+from .preflight import Subject, check_lost_text, check_safe_area, check_visible, emptiest_page
 from .render import Placed, Rendered, render_pdf_of
 
 HEADLINES = ("h1", "h2", "strapline")  # elements whose lines are balanced
@@ -23,9 +23,35 @@ HEADLINES = ("h1", "h2", "strapline")  # elements whose lines are balanced
 
 def fitted(job: Job) -> tuple[str, Rendered]:
     """The job's HTML and PDF at the smallest fill step that fills its pages (or the
-    largest step that still fits, for very short content), headlines balanced."""
+    largest step that still fits, for very short content), headlines balanced; or,
+    where text does not show (a panel lifted over it by longer content), at the first
+    shrink step that shows it all."""
     html = render_html(job)
-    return _balanced(job, *_filled(job, html, render_pdf_of(job, html)))
+    rendered = render_pdf_of(job, html)
+    shrunk = _shrunk(job, html, rendered)
+    if shrunk is not None:
+        return _balanced(job, 0, *shrunk[1:], shrink=shrunk[0])
+    return _balanced(job, *_filled(job, html, rendered))
+
+
+def _hidden(job: Job, html: str, rendered: Rendered) -> int:
+    return len(check_visible(Subject(job, html, rendered)))
+
+
+def _shrunk(job: Job, html: str, rendered: Rendered) -> tuple[int, str, Rendered] | None:
+    """The first shrink step (.shrink-1 ...: smaller type, less air) at which every
+    letter shows, nothing else breaks; None when nothing is hidden (nearly always:
+    preflight's rasters are made here once and kept for it) or no step helps."""
+    steps = job.spec.shrink_steps
+    if not steps or not _hidden(job, html, rendered):
+        return None
+    flaws = _flaws(job, html, rendered)
+    for step in range(1, steps + 1):
+        html_at = render_html(job, shrink=step)
+        rendered_at = render_pdf_of(job, html_at)
+        if not _hidden(job, html_at, rendered_at) and _flaws(job, html_at, rendered_at) <= flaws:
+            return step, html_at, rendered_at
+    return None
 
 
 def _filled(job: Job, html: str, rendered: Rendered) -> tuple[int, str, Rendered]:
@@ -45,7 +71,7 @@ def _filled(job: Job, html: str, rendered: Rendered) -> tuple[int, str, Rendered
     return chosen, html, rendered
 
 
-def _balanced(job: Job, step: int, html: str, rendered: Rendered) -> tuple[str, Rendered]:
+def _balanced(job: Job, step: int, html: str, rendered: Rendered, shrink: int = 0) -> tuple[str, Rendered]:
     """Headlines with a line of one word ("Worried about / your / partner's past?") are
     broken again into as many lines, as even as their words allow, and rendered once
     more; kept if every headline keeps its number of lines and nothing else moved out
@@ -55,7 +81,7 @@ def _balanced(job: Job, step: int, html: str, rendered: Rendered) -> tuple[str, 
               for lines, widths in headlines if (better := balance(lines, widths))}
     if not breaks:
         return html, rendered
-    html_at = render_html(job, fit=step, breaks=breaks)
+    html_at = render_html(job, fit=step, breaks=breaks, shrink=shrink)
     rendered_at = render_pdf_of(job, html_at)
     counts = lambda found: sorted(len(lines) for lines, _ in found)  # noqa: E731
     if (counts(headline_lines(rendered_at.layout)) != counts(headlines)

@@ -7,6 +7,7 @@ page, and later by the partner portal. Each returns what is wrong in plain words
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,19 +101,61 @@ def phone_key(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+# Between digits a reader reads past any mark as a separator: 0808·802·0399,
+# 0808•802•0399, 0808:802:0399, 0808⁄802⁄0399 (fraction slash), tatweel, #0808_802_0399.
+_SEPARATED = re.compile(r"(?<=[0-9Oo])[^\w\s]{1,3}(?=[0-9Oo])|(?<=[0-9Oo])[_\u0640]{1,3}(?=[0-9Oo])|#(?=\d)")
+# A group of digits with the letter O (or o) for a zero: 0808 802 O399.
+_DIGIT_GROUP = re.compile(r"\b[0-9Oo]*[0-9][0-9Oo]*\b")
+_WORDS = {"zero": "0", "oh": "0", "nought": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+          "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_IN_WORDS = re.compile(r"\b(?:(?:double|triple)\s+)?(?:" + "|".join(_WORDS) + r")\b(?:[\s,-]+(?:(?:double|triple)\s+)?(?:"
+                       + "|".join(_WORDS) + r")\b){6,}", re.IGNORECASE)
+
+
+def _spoken(match: re.Match) -> str:
+    """'oh eight oh eight double oh ...' as the digits a caller would dial."""
+    digits, times = [], 1
+    for word in re.findall(r"[a-z]+", match.group(0).lower()):
+        if word in ("double", "triple"):
+            times = 2 if word == "double" else 3
+            continue
+        digits.append(_WORDS[word] * times)
+        times = 1
+    return " ".join(digits)
+
+
+def as_read(text: str) -> str:
+    """`text` with numbers written to slip past a checker as a reader dials them:
+    any mark between digits a space, O for a zero in a group of digits, digits
+    spelled out in words."""
+    text = plain(text)
+    text = _IN_WORDS.sub(_spoken, text)
+    text = _SEPARATED.sub(" ", text)
+    return _DIGIT_GROUP.sub(lambda m: m.group(0).replace("O", "0").replace("o", "0"), text)
+
+
 def find_phone_numbers(text: str) -> list[PhoneInText]:
     """Every phone number a reader would read in `text`: any separators, brackets,
-    +44, +44 (0), full-width digits, invisible characters between digits."""
-    found = []
-    matcher = phonenumbers.PhoneNumberMatcher(plain(text), "GB", leniency=phonenumbers.Leniency.POSSIBLE)
-    for match in matcher:
-        number = match.number
-        # Years and counts ("in 2018") are possible numbers too: a number is a phone
-        # number when it is valid or long enough to be dialled as one.
-        if not phonenumbers.is_valid_number(number) and len(str(number.national_number)) < 7:
-            continue
-        found.append(PhoneInText(match.raw_string,
-                                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)))
+    +44, +44 (0), full-width digits, invisible characters between digits; and, as a
+    reader dials them, numbers behind marks between digits (0808·802·0399), the
+    letter O for a zero, or spelled out in words (those when they make a valid number)."""
+    found, keys = [], set()
+    if not any(c.isdigit() for c in text) and not _IN_WORDS.search(text):
+        return found  # most lines of a page: no digit to read
+    for candidate, strict in ((plain(text), False), (as_read(text), True)):
+        matcher = phonenumbers.PhoneNumberMatcher(candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
+        for match in matcher:
+            number = match.number
+            # Years and counts ("in 2018") are possible numbers too: a number is a phone
+            # number when it is valid or long enough to be dialled as one. Read past
+            # separators, only a valid one counts ("9:00-17:00" is not a number).
+            valid = phonenumbers.is_valid_number(number)
+            if not valid and (strict or len(str(number.national_number)) < 7):
+                continue
+            key = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if key not in keys:
+                keys.add(key)
+                found.append(PhoneInText(match.raw_string, key))
     return found
 
 

@@ -279,7 +279,9 @@ def keep_numbers(text: str, report=None) -> Markup:
         short = re.compile(r"(?<![\d,.])(?<!\d )(?:" + "|".join(re.escape(n) for n in codes)
                            + r")(?![\d%]|[,.]\d| \d)")
         escaped = short.sub(lambda m: str(tel(Markup(m.group(0)))), escaped)
-    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<span class="nowrap">{tel(Markup(m.group(0)))}</span>', escaped))
+    # Isolated left to right: in right-to-left running text the bidi algorithm would
+    # otherwise lay the groups of a number out right to left ("0300 802 0808").
+    return Markup(PHONE_IN_TEXT.sub(lambda m: f'<bdi class="nowrap" dir="ltr">{tel(Markup(m.group(0)))}</bdi>', escaped))
 
 
 # The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
@@ -389,15 +391,16 @@ def profile_css(job: Job) -> str:
     return css
 
 
-def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None) -> str:
-    """The final HTML of one job, at fill step `fit` with headlines broken at `breaks`
-    (both chosen by pipeline/fit.py). Template mistakes become a RenderError naming the line."""
+def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None, shrink: int = 0) -> str:
+    """The final HTML of one job, at fill step `fit` or shrink step `shrink` with
+    headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
+    become a RenderError naming the line."""
     template = job.spec.template
     token = _SPENT.set(_Budget())
     try:
         with _links_for(job), _breaks(breaks or {}):
             compiled = environment(job.layouts.folder).get_template(template)
-            return _bounded_output(compiled.generate({**context(job), "fit": fit}))
+            return _bounded_output(compiled.generate({**context(job), "fit": fit, "shrink": shrink}))
     except limits.TemplateLimit as exc:
         raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}", f"template stopped: {exc}",
                                    "a layout prints the content: look for a loop or macro that runs away",

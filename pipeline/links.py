@@ -16,10 +16,13 @@ ParentTree), with the bare target as /Contents. The finisher here:
 """
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pydyf
 from weasyprint.formatting_structure import boxes
 
 from .content import on_allow_list
+from .layouts import tel_href
 from .plan import Job
 from .problems import Problem, RenderError
 
@@ -106,6 +109,12 @@ def _describe(job: Job, box, annotation) -> None:
     target = _target(annotation.get("A"))
     if not allowed(job, target):
         raise _refuse(job, f"a link leads to {target!r}: only tel:, mailto: and {job.qr_url!r}")
+    shown = _text(box.element)
+    if target.startswith("tel:") and tel_href(shown) != target:
+        raise _refuse(job, f"a link shows {shown!r} but dials {target[4:]!r}: a link's target must be what it shows")
+    if target.startswith("mailto:") and unquote(target[7:]) != shown:
+        raise _refuse(job, f"a link shows {shown!r} but writes to {unquote(target[7:])!r}: "
+                           "a link's target must be what it shows")
     label, placeholder = DESCRIPTIONS[target.split(":", 1)[0]]
     words = getattr(job.source.campaign.labels, label).replace(placeholder, _text(box.element))
     annotation["Contents"] = pydyf.String(words)

@@ -60,6 +60,8 @@ class ProductSpec(Strict):
     max_empty_share: Annotated[float, Field(gt=0, le=1)] | None = None  # preflight: largest empty block
     # copyfitting: the stylesheets' fill steps .fit-1 ... .fit-N, tried while a page is too empty
     fit_steps: Annotated[int, Field(ge=0, le=6)] = 0
+    # the stylesheets' shrink steps .shrink-1 ... .shrink-N, tried while text is covered
+    shrink_steps: Annotated[int, Field(ge=0, le=6)] = 0
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
 
 

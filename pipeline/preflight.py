@@ -8,15 +8,19 @@ fold or too close to the trim are named with the element they belong to.
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from html.parser import HTMLParser
 
+import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import zxingcpp
 
+from . import eye
 from .content import folded, known_numbers, on_allow_list
 from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
@@ -46,6 +50,17 @@ class Subject:
     @cached_property
     def pdf(self) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(self.rendered.pdf)
+
+    @property
+    def views(self) -> list[eye.PageView]:
+        """Each page as a reader sees it (pipeline/eye.py), rastered once per rendering
+        for the visibility, code and number checks (and copyfitting's shrink steps)."""
+        key = ("views",)
+        if key not in self.rendered.derived:
+            self.rendered.derived[key] = eye.page_views(
+                self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
+                self.job.spec.sizes[self.job.size].min_type_pt)
+        return self.rendered.derived[key]
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
         return Problem(level, self.file, what, hint, page=item.page if item else page,
@@ -174,6 +189,85 @@ def check_lost_text(s: Subject) -> list[Problem]:
                         "error", f"text {_label(a)} overlaps {_label(b)} ({b.element})",
                         "one of them overflows its box: shorten the text or give it room", a, check="lost-text"))
                     break
+    return problems
+
+
+VISIBLE_CONTRAST = 1.5  # a letter fainter than this against what is behind it is not read
+HIDDEN_SHARE = 0.15  # a letter with more than this of its height or width unseen is not read whole
+
+
+def _hidden_why(s: Subject, item: Placed, glyph) -> str:
+    """Why a reader does not see this letter of `item`."""
+    width, height = s.job.trim_mm
+    if not _inside(glyph, (0, 0, width, height)):
+        return "lie past the trim"
+    if item.clip is not None and not _inside(glyph, item.clip):
+        return "are cut off by their box (overflow: hidden)"
+    if contrast(item.colour, item.background) < VISIBLE_CONTRAST:
+        return "are the colour of their ground"
+    for other in s.rendered.layout:
+        if other.kind in ("image", "qr") and other.page == item.page and _overlap(glyph, other.rect, 0):
+            return f"are under the {'QR code' if other.kind == 'qr' else 'image'} ({other.element})"
+    return "are covered by something painted over them (a panel, box or image) or lost against their ground"
+
+
+def _right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in text)
+
+
+def check_visible(s: Subject) -> list[Problem]:
+    """The reader's eye: every letter the layout placed shows on the printed page.
+    Decided from the page's rasters (pipeline/eye.py: as printed, and with no text
+    drawn), so a panel, an image or a box painted over text, text clipped, past the
+    trim or the colour of its ground is found however the layout put it there.
+    One problem per element (the field), naming the lines that do not show."""
+    width, height = s.job.trim_mm
+    hidden: dict[tuple[int, str], list[tuple[Placed, int, int, str]]] = {}
+    for page, view in enumerate(s.views, 1):
+        items = [item for item in s.rendered.layout if item.kind == "text" and item.page == page]
+        glyphs, looked_at, across, owner = [], [], [], []
+        for index, item in enumerate(items):
+            rtl = _right_to_left(item.text)
+            em = item.font_size_pt / PT_PER_MM
+            for glyph in item.ink or (item.rect,):
+                glyphs.append(glyph)
+                # WeasyPrint draws a right-to-left line's glyphs up to a few mm off where
+                # Pango shaped them (digits, Nastaliq's dots): such a letter is looked
+                # for within half an em either side, and only its height is measured.
+                looked_at.append((glyph[0] - em / 2, glyph[1], glyph[2] + em, glyph[3]) if rtl else glyph)
+                across.append(not rtl)
+                owner.append(index)
+        if not glyphs:
+            continue
+        boxes = np.array(glyphs, dtype=float)
+        unseen = view.unseen(np.array(looked_at, dtype=float), VISIBLE_CONTRAST, HIDDEN_SHARE, np.array(across))
+        unseen |= ((boxes[:, 0] < -0.2) | (boxes[:, 1] < -0.2) | (boxes[:, 0] + boxes[:, 2] > width + 0.2)
+                   | (boxes[:, 1] + boxes[:, 3] > height + 0.2))
+        if not unseen.any():
+            continue
+        counts = np.bincount(owner, minlength=len(items))
+        missing = np.bincount(owner, weights=unseen, minlength=len(items))
+        for index in np.flatnonzero(missing):
+            item = items[index]
+            first = next(g for g, o, u in zip(glyphs, owner, unseen) if o == index and u)
+            hidden.setdefault((page, item.element), []).append(
+                (item, int(missing[index]), int(counts[index]), _hidden_why(s, item, first)))
+    problems = []
+    for (page, element), lines in hidden.items():
+        text = " ".join(" ".join(item.text.split()) for item, *_ in lines)
+        label = repr(text if len(text) <= 60 else text[:59] + "…")
+        missing, total = sum(n for _, n, _, _ in lines), sum(m for _, _, m, _ in lines)
+        x0 = min(item.rect[0] for item, *_ in lines)
+        y0 = min(item.rect[1] for item, *_ in lines)
+        x1 = max(item.rect[0] + item.rect[2] for item, *_ in lines)
+        y1 = max(item.rect[1] + item.rect[3] for item, *_ in lines)
+        problems.append(Problem(
+            "error", s.file, f"text {label} does not show on the page: {missing} of its {total} letters "
+                             f"{lines[0][3]}",
+            "a reader cannot see it: shorten the text or give it room so nothing covers it (a longer line "
+            "lifts the panel below over the text above), keep it inside its box and the trim, in a colour "
+            "that stands out from its ground", page=page, box_mm=(x0, y0, x1 - x0, y1 - y0),
+            check="hidden-text", field=element))
     return problems
 
 
@@ -363,6 +457,29 @@ def check_qr(s: Subject) -> list[Problem]:
         if not all(part in nearby for part in label.replace(" ", "").split("/")):
             problems.append(s.problem("error", f"the address {label!r} is not printed beside the QR code",
                                       "print the destination as text next to the code", code, check="qr"))
+    return problems
+
+
+def check_codes(s: Subject) -> list[Problem]:
+    """Every code on the page, found by a whole-page scan (pipeline/eye.py), opens the
+    job's own address: a partner's logo that is a QR code, or a second code a template
+    adds as an image, is found however it got there."""
+    problems = []
+    for page, view in enumerate(s.views, 1):
+        own = [p.rect for p in s.rendered.layout if p.page == page and p.kind == "qr"]
+        for code in view.codes:
+            middle = (code.box[0] + code.box[2] / 2, code.box[1] + code.box[3] / 2, 0, 0)
+            # Inside the layout's own code is the code itself (zxing-cpp may read a
+            # fragment of its modules as a small code): check_qr decodes it.
+            if code.text == s.job.qr_url or any(_inside(middle, rect) for rect in own):
+                continue
+            where = next((p.element for p in s.rendered.layout if p.page == page and p.kind in ("image", "qr")
+                          and _overlap(p.rect, code.box, 0)), None)
+            problems.append(Problem(
+                "error", s.file, f"a code on the page leads to {code.text!r}, not to the campaign's "
+                                 f"{s.job.qr_url!r}" + (f" (in {where})" if where else ""),
+                "only the pipeline's own QR code may be printed: replace the logo or image that carries a code",
+                page=page, box_mm=code.box, check="codes", field=where))
     return problems
 
 
@@ -560,15 +677,113 @@ def check_numbers(s: Subject) -> list[Problem]:
             elements[-1].append(item)
         else:
             elements.append([item])
-    problems = []
+    problems, reported = [], set()
     for items in elements:
         for found in find_phone_numbers(" ".join(i.text for i in items)):
-            if found.key not in known:
+            if found.key not in known and (items[0].page, found.key) not in reported:
+                reported.add((items[0].page, found.key))
                 problems.append(s.problem("error", f"prints the phone number {found.written!r}, which is not one "
                                                    "of the campaign's numbers",
                                           "numbers come from the campaign file only: fix the template or content",
                                           items[0], check="numbers"))
     return problems
+
+
+def _known_side_by_side(written: str, known: set[str]) -> bool:
+    """'999 18000': known numbers printed one after the other (in right-to-left
+    text, "18000 for 999" puts 999 left of 18000), each read whole; not one number."""
+    groups = [g for g in "".join(c if c.isdigit() else " " for c in written).split()]
+    return len(groups) > 1 and all(phone_key(g) in known for g in groups)
+
+
+def check_page_numbers(s: Subject) -> list[Problem]:
+    """The page's numbers as a reader reads them: characters by where they are
+    printed, left to right, from every source (a logo's SVG text too), and on into
+    the next line of the same column (a number split over two elements)."""
+    known = known_numbers(s.job.source.campaign)
+    if s.job.partner:
+        known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
+    # What check_numbers reports from the layout's own text is said once, there.
+    reported = {(p.page, found.key) for p in _content(s) if p.kind == "text" for found in find_phone_numbers(p.text)}
+    problems = []
+    # Right-to-left documents are read from the glyphs as Pango placed them (the
+    # layout's ink boxes and their characters): their press text layer maps one
+    # Nastaliq glyph to one letter for all its uses (textlayer.py), and their screen
+    # copies draw what is read apart from what is seen.
+    rtl = s.job.source.campaign.direction == "rtl"
+    for page in range(1, s.rendered.pages + 1):
+        if rtl:
+            chars = [eye.Char(text, glyph) for item in s.rendered.layout if item.page == page and item.kind == "text"
+                     for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
+        else:
+            chars = s.views[page - 1].chars
+        lines = eye.reading_lines(chars)
+        for line in lines:
+            after = eye.next_line(lines, line)
+            for text in (line.text, f"{line.text} {after.text}" if after else None):
+                for found in find_phone_numbers(text) if text else ():
+                    if found.key in known or (page, found.key) in reported or _known_side_by_side(found.written, known):
+                        continue
+                    reported.add((page, found.key))
+                    where = next((p.element for p in s.rendered.layout if p.page == page
+                                  and _overlap(p.rect, line.box, 0)), None)
+                    problems.append(Problem(
+                        "error", s.file, f"a reader reads the phone number {found.written!r} on the page "
+                                         f"(in {text!r}), which is not one of the campaign's numbers"
+                                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                        "numbers come from the campaign file only; a number split over two lines, in a logo, "
+                        "or printed in another order (right-to-left text) reads as another number: "
+                        "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
+                        field=where))
+    problems += _picture_numbers(s, known, reported)
+    return problems
+
+
+OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
+
+
+def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
+    """Numbers in pictures (a raster logo, an SVG's outlined text), read by Tesseract.
+    OCR corroborates, it does not invent: only pictures with no text of their own on
+    the page are read (text is read from the text layer), and a reading within two
+    digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
+    slashed zero as 9, and may add or drop a digit), is that number."""
+    problems = []
+    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
+    slashed = [eye.slashed_zero(n) for n in national if len(n) >= 9]
+    for item in s.rendered.layout:
+        if item.kind != "image":
+            continue
+        view = s.views[item.page - 1] if s.job.source.campaign.direction != "rtl" else None
+        if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
+                                    for c in view.chars):
+            continue  # a picture with text of its own (an SVG's <text>): read from the page
+        text = eye.ocr(s.pdf[item.page - 1], item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
+        for match in OCR_DIGITS.finditer(text):
+            digits = "".join(c for c in match.group(0) if c.isdigit())
+            if len(digits) < 9 or any(_edits(eye.slashed_zero(digits), n) <= 2 for n in slashed):
+                continue
+            if (item.page, digits) in reported:
+                continue
+            reported.add((item.page, digits))
+            problems.append(s.problem(
+                "error", f"a picture ({item.element}) shows what reads as the phone number {match.group(0).strip()!r} "
+                         "(read by OCR), which is not one of the campaign's numbers"
+                         + ("" if s.job.partner is None else " or confirmed for the partner"),
+                "a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
+                "without it, or confirm the number (check the reading by eye: OCR may misread a digit)",
+                item, check="numbers"))
+    return problems
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: digits inserted, dropped or changed."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def touching_lines(items: list[Placed]) -> list[tuple[Placed, Placed, float]]:
@@ -702,8 +917,9 @@ def check_empty(s: Subject) -> list[Problem]:
     return problems
 
 
-CHECKS = (check_pages, check_lost_text, check_safe_area, check_type_size, check_contrast,
-          check_small_text_inks, check_qr, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
+          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_page_numbers,
           check_empty, check_touching_lines)
 
 

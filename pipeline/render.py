@@ -160,6 +160,9 @@ class Placed:
     # text: the ink box of each glyph as shaped and placed, (x, y, width, height) in mm;
     # it may reach well past the line box (Nastaliq's ascenders and descenders)
     ink: tuple[tuple[float, float, float, float], ...] = ()
+    # the characters each of those glyphs draws ('' for the second and later glyphs of
+    # a cluster): a line read by where its glyphs are, left to right (preflight numbers)
+    ink_text: tuple[str, ...] = ()
 
 
 @dataclass
@@ -370,7 +373,7 @@ def layout_map(document) -> list[Placed]:
                 page, "text", rect(box), where, text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
                 colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
-                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, ink=_ink(box)))
+                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_ink(box)))
         elif isinstance(box, boxes.ReplacedBox):
             image = box.replacement
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
@@ -387,24 +390,30 @@ def layout_map(document) -> list[Placed]:
     return placed
 
 
-def _ink(box) -> tuple[tuple[float, float, float, float], ...]:
+def _ink(box) -> dict:
     """The ink of a text box's glyphs as Pango shaped and placed them (cursive
     attachment in Nastaliq raises and lowers glyphs): one (x, y, width, height) in mm
-    on the page per glyph that draws something."""
+    on the page per glyph that draws something (`ink`), and the characters each
+    draws (`ink_text`)."""
     layout = getattr(box, "pango_layout", None)
     if layout is None:
-        return ()
+        return {}
     layout.reactivate(box.style)  # WeasyPrint frees the Pango layout once drawn
     try:
+        utf8 = (layout.text or "").encode()
         line, _ = layout.get_first_line()
         rect = ffi.new("PangoRectangle *")
         x, baseline = box.position_x, box.position_y + box.baseline
-        glyphs = []
+        glyphs, texts = [], []
         node = line.runs
         while node != ffi.NULL:
             run = node.data
             node = node.next
-            string, font = run.glyphs, run.item.analysis.font
+            string, font, item = run.glyphs, run.item.analysis.font, run.item
+            clusters = [item.offset + string.log_clusters[i] for i in range(string.num_glyphs)]
+            starts = sorted(set(clusters))
+            ends = dict(zip(starts, starts[1:] + [item.offset + item.length]))
+            seen = set()
             for i in range(string.num_glyphs):
                 info = string.glyphs[i]
                 geometry = info.geometry
@@ -415,8 +424,11 @@ def _ink(box) -> tuple[tuple[float, float, float, float], ...]:
                         top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
                         glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
                                        rect.height * FROM_UNITS * PX_TO_MM))
+                        start = clusters[i]
+                        texts.append("" if start in seen else utf8[start:ends[start]].decode("utf-8", "replace"))
+                        seen.add(start)
                 x += geometry.width * FROM_UNITS
-        return tuple(glyphs)
+        return {"ink": tuple(glyphs), "ink_text": tuple(texts)}
     finally:
         layout.deactivate()
 

@@ -1,0 +1,303 @@
+"""The reader's eye: what a page shows, read from the rendered PDF alone.
+
+Preflight's other checks read the layout (what WeasyPrint says it placed). These
+read the page as a reader and a phone see it, however it was made:
+
+- two rasters of each page, as printed and with every text object made invisible
+  (PDFium, text render mode 7 in memory): where a letter's box looks the same in
+  both, the letter does not show (under a panel or an image painted later, clipped,
+  or the colour of its ground);
+- every code on the page, from a whole-page scan of the printed raster (zxing-cpp);
+- every character the page draws, where it is drawn, and the lines a reader reads,
+  left to right by position on the page (not the text's logical order).
+
+One pair of rasters per page, at the resolution a code of the product's smallest
+modules needs (3 pixels a module), or its smallest type (16 pixels an em), the finer.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+import zxingcpp
+
+PT_PER_MM = 72 / 25.4
+PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
+PX_PER_EM = 16  # the product's smallest type: its x-height is some 8 pixels
+# The codes a phone's camera opens (Micro QR and Data Matrix were tried: zxing-cpp
+# finds false ones in the modules of a QR code).
+CODE_FORMATS = zxingcpp.BarcodeFormat.QRCode
+
+
+@dataclass
+class Char:
+    text: str
+    box: tuple[float, float, float, float]  # x, y, w, h in mm from the trim's top-left
+
+
+@dataclass
+class Line:
+    """A run of characters a reader reads as one line: one baseline, no wide gap."""
+
+    text: str
+    box: tuple[float, float, float, float]
+    chars: list[Char]
+
+
+@dataclass
+class Code:
+    text: str
+    box: tuple[float, float, float, float]
+
+
+@dataclass
+class PageView:
+    scale: float  # pixels per mm
+    offset: float  # mm from the raster's edge to the trim (the bleed rendered)
+    seen: np.ndarray  # the page as printed, 8-bit grey levels
+    bare: np.ndarray  # the same with no text drawn
+    codes: list[Code]
+    chars: list[Char]
+    tables: dict = field(default_factory=dict)  # summed-area tables of the text's pixels, by contrast
+
+    def region(self, box):
+        """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
+        x, y, w, h = box
+        x0 = int(np.floor((x + self.offset) * self.scale))
+        y0 = int(np.floor((y + self.offset) * self.scale))
+        x1 = max(int(np.ceil((x + w + self.offset) * self.scale)), x0 + 1)
+        y1 = max(int(np.ceil((y + h + self.offset) * self.scale)), y0 + 1)
+        height, width = self.seen.shape
+        return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
+
+    def unseen(self, boxes: np.ndarray, contrast: float, share: float, across: np.ndarray) -> np.ndarray:
+        """For each letter's ink box (n x 4: x, y, w, h in mm from the trim), whether a
+        reader does not see it: no pixel in the box differs from the page without
+        text by `contrast` (WCAG ratio) or more (covered, clipped away, the colour of
+        its ground), or a band at one of its edges more than `share` of its height
+        (or width, where `across`) has none. The box is the ink's own (tight), so a
+        whole letter shows ink up to each edge; a letter half under a panel shows it
+        down to the panel's edge only. Anti-aliased edges may fall under the
+        contrast: a pixel and a half is allowed, and a box of five pixels or fewer
+        (a full stop) is judged by its ink alone. All letters of a page at once,
+        through a summed-area table of the pixels that show text."""
+        if contrast not in self.tables:
+            # For each grey level of the page without text, the levels that stand out
+            # from it by `contrast`: at most `darker`, at least `lighter`.
+            darker, lighter = _contrasting(contrast)
+            ground = self.bare
+            ink = (self.seen <= darker[ground]) | (self.seen >= lighter[ground])
+            table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
+            np.cumsum(np.cumsum(ink, axis=1, dtype=np.uint16), axis=0, dtype=np.int32, out=table[1:, 1:])
+            self.tables[contrast] = table
+        table = self.tables[contrast]
+        height, width = self.seen.shape
+        k, o = self.scale, self.offset
+        x0 = np.clip(np.floor((boxes[:, 0] + o) * k).astype(int), 0, width)
+        y0 = np.clip(np.floor((boxes[:, 1] + o) * k).astype(int), 0, height)
+        x1 = np.clip(np.maximum(np.ceil((boxes[:, 0] + boxes[:, 2] + o) * k).astype(int), x0 + 1), 0, width)
+        y1 = np.clip(np.maximum(np.ceil((boxes[:, 1] + boxes[:, 3] + o) * k).astype(int), y0 + 1), 0, height)
+
+        def count(ya, yb, xa, xb):
+            return table[yb, xb] - table[ya, xb] - table[yb, xa] + table[ya, xa]
+
+        h, w = y1 - y0, x1 - x0
+        unseen = (h <= 0) | (w <= 0) | (count(y0, y1, x0, x1) == 0)
+        # First ink row later than 1.5 + share x height: the rows up to that are blank.
+        rows = np.minimum(np.floor(1.5 + share * h).astype(int) + 1, h)
+        tall = h > 5
+        unseen |= tall & (count(y0, y0 + rows, x0, x1) == 0)
+        unseen |= tall & (count(y1 - rows, y1, x0, x1) == 0)
+        columns = np.minimum(np.floor(1.5 + share * w).astype(int) + 1, w)
+        wide = across & (w > 5)
+        unseen |= wide & (count(y0, y1, x0, x0 + columns) == 0)
+        unseen |= wide & (count(y0, y1, x1 - columns, x1) == 0)
+        return unseen
+
+
+# 8-bit sRGB grey levels as relative luminance (WCAG)
+_GREY = np.arange(256, dtype=np.float32) / 255
+LINEAR = np.where(_GREY <= 0.04045, _GREY / 12.92, ((_GREY + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _contrasting(contrast: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per grey level g (0..255): the lightest level at least `contrast` darker than g,
+    and the darkest at least `contrast` lighter (-1 and 256 where there is none)."""
+    darker = np.full(256, -1, dtype=np.int16)
+    lighter = np.full(256, 256, dtype=np.int16)
+    for g in range(256):
+        dark = np.flatnonzero((LINEAR[g] + 0.05) >= contrast * (LINEAR + 0.05))
+        light = np.flatnonzero((LINEAR + 0.05) >= contrast * (LINEAR[g] + 0.05))
+        if dark.size:
+            darker[g] = dark.max()
+        if light.size:
+            lighter[g] = light.min()
+    return darker, lighter
+
+
+def _hide_text(page: pdfium.PdfPage) -> None:
+    """Every text object of the page, in forms too, drawn invisible (in memory only)."""
+    def walk(objects):
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == raw.FPDF_PAGEOBJ_TEXT:
+                raw.FPDFTextObj_SetTextRenderMode(obj, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
+            elif kind == raw.FPDF_PAGEOBJ_FORM:
+                walk([raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))])
+    walk([raw.FPDFPage_GetObject(page.raw, i) for i in range(raw.FPDFPage_CountObjects(page.raw))])
+
+
+def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
+    """Every character the page draws, with its box (not the spaces PDFium adds)."""
+    text = page.get_textpage()
+    try:
+        # PDFium gives user space; its origin may lie anywhere on the MediaBox (WeasyPrint
+        # puts it at the trim's corner when there is bleed): measure from the box.
+        media_left, _, _, media_top = page.get_mediabox()
+        chars = []
+        left, right, bottom, top = (raw.c_double() for _ in range(4))
+        for i in range(raw.FPDFText_CountChars(text.raw)):
+            code = raw.FPDFText_GetUnicode(text.raw, i)
+            if code in (0, 0xFFFE, 0xFFFF) or raw.FPDFText_IsGenerated(text.raw, i) == 1:
+                continue
+            char = chr(code)
+            if char.isspace():
+                continue
+            raw.FPDFText_GetCharBox(text.raw, i, left, right, bottom, top)
+            x = (left.value - media_left) / PT_PER_MM - offset
+            y = (media_top - top.value) / PT_PER_MM - offset
+            w, h = (right.value - left.value) / PT_PER_MM, (top.value - bottom.value) / PT_PER_MM
+            if w > 0 and h > 0:
+                chars.append(Char(char, (x, y, w, h)))
+        return chars
+    finally:
+        text.close()
+
+
+def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: float) -> list[PageView]:
+    """Each page as printed and without text, its codes and its characters."""
+    scale = max(PX_PER_MODULE / min_module_mm, PX_PER_EM / (min_type_pt / PT_PER_MM))
+    document = pdfium.PdfDocument(pdf)
+    views = []
+    try:
+        for page in document:
+            render = lambda: page.render(scale=scale / PT_PER_MM, grayscale=True).to_numpy()  # noqa: E731
+            seen = render()
+            seen = seen[..., 0] if seen.ndim == 3 else seen
+            found = zxingcpp.read_barcodes(seen, formats=CODE_FORMATS)
+            codes = []
+            for code in found:
+                xs = [p.x for p in (code.position.top_left, code.position.top_right,
+                                    code.position.bottom_left, code.position.bottom_right)]
+                ys = [p.y for p in (code.position.top_left, code.position.top_right,
+                                    code.position.bottom_left, code.position.bottom_right)]
+                codes.append(Code(code.text, (min(xs) / scale - offset, min(ys) / scale - offset,
+                                              (max(xs) - min(xs)) / scale, (max(ys) - min(ys)) / scale)))
+            chars = _chars(page, offset)
+            _hide_text(page)
+            bare = render()
+            bare = bare[..., 0] if bare.ndim == 3 else bare
+            views.append(PageView(scale, offset, seen, bare, codes, chars))
+            page.close()
+    finally:
+        document.close()
+    return views
+
+
+def reading_lines(chars: list[Char]) -> list[Line]:
+    """The page's characters as the lines a reader reads: characters on one baseline,
+    left to right by where they are printed, split where a gap is wider than a
+    column gutter (1.5 x the letters' height); a space where a word space is."""
+    rows: list[list[Char]] = []
+    for char in sorted(chars, key=lambda c: c.box[1] + c.box[3] / 2):
+        middle = char.box[1] + char.box[3] / 2
+        if rows:
+            row = rows[-1]
+            first = row[0].box
+            if abs((first[1] + first[3] / 2) - middle) < 0.35 * min(first[3], char.box[3]):
+                row.append(char)
+                continue
+        rows.append([char])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.box[0])
+        run: list[Char] = []
+        for char in row:
+            if run:
+                last = run[-1].box
+                gap = char.box[0] - (last[0] + last[2])
+                if gap > 1.5 * max(last[3], char.box[3]):
+                    lines.append(_line(run))
+                    run = []
+            run.append(char)
+        if run:
+            lines.append(_line(run))
+    return lines
+
+
+def _line(chars: list[Char]) -> Line:
+    text = chars[0].text
+    for previous, char in zip(chars, chars[1:]):
+        gap = char.box[0] - (previous.box[0] + previous.box[2])
+        text += (" " if gap > 0.3 * max(previous.box[3], char.box[3]) else "") + char.text
+    x0 = min(c.box[0] for c in chars)
+    y0 = min(c.box[1] for c in chars)
+    x1 = max(c.box[0] + c.box[2] for c in chars)
+    y1 = max(c.box[1] + c.box[3] for c in chars)
+    return Line(text, (x0, y0, x1 - x0, y1 - y0), chars)
+
+
+def next_line(lines: list[Line], line: Line) -> Line | None:
+    """The line a reader reads after `line`: the nearest below it in the same column
+    (overlapping it across), within two of its heights."""
+    x0, x1 = line.box[0], line.box[0] + line.box[2]
+    bottom, height = line.box[1] + line.box[3], line.box[3]
+    below = [other for other in lines if other is not line and other.box[1] >= bottom - 0.3 * height
+             and other.box[1] - bottom < 2 * height
+             and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0]
+    return min(below, key=lambda other: other.box[1], default=None)
+
+
+# ---------------------------------------------------------------- pictures of text
+
+OCR_DPI = 300
+OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's tesseract-ocr-* data
+_read: dict[bytes, str] = {}  # OCR of a picture's raster, by its bytes: the same logo on many products
+
+
+def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
+    """The text Tesseract reads in `box` (mm from the trim) of the page rastered at
+    300 dpi; None when Tesseract is not installed (`make system-deps`)."""
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        return None
+    x, y, w, h = box
+    width_pt, height_pt = page.get_size()
+    left, top = (x + offset) * PT_PER_MM, (y + offset) * PT_PER_MM
+    crop = (max(left, 0), max(height_pt - top - h * PT_PER_MM, 0),
+            max(width_pt - left - w * PT_PER_MM, 0), max(top, 0))
+    image = page.render(scale=OCR_DPI / 72, crop=crop, grayscale=True).to_pil().convert("L")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
+    data = buffer.getvalue()
+    if data not in _read:
+        languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
+        # One thread: the build already runs a worker per core.
+        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", "11"],
+                              input=data, capture_output=True, timeout=60,
+                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        _read[data] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+    return _read[data]
+
+
+def slashed_zero(digits: str) -> str:
+    """Digits as Tesseract may read this project's slashed zero (as 9): both as 9."""
+    return digits.replace("0", "9")

@@ -1,0 +1,372 @@
+"""The reader's eye (issue 19): what is printed is what was checked. Text a reader
+cannot see, a code to another site and a number that is not the campaign's are
+refused, with the field named, whatever road they took onto the page; none reaches
+print-order.csv. Whether text shows is decided here with other tools than the check's
+(poppler's pdftotext for where the words are, pdftoppm for the ink)."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import qrcode
+import qrcode.image.svg
+from PIL import Image
+
+from pipeline.cli import main
+from pipeline.inputs import find_phone_numbers
+
+from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .test_preflight import layouts_copy
+
+SLUG = "no-matter-how-small"
+COUNTY = ["--district", "none", "--partner", "none", "--language", "none"]
+
+
+def build(tmp_path, *args, content=DEFAULT_CAMPAIGN, layouts=None):
+    out = tmp_path / "out"
+    argv = ["build", str(content), "--out", str(out), "--jobs", "1", *args]
+    if layouts:
+        argv += ["--layouts", str(layouts)]
+    code = main(argv)
+    folder = out / SLUG
+    report = json.loads((folder / "preflight.json").read_text())
+    order = (folder / "print-order.csv").read_text() if (folder / "print-order.csv").exists() else ""
+    return code, folder, report, order
+
+
+def errors(report, check):
+    return [p for p in report["problems"] if p["level"] == "error" and p.get("check") == check]
+
+
+def word_boxes(pdf: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """Each word poppler finds on the page, with its box in points from the top-left."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    import re
+    return [(m[4], float(m[0]), float(m[1]), float(m[2]), float(m[3])) for m in re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html)]
+
+
+def raster(pdf: Path, dpi: int = 150, page: int = 1) -> np.ndarray:
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png", str(pdf)],
+                         capture_output=True, check=True).stdout
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L")).astype(int)
+
+
+def ink_rows(pdf: Path, word: str, dpi: int = 150) -> tuple[float, float]:
+    """For the word's box (pdftotext), the share of its upper half and of its lowest
+    35 % holding dark ink (poppler's raster): text ink is dark, the panel's tint is light."""
+    image = raster(pdf, dpi)
+    [(text, x0, y0, x1, y1)] = [w for w in word_boxes(pdf) if w[0].startswith(word)][:1]
+    k = dpi / 72
+    box = image[int(y0 * k):int(y1 * k), int(x0 * k):int(x1 * k)]
+    half, low = box.shape[0] // 2, int(box.shape[0] * 0.65)
+    return (box[:half] < 110).mean(), (box[low:] < 110).mean()
+
+
+# ---------------------------------------------------------------- hidden text
+
+
+NO_SHRINK = ("  shrink_steps: 3", "  shrink_steps: 0")  # products.yaml: a layout without shrink steps
+
+
+def longer_statistic_and_district(tmp_path, campaign_text):
+    # A two-line district line lifts the pinned contact panel; a statistic of one more
+    # line then ends under it (issue 19: Redcar and Cleveland, Stockton-on-Tees).
+    return campaign_copy(tmp_path, campaign_text.replace(
+        "text: of victims of stalking are stalked by someone they know",
+        "text: of victims of stalking are stalked by someone they know, often a former partner").replace(
+        "      - name: Craven", "      - name: Redcar and Cleveland"))
+
+
+def test_a_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaign_text):
+    content = longer_statistic_and_district(tmp_path, campaign_text)
+    layouts = layouts_copy(tmp_path, {"products.yaml": NO_SHRINK})
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
+                                        "--profile", "press", content=content, layouts=layouts)
+    pdf = folder / "districts/redcar-and-cleveland/poster-a4.rejected.pdf"
+    # Independently: poppler finds the word, but the bottom of its box has little
+    # dark ink, unlike a word that shows (the panel's light tint covers it).
+    upper, lower = ink_rows(pdf, "partner")
+    visible_upper, visible_lower = ink_rows(pdf, "stalked")
+    assert upper > 0.1 and lower < 0.5 * upper and visible_lower > 0.5 * visible_upper
+    assert code == 1
+    # One error in the editor's words (pipeline/causes.py): the field, by how much.
+    [cause] = [p for p in errors(report, "too-long") if p["file"].endswith("poster-a4.rejected.pdf")]
+    assert cause["field"] == "statistics[0].text" and "too long" in cause["what"]
+    assert "districts/redcar-and-cleveland/poster-a4" not in order
+
+
+def test_the_poster_shrinks_so_a_longer_statistic_shows_whole(tmp_path, campaign_text):
+    content = longer_statistic_and_district(tmp_path, campaign_text)
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
+                                        "--profile", "press", content=content)
+    assert code == 0 and report["errors"] == 0
+    pdf = folder / "districts/redcar-and-cleveland/poster-a4.pdf"
+    upper, lower = ink_rows(pdf, "partner")
+    visible_upper, visible_lower = ink_rows(pdf, "stalked")
+    assert lower > 0.5 * upper and visible_lower > 0.5 * visible_upper
+    assert "districts/redcar-and-cleveland/poster-a4.pdf" in order
+
+
+def test_a_designers_stats_slid_under_the_panel_are_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"poster.css": (".stats {\n", ".stats {\n  position: relative; top: 35mm; z-index: -1;\n"),
+                                      "products.yaml": NO_SHRINK})
+    code, folder, report, order = build(tmp_path, "--only", "poster", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    hidden = errors(report, "hidden-text")
+    # 35 mm is more than the A4 poster's room (the larger sizes have it to spare)
+    assert "poster-a4.rejected.pdf" in {p["file"] for p in hidden}
+    assert all("section.stats" in p["field"] for p in hidden)
+    # Independently: the statistic's last line is in the text layer and leaves no dark ink.
+    pdf = folder / "poster-a4.rejected.pdf"
+    upper, _ = ink_rows(pdf, "know")
+    assert upper < 0.02
+    assert ",poster-a4.pdf" not in order
+
+
+def card(tmp_path, edits, *args):
+    layouts = layouts_copy(tmp_path, edits)
+    return build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", *args, layouts=layouts)
+
+
+def test_white_on_white_text_is_refused(tmp_path):
+    code, folder, report, order = card(tmp_path, {"wallet-card.css": (".title {", ".service .phone { color: #fff !important; }\n.title {")})
+    assert code == 1
+    [hidden] = errors(report, "hidden-text")
+    assert "0808 802 0300" in hidden["what"] and "the colour of their ground" in hidden["what"]
+    assert hidden["field"].endswith("span.phone.nowrap")
+    pdf = folder / "wallet-card.rejected.pdf"
+    assert any(w[0] == "0300" for w in word_boxes(pdf, 2))  # in the text layer ...
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "0300"]
+    image = raster(pdf, 150, 2)
+    box = image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)]
+    assert box.min() > 240  # ... and no ink on the page
+    assert ",wallet-card.pdf" not in order
+
+
+def test_text_under_an_image_is_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">',
+        '<img src="patch.png" alt="" style="position: absolute; left: 2mm; top: 15mm; width: 45mm; height: 12mm">'
+        '<ul class="support">')})
+    Image.new("RGB", (600, 160), (200, 30, 30)).save(layouts / "patch.png")
+    code, folder, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    hidden = errors(report, "hidden-text")
+    assert hidden and any("li.service" in p["field"] for p in hidden)
+    # Independently: poppler finds the word, and its box is all the image's red, no dark ink.
+    pdf = folder / "wallet-card.rejected.pdf"
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "Helpline"]
+    png = subprocess.run(["pdftoppm", "-r", "150", "-f", "2", "-l", "2", "-png", str(pdf)], capture_output=True).stdout
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    box = rgb[int(y0 * 150 / 72) + 1:int(y1 * 150 / 72) - 1, int(x0 * 150 / 72) + 1:int(x1 * 150 / 72) - 1]
+    assert box[..., 0].min() > 120 and box[..., 1].max() < 110  # red everywhere: the image, not the text
+    assert ",wallet-card.pdf" not in order
+
+
+def test_clipped_text_and_text_past_the_trim_are_refused(tmp_path):
+    code, folder, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".support { height: 2mm; overflow: hidden; }\n"
+                                                                              ".qr-label { position: relative; left: 60mm; }\n.title {")})
+    assert code == 1
+    # Independently: poppler finds both in the text layer; the number leaves no ink
+    # (clipped away), the address starts past the trim (85 mm wide, 3 mm of bleed).
+    pdf = folder / "wallet-card.rejected.pdf"
+    words = {w[0]: w[1:] for w in word_boxes(pdf, 2)}
+    x0, y0, x1, y1 = words["0300"]
+    image = raster(pdf, 150, 2)
+    assert image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)].min() > 240
+    line = [w for w in word_boxes(pdf, 2) if abs(w[2] - words["Scan"][1]) < 2]
+    assert max(w[3] for w in line) > (3 + 85) * 72 / 25.4
+    whats = {p["field"].rsplit(" > ", 1)[-1]: p["what"] for p in errors(report, "hidden-text")}
+    assert "cut off by their box" in whats["span.phone.nowrap"]
+    assert "past the trim" in " ".join(w for f, w in whats.items() if "qr-label" in f or f.startswith("strong"))
+
+
+# ---------------------------------------------------------------- codes
+
+
+def test_a_second_code_added_as_a_data_image_is_refused(tmp_path):
+    buffer = io.BytesIO()
+    qrcode.make("https://evil.example/report", border=4, box_size=10).save(buffer)
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', f'<img src="{uri}" alt="" style="width: 20mm; height: 20mm"><ul class="support">')})
+    assert code == 1
+    [found] = errors(report, "codes")
+    assert "leads to 'https://evil.example/report'" in found["what"] and found["page"] == 2
+    assert ",wallet-card.pdf" not in order
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def test_numbers_behind_separators_o_for_zero_and_words_are_read():
+    for text in ("Acme line 0808·802·0399", "0808•802•0399", "0808:802:0399", "0808\u2044802\u20440399",
+                 "0808\u0640802\u06400399", "#0808_802_0399", "0808 802 O399",
+                 "oh eight oh eight, eight oh two, oh three nine nine"):
+        assert [n.key for n in find_phone_numbers(text)] == ["+448088020399"], text
+    for text in ("Open 9:00-17:00", "96% of 1,000 in 2018", "over 100 incidents"):
+        assert find_phone_numbers(text) == [], text
+
+
+def test_a_number_in_a_template_behind_separators_is_refused(tmp_path):
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p>Acme 0808·802·O399</p><ul class="support">')})
+    assert code == 1
+    assert any("'0808 802 0399'" in p["what"] for p in errors(report, "numbers"))
+    assert ",wallet-card.pdf" not in order
+
+
+def test_a_number_split_over_two_template_elements_is_refused(tmp_path):
+    code, _, report, order = card(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p class="lead">Call 0808 802</p><p class="call">0399 now.</p><ul class="support">')})
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
+    assert ",wallet-card.pdf" not in order
+
+
+# ---------------------------------------------------------------- links and right-to-left numbers
+
+
+def test_a_tel_link_to_another_number_than_it_shows_is_refused(tmp_path, capsys):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<p><a href="tel:+448088020399">0808 802 0300</a></p><ul class="support">')})
+    out = tmp_path / "out"
+    code = main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--jobs", "1", "--only", "wallet-card", *COUNTY,
+                 "--profile", "screen", "--layouts", str(layouts)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "shows '0808 802 0300' but dials '+448088020399'" in err
+
+
+def urdu_tip_with_a_number(tmp_path, campaign_text):
+    content = campaign_copy(tmp_path, campaign_text.replace(
+        "  - Tell someone - a friend, family member, a support service or the police.",
+        "  - Tell someone - a friend, family member, a support service or the police. Call 0808 802 0300."))
+    translations = tmp_path / "content" / "translations"
+    translations.unlink()
+    (translations / SLUG).mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
+    tip = "  - کسی کو بتائیں – کسی دوست، گھر والے، کسی مددگار ادارے یا پولیس کو۔\n"
+    assert tip in source
+    (translations / SLUG / "ur.yaml").write_text(source.replace(tip, tip[:-1] + " 0808 802 0300 پر کال کریں۔\n", 1),
+                                                 encoding="utf-8")
+    return content
+
+
+def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_text):
+    content = urdu_tip_with_a_number(tmp_path, campaign_text)
+    code, folder, report, _ = build(tmp_path, "--only", "leaflet-dl", "--district", "none", "--partner", "none",
+                                    "--language", "ur", "--profile", "press", content=content)
+    assert code == 0, report["problems"]
+    pdf = folder / "languages/ur/leaflet-dl.pdf"
+    # Poppler's word boxes: in the tip's line (the lowest 0808 on the outside), left to right.
+    words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
+    line = max(w[2] for w in words)
+    row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
+    assert [w[0] for w in row] == ["0808", "802", "0300"]
+
+
+def test_a_logo_that_is_a_qr_code_in_svg_is_refused(tmp_path):
+    # As a partner's logo would be placed: an SVG image beside the numbers.
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 22mm; height: 22mm">'
+                                '<ul class="support">')})
+    qrcode.make("https://evil.example/help", image_factory=qrcode.image.svg.SvgPathImage, border=4).save(layouts / "logo.svg")
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = errors(report, "codes")
+    assert "'https://evil.example/help'" in found["what"] and "img.partner-logo" in found["field"]
+    assert ",wallet-card.pdf" not in order
+
+
+def test_a_number_in_a_logos_svg_text_is_refused(tmp_path):
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="support">')})
+    (layouts / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="80" viewBox="0 0 400 80">'
+        '<text x="4" y="56" font-family="Atkinson Hyperlegible" font-size="44" fill="#000">Acme 0808 802 0399</text></svg>')
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
+    assert ",wallet-card.pdf" not in order
+
+
+def test_a_partner_number_behind_middle_dots_needs_the_coordinators_confirmation(tmp_path, campaign_text):
+    from pipeline import partners
+    from pipeline.inputs import phone_key
+    from pipeline.partners import PartnerDraft
+
+    from .test_partners import png_logo
+
+    draft = PartnerDraft(campaign=campaign_copy(tmp_path, campaign_text), id="acme", name="Acme Support",
+                         contact="Acme line 0808·802·0399", products=["leaflet-dl"], logo_name="logo.png",
+                         logo=png_logo(), copies={"leaflet-dl": 250})
+    problems = partners.check_partner(draft)
+    [number] = partners.unconfirmed_numbers(problems)
+    assert phone_key(number) == "+448088020399"
+    assert [p.field for p in problems if p.check == "unconfirmed-number"] == ["contact"]
+
+
+def test_a_number_reversed_in_urdu_running_text_is_refused(tmp_path, campaign_text):
+    # A template that prints the tips without keep_numbers: the bidi algorithm lays
+    # the number's groups out right to left, "0300 802 0808".
+    content = urdu_tip_with_a_number(tmp_path, campaign_text)
+    layouts = layouts_copy(tmp_path, {"_parts.html": ("{{ item | keep_numbers(report) }}", "{{ item }}")})
+    code, folder, report, order = build(tmp_path, "--only", "leaflet-dl", "--district", "none", "--partner", "none",
+                                        "--language", "ur", "--profile", "press", content=content, layouts=layouts)
+    pdf = folder / "languages/ur/leaflet-dl.rejected.pdf"
+    words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
+    line = max(w[2] for w in words)
+    row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
+    assert [w[0] for w in row] == ["0300", "802", "0808"]  # poppler: reversed on the page
+    assert code == 1
+    found = errors(report, "numbers")
+    assert any("0300 802 0808" in p["what"] and "ul.bullets" in (p.get("field") or "") for p in found), found
+    assert "languages/ur/leaflet-dl.pdf" not in order
+
+
+def picture_of(tmp_path, words: str) -> Path:
+    """A raster logo with `words` drawn in the project's typeface (its zero is slashed)."""
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.inputs import FONTS
+
+    layouts = layouts_copy(tmp_path, {"wallet-card.html": (
+        '<ul class="support">', '<img class="partner-logo" src="logo.png" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="support">')})
+    image = Image.new("RGB", (1500, 300), "white")
+    font = ImageFont.truetype(str(FONTS / "AtkinsonHyperlegible-Bold.ttf"), 120)
+    ImageDraw.Draw(image).text((30, 70), words, fill="black", font=font)
+    image.save(layouts / "logo.png", dpi=(300, 300))
+    return layouts
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_a_number_in_a_raster_logo_is_read_and_refused(tmp_path):
+    layouts = picture_of(tmp_path, "Acme 0800 123 4567")
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = [p for p in errors(report, "numbers") if "read by OCR" in p["what"]]
+    assert "img.partner-logo" in found["field"] and "123 4567" in found["what"]
+    assert ",wallet-card.pdf" not in order
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
+    # Tesseract reads this font's slashed zero as 9: the campaign's own number in a
+    # picture must not become an unknown one.
+    layouts = picture_of(tmp_path, "Helpline 0808 802 0300")
+    code, _, report, _ = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert not errors(report, "numbers"), report["problems"]
+
