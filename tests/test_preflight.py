@@ -179,12 +179,12 @@ def _small_text_problems(report):
 
 def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
     """The wallet card with small type in the force's navy (C100 M75 K60): the other
-    services' numbers at 9 pt, the wordmark reversed white out of navy at 9 pt. Both are
+    services' numbers at 10 pt, the wordmark reversed white out of navy at 9 pt. Both are
     registration risks on press (profiles/press.yaml: small_text), named with file,
     page, place, element, size, colour and a fix; the screen copy is not checked."""
     layouts = layouts_copy(tmp_path, {
-        "wallet-card.css": (".others .phone { text-align: right; font-weight: 700; }",
-                            ".others .phone { text-align: right; font-weight: 700; color: var(--primary); }"),
+        "wallet-card.css": (".others .phone { font-weight: 700; font-size: 10pt; }",
+                            ".others .phone { font-weight: 700; font-size: 10pt; color: var(--primary); }"),
     })
     card = layouts.parent / "layouts" / "wallet-card.css"
     card.write_text(card.read_text().replace(".outside .wordmark { font-weight: 700; font-size: 10pt;",
@@ -196,8 +196,8 @@ def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
     phone, wordmark = problems["span.phone.nowrap"], problems["p.wordmark"]
     assert phone["file"] == "wallet-card.pdf" and phone["page"] == 2 and phone["level"] == "error"
     x, y, w, h = phone["box_mm"]
-    assert 50 < x < 80 and 30 < y < 52 and 0 < h < 6  # a number at the right of the services' list
-    assert "is 9.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
+    assert 20 < x < 80 and 30 < y < 52 and 0 < h < 6  # a number after its service's name
+    assert "is 10.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
     assert "profiles/press.yaml: small_text" in phone["what"]
     assert "100 % K" in phone["hint"] and "at least 12 pt" in phone["hint"]
     assert wordmark["page"] == 1
