@@ -128,7 +128,7 @@ def test_a_misspelt_key_is_one_error_not_also_the_key_missing(tmp_path, campaign
 ])
 def test_the_two_commonest_yaml_mistakes_say_what_to_do(tmp_path, campaign_text, line, says):
     # A tab for indenting, and a colon and space inside a value: a new editor's first two.
-    bad = campaign_text.replace("  lead: No matter how small it may seem.", line)
+    bad = campaign_text.replace("  lead: |-\n    No matter how small\n    it may seem.", line)
     [problem] = errors_of(write_campaign(tmp_path, bad))
     assert problem.line == bad.splitlines().index(line) + 1, problem
     assert says in problem.what + problem.hint, problem
