@@ -72,7 +72,13 @@ def _neutral(value: str) -> str:
 
 RTL_LANGUAGES = {"ar", "ur", "fa", "he", "ps", "ku"}
 
+def _headline(value: str) -> str:
+    """Text whose line breaks are the editor's: each line's spaces tidied, the breaks kept."""
+    return _text(value) and "\n".join(line for line in (" ".join(part.split()) for part in value.splitlines()) if line)
+
+
 Text = Annotated[str, AfterValidator(_text)]
+Headline = Annotated[str, AfterValidator(_headline)]
 Phone = Annotated[str, AfterValidator(_uk_phone)]
 Email = Annotated[str, AfterValidator(_email)]
 Neutral = Annotated[str, AfterValidator(_neutral)]
@@ -143,8 +149,13 @@ def described(text: str, *examples) -> Any:
 class Strapline(Strict):
     """The headline, in two parts: printed largest on every poster, leaflet cover and card."""
 
-    lead: Annotated[Text, described("First part of the headline", "Something feels wrong?")]
-    call: Annotated[Text, described("Second part, the call to act, set in the accent colour", "Talk to us.")]
+    lead: Annotated[Headline, described(
+        "First part of the headline. Written on several lines (a YAML block, `|-`), it breaks there on every "
+        "product that holds them, by sense ('Worried about' / 'your partner's past?'); on one line, the "
+        "layouts break it",
+        "Something feels wrong?")]
+    call: Annotated[Headline, described("Second part, the call to act, set in the accent colour; "
+                                        "lines as for lead", "Talk to us.")]
 
 
 class Definition(Strict):
@@ -399,6 +410,9 @@ class Labels(Strict):
                                       "the printed web address")] = "QR code: opens the web page {address}"
     logo_alt: Annotated[Text, described("The force's logo's alternative text (screen copies); {force} is "
                                         "replaced by the force's name")] = "{force} logo"
+    device_alt: Annotated[Text, described("The graphic device's alternative text (screen copies): the dots "
+                                          "on the DL's cover, the card and long-figure posters")] = \
+        "A pattern of dots, growing from small to large"
     link_call: Annotated[Text, described("A phone number's link in screen copies, as a screen reader says it; "
                                          "{number} is replaced by the number as printed")] = "Call {number}"
     link_email: Annotated[Text, described("An e-mail address's link in screen copies; {address} is replaced "
@@ -461,6 +475,18 @@ class LanguageAxis(Strict):
     # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
     codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
     products: Annotated[list[str], Field(min_length=1)]
+
+
+class Order(Strict):
+    """Sizes of a product made only where ordered: e.g. A1 posters for two districts."""
+
+    product: Annotated[str, described("The product (a name in layouts/products.yaml)", "poster")]
+    sizes: Annotated[list[str], Field(min_length=1),
+                     described("Its sizes to make (names under its sizes: in products.yaml)", ["A1"])]
+    districts: Annotated[list[Text], described(
+        "The districts (names in variants.districts.items) that get it; none: the county-wide version",
+        ["York", "Harrogate"])] = []
+    copies: Annotated[Copies | None, described("Copies to print of each (print-order.csv)", 10)] = None
 
 
 class Variants(Strict):
@@ -600,6 +626,9 @@ class Campaign(Strict):
         "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []
     labels: Annotated[Labels, described("Headings and captions; general ones default to English")] = Labels()
     variants: Annotated[Variants, described("Districts, partners and languages the products are also made for")] = Variants()
+    orders: Annotated[list[Order], described(
+        "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
+        [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -1296,7 +1325,7 @@ def _digits(text: str) -> list[str]:
 # ---------------------------------------------------------------- campaigns and translations
 
 # Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products)(\.|\[|$)|"
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")

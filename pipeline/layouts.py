@@ -8,6 +8,7 @@ Templates see exactly these names (documented in the README, "For designers"):
   options      the product's options from products.yaml (e.g. discreet)
   statistic    for products made `each: statistic`, the one this PDF shows
   variant      district, partner (with partner_logo, a URL) and language; None where unset
+  colours      the brand's colours by role (primary, accent, ...) as the output prints them
 """
 from __future__ import annotations
 
@@ -195,11 +196,14 @@ def _breaks(breaks: dict[str, tuple[str, ...]]):
 def headline(text: str, pair: int = 22) -> Markup:
     """A headline that never ends on a single word: its last two words are joined by a
     no-break space (unless longer than `pair` characters: joined, they could be wider
-    than the column). Where fit.py balanced the headline's lines, it breaks there."""
+    than the column). Where the editor wrote it on several lines (content: strapline),
+    or fit.py balanced its lines, it breaks there."""
     words = str(text).split()
     lines = _BALANCE.get().get(" ".join(words))
     if lines:  # the last line still keeps its last two words together
         return Markup("<br>").join([*map(Markup.escape, lines[:-1]), headline(lines[-1], pair)])
+    if "\n" in str(text):  # the editor's lines: each keeps its last two words together
+        return Markup("<br>").join(headline(line, pair) for line in str(text).splitlines())
     if len(words) >= 2 and len(" ".join(words[-2:])) <= pair:
         return Markup("{} {}&nbsp;{}").format(" ".join(words[:-2]), words[-2], words[-1]).lstrip()
     return Markup.escape(" ".join(words))
@@ -327,6 +331,9 @@ def context(job: Job) -> dict:
         "brand": brand,
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
         "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
+        # The brand's colours by role as the output prints them, for drawings in the
+        # templates (the graphic device): CMYK in press files, RGB on screen.
+        "colours": {name: colour_value(colour, job.profile.spec.output) for name, colour in job.colours.items()},
         "social": {"hashtag": c.social.hashtag or brand.hashtag, "handle": c.social.handle or brand.handle},
         "job": SimpleNamespace(product=job.product, size=job.size, name=job.name, trim_mm=job.trim_mm,
                                profile=job.profile.name),
@@ -372,7 +379,7 @@ def profile_css(job: Job) -> str:
                         for name, colour in job.colours.items())
     font = job.source.brand.font or DEFAULT_FONT
     css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
-           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {profile.safe_mm}mm; {colours}; "
+           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {job.safe_mm}mm; {colours}; "
            f"--font: \"{font.family}\" }}\n")
     for weight, face in ((400, font.regular), (700, font.bold)):
         css += f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; src: url("../fonts/{face}") }}\n'

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel, model_validator
+from pydantic import AfterValidator, Field, RootModel, model_validator
 
-from .content import Colour, District, LoadedCampaign, Neutral, Partner, Slug, Strict, _dotted, load_model
+from .content import (Colour, Copies, District, LoadedCampaign, Neutral, Partner, Slug, Strict, Wrong, _dotted,
+                      load_model)
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url, short_name
 
@@ -20,12 +21,33 @@ from .paths import ASSETS, COLOUR, FONTS, LAYOUTS, PROFILES, ROOT  # noqa: E402 
 
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
+# The variant axes a product is made for: the county-wide version, each district,
+# each partner, each language (products.yaml `made_for`, `copies`).
+AXES = ("county", "districts", "partners", "languages")
+Axis = Literal["county", "districts", "partners", "languages"]
+
+
+def _known_profiles(names: list[str]) -> list[str]:
+    known = sorted(path.stem for path in PROFILES.glob("*.yaml"))
+    for name in names:
+        if name not in known:
+            raise Wrong(f"unknown profile {name!r}", f"choose from: {', '.join(known)} (files in profiles/)")
+    return names
+
+
+ProfileNames = Annotated[list[str], Field(min_length=1), AfterValidator(_known_profiles)]
+
 
 class SizeSpec(Strict):
     trim_mm: tuple[Millimetres, Millimetres]
     stylesheets: Annotated[list[str], Field(min_length=1)]
     min_type_pt: Annotated[float, Field(gt=0)] = 12
     min_qr_module_mm: Annotated[float, Field(gt=0)] | None = None  # overrides the product's
+    # The product matrix for this size; each overrides the product's.
+    profiles: ProfileNames | None = None
+    made_for: list[Axis] | None = None
+    copies: dict[Axis, Copies] | None = None
+    safe_mm: Annotated[float, Field(ge=0)] | None = None
 
 
 class ImposeSpec(Strict):
@@ -58,7 +80,23 @@ class ProductSpec(Strict):
     fit_steps: Annotated[int, Field(ge=0, le=6)] = 0
     # the stylesheets' shrink steps .shrink-1 ... .shrink-N, tried while text is covered
     shrink_steps: Annotated[int, Field(ge=0, le=6)] = 0
+    # The product matrix (a size may set its own):
+    profiles: ProfileNames | None = None  # made in these profiles only; None: every profile built
+    made_for: list[Axis] = list(AXES)  # where a campaign that lists it gets it; []: only where ordered
+    copies: dict[Axis, Copies] = {}  # copies per axis where the campaign gives none
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
+
+    def size_profiles(self, size: str) -> list[str] | None:
+        own = self.sizes[size].profiles
+        return own if own is not None else self.profiles
+
+    def size_made_for(self, size: str) -> list[str]:
+        own = self.sizes[size].made_for
+        return own if own is not None else self.made_for
+
+    def size_copies(self, size: str, axis: str) -> int | None:
+        own = self.sizes[size].copies
+        return (own if own is not None else self.copies).get(axis)
 
 
 class Products(RootModel[dict[str, ProductSpec]]):
@@ -138,6 +176,9 @@ class Profile(Strict):
 class NamedProfile:
     name: str
     spec: Profile
+    # Asked for (--profile, or a default one when none is named): every product is made
+    # in it. False: made only for the products that name it (products.yaml `profiles`).
+    chosen: bool = field(default=True, compare=False)
 
     @property
     def suffix(self) -> str:
@@ -174,6 +215,7 @@ class Job:
     district: District | None = None
     partner: Partner | None = None
     statistic: int | None = None
+    ordered_copies: int | None = None  # from the campaign's `orders:`
 
     @property
     def spec(self) -> ProductSpec:
@@ -187,6 +229,15 @@ class Job:
     @property
     def language(self) -> str | None:
         return self.source.language
+
+    @property
+    def axis(self) -> str:
+        """The variant axis of the job: county, districts, partners or languages."""
+        if self.district:
+            return "districts"
+        if self.partner:
+            return "partners"
+        return "languages" if self.language else "county"
 
     @property
     def variant(self) -> str | None:
@@ -307,7 +358,11 @@ class Job:
 
     @property
     def safe_mm(self) -> float:
-        return self.spec.safe_mm if self.spec.safe_mm is not None else self.profile.spec.safe_mm
+        """The visible area's margin: the size's safe_mm, else the product's, else the profile's."""
+        for safe in (self.spec.sizes[self.size].safe_mm, self.spec.safe_mm):
+            if safe is not None:
+                return safe
+        return self.profile.spec.safe_mm
 
     @property
     def stylesheets(self) -> list[str]:
@@ -319,13 +374,16 @@ class Job:
 
     @property
     def copies(self) -> int | None:
-        """Copies to print (print-order), from the variant axis in the content."""
-        axes = self.source.campaign.variants
+        """Copies to print (print-order): the campaign's order, else the variant axis in
+        the content, else the product's (or size's) `copies` for the axis in products.yaml."""
+        if self.ordered_copies is not None:
+            return self.ordered_copies
+        axes, copies = self.source.campaign.variants, None
         if self.district and axes.districts:
-            return self.district.copies.get(self.product, axes.districts.copies.get(self.product))
-        if self.partner and axes.partners:
-            return self.partner.copies.get(self.product, axes.partners.copies.get(self.product))
-        return None
+            copies = self.district.copies.get(self.product, axes.districts.copies.get(self.product))
+        elif self.partner and axes.partners:
+            copies = self.partner.copies.get(self.product, axes.partners.copies.get(self.product))
+        return copies if copies is not None else self.spec.size_copies(self.size, self.axis)
 
 
 def load_layouts(folder: Path | None = None) -> LayoutSet:
@@ -441,9 +499,11 @@ def load_profiles(folder: Path = PROFILES) -> dict[str, NamedProfile]:
 
 def select_profiles(profiles: dict[str, NamedProfile], names: str | list[str] | None) -> list[NamedProfile]:
     """The profiles asked for (one name or several, `--profile` repeats), in the order
-    of profiles/, or every default one (press + screen)."""
+    of profiles/, or every default one (press + screen). With none named, the others
+    come along unchosen: made only for a product that names them in products.yaml
+    (a 6-sheet made in large-format only)."""
     if not names:
-        return [p for p in profiles.values() if p.spec.default]
+        return [NamedProfile(p.name, p.spec, chosen=p.spec.default) for p in profiles.values()]
     wanted = {names} if isinstance(names, str) else set(names)
     unknown = sorted(wanted - set(profiles))
     if unknown:
@@ -459,7 +519,10 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
     """Every job, in a stable order: campaign, variant, product, size, profile.
 
     The base campaign makes every product; each district the district products;
-    each partner its own products; each translation every product. The filters
+    each partner its own products; each translation every product; each in the sizes
+    made for that axis (products.yaml `made_for`), and the sizes the campaign's
+    `orders:` name where they name them. A product is made in the chosen profiles, or
+    in those products.yaml names for it (`profiles`) that are selected. The filters
     (--only, --district, --partner, --language) keep the jobs that match; "none"
     as a filter value selects the jobs without that axis."""
     check_names(campaigns, layouts, only)
@@ -468,30 +531,50 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
     jobs = []
     for source in campaigns:
         axes = source.campaign.variants
-        variant_sets: list[tuple[dict, list[str]]] = []
+        variant_sets: list[tuple[str, dict, list[str]]] = []
         if source.language is None:
-            variant_sets.append(({}, source.campaign.products))
+            variant_sets.append(("county", {}, source.campaign.products))
             if axes.districts:
-                variant_sets += [({"district": d}, axes.districts.products) for d in axes.districts.items]
+                variant_sets += [("districts", {"district": d}, axes.districts.products) for d in axes.districts.items]
             if axes.partners:
-                variant_sets += [({"partner": p}, p.products) for p in axes.partners.items]
+                variant_sets += [("partners", {"partner": p}, p.products) for p in axes.partners.items]
         else:
-            variant_sets.append(({}, axes.languages.products if axes.languages else []))
-        for variant, products in variant_sets:
-            for product in products:
+            variant_sets.append(("languages", {}, axes.languages.products if axes.languages else []))
+        for axis, variant, products in variant_sets:
+            for (product, size), copies in _sizes_made(source, layouts, axis, variant, products).items():
                 if only and product not in only:
                     continue
                 spec = layouts.products[product]
                 statistics = range(len(source.campaign.statistics)) if spec.each == "statistic" else [None]
-                for size in spec.sizes:
-                    for statistic in statistics:
-                        for profile in profiles:
-                            job = Job(source=source, layouts=layouts, product=product, size=size,
-                                      profile=profile, statistic=statistic, **variant)
-                            if _selected(job, districts, partners, languages):
-                                jobs.append(job)
+                made_in = spec.size_profiles(size)
+                for statistic in statistics:
+                    for profile in profiles:
+                        if not (profile.chosen if made_in is None else profile.name in made_in):
+                            continue
+                        job = Job(source=source, layouts=layouts, product=product, size=size, profile=profile,
+                                  statistic=statistic, ordered_copies=copies, **variant)
+                        if _selected(job, districts, partners, languages):
+                            jobs.append(job)
     check_tracking(jobs)
     return jobs
+
+
+def _sizes_made(source: LoadedCampaign, layouts: LayoutSet, axis: str, variant: dict,
+                products: list[str]) -> dict[tuple[str, str], int | None]:
+    """(product, size) -> copies ordered, for one variant: the sizes of the products it
+    lists that are made for its axis, then the sizes the campaign orders for it."""
+    made: dict[tuple[str, str], int | None] = {}
+    for product in products:
+        spec = layouts.products[product]
+        made.update({(product, size): None for size in spec.sizes if axis in spec.size_made_for(size)})
+    if source.language is not None:
+        return made  # orders are for the campaign's own language
+    district = variant.get("district")
+    for order in source.campaign.orders:
+        if district and slug(district.name) in {slug(name) for name in order.districts} or (
+                axis == "county" and not order.districts):
+            made.update({(order.product, size): order.copies for size in order.sizes})
+    return made
 
 
 def _check_selection(campaigns: list[LoadedCampaign], districts, partners, languages) -> None:
@@ -630,6 +713,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                 problems.append(Problem("error", str(source.path), f"logo {logo.file}: {logo.what}",
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
+        problems += _orders_fit(source, layouts)
         for path, products in named:
             for j, product in enumerate(products):
                 if product not in layouts.products:
@@ -638,6 +722,31 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                             line=_line_of(source, path + (j,)), field=_dotted(path + (j,))))
     if problems:
         raise PipelineError(problems)
+
+
+def _orders_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
+    """Each order names a product, its sizes and the campaign's districts."""
+    problems, axes = [], source.campaign.variants
+    districts = {slug(d.name) for d in (axes.districts.items if axes.districts else [])}
+    for i, order in enumerate(source.campaign.orders):
+        def problem(path: tuple, what: str, hint: str) -> Problem:
+            return Problem("error", str(source.path), what, hint, line=_line_of(source, ("orders", i) + path),
+                           field=_dotted(("orders", i) + path))
+
+        spec = layouts.products.get(order.product)
+        if spec is None:
+            problems.append(problem(("product",), f"unknown product {order.product!r}",
+                                    f"choose from: {', '.join(layouts.products)}"))
+            continue
+        for j, size in enumerate(order.sizes):
+            if size not in spec.sizes:
+                problems.append(problem(("sizes", j), f"{order.product} has no size {size!r}",
+                                        f"choose from: {', '.join(spec.sizes)} (its sizes in products.yaml)"))
+        for j, name in enumerate(order.districts):
+            if slug(name) not in districts:
+                problems.append(problem(("districts", j), f"unknown district {name!r}",
+                                        "name one of variants.districts.items, or add it there"))
+    return problems
 
 
 def _line_of(source: LoadedCampaign, path: tuple) -> int | None:
@@ -650,18 +759,20 @@ def _line_of(source: LoadedCampaign, path: tuple) -> int | None:
 def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
     """A product the campaign asks for has what it needs from the content."""
     problems, c = [], source.campaign
-    for i, name in enumerate(c.products):
+    asked = [(("products", i), name) for i, name in enumerate(c.products)]
+    asked += [(("orders", i, "product"), order.product) for i, order in enumerate(c.orders)]
+    for path, name in asked:
         spec = layouts.products.get(name)
-        line = source.lines.line(("products", i)) if source.lines else None
+        line = source.lines.line(path) if source.lines else None
         if spec and spec.each == "statistic" and not c.statistics:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
-                                    line=line, field=f"products[{i}]"))
+                                    line=line, field=_dotted(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
                                     "and the campaign does not say which words would",
                                     "list them under revealing_words (e.g. the subject's words)",
-                                    line=line, field=f"products[{i}]"))
+                                    line=line, field=_dotted(path)))
         elif spec and spec.options.get("discreet") and c.reveals(c.qr.discreet_url or c.qr.url):
             # The code's address is in the phone's history once scanned.
             page = c.qr.discreet_url or c.qr.url

@@ -28,7 +28,7 @@ def errors_of(path: Path) -> list:
 
 def test_default_campaign_is_valid():
     c = load_campaign(DEFAULT_CAMPAIGN).campaign
-    assert c.strapline.lead == "No matter how small it may seem."
+    assert c.strapline.lead == "No matter how small\nit may seem."  # the editor's lines, kept
     assert c.strapline.call == "Speak to someone."
     assert c.qr.url == "https://www.northyorkshire.police.uk/stalking"
 
@@ -107,7 +107,7 @@ def test_duplicate_keys_are_errors(tmp_path, campaign_text):
 
 
 def test_yaml_syntax_error_gives_line(tmp_path, campaign_text):
-    bad = campaign_text.replace("  lead: No matter how small it may seem.", "  lead: [unclosed")
+    bad = campaign_text.replace("  lead: |-\n    No matter how small\n    it may seem.", "  lead: [unclosed")
     [problem] = errors_of(write_campaign(tmp_path, bad))
     assert "not valid YAML" in problem.what
     line = bad.splitlines().index("  lead: [unclosed") + 1
@@ -128,7 +128,7 @@ def test_a_misspelt_key_is_one_error_not_also_the_key_missing(tmp_path, campaign
 ])
 def test_the_two_commonest_yaml_mistakes_say_what_to_do(tmp_path, campaign_text, line, says):
     # A tab for indenting, and a colon and space inside a value: a new editor's first two.
-    bad = campaign_text.replace("  lead: No matter how small it may seem.", line)
+    bad = campaign_text.replace("  lead: |-\n    No matter how small\n    it may seem.", line)
     [problem] = errors_of(write_campaign(tmp_path, bad))
     assert problem.line == bad.splitlines().index(line) + 1, problem
     assert says in problem.what + problem.hint, problem

@@ -1,10 +1,18 @@
-"""The worked example in layouts/README.md works as written: a designer who follows
-it (add an A6 postcard) gets a product that builds with 0 preflight errors."""
+"""The worked examples in layouts/README.md work as written: a designer who follows
+them (add an A6 postcard; an A1 ordered for two districts; a 6-sheet in large
+format) gets what the README says, with 0 preflight errors."""
 from __future__ import annotations
 
+import csv
+import json
 import re
+import shlex
 
-from .conftest import ROOT
+import pikepdf
+
+from pipeline.cli import main
+
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
 from .test_preflight import errors, layouts_copy, run_preflight
 
 README = ROOT / "layouts" / "README.md"
@@ -17,7 +25,7 @@ def blocks(language: str) -> list[str]:
 def test_the_worked_postcard_builds_clean_on_press_and_screen(tmp_path):
     products, = [b for b in blocks("yaml") if "postcard:" in b]
     template, = blocks("html")
-    css, = blocks("css")
+    css, = [b for b in blocks("css") if "postcard" in b]
     layouts = layouts_copy(tmp_path, {})
     (layouts / "products.yaml").write_text((layouts / "products.yaml").read_text() + "\n" + products)
     (layouts / "postcard.html").write_text(template)
@@ -33,3 +41,70 @@ def test_the_worked_postcard_builds_clean_on_press_and_screen(tmp_path):
         assert [o["path"] for o in report["outputs"]] == [f"postcard{'-screen' if profile == 'screen' else ''}.pdf"]
         assert code == 0 and report["errors"] == 0, report["problems"]
         assert not errors(report, "qr")
+
+
+def command(words: str) -> list[str]:
+    """The README's command line that contains `words`, as arguments after campaign-print."""
+    line, = [line for line in README.read_text().splitlines() if words in line]
+    args = shlex.split(line)
+    return args[args.index(".venv/bin/campaign-print") + 1:]
+
+
+def build_as_readme(tmp_path, campaign, words: str):
+    """Run the README's build command on `campaign`, into tmp_path: (folder, manifest, preflight)."""
+    out = tmp_path / "out"
+    args = command(words)
+    assert main([args[0], str(campaign), "--out", str(out), *args[1:]]) == 0
+    folder = out / campaign.stem
+    return (folder, json.loads((folder / "manifest.json").read_text()),
+            json.loads((folder / "preflight.json").read_text()))
+
+
+def box_mm(pdf_path, box: str) -> tuple[float, float]:
+    with pikepdf.open(pdf_path) as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0][box])
+    return round((x1 - x0) * 25.4 / 72, 1), round((y1 - y0) * 25.4 / 72, 1)
+
+
+def test_the_a1_for_two_districts_walk_through(tmp_path):
+    products_yaml = (ROOT / "layouts" / "products.yaml").read_text()
+    size, = [b for b in blocks("yaml") if "A1:" in b]
+    assert size in products_yaml  # the README shows products.yaml as it is
+    css, = [b for b in blocks("css") if "A1 poster" in b]
+    assert css == (ROOT / "layouts" / "poster-a1.css").read_text()
+    order, = [b for b in blocks("yaml") if b.startswith("orders:")]
+    text = DEFAULT_CAMPAIGN.read_text()
+    campaign = campaign_copy(tmp_path, text.replace("\nvariants:\n", "\n" + order + "\nvariants:\n", 1))
+    folder, manifest, report = build_as_readme(tmp_path, campaign, "build --only poster --district york")
+    assert report["errors"] == 0, report["problems"]
+    made = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.pdf") if ".generations" not in p.parts)
+    assert made == sorted(f"districts/{d}/poster-{s}.pdf" for d in ("york", "harrogate") for s in ("a4", "a3", "a2", "a1"))
+    for district in ("york", "harrogate"):
+        assert box_mm(folder / f"districts/{district}/poster-a1.pdf", "/TrimBox") == (594, 841)
+    rows, = [b for b in blocks("csv") if "poster-a1" in b]
+    with open(folder / "print-order.csv", newline="") as f:
+        order_rows = [",".join(row) for row in csv.reader(f) if "A1" in row]
+    assert order_rows == rows.splitlines()
+
+
+def test_the_6_sheet_in_large_format_walk_through(tmp_path, capsys):
+    product, = [b for b in blocks("yaml") if "six-sheet:" in b]
+    assert product in (ROOT / "layouts" / "products.yaml").read_text()
+    css, = [b for b in blocks("css") if "6-sheet" in b]
+    assert css == (ROOT / "layouts" / "poster-6-sheet.css").read_text()
+    text = DEFAULT_CAMPAIGN.read_text()
+    assert "products: [poster, " in text
+    campaign = campaign_copy(tmp_path, text.replace("products: [poster, ", "products: [poster, six-sheet, ", 1))
+    folder, manifest, report = build_as_readme(tmp_path, campaign, "build --only six-sheet")
+    assert report["errors"] == 0, report["problems"]
+    made = sorted(str(p.relative_to(folder)) for p in folder.rglob("*.pdf") if ".generations" not in p.parts)
+    assert made == ["six-sheet-large-format.pdf"]
+    [entry] = manifest["outputs"]
+    assert (entry["profile"], entry["bleed_mm"]) == ("large-format", 5)
+    assert box_mm(folder / made[0], "/TrimBox") == (1200, 1800)
+    assert box_mm(folder / made[0], "/BleedBox") == (1210, 1810)
+    # --profile press or screen makes no 6-sheet at all.
+    for profile in ("press", "screen"):
+        capsys.readouterr()
+        assert main(["list", str(campaign), "--only", "six-sheet", "--profile", profile]) == 0
+        assert capsys.readouterr().out == ""

@@ -134,13 +134,16 @@ def test_no_headline_ends_on_a_single_word(campaign, products):
     assert not widows
 
 
-def test_a_headline_left_with_a_lone_word_is_balanced():
+def test_a_headline_left_with_a_lone_word_is_balanced(tmp_path):
     """Greedy breaking set the disclosure cover as 'Worried about / your / partner's
-    past?'; balanced, no line after the first is a single word, in as many lines."""
+    past?' (at 27 pt: the design's 26 pt fits 'Worried about your' on a line);
+    balanced, no line after the first is a single word, in as many lines."""
     assert balance(["Worried about", "your", "partner's\xa0past?"], [63, 19, 68]) == (
         "Worried", "about your", "partner's past?")
     assert balance(["You have the right", "to\xa0ask."], [83, 30]) is None  # no lone word: as it is
-    (job, html, rendered), = county_wide(EXAMPLES / "domestic-abuse-disclosure.yaml", "leaflet-dl")
+    layouts = layouts_copy(tmp_path, {"leaflet-dl.css": (".cover .strapline { font-size: 26pt; }",
+                                                         ".cover .strapline { font-size: 27pt; }")})
+    (job, html, rendered), = county_wide(EXAMPLES / "domestic-abuse-disclosure.yaml", "leaflet-dl", layouts)
     lead = [p for p in rendered.layout if p.page == 1 and p.element.endswith("span.lead")]
     assert [" ".join(p.text.split()) for p in lead] == ["Worried", "about your", "partner's past?"]
     assert "Worried<br>about your<br>partner" in html

@@ -66,7 +66,7 @@ def test_default_campaign_passes_preflight_with_no_errors(built):
 
 def test_too_long_headline_is_lost_text(tmp_path, campaign_text):
     content = campaign_copy(tmp_path, campaign_text.replace(
-        "  lead: No matter how small it may seem.",
+        "  lead: |-\n    No matter how small\n    it may seem.",
         "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 4))
     code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "press", content=content)
     assert code == 1
@@ -178,12 +178,13 @@ def _small_text_problems(report):
 
 
 def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
-    """The wallet card as it was: the helpline number in the force's navy (C100 M75 K60)
-    at 11 pt, the wordmark reversed white out of navy at 9 pt. Both are registration
-    risks on press (profiles/press.yaml: small_text), named with file, page, place,
-    element, size, colour and a fix; the screen copy is not checked."""
+    """The wallet card with small type in the force's navy (C100 M75 K60): the other
+    services' numbers at 10 pt, the wordmark reversed white out of navy at 9 pt. Both are
+    registration risks on press (profiles/press.yaml: small_text), named with file,
+    page, place, element, size, colour and a fix; the screen copy is not checked."""
     layouts = layouts_copy(tmp_path, {
-        "wallet-card.css": (".service .phone, html[dir=\"rtl\"] .report .number { color: var(--primary-small); }", ""),
+        "wallet-card.css": (".others .phone { font-weight: 700; font-size: 10pt; }",
+                            ".others .phone { font-weight: 700; font-size: 10pt; color: var(--primary); }"),
     })
     card = layouts.parent / "layouts" / "wallet-card.css"
     card.write_text(card.read_text().replace(".outside .wordmark { font-weight: 700; font-size: 10pt;",
@@ -195,8 +196,8 @@ def test_small_text_in_several_inks_is_reported_with_its_place(tmp_path):
     phone, wordmark = problems["span.phone.nowrap"], problems["p.wordmark"]
     assert phone["file"] == "wallet-card.pdf" and phone["page"] == 2 and phone["level"] == "error"
     x, y, w, h = phone["box_mm"]
-    assert 4 < x < 6 and 15 < y < 30 and 0 < h < 6  # the number's line, under the helpline's name
-    assert "'0808 802 0300' is 11.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
+    assert 20 < x < 80 and 30 < y < 52 and 0 < h < 6  # a number after its service's name
+    assert "is 10.0 pt in 3 process inks (C, M, K: var(--primary), CMYK 100/75/0/60)" in phone["what"]
     assert "profiles/press.yaml: small_text" in phone["what"]
     assert "100 % K" in phone["hint"] and "at least 12 pt" in phone["hint"]
     assert wordmark["page"] == 1

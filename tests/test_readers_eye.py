@@ -137,14 +137,14 @@ def card(tmp_path, edits, *args):
 
 
 def test_white_on_white_text_is_refused(tmp_path):
-    code, folder, report, order = card(tmp_path, {"wallet-card.css": (".title {", ".service .phone { color: #fff !important; }\n.title {")})
+    code, folder, report, order = card(tmp_path, {"wallet-card.css": (".title {", ".others .phone { color: #fff !important; }\n.title {")})
     assert code == 1
-    [hidden] = errors(report, "hidden-text")
-    assert "0808 802 0300" in hidden["what"] and "the colour of their ground" in hidden["what"]
-    assert hidden["field"].endswith("span.phone.nowrap")
+    hidden = errors(report, "hidden-text")
+    assert any("0203 866 4107" in p["what"] and "the colour of their ground" in p["what"] for p in hidden), hidden
+    assert all(p["field"].endswith("span.phone.nowrap") for p in hidden)
     pdf = folder / "wallet-card.rejected.pdf"
-    assert any(w[0] == "0300" for w in word_boxes(pdf, 2))  # in the text layer ...
-    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "0300"]
+    assert any(w[0] == "4107" for w in word_boxes(pdf, 2))  # in the text layer ...
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "4107"]
     image = raster(pdf, 150, 2)
     box = image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)]
     assert box.min() > 240  # ... and no ink on the page
@@ -153,17 +153,17 @@ def test_white_on_white_text_is_refused(tmp_path):
 
 def test_text_under_an_image_is_refused(tmp_path):
     layouts = layouts_copy(tmp_path, {"wallet-card.html": (
-        '<ul class="support">',
-        '<img src="patch.png" alt="" style="position: absolute; left: 2mm; top: 15mm; width: 45mm; height: 12mm">'
-        '<ul class="support">')})
+        '<ul class="others">',
+        '<img src="patch.png" alt="" style="position: absolute; left: 2mm; top: 33mm; width: 60mm; height: 20mm">'
+        '<ul class="others">')})
     Image.new("RGB", (600, 160), (200, 30, 30)).save(layouts / "patch.png")
     code, folder, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert code == 1
     hidden = errors(report, "hidden-text")
-    assert hidden and any("li.service" in p["field"] for p in hidden)
+    assert hidden and any("ul.others" in p["field"] for p in hidden)
     # Independently: poppler finds the word, and its box is all the image's red, no dark ink.
     pdf = folder / "wallet-card.rejected.pdf"
-    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "Helpline"]
+    [(_, x0, y0, x1, y1)] = [w for w in word_boxes(pdf, 2) if w[0] == "Advice"]
     png = subprocess.run(["pdftoppm", "-r", "150", "-f", "2", "-l", "2", "-png", str(pdf)], capture_output=True).stdout
     rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
     box = rgb[int(y0 * 150 / 72) + 1:int(y1 * 150 / 72) - 1, int(x0 * 150 / 72) + 1:int(x1 * 150 / 72) - 1]
@@ -172,14 +172,14 @@ def test_text_under_an_image_is_refused(tmp_path):
 
 
 def test_clipped_text_and_text_past_the_trim_are_refused(tmp_path):
-    code, folder, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".support { height: 2mm; overflow: hidden; }\n"
+    code, folder, report, _ = card(tmp_path, {"wallet-card.css": (".title {", ".others { height: 1mm; overflow: hidden; }\n"
                                                                               ".qr-label { position: relative; left: 60mm; }\n.title {")})
     assert code == 1
     # Independently: poppler finds both in the text layer; the number leaves no ink
     # (clipped away), the address starts past the trim (85 mm wide, 3 mm of bleed).
     pdf = folder / "wallet-card.rejected.pdf"
     words = {w[0]: w[1:] for w in word_boxes(pdf, 2)}
-    x0, y0, x1, y1 = words["0300"]
+    x0, y0, x1, y1 = words["4107"]
     image = raster(pdf, 150, 2)
     assert image[int(y0 * 150 / 72):int(y1 * 150 / 72), int(x0 * 150 / 72):int(x1 * 150 / 72)].min() > 240
     line = [w for w in word_boxes(pdf, 2) if abs(w[2] - words["Scan"][1]) < 2]
@@ -197,7 +197,8 @@ def test_a_second_code_added_as_a_data_image_is_refused(tmp_path):
     qrcode.make("https://evil.example/report", border=4, box_size=10).save(buffer)
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
     code, _, report, order = card(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', f'<img src="{uri}" alt="" style="width: 20mm; height: 20mm"><ul class="support">')})
+        '<ul class="others">', f'<img src="{uri}" alt="" style="position: absolute; left: 30mm; '
+                               f'top: 20mm; width: 20mm; height: 20mm"><ul class="others">')})
     assert code == 1
     [found] = errors(report, "codes")
     assert "leads to 'https://evil.example/report'" in found["what"] and found["page"] == 2
@@ -218,7 +219,7 @@ def test_numbers_behind_separators_o_for_zero_and_words_are_read():
 
 def test_a_number_in_a_template_behind_separators_is_refused(tmp_path):
     code, _, report, order = card(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<p>Acme 0808·802·O399</p><ul class="support">')})
+        '<ul class="others">', '<p>Acme 0808·802·O399</p><ul class="others">')})
     assert code == 1
     assert any("'0808 802 0399'" in p["what"] for p in errors(report, "numbers"))
     assert ",wallet-card.pdf" not in order
@@ -226,7 +227,7 @@ def test_a_number_in_a_template_behind_separators_is_refused(tmp_path):
 
 def test_a_number_split_over_two_template_elements_is_refused(tmp_path):
     code, _, report, order = card(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<p class="lead">Call 0808 802</p><p class="call">0399 now.</p><ul class="support">')})
+        '<ul class="others">', '<p class="lead">Call 0808 802</p><p class="call">0399 now.</p><ul class="others">')})
     assert code == 1
     found = errors(report, "numbers")
     assert any("08088020399" in "".join(c for c in p["what"] if c.isdigit()) for p in found), found
@@ -238,7 +239,7 @@ def test_a_number_split_over_two_template_elements_is_refused(tmp_path):
 
 def test_a_tel_link_to_another_number_than_it_shows_is_refused(tmp_path, capsys):
     layouts = layouts_copy(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<p><a href="tel:+448088020399">0808 802 0300</a></p><ul class="support">')})
+        '<ul class="others">', '<p><a href="tel:+448088020399">0808 802 0300</a></p><ul class="others">')})
     out = tmp_path / "out"
     code = main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--jobs", "1", "--only", "wallet-card", *COUNTY,
                  "--profile", "screen", "--layouts", str(layouts)])
@@ -268,9 +269,10 @@ def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_
                                     "--language", "ur", "--profile", "press", content=content)
     assert code == 0, report["problems"]
     pdf = folder / "languages/ur/leaflet-dl.pdf"
-    # Poppler's word boxes: in the tip's line (the lowest 0808 on the outside), left to right.
+    # Poppler's word boxes: in the tip's line (the number in the text's size: the
+    # services and the flap's call-out print it larger), left to right.
     words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
-    line = max(w[2] for w in words)
+    line = min(words, key=lambda w: (round(w[4] - w[2]), -w[2]))[2]
     row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
     assert [w[0] for w in row] == ["0808", "802", "0300"]
 
@@ -278,8 +280,8 @@ def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_
 def test_a_logo_that_is_a_qr_code_in_svg_is_refused(tmp_path):
     # As a partner's logo would be placed: an SVG image beside the numbers.
     layouts = layouts_copy(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 22mm; height: 22mm">'
-                                '<ul class="support">')})
+        '<ul class="others">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 22mm; height: 22mm">'
+                                '<ul class="others">')})
     qrcode.make("https://evil.example/help", image_factory=qrcode.image.svg.SvgPathImage, border=4).save(layouts / "logo.svg")
     code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert code == 1
@@ -290,8 +292,8 @@ def test_a_logo_that_is_a_qr_code_in_svg_is_refused(tmp_path):
 
 def test_a_number_in_a_logos_svg_text_is_refused(tmp_path):
     layouts = layouts_copy(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 40mm; height: 8mm">'
-                                '<ul class="support">')})
+        '<ul class="others">', '<img class="partner-logo" src="logo.svg" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="others">')})
     (layouts / "logo.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="80" viewBox="0 0 400 80">'
         '<text x="4" y="56" font-family="Atkinson Hyperlegible" font-size="44" fill="#000">Acme 0808 802 0399</text></svg>')
@@ -327,7 +329,7 @@ def test_a_number_reversed_in_urdu_running_text_is_refused(tmp_path, campaign_te
                                         "--language", "ur", "--profile", "press", content=content, layouts=layouts)
     pdf = folder / "languages/ur/leaflet-dl.rejected.pdf"
     words = [w for w in word_boxes(pdf) if w[0] in ("0808", "802", "0300")]
-    line = max(w[2] for w in words)
+    line = min(words, key=lambda w: (round(w[4] - w[2]), -w[2]))[2]  # the tip's line, as above
     row = sorted((w for w in words if abs(w[2] - line) < 2), key=lambda w: w[1])
     assert [w[0] for w in row] == ["0300", "802", "0808"]  # poppler: reversed on the page
     assert code == 1
@@ -343,8 +345,8 @@ def picture_of(tmp_path, words: str) -> Path:
     from pipeline.inputs import FONTS
 
     layouts = layouts_copy(tmp_path, {"wallet-card.html": (
-        '<ul class="support">', '<img class="partner-logo" src="logo.png" alt="Acme" style="width: 40mm; height: 8mm">'
-                                '<ul class="support">')})
+        '<ul class="others">', '<img class="partner-logo" src="logo.png" alt="Acme" style="width: 40mm; height: 8mm">'
+                                '<ul class="others">')})
     image = Image.new("RGB", (1500, 300), "white")
     font = ImageFont.truetype(str(FONTS / "AtkinsonHyperlegible-Bold.ttf"), 120)
     ImageDraw.Draw(image).text((30, 70), words, fill="black", font=font)
@@ -370,3 +372,63 @@ def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
     code, _, report, _ = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert not errors(report, "numbers"), report["problems"]
 
+
+
+LONGER_URDU = (" اور اکثر یہ کوئی سابق ساتھی ہوتا ہے، جس کے ساتھ وہ رشتے میں رہ چکے ہوتے ہیں،"
+               " اور جو ان کی زندگی، گھر، کام اور دوستوں کے بارے میں بہت کچھ جانتا ہے")
+
+
+def longer_translation(tmp_path, campaign_text):
+    """The Urdu translation with a first statistic half as long again (issue 19: a
+    longer translation slid its statistics under the contact panel)."""
+    content = campaign_copy(tmp_path, campaign_text)
+    translations = tmp_path / "content" / "translations"
+    translations.unlink()
+    (translations / SLUG).mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
+    text = "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں\n"
+    assert text in source
+    (translations / SLUG / "ur.yaml").write_text(source.replace(text, text[:-1] + LONGER_URDU + "\n"), encoding="utf-8")
+    return content
+
+
+def panel_top_and_lowest_statistic(pdf: Path) -> tuple[float, float]:
+    """In points from the top, by poppler alone: the contact panel's top edge (its tint
+    met going up from the 999 line, at the page's left margin) and the lowest glyph of
+    Urdu text above it (the statistics' lines)."""
+    words = word_boxes(pdf)
+    [(_, _, y999, _, _)] = [w for w in words if w[0] == "999"]
+    dpi = 100
+    image, k = raster(pdf, dpi), dpi / 72
+    x = int(12 * 72 / 25.4 * k)  # 12 mm in: inside the panel's padding, clear of text
+    tint = image[int(y999 * k), x]
+    row = int(y999 * k)
+    while row > 0 and abs(image[row, x] - tint) < 8:
+        row -= 1
+    top = row / k
+    urdu = [w for w in words if any("\u0600" <= ch <= "\u06ff" for ch in w[0]) and top - 150 < w[4] < y999]
+    return top, max(w[4] for w in urdu if w[2] < top)
+
+
+def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, campaign_text):
+    content = longer_translation(tmp_path, campaign_text)
+    # Without the poster's shrink steps the statistic cannot show whole: refused, the
+    # field named with the translation's file, and nothing of it in the print order.
+    layouts = layouts_copy(tmp_path, {"products.yaml": NO_SHRINK})
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
+                                        content=content, layouts=layouts)
+    assert code == 1
+    causes = [p for p in errors(report, "too-long") if p["file"].endswith("poster-a4.rejected.pdf")]
+    assert [c["field"] for c in causes] == ["statistics[0].text"], report["problems"]
+    assert "ur.yaml" in causes[0]["hint"]
+    assert not (folder / "languages/ur/poster-a4.pdf").exists()
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.rejected.pdf")
+    assert lowest > top  # independently: its last line runs under the panel
+    # With them, it shrinks: every line above the panel, nothing refused.
+    shutil.rmtree(tmp_path / "out")
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
+                                        content=content)
+    assert code == 0 and report["errors"] == 0, report["problems"]
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.pdf")
+    assert lowest < top
+    assert not (folder / "languages/ur/poster-a4.rejected.pdf").exists()

@@ -681,7 +681,7 @@ def test_a_too_long_field_is_one_error_naming_it_and_how_much_too_long(tmp_path,
 
     from pipeline.cli import main
 
-    text = campaign_text.replace("  lead: No matter how small it may seem.", f"  lead: {LONG_LEAD}")
+    text = campaign_text.replace("  lead: |-\n    No matter how small\n    it may seem.", f"  lead: {LONG_LEAD}")
     path = campaign_copy(tmp_path, text)
     args = ["--only", "leaflet-a5", "--profile", "press", "--district", "none", "--partner", "none",
             "--language", "none", "--jobs", "1"]

@@ -145,8 +145,9 @@ def test_key_statistic_series_one_poster_per_statistic(tmp_path):
         source = c.source(stat.source)
         text = " ".join(pdf_tools.text(out / "no-matter-how-small" / entry["path"]).split())
         assert stat.figure in text and stat.text in text
-        assert f"{source.mark}According to {source.name}." in text
-        assert c.strapline.lead in text
+        # One footnote on the poster: one mark, "*", whatever the source's mark.
+        assert f"*According to {source.name}." in text and "**" not in text
+        assert " ".join(c.strapline.lead.split()) in text
 
 
 def test_urdu_renders_right_to_left_with_its_own_font(tmp_path):

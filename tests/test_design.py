@@ -1,0 +1,208 @@
+"""The design system (layouts/README.md, "Design system"), read from the PDFs themselves
+with PDFium: a few type sizes per page, the headline (or a key-statistic poster's
+figure) the largest text, headlines broken by sense with no line of one word, the
+figure's zeros unslashed, the cards and the DL filled with what the content has."""
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import ctypes
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+
+from pipeline.cli import main
+
+from . import pdf_tools
+from .conftest import DEFAULT_CAMPAIGN, ROOT
+from .test_fit import EXAMPLES, empty_pages
+
+PRODUCTS = ["leaflet-dl", "leaflet-a5", "wallet-card", "wallet-card-discreet", "stat-poster"]
+
+
+@pytest.fixture(scope="module")
+def design_build(tmp_path_factory) -> Path:
+    """The products this design covers, county-wide and for partners, and York's A5."""
+    out = tmp_path_factory.mktemp("design")
+    only = [arg for product in PRODUCTS for arg in ("--only", product)]
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *only, "--district", "none",
+                 "--district", "york", "--language", "none", "--profile", "press", "--jobs", "1"]) == 0
+    return out / "no-matter-how-small"
+
+
+def chars(path: Path) -> list[list[dict]]:
+    """Each page's printed characters (spaces included): text, size (pt), font (without
+    its subset tag), origin on the baseline (pt from the bottom left)."""
+    pages = []
+    doc = pdfium.PdfDocument(str(path))
+    for page in doc:
+        textpage = page.get_textpage()
+        found = []
+        for i in range(textpage.count_chars()):
+            char = chr(pdfium_c.FPDFText_GetUnicode(textpage, i))
+            if char in "\r\n":
+                continue
+            buffer = (pdfium_c.c_char * 256)()
+            flags = pdfium_c.c_int()
+            pdfium_c.FPDFText_GetFontInfo(textpage, i, buffer, 256, flags)
+            x, y = ctypes.c_double(), ctypes.c_double()
+            pdfium_c.FPDFText_GetCharOrigin(textpage, i, x, y)
+            found.append({"text": " " if char.isspace() else char,
+                          "size": round(pdfium_c.FPDFText_GetFontSize(textpage, i) * 0.75, 1),
+                          "font": buffer.value.decode(errors="replace").split("+")[-1].replace("-", ""),
+                          "x": x.value, "y": round(y.value)})
+        pages.append(found)
+    doc.close()
+    return pages
+
+
+def printed(page: list[dict]) -> list[dict]:
+    return [c for c in page if c["text"] != " "]
+
+
+def words(page: list[dict]) -> str:
+    """The page's text without spaces, for finding phrases whatever the line breaks."""
+    return "".join(c["text"] for c in printed(page))
+
+
+def lines_at(page: list[dict], size: float) -> list[str]:
+    """The lines set at one size, top to bottom, as text."""
+    rows: dict[int, list[dict]] = defaultdict(list)
+    for char in page:
+        if abs(char["size"] - size) < 0.2:
+            rows[char["y"]].append(char)
+    return [" ".join("".join(c["text"] for c in sorted(rows[y], key=lambda c: c["x"])).split())
+            for y in sorted(rows, reverse=True)]
+
+
+def headline_size(page: list[dict]) -> float:
+    """The size of the headline's call ("Speak to someone.") on a page."""
+    page = printed(page)
+    return page[words(page).index("Speaktosomeone.")]["size"]
+
+
+FILES = ["leaflet-dl.pdf", "leaflet-a5.pdf", "wallet-card.pdf", "wallet-card-discreet.pdf",
+         "stat-poster-a4-96.pdf", "stat-poster-a4-over-100.pdf", "stat-poster-a3-94.pdf",
+         "partners/slt/wallet-card.pdf", "partners/paladin/leaflet-dl.pdf", "districts/york/leaflet-a5.pdf"]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_at_most_six_type_sizes_a_page(design_build, name):
+    for number, page in enumerate(chars(design_build / name), 1):
+        sizes = sorted({c["size"] for c in printed(page)})
+        assert len(sizes) <= 6, f"{name} page {number}: {len(sizes)} type sizes {sizes}"
+
+
+@pytest.mark.parametrize("name", ["leaflet-dl.pdf", "leaflet-a5.pdf", "wallet-card.pdf",
+                                  "partners/slt/wallet-card.pdf"])
+def test_the_headline_is_the_largest_text(design_build, name):
+    front = chars(design_build / name)[0]
+    assert headline_size(front) == max(c["size"] for c in printed(front)), name
+
+
+@pytest.mark.parametrize("name", ["stat-poster-a4-96.pdf", "stat-poster-a4-over-100.pdf", "stat-poster-a3-94.pdf"])
+def test_the_figure_is_the_largest_text_and_its_zeros_are_unslashed(design_build, name):
+    [page] = chars(design_build / name)
+    largest = max(c["size"] for c in page)
+    figure = [c for c in printed(page) if c["size"] == largest]
+    assert figure and all(c["text"] in "0123456789%Over" for c in figure)
+    assert largest > 2 * headline_size(page)
+    # The figure's zeros come from Plain Zero (fonts/plain-zero.py), its other
+    # characters and every phone number's zeros from the brand's typeface.
+    assert all("PlainZero" in c["font"] for c in figure if c["text"] == "0")
+    assert all("Atkinson" in c["font"] for c in figure if c["text"] != "0")
+    assert all("PlainZero" not in c["font"] for c in printed(page) if c["size"] != largest)
+
+
+def test_over_100_is_one_line_with_one_footnote_mark(design_build):
+    [page] = chars(design_build / "stat-poster-a4-over-100.pdf")
+    largest = max(c["size"] for c in page)
+    assert lines_at(page, largest) == ["Over 100"]
+    text = words(page)
+    # One mark after the words, one before the source: "*", not the campaign's "**".
+    assert text.count("*") == 2 and "police**AccordingtoPaladin." in text
+
+
+@pytest.mark.parametrize("name", ["leaflet-dl.pdf", "leaflet-a5.pdf", "wallet-card.pdf", "stat-poster-a4-96.pdf",
+                                  "stat-poster-a3-94.pdf"])
+def test_the_headline_breaks_by_sense_as_the_editor_wrote_it(design_build, name):
+    """strapline.lead is written on two lines ('No matter how small' / 'it may seem.'):
+    every product breaks there, none leaves a word alone on a line."""
+    front = chars(design_build / name)[0]
+    lines = lines_at(front, headline_size(front))
+    assert "it may seem." in lines and ("Speak to someone." in lines or "to someone." in lines), lines
+    before = lines[lines.index("it may seem.") - 1]
+    assert before.endswith("how small"), lines
+    assert all(len(line.split()) > 1 for line in lines), lines
+
+
+def test_the_cards_carry_the_helpline_on_the_front_once(design_build):
+    for name in ("wallet-card.pdf", "partners/slt/wallet-card.pdf"):
+        pages = [words(page) for page in chars(design_build / name)]
+        assert "NationalStalkingHelpline08088020300" in pages[0], name
+        assert sum(page.count("08088020300") for page in pages) == 1, name  # not again inside
+    card = [words(page) for page in chars(design_build / "wallet-card.pdf")]
+    assert "02038664107" in card[1] and "08082000247" in card[1]  # the other services inside
+
+
+def test_the_partner_card_shows_its_partners_logo_and_name(design_build):
+    """Its logo (vector: paths, at least 5 mm each way) in the foot of the inside, left
+    of its name; the county card has only text and a rule there."""
+    def logo_paths(path):
+        doc = pdfium.PdfDocument(str(path))
+        found = [obj.get_bounds() for obj in doc[1].get_objects(max_depth=3) if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH]
+        doc.close()
+        mm = 72 / 25.4
+        return [b for b in found if b[3] < 25 * mm and 5 * mm < b[2] - b[0] < 30 * mm and b[3] - b[1] > 5 * mm]
+    partner = design_build / "partners" / "slt" / "wallet-card.pdf"
+    assert "Inpartnershipwith:SuzyLamplughTrust" in words(chars(partner)[1])
+    assert logo_paths(partner) and not logo_paths(design_build / "wallet-card.pdf")
+
+
+def test_the_discreet_front_is_a_list_of_useful_numbers(design_build):
+    outside = words(chars(design_build / "wallet-card-discreet.pdf")[0])
+    for shown in ("Usefulnumbers", "999Inanemergency", "101Toreportit", "18000Textrelayfor999"):
+        assert shown in outside
+
+
+def test_a_district_line_that_repeats_101_is_left_out(design_build):
+    county, york = ("".join(words(page) for page in chars(design_build / path))
+                    for path in ("leaflet-a5.pdf", "districts/york/leaflet-a5.pdf"))
+    assert "InYork?" not in york and york == county
+
+
+def test_the_dl_carries_the_services_notes_and_closes_the_flap_on_the_helpline(design_build):
+    outside = printed(chars(design_build / "leaflet-dl.pdf")[0])
+    assert "Independentstalkingadvocatecaseworkers." in words(outside)
+    flap = words([c for c in outside if c["x"] < (97 + 3) / 25.4 * 72])  # left of the first fold (and the bleed)
+    assert flap.endswith("Speaktosomeone.NationalStalkingHelpline08088020300")
+
+
+@pytest.mark.parametrize("name", ["wallet-card.pdf", "stat-poster-a4-over-100.pdf", "partners/slt/wallet-card.pdf"])
+def test_the_graphic_device_prints_in_cmyk_only(design_build, name):
+    used = pdf_tools.colour_operators(design_build / name)
+    assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
+    assert used["spaces"] == {"/DeviceCMYK"}, used
+
+
+@pytest.mark.parametrize("campaign, products", [
+    (DEFAULT_CAMPAIGN, ["leaflet-dl", "leaflet-a5", "wallet-card", "wallet-card-discreet", "stat-poster"]),
+    (EXAMPLES / "domestic-abuse-disclosure.yaml", ["leaflet-dl", "wallet-card-discreet"]),
+    (EXAMPLES / "phone-scams.yaml", ["leaflet-a5"]),
+])
+def test_leaflets_and_cards_keep_within_their_empty_share(campaign, products):
+    """Leaflets 15 %, cards 20 % (layouts/products.yaml), both sides."""
+    for product in products:
+        assert empty_pages(campaign, product, {1, 2}) == [], product
+
+
+def test_plain_zero_is_made_from_the_brands_font():
+    from fontTools.ttLib import TTFont
+    for style in ("Bold", "Regular"):
+        font = TTFont(ROOT / "fonts" / f"PlainZero-{style}.ttf")
+        assert set(font.getBestCmap()) == {0x30}
+        zero = font["glyf"]["zero"]
+        assert zero.numberOfContours == 2  # the ring and one counter: no slash
+        assert font["hmtx"]["zero"][0] == TTFont(ROOT / "fonts" / f"AtkinsonHyperlegible-{style}.ttf")["hmtx"]["zero"][0]
