@@ -27,7 +27,7 @@ FOLDER = "web/"
 # The typefaces the page asks for by name (no font file is loaded: the page is one
 # file); a reader without them gets the system's, which a browser may scale.
 FALLBACK_FONTS = "Verdana, Arial, sans-serif"
-RTL_FONTS = '"Noto Nastaliq Urdu", "Noto Naskh Arabic", serif'
+RTL_FONTS = '"Noto Nastaliq Urdu", "Noto Naskh Arabic", '  # then the Latin's, for names kept in English
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
@@ -102,7 +102,8 @@ def context(page: WebPage) -> dict:
     c, brand = page.source.campaign, page.source.brand
     font = brand.font or DEFAULT_FONT
     css = ":root { " + " ".join(f"--{name}: {colour.rgb};" for name, colour in page.colours.items())
-    css += f" --font: {_font_family(font.family)}{FALLBACK_FONTS}; --font-rtl: {RTL_FONTS}; }}\n"
+    latin = _font_family(font.family) + FALLBACK_FONTS
+    css += f" --font: {latin}; --font-rtl: {RTL_FONTS}{latin}; }}\n"
     return {
         **as_data({
             "c": c,
