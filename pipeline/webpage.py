@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from markupsafe import Markup
 
 from .content import LoadedCampaign, on_allow_list
-from .plan import ASSETS, WEB_PAGE, Colour, LayoutSet
+from .plan import ASSETS, ROOT, WEB_PAGE, Colour, LayoutSet
 from .problems import Problem, RenderError
 
 PRODUCT = WEB_PAGE  # its name in `--only` and in the manifest's `product`
@@ -28,6 +28,11 @@ FOLDER = "web/"
 # file); a reader without them gets the system's, which a browser may scale.
 FALLBACK_FONTS = "Verdana, Arial, sans-serif"
 RTL_FONTS = '"Noto Nastaliq Urdu", "Noto Naskh Arabic", '  # then the Latin's, for names kept in English
+# The colour pairs web-page.css sets text in (text, ground): each at least 4.5:1 (WCAG
+# 2.2 AA, 1.4.3) in the brand's RGB, or the page is not made. Change both together.
+TEXT_ON = [("ink", "paper"), ("primary", "paper"), ("paper", "primary"), ("accent", "primary"),
+           ("ink", "tint"), ("primary", "tint")]
+MIN_CONTRAST = 4.5
 IMAGE_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
 
@@ -69,6 +74,40 @@ def plan_pages(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[s
         return []
     return [WebPage(source, layouts) for source in campaigns
             if not languages or (source.language or "none") in languages]
+
+
+def check_colours(page: WebPage) -> list[Problem]:
+    """Each pair of TEXT_ON at least 4.5:1, else an error naming where the colour
+    that fails is set (the brand file, or layouts/colours.yaml), with its line."""
+    from .content import brand_path, read_yaml
+    from .preflight import contrast
+
+    colours, brand = page.colours, page.source.brand
+    problems = []
+    for text, ground in TEXT_ON:
+        ratio = contrast(_rgb(colours[text].rgb), _rgb(colours[ground].rgb))
+        if ratio >= MIN_CONTRAST:
+            continue
+        role = next((r for r in (text, ground) if r in brand.colours), text)
+        path = brand_path(page.source.campaign.brand) if role in brand.colours else page.layouts.folder / "colours.yaml"
+        try:
+            lines = read_yaml(path)[1]
+            line = lines.line(("colours", role) if role in brand.colours else (role,))
+        except Exception:  # the file was read when loaded; a line number is a nicety
+            line = None
+        other = ground if role == text else text
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        problems.append(Problem(
+            "error", str(shown), f"the web page sets {text} ({colours[text].rgb}) on {ground} "
+            f"({colours[ground].rgb}): {ratio:.2f}:1, under the {MIN_CONTRAST}:1 WCAG 2.2 AA asks for text",
+            f"choose a {role} with more contrast against {other} ({colours[other].rgb}), or change "
+            "layouts/web-page.css and TEXT_ON in pipeline/webpage.py together", line=line,
+            field=f"colours.{role}" if role in brand.colours else role))
+    return problems
+
+
+def _rgb(value: str) -> tuple[float, float, float]:
+    return tuple(int(value[i:i + 2], 16) / 255 for i in (1, 3, 5))
 
 
 def _font_family(name: str) -> str:
@@ -126,6 +165,9 @@ def make(page: WebPage) -> tuple[bytes, bytes]:
     if not on_allow_list(c.qr.url, c.qr.allowed_hosts):  # checked when loaded; never link elsewhere
         raise RenderError([Problem("error", str(page.source.path), f"{c.qr.url} is not on qr.allowed_hosts",
                                    "fix qr.url", field="qr.url")])
+    problems = check_colours(page)
+    if problems:
+        raise RenderError(problems)
     with links_to(c.qr.url):
         html = render_template(page.layouts.folder, TEMPLATE, context(page))
     return html.encode(), plain_text(html).encode()

@@ -325,3 +325,25 @@ def test_selection(campaign_text):
     assert plan_pages(campaigns, layouts, districts=["york"]) == []
     assert plan_pages(campaigns, layouts, profiles=["press"]) == []
     assert len(plan_pages(campaigns, layouts, only=["web-page"], partners=["none"])) == 2
+
+
+def test_brand_colours_under_aa_contrast_are_refused_at_their_line():
+    from dataclasses import replace
+
+    from pipeline.content import Colour
+    from pipeline.problems import RenderError
+    from pipeline.webpage import make
+
+    source = load_campaigns([DEFAULT_CAMPAIGN])[0]
+    pale = source.brand.model_copy(update={"colours": {**source.brand.colours,
+                                                       "primary": Colour(cmyk=[30, 10, 0, 0], rgb="#9fc3e6")}})
+    page = plan_pages([replace(source, brand=pale)], load_layouts())[0]
+    with pytest.raises(RenderError) as refused:
+        make(page)
+    problem = refused.value.problems[0]
+    assert problem.file == "content/brands/north-yorkshire-police.yaml" and problem.field == "colours.primary"
+    brand_lines = (ROOT / problem.file).read_text().splitlines()
+    assert brand_lines[problem.line - 1].strip().startswith("primary:")
+    assert "4.5:1" in problem.what
+    # The real brand passes: the same page is made.
+    assert make(plan_pages([source], load_layouts())[0])[0].startswith(b"<!DOCTYPE html>")
