@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -47,10 +48,13 @@ def _project(where: Path) -> Path:
 
 def _idle(page, keys: list[str], versions: dict, timeout_s: float = 60) -> dict:
     """Wait until every output on the page shows an image newer than `versions`."""
-    page.wait_for_function(
-        """([keys, old]) => keys.every((k) => Number(document.querySelector(
-               `figure.sheet[data-key='${k}']`).dataset.version) > (old[k] || 0))""",
-        arg=[keys, versions], timeout=timeout_s * 1000)
+    from playwright.sync_api import expect
+
+    # Locators, not wait_for_function: the studio's CSP (script-src 'self') refuses the
+    # strings it evaluates. Versions only grow: any other number than the old one is newer.
+    for key in keys:
+        expect(page.locator(f'figure.sheet[data-key="{key}"]').first).to_have_attribute(
+            "data-version", re.compile(rf"^(?!{versions.get(key, 0)}$)[0-9]+$"), timeout=timeout_s * 1000)
     return {k: int(page.get_attribute(f'figure.sheet[data-key="{k}"]', "data-version")) for k in keys}
 
 

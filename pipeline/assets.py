@@ -220,7 +220,22 @@ def _reference_problem(value: str, name: str, where: str) -> Problem | None:
                   "embed everything in the SVG: only #fragment and data:image/png|jpeg references are allowed")
 
 
+CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\r\n\f]?|(.))", re.DOTALL)
+
+
+def _css_unescaped(css: str) -> str:
+    """CSS as the renderer reads it: escapes are the characters they stand for
+    (`u\\72l(` is `url(`, `@\\69mport` is `@import`)."""
+    def char(match: re.Match) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        return match.group(2)
+    return CSS_ESCAPE.sub(char, css)
+
+
 def _css_problems(css: str, name: str, where: str) -> list[Problem]:
+    css = _css_unescaped(css)
     problems = []
     if CSS_IMPORT.search(css):
         problems.append(_error(name, f"{where} uses @import", "put the styles in the SVG itself"))

@@ -363,6 +363,7 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     """Render one job, preflight it and impose it, writing nothing. Raises
     PipelineError when it cannot be rendered at all. Runs in a worker process:
     WeasyPrint is imported here only."""
+    hold("make")
     from .causes import explain
     from .preflight import preflight
     from .fit import fitted
@@ -422,6 +423,28 @@ def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
 
 
 # ---------------------------------------------------------------- the output folder
+
+# For tests only: CAMPAIGN_PRINT_TEST_HOLD=PHASE:FOLDER stops the first process to reach
+# PHASE (a hold() below) until FOLDER/PHASE.go exists, after writing its process id to
+# FOLDER/PHASE.held; so a test kills a build, or a worker, at a known point.
+TEST_HOLD = "CAMPAIGN_PRINT_TEST_HOLD"
+
+
+def hold(phase: str) -> None:
+    wanted, _, folder = os.environ.get(TEST_HOLD, "").partition(":")
+    if wanted != phase:
+        return
+    mine = Path(folder) / f"{phase}.{os.getpid()}"
+    mine.write_text(f"{os.getpid()}\n")
+    try:
+        os.link(mine, Path(folder) / f"{phase}.held")  # once: a job run again after its worker died goes on
+    except FileExistsError:
+        return
+    finally:
+        mine.unlink()
+    while not (Path(folder) / f"{phase}.go").exists():
+        time.sleep(0.05)
+
 
 GENERATIONS = ".generations"  # inside --out: every campaign's generations, hidden
 
@@ -527,6 +550,9 @@ class Generation:
         for stale in self.store.iterdir():  # left by a build that was killed
             if stale != self.current:
                 _remove(stale)
+        for stale in self.out_dir.glob(f".{self.link.name}.switch-*"):  # killed while switching
+            if stale.is_symlink():
+                stale.unlink()
         if self.current:
             shutil.copytree(self.current, self.folder, symlinks=True, copy_function=_link)
         else:
@@ -537,9 +563,11 @@ class Generation:
         switch = self.out_dir / f".{self.link.name}.switch-{os.getpid()}"
         switch.unlink(missing_ok=True)
         switch.symlink_to(self.folder.relative_to(self.out_dir))
+        hold("switching")
         if self.link.is_dir() and not self.link.is_symlink():  # a folder from before generations
             self.link.rename(self.store / f"{self.folder.name}-old")
         os.replace(switch, self.link)
+        hold("switched")
         for old in self.store.iterdir():
             if old != self.folder:
                 _remove(old)
@@ -579,12 +607,16 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
     `on_progress(done, total)` is called as jobs finish (the portal's progress).
     `pages`: the accessible web pages to make beside the PDFs (webpage.plan_pages)."""
     pages = pages or []
+    if not write_pdfs:
+        _not_a_build_folder(out_dir, dict.fromkeys([j.source.slug for j in jobs] + [p.source.slug for p in pages]))
     with output_lock(out_dir, wait):
         slugs = dict.fromkeys([j.source.slug for j in jobs] + [page.source.slug for page in pages])
         generations = {slug: Generation(out_dir, slug) for slug in slugs}
         try:
             folders = {slug: g.begin() for slug, g in generations.items()}
+            hold("begun")
             result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress, cluster, pages)
+            hold("written")
             for generation in generations.values():
                 generation.commit()
         except OSError as exc:  # a full or read-only disk: the folder stays as it was
@@ -596,6 +628,17 @@ def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int 
                 generation.abandon()
             raise
     return result
+
+
+def _not_a_build_folder(out_dir: Path, slugs) -> None:
+    """A report-only run (preflight) never writes into a build's folder: its report
+    would replace the one printers read beside the PDFs."""
+    for folder in (out_dir, *(out_dir / slug for slug in slugs)):
+        if (folder / "manifest.json").is_file():
+            raise PipelineError([Problem(
+                "error", str(folder), "holds a build (manifest.json): preflight does not write its report "
+                "into the folder printers take from",
+                "leave out --out (the report goes to output/preflight/), or give a folder no build writes to")])
 
 
 def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,
@@ -622,6 +665,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
             if isinstance(outcome, Made):
                 try:
                     outcome = deliver(job, outcome, keys[index], folders[job.source.slug])
+                    hold("delivered")
                 except Exception as exc:  # e.g. a full disk: this job's failure; the manifest decides the rest
                     outcome = _failure(job, exc, writing=True)
             if isinstance(outcome, Output):
@@ -902,7 +946,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(value):
     """A CSV cell as text a spreadsheet shows and does not run: a leading ' where the
     cell would begin a formula (numbers are numbers, so never changed)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.lstrip().startswith(FORMULA_START)):
         return "'" + value
     return value
 

@@ -6,6 +6,7 @@ Heavy imports (WeasyPrint) happen inside commands so --help and check stay fast.
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import time
 from pathlib import Path
@@ -70,6 +71,8 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
                        languages=args.language, profiles=args.profile)
     if args.out is None:
         args.out = _default_out(layouts.folder, LAYOUTS)
+        if not write_pdfs:  # a folder of its own: a preflight never replaces what a printer takes
+            args.out = args.out / "preflight"
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
                    progress=True, wait=args.wait, cluster=args.cluster, pages=pages)
@@ -125,13 +128,17 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     return _run(args, write_pdfs=False)
 
 
-def _plan(args: argparse.Namespace, profile: str | None):
+def _plan(args: argparse.Namespace, profile: str | None, selection: bool = True):
+    """The jobs of the campaigns given; with `selection`, only those --only, --district,
+    --partner and --language choose."""
     from .content import load_campaigns
     from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
+    chosen = dict(only=args.only, districts=args.district, partners=args.partner,
+                  languages=args.language) if selection else {}
     return plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), profile),
-                only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+                **chosen)
 
 
 def cmd_proof(args: argparse.Namespace) -> int:
@@ -140,35 +147,45 @@ def cmd_proof(args: argparse.Namespace) -> int:
     if args.approve:
         # The approved set is fixed (proof.approved_set), so every approval is comparable.
         jobs = proof.approved_set(_plan(args, proof.APPROVED_PROFILE))
+        made = proof.approved_set(_plan(args, proof.APPROVED_PROFILE, selection=False))
         proofs = [proof.render(job, proof.APPROVED_DPI, check=False) for job in jobs]
-        differences = proof.review(proofs)
-        written = proof.approve(proofs)
+        differences = proof.review(proofs, made=made)
+        written = proof.approve(proofs, made=made)  # only the selected outputs' proofs are replaced
         for difference in differences:
             print(f"approved: {difference}")
         print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
               f"({len(differences)} changed); commit them with the layout change")
         return 0
+    from .build import real_folder, write_atomically
+
     jobs = _plan(args, args.profile or ["press"])
     out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
     proofs, failed = [], 0
     for job in jobs:
         try:
             made = proof.render(job, args.dpi)
+            # Folders it makes itself, files replaced whole: a link planted in --out is
+            # refused or replaced, never followed out of it.
+            folder = out
+            for part in (job.source.slug, *proof.proof_name(job).split("/")):
+                folder = real_folder(folder / part)
+            for number in range(1, len(made.pages) + 1):
+                image = proof.draw_guides(made, number) if args.guides else made.pages[number - 1]
+                write_atomically(folder / f"{number}.png", proof.png(image))
         except PipelineError as exc:
             _report(exc.problems)
             failed += 1
             continue
         proofs.append(made)
-        for number in range(1, len(made.pages) + 1):
-            image = proof.draw_guides(made, number) if args.guides else made.pages[number - 1]
-            target = out / job.source.slug / proof.proof_name(job) / f"{number}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(proof.png(image))
         _report(made.problems)
     if proofs:
         sheet = proof.contact_sheet(proofs)
-        sheet.save(out / "contact-sheet.png", optimize=True)
-        sheet.save(out / "contact-sheet.pdf", resolution=96)
+        for name, options in (("contact-sheet.png", {"format": "PNG", "optimize": True}),
+                              ("contact-sheet.pdf", {"format": "PDF", "resolution": 96})):
+            data = io.BytesIO()
+            sheet.save(data, **options)
+            write_atomically(out / name, data.getvalue())
     print(f"proofed {len(proofs)} output(s) into {out}/ (contact-sheet.png, contact-sheet.pdf); {failed} failed")
     return 1 if failed else 0
 
@@ -188,11 +205,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from .content import Brand
     from .schema import TRANSLATION, field_reference, schema_text
 
+    from .build import write_atomically
+
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "campaign.schema.json").write_text(schema_text(), encoding="utf-8")
-    (args.out / "brand.schema.json").write_text(schema_text(Brand), encoding="utf-8")
-    (args.out / "translation.schema.json").write_text(schema_text(TRANSLATION), encoding="utf-8")
-    (args.out / "fields.md").write_text(field_reference(), encoding="utf-8")
+    for name, text in (("campaign.schema.json", schema_text()), ("brand.schema.json", schema_text(Brand)),
+                       ("translation.schema.json", schema_text(TRANSLATION)), ("fields.md", field_reference())):
+        write_atomically(args.out / name, text.encode("utf-8"))  # replaces a link put there, never writes through
     print(f"wrote {args.out}/campaign.schema.json, brand.schema.json and translation.schema.json (for your "
           "editor) and fields.md")
     return 0
@@ -250,7 +268,9 @@ def parser() -> argparse.ArgumentParser:
 
     f = sub.add_parser("preflight", help="render and check, writing only the preflight report",
                        description="Render every product in memory and run every preflight check; "
-                                   "write OUT/<campaign>/preflight.json and preflight.html, no PDFs.")
+                                   "write OUT/<campaign>/preflight.json and preflight.html, no PDFs. "
+                                   "OUT is output/preflight/ unless --out names another: never a "
+                                   "build's folder, so what a printer takes from output/ stays as it is.")
     _job_options(f)
     f.set_defaults(func=cmd_preflight)
 
@@ -273,7 +293,8 @@ def parser() -> argparse.ArgumentParser:
                          "quiet zone (green) and numbered preflight problems (red) over each page")
     pr.add_argument("--dpi", type=float, default=50, help="resolution of the PNGs (default: 50)")
     pr.add_argument("--approve", action="store_true",
-                    help="accept the current renders as the approved proofs (proofs/); commit them")
+                    help="accept the current renders as the approved proofs (proofs/); commit them. "
+                         "With a selection (--only, one campaign) only those outputs' proofs are replaced")
     pr.set_defaults(func=cmd_proof)
 
     st = sub.add_parser("studio", help="the designer studio: live proofs in the browser as you save",
@@ -314,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(exc.problems)} error(s); nothing was written", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder or file the command could not write or read: one line, no traceback
+        if getattr(args, "out", None) is not None:  # proof, schema: as a build says it
+            from .build import system_error
+
+            _report([system_error(exc, args.out)])
+            return 1
         path = exc.filename or "the output folder"
         _report([Problem("error", str(path), exc.strerror or str(exc),
                          "check the path, that it is a folder where one is expected, the permissions and the "

@@ -5,9 +5,10 @@ a coordinator has confirmed it digit by digit in the partner portal, which recor
 who and when. The portal then writes the partner's file with `confirmed_numbers` and
 a `confirmation` seal: HMAC-SHA256, keyed with a secret that stays on the portal's
 machine (`var/confirm.key`, never in the repository), over the campaign, the
-partner's id and each confirmed number. A build recomputes the seal; numbers written
-into a partner file by hand, or a seal copied from another partner or campaign, are
-not trusted.
+partner's id, the name, contact line, phone and logo (its bytes' hash) printed with
+the numbers, and each confirmed number. A build recomputes the seal; numbers written
+into a partner file by hand, a seal copied from another partner or campaign, or a
+sealed file whose name, contact line, phone or logo was changed since, are not trusted.
 
 The key file: `$CAMPAIGN_PRINT_CONFIRM_KEY` if set, else `confirm.key` in the portal's
 runtime folder (`$PORTAL_VAR`, default `var/`). Builds of partner files must run
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
@@ -50,21 +52,33 @@ def _key(create: bool) -> bytes | None:
     return key.encode() if key else None
 
 
-def _message(campaign: str, partner: str, numbers: list[str]) -> bytes:
-    # E.164, sorted: the seal holds however the coordinator wrote the number.
-    return "\n".join([campaign, partner, *sorted({phone_key(n) for n in numbers})]).encode()
+def logo_id(logo: str, data: bytes | None) -> str:
+    """A partner's logo as the seal holds it: its name in assets/ and its bytes' hash."""
+    return f"{logo} {hashlib.sha256(data).hexdigest() if data is not None else 'missing'}"
 
 
-def seal(campaign: str, partner: str, numbers: list[str]) -> str:
-    """The seal the portal writes beside confirmed numbers (makes the key if none)."""
+def _message(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str]) -> bytes:
+    # E.164, sorted: the seal holds however the coordinator wrote the number; the
+    # name, contact line, phone and logo printed with them (spaces collapsed, the
+    # phone in E.164, the logo by logo_id).
+    name, contact, phone, logo = (" ".join(text.split()) for text in printed)
+    return json.dumps([campaign, partner, name, contact, phone_key(phone) if phone else "", logo,
+                       sorted({phone_key(n) for n in numbers})]).encode()
+
+
+def seal(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str]) -> str:
+    """The seal the portal writes beside confirmed numbers (makes the key if none):
+    these numbers, for this partner of this campaign, printed with this name,
+    contact line, phone and logo (`printed`)."""
     key = _key(create=True)
-    return hmac.new(key, _message(campaign, partner, numbers), hashlib.sha256).hexdigest()
+    return hmac.new(key, _message(campaign, partner, numbers, printed), hashlib.sha256).hexdigest()
 
 
-def sealed(campaign: str, partner: str, numbers: list[str], given: str | None) -> bool:
-    """Whether `given` is the portal's seal of these numbers for this partner."""
+def sealed(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str],
+           given: str | None) -> bool:
+    """Whether `given` is the portal's seal of these numbers for this partner, as printed."""
     key = _key(create=False)
     if not key or not given:
         return False
-    wanted = hmac.new(key, _message(campaign, partner, numbers), hashlib.sha256).hexdigest()
+    wanted = hmac.new(key, _message(campaign, partner, numbers, printed), hashlib.sha256).hexdigest()
     return hmac.compare_digest(wanted, given)

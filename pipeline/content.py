@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import unquote
 
 import yaml
 from pydantic import (
@@ -27,7 +28,7 @@ from pydantic import (
 
 from .inputs import (SHORT_CODES, _written_port, check_phone, check_text, check_url, find_phone_numbers, parse_url,
                      phone_key, plain)
-from .confirm import sealed
+from .confirm import logo_id, sealed
 from .problems import ContentError, Problem
 
 # ---------------------------------------------------------------- field types
@@ -87,15 +88,42 @@ LOOK_ALIKE = str.maketrans({
     "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ԁ": "d", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y",
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
     "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ɡ": "g", "ɩ": "i", "ʟ": "l",
+    # Signs the project's fonts draw that read as letters ("§ecret", "©ode", "ƒear").
+    "§": "s", "©": "c", "¢": "c", "®": "r", "€": "e", "℮": "e", "ƒ": "f", "¡": "i", "μ": "u", "×": "x",
+    "¥": "y", "ȷ": "j", "∂": "d", "ð": "d", "ŋ": "n", "π": "n",
+    # Arabic letters that read as Urdu's own: kaf as keheh, yeh and alef maksura as Farsi yeh, heh as heh goal.
+    "ك": "ک", "ي": "ی", "ى": "ی", "ه": "ہ",
 })
+# Marks a reader reads a word through ("se-cret", "se.cret"), and letter spacing ("s e c r e t").
+INSIDE_WORD = re.compile(r"(?<=[^\W_])[-‐‑‒–—.·•∙*_'’]+(?=[^\W_])")
+LETTER_SPACED = re.compile(r"(?<![^\W_])[^\W_](?: [^\W_])+(?![^\W_])")
 
 
-def folded(text: str) -> tuple[str, str]:
+def folded(text: str) -> tuple[str, ...]:
     """`text` as a reader reads it, for matching words: case, accents, look-alikes and
-    digits for letters folded; twice, as "1" and "!" read as "l" or as "i"."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c)).translate(LOOK_ALIKE)
-    return text.replace("1", "l").replace("!", "i"), text.replace("1", "i").replace("!", "i")
+    digits for letters folded; as "1" and "!" read as "l" or as "i"; with the marks
+    and spaces a reader reads through inside a word left out; and an address's
+    %-escapes decoded (a browser's history shows %73ecret as "secret").
+    The first reading is the plain one (for the words themselves)."""
+    readings: list[str] = []
+    for variant in dict.fromkeys([text, _decoded(text)]):
+        variant = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", variant).casefold())
+        variant = "".join(c for c in variant if not unicodedata.combining(c)).translate(LOOK_ALIKE)
+        for reading in (variant.replace("1", "l").replace("!", "i"), variant.replace("1", "i").replace("!", "i")):
+            joined = LETTER_SPACED.sub(lambda m: m.group().replace(" ", ""),
+                                       INSIDE_WORD.sub("", " ".join(reading.split())))
+            readings += [reading, joined]
+    return tuple(dict.fromkeys(readings))
+
+
+def _decoded(text: str) -> str:
+    """An address's %-escapes decoded, as often as they are nested (%2573 is %73 is s)."""
+    for _ in range(4):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 class Strict(BaseModel):
@@ -205,6 +233,15 @@ class TextRelay(Strict):
         return self
 
 
+SILENT_SOLUTION = "55"  # pressed after 999 when the caller cannot speak
+
+
+def _numbers_named(text: str) -> set[str]:
+    """The numbers a text names, as dialled ("18001 101" is one), in Western digits."""
+    return {str(int(n.replace(" ", ""))) if n.replace(" ", "").isdigit() else n
+            for n in re.findall(r"\d+(?: \d+)*", unicodedata.normalize("NFKC", text))}
+
+
 class Report(Strict):
     """How to report to the police: printed on every poster, leaflet and card."""
 
@@ -214,6 +251,16 @@ class Report(Strict):
                          described("The emergency number: 999 (or 112)", "999")]
     silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets)")] = None
     text_relay: list[TextRelay] = []
+
+    @field_validator("silent_solution")
+    @classmethod
+    def _through_999(cls, text: str | None) -> str | None:
+        # The Silent Solution is 999's: "call 101 and press 55" reaches nobody.
+        wrong = sorted(_numbers_named(text or "") - {*EMERGENCY, SILENT_SOLUTION})
+        if wrong:
+            raise Wrong(f"names {', '.join(wrong)}: the Silent Solution works only through 999 (then 55)",
+                        "write e.g. 'If you cannot speak on a mobile, call 999 and press 55 when prompted.'")
+        return text
 
 
 class Service(Strict):
@@ -276,7 +323,10 @@ class QR(Strict):
     def _url_on_allow_list(cls, url: str | None, info: ValidationInfo) -> str | None:
         if url is None:
             return url
-        wrong = check_url(url, info.data.get("allowed_hosts", []))
+        hosts = info.data.get("allowed_hosts")
+        if hosts is None:  # allowed_hosts is wrong itself, said at its line: check all but the host here
+            hosts = [(parse_url(url) or {}).get("hostname") or ""]
+        wrong = check_url(url, hosts)
         if wrong:
             raise Wrong(f"{url!r}: " + "; ".join(wrong),
                         "write the page's address as a browser shows it: https://<a host on qr.allowed_hosts>/<path>")
@@ -593,7 +643,11 @@ class Campaign(Strict):
         return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
 
     def source(self, source_id: str) -> Source:
-        return next(s for s in self.sources if s.id == source_id)
+        found = next((s for s in self.sources if s.id == source_id), None)
+        if found is None:  # a template's c.source('...') with an id the campaign does not have
+            ids = ", ".join(repr(s.id) for s in self.sources) or "none"
+            raise ValueError(f"no source with the id {source_id!r} (the campaign's sources: {ids})")
+        return found
 
 
 # ---------------------------------------------------------------- loading
@@ -708,8 +762,44 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
+# A value of the wrong kind, in the editor's words (pydantic says "Input should be a
+# valid dictionary or instance of Colour"): what the field needs, and how to write it.
+_MAPPING = ("a mapping of fields", "write 'name: value' lines under it, indented by two spaces more")
+KINDS = {
+    "list_type": ("a list", "write it as [first, second], or one '- item' a line under it"),
+    "dict_type": _MAPPING, "model_type": _MAPPING, "model_attributes_type": _MAPPING,
+    "string_type": ("text", "quote the value if YAML read it as something else"),
+    "int_type": ("a whole number", "write digits only, e.g. 12"),
+    "int_parsing": ("a whole number", "write digits only, e.g. 12"),
+    "int_from_float": ("a whole number", "write digits only, e.g. 12"),
+    "float_type": ("a number", "write digits, e.g. 2.5"), "float_parsing": ("a number", "write digits, e.g. 2.5"),
+    "bool_type": ("true or false", "write true or false"), "bool_parsing": ("true or false", "write true or false"),
+    **dict.fromkeys(["date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"],
+                    ("a date", "write dates as YYYY-MM-DD, e.g. 2019-01-21")),
+}
+
+
+def _kind_of(value: Any) -> str:
+    """What YAML made of a value, as an editor would say it."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    return f"a {type(value).__name__}"
+
+
 def _hint(err: dict, model_fields: list[str]) -> str:
     kind = err["type"]
+    if kind in KINDS:
+        return KINDS[kind][1]
     error = err.get("ctx", {}).get("error")
     if isinstance(error, Wrong):
         return error.hint
@@ -830,10 +920,14 @@ def read_yaml(path: Path) -> tuple[dict, _Lines]:
         root = None if problems else yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ContentError([Problem(
-            "error", file, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            "check indentation and quoting near this line",
-            line=mark.line + 1 if mark else None)]) from None
+        what, hint = f"not valid YAML: {getattr(exc, 'problem', None) or exc}", "check indentation and quoting near this line"
+        at = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if "\t" in at[:mark.column + 1 if mark else 0]:
+            what, hint = "not valid YAML: a tab", "indent with spaces only (YAML does not allow tabs for indenting)"
+        elif "mapping values are not allowed" in what:
+            what = "not valid YAML: ': ' inside a value, which YAML reads as a key and its value"
+            hint = "put the value in quotes, e.g. lead: \"Worried: call us\""
+        raise ContentError([Problem("error", file, what, hint, line=mark.line + 1 if mark else None)]) from None
     if problems:
         raise ContentError(problems)
     if not isinstance(root, yaml.MappingNode):
@@ -857,14 +951,23 @@ def validate(data: dict, model: type[M], file: str, lines: _Lines) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors()[:MAX_PROBLEMS]:
+        errors = exc.errors()[:MAX_PROBLEMS]
+        # A misspelt key ("straplin:") is one error, its did-you-mean, not also the key missing.
+        misspelt = {tuple(err["loc"][:-1]) + (close[0],) for err in errors if err["type"] == "extra_forbidden"
+                    for close in [difflib.get_close_matches(str(err["loc"][-1]),
+                                                            _fields_at(model, tuple(err["loc"])), n=1)] if close}
+        for err in errors:
             loc = tuple(err["loc"])
+            if err["type"] == "missing" and loc in misspelt:
+                continue
             msg = err["msg"].removeprefix("Value error, ")
             line = lines.line(loc)
             if err["type"] == "extra_forbidden":
                 msg = f"unknown key {str(loc[-1])[:80]!r}"
             elif err["type"] == "string_pattern_mismatch":
                 msg = f"{str(err['input'])[:80]!r} is not in the expected form"
+            elif err["type"] in KINDS:
+                msg = f"needs {KINDS[err['type']][0]}, not {_kind_of(err.get('input'))}"
             elif err["type"] in ("too_short", "too_long") and "actual_length" in err.get("ctx", {}):
                 ctx = err["ctx"]
                 need = (f"at least {ctx['min_length']}" if err["type"] == "too_short"
@@ -950,10 +1053,66 @@ def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Pro
     return problems
 
 
+# Roles in English text: a sentence about danger gives 999, one about a non-emergency 101
+# (a question leads into its answer: "Not an emergency? Call 101." is one sentence).
+NOT_EMERGENCY = re.compile(r"\bnon[- ]?emergenc|\bnot (?:an? |in )?(?:emergency|danger|immediate)", re.I)
+EMERGENCY_WORDS = re.compile(r"\bemergenc|\bdanger\b|\bimmediate (?:danger|risk)", re.I)
+
+
+def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, labels: bool = True) -> list[Problem]:
+    """English text that gives a reporting line in the other's role, and (the campaign
+    file's) labels printed beside 999 and 101 swapped ("In an emergency" beside 101)."""
+    if not campaign.language.startswith("en"):
+        return []
+    problems = []
+
+    def wrong(path: tuple, what: str, hint: str) -> None:
+        problems.append(Problem("error", file, what, hint, line=lines.line(path), field=_dotted(path)))
+
+    labels = campaign.labels if labels else None
+    if labels and EMERGENCY_WORDS.search(labels.non_emergency) and not NOT_EMERGENCY.search(labels.non_emergency):
+        wrong(("labels", "non_emergency"), f"the label printed beside 101 says {labels.non_emergency!r}, an emergency",
+              "101 is for what is not an emergency: e.g. 'To report it'; 'In an emergency' goes with 999")
+    if labels and NOT_EMERGENCY.search(labels.emergency):
+        wrong(("labels", "emergency"), f"the label printed beside 999 says {labels.emergency!r}, not an emergency",
+              "999 is for emergencies: e.g. 'In an emergency'")
+    for path, text in _strings(data):
+        if NOT_RUNNING_TEXT.intersection(path):
+            continue
+        for sentence in re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text)):
+            for role, number in _cued_numbers(sentence):
+                if (number in EMERGENCY) == (role == "an emergency"):
+                    continue
+                wrong(path, f"{sentence.strip()!r} gives {number} for {role}",
+                      "999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
+                      "check the number and its sentence go together")
+    return problems
+
+
+def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
+    """Each mention of an emergency or a non-emergency in a sentence with the reporting
+    number it goes with: the nearest (before or after, a comma between counting as
+    further), as in "In an emergency call 999, for non-emergencies call 101"."""
+    numbers = [m for m in re.finditer(r"\d+(?: \d+)*", sentence)
+               if m.group().replace(" ", "") in (*EMERGENCY, *NON_EMERGENCY)]
+    negated = [(m, "not an emergency") for m in NOT_EMERGENCY.finditer(sentence)]
+    cues = negated + [(m, "an emergency") for m in EMERGENCY_WORDS.finditer(sentence)
+                      if not any(n.start() <= m.start() < n.end() for n, _ in negated)]
+
+    def apart(cue: re.Match, number: re.Match) -> int:
+        start, end = sorted([cue.end(), number.start()] if cue.start() < number.start()
+                            else [number.end(), cue.start()])
+        return end - start + (10 if "," in sentence[start:end] else 0)
+
+    return [(role, min(numbers, key=lambda n: apart(cue, n)).group().replace(" ", ""))
+            for cue, role in cues if numbers]
+
+
 def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
     """Tracking codes, partner ids, district names (in tracking codes too) and
     discreet labels say nothing of the subject."""
-    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or "")]
+    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or ""),
+                                       (("labels", "useful_numbers"), campaign.labels.useful_numbers)]
     if campaign.qr.utm:
         places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
     for i, service in enumerate(campaign.support):
@@ -1005,11 +1164,13 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
     except ContentError as exc:
         return None, problems + exc.problems
     confirmed = partner.confirmed_numbers
-    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, partner.confirmation):
+    if slug is not None and confirmed and not sealed(slug, partner.id, confirmed, _printed(partner),
+                                                     partner.confirmation):
         problems.append(Problem(
             "error", file, "confirmed_numbers were not written by the partner portal (the seal "
-                           f"{'is missing' if not partner.confirmation else 'does not match'}): a confirmation "
-                           "written by hand is not trusted",
+                           f"{'is missing' if not partner.confirmation else 'does not match'}), or the numbers, "
+                           "name, contact line, phone or logo were changed since the portal wrote the file: a "
+                           "confirmation written or edited by hand is not trusted",
             "a coordinator confirms a partner's numbers in the portal, at approval; remove confirmed_numbers "
             "here, or build where the portal's key is (SECURITY.md, 'confirmed numbers')",
             line=lines.line(("confirmed_numbers",)), field="confirmed_numbers"))
@@ -1022,7 +1183,7 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                                "or short codes", confirm, line=lines.line(("phone",)), field="phone",
                                 check=UNCONFIRMED, value=partner.phone))
     problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
-    problems += _phone_apart(partner, (), file, lines)
+    problems += _phone_apart(partner, (), file, lines) + _roles_in_text(campaign, data, file, lines, labels=False)
     axis = campaign.variants.partners
     offer = axis.offer if axis else []
     for i, product in enumerate(partner.products):
@@ -1033,11 +1194,27 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
     return partner, problems
 
 
+def _printed(partner: Partner) -> tuple[str, str, str, str]:
+    """What the portal's seal holds besides the numbers: name, contact line, phone, logo."""
+    from . import assets  # here: it imports the image libraries
+
+    try:  # the one reader: no FIFO, link or hard link to a file outside
+        data = assets.read_project_file(assets.ASSETS / partner.logo, [assets.ASSETS])
+    except (assets.RefusedFile, OSError):
+        data = None
+    return partner.name, partner.contact, partner.phone or "", logo_id(partner.logo, data)
+
+
 def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> list[Problem]:
     """The partner's phone is printed straight after its contact line: digits at the
     end of the line would read as one number with it ("... 0808 802" + "0300")."""
     if not partner.phone:
         return []
+    if _compact(partner.phone) in {_compact(code) for code in SHORT_CODES}:
+        return [Problem("error", file, f"the phone {partner.phone!r} is a short code: printed after the contact "
+                                       "line it reads as the partner's own line",
+                        "give the partner's own number; the reporting lines (999, 101, 55) are printed by the "
+                        "layout", line=lines.line(path + ("phone",)), field=_dotted(path + ("phone",)))]
     contact = plain(partner.contact).rstrip()
     joined = [f.key for f in find_phone_numbers(f"{contact} {partner.phone}")]
     apart = [f.key for f in find_phone_numbers(contact)] + [phone_key(partner.phone)]
@@ -1218,6 +1395,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
+    # The translated words are checked as the campaign's are: a discreet name in the
+    # translation that reveals fails here, as the build's preflight would refuse it.
+    problems = _revealing(campaign, file, lines) + _discreet_words(campaign, base.brand, file, lines)
+    if problems:
+        raise ContentError(problems)
     return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
                           lines=lines)
 
@@ -1270,7 +1452,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
     except ContentError as exc:
         raise ContentError(problems + exc.problems) from None
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
-    problems += _campaign_partners(campaign, file, lines)
+    problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))
@@ -1283,10 +1465,43 @@ def load_campaign(path: Path) -> LoadedCampaign:
         problems += [replace(p, line=p.line or lines.line(("brand",))) if p.file == str(path) else p
                      for p in exc.problems]
     if brand is not None:
-        problems += _hosts_of_the_force(campaign, brand, path, lines)
+        problems += _hosts_of_the_force(campaign, brand, path, lines) + _discreet_words(campaign, brand, file, lines)
     if problems:
         raise ContentError(problems)
     return LoadedCampaign(slug=path.stem, path=path, campaign=campaign, brand=brand, lines=lines)
+
+
+def discreet_phrases(campaign: Campaign, force: str) -> list[str]:
+    """Besides the revealing words, what a discreet product must not print (folded): the
+    campaign's name, strapline, hashtag, heading of its definition, the force, and the
+    full QR address where it says more than the host (preflight `discreet` on the page)."""
+    c = campaign
+    address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
+    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address, force, c.labels.what_is]
+    # Without their closing punctuation: "Speak to someone" is the strapline "Speak to someone."
+    return [folded(" ".join(p.split()).rstrip(".!?,;:"))[0] for p in phrases if p]
+
+
+def _discreet_words(campaign: Campaign, brand: Brand, file: str, lines: _Lines) -> list[Problem]:
+    """What a discreet product prints instead of names (services' discreet_name,
+    partners' discreet_contact) says nothing the build's preflight would refuse there."""
+    phrases = discreet_phrases(campaign, brand.force)
+    places = [(("support", i, "discreet_name"), s.discreet_name) for i, s in enumerate(campaign.support)]
+    places.append((("labels", "useful_numbers"), campaign.labels.useful_numbers))  # the discreet card's title
+    partners = campaign.variants.partners.items if campaign.variants.partners else []
+    places += [(("variants", "partners", "items", i, "discreet_contact"), p.discreet_contact)
+               for i, p in enumerate(partners)
+               if ("variants", "partners", "items", i) in lines.lines]  # written in this file
+    problems = []
+    for path, value in places:
+        readings = folded(" ".join((value or "").split())) if value else ()
+        said = next((p for p in phrases if any(p in reading for reading in readings)), None)
+        if said:
+            problems.append(Problem(
+                "error", file, f"{value!r} is printed on discreet products and says {said!r}, which names the "
+                               "campaign or the force", "use a neutral word, e.g. 'Helpline': someone may be "
+                               "searched or watched", line=lines.line(path), field=_dotted(path)))
+    return problems
 
 
 def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> list[Problem]:

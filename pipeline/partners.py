@@ -23,7 +23,7 @@ from typing import Callable
 import yaml
 
 from .assets import ASSETS, check_asset
-from .confirm import seal
+from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
@@ -74,7 +74,8 @@ class PartnerDraft:
         (confirm.py), so a build trusts them and no one else's."""
         entry = self.entry(logo)
         if self.confirmed_numbers:
-            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers))
+            entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers),
+                                         (self.name, self.contact, self.phone, logo_id(logo, self.logo)))
         return entry
 
 
@@ -307,7 +308,10 @@ def build_partner(campaign_file: Path, partner_id: str, out_dir: Path = Path("ou
     from .plan import load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns([Path(campaign_file)])
-    jobs = plan(campaigns, load_layouts(), select_profiles(load_profiles(), None), partners=[partner_id])
+    axes = [c.campaign.variants.partners for c in campaigns if c.campaign.variants.partners]
+    known = any(p.id == partner_id for axis in axes for p in axis.items)
+    jobs = plan(campaigns, load_layouts(), select_profiles(load_profiles(), None), partners=[partner_id]) \
+        if known else []
     if not jobs:
         raise PipelineError([Problem("error", str(campaign_file), f"no partner {partner_id!r} to build",
                                      "approve the request first")])

@@ -336,11 +336,18 @@ class Job:
         return None
 
 
-def load_layouts(folder: Path = LAYOUTS) -> LayoutSet:
-    """products.yaml and colours.yaml of a layouts folder; all problems of both at once."""
+def load_layouts(folder: Path | None = None) -> LayoutSet:
+    """products.yaml and colours.yaml of a layouts folder (default layouts/); all problems
+    of both at once."""
+    folder = folder or LAYOUTS
     from .assets import RefusedFile, read_project_file
     from .limits import TEMPLATE_BYTES
 
+    if not folder.is_dir():  # a typo in --layouts: one message, not one per file it would hold
+        raise ContentError([Problem("error", str(folder), "not a layouts folder: "
+                                    + ("it is a file" if folder.exists() else "there is no such folder"),
+                                    "give the folder that holds products.yaml and colours.yaml: layouts/, or "
+                                    "a copy of it (README, \"For designers\")")])
     loaded, problems = {}, []
     for name, model in (("products", Products), ("colours", Colours)):
         path = folder / f"{name}.yaml"
@@ -464,6 +471,8 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
     (--only, --district, --partner, --language) keep the jobs that match; "none"
     as a filter value selects the jobs without that axis."""
     check_names(campaigns, layouts, only)
+    districts = [slug(d) if d != "none" else d for d in districts] if districts else districts  # "Craven": craven
+    _check_selection(campaigns, districts, partners, languages)
     jobs = []
     for source in campaigns:
         axes = source.campaign.variants
@@ -491,6 +500,29 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
                                 jobs.append(job)
     check_tracking(jobs)
     return jobs
+
+
+def _check_selection(campaigns: list[LoadedCampaign], districts, partners, languages) -> None:
+    """A district, partner or language the campaigns do not have would select nothing
+    (and a build that makes nothing says nothing wrong): name it and the choices."""
+    known = {"--district": set(), "--partner": set(), "--language": set()}
+    for source in campaigns:
+        axes = source.campaign.variants
+        if source.language is not None:
+            known["--language"].add(source.language)
+            continue
+        known["--district"] |= {slug(d.name) for d in (axes.districts.items if axes.districts else [])}
+        known["--partner"] |= {p.id for p in (axes.partners.items if axes.partners else [])}
+    problems = []
+    for option, wanted in (("--district", districts), ("--partner", partners), ("--language", languages)):
+        unknown = [w for w in wanted or [] if w != "none" and w not in known[option]]
+        if unknown:
+            kind = option.removeprefix("--")
+            problems.append(Problem("error", option, f"unknown {kind}: {', '.join(map(repr, unknown))}",
+                                    f"choose from: {', '.join(sorted(known[option])) or f'no {kind}s here'}, or "
+                                    f"'none' for the jobs without a {kind}"))
+    if problems:
+        raise PipelineError(problems)
 
 
 def check_tracking(jobs: list[Job]) -> None:

@@ -21,7 +21,7 @@ import pypdfium2 as pdfium
 import zxingcpp
 
 from . import eye
-from .content import folded, known_numbers, on_allow_list
+from .content import discreet_phrases, folded, known_numbers, on_allow_list
 from .inputs import find_phone_numbers, parse_url, phone_key
 from .layouts import media_bleed_mm
 from .plan import Job
@@ -604,12 +604,7 @@ def check_discreet(s: Subject) -> list[Problem]:
     if not s.job.spec.options.get("discreet"):
         return []
     c = s.job.source.campaign
-    # The full address reveals its path (".../stalking"); the host alone is what a
-    # discreet product prints.
-    address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
-    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address,
-               s.job.source.brand.force, c.labels.what_is]
-    phrases = [folded(" ".join(p.split()))[0] for p in phrases if p]
+    phrases = discreet_phrases(c, s.job.source.brand.force)  # as `check` reads the discreet fields
 
     def revealed(text: str) -> list[str]:
         readings = folded(" ".join(text.split()))

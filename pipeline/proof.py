@@ -199,23 +199,31 @@ def approved_image(proof_page: Image.Image) -> bytes:
     return png(proof_page.convert("RGB"), fast=False)
 
 
-def approve(proofs: list[Proof], folder: Path | None = None) -> list[Path]:
-    """Write the proofs (rendered at APPROVED_DPI) as the approved set (default
-    proofs/); remove approved pages no longer made. Returns the files written."""
+def approve(proofs: list[Proof], folder: Path | None = None, made: list[Job] | None = None) -> list[Path]:
+    """Write the proofs (rendered at APPROVED_DPI) as the approved pages of their outputs
+    (default proofs/). Only those outputs' pages are replaced: a selection (--only, one
+    campaign) leaves every other approved proof as it was. `made`: the whole approved set
+    of the proofs' campaigns; their approved outputs not in it (a product taken out of
+    layouts/) are removed. Returns the files written."""
     folder = folder or APPROVED
     written = []
     for proof in proofs:
         if proof.dpi != APPROVED_DPI:
             raise ValueError(f"approved proofs are made at {APPROVED_DPI} dpi")
-        for number, page in enumerate(proof.pages, 1):
-            path = approved_path(folder, proof.job, number)
+        pages = [approved_path(folder, proof.job, number) for number in range(1, len(proof.pages) + 1)]
+        for path, page in zip(pages, proof.pages):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(approved_image(page))
-            written.append(path)
-    keep = set(written)
-    for stale in folder.glob("**/*.png"):
-        if stale not in keep:
-            stale.unlink()
+        for stale in pages[0].parent.glob("*.png") if pages else []:  # the output has fewer pages now
+            if stale not in pages:
+                stale.unlink()
+        written += pages
+    if made is not None:
+        kept = {approved_path(folder, job, 1).parent for job in made}
+        for slug in {p.job.source.slug for p in proofs}:
+            for stale in (folder / slug).glob("**/*.png"):
+                if stale.parent not in kept:
+                    stale.unlink()
     for empty in sorted((p for p in folder.glob("**/") if p != folder), reverse=True):
         if not any(empty.iterdir()):
             empty.rmdir()
@@ -283,10 +291,13 @@ def _difference(name, page, current, mask, dpi, offset_mm) -> Difference:
     return Difference(name, page, changed, box_mm, highlight, current=current)
 
 
-def review(proofs: list[Proof], folder: Path | None = None) -> list[Difference]:
+def review(proofs: list[Proof], folder: Path | None = None, made: list[Job] | None = None) -> list[Difference]:
     """Every page of the approved set that differs from its approved proof (and every
-    approved page no longer made), most changed first. `proofs` at APPROVED_DPI."""
+    approved page no longer made), most changed first. `proofs` at APPROVED_DPI; when
+    they are a selection, `made` is the whole approved set (the rest is still made)."""
     folder = folder or APPROVED
+    rendered = {f"{p.job.source.slug}/{proof_name(p.job)}" for p in proofs}
+    not_rendered_now = {f"{job.source.slug}/{proof_name(job)}" for job in made or []} - rendered
     differences, seen = [], set()
     for proof in proofs:
         name = f"{proof.job.source.slug}/{proof_name(proof.job)}"
@@ -303,7 +314,7 @@ def review(proofs: list[Proof], folder: Path | None = None) -> list[Difference]:
                 differences.append(difference)
     for slug in {p.job.source.slug for p in proofs}:
         for path in sorted((folder / slug).glob("**/*.png")):
-            if path not in seen:
-                name = str(path.parent.relative_to(folder))
+            name = str(path.parent.relative_to(folder))
+            if path not in seen and name not in not_rendered_now:
                 differences.append(Difference(name, int(path.stem), 1.0, None, None, missing="current"))
     return sorted(differences, key=lambda d: -d.changed)

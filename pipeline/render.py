@@ -122,7 +122,10 @@ class ProjectFetcher(URLFetcher):
             problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}")
             if problems:
                 raise URLFetchingError("refused " + "; ".join(f"{p.file}: {p.what} ({p.hint})" for p in problems))
-            if suffix != ".svg":  # as a file's image: normalised, and CMYK for the press
+            if suffix == ".svg":  # as a file's SVG: its colours in CMYK for the press
+                if self.cmyk:
+                    data = colour.svg_to_cmyk(data.decode("utf-8"), self.cmyk).encode("utf-8")
+            else:  # as a file's image: normalised, and CMYK for the press
                 data, normalised = assets.normalise_image(data)
                 if self.cmyk:
                     return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -57,3 +59,18 @@ def campaign_copy(tmp_path: Path, text: str) -> Path:
 @pytest.fixture
 def campaign_text() -> str:
     return DEFAULT_CAMPAIGN.read_text(encoding="utf-8")
+
+
+def wait_until(done: Callable[[], bool], what: str, process=None, log: Path | None = None,
+               give_up_s: float = 300) -> None:
+    """Until done() is true. Fails, saying what was awaited, if `process` (a Popen) ends
+    first (with its log) or after `give_up_s`: a guard against a hang, never a
+    judgement on speed."""
+    for _ in range(round(give_up_s / 0.05)):
+        if done():
+            return
+        if process is not None and process.poll() is not None:
+            said = log.read_text() if log and log.is_file() else ""
+            raise AssertionError(f"the process ended (exit {process.returncode}) before {what}\n{said}")
+        time.sleep(0.05)
+    raise AssertionError(f"gave up after {give_up_s:.0f} s waiting for {what}")

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,15 +18,15 @@ import pytest
 from pipeline import cluster as cluster_module
 from pipeline.cli import main
 
-from .conftest import DEFAULT_CAMPAIGN, ROOT
-from .test_trust_build import SLUG, assert_folder_consistent
+from .conftest import DEFAULT_CAMPAIGN, ROOT, wait_until
+from .test_trust_build import SLUG, assert_folder_consistent, files, held
 
 DASK = str(Path(sys.executable).with_name("dask"))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 # Wallet card and A5 leaflet, press and screen: both imposed sheets, 4 PDFs.
 CARDS = ["--only", "wallet-card", "--only", "leaflet-a5", "--district", "none", "--partner", "none",
          "--language", "none"]
-# 10 press PDFs: long enough for a kill to land mid-build.
+# 10 press PDFs.
 LEAFLETS = ["--only", "leaflet-a5", "--only", "wallet-card", "--partner", "none", "--language", "none",
             "--profile", "press"]
 
@@ -39,8 +38,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def dask_cluster(tmp_path: Path, workers: int):
-    """`dask scheduler` and `dask worker` processes on loopback; yields (address, processes)."""
+def dask_cluster(tmp_path: Path, workers: int, env: dict | None = None):
+    """`dask scheduler` and `dask worker` processes on loopback; yields (address, processes).
+    `env`: the workers' environment (e.g. a test hold, pipeline.build.hold)."""
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     logs = tmp_path / "dask-logs"
@@ -48,7 +48,7 @@ def dask_cluster(tmp_path: Path, workers: int):
     commands = [[DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]]
     commands += [[DASK, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
                   "--no-dashboard", "--name", f"w{n}"] for n in range(1, workers + 1)]
-    processes = [subprocess.Popen(c, env=ENV, cwd=tmp_path, stdout=subprocess.DEVNULL,
+    processes = [subprocess.Popen(c, env=ENV if n == 0 else (env or ENV), cwd=tmp_path, stdout=subprocess.DEVNULL,
                                   stderr=open(logs / f"{c[1]}-{n}.log", "w")) for n, c in enumerate(commands)]
     try:
         from distributed import Client
@@ -63,23 +63,16 @@ def dask_cluster(tmp_path: Path, workers: int):
             process.wait()
 
 
-def build_cli(out: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(DEFAULT_CAMPAIGN), "--out", str(out),
-                             *args], env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def build_cli(out: Path, log: Path, *args: str) -> subprocess.Popen:
+    with open(log, "w") as stderr:
+        return subprocess.Popen([sys.executable, "-m", "pipeline", "build", str(DEFAULT_CAMPAIGN), "--out", str(out),
+                                 *args], env=ENV, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
 
 
-def files(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def wait_for_pdfs(out: Path, count: int, process: subprocess.Popen, pattern: str = "*.pdf") -> None:
-    """Until the build has written `count` new PDFs into its generation (or ended)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if len(list((out / ".generations").rglob(pattern))) >= count:
-            return
-        time.sleep(0.05)
+def held_worker(holds: Path, process: subprocess.Popen, log: Path) -> int:
+    """The process id of the worker holding a job (pipeline.build.hold "make"), once one does."""
+    wait_until((holds / "make.held").exists, "a worker to start making a PDF", process, log)
+    return int((holds / "make.held").read_text())
 
 
 def test_a_cluster_build_gives_the_bytes_of_a_local_build(tmp_path):
@@ -94,31 +87,37 @@ def test_a_cluster_build_gives_the_bytes_of_a_local_build(tmp_path):
 
 
 def test_a_worker_killed_mid_build_costs_nothing(tmp_path):
-    out = tmp_path / "out"
-    with dask_cluster(tmp_path, workers=2) as (address, processes):
-        build = build_cli(out, *LEAFLETS, "--cluster", address)
-        wait_for_pdfs(out, 2, build)
-        assert build.poll() is None  # the kill lands mid-build
-        processes[1].send_signal(signal.SIGKILL)
-        stdout, stderr = build.communicate(timeout=180)
-    assert build.returncode == 0, stderr
+    """The first job a worker takes is held there (pipeline.build.hold): that worker is
+    killed while making it, so the kill lands mid-build by construction; Dask runs the
+    job again on the other worker (a hold happens once) and the build finishes whole."""
+    out, holds, log = tmp_path / "out", tmp_path / "holds", tmp_path / "build.log"
+    holds.mkdir()
+    with dask_cluster(tmp_path, workers=2, env=held("make", holds)) as (address, processes):
+        build = build_cli(out, log, *LEAFLETS, "--cluster", address)
+        holder = held_worker(holds, build, log)
+        [worker] = [p for p in processes[1:] if p.pid == holder]
+        assert build.poll() is None  # its job cannot finish while held
+        worker.send_signal(signal.SIGKILL)
+        stdout, _ = build.communicate(timeout=300)
+    assert build.returncode == 0, log.read_text()
     assert "built 10 PDF(s), 0 unchanged (kept), 0 failed" in stdout
     manifest = assert_folder_consistent(out)
     assert len([e for e in manifest["outputs"] if "imposed_from" not in e]) == 10
 
 
 def test_the_scheduler_gone_stops_the_build_and_leaves_the_earlier_outputs(tmp_path):
-    out = tmp_path / "out"
+    out, holds, log = tmp_path / "out", tmp_path / "holds", tmp_path / "build.log"
+    holds.mkdir()
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "wallet-card", *LEAFLETS[4:],
                  "--district", "none", "--jobs", "1"]) == 0
     before = files(out / SLUG)
-    with dask_cluster(tmp_path, workers=1) as (address, processes):
-        build = build_cli(out, *LEAFLETS, "--cluster", address)
-        wait_for_pdfs(out, 1, build, "leaflet-a5*.pdf")
-        assert build.poll() is None
+    with dask_cluster(tmp_path, workers=1, env=held("make", holds)) as (address, processes):
+        build = build_cli(out, log, *LEAFLETS, "--cluster", address)
+        held_worker(holds, build, log)  # the build is waiting for that job
         processes[0].send_signal(signal.SIGKILL)
-        _, stderr = build.communicate(timeout=120)
+        build.communicate(timeout=300)
     assert build.returncode == 1
+    stderr = log.read_text()
     assert "the connection to the Dask scheduler was lost" in stderr and "Traceback" not in stderr
     assert files(out / SLUG) == before
     assert len(list((out / ".generations" / SLUG).iterdir())) == 1

@@ -77,7 +77,8 @@ def test_all_errors_are_collected_with_hints(tmp_path, campaign_text):
            .replace("  url: https://www.northyorkshire.police.uk/stalking", "  url: https://evil.example.com/stalking"))
     problems = errors_of(write_campaign(tmp_path, bad))
     by_field = {p.field: p for p in problems}
-    assert set(by_field) >= {"strapline.call", "strapline.cal", "launch", "support[1].email", "qr.url"}
+    assert set(by_field) >= {"strapline.cal", "launch", "support[1].email", "qr.url"}
+    assert "strapline.call" not in by_field  # the misspelt key is said once, with its did-you-mean
     assert by_field["strapline.cal"].hint == "did you mean 'call'?"
     assert "unknown key 'cal'" in by_field["strapline.cal"].what
     assert "not on qr.allowed_hosts" in by_field["qr.url"].what
@@ -111,6 +112,26 @@ def test_yaml_syntax_error_gives_line(tmp_path, campaign_text):
     assert "not valid YAML" in problem.what
     line = bad.splitlines().index("  lead: [unclosed") + 1
     assert problem.line is not None and line <= problem.line <= line + 3
+
+
+def test_a_misspelt_key_is_one_error_not_also_the_key_missing(tmp_path, campaign_text):
+    bad = campaign_text.replace("\nstrapline:\n", "\nstraplin:\n", 1)
+    assert bad != campaign_text
+    [problem] = errors_of(write_campaign(tmp_path, bad))
+    assert problem.field == "straplin" and problem.hint == "did you mean 'strapline'?", problem
+    assert problem.line == bad.splitlines().index("straplin:") + 1
+
+
+@pytest.mark.parametrize("line, says", [
+    ("\tlead: No matter how small it may seem.", "a tab"),
+    ("  lead: Worried: it may seem small.", "': '"),
+])
+def test_the_two_commonest_yaml_mistakes_say_what_to_do(tmp_path, campaign_text, line, says):
+    # A tab for indenting, and a colon and space inside a value: a new editor's first two.
+    bad = campaign_text.replace("  lead: No matter how small it may seem.", line)
+    [problem] = errors_of(write_campaign(tmp_path, bad))
+    assert problem.line == bad.splitlines().index(line) + 1, problem
+    assert says in problem.what + problem.hint, problem
 
 
 BRAND = (ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text()

@@ -13,12 +13,12 @@ import pytest
 from PIL import Image
 
 from pipeline import partners
-from pipeline.assets import ASSETS
 from pipeline.cli import main
 from pipeline.partners import PartnerDraft
 from pipeline.problems import ContentError
 
 from .conftest import campaign_copy
+from .isolation import project_copy, use_project_copy
 
 ORANGE = (230, 120, 20)
 LOCAL_NUMBER = "01904 555 017"  # not one of the campaign's numbers: must be confirmed
@@ -31,15 +31,15 @@ def png_logo() -> bytes:
 
 
 @pytest.fixture
-def draft(tmp_path, campaign_text):
-    """A request from a new partner against a copy of the campaign; its logo is removed after."""
+def draft(tmp_path, campaign_text, monkeypatch):
+    """A request from a new partner against a copy of the campaign; its logo (and the
+    proofs') go into this test's copy of assets/, never the repository's."""
+    use_project_copy(project_copy(tmp_path), monkeypatch)
     path = campaign_copy(tmp_path, campaign_text)
     ident = f"test-{uuid.uuid4().hex[:8]}"
-    yield PartnerDraft(campaign=path, id=ident, name="York Support Services",
-                       contact=f"Call us on {LOCAL_NUMBER}", products=["leaflet-dl"],
-                       logo_name="logo.png", logo=png_logo(), copies={"leaflet-dl": 250})
-    for suffix in partners.LOGO_SUFFIXES:
-        (ASSETS / "partners" / f"{ident}{suffix}").unlink(missing_ok=True)
+    return PartnerDraft(campaign=path, id=ident, name="York Support Services",
+                        contact=f"Call us on {LOCAL_NUMBER}", products=["leaflet-dl"],
+                        logo_name="logo.png", logo=png_logo(), copies={"leaflet-dl": 250})
 
 
 def test_a_number_that_is_not_the_campaigns_must_be_confirmed(draft):

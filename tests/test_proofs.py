@@ -77,3 +77,30 @@ def test_approve_writes_the_approved_set_and_review_then_finds_no_change(tmp_pat
     assert sorted(p.parent.name for p in (tmp_path / "approved").glob("*/*/1.png")) == [
         "leaflet-a5", "leaflet-dl", "poster-a4", "stat-poster-a4-96", "wallet-card", "wallet-card-discreet"]
     assert proof.review(current_proofs()) == []
+
+
+def test_approve_with_a_selection_replaces_only_the_proofs_it_renders(tmp_path, monkeypatch, capsys):
+    """`proof --approve --only poster` (or naming one campaign) rewrites the poster's
+    approved pages and leaves every other approved proof as it was."""
+    import shutil
+
+    approved = tmp_path / "approved"
+    shutil.copytree(proof.APPROVED, approved)
+    other = approved / "another-campaign" / "poster-a4" / "1.png"  # a campaign not named
+    other.parent.mkdir(parents=True)
+    other.write_bytes((approved / DEFAULT_CAMPAIGN.stem / "poster-a4" / "1.png").read_bytes())
+    poster = approved / DEFAULT_CAMPAIGN.stem / "poster-a4"
+    blank = Image.new("RGB", Image.open(poster / "1.png").size, "white")
+    blank.save(poster / "1.png")  # not the current render
+    blank.save(poster / "2.png")  # a page the poster no longer has
+    before = {p: p.read_bytes() for p in approved.rglob("*.png") if p.parent != poster}
+    monkeypatch.setattr(proof, "APPROVED", approved)
+    assert main(["proof", str(DEFAULT_CAMPAIGN), "--approve", "--only", "poster"]) == 0
+    out = capsys.readouterr().out
+    assert "approved 1 page(s) of 1 output(s)" in out
+    assert "poster-a4 page 2: approved, but the page is no longer made" in out
+    assert not any(other in out for other in ("leaflet", "wallet-card", "stat-poster", "another-campaign"))
+    assert {p: p.read_bytes() for p in approved.rglob("*.png") if p.parent != poster} == before
+    assert sorted(p.name for p in poster.iterdir()) == ["1.png"]
+    [current] = [p for p in current_proofs() if p.job.product == "poster"]
+    assert proof.compare("poster", 1, Image.open(poster / "1.png"), current.pages[0]).changed == 0

@@ -194,7 +194,7 @@ def test_the_manifest_says_what_each_code_stands_for(cards):
     entries = [e for e in manifest["outputs"] if not e.get("imposed_from")]
     assert len(entries) == 10
     for entry in manifest["outputs"]:
-        page = "help" if "discreet" in entry["product"] else "stalking"  # the discreet card's neutral page
+        page = "" if "discreet" in entry["product"] else "stalking"  # the discreet card's neutral page: home
         assert entry["qr_url"] == f"https://www.northyorkshire.police.uk/{page}?c={entry['tracking_code']}"
         medium = "pdf" if entry["profile"] == "screen" else "print"
         variant = f"-{entry['variant']}" if entry["variant"] else ""

@@ -56,6 +56,51 @@ def test_text_relay_numbers_are_relay_uks_and_reach_what_their_text_says(tmp_pat
     assert problem.field.startswith("report.text_relay[") and says in problem.what
 
 
+@pytest.mark.parametrize("old, new, field, says", [
+    # The labels printed beside 999 and 101, swapped: "To report it 999 / In an emergency 101".
+    ("  emergency: In an emergency\n  non_emergency: To report it",
+     "  emergency: To report it\n  non_emergency: In an emergency", "labels.non_emergency", "emergency"),
+    ("  emergency: In an emergency\n", "  emergency: If it is not an emergency\n", "labels.emergency", "not an emergency"),
+    # A sentence about danger that gives 101, or about a non-emergency that gives 999.
+    ("If you are in danger now, call 999.", "If you are in danger now, call 101.", "tips[3]", "101"),
+    ('local: "In {district}? Call 101 to report it."', 'local: "In {district}? Not an emergency? Call 999."',
+     "labels.local", "999"),
+    # Silent Solution works only through 999: "call 101 and press 55" reaches nobody.
+    ("call 999 and press 55", "call 101 and press 55", "report.silent_solution", "101"),
+])
+def test_a_number_in_the_wrong_role_in_text_is_refused_at_its_line(tmp_path, campaign_text, old, new, field, says):
+    assert old in campaign_text
+    text = campaign_text.replace(old, new, 1)
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert [p.field for p in problems] == [field], problems
+    assert says in problems[0].what and problems[0].line == line_of(text, new.strip().split("\n")[-1].strip()[:20])
+
+
+def test_a_partners_contact_line_gives_no_number_in_the_wrong_role(tmp_path, campaign_text):
+    old = "        contact: National Stalking Helpline 0808 802 0300\n"
+    assert old in campaign_text
+    text = campaign_text.replace(old, "        contact: In an emergency call 101\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[0].contact" and "gives 101 for an emergency" in problem.what
+
+
+@pytest.mark.parametrize("tip", ["If you are in danger now, call 999. If it is not an emergency, call 101.",
+                                 "In an emergency call 999, for non-emergencies call 101.",
+                                 "Call 101, or 999 in an emergency.",
+                                 "Not an emergency? Call 101. In danger? Call 999."])
+def test_numbers_in_their_roles_in_text_are_fine(tmp_path, campaign_text, tip):
+    text = campaign_text.replace("If you are in danger now, call 999.", tip)
+    load_campaign(write_campaign(tmp_path, text))
+
+
+@pytest.mark.parametrize("tip", ["In an emergency call 101, for non-emergencies call 999.",
+                                 "Call 999, or 101 in an emergency."])
+def test_numbers_swapped_in_one_sentence_are_refused(tmp_path, campaign_text, tip):
+    text = campaign_text.replace("If you are in danger now, call 999.", tip)
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert problems and all(p.field == "tips[3]" for p in problems), problems
+
+
 # ---------------------------------------------------------------- brand files and the printed address
 
 
@@ -81,6 +126,44 @@ def test_a_brand_without_web_hosts_is_an_error(tmp_path, campaign_text, monkeypa
     brand.write_text(text)
     [problem] = problems_of(write_campaign(tmp_path, campaign_text))
     assert (problem.file, problem.field) == (str(brand), "web_hosts") and "missing 'web_hosts'" in problem.what
+
+
+@pytest.mark.parametrize("old, new, field, says", [
+    ("web_hosts: [www.northyorkshire.police.uk, evil.example]", "web_hosts: www.northyorkshire.police.uk",
+     "web_hosts", "a list"),
+    ("colours:\n", "colours: navy\nold_colours:\n", "colours", "a mapping"),
+    ("  primary: ", "  primary: navy\n  old_primary: ", "colours.primary", "a mapping"),
+])
+def test_a_brand_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaign_text, monkeypatch, old, new, field,
+                                                            says):
+    # A new force's first brand file: the message says what the field needs, in
+    # the editor's words, with a hint (not "valid dictionary or instance of Colour").
+    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    (tmp_path / "brands").mkdir()
+    brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
+    assert old in EVIL_BRAND
+    brand.write_text(EVIL_BRAND.replace(old, new, 1))
+    problems = [p for p in problems_of(write_campaign(tmp_path, campaign_text)) if p.field == field]
+    assert problems, field
+    for problem in problems:
+        assert says in problem.what and problem.hint, problem
+        assert "Input should" not in problem.what and "instance of" not in problem.what, problem
+
+
+def test_a_campaign_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaign_text):
+    text = campaign_text.replace("launch: 2019-01-21", "launch: soon").replace("\nproducts: [", "\nproducts: x\nold: [", 1)
+    problems = {p.field: p for p in problems_of(write_campaign(tmp_path, text))}
+    assert problems["launch"].what == "needs a date, not the text 'soon'" and "YYYY-MM-DD" in problems["launch"].hint
+    assert problems["products"].what == "needs a list, not the text 'x'" and "[first, second]" in problems["products"].hint
+
+
+def test_an_allowed_host_written_as_an_address_is_one_error_not_three(tmp_path, campaign_text):
+    # One cause, one error: the url and discreet_url are not also "not on qr.allowed_hosts []".
+    text = campaign_text.replace("allowed_hosts: [www.northyorkshire.police.uk]",
+                                 "allowed_hosts: [https://www.northyorkshire.police.uk]")
+    assert text != campaign_text
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.allowed_hosts[0]" and "no https://" in problem.hint, problem
 
 
 @pytest.mark.parametrize("label", ["northyorkshire.police.uk:8443/stalking", "northyorkshire.police.uk:443/stalking",
@@ -116,9 +199,15 @@ def test_confirmed_numbers_written_by_hand_are_not_trusted(tmp_path, campaign_te
     assert any(p.check == "unconfirmed-number" and p.value == LOCAL_NUMBER for p in problems)
 
 
+LOGO = "partners/paladin.stand-in.svg"
+# name, contact line, phone and logo as _partner_file writes them
+PRINTED = ("York Support", f"Call us on {LOCAL_NUMBER}", "",
+           confirm.logo_id(LOGO, (ROOT / "assets" / LOGO).read_bytes()))
+
+
 def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner(tmp_path, campaign_text):
     campaign = campaign_copy(tmp_path, campaign_text)
-    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER])
+    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER], PRINTED)
     _partner_file(campaign, confirmed_numbers=[LOCAL_NUMBER], confirmation=seal)
     load_campaign(campaign)
     # The same seal copied to another partner, or another number, is refused.
@@ -131,12 +220,61 @@ def test_a_confirmation_sealed_by_the_portal_is_trusted_and_only_for_its_partner
     assert any(p.field == "confirmed_numbers" for p in problems_of(campaign))
 
 
+@pytest.mark.parametrize("edit", [{"name": "National Helpline"}, {"contact": f"Helpline: {LOCAL_NUMBER}"},
+                                  {"phone": "01904 555 018"}])
+def test_a_sealed_partner_file_edited_by_hand_is_no_longer_trusted(tmp_path, campaign_text, edit):
+    # The seal is the coordinator's approval of this partner's numbers as printed
+    # with its name and contact line: a confirmed number under another name, or a
+    # second confirmed number moved into the phone, is not what was approved.
+    campaign = campaign_copy(tmp_path, campaign_text)
+    numbers = [LOCAL_NUMBER, "01904 555 018"]
+    seal = confirm.seal(campaign.stem, "york-support", numbers, PRINTED)
+    _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal)
+    load_campaign(campaign)  # as the portal wrote it
+    path = _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal, **edit)
+    problems = problems_of(campaign)
+    problem = next(p for p in problems if p.field == "confirmed_numbers")
+    assert problem.file == str(path) and "changed since the portal wrote" in problem.what, problem
+    # Spaces and how the phone is grouped are not a change.
+    _partner_file(campaign, confirmed_numbers=numbers, confirmation=seal, name="York  Support ")
+    load_campaign(campaign)
+
+
+def test_a_sealed_partner_files_logo_swapped_by_hand_is_no_longer_trusted(tmp_path, campaign_text, monkeypatch):
+    from pipeline import assets
+
+    monkeypatch.setattr(assets, "ASSETS", tmp_path / "assets")
+    logo = tmp_path / "assets" / "partners" / "york-support.svg"
+    logo.parent.mkdir(parents=True)
+    logo.write_bytes((ROOT / "assets" / LOGO).read_bytes())
+    campaign = campaign_copy(tmp_path, campaign_text)
+    printed = (*PRINTED[:3], confirm.logo_id("partners/york-support.svg", logo.read_bytes()))
+    seal = confirm.seal(campaign.stem, "york-support", [LOCAL_NUMBER], printed)
+    path = _partner_file(campaign, logo="partners/york-support.svg", confirmed_numbers=[LOCAL_NUMBER],
+                         confirmation=seal)
+    content_module.load_campaign(campaign)  # as the portal wrote it
+    logo.write_bytes(logo.read_bytes().replace(b"</svg>", b"<rect width='1' height='1'/></svg>"))
+    problem = next(p for p in problems_of(campaign) if p.field == "confirmed_numbers")
+    assert problem.file == str(path) and "logo" in problem.what
+
+
 def test_a_campaign_files_partner_cannot_confirm_its_own_number(tmp_path, campaign_text):
     item = "      - id: paladin\n"
     text = campaign_text.replace(item, item + f"        confirmed_numbers: ['{LOCAL_NUMBER}']\n"
                                               f"        phone: {LOCAL_NUMBER}\n")
     fields = {p.field for p in problems_of(write_campaign(tmp_path, text))}
     assert fields == {"variants.partners.items[1].confirmed_numbers", "variants.partners.items[1].phone"}
+
+
+@pytest.mark.parametrize("phone", ["999", "101", "55"])
+def test_a_partners_phone_that_is_a_short_code_says_so(tmp_path, campaign_text, phone):
+    # Printed after the partner's contact line, "999" or "55" would read as the
+    # partner's own line (it said the contact line "ends in digits", which it did not).
+    item = "      - id: paladin\n"
+    text = campaign_text.replace(item, item + f"        phone: '{phone}'\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[1].phone" and "short code" in problem.what, problem
+    assert problem.line == line_of(text, f"phone: '{phone}'")
 
 
 def test_a_partners_phone_does_not_read_as_one_number_with_its_contact_line(tmp_path, campaign_text):
@@ -158,6 +296,79 @@ def test_discreet_words_are_matched_as_a_reader_reads_them(tmp_path, campaign_te
     text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: {name}")
     problems = problems_of(write_campaign(tmp_path, text))
     assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
+
+
+@pytest.mark.parametrize("name", ["\u00a7talking Helpline", "\u00a9rime line", "\u0192ixation help", "V\u00a1ctim care",
+                                  "Ob\u00a7e\u00a7\u00a7ion line", "Abu\u00a7e line", "Sta-lking Helpline",
+                                  "St.alking line", "S t a l k i n g"])
+def test_discreet_words_in_signs_or_split_by_marks_are_matched_too(tmp_path, campaign_text, name):
+    # Signs the fonts draw that read as letters (§ s, © c, ƒ f, ¡ i), and a word a
+    # reader reads through a hyphen, a dot or letter spacing.
+    text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: {name}")
+    problems = problems_of(write_campaign(tmp_path, text))
+    assert any(p.field == "support[0].discreet_name" and "revealing_words" in p.what for p in problems), problems
+
+
+@pytest.mark.parametrize("name", ["No matter how small", "Speak to someone", "North Yorkshire Police line",
+                                  "#NoMatterHowSmall"])
+def test_a_discreet_name_that_names_the_campaign_fails_check_as_build_would(tmp_path, campaign_text, name):
+    # The campaign's name, strapline, hashtag and force are refused on a discreet
+    # product by the build's preflight: check says so first, at the line.
+    text = campaign_text.replace("discreet_name: Helpline", f"discreet_name: '{name}'")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "support[0].discreet_name" and problem.line == line_of(text, f"discreet_name: '{name}'")
+    assert "discreet" in problem.what, problem
+
+
+def test_a_partners_discreet_contact_that_names_the_force_fails_check(tmp_path, campaign_text):
+    item = "      - id: paladin\n"
+    assert item in campaign_text
+    text = campaign_text.replace(item, item + "        discreet_contact: North Yorkshire Police partner line\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "variants.partners.items[1].discreet_contact", problem
+    assert problem.line == line_of(text, "discreet_contact:")
+
+
+@pytest.mark.parametrize("label", ["Stalking help numbers", "No matter how small"])
+def test_the_discreet_cards_title_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, label):
+    # labels.useful_numbers is the outside and the PDF title of the discreet card.
+    text = campaign_text.replace("useful_numbers: Useful numbers", f"useful_numbers: {label}")
+    assert text != campaign_text
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "labels.useful_numbers" and problem.line == line_of(text, "useful_numbers:"), problem
+
+
+def test_ordinary_words_beside_each_other_are_not_read_as_one():
+    campaign = load_campaign(DEFAULT_CAMPAIGN).campaign
+    assert campaign.reveals("Let's talk: a bus or a cab. Use it.") == []
+
+
+# اسٹاک as written, and with the Arabic kaf (U+0643) that reads the same in Urdu.
+@pytest.mark.parametrize("word", ["\u0627\u0633\u0679\u0627\u06a9", "\u0627\u0633\u0679\u0627\u0643"])
+def test_a_translated_discreet_name_that_reveals_fails_check_as_build_would(tmp_path, campaign_text, capsys, word):
+    from pipeline.cli import main
+
+    campaign = campaign_copy(tmp_path, campaign_text)
+    (campaign.parent / "translations").unlink()
+    folder = campaign.parent / "translations" / campaign.stem
+    folder.mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / campaign.stem / "ur.yaml").read_text(encoding="utf-8")
+    old = "  - discreet_name: \u06c1\u06cc\u0644\u067e \u0644\u0627\u0626\u0646"
+    assert old in source
+    text = source.replace(old, f"  - discreet_name: {word} \u06c1\u06cc\u0644\u067e", 1)
+    (folder / "ur.yaml").write_text(text, encoding="utf-8")
+    assert main(["check", str(campaign)]) == 1
+    err = capsys.readouterr().err
+    assert "ur.yaml" in err and "support[0].discreet_name" in err and "revealing_words" in err, err
+
+
+@pytest.mark.parametrize("path", ["%73talking", "%53TALKING", "h%61rassment", "%2573talking", "st%C3%A1lking"])
+def test_a_discreet_url_that_reveals_once_decoded_is_refused(tmp_path, campaign_text, path):
+    # The phone's history, the address bar and the force's server read %73 as 's'.
+    text = campaign_text.replace("discreet_url: https://www.northyorkshire.police.uk/\n",
+                                 f"discreet_url: https://www.northyorkshire.police.uk/{path}\n")
+    [problem] = problems_of(write_campaign(tmp_path, text))
+    assert problem.field == "qr.discreet_url" and "revealing_words" in problem.what
 
 
 def test_the_discreet_code_opens_a_neutral_page(tmp_path, campaign_text):
@@ -429,6 +640,33 @@ def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
         for shading in shadings:
             for function in shading.Function.get("/Functions", [shading.Function]):
                 assert len(function.C0) == len(function.C1) == 4
+
+
+def test_an_svg_written_into_a_template_as_a_data_uri_prints_without_rgb(tmp_path):
+    """A template's <img src="data:image/svg+xml;base64,..."> is converted for the
+    press as the same SVG in a file is: no RGB reaches the press PDF."""
+    import base64
+
+    from pipeline.content import load_campaigns
+    from pipeline.fit import fitted
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+
+    from . import pdf_tools
+    from .test_preflight import layouts_copy
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">'
+           '<rect width="20" height="20" fill="#e4002b"/></svg>')
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    layouts = layouts_copy(tmp_path, {"poster.html": ('<header class="band">',
+                                                      f'<header class="band"><img src="{src}" alt="">')})
+    [job] = plan(load_campaigns([MINIMAL]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
+                 only=["poster"])[:1]
+    _, rendered = fitted(job)
+    path = tmp_path / "poster.pdf"
+    path.write_bytes(rendered.pdf)
+    used = pdf_tools.colour_operators(path)
+    assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
+    assert "/DeviceRGB" not in used["spaces"], used
 
 
 # ---------------------------------------------------------------- errors in the editor's words

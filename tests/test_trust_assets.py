@@ -29,6 +29,7 @@ from pipeline.problems import RenderError
 from pipeline.render import ProjectFetcher, render_pdf, render_pdf_of
 
 from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .isolation import project_copy, use_project_copy
 
 ORANGE = (230, 120, 0)  # no other orange in the layouts: where it shows, the logo is
 
@@ -159,7 +160,7 @@ def test_sandboxed_templates_still_render_the_products(layouts):
                                          '{{ "a b".split()|join(",") }} {{ "0800 555 0101"|keep_numbers }} '
                                          '{{ c.source(c.statistics[0].source).name }} {{ "<b>" }}')
     html = render_html(poster_job(layouts))
-    assert '<span class="nowrap">0800 555 0101</span>' in html and "&lt;b&gt;" in html and "a,b" in html
+    assert '<bdi class="nowrap" dir="ltr">0800 555 0101</bdi>' in html and "&lt;b&gt;" in html and "a,b" in html
 
 
 def test_refused_template_is_a_clean_error_from_the_command_line(layouts, tmp_path, capsys):
@@ -288,6 +289,10 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/19
     (SVG.format('<rect style="fill: url(\'http://example.com/p.svg#g\')"/>'), "outside the SVG"),
     (SVG.format("<style>@import url(https://example.com/x.css);</style>"), "@import"),
     (SVG.format('<image href="data:text/html;base64,PGgxPg=="/>'), "outside the SVG"),
+    # CSS escapes read as the letters they stand for (u\72l( is url(, @\69mport is @import).
+    (SVG.format('<rect style="fill: u\\72l(file:///etc/passwd)"/>'), "file:///etc/passwd"),
+    (SVG.format("<style>rect { fill: \\75 rl(https://example.com/p.svg#g) }</style>"), "outside the SVG"),
+    (SVG.format("<style>@\\69mport 'https://example.com/x.css';</style>"), "@import"),
     ("<!DOCTYPE html><html><body>logo</body></html>", "not an SVG"),
     ("<html><body>logo</body></html>", "not an SVG"),
     (SVG.format('<rect width="1" height="1"/>' * 60000), "limit"),
@@ -319,18 +324,20 @@ def test_stand_in_logos_are_marked_by_name():
 # --- Logos end to end: plan refuses bad ones; press PDFs embed exactly the CMYK image ---
 
 @pytest.fixture
-def logo_file():
-    """A partner logo written into assets/partners/ (the layouts load it from there)."""
-    made = []
+def assets_copy(tmp_path, monkeypatch) -> Path:
+    """This test's own copy of assets/ (and layouts/ beside it), which the pipeline reads
+    instead of the repository's: other tests read assets/partners/ meanwhile."""
+    return use_project_copy(project_copy(tmp_path), monkeypatch)
 
+
+@pytest.fixture
+def logo_file(assets_copy):
+    """A partner logo written into the copy's assets/partners/ (the layouts load it from there)."""
     def write(suffix: str, data: bytes) -> str:
-        path = ASSETS / "partners" / f"test-{uuid.uuid4().hex[:8]}{suffix}"
+        path = assets_copy / "partners" / f"test-{uuid.uuid4().hex[:8]}{suffix}"
         path.write_bytes(data)
-        made.append(path)
         return f"partners/{path.name}"
-    yield write
-    for path in made:
-        path.unlink(missing_ok=True)
+    return write
 
 
 def build_partner(tmp_path, campaign_text, logo: str) -> tuple[int, Path]:
@@ -411,14 +418,14 @@ def test_bad_logo_stops_the_build_naming_the_file(tmp_path, campaign_text, logo_
     assert f"assets/{logo}" in err and expected in err and "hint:" in err and "Traceback" not in err
 
 
-def test_logo_symlinked_outside_assets_or_a_fifo_is_refused(tmp_path, campaign_text, logo_file, capsys):
+def test_logo_symlinked_outside_assets_or_a_fifo_is_refused(tmp_path, campaign_text, logo_file, assets_copy, capsys):
     logo = logo_file(".png", b"")
-    (ASSETS / logo).unlink()
-    os.mkfifo(ASSETS / logo)
+    (assets_copy / logo).unlink()
+    os.mkfifo(assets_copy / logo)
     with deadline(20):
         code, _ = build_partner(tmp_path, campaign_text, logo)
     assert code == 1 and "not a regular file" in capsys.readouterr().err
-    (ASSETS / logo).unlink()
-    (ASSETS / logo).symlink_to("/etc/passwd")
+    (assets_copy / logo).unlink()
+    (assets_copy / logo).symlink_to("/etc/passwd")
     code, _ = build_partner(tmp_path, campaign_text, logo)
     assert code == 1 and "outside" in capsys.readouterr().err

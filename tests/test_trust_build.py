@@ -9,7 +9,6 @@ import errno
 import hashlib
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -24,14 +23,11 @@ from pipeline import render as render_module
 from pipeline.cli import main
 from pipeline.problems import PipelineError
 
-from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, wait_until
 
 SLUG = "no-matter-how-small"
 SMALL = ["--only", "wallet-card", "--only", "poster", "--district", "none", "--partner", "none",
          "--language", "none", "--profile", "press"]
-# Long enough (about 40 PDFs) that a kill lands in every stage of a build.
-DISTRICTS = ["--only", "poster", "--only", "leaflet-a5", "--partner", "none", "--language", "none",
-             "--profile", "press"]
 
 
 def manifest_of(out: Path) -> dict:
@@ -56,41 +52,71 @@ def assert_folder_consistent(out: Path) -> dict:
     return manifest
 
 
-def test_kill_9_at_random_moments_never_leaves_a_manifest_that_disagrees_with_the_files(tmp_path):
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "build", str(DEFAULT_CAMPAIGN), "--out", str(out),
-               *DISTRICTS, "--jobs", "2", "--wait"]
+def files(folder: Path) -> dict[str, str]:
+    """Every file under `folder` with its sha256."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def held(phase: str, folder: Path) -> dict:
+    """The environment of a build held at `phase` (pipeline.build.hold) until killed."""
+    return {**os.environ, "PYTHONPATH": str(ROOT), build_module.TEST_HOLD: f"{phase}:{folder}"}
+
+
+# Wallet card and A5 leaflet, press: 2 PDFs and their imposed sheets.
+KILLED = ["--only", "wallet-card", "--only", "leaflet-a5", "--district", "none", "--partner", "none",
+          "--language", "none", "--profile", "press"]
+
+
+@pytest.mark.parametrize("phase", ["begun", "delivered", "written", "switching", "switched"])
+def test_kill_9_at_each_stage_of_a_build_leaves_a_whole_folder_true_to_its_manifest(tmp_path, phase):
+    """The build is held at a known stage (the new generation begun, a PDF delivered into
+    it, its manifest written, the link being switched, the link switched) and killed
+    there: the campaign's folder is the previous generation, untouched, or (once the
+    link is switched) the new one, whole; the next build clears what the kill left."""
+    out, holds = tmp_path / "out", tmp_path / "holds"
+    holds.mkdir()
+    command = [sys.executable, "-m", "pipeline", "build", str(DEFAULT_CAMPAIGN), "--out", str(out), *KILLED,
+               "--jobs", "2"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT)
     first = assert_folder_consistent(out)
-    rng = random.Random(20261128)
-    killed_while_running = 0
-    for _ in range(5):
-        process = subprocess.Popen([*command, "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   env=env, cwd=ROOT, start_new_session=True)
-        time.sleep(rng.uniform(0.2, 6.0))
-        if process.poll() is None:
-            killed_while_running += 1
-            os.killpg(process.pid, signal.SIGKILL)
+    before, target = files(out / SLUG), os.readlink(out / SLUG)
+    log = tmp_path / "killed.log"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen([*command, "--force"], stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env=held(phase, holds), cwd=ROOT, start_new_session=True)
+    try:
+        wait_until((holds / f"{phase}.held").exists, f"the build to reach {phase!r}", process, log)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the build and its worker processes
         process.wait()
-        manifest = assert_folder_consistent(out)
-        assert {e["path"] for e in manifest["outputs"]} == {e["path"] for e in first["outputs"]}
-    assert killed_while_running >= 3  # the kills did land mid-build
-    # The next build finishes and clears what the killed builds left behind.
+    assert process.returncode == -signal.SIGKILL  # killed there, not finished
+    manifest = assert_folder_consistent(out)
+    assert {e["path"] for e in manifest["outputs"]} == {e["path"] for e in first["outputs"]}
+    if phase == "switched":
+        assert os.readlink(out / SLUG) != target  # the new generation, whole
+    else:
+        assert os.readlink(out / SLUG) == target and files(out / SLUG) == before  # the previous one, untouched
+    # The next build finishes and clears what the killed build left behind.
     subprocess.run([*command, "--force"], check=True, capture_output=True, env=env, cwd=ROOT)
     assert_folder_consistent(out)
     assert len(list((out / ".generations" / SLUG).iterdir())) == 1
-    assert (out / SLUG).is_symlink()
+    assert (out / SLUG).is_symlink() and not list(out.glob(".*.switch-*"))
 
 
 def _hold_lock(out: Path, seconds: float) -> subprocess.Popen:
+    """Another process holding the folder's lock for `seconds`; it writes `released`
+    beside the lock just before letting go."""
     out.mkdir(parents=True, exist_ok=True)
     script = ("import fcntl, sys, time\n"
               f"f = open({str(out / '.lock')!r}, 'a+')\n"
               "fcntl.lockf(f, fcntl.LOCK_EX)\n"
               "f.write('the build with process id 4242\\n'); f.flush()\n"
               "print('locked', flush=True)\n"
-              f"time.sleep({seconds})\n")
+              f"time.sleep({seconds})\n"
+              f"open({str(out / 'released')!r}, 'w').close()\n"
+              "fcntl.lockf(f, fcntl.LOCK_UN)\n")
     holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     return holder
@@ -110,9 +136,8 @@ def test_a_second_build_into_the_same_folder_refuses_or_waits(tmp_path, capsys):
         holder.kill()
         holder.wait()
     holder = _hold_lock(out, 1.5)
-    started = time.monotonic()
     assert main([*args, "--wait"]) == 0
-    assert time.monotonic() - started >= 1.0
+    assert (out / "released").exists()  # it built only once the other let go
     assert "waiting for the build with process id 4242" in capsys.readouterr().err
     holder.wait()
     assert_folder_consistent(out)
@@ -263,3 +288,26 @@ def test_tracking_codes_carry_no_words_of_a_statistic(tmp_path):
     urls = {e["path"]: e["qr_url"] for e in manifest_of(out)["outputs"] if "imposed_from" not in e}
     assert urls["stat-poster-a3-over-100.pdf"].endswith("?c=spa3s2")
     assert all("over" not in url.split("?")[1] for url in urls.values())
+
+
+def test_preflight_leaves_the_folder_a_printer_takes_from_as_it_was(tmp_path, monkeypatch, capsys):
+    """`preflight` reports into a folder of its own (output/preflight/): output/<campaign>,
+    its files, their bytes and the generation it points at, stay as the build left them."""
+    monkeypatch.chdir(tmp_path)  # the default output/ is tmp_path/output
+    selection = ["--only", "wallet-card", *SMALL[4:-2], "--jobs", "1"]
+    assert main(["build", str(DEFAULT_CAMPAIGN), *selection, "--profile", "press"]) == 0
+    out = tmp_path / "output"
+    before, target = files(out / SLUG), os.readlink(out / SLUG)
+    generations = sorted(p.name for p in (out / ".generations" / SLUG).iterdir())
+    capsys.readouterr()
+    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--profile", "screen"]) == 0
+    assert "report: output/preflight/no-matter-how-small/preflight.html" in capsys.readouterr().out
+    report = json.loads((out / "preflight" / SLUG / "preflight.json").read_text())
+    assert [o["path"] for o in report["outputs"]] == ["wallet-card-screen.pdf"]
+    # Pointed at the build's folder, it refuses, in one line, and writes nothing.
+    assert main(["preflight", str(DEFAULT_CAMPAIGN), *selection, "--profile", "screen", "--out", "output"]) == 1
+    err = capsys.readouterr().err
+    assert "holds a build (manifest.json)" in err and "Traceback" not in err
+    assert files(out / SLUG) == before and os.readlink(out / SLUG) == target
+    assert sorted(p.name for p in (out / ".generations" / SLUG).iterdir()) == generations
+    assert json.loads((out / SLUG / "preflight.json").read_text())["outputs"][0]["path"] == "wallet-card.pdf"

@@ -116,6 +116,36 @@ def test_a_symlink_planted_in_the_generations_is_refused_and_nothing_outside_cha
     assert not list(decoy.rglob("*.pdf"))
 
 
+PROOF = ["proof", str(DEFAULT_CAMPAIGN), "--only", "wallet-card", "--district", "none", "--partner", "none",
+         "--language", "none", "--profile", "screen", "--dpi", "20"]
+
+
+@pytest.mark.parametrize("planted", [SLUG, f"{SLUG}/wallet-card-screen", f"{SLUG}/wallet-card-screen/1.png",
+                                     "contact-sheet.png"])
+def test_proof_follows_no_link_planted_in_its_out_folder(tmp_path, decoy, capsys, planted):
+    out = tmp_path / "proofs"
+    (out / planted).parent.mkdir(parents=True, exist_ok=True)
+    (out / planted).symlink_to(decoy / "secret.txt" if planted.endswith(".png") else decoy)
+    before = tree_hash(decoy)
+    code = main([*PROOF, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert tree_hash(decoy) == before and "Traceback" not in err
+    if planted.endswith(".png"):  # a file's name: the link is replaced by the file, never written through
+        assert code == 0 and not (out / planted).is_symlink() and (out / planted).read_bytes().startswith(b"\x89PNG")
+    else:
+        assert code == 1 and f"{out / planted}: is a symbolic link to {decoy}" in err
+
+
+def test_schema_writes_through_no_link_planted_in_its_out_folder(tmp_path, decoy):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "fields.md").symlink_to(decoy / "secret.txt")
+    before = tree_hash(decoy)
+    assert main(["schema", "--out", str(out)]) == 0
+    assert tree_hash(decoy) == before
+    assert not (out / "fields.md").is_symlink() and "| field |" in (out / "fields.md").read_text().lower()
+
+
 # --- the one reader of project files ---
 
 def test_a_hard_link_to_a_file_outside_in_a_layouts_copy_is_refused(layouts, decoy):
@@ -146,6 +176,16 @@ def test_products_yaml_hard_linked_or_naming_dev_zero_is_refused_before_reading(
     with pytest.raises(ContentError) as caught:
         load_layouts(layouts)
     assert "hard links" in caught.value.problems[0].what
+
+
+@pytest.mark.parametrize("given", ["layuots", "layouts/products.yaml", "missing/layouts"])
+def test_a_layouts_folder_that_is_not_one_is_one_message(tmp_path, capsys, given):
+    (tmp_path / "layouts").mkdir()
+    (tmp_path / "layouts" / "products.yaml").write_text("{}\n")
+    assert main(["check", str(DEFAULT_CAMPAIGN), "--layouts", str(tmp_path / given)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Errno" not in err, err
+    assert f"{tmp_path / given}: not a layouts folder" in err and "products.yaml" in err, err
 
 
 def test_a_stylesheet_missing_from_the_layouts_is_named_not_a_write_error(layouts, tmp_path, capsys):
@@ -197,6 +237,15 @@ def test_templates_cannot_call_model_methods_or_reach_paths(layouts, expression)
     assert caught.value.problems[0].file == "layouts/poster.html"
 
 
+def test_a_helper_given_an_unknown_id_says_which_ids_there_are(layouts):
+    (layouts / "poster.html").write_text("<p>\n{{ c.source('press-releas') }}</p>")
+    with pytest.raises(RenderError) as caught:
+        render_html(poster_job(layouts))
+    [problem] = caught.value.problems
+    assert (problem.file, problem.line) == ("layouts/poster.html", 2), problem
+    assert "no source with the id 'press-releas'" in problem.what and "StopIteration" not in problem.what, problem
+
+
 def test_the_template_context_is_plain_data(layouts):
     import datetime
     from types import SimpleNamespace
@@ -235,7 +284,8 @@ def test_a_district_named_as_a_formula_is_text_in_the_csv_files(tmp_path, campai
 
 
 def test_spreadsheet_safe_cells():
-    for cell in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx", "\rx"):
+    # Spaces before the sign too: some spreadsheets drop them and run the rest.
+    for cell in ("=1+1", "+44", "-2", "@SUM(A1)", "\tx", "\rx", " =1+1", "\u00a0=HYPERLINK(\"x\")", "\n@x"):
         assert spreadsheet_safe(cell) == "'" + cell
     assert spreadsheet_safe("York") == "York" and spreadsheet_safe(20) == 20 and spreadsheet_safe(None) is None
 
@@ -298,6 +348,16 @@ def test_out_naming_a_file_is_one_message(tmp_path, capsys):
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *WALLET]) == 1
     err = capsys.readouterr().err
     assert f"{out}: cannot write the output: is a file, not a folder" in err and "--out" in err
+    assert "Traceback" not in err and out.read_bytes() == b"%PDF-1.7 earlier"
+
+
+@pytest.mark.parametrize("command", [PROOF, ["schema"]])
+def test_proof_or_schema_out_naming_a_file_is_the_same_one_message(tmp_path, capsys, command):
+    out = tmp_path / "out.pdf"
+    out.write_bytes(b"%PDF-1.7 earlier")
+    assert main([*command, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{out}: cannot write the output: is a file, not a folder" in err and "give --out a folder" in err
     assert "Traceback" not in err and out.read_bytes() == b"%PDF-1.7 earlier"
 
 

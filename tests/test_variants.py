@@ -69,6 +69,21 @@ def test_profile_repeats_and_an_unknown_one_is_named(capsys):
     assert "unknown profile 'presss'" in capsys.readouterr().err
 
 
+def test_a_district_by_its_printed_name_and_an_unknown_selection_are_understood(capsys):
+    # A new user types the district as printed: "Craven" selects craven's jobs; a
+    # district, partner or language the campaigns do not have is an error naming the
+    # choices, not "0 job(s)" and exit 0 (a build that makes nothing, silently).
+    assert main(["list", str(DEFAULT_CAMPAIGN), "--district", "Craven", "--only", "poster",
+                 "--profile", "press"]) == 0
+    assert capsys.readouterr().out.split() == [f"no-matter-how-small/districts/craven/poster-{size}.pdf"
+                                               for size in ("a4", "a3", "a2")]
+    for option, value, names in (("--district", "cravn", "craven"), ("--partner", "acme", "slt"),
+                                 ("--language", "fr", "ur")):
+        assert main(["list", str(DEFAULT_CAMPAIGN), option, value]) == 1
+        err = capsys.readouterr().err
+        assert f"{option}: unknown" in err and repr(value) in err and names in err and "none" in err, err
+
+
 def test_district_poster_carries_its_line_and_tracking(tmp_path):
     code, out = build(tmp_path, "--district", "craven", "--only", "poster")
     assert code == 0

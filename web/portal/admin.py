@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group
 from django.db import models
+from django.utils import timezone
 
+from .forms import PlainText
 from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
 
 SECRET_FIELDS = {"password", "password1", "password2", "usable_password"}
@@ -49,6 +52,8 @@ class AuditedAdmin(admin.ModelAdmin):
             detail = {"fields": fields}
             if any("password" in f.lower() for f in fields):
                 action = "admin-password-set"
+                if isinstance(obj, User):  # a password set here ends the reset links sent before it
+                    Invitation.objects.filter(user=obj, used_at__isnull=True).update(expires_at=timezone.now())
         request._audit = None
         org = obj if isinstance(obj, Organisation) else getattr(obj, "organisation", None)
         if action == "admin-deleted" and org is obj:
@@ -71,8 +76,14 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().log_deletions(request, queryset)
 
 
+class PlainUserChangeForm(PlainText, UserChangeForm):
+    """Names and addresses as plain text: a coordinator's name is shown in the queue,
+    the audit log and the portal's e-mails, where an override would reorder a number."""
+
+
 @admin.register(User)
 class PortalUserAdmin(AuditedAdmin, UserAdmin):
+    form = PlainUserChangeForm
     fieldsets = UserAdmin.fieldsets + (("Partner", {"fields": ("organisation",)}),)
     list_display = ("username", "email", "organisation", "is_staff", "is_active")
     list_filter = ("is_staff", "is_active", "organisation")
@@ -98,13 +109,31 @@ class PrintRequestAdmin(admin.ModelAdmin):
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organisation", "created_by", "created_at", "expires_at", "used_at")
-    readonly_fields = ("token_hash", "email", "organisation", "created_by", "created_at", "expires_at", "used_at")
+    # All read-only: a link is made in the portal and mailed; pointing it at another
+    # account (`user`) would hand that account to whoever holds the link.
+    readonly_fields = ("token_hash", "email", "organisation", "created_by", "created_at", "expires_at", "used_at",
+                       "user")
 
     def has_add_permission(self, request):
         return False
 
 
-admin.site.register(Comment)
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """A request's history (who sent, approved, asked for changes, and why): shown,
+    never rewritten; decisions and comments go through the portal's pages."""
+
+    list_display = ("request", "author", "action", "created_at")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 admin.site.unregister(Group)
 

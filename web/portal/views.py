@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -112,23 +112,35 @@ def accept_invitation(request, token):
         return render(request, "portal/invitation_invalid.html", status=404)
     if invitation.is_reset:
         return _reset_password(request, invitation)
+    if User.objects.filter(username=invitation.email).exists():
+        # A second invitation to an address that has joined since: it makes no account
+        # (the account's password is changed by a reset link, its organisation in the admin).
+        return render(request, "portal/invitation_invalid.html", status=404)
     user = User(username=invitation.email, email=invitation.email, organisation=invitation.organisation,
                 is_staff=invitation.for_coordinator)
     form = AcceptInvitationForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            _use(invitation)
-            user.first_name = form.cleaned_data["first_name"]
-            user.last_name = form.cleaned_data["last_name"]
-            if invitation.for_coordinator:
-                user.is_superuser = not User.objects.filter(is_superuser=True).exists()
-            form.save()
-            AuditEvent.record(user, "joined", organisation=invitation.organisation,
-                              role="coordinator" if invitation.for_coordinator else "partner")
+        try:
+            _join(invitation, user, form)
+        except IntegrityError:  # the same address joined by another link at the same moment
+            return render(request, "portal/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your account is ready.")
         return redirect("home")
     return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
+
+
+def _join(invitation, user, form) -> None:
+    """The invited person's account, made once, with the link marked used."""
+    with transaction.atomic():
+        _use(invitation)
+        user.first_name = form.cleaned_data["first_name"]
+        user.last_name = form.cleaned_data["last_name"]
+        if invitation.for_coordinator:
+            user.is_superuser = not User.objects.filter(is_superuser=True).exists()
+        form.save()
+        AuditEvent.record(user, "joined", organisation=invitation.organisation,
+                          role="coordinator" if invitation.for_coordinator else "partner")
 
 
 def _use(invitation) -> None:
@@ -139,7 +151,8 @@ def _use(invitation) -> None:
 
 def _reset_password(request, invitation):
     user = invitation.user
-    if not user.is_active:
+    if not _resettable(user) or user.email.lower() != invitation.email:
+        # Disabled, made a coordinator or given to another address since the link was sent.
         return render(request, "portal/invitation_invalid.html", status=404)
     form = ResetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -192,12 +205,17 @@ def _organisations_page(request, form, **context):
     })
 
 
+def _resettable(user) -> bool:
+    """A partner user, and nothing more: a reset link never opens a coordinator's or
+    an admin's account (sent to a partner, it dies if the account is promoted)."""
+    return user.is_partner and not user.is_staff and not user.is_superuser
+
+
 def _send_reset(request):
     """A one-time password-reset link for a partner user (coordinators' own accounts
     are the admin's business: a reset link is a way into the account)."""
-    user = User.objects.filter(pk=request.POST.get("reset") or 0, organisation__isnull=False,
-                               is_active=True).first()
-    if user is None:
+    user = User.objects.filter(pk=request.POST.get("reset") or 0).first()
+    if user is None or not _resettable(user):
         raise Http404("not found")
     with transaction.atomic():
         _, token = Invitation.issue_reset(user, by=request.user)

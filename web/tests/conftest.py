@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import threading
 
 import pytest
 from PIL import Image, ImageDraw
@@ -22,10 +23,25 @@ def content_copy(tmp_path_factory, django_test_environment):
     return folder
 
 
+@pytest.fixture(scope="session")
+def project(tmp_path_factory):
+    """A copy of assets/ and layouts/ (one per test process): approved partners' logos and
+    proof logos land in it, never in the repository's assets/, which the pipeline's
+    tests read at the same time."""
+    from tests.isolation import project_copy
+
+    return project_copy(tmp_path_factory.mktemp("project"))
+
+
 @pytest.fixture(autouse=True)
-def pipeline_api(tmp_path, settings, content_copy):
+def pipeline_api(tmp_path, settings, content_copy, project):
     """The pipeline the portal calls. The real one writes a partner into content/ and
-    assets/: each test's partner ids are unique and their files are removed after."""
+    assets/, here copies of them: each test's partner ids are unique and their files
+    are removed after."""
+    from tests.isolation import use_project_copy
+
+    copies = pytest.MonkeyPatch()  # its own: a test's monkeypatch.undo() leaves the copies in place
+    use_project_copy(project, copies)
     settings.UPLOADS_DIR = tmp_path / "uploads"
     settings.OUTPUT_DIR = tmp_path / "output"
     # A copy of content/: an approved partner's YAML lands beside the copy, never in
@@ -33,20 +49,43 @@ def pipeline_api(tmp_path, settings, content_copy):
     # (one copy per test process, loaded once; approved partners are removed after each test)
     settings.CONTENT_DIR = content_copy
     written = []
-    real_write = pipeline_partners.write_partner
+    calls, idle = [0], threading.Condition()
+
+    def counted(function):
+        """A call the live server's threads may still be making after the test: the
+        copies stay in place until it ends (a late live proof writes its logo there)."""
+        def call(*args, **kwargs):
+            with idle:
+                calls[0] += 1
+            try:
+                return function(*args, **kwargs)
+            finally:
+                with idle:
+                    calls[0] -= 1
+                    idle.notify_all()
+        return call
 
     class Recording:
         def __getattr__(self, name):
-            return getattr(pipeline_partners, name)
+            attr = getattr(pipeline_partners, name)
+            return counted(attr) if callable(attr) and not isinstance(attr, type) else attr
 
         def write_partner(self, draft):
-            paths = real_write(draft)
+            paths = counted(pipeline_partners.write_partner)(draft)
             written.extend(paths)
             return paths
 
+    class Ended:
+        def __getattr__(self, name):
+            raise RuntimeError("a request reached the pipeline after its test ended")
+
     printing.api = Recording()
     yield printing.api
-    printing.api = None
+    printing.api = Ended()  # not the real module: the live server may still be answering a late request
+    with idle:
+        assert idle.wait_for(lambda: calls[0] == 0, timeout=300), \
+            "the portal was still calling the pipeline 300 s after the test ended"
+    copies.undo()
     for path in written:
         if path.is_file():
             path.unlink()

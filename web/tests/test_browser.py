@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -84,7 +85,10 @@ def save_screenshot(page, name: str) -> None:
     from PIL import Image
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.evaluate("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
+    focused = page.locator(":focus")
+    if focused.count():
+        focused.first.blur()
+    page.mouse.wheel(0, -100_000)  # back to the top
     png = page.screenshot(full_page=True)
     img = Image.open(io.BytesIO(png)).convert("RGB")
     img = img.crop((0, 0, img.width, min(img.height, 1600)))
@@ -95,12 +99,13 @@ def save_screenshot(page, name: str) -> None:
 def proof_images(page, product: str) -> list:
     from PIL import Image
 
+    # Locators and expect only: the portal's CSP (script-src 'self') refuses a string
+    # evaluated as JavaScript, which is what page.wait_for_function("...") polls with.
     section = page.locator(f'section[data-proof="{product}"]')
-    section.locator("img").first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        f'document.querySelector(\'section[data-proof="{product}"]\').dataset.proofState === "ready"',
-        timeout=30_000)
-    sources = section.locator("img").evaluate_all("els => els.map(e => e.src)")
+    expect(section).to_have_attribute("data-proof-state", "ready", timeout=30_000)
+    images = section.locator("img")
+    expect(images.first).to_be_visible()
+    sources = [img.get_attribute("src") for img in images.all()]
     return [Image.open(io.BytesIO(base64.b64decode(s.split(",", 1)[1]))).convert("RGB") for s in sources]
 
 
@@ -167,9 +172,7 @@ def test_invite_proof_submit_approve_build_download(browser, live_server, tmp_pa
     logo_file.write_bytes(png_logo())
     pp.get_by_label("Logo", exact=True).set_input_files(str(logo_file))
     pp.get_by_role("button", name="Save").click()
-    pp.locator("#logo-preview").wait_for()
-    pp.wait_for_function("(img => img.complete && img.naturalWidth > 0)(document.querySelector('#logo-preview'))",
-                         timeout=30_000)
+    expect(pp.locator("#logo-preview")).to_have_js_property("naturalWidth", 600, timeout=30_000)  # loaded
     partner.check("05-organisation")
 
     # -- a request, with the live proof

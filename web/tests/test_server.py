@@ -75,6 +75,29 @@ def test_invitation_link_works_once(org_factory):
 
 
 @pytest.mark.django_db
+def test_a_second_invitation_to_one_address_is_dead_once_the_first_made_the_account(org_factory):
+    # Two invitations to one address (sent twice, or to two organisations): the second
+    # link, used after the first made the account, says it no longer works (not a 500),
+    # and neither moves the account nor changes its password.
+    gamma, delta = org_factory("Gamma"), org_factory("Delta")
+    _, first = Invitation.issue("gwen@gamma.example", gamma)
+    _, second = Invitation.issue("gwen@gamma.example", delta)
+    data = {"first_name": "Gwen", "last_name": "G", "new_password1": "a fine long passphrase",
+            "new_password2": "a fine long passphrase"}
+    assert Client().post(reverse("accept-invitation", args=[first]), data).status_code == 302
+    url = reverse("accept-invitation", args=[second])
+    assert Client().get(url).status_code == 404
+    visitor = Client(raise_request_exception=False)
+    response = visitor.post(url, {**data, "new_password1": "another long passphrase",
+                                  "new_password2": "another long passphrase"})
+    assert response.status_code == 404 and "_auth_user_id" not in visitor.session
+    from web.portal.models import User
+
+    gwen = User.objects.get(username="gwen@gamma.example")
+    assert gwen.organisation == gamma and gwen.check_password("a fine long passphrase")
+
+
+@pytest.mark.django_db
 def test_audit_log_has_no_update_or_delete_path(user_factory):
     event = AuditEvent.record(user_factory("a@b.example", coordinator=True), "approved")
     with pytest.raises(AppendOnly):
