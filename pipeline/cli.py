@@ -111,12 +111,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .content import load_campaigns
     from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
 
+    from .webpage import plan_pages
+
     campaigns = load_campaigns(_campaign_files(args.content))
-    jobs = plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), args.profile),
+    layouts = load_layouts(args.layouts or LAYOUTS)
+    jobs = plan(campaigns, layouts, select_profiles(load_profiles(), args.profile),
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+    pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
+                       languages=args.language, profiles=args.profile)
     for job in jobs:
         print(f"{job.source.slug}/{job.output}")
-    print(f"{len(jobs)} job(s)", file=sys.stderr)
+    for page in pages:
+        print(f"{page.source.slug}/{page.output}\n{page.source.slug}/{page.text_output}")
+    print(f"{len(jobs)} job(s)" + (f" and {len(pages)} web page(s)" if pages else ""), file=sys.stderr)
     return 0
 
 

@@ -347,3 +347,12 @@ def test_brand_colours_under_aa_contrast_are_refused_at_their_line():
     assert "4.5:1" in problem.what
     # The real brand passes: the same page is made.
     assert make(plan_pages([source], load_layouts())[0])[0].startswith(b"<!DOCTYPE html>")
+
+
+def test_list_names_the_pages_a_build_would_make(capsys):
+    assert main(["list", str(DEFAULT_CAMPAIGN), "--only", "web-page", "--language", "ur"]) == 0
+    out = capsys.readouterr()
+    assert out.out.split() == [f"{SLUG}/languages/ur/web/index.html", f"{SLUG}/languages/ur/web/index.txt"]
+    assert "1 web page(s)" in out.err
+    assert main(["list", str(DEFAULT_CAMPAIGN), "--only", "poster", "--language", "ur"]) == 0
+    assert "web/" not in capsys.readouterr().out
