@@ -370,3 +370,63 @@ def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
     code, _, report, _ = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert not errors(report, "numbers"), report["problems"]
 
+
+
+LONGER_URDU = (" اور اکثر یہ کوئی سابق ساتھی ہوتا ہے، جس کے ساتھ وہ رشتے میں رہ چکے ہوتے ہیں،"
+               " اور جو ان کی زندگی، گھر، کام اور دوستوں کے بارے میں بہت کچھ جانتا ہے")
+
+
+def longer_translation(tmp_path, campaign_text):
+    """The Urdu translation with a first statistic half as long again (issue 19: a
+    longer translation slid its statistics under the contact panel)."""
+    content = campaign_copy(tmp_path, campaign_text)
+    translations = tmp_path / "content" / "translations"
+    translations.unlink()
+    (translations / SLUG).mkdir(parents=True)
+    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
+    text = "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں\n"
+    assert text in source
+    (translations / SLUG / "ur.yaml").write_text(source.replace(text, text[:-1] + LONGER_URDU + "\n"), encoding="utf-8")
+    return content
+
+
+def panel_top_and_lowest_statistic(pdf: Path) -> tuple[float, float]:
+    """In points from the top, by poppler alone: the contact panel's top edge (its tint
+    met going up from the 999 line, at the page's left margin) and the lowest glyph of
+    Urdu text above it (the statistics' lines)."""
+    words = word_boxes(pdf)
+    [(_, _, y999, _, _)] = [w for w in words if w[0] == "999"]
+    dpi = 100
+    image, k = raster(pdf, dpi), dpi / 72
+    x = int(12 * 72 / 25.4 * k)  # 12 mm in: inside the panel's padding, clear of text
+    tint = image[int(y999 * k), x]
+    row = int(y999 * k)
+    while row > 0 and abs(image[row, x] - tint) < 8:
+        row -= 1
+    top = row / k
+    urdu = [w for w in words if any("\u0600" <= ch <= "\u06ff" for ch in w[0]) and top - 150 < w[4] < y999]
+    return top, max(w[4] for w in urdu if w[2] < top)
+
+
+def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, campaign_text):
+    content = longer_translation(tmp_path, campaign_text)
+    # Without the poster's shrink steps the statistic cannot show whole: refused, the
+    # field named with the translation's file, and nothing of it in the print order.
+    layouts = layouts_copy(tmp_path, {"products.yaml": NO_SHRINK})
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
+                                        content=content, layouts=layouts)
+    assert code == 1
+    causes = [p for p in errors(report, "too-long") if p["file"].endswith("poster-a4.rejected.pdf")]
+    assert [c["field"] for c in causes] == ["statistics[0].text"], report["problems"]
+    assert "ur.yaml" in causes[0]["hint"]
+    assert not (folder / "languages/ur/poster-a4.pdf").exists()
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.rejected.pdf")
+    assert lowest > top  # independently: its last line runs under the panel
+    # With them, it shrinks: every line above the panel, nothing refused.
+    shutil.rmtree(tmp_path / "out")
+    code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
+                                        content=content)
+    assert code == 0 and report["errors"] == 0, report["problems"]
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.pdf")
+    assert lowest < top
+    assert not (folder / "languages/ur/poster-a4.rejected.pdf").exists()
