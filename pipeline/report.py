@@ -202,6 +202,6 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
 
 def write_reports(folder: Path, slug: str, entries: list[dict], problems: list[Problem], write) -> None:
     """The report of every rendered PDF listed in `entries` (manifest entries)."""
-    entries = [e for e in entries if "imposed_from" not in e]
+    entries = [e for e in entries if "imposed_from" not in e and e.get("output") != "web"]  # PDFs only
     write(folder / "preflight.json", preflight_json(slug, entries, problems))
     write(folder / "preflight.html", preflight_html(slug, entries, problems))

@@ -248,19 +248,24 @@ def test_a_tel_link_to_another_number_than_it_shows_is_refused(tmp_path, capsys)
     assert "shows '0808 802 0300' but dials '+448088020399'" in err
 
 
-def urdu_tip_with_a_number(tmp_path, campaign_text):
-    content = campaign_copy(tmp_path, campaign_text.replace(
-        "  - Tell someone - a friend, family member, a support service or the police.",
-        "  - Tell someone - a friend, family member, a support service or the police. Call 0808 802 0300."))
+def with_urdu(tmp_path, content: Path, line: str, added: str) -> Path:
+    """The campaign `content` beside its Urdu translation, `added` at the end of `line`."""
     translations = tmp_path / "content" / "translations"
     translations.unlink()
     (translations / SLUG).mkdir(parents=True)
     source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
-    tip = "  - کسی کو بتائیں – کسی دوست، گھر والے، کسی مددگار ادارے یا پولیس کو۔\n"
-    assert tip in source
-    (translations / SLUG / "ur.yaml").write_text(source.replace(tip, tip[:-1] + " 0808 802 0300 پر کال کریں۔\n", 1),
+    assert line + "\n" in source
+    (translations / SLUG / "ur.yaml").write_text(source.replace(line + "\n", line + added + "\n", 1),
                                                  encoding="utf-8")
     return content
+
+
+def urdu_tip_with_a_number(tmp_path, campaign_text):
+    content = campaign_copy(tmp_path, campaign_text.replace(
+        "  - Tell someone - a friend, family member, a support service or the police.",
+        "  - Tell someone - a friend, family member, a support service or the police. Call 0808 802 0300."))
+    return with_urdu(tmp_path, content, "  - کسی کو بتائیں – کسی دوست، گھر والے، کسی مددگار ادارے یا پولیس کو۔",
+                     " 0808 802 0300 پر کال کریں۔")
 
 
 def test_a_number_in_urdu_running_text_keeps_its_digit_order(tmp_path, campaign_text):
@@ -381,15 +386,8 @@ LONGER_URDU = (" اور اکثر یہ کوئی سابق ساتھی ہوتا ہے
 def longer_translation(tmp_path, campaign_text):
     """The Urdu translation with a first statistic half as long again (issue 19: a
     longer translation slid its statistics under the contact panel)."""
-    content = campaign_copy(tmp_path, campaign_text)
-    translations = tmp_path / "content" / "translations"
-    translations.unlink()
-    (translations / SLUG).mkdir(parents=True)
-    source = (DEFAULT_CAMPAIGN.parent / "translations" / SLUG / "ur.yaml").read_text(encoding="utf-8")
-    text = "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں\n"
-    assert text in source
-    (translations / SLUG / "ur.yaml").write_text(source.replace(text, text[:-1] + LONGER_URDU + "\n"), encoding="utf-8")
-    return content
+    return with_urdu(tmp_path, campaign_copy(tmp_path, campaign_text),
+                     "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں", LONGER_URDU)
 
 
 def panel_top_and_lowest_statistic(pdf: Path) -> tuple[float, float]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import os
 import re
 import shutil
 from pathlib import Path
@@ -17,34 +16,15 @@ import pytest
 from web.portal.models import PrintRequest
 
 from .conftest import PASSWORD
+from .test_browser import browser  # noqa: F401  (the module's Chromium, shared)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (make chromium installs it)", allow_module_level=True)
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 BUILD_TIMEOUT = 120_000  # ms: a wait for an event, never an assertion on speed
-
-
-@pytest.fixture(scope="module")
-def browser():
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop here
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            yield b
-            b.close()
-    finally:
-        if before is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture
