@@ -320,7 +320,7 @@ def web_input_hash(page: WebPage) -> str:
 
     layouts = page.layouts.folder
     parts = {
-        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "*.py")],
+        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "**/*.py")],
         "campaign": page.source.campaign.model_dump(mode="json", exclude={"variants"}),
         "language": page.source.language,
         "colours": {k: v.model_dump(mode="json") for k, v in page.colours.items()},
