@@ -28,6 +28,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 import zxingcpp
 
+from .pdflock import PDFIUM
+
 PT_PER_MM = 72 / 25.4
 PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
 PX_PER_EM = 16  # the product's smallest type: its x-height is some 8 pixels
@@ -185,30 +187,31 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
 def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: float) -> list[PageView]:
     """Each page as printed and without text, its codes and its characters."""
     scale = max(PX_PER_MODULE / min_module_mm, PX_PER_EM / (min_type_pt / PT_PER_MM))
-    document = pdfium.PdfDocument(pdf)
-    views = []
-    try:
-        for page in document:
-            render = lambda: page.render(scale=scale / PT_PER_MM, grayscale=True).to_numpy()  # noqa: E731
-            seen = render()
-            seen = seen[..., 0] if seen.ndim == 3 else seen
-            found = zxingcpp.read_barcodes(seen, formats=CODE_FORMATS)
-            codes = []
-            for code in found:
-                xs = [p.x for p in (code.position.top_left, code.position.top_right,
-                                    code.position.bottom_left, code.position.bottom_right)]
-                ys = [p.y for p in (code.position.top_left, code.position.top_right,
-                                    code.position.bottom_left, code.position.bottom_right)]
-                codes.append(Code(code.text, (min(xs) / scale - offset, min(ys) / scale - offset,
-                                              (max(xs) - min(xs)) / scale, (max(ys) - min(ys)) / scale)))
-            chars = _chars(page, offset)
-            _hide_text(page)
-            bare = render()
-            bare = bare[..., 0] if bare.ndim == 3 else bare
-            views.append(PageView(scale, offset, seen, bare, codes, chars))
-            page.close()
-    finally:
-        document.close()
+    with PDFIUM:  # not thread-safe (pdflock.py)
+        document = pdfium.PdfDocument(pdf)
+        views = []
+        try:
+            for page in document:
+                render = lambda: page.render(scale=scale / PT_PER_MM, grayscale=True).to_numpy()  # noqa: E731
+                seen = render()
+                seen = seen[..., 0] if seen.ndim == 3 else seen
+                found = zxingcpp.read_barcodes(seen, formats=CODE_FORMATS)
+                codes = []
+                for code in found:
+                    xs = [p.x for p in (code.position.top_left, code.position.top_right,
+                                        code.position.bottom_left, code.position.bottom_right)]
+                    ys = [p.y for p in (code.position.top_left, code.position.top_right,
+                                        code.position.bottom_left, code.position.bottom_right)]
+                    codes.append(Code(code.text, (min(xs) / scale - offset, min(ys) / scale - offset,
+                                                  (max(xs) - min(xs)) / scale, (max(ys) - min(ys)) / scale)))
+                chars = _chars(page, offset)
+                _hide_text(page)
+                bare = render()
+                bare = bare[..., 0] if bare.ndim == 3 else bare
+                views.append(PageView(scale, offset, seen, bare, codes, chars))
+                page.close()
+        finally:
+            document.close()
     return views
 
 

@@ -27,6 +27,7 @@ from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
+from .pdflock import PDFIUM
 from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
@@ -252,16 +253,18 @@ def _proof_logo(draft: PartnerDraft) -> str:
 def _pages(pdf: bytes) -> list[bytes]:
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(pdf)
-    try:
-        pages = []
-        for page in document:
-            buffer = io.BytesIO()
-            page.render(scale=PROOF_DPI / 72).to_pil().save(buffer, "PNG", compress_level=1)
-            pages.append(buffer.getvalue())
-        return pages
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            images = [page.render(scale=PROOF_DPI / 72).to_pil() for page in document]
+        finally:
+            document.close()
+    pages = []
+    for image in images:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", compress_level=1)
+        pages.append(buffer.getvalue())
+    return pages
 
 
 # ---------------------------------------------------------------- approval

@@ -20,6 +20,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from .layouts import media_bleed_mm
 from .paths import FONTS, PROOFS
+from .pdflock import PDFIUM
 from .plan import Job
 from .problems import Problem
 
@@ -97,11 +98,12 @@ def render(job: Job, dpi: float, check: bool = True) -> Proof:
 
 
 def raster(pdf: bytes, dpi: float) -> list[Image.Image]:
-    document = pdfium.PdfDocument(pdf)
-    try:
-        return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
-    finally:
-        document.close()
+    with PDFIUM:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            return [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in document]
+        finally:
+            document.close()
 
 
 def png(image: Image.Image, fast: bool = True) -> bytes:

@@ -12,6 +12,7 @@ holds what they share, thumbnails.py the report's page images.
 """
 from __future__ import annotations
 
+from ..pdflock import PDFIUM
 from ..plan import Job
 from ..problems import Problem
 from ..render import Rendered
@@ -45,13 +46,14 @@ def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], l
     page thumbnails (from the raster the bleed check looked at)."""
     subject = Subject(job, html, rendered)
     problems = list(rendered.warnings)
-    try:
-        for check in CHECKS:
-            problems += check(subject)
-        pngs = thumbnails(subject)
-    finally:
-        if "pdf" in subject.__dict__:
-            subject.pdf.close()
+    with PDFIUM:  # the checks read the PDF through PDFium (pdflock.py)
+        try:
+            for check in CHECKS:
+                problems += check(subject)
+            pngs = thumbnails(subject)
+        finally:
+            if "pdf" in subject.__dict__:
+                subject.pdf.close()
     return problems, pngs
 
 
