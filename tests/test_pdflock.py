@@ -28,3 +28,36 @@ def test_every_pdfium_document_is_opened_under_the_lock(tmp_path, monkeypatch):
     assert main(["proof", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "proofs"), "--only", "wallet-card",
                  "--district", "none", "--partner", "none", "--language", "none"]) == 0
     assert len(opened) >= 3 and all(opened), opened
+
+
+def test_a_fork_waits_for_pdfium_and_the_child_starts_with_the_lock_free():
+    import os
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def render_in_a_thread():
+        with PDFIUM:
+            inside.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=render_in_a_thread)
+    thread.start()
+    inside.wait(30)
+    forked = []
+
+    def fork():
+        pid = os.fork()
+        if pid == 0:  # the child: the lock must be free here
+            os._exit(7 if PDFIUM._lock.acquire(timeout=10) else 3)
+        forked.append(pid)
+
+    forker = threading.Thread(target=fork)
+    forker.start()
+    forker.join(0.5)
+    waited = forker.is_alive() and not forked  # the fork waits while another thread renders
+    release.set()
+    forker.join(30)
+    thread.join(30)
+    _, status = os.waitpid(forked[0], 0)
+    assert waited and os.waitstatus_to_exitcode(status) == 7
