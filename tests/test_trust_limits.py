@@ -7,7 +7,6 @@ import base64
 import faulthandler
 import json
 import resource
-import shutil
 import signal
 import struct
 import sys
@@ -24,10 +23,11 @@ from pipeline.assets import check_svg
 from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
-from pipeline.plan import LAYOUTS, NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
+from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from pipeline.problems import RenderError
 
 from .conftest import DEFAULT_CAMPAIGN
+from .test_preflight import layouts_copy
 
 SLUG = "no-matter-how-small"
 SVG_NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
@@ -52,11 +52,7 @@ def grey_png(width: int, height: int) -> bytes:
 
 @pytest.fixture
 def layouts(tmp_path) -> Path:
-    folder = tmp_path / "layouts"
-    shutil.copytree(LAYOUTS, folder)
-    for name, target in NEIGHBOURS.items():
-        (tmp_path / name).symlink_to(target)
-    return folder
+    return layouts_copy(tmp_path, {})
 
 
 def test_check_svg_refuses_a_use_bomb_and_keeps_a_logo_with_a_few_uses():
@@ -153,11 +149,7 @@ SNIPPETS = st.recursive(LEAVES, lambda inner: st.one_of(
 
 @pytest.fixture(scope="module")
 def fuzz_job(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fuzz-layouts")
-    folder = root / "layouts"
-    shutil.copytree(LAYOUTS, folder)
-    for name, target in NEIGHBOURS.items():
-        (root / name).symlink_to(target)
+    folder = layouts_copy(tmp_path_factory.mktemp("fuzz-layouts"), {})
     return plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(folder), select_profiles(load_profiles(), "press"),
                 only=["poster"], districts=["none"], partners=["none"], languages=["none"])[0]
 
