@@ -611,25 +611,34 @@ def test_svg_colours_convert_on_the_parsed_tree_keeping_references():
     assert [stop.get("stop-color") for stop in root.iter("{http://www.w3.org/2000/svg}stop")][0] == "skyblue"
 
 
-def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
-    """The press PDF of a poster carrying the logo has no RGB colour left (pikepdf)."""
-    import pikepdf
-
+def press_poster_with(tmp_path, img_src: str, files: dict[str, str] | None = None):
+    """The press PDF of the minimal campaign's first poster with an <img> in its band
+    (in a copy of the layouts, with `files` beside the templates): its path."""
     from pipeline.content import load_campaigns
     from pipeline.fit import fitted
     from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 
-    from . import pdf_tools
     from .test_preflight import layouts_copy
 
     layouts = layouts_copy(tmp_path, {"poster.html": ('<header class="band">',
-                                                      '<header class="band"><img src="logo-test.svg" alt="">')})
-    (layouts / "logo-test.svg").write_text(GRADIENT_LOGO)
+                                                      f'<header class="band"><img src="{img_src}" alt="">')})
+    for name, text in (files or {}).items():
+        (layouts / name).write_text(text)
     [job] = plan(load_campaigns([MINIMAL]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
                  only=["poster"])[:1]
     _, rendered = fitted(job)
     path = tmp_path / "poster.pdf"
     path.write_bytes(rendered.pdf)
+    return path
+
+
+def test_a_logo_with_gradients_use_and_classes_prints_without_rgb(tmp_path):
+    """The press PDF of a poster carrying the logo has no RGB colour left (pikepdf)."""
+    import pikepdf
+
+    from . import pdf_tools
+
+    path = press_poster_with(tmp_path, "logo-test.svg", {"logo-test.svg": GRADIENT_LOGO})
     used = pdf_tools.colour_operators(path)
     assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
     assert used["spaces"] <= {"/DeviceCMYK", "/Pattern"}, used  # the gradient fills as a pattern
@@ -647,23 +656,11 @@ def test_an_svg_written_into_a_template_as_a_data_uri_prints_without_rgb(tmp_pat
     press as the same SVG in a file is: no RGB reaches the press PDF."""
     import base64
 
-    from pipeline.content import load_campaigns
-    from pipeline.fit import fitted
-    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
-
     from . import pdf_tools
-    from .test_preflight import layouts_copy
 
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20">'
            '<rect width="20" height="20" fill="#e4002b"/></svg>')
-    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-    layouts = layouts_copy(tmp_path, {"poster.html": ('<header class="band">',
-                                                      f'<header class="band"><img src="{src}" alt="">')})
-    [job] = plan(load_campaigns([MINIMAL]), load_layouts(layouts), select_profiles(load_profiles(), "press"),
-                 only=["poster"])[:1]
-    _, rendered = fitted(job)
-    path = tmp_path / "poster.pdf"
-    path.write_bytes(rendered.pdf)
+    path = press_poster_with(tmp_path, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
     used = pdf_tools.colour_operators(path)
     assert not used["operators"] & pdf_tools.RGB_OPERATORS, used
     assert "/DeviceRGB" not in used["spaces"], used
