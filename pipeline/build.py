@@ -47,6 +47,7 @@ from typing import Callable
 from jinja2 import meta
 
 from . import __version__, limits
+from .identity import image_hashes
 from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
@@ -307,6 +308,7 @@ def input_hash(job: Job) -> str:
         "fonts": _fonts_hash(FONTS),
         "renderer": renderer_versions(),
         "logo": _file_hash(ASSETS / job.partner.logo) if job.partner else None,
+        "images": image_hashes(job.source.campaign, _file_hash),
         "icc": _file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -326,6 +328,7 @@ def web_input_hash(page: WebPage) -> str:
         "colours": {k: v.model_dump(mode="json") for k, v in page.colours.items()},
         "brand": page.source.brand.model_dump(mode="json"),
         "brand_logo": _file_hash(ASSETS / page.source.brand.logo) if page.source.brand.logo else None,
+        "images": image_hashes(page.source.campaign, _file_hash),
         "files": [(name, _file_hash(layouts / name)) for name in _template_files(layouts, TEMPLATE)],
         "loads": [_loaded_files(layouts, name) for name in _template_files(layouts, TEMPLATE)],
     }

@@ -435,6 +435,10 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 class District(Strict):
     name: Annotated[Text, described("The district's name: its line (labels.local), folder and tracking code",
                                     "Harrogate")]
+    line: Annotated[Text | None, described(
+        "The district's own line on its posters and A5, instead of labels.local: something local the county-wide "
+        "products do not say (a station's address and opening hours, a local service)",
+        "Harrogate police station, North Park Road: open 8am to 10pm")] = None
     # Copies to print, per product, where it differs from the axis default.
     copies: dict[str, Copies] = {}
 
@@ -560,6 +564,18 @@ class BrandFont(Strict):
                                                              "AtkinsonHyperlegible-Bold.ttf")]
 
 
+class Lockup(Strict):
+    """How every layout places the force's logo: the brand's rules."""
+
+    position: Annotated[Literal["top-left", "top-right"], described(
+        "The corner of the product's top band the logo stands in", "top-right")] = "top-left"
+    min_height_mm: Annotated[float, Field(gt=0, le=60), described(
+        "The logo's smallest printed height in mm (preflight refuses it smaller)", 10)] = 8
+    clear_space: Annotated[float, Field(ge=0, le=1), described(
+        "Space kept clear on every side of the logo, as a share of its printed height (preflight: nothing "
+        "else printed in it)", 0.25)] = 0.25
+
+
 class Brand(Strict):
     """A force's look, shared by its campaigns: content/brands/<brand>.yaml."""
 
@@ -570,7 +586,8 @@ class Brand(Strict):
         "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
         "roles not given keep the neutral defaults of layouts/colours.yaml: " + ", ".join(COLOUR_ROLES))] = {}
     logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
-                                          "the text wordmark")] = None
+                                          "the text wordmark, the force's name beside it")] = None
+    lockup: Annotated[Lockup, described("The logo's lockup rules: position, minimum size, clear space")] = Lockup()
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
     handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
     hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None
@@ -578,6 +595,35 @@ class Brand(Strict):
         "The force's own web hosts: a campaign's qr.allowed_hosts must be among them, so a QR code "
         "opens another site only if the brand file says the site is the force's",
         ["www.example.police.uk"])]
+
+
+IMAGE_FILE = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*\.(png|jpe?g|svg)$"
+
+
+class Picture(Strict):
+    """A photograph or illustration: a file in assets/, placed by its focal point."""
+
+    file: Annotated[str, Field(pattern=IMAGE_FILE), described(
+        "The image, a file in assets/ (PNG or JPEG at 300 ppi at its printed size, or SVG); sRGB, converted "
+        "to the press profile for press PDFs", "images/hands-and-phone.jpg")]
+    alt: Annotated[Text, described("What it shows, for screen readers (screen copies and the web page)",
+                                   "A hand holding a phone with a message on its screen")]
+    credit: Annotated[Text | None, described("The photographer or illustrator, printed small beside the image",
+                                             "Photo: Jane Smith")] = None
+    focal_point: Annotated[tuple[Percent, Percent], described(
+        "The point to keep in view when the image is cropped to its slot: across and down, percent of its "
+        "width and height", [50, 30])] = (50, 50)
+
+
+class Show(Strict):
+    """How much of the campaign's content one product carries."""
+
+    support: Annotated[int | None, Field(ge=1, le=6), described(
+        "How many of the support services it shows, from the first (posters and key-statistic posters: 1; "
+        "wallet cards: as many as fit, up to 4)", 2)] = None
+    signs: Annotated[int | None, Field(ge=0, le=8), described(
+        "How many of the signs it lists, from the first, under labels.signs (posters only; default none)", 4)] = None
+    image: Annotated[Picture | None, described("This product's own image, instead of the campaign's")] = None
 
 
 class Campaign(Strict):
@@ -615,6 +661,12 @@ class Campaign(Strict):
                        described("Where to get help: each service's name and number; posters and cards show the first, "
                          "leaflets all")]
     more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
+    image: Annotated[Picture | None, described(
+        "A photograph or illustration for the campaign's posters and A5 front (its credit printed beside it, "
+        "its alt text on the screen copies and web page); without one, the graphic device")] = None
+    show: Annotated[dict[str, Show], described(
+        "Per product (a name in `products`): how many support services and signs it carries, and its own image",
+        {"poster": {"support": 2, "signs": 4}, "wallet-card": {"support": 3}})] = {}
     social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
     qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
     # Words that say what the campaign is about, in every language it is printed in.
@@ -645,6 +697,26 @@ class Campaign(Strict):
                             "add it under 'sources:' or fix the id")
         return stats
 
+    @field_validator("show")
+    @classmethod
+    def _shown_products(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
+        products = info.data.get("products") or []
+        for product in show:
+            if product not in products:
+                close = difflib.get_close_matches(product, products, n=1)
+                raise Wrong(f"show.{product}: {product!r} is not one of the campaign's products {products}",
+                            (f"did you mean {close[0]!r}? " if close else "") + "name a product listed under 'products:'")
+        return show
+
+    @field_validator("show")
+    @classmethod
+    def _signs_to_show(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
+        for product, chosen in show.items():
+            if chosen.signs and not info.data.get("signs"):
+                raise Wrong(f"show.{product}.signs: the campaign has no signs to show",
+                            "add the list under 'signs:' (and its heading, labels.signs), or leave signs out")
+        return show
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
         if self.launch and self.ends and self.ends < self.launch:
@@ -656,7 +728,8 @@ class Campaign(Strict):
         """A section that is printed needs its heading: say which label, and where it prints."""
         needed = [("definition", "what_is", bool(self.definition)), ("signs", "signs", bool(self.signs)),
                   ("perpetrators", "who", bool(self.perpetrators)), ("myths", "myths", bool(self.myths)),
-                  ("variants.districts", "local", bool(self.variants.districts))]
+                  ("variants.districts", "local", bool(self.variants.districts)
+                   and any(d.line is None for d in self.variants.districts.items))]
         missing = [(section, label) for section, label, present in needed if present and not getattr(self.labels, label)]
         if missing:
             section, label = missing[0]

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, RootModel, model_validator
 
 from .content import (Colour, Copies, District, LoadedCampaign, Neutral, Partner, Slug, Strict, Wrong, _dotted,
                       load_model)
+from .identity import check_images
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url, short_name
 
@@ -718,6 +719,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
         problems += _orders_fit(source, layouts)
+        problems += check_images(source)
         for path, products in named:
             for j, product in enumerate(products):
                 if product not in layouts.products:
