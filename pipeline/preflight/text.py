@@ -171,6 +171,9 @@ def check_visible(s: Subject) -> list[Problem]:
     return problems
 
 
+PICTURE = "figure.picture"  # the campaign's image (_parts.html picture)
+
+
 def check_safe_area(s: Subject) -> list[Problem]:
     """Text, logos and the QR code keep the safe margin from the trim and clear of folds."""
     problems = []
@@ -179,6 +182,8 @@ def check_safe_area(s: Subject) -> list[Problem]:
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
     folds = s.job.folds_mm  # in the job's reading direction
     for item in _content(s):
+        if item.kind == "image" and PICTURE in item.element:
+            continue  # a photograph or illustration may run into the bleed and over a fold
         if not _inside(item.rect, area):
             problems.append(s.problem("error", f"{_label(item)} is within {safe:g} mm of the trim",
                                       "move it inward: cutting wanders by about 1 mm", item, check="safe-area"))
