@@ -662,7 +662,7 @@ class Campaign(Strict):
                          "leaflets all")]
     more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
     image: Annotated[Picture | None, described(
-        "A photograph or illustration for the campaign's posters and A5 front (its credit printed beside it, "
+        "A photograph or illustration for the campaign's posters and web page (its credit printed beside it, "
         "its alt text on the screen copies and web page); without one, the graphic device")] = None
     show: Annotated[dict[str, Show], described(
         "Per product (a name in `products`): how many support services and signs it carries, and its own image",

@@ -97,12 +97,26 @@ def image_hashes(campaign: Campaign, file_hash) -> list:
     return [file_hash(ASSETS / name) for _, name in image_files(campaign)]
 
 
-def data_uri(name: str) -> str:
-    """An image in assets/ as a data: URI, for the web page (which loads nothing)."""
+WEB_IMAGE_PX = 1600  # wide enough for a high-density phone or a laptop's column
+
+
+def web_image(name: str) -> str:
+    """An image in assets/ as a data: URI for the web page (which loads nothing): an SVG
+    as it is, a photograph in sRGB (assets.normalise_image), at most WEB_IMAGE_PX wide,
+    as a JPEG."""
     import base64
+    import io
 
-    from .assets import read_project_file
+    from PIL import Image
 
-    kind = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-    return (f"data:{kind[Path(name).suffix.lower()]};base64,"
-            + base64.b64encode(read_project_file(ASSETS / name, [ASSETS])).decode())
+    from .assets import normalise_image, read_project_file
+
+    data = read_project_file(ASSETS / name, [ASSETS])
+    if Path(name).suffix.lower() == ".svg":
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
+    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
+        image = image.convert("RGB")
+        image.thumbnail((WEB_IMAGE_PX, WEB_IMAGE_PX))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()

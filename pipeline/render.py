@@ -272,6 +272,15 @@ def _qr_code(job: Job):
 
 def _draw_svg(self, stream, width, height, style):
     code = (getattr(_drawing, "codes", None) or {}).get(self._base_url)
+    if code is None and "/assets/" in (self._base_url or ""):
+        # A logo or image file: drawn as a form XObject of its own, so the PDF says
+        # where each is (a printer's preflight, tests/test_identity.py); a plain form,
+        # not a transparency group (PDF/X-1a has none).
+        form = stream.add_group(0, 0, width, height)
+        form.extra.pop("Group", None)
+        _original_svg_draw(self, form, width, height, style)
+        stream.draw_x_object(form.id)
+        return None
     if code is None:
         return _original_svg_draw(self, stream, width, height, style)
     url, fill = code

@@ -4,8 +4,9 @@ colours (content/brands/riverside-constabulary.yaml). Flat shapes, no words or
 numbers (a number drawn into an image could not be checked). Run it again after a
 change: .venv/bin/python assets/images/phone-scams-call.py
 
-4000 x 1600 pixels: 240 ppi across an A2 poster's 420 mm, 300 ppi across an A5's
-148 mm; the slots crop it around the focal point the campaign gives.
+Drawn at 4000 x 1600 and saved at 4200 x 1680 pixels: 240 ppi across an A2 poster's
+426 mm with its bleed, 300 ppi across an A5's; the slots crop it around the focal
+point the campaign gives.
 """
 from pathlib import Path
 
@@ -54,5 +55,5 @@ def draw() -> Image.Image:
 
 if __name__ == "__main__":
     out = Path(__file__).with_suffix(".png")
-    draw().save(out, optimize=True, dpi=(240, 240))
+    draw().resize((4200, 1680), Image.LANCZOS).save(out, optimize=True, dpi=(240, 240))
     print(out, out.stat().st_size, "bytes")
