@@ -17,7 +17,7 @@ from pipeline.cli import main
 from pipeline.content import ContentError, load_campaign
 
 from . import pdf_tools
-from .conftest import DEFAULT_CAMPAIGN, ROOT, write_campaign
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, write_campaign
 from .test_preflight import errors, layouts_copy, run_preflight
 
 PHONE_SCAMS = ROOT / "content" / "examples" / "phone-scams.yaml"
@@ -239,12 +239,14 @@ def test_a_poster_carries_the_services_and_signs_the_campaign_chose(tmp_path):
      "assets/images/none.png"),
     ("  - Fourth sign\n", "  - Fourth sign\nimage:\n  file: images/phone-scams-call.png\n", "image.alt", "alt"),
 ])
-def test_a_mistake_in_the_new_fields_is_named_at_its_line(tmp_path, old, new, field, says):
+def test_a_mistake_in_the_new_fields_is_named_at_its_line(tmp_path, capsys, old, new, field, says):
     path = write_campaign(tmp_path, SMALL_CAMPAIGN.replace(old, new))
-    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if text.strip().startswith(field.split(".")[0] + ":"))
-    if field == "image.file":  # the asset is checked where the campaign is planned
-        code = main(["check", str(path)])
-        assert code == 1
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                if text.strip().startswith(field.split(".")[-1 if field == "image.file" else 0] + ":"))
+    if field == "image.file":  # the file is checked where the campaign is planned, as logos are
+        assert main(["check", str(path)]) == 1
+        err = capsys.readouterr().err
+        assert f"{path}:{line} image.file: image {says}: file not found" in err, err
         return
     with pytest.raises(ContentError) as caught:
         load_campaign(path)
@@ -259,3 +261,19 @@ def test_signs_to_show_need_signs(tmp_path):
     with pytest.raises(ContentError) as caught:
         load_campaign(write_campaign(tmp_path, text))
     assert any("no signs to show" in p.what for p in caught.value.problems), caught.value.problems
+
+
+def test_a_districts_own_line_is_printed_and_a_line_that_repeats_101_is_not(tmp_path):
+    text = DEFAULT_CAMPAIGN.read_text(encoding="utf-8")
+    # A line that adds something (the example of docs/fields.md), for York only.
+    text = text.replace("      - name: York\n", "      - name: York\n        line: York police station, Fulford Road\n")
+    path = campaign_copy(tmp_path, text)
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out), "--only", "poster", "--only", "leaflet-a5",
+                 "--district", "york", "--district", "selby", "--profile", "press", "--jobs", "1"]) == 0
+    folder = out / "no-matter-how-small" / "districts"
+    for product in ("poster-a3", "leaflet-a5"):
+        york = " ".join(pdf_tools.text(folder / "york" / f"{product}.pdf").split())
+        selby = " ".join(pdf_tools.text(folder / "selby" / f"{product}.pdf").split())
+        assert "York police station, Fulford Road" in york, product
+        assert "In Selby?" not in selby and "In York?" not in york, product
