@@ -11,7 +11,7 @@ import numpy as np
 from ..problems import Problem
 from ..render import Placed
 from .colour import contrast
-from .subject import PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
+from .subject import PICTURE, PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
 
 FOLD_CLEARANCE_MM = 5  # print-standards: nothing within 5 mm of a fold
 
@@ -169,9 +169,6 @@ def check_visible(s: Subject) -> list[Problem]:
             "that stands out from its ground", page=page, box_mm=(x0, y0, x1 - x0, y1 - y0),
             check="hidden-text", field=element))
     return problems
-
-
-PICTURE = "figure.picture"  # the campaign's image (_parts.html picture)
 
 
 def check_safe_area(s: Subject) -> list[Problem]:
