@@ -992,6 +992,7 @@ FORMS = {
     r"^[a-z][a-z0-9]{0,3}$": "a short code: a lower-case letter and up to 3 letters or digits, e.g. pa3",
     RGB_PATTERN: '"#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"',
     HOST_PATTERN: "a full host name in lower case, e.g. www.example.police.uk (no https://, no path)",
+    IMAGE_FILE: "an image file's path in assets/, ending .png, .jpg or .svg, e.g. images/hands-and-phone.jpg",
 }
 
 # Keys renamed since earlier campaign files, and what to write now.
