@@ -232,6 +232,19 @@ def test_a_poster_carries_the_services_and_signs_the_campaign_chose(tmp_path):
         assert "Spot the signs" in text and "Third sign" in text and "Fourth sign" not in text
 
 
+def test_a_card_carries_the_services_the_campaign_chose(tmp_path):
+    text = SMALL_CAMPAIGN.replace("products: [poster]", "products: [wallet-card]")
+    for chosen, shown in (("", ["Second Service", "Third Service"]), ("  wallet-card: {support: 2}\n", ["Second Service"])):
+        path = write_campaign(tmp_path, text.replace("  poster: {support: 2, signs: 3}\n", chosen)
+                              .replace("show:\n", "show:\n" if chosen else ""))
+        out = tmp_path / f"out{len(shown)}"
+        assert main(["build", str(path), "--out", str(out), "--profile", "press", "--jobs", "1"]) == 0
+        card = " ".join(pdf_tools.text(out / "campaign" / "wallet-card.pdf").split())
+        assert "First Helpline 0808 802 0300" in card
+        for name, number in (("Second Service", "0203 866 4107"), ("Third Service", "0808 2000 247")):
+            assert (f"{name} {number}" in card) == (name in shown), (chosen, card)
+
+
 @pytest.mark.parametrize("old, new, field, says", [
     ("  poster: {support: 2, signs: 3}", "  postr: {support: 2}", "show", "did you mean 'poster'?"),
     ("  poster: {support: 2, signs: 3}", "  poster: {support: 0}", "show.poster.support", "greater than or equal to 1"),
