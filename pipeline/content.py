@@ -280,7 +280,9 @@ class Service(Strict):
                                              "0808 802 0300")] = None
     email: Email | None = None
     web: Annotated[Text | None, described("Its web address, printed as text (not a code)")] = None
-    note: Annotated[Text | None, described("One line under it on posters and the leaflets (opening hours, cost)")] = None
+    note: Annotated[Text | None, described(
+        "One line under it on the A-series posters and the leaflets' backs (opening hours, cost); not beside a "
+        "partner's strip or a district's line, which take its room, nor right to left")] = None
     # Printed instead of `name` on discreet products, e.g. "Helpline": the card
     # must not say what the service is about if someone finds it.
     discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
