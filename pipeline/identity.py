@@ -14,6 +14,10 @@ from .content import Campaign, LoadedCampaign, Picture
 from .paths import ASSETS
 from .problems import Problem
 
+NUMBER = re.compile(r"\d+(?: \d+)*")  # a number as written in a line, short codes (101) too
+WEB_IMAGE_PX = 1600  # wide enough for a high-density phone or a laptop's column
+
+
 def picture(campaign: Campaign, product: str) -> Picture | None:
     """The image this product prints: its own (show.<product>.image), else the campaign's."""
     shown = campaign.show.get(product)
@@ -50,11 +54,8 @@ def district_line(campaign: Campaign, district) -> str | None:
         return None
     line = campaign.labels.local.replace("{district}", district.name)
     printed = {_digits(n) for n in _printed_numbers(campaign)}
-    numbers = {_digits(n) for n in NUMBER.findall(line)}  # short codes (101) too
+    numbers = {_digits(n) for n in NUMBER.findall(line)}
     return line if numbers - printed else None
-
-
-NUMBER = re.compile(r"\d+(?: \d+)*")
 
 
 def _digits(number: str) -> str:
@@ -97,9 +98,6 @@ def image_hashes(campaign: Campaign, file_hash) -> list:
     return [file_hash(ASSETS / name) for _, name in image_files(campaign)]
 
 
-WEB_IMAGE_PX = 1600  # wide enough for a high-density phone or a laptop's column
-
-
 def web_image(name: str) -> str:
     """An image in assets/ as a data: URI for the web page (which loads nothing): an SVG
     as it is, a photograph in sRGB (assets.normalise_image), at most WEB_IMAGE_PX wide,
@@ -115,7 +113,9 @@ def web_image(name: str) -> str:
     if Path(name).suffix.lower() == ".svg":
         return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
     with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
-        image = image.convert("RGB")
+        flat = Image.new("RGB", image.size, (255, 255, 255))  # transparency on the page's white
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        image = flat
         image.thumbnail((WEB_IMAGE_PX, WEB_IMAGE_PX))
         out = io.BytesIO()
         image.save(out, "JPEG", quality=85)
