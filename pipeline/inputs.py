@@ -1,7 +1,7 @@
 """One checking function per kind of input that comes from outside the code: web
 addresses, phone numbers in text, and text itself.
 
-Used by content.py on campaign files and translations, by preflight on the rendered
+Used by pipeline.content on campaign files and translations, by preflight on the rendered
 page, and later by the partner portal. Each returns what is wrong in plain words
 (an empty list when nothing is), so the caller can add file, line and field.
 """

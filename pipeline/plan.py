@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, RootModel, model_validator
 
-from .content import (Colour, Copies, District, LoadedCampaign, Neutral, Partner, Slug, Strict, Wrong, _dotted,
+from .content import (Colour, Copies, District, LoadedCampaign, Neutral, Partner, Slug, Strict, Wrong, dotted_path,
                       load_model)
 from .problems import ContentError, PipelineError, Problem
 from .qr import qr_url, short_name
@@ -723,7 +723,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                 if product not in layouts.products:
                     problems.append(Problem("error", str(source.path), f"unknown product {product!r}",
                                             f"choose from: {', '.join(layouts.products)}",
-                                            line=_line_of(source, path + (j,)), field=_dotted(path + (j,))))
+                                            line=_line_of(source, path + (j,)), field=dotted_path(path + (j,))))
     if problems:
         raise PipelineError(problems)
 
@@ -735,7 +735,7 @@ def _orders_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
     for i, order in enumerate(source.campaign.orders):
         def problem(path: tuple, what: str, hint: str) -> Problem:
             return Problem("error", str(source.path), what, hint, line=_line_of(source, ("orders", i) + path),
-                           field=_dotted(("orders", i) + path))
+                           field=dotted_path(("orders", i) + path))
 
         spec = layouts.products.get(order.product)
         if spec is None:
@@ -771,12 +771,12 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
         if spec and spec.each == "statistic" and not c.statistics:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
-                                    line=line, field=_dotted(path)))
+                                    line=line, field=dotted_path(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
                                     "and the campaign does not say which words would",
                                     "list them under revealing_words (e.g. the subject's words)",
-                                    line=line, field=_dotted(path)))
+                                    line=line, field=dotted_path(path)))
         elif spec and spec.options.get("discreet") and c.reveals(c.qr.discreet_url or c.qr.url):
             # The code's address is in the phone's history once scanned.
             page = c.qr.discreet_url or c.qr.url

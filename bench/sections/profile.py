@@ -12,7 +12,7 @@ from common import DATA, ROOT, row
 
 # Stage of a function by its file (first match wins); pipeline/render.py by function name.
 STAGES = [
-    ("content: YAML + validation (once per build)", ("pipeline/content.py", "pipeline/plan.py", "pipeline/problems.py",
+    ("content: YAML + validation (once per build)", ("pipeline/content/", "pipeline/plan.py", "pipeline/problems.py",
                                     "/yaml/", "/_yaml", "/pydantic/", "/pydantic_core/")),
     ("QR: qrcode", ("pipeline/qr.py", "/qrcode/")),
     ("template: Jinja2", ("pipeline/layouts.py", "/jinja2/", "/markupsafe/", "layouts/")),
