@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import assets, build, partners, plan, render
+from pipeline import assets, partners, plan, render
+from pipeline.build import cache
 
 
 def project_copy(folder: Path) -> Path:
@@ -23,7 +24,7 @@ def project_copy(folder: Path) -> Path:
 def use_project_copy(project: Path, monkeypatch) -> Path:
     """Point the pipeline at the copy's assets/ and layouts/ for one test; returns its assets/."""
     copy = project / "assets"
-    for module in (assets, plan, build, partners):
+    for module in (assets, plan, cache, partners):
         monkeypatch.setattr(module, "ASSETS", copy)
     monkeypatch.setattr(partners, "PROOF_LOGOS", copy / "partners" / "proofs")
     monkeypatch.setattr(render, "PROJECT_ROOTS", (render.FONTS, plan.COLOUR, copy))

@@ -561,14 +561,14 @@ def test_changing_an_otf_font_or_the_renderers_version_rebuilds(tmp_path, capsys
     for font in (ROOT / "fonts").iterdir():
         (fonts / font.name).symlink_to(font)
     (fonts / "Display.otf").write_bytes(b"OTTO one")
-    monkeypatch.setattr(build, "FONTS", fonts)
+    monkeypatch.setattr(build.cache, "FONTS", fonts)
     layouts = layouts_copy(tmp_path, {})
     assert "built 3 PDF(s)" in _build_posters(tmp_path, layouts, capsys)
     assert "built 0 PDF(s), 3 unchanged" in _build_posters(tmp_path, layouts, capsys)
     (fonts / "Display.otf").write_bytes(b"OTTO two")
     assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
     versions = {**build.renderer_versions(), "pango": "0.0.1"}
-    monkeypatch.setattr(build, "renderer_versions", lambda: versions)
+    monkeypatch.setattr(build.cache, "renderer_versions", lambda: versions)
     assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
 
 
