@@ -424,7 +424,7 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
                                    "a layout prints the content: look for a loop or macro that runs away",
                                    line=_template_line(exc), check="limits")]) from None
     except MemoryError:
-        raise  # the job's memory limit: build.py says so
+        raise  # the job's memory limit: build.worker says so
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"

@@ -12,8 +12,8 @@ from jinja2 import meta
 
 from .. import __version__
 from ..layouts import environment
-from ..paths import FONTS, PIPELINE as PIPELINE_SOURCE
-from ..plan import ASSETS, COLOUR, ROOT, Job
+from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE
+from ..plan import Job
 from ..webpage import WebPage
 
 

@@ -10,7 +10,7 @@ from ..inputs import parse_url
 from ..layouts import media_bleed_mm
 from ..problems import Problem
 from ..qr import modules_across, qr_version
-from ..render import Placed
+from ..stages import Placed
 from .colour import _luminance
 from .subject import PT_PER_MM, Subject, _content, _inside, _label, _overlap
 

@@ -10,7 +10,7 @@ from ..content import known_numbers
 from ..inputs import find_phone_numbers, phone_key
 from ..layouts import media_bleed_mm
 from ..problems import Problem
-from ..render import Placed
+from ..stages import Placed
 from .subject import Subject, _content, _inside, _overlap
 
 
