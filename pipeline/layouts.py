@@ -33,8 +33,8 @@ from pydantic import BaseModel
 
 from . import limits
 from .assets import RefusedFile, read_project_file
-from .content import PHONE_IN_TEXT, BrandFont, Strict, on_allow_list
-from .inputs import phone_key, plain
+from .content import BrandFont, Strict
+from .inputs import PHONE_IN_TEXT, on_allow_list, phone_key, plain
 from .plan import Colour, Job
 from .problems import Problem, RenderError
 from .qr import qr_data_uri

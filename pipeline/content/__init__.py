@@ -10,10 +10,10 @@ from .brand import COLOUR_ROLES, Brand, BrandFont, Colour, brand_path
 from .errors import FORMS, validate
 from .fields import RTL_LANGUAGES, Neutral, Strict, Wrong, described, folded
 from .load import load_brand, load_campaign, load_campaigns, load_model
-from .model import (PLACEHOLDERS, QR, Campaign, Copies, District, Labels, LoadedCampaign, Partner, Service, Slug,
-                    on_allow_list)
+from ..inputs import PHONE_IN_TEXT, on_allow_list  # the one URL and phone predicates, re-exported
+from .model import PLACEHOLDERS, QR, Campaign, Copies, District, Labels, LoadedCampaign, Partner, Service, Slug
 from .partners import UNCONFIRMED, check_partner, partners_folder
-from .rules import PHONE_IN_TEXT, discreet_phrases, known_numbers
+from .rules import discreet_phrases, known_numbers
 from .translations import FIXED, OPTIONAL, load_translation, translation_path
 from .yamlfile import dotted_path, every_string, read_yaml
 

@@ -172,15 +172,6 @@ class Utm(Strict):
     campaign: Neutral
 
 
-def on_allow_list(url: str, hosts: list[str]) -> bool:
-    """A phone opening `url` lands on one of `hosts`: parsed as browsers do, exact host."""
-    parts = parse_url(url) if "\\" not in url and url.isprintable() and " " not in url else None
-    return (parts is not None and parts["protocol"] == "https:" and not parts["username"]
-            and not parts["password"] and not parts["port"] and parts["hostname"] in hosts)
-
-
-
-
 class QR(Strict):
     # Field order matters: allowed_hosts is validated before url checks against it.
     allowed_hosts: Annotated[list[Host], Field(min_length=1), described(

@@ -14,9 +14,6 @@ from .model import EMERGENCY, NON_EMERGENCY, Campaign, Partner
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
 
-# Used by the layouts to keep a number on one line; finding numbers to check them is
-# inputs.find_phone_numbers (any way a reader would read one).
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's file name may hold any digits).
 NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import zxingcpp
 
-from ..content import on_allow_list
+from ..inputs import on_allow_list
 from ..inputs import parse_url
 from ..layouts import media_bleed_mm
 from ..problems import Problem
