@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..problems import Problem
-from ..render import Placed
+from ..stages import Placed
 from .subject import Subject, _overlap
 
 LOGOS = (("brand-logo", "the force's logo"), ("partner-logo", "the partner's logo"))

@@ -9,10 +9,9 @@ from functools import cached_property
 import pypdfium2 as pdfium
 
 from .. import eye
-from ..layouts import media_bleed_mm
-from ..plan import Job
+from ..plan import Job, media_bleed_mm
 from ..problems import Problem
-from ..render import Placed, Rendered
+from ..stages import Placed, Rendered
 
 PT_PER_MM = 72 / 25.4
 PICTURE = "figure.picture"  # the campaign's image (_parts.html picture): may run into the bleed
