@@ -3,7 +3,6 @@ prints, and the checks across fields; `LoadedCampaign`, a campaign with where it
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -13,8 +12,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from ..inputs import _written_port, check_url, parse_url
-from .brand import Brand, Percent
-from .fields import IMAGE_FILE, RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .brand import Brand
+from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
 
@@ -369,32 +369,6 @@ class Translation(Strict):
 
 RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
 
-class Picture(Strict):
-    """A photograph or illustration: a file in assets/, placed by its focal point."""
-
-    file: Annotated[str, Field(pattern=IMAGE_FILE), described(
-        "The image, a file in assets/ (PNG or JPEG at 300 ppi at its printed size, or SVG); sRGB, converted "
-        "to the press profile for press PDFs", "images/hands-and-phone.jpg")]
-    alt: Annotated[Text, described("What it shows, for screen readers (screen copies and the web page)",
-                                   "A hand holding a phone with a message on its screen")]
-    credit: Annotated[Text | None, described("The photographer or illustrator, printed small beside the image",
-                                             "Photo: Jane Smith")] = None
-    focal_point: Annotated[tuple[Percent, Percent], described(
-        "The point to keep in view when the image is cropped to its slot: across and down, percent of its "
-        "width and height", [50, 30])] = (50, 50)
-
-
-class Show(Strict):
-    """How much of the campaign's content one product carries."""
-
-    support: Annotated[int | None, Field(ge=1, le=6), described(
-        "How many of the support services it shows, from the first (posters and key-statistic posters: 1; "
-        "wallet cards: as many as fit, up to 4)", 2)] = None
-    signs: Annotated[int | None, Field(ge=0, le=8), described(
-        "How many of the signs it lists, from the first, under labels.signs (posters only; default none)", 4)] = None
-    image: Annotated[Picture | None, described("This product's own image, instead of the campaign's")] = None
-
-
 class Campaign(Strict):
     """A campaign: what is printed on every product it asks for.
 
@@ -468,23 +442,8 @@ class Campaign(Strict):
 
     @field_validator("show")
     @classmethod
-    def _shown_products(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
-        products = info.data.get("products") or []
-        for product in show:
-            if product not in products:
-                close = difflib.get_close_matches(product, products, n=1)
-                raise Wrong(f"show.{product}: {product!r} is not one of the campaign's products {products}",
-                            (f"did you mean {close[0]!r}? " if close else "") + "name a product listed under 'products:'")
-        return show
-
-    @field_validator("show")
-    @classmethod
-    def _signs_to_show(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
-        for product, chosen in show.items():
-            if chosen.signs and not info.data.get("signs"):
-                raise Wrong(f"show.{product}.signs: the campaign has no signs to show",
-                            "add the list under 'signs:' (and its heading, labels.signs), or leave signs out")
-        return show
+    def _shown(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
+        return check_show(show, info.data.get("products") or [], info.data.get("signs"))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
