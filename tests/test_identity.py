@@ -14,7 +14,8 @@ import pypdfium2.raw as pdfium_c
 import pytest
 
 from pipeline.cli import main
-from pipeline.content import ContentError, load_campaign
+from pipeline.content import load_campaign
+from pipeline.problems import ContentError
 
 from . import pdf_tools
 from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, write_campaign
