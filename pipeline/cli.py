@@ -119,8 +119,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
     pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
                        languages=args.language, profiles=args.profile)
-    for job in jobs:
-        print(f"{job.source.slug}/{job.output}")
+    for job in jobs:  # a social image's JPEG and alt text come with its PNG
+        for output in (job.output, *job.beside.values()):
+            print(f"{job.source.slug}/{output}")
     for page in pages:
         print(f"{page.source.slug}/{page.output}\n{page.source.slug}/{page.text_output}")
     print(f"{len(jobs)} job(s)" + (f" and {len(pages)} web page(s)" if pages else ""), file=sys.stderr)
