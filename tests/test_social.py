@@ -160,10 +160,11 @@ def test_a_story_with_its_headline_under_the_top_bar_fails_its_preflight(tmp_pat
     assert any(w.startswith("'North Yorkshire Police' is in the top 250 px of social-story,") for w in zone)
 
 
-def test_a_code_small_text_or_poor_contrast_on_an_image_fails_its_preflight(tmp_path):
+def test_a_code_a_wrong_number_small_text_or_poor_contrast_on_an_image_fails_its_preflight(tmp_path):
     layouts = layouts_copy(tmp_path, {
+        # a code, and a helpline number typed into the template with a digit wrong
         "social.html": ('<p class="link" dir="ltr">{{ c.qr.label }}</p>',
-                        '<p class="link" dir="ltr">{{ c.qr.label }}</p>{{ p.qr_block(c, qr) }}'),
+                        '<p class="link" dir="ltr">{{ c.qr.label }} 0808 802 0399</p>{{ p.qr_block(c, qr) }}'),
         "social-square.css": (".service .name, .link { font-size: 28px; }",
                                ".service .name, .link { font-size: 20px; } .qr { width: 200px; height: 200px; }"),
         # dark blue on navy, and the code hidden: only the contrast fails here
@@ -177,3 +178,4 @@ def test_a_code_small_text_or_poor_contrast_on_an_image_fails_its_preflight(tmp_
     assert ("social-square.png", "legible") in checks
     assert ("social-link-preview.png", "screen-contrast") in checks
     assert ("social-link-preview.png", "no-code") not in checks
+    assert {("social-square.png", "numbers"), ("social-story.png", "numbers")} <= checks  # read from the image too
