@@ -35,12 +35,10 @@ from . import limits
 from .assets import RefusedFile, read_project_file
 from .content import BrandFont, Strict
 from .inputs import PHONE_IN_TEXT, on_allow_list, phone_key, plain
-from .plan import Colour, Job
+from .plan import Colour, Job, media_bleed_mm
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
 
-# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
-MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
 class LayoutLoader(jinja2.BaseLoader):
@@ -359,12 +357,6 @@ def colour_value(colour: Colour, output: str) -> str:
     if output != "print":  # screen copies and social images
         return colour.rgb
     return "device-cmyk({})".format(" ".join(f"{v / 100:g}" for v in colour.cmyk))
-
-
-def media_bleed_mm(job: Job) -> float:
-    """Distance from the trim to the edge of the PDF page (MediaBox)."""
-    profile = job.profile.spec
-    return profile.bleed_mm + (MARKS_ROOM_MM if profile.crop_marks else 0)
 
 
 def profile_css(job: Job) -> str:

@@ -22,6 +22,16 @@ def test_content_and_plan_import_neither_weasyprint_nor_django():
     assert "web" not in loaded
 
 
+
+def test_preflight_gets_the_stage_types_and_page_geometry_without_the_renderer_or_the_layouts():
+    """Stage data types (Job, Placed, Rendered) and the page's bleed live in light modules:
+    preflight, a lower stage, climbs back neither to the renderer nor to the layouts."""
+    code = ("import json, sys, pipeline.preflight, pipeline.stages; "
+            "print(json.dumps(sorted(sys.modules)))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                                       text=True).stdout)
+    assert not [m for m in loaded if m.startswith(("weasyprint", "pipeline.render", "pipeline.layouts", "jinja2"))]
+
 def test_no_module_in_pipeline_imports_web():
     found = []
     for path in sorted((ROOT / "pipeline").rglob("*.py")):

@@ -151,7 +151,7 @@ def test_any_exception_in_one_job_is_listed_and_the_others_are_built(tmp_path, m
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(job, html)
 
-    monkeypatch.setattr(render_module, "render_pdf", flaky)
+    monkeypatch.setattr(render_module.pdf, "render_pdf", flaky)
     out = tmp_path / "out"
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *SMALL, "--jobs", "1"]) == 1
     err = capsys.readouterr().err

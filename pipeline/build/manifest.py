@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from ..plan import Job
 from ..problems import Problem
 from ..report import thumbnail_name

@@ -9,6 +9,15 @@ from ..content import Colour, District, LoadedCampaign, Partner
 from ..qr import qr_url, short_name
 from .specs import LayoutSet, NamedProfile, ProductSpec, product_code
 
+# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
+MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
+
+
+def media_bleed_mm(job: Job) -> float:
+    """Distance from the trim to the edge of the PDF page (MediaBox)."""
+    profile = job.profile.spec
+    return profile.bleed_mm + (MARKS_ROOM_MM if profile.crop_marks else 0)
+
 
 def slug(text: str) -> str:
     """'Over 100' -> 'over-100', '96%' -> '96': safe in file names and tracking codes."""

@@ -7,7 +7,7 @@ import zxingcpp
 
 from ..inputs import on_allow_list
 from ..inputs import parse_url
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from ..problems import Problem
 from ..qr import modules_across, qr_version
 from ..stages import Placed

@@ -9,8 +9,7 @@ from functools import cached_property
 import pypdfium2 as pdfium
 
 from .. import eye
-from ..layouts import media_bleed_mm
-from ..plan import Job
+from ..plan import Job, media_bleed_mm
 from ..problems import Problem
 from ..stages import Placed, Rendered
 

@@ -1,5 +1,5 @@
 """HTML -> PDF with WeasyPrint. WeasyPrint is imported here and by the two modules that
-work inside its drawing (textlayer.py, links.py) only.
+work inside its drawing (textlayer/, links.py) only.
 
 - a URL fetcher that serves files from the project's layout, font, colour and asset
   folders only (no network, no file:///etc/...), plus data: URIs (`fetcher`);

@@ -11,9 +11,8 @@ from functools import lru_cache
 import pydyf
 
 from .. import colour, links, overprint, textlayer
-from ..layouts import MARK_GAP_MM, MARK_LENGTH_MM
 from ..paths import COLOUR
-from ..plan import Job
+from ..plan import MARK_GAP_MM, MARK_LENGTH_MM, Job
 
 PT_PER_MM = 72 / 25.4
 def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
@@ -25,7 +24,7 @@ def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, docum
 
 def finish_screen(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
     """A screen copy: its title shown, its text layer read back as the source text
-    (textlayer.py), live described links, figure boxes in PDF units."""
+    (pipeline/textlayer/), live described links, figure boxes in PDF units."""
     pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
     if layer is not None:
         textlayer.finish(layer, pdf)

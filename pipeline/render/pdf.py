@@ -118,7 +118,7 @@ def render_pdf(job: Job, html: str) -> Rendered:
             pdf_variant=profile.pdf_variant,
         )
         # Screen copies are read aloud, searched and copied from: their text layer
-        # must read back as the source text in any script (textlayer.py).
+        # must read back as the source text in any script (pipeline/textlayer/).
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
