@@ -86,6 +86,9 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     failed = len(jobs) - len(result.outputs) + len(pages) - len(result.pages)
     made = (f"built {result.built} PDF(s), {result.cached} unchanged (kept)" if write_pdfs
             else f"checked {result.built} PDF(s) in memory (none written)")
+    if any(job.social for job in jobs):  # each image a PNG, a JPEG and its alt text
+        images = sum(o.job.social and not o.cached for o in result.outputs)
+        made = made.replace(f"{result.built} PDF(s)", f"{result.built - images} PDF(s) and {images} social image(s)", 1)
     if pages:
         made += (f", {result.pages_built} web page(s) made, {len(result.pages) - result.pages_built} unchanged"
                  if write_pdfs else f", {len(result.pages)} web page(s) checked")
