@@ -24,10 +24,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import build, proof
+from . import approved as approved_proofs, build, proof
 from .content import load_campaigns
 from .paths import ASSETS, FONTS, LAYOUTS
-from .plan import Job, load_layouts, load_profiles, plan, select_profiles
+from .plan import Job, load_layouts, load_profiles, plan
 from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
@@ -45,7 +45,7 @@ class Render:
     version: int = 0
     generation: int = -1  # the generation in which the hash was last confirmed
     pages: list[bytes] = field(default_factory=list)  # PNG per page at DISPLAY_DPI
-    approved_dpi_pages: list = field(default_factory=list)  # PIL images at proof.APPROVED_DPI (approved set)
+    record: approved_proofs.Record | None = None  # as the approved proofs keep it (approved set only)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
     error: list[Problem] = field(default_factory=list)
@@ -71,7 +71,7 @@ class Studio:
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
-        self.last_review: dict[str, proof.Difference] = {}  # the changes view's, by "name/page"
+        self.last_review: dict[str, approved_proofs.Difference] = {}  # the changes view's, by "name/page"
         self._reload(content=True, layouts=True)
         if self.setup_error:
             raise PipelineError(self.setup_error)
@@ -96,8 +96,7 @@ class Studio:
         self.campaigns, self.layouts, self.setup_error = campaigns, layout_set, []
         several = len({j.source.slug for j in jobs}) > 1
         keyed = {self.key(job, several): job for job in jobs}
-        press = select_profiles(self.profiles, proof.APPROVED_PROFILE)[0]
-        approved = [self.key(j, several) for j in proof.approved_set(jobs) if j.profile == press]
+        approved = [self.key(j, several) for j in approved_proofs.approved_set(jobs)]
         with self.lock:
             self.jobs, self.approved = keyed, approved
 
@@ -253,12 +252,12 @@ class Studio:
         if digest == render.input_hash and not digest.startswith("unhashable"):
             return False
         started = time.perf_counter()
-        error, pages, approved_dpi_pages = [], [], []
+        error, pages, record = [], [], None
         try:
             made = proof.render(job, DISPLAY_DPI)
             pages = [proof.png(page) for page in made.pages]
             if key in self.approved:
-                approved_dpi_pages = proof.raster(made.pdf, proof.APPROVED_DPI)
+                record = approved_proofs.record(job, made.pdf, made.layout)
         except PipelineError as exc:
             error = exc.problems
         except Exception as exc:  # never lose the render thread to one output
@@ -271,21 +270,15 @@ class Studio:
             render.error = error
             if not error:
                 render.pages, render.problems = pages, made.problems
-                render.guides, render.approved_dpi_pages = made.guides.to_dict(), approved_dpi_pages
+                render.guides, render.record = made.guides.to_dict(), record
         return True
 
     # ------------------------------------------------------------ visual review
 
-    def review(self) -> list[proof.Difference]:
+    def review(self) -> list[approved_proofs.Difference]:
         """The approved set's pages that differ from their approved proofs."""
-        proofs = []
-        for key in self.approved:
-            render = self.current(key)
-            if render and render.approved_dpi_pages:
-                job = self.jobs[key]
-                proofs.append(proof.Proof(job, b"", render.approved_dpi_pages, proof.APPROVED_DPI, [],
-                                          proof.guides(job)))
-        return proof.review(proofs)
+        records = [render.record for render in map(self.current, self.approved) if render and render.record]
+        return approved_proofs.review(records, whole=[self.jobs[key] for key in self.approved])
 
 
 _studio: Studio | None = None
