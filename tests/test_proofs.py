@@ -95,6 +95,22 @@ def test_a_one_letter_typo_is_a_change_named_by_its_words(tmp_path, campaign_tex
     assert str(poster).startswith(f"{CAMPAIGN}/poster-a4 page 1: ")
 
 
+def test_a_typo_in_the_urdu_translation_is_named_as_written(tmp_path):
+    """Right to left, the words are compared as set, in reading order (the press PDF's
+    text layer maps each Nastaliq glyph to one letter for all its uses)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copy(DEFAULT_CAMPAIGN, content)
+    shutil.copytree(DEFAULT_CAMPAIGN.parent / "translations", content / "translations")
+    urdu = content / "translations" / CAMPAIGN / "ur.yaml"
+    text = urdu.read_text(encoding="utf-8")
+    assert "اسٹاکنگ اکثر" in text
+    urdu.write_text(text.replace("اسٹاکنگ اکثر", "اسٹاکنگ اثکر", 1), encoding="utf-8")  # two letters swapped
+    [d] = approved.review(current({"languages/ur/poster-a4"}, content=content / DEFAULT_CAMPAIGN.name))
+    assert d.drifted and d.name == f"{CAMPAIGN}/languages/ur/poster-a4" and d.page == 1
+    assert "words: 'اثکر' for 'اکثر' between 'اسٹاکنگ' and 'چھوٹی'" in str(d), str(d)
+
+
 def test_a_moved_strapline_is_caught_and_placed(tmp_path):
     """A 6 mm shift of the poster's strapline: named, with how far and where."""
     layouts = layouts_copy(tmp_path, {"poster.css": (".strapline .call {",
