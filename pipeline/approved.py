@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageChops
+from PIL import Image, ImageChops, ImageDraw
 
 from .paths import PROOFS
 from .pdflock import PDFIUM
@@ -301,11 +301,16 @@ class Difference:
             return f"{where}: no approved proof (new page)"
         if self.missing == "current":
             return f"{where}: approved, but the page is no longer made"
-        said = [*self.changes, f"{self.changed:.2%} of the pixels changed"]
+        return f"{where}: " + "; ".join([*self.changes, self.pixels])
+
+    @property
+    def pixels(self) -> str:
+        """How much of the page changed, and where (around every change)."""
+        said = f"{self.changed:.2%} of the pixels changed"
         if self.box_mm:
             x, y, w, h = self.box_mm
-            said[-1] += f", within x {x:.0f} to {x + w:.0f} mm, y {y:.0f} to {y + h:.0f} mm from the trim's top-left"
-        return f"{where}: " + "; ".join(said)
+            said += f", within x {x:.0f} to {x + w:.0f} mm, y {y:.0f} to {y + h:.0f} mm from the trim's top-left"
+        return said
 
 
 def compare_pixels(approved: Image.Image, current: Image.Image) -> Image.Image:
@@ -422,15 +427,16 @@ def compare(name: str, number: int, approved: Page, current: Page, dpi: float) -
         x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, y1 = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
         box_mm = (x0, y0, x1 - x0, y1 - y0)
+    # What changed: the current page faded, its changed pixels tinted magenta (where
+    # words were too), and a magenta frame around each changed word as it is now.
     image = current.image.convert("RGB")
     faded = Image.blend(image, Image.new("RGB", image.size, "white"), 0.6)
-    # What changed: the current page tinted magenta (pixels, and the changed words' boxes).
-    for x, y, w, h in where:
-        left, top = round((x + trim_x) / scale), round((y + trim_y) / scale)
-        mask.paste(255, (left, top, max(left + 1, round((x + trim_x + w) / scale)),
-                         max(top + 1, round((y + trim_y + h) / scale))))
     tinted = Image.blend(image, Image.new("RGB", image.size, HIGHLIGHT), 0.55)
-    highlight = Image.composite(tinted, faded, mask) if mask.getbbox() else faded
+    highlight = Image.composite(tinted, faded, mask) if pixels else faded
+    draw = ImageDraw.Draw(highlight)
+    for x, y, w, h in where:
+        left, top = (x + trim_x) / scale, (y + trim_y) / scale
+        draw.rectangle([left - 1, top - 1, left + w / scale + 1, top + h / scale + 1], outline=HIGHLIGHT)
     return Difference(name, number, changed, box_mm, highlight, current=image, changes=changes)
 
 
