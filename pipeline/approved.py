@@ -9,17 +9,20 @@ is not made for press: a 6-sheet in large-format). Each page is kept as:
 
 - `N.png`: a grey image, 16 levels, at the resolution where the page's smallest
   type (the size's `min_type_pt`) is PX_PER_EM pixels high: words can be read;
-- `N.txt`: the page boxes and every word of the PDF's text layer with its box, in
-  mm from the trim's top-left corner, one word a line (a typo is a one-line diff).
+- `N.txt`: the page boxes and every word of the PDF's text layer with its box (in
+  mm from the trim's top-left corner) and colour, one word a line (a typo is a
+  one-line diff).
 
 A page differs from its approved proof when its boxes changed, a word changed
-(named with the words before and after), the words moved or changed size (a
-scaled page is a change however few pixels move), or more than PAGE_TOLERANCE of
-its pixels changed (images, colours, rules). The same renders always give the same
+(named with the words before and after), words changed colour, moved or changed size
+(a scaled page is a change however few pixels move), or more than PAGE_TOLERANCE of
+its pixels changed (images, backgrounds, rules: grey, so a colour of the same
+lightness is not seen there). The same renders always give the same
 files, so an approval that changes nothing leaves proofs/ as it was.
 """
 from __future__ import annotations
 
+import ctypes
 import difflib
 import io
 import os
@@ -51,6 +54,7 @@ PIXEL_TOLERANCE = 40
 PAGE_TOLERANCE = 0.001
 MOVE_MM = 0.3  # a word whose box moved further has moved (the boxes are kept to 0.1 mm)
 SCALE_TOLERANCE = 0.02  # a word whose box grew or shrank by more has changed size
+WORDS_HEAD = "# words: x y width height (mm from the trim's top-left) colour text"
 TEXT_AS_SET = "# text as set, in reading order (right to left)"
 NAMED = 4  # text changes named in full per page; the rest are counted
 HIGHLIGHT = (230, 0, 126)  # changed pixels: magenta, a colour no layout here uses
@@ -64,9 +68,10 @@ Box = tuple[float, float, float, float]  # x, y, width, height in mm
 class Word:
     text: str
     box: Box  # from the trim's top-left corner
+    colour: str  # its fill, as PDFium gives it in RGB: "#rrggbb"
 
     def line(self) -> str:
-        return " ".join(f"{v:.1f}" for v in self.box) + f" {self.text}"
+        return " ".join(f"{v:.1f}" for v in self.box) + f" {self.colour} {self.text}"
 
 
 @dataclass
@@ -84,7 +89,7 @@ class Page:
     def text_file(self) -> str:
         head = " ".join(f"{name} " + " ".join(f"{v:.1f}" for v in box) for name, box in self.boxes.items())
         return (f"# page boxes (mm from the page's top-left): {head}\n"
-                f"# words: x y width height (mm from the trim's top-left) text\n"
+                f"{WORDS_HEAD}\n"
                 + "".join(f"{w.line()}\n" for w in self.words)
                 + ("" if self.text is None else f"{TEXT_AS_SET}\n" + "".join(f"{w}\n" for w in self.text)))
 
@@ -155,24 +160,33 @@ def _geometry(page) -> tuple[dict[str, Box], list[Word]]:
     tx0, _, _, ty1 = page.get_trimbox()
     text = page.get_textpage()
     try:
-        words, letters, box = [], [], None
+        words, letters, box, colour = [], [], None, ""
         for index in range(text.count_chars()):
             char = chr(pdfium_c.FPDFText_GetUnicode(text.raw, index))
             if not (char.isspace() or char in "\x00\ufffe\uffff"):  # spaces, line ends (PDFium's own too)
                 left, bottom, right, top = text.get_charbox(index)
                 box = (left, bottom, right, top) if box is None else (
                     min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top))
+                colour = colour or _fill(text, index)
                 letters.append("-" if char == "\x02" else char)  # \x02: PDFium's hyphen at a line's end
             if letters and (char.isspace() or char in "\x00\x02\ufffe\uffff"):
-                words.append((letters, box))
-                letters, box = [], None
+                words.append((letters, box, colour))
+                letters, box, colour = [], None, ""
         if letters:
-            words.append((letters, box))
+            words.append((letters, box, colour))
     finally:
         text.close()
     return boxes, [Word("".join(letters), _mm((left - tx0) * MM_PER_PT, (ty1 - top) * MM_PER_PT,
-                                              (right - left) * MM_PER_PT, (top - bottom) * MM_PER_PT))
-                   for letters, (left, bottom, right, top) in words]
+                                              (right - left) * MM_PER_PT, (top - bottom) * MM_PER_PT), colour)
+                   for letters, (left, bottom, right, top), colour in words]
+
+
+def _fill(text, index: int) -> str:
+    """A character's fill colour (its word's: the first letter's), as "#rrggbb"."""
+    rgba = [ctypes.c_uint() for _ in range(4)]
+    if not pdfium_c.FPDFText_GetFillColor(text.raw, index, *(ctypes.byref(v) for v in rgba)):
+        return "#000000"
+    return "#" + "".join(f"{v.value:02x}" for v in rgba[:3])
 
 
 def _mm(*values: float) -> Box:
@@ -180,14 +194,17 @@ def _mm(*values: float) -> Box:
 
 
 def _parse(text: str) -> tuple[dict[str, Box], list[Word], list[str] | None]:
+    """A page's boxes and words as `Page.text_file` wrote them; ValueError otherwise."""
     lines = text.splitlines()
+    if len(lines) < 2 or lines[1] != WORDS_HEAD:
+        raise ValueError("not a page's words")
     head = lines[0].split(": ", 1)[1].split()
     boxes = {head[i]: tuple(float(v) for v in head[i + 1:i + 5]) for i in range(0, len(head), 5)}
     placed, _, as_set = "\n".join(lines[2:]).partition(TEXT_AS_SET)
     words = []
     for line in placed.splitlines():
-        *numbers, word = line.split(" ", 4)
-        words.append(Word(word, tuple(float(v) for v in numbers)))
+        *numbers, colour, word = line.split(" ", 5)
+        words.append(Word(word, tuple(float(v) for v in numbers), colour))
     return boxes, words, as_set.split() if TEXT_AS_SET in text else None
 
 
@@ -283,7 +300,7 @@ class Difference:
     changed: float = 0.0  # fraction of the page's pixels that changed
     box_mm: Box | None = None  # around the changes, from the trim's top-left
     highlight: Image.Image | None = None  # the current page, faded, changes in magenta
-    missing: str | None = None  # "approved" or "current" when one side has no such page
+    missing: str | None = None  # "approved", "current": one side has no such page; "unreadable"
     current: Image.Image | None = None  # the page as it is now
     changes: list[str] = field(default_factory=list)  # what changed: boxes, words, moved, scaled
 
@@ -301,6 +318,9 @@ class Difference:
             return f"{where}: no approved proof (new page)"
         if self.missing == "current":
             return f"{where}: approved, but the page is no longer made"
+        if self.missing == "unreadable":
+            return (f"{where}: its approved proof ({self.page}.png, {self.page}.txt) cannot be read: "
+                    "made by an older version or edited by hand; approve it again")
         return f"{where}: " + "; ".join([*self.changes, self.pixels])
 
     @property
@@ -345,6 +365,11 @@ def compare_words(approved: Page, current: Page) -> tuple[list[str], list[Box]]:
         said.append(f"scaled: {len(scaled)} of {len(pairs)} words at {ratio:.0%} of their approved size "
                     f"(e.g. '{b.text}' {a.box[3]:.1f} to {b.box[3]:.1f} mm high, {a.box[2]:.1f} to {b.box[2]:.1f} mm wide)")
         where += [b.box for _, b in scaled]
+    recoloured = [(a, b) for a, b in pairs if a.colour != b.colour]
+    if recoloured:
+        a, b = recoloured[0]
+        said.append(f"colour: {len(recoloured)} of {len(pairs)} words (e.g. '{b.text}' {a.colour} to {b.colour})")
+        where += [b.box for _, b in recoloured]
     moved = [(a, b) for a, b in pairs if _ratio(a, b) is None and _distance(a, b) > MOVE_MM]
     if moved:
         a, b = max(moved, key=lambda pair: _distance(*pair))
@@ -388,8 +413,8 @@ def _quote(words: list[str]) -> str:
 
 def _ratio(a: Word, b: Word) -> float | None:
     """How much larger b is than a, when its size changed beyond the tolerance."""
-    ratios = [b.box[i] / a.box[i] for i in (2, 3) if a.box[i] > 0.5]
-    off = [r for r in ratios if abs(r - 1) > SCALE_TOLERANCE]
+    ratios = [b.box[i] / a.box[i] for i in (2, 3) if abs(b.box[i] - a.box[i]) > 0.15 and a.box[i] > 0]
+    off = [r for r in ratios if abs(r - 1) > SCALE_TOLERANCE]  # 0.15 mm: over the boxes' rounding
     return off[0] if off else None
 
 
@@ -460,8 +485,13 @@ def review(made: list[Record], folder: Path | None = None, whole: list[Job] | No
                                               current=current.image.convert("RGB")))
                 continue
             image_path, words_path = files[number - 1]
-            with Image.open(image_path) as image:
-                approved = Page(image.convert("L"), *_parse(words_path.read_text(encoding="utf-8")))
+            try:
+                with Image.open(image_path) as image:
+                    approved = Page(image.convert("L"), *_parse(words_path.read_text(encoding="utf-8")))
+            except (OSError, ValueError, UnicodeDecodeError):  # an older format, or edited by hand
+                differences.append(Difference(rec.name, number, 1.0, missing="unreadable",
+                                              current=current.image.convert("RGB")))
+                continue
             difference = compare(rec.name, number, approved, current, rec.dpi)
             if difference.changes or difference.changed > 0:
                 differences.append(difference)

@@ -32,6 +32,7 @@ from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
+REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (37 outputs)
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 
 
@@ -275,10 +276,20 @@ class Studio:
 
     # ------------------------------------------------------------ visual review
 
-    def review(self) -> list[approved_proofs.Difference]:
-        """The approved set's pages that differ from their approved proofs."""
-        records = [render.record for render in map(self.current, self.approved) if render and render.record]
-        return approved_proofs.review(records, whole=[self.jobs[key] for key in self.approved])
+    def review(self) -> tuple[list[approved_proofs.Difference], int]:
+        """The approved set's pages that differ from their approved proofs, and how many
+        of its outputs are still to be rendered: the approved set comes first for up to
+        REVIEW_WAIT_S, then the page shows what is current."""
+        deadline = time.monotonic() + REVIEW_WAIT_S
+        with self.lock:
+            self.wanted += [key for key in self.approved if self._stale(key) and key not in self.wanted]
+            self.lock.notify_all()
+            while any(map(self._stale, self.approved)) and time.monotonic() < deadline:
+                self.lock.wait(deadline - time.monotonic())
+            done = [key for key in self.approved if not self._stale(key)]
+            records = [self.renders[key].record for key in done if self.renders[key].record]
+            whole = [self.jobs[key] for key in self.approved]
+        return approved_proofs.review(records, whole=whole), len(self.approved) - len(done)
 
 
 _studio: Studio | None = None

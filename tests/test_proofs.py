@@ -6,6 +6,7 @@ are written beside the test's temporary files to look at. If the change is
 intended: `campaign-print proof --approve`, and commit proofs/."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -121,6 +122,24 @@ def test_a_moved_strapline_is_caught_and_placed(tmp_path):
     x, y, w, h = d.box_mm
     assert 0 < x < 210 and 0 < y < 297 and w > 6
     assert "poster-a4 page 1:" in str(d) and "mm from the trim's top-left" in str(d)
+
+
+def test_words_in_another_colour_are_a_change(tmp_path):
+    """The studio test's edit: the strapline's call in a dark red, named by its words
+    and colours (the grey pages alone would see only its lightness)."""
+    layouts = layouts_copy(tmp_path, {"poster.css": (".strapline .call {",
+                                                     ".strapline .call { color: device-cmyk(0 0.9 0.8 0.2);")})
+    [d] = approved.review(current({"poster-a4"}, layouts=layouts))
+    assert d.drifted and re.search(r"colour: \d+ of \d+ words \(e\.g\. '\w+' #ffffff to #[0-9a-f]{6}\)", str(d)), str(d)
+
+
+def test_an_approved_proof_that_cannot_be_read_says_so(tmp_path):
+    folder = tmp_path / "approved"
+    shutil.copytree(approved.APPROVED / CAMPAIGN / "wallet-card", folder / CAMPAIGN / "wallet-card")
+    (folder / CAMPAIGN / "wallet-card" / "2.txt").write_text("<<<<<<< HEAD\n")  # a merge gone wrong
+    [d] = approved.review(current({"wallet-card"}), folder)
+    assert d.drifted and str(d) == (f"{CAMPAIGN}/wallet-card page 2: its approved proof (2.png, 2.txt) cannot be "
+                                    "read: made by an older version or edited by hand; approve it again")
 
 
 def test_compare_pixels_ignores_identical_and_flags_size_changes():

@@ -107,10 +107,10 @@ def events(request):
 
 def changes(request):
     studio = engine.get()
-    differences = studio.review()
+    differences, rendering = studio.review()
     studio.last_review = {f"{d.name}/{d.page}": d for d in differences}  # for change_image
     return render(request, "studio/changes.html", {
-        "differences": differences, "tolerance": approved.PAGE_TOLERANCE,
+        "differences": differences, "rendering": rendering, "tolerance": approved.PAGE_TOLERANCE,
         "approved": studio.approved, "folder": approved.APPROVED.name,
         "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
     })
