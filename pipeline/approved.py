@@ -361,7 +361,7 @@ def compare_words(approved: Page, current: Page) -> tuple[list[str], list[Box]]:
     scaled = [(a, b) for a, b in pairs if _ratio(a, b) is not None]
     if scaled:
         ratio = statistics.median(_ratio(a, b) for a, b in scaled)
-        a, b = scaled[0]
+        a, b = min(scaled, key=lambda pair: abs(_ratio(*pair) - ratio))  # a typical one
         said.append(f"scaled: {len(scaled)} of {len(pairs)} words at {ratio:.0%} of their approved size "
                     f"(e.g. '{b.text}' {a.box[3]:.1f} to {b.box[3]:.1f} mm high, {a.box[2]:.1f} to {b.box[2]:.1f} mm wide)")
         where += [b.box for _, b in scaled]
