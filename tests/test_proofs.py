@@ -184,7 +184,8 @@ def test_review_command_names_what_changed_and_fails(tmp_path, monkeypatch, caps
     assert main(["proof", str(DEFAULT_CAMPAIGN), "--review", "--only", "poster", "--district", "none",
                  "--partner", "none", "--language", "none", "--layouts", str(layouts)]) == 1
     out = capsys.readouterr().out
-    assert f"changed: {CAMPAIGN}/poster-a3 page 1: scaled: " in out
+    [line] = [line for line in out.splitlines() if line.startswith(f"changed: {CAMPAIGN}/poster-a3 page 1: ")]
+    assert "scaled: " in line and "at 90% of their approved size" in line, line
     assert "poster-a4 page" not in out and "poster-a2 page" not in out
     assert "campaign-print proof --approve" in out
 
