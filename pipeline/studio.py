@@ -8,7 +8,7 @@ views) only reads from it.
 - One render thread does all rendering (WeasyPrint is imported and warmed once).
   After a save it checks, by each job's input hash (pipeline.build.input_hash: the
   build cache's own idea of "changed"), the outputs a browser is showing, newest
-  first, then the approved set for the changes view; it re-renders only those whose
+  first, then (once saves pause) the approved set for the changes view; it re-renders only those whose
   hash changed. An output nobody is looking at is checked when it is next asked for.
 - Each re-render is published to every open event stream (Server-Sent Events).
 
@@ -33,6 +33,7 @@ from .problems import PipelineError, Problem
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
 REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (37 outputs)
+QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 
 
@@ -69,6 +70,7 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
+        self.saved_at = 0.0  # when a file was last saved (monotonic)
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
@@ -208,6 +210,7 @@ class Studio:
             self._reload(content, layouts)
         with self.lock:
             self.generation += 1
+            self.saved_at = time.monotonic()
             self.lock.notify_all()
         if self.setup_error:
             self._publish(sorted({k for keys in self.listeners.values() for k in keys}))
@@ -215,11 +218,13 @@ class Studio:
     def _next(self) -> str | None:
         """The next output to check: one asked for, then those on an open page (in the
         page's order), those whose image was asked for in the last RECENT_S, then the
-        approved set; None when all are current."""
+        approved set once the designer has paused (QUIET_S: the next save is not kept
+        waiting for it); None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        for key in [*self.wanted, *showing, *recent, *self.approved]:
+        quiet = now - self.saved_at > QUIET_S
+        for key in [*self.wanted, *showing, *recent, *(self.approved if quiet else [])]:
             if key in self.jobs and self._stale(key):
                 return key
         return None
