@@ -17,8 +17,8 @@ A page differs from its approved proof when its boxes changed, a word changed
 (named with the words before and after), words changed colour, moved or changed size
 (a scaled page is a change however few pixels move), or more than PAGE_TOLERANCE of
 its pixels changed (images, backgrounds, rules: grey, so a colour of the same
-lightness is not seen there). The same renders always give the same
-files, so an approval that changes nothing leaves proofs/ as it was.
+lightness is not seen there). The same renders always give the same files, so an
+approval that changes nothing leaves proofs/ as it was.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ PX_PER_EM = 10  # the smallest type's em in pixels: 9 pt cards at 80 dpi, 12 pt 
 GREYS = 16  # levels kept: 4-bit PNGs, half the size of 8-bit ones
 # A pixel has changed when it moved by more than PIXEL_TOLERANCE (of 255) of grey:
 # less is anti-aliasing. A page has drifted when more than PAGE_TOLERANCE of its
-# pixels changed, or any word changed, moved or changed size.
+# pixels changed, or any word changed, moved, changed size or colour.
 PIXEL_TOLERANCE = 40
 PAGE_TOLERANCE = 0.001
 MOVE_MM = 0.3  # a word whose box moved further has moved (the boxes are kept to 0.1 mm)
