@@ -58,6 +58,17 @@ def test_approved_set_covers_every_product_size_language_a_partner_and_a_distric
     assert not any(name.endswith("-screen") for name in names)  # press: what the printer gets
 
 
+def test_a_product_made_in_large_format_only_is_approved_there(tmp_path, campaign_text):
+    """A 6-sheet is made in large format only (products.yaml): approved in that profile."""
+    listed = "products: [poster, leaflet-a5, leaflet-dl, stat-poster, wallet-card, wallet-card-discreet]"
+    assert listed in campaign_text
+    content = campaign_copy(tmp_path, campaign_text.replace(listed, listed[:-1] + ", six-sheet]", 1))
+    six = [job for job in approved_jobs(content=content) if job.product == "six-sheet"]
+    assert [(approved.record_name(job), job.profile.name) for job in six] == [
+        (f"{CAMPAIGN}/six-sheet-large-format", "large-format")]
+    assert approved.approved_dpi(six[0]) == 18  # 40 pt type at 10 px to the em
+
+
 def test_approved_set_is_small_and_readable():
     """Grey 4-bit pages at the resolution where the smallest type is 10 px to the em,
     and the words of each page: all of it under 2 MiB."""
