@@ -94,9 +94,10 @@ def raster(pdf: bytes, dpi: float) -> list[Image.Image]:
             document.close()
 
 
-def png(image: Image.Image, fast: bool = True) -> bytes:
+def png(image: Image.Image) -> bytes:
+    """A PNG made fast (level 1): for the screen, not to be kept."""
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", compress_level=1 if fast else 9, optimize=not fast)
+    image.save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 
