@@ -22,7 +22,6 @@ approval that changes nothing leaves proofs/ as it was.
 """
 from __future__ import annotations
 
-import ctypes
 import difflib
 import io
 import os
@@ -34,17 +33,16 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageChops, ImageDraw
 
 from .paths import PROOFS
 from .pdflock import PDFIUM
+from .pdfwords import Box, Word, page_geometry
 from .plan import Job
 from .proof import APPROVED_PROFILE, proof_name
 
 APPROVED = PROOFS
 MM_PER_INCH = 25.4
-MM_PER_PT = MM_PER_INCH / 72
 PX_PER_EM = 10  # the smallest type's em in pixels: 9 pt cards at 80 dpi, 12 pt leaflets at 60 dpi
 GREYS = 16  # levels kept: 4-bit PNGs, half the size of 8-bit ones
 # A pixel has changed when it moved by more than PIXEL_TOLERANCE (of 255) of grey:
@@ -59,20 +57,7 @@ TEXT_AS_SET = "# text as set, in reading order (right to left)"
 NAMED = 4  # text changes named in full per page; the rest are counted
 HIGHLIGHT = (230, 0, 126)  # changed pixels: magenta, a colour no layout here uses
 
-Box = tuple[float, float, float, float]  # x, y, width, height in mm
-
-
 # ---------------------------------------------------------------- what is kept
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    box: Box  # from the trim's top-left corner
-    colour: str  # its fill, as PDFium gives it in RGB: "#rrggbb"
-
-    def line(self) -> str:
-        return " ".join(f"{v:.1f}" for v in self.box) + f" {self.colour} {self.text}"
-
 
 @dataclass
 class Page:
@@ -130,7 +115,7 @@ def record(job: Job, pdf: bytes, layout: list = ()) -> Record:
                 image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
                 text = [word for item in layout if item.page == number and item.kind == "text"
                         for word in item.text.split()] if rtl else None
-                pages.append(Page(_greys(image), *_geometry(page), text))
+                pages.append(Page(_greys(image), *page_geometry(page), text))
         finally:
             document.close()
     return Record(record_name(job), dpi, pages)
@@ -149,48 +134,6 @@ def _grey_png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     indexed.save(buffer, "PNG", optimize=True, bits=4)
     return buffer.getvalue()
-
-
-def _geometry(page) -> tuple[dict[str, Box], list[Word]]:
-    mx0, my0, mx1, my1 = page.get_mediabox()
-    boxes = {}
-    for name, (x0, y0, x1, y1) in (("media", (mx0, my0, mx1, my1)), ("trim", page.get_trimbox()),
-                                   ("bleed", page.get_bleedbox())):
-        boxes[name] = _mm((x0 - mx0) * MM_PER_PT, (my1 - y1) * MM_PER_PT, (x1 - x0) * MM_PER_PT, (y1 - y0) * MM_PER_PT)
-    tx0, _, _, ty1 = page.get_trimbox()
-    text = page.get_textpage()
-    try:
-        words, letters, box, colour = [], [], None, ""
-        for index in range(text.count_chars()):
-            char = chr(pdfium_c.FPDFText_GetUnicode(text.raw, index))
-            if not (char.isspace() or char in "\x00\ufffe\uffff"):  # spaces, line ends (PDFium's own too)
-                left, bottom, right, top = text.get_charbox(index)
-                box = (left, bottom, right, top) if box is None else (
-                    min(box[0], left), min(box[1], bottom), max(box[2], right), max(box[3], top))
-                colour = colour or _fill(text, index)
-                letters.append("-" if char == "\x02" else char)  # \x02: PDFium's hyphen at a line's end
-            if letters and (char.isspace() or char in "\x00\x02\ufffe\uffff"):
-                words.append((letters, box, colour))
-                letters, box, colour = [], None, ""
-        if letters:
-            words.append((letters, box, colour))
-    finally:
-        text.close()
-    return boxes, [Word("".join(letters), _mm((left - tx0) * MM_PER_PT, (ty1 - top) * MM_PER_PT,
-                                              (right - left) * MM_PER_PT, (top - bottom) * MM_PER_PT), colour)
-                   for letters, (left, bottom, right, top), colour in words]
-
-
-def _fill(text, index: int) -> str:
-    """A character's fill colour (its word's: the first letter's), as "#rrggbb"."""
-    rgba = [ctypes.c_uint() for _ in range(4)]
-    if not pdfium_c.FPDFText_GetFillColor(text.raw, index, *(ctypes.byref(v) for v in rgba)):
-        return "#000000"
-    return "#" + "".join(f"{v.value:02x}" for v in rgba[:3])
-
-
-def _mm(*values: float) -> Box:
-    return tuple(round(v, 1) + 0.0 for v in values)  # + 0.0: no "-0.0"
 
 
 def _parse(text: str) -> tuple[dict[str, Box], list[Word], list[str] | None]:

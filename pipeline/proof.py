@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
-from .layouts import media_bleed_mm
 from .paths import FONTS
 from .pdflock import PDFIUM
-from .plan import Job
+from .plan import Job, media_bleed_mm
 from .problems import Problem
 
 MM_PER_INCH = 25.4
