@@ -164,5 +164,6 @@ def contact_sheet(proofs: list[Proof], columns: int = 6, cell_px: int = 220) -> 
 
 
 def proof_name(job: Job) -> str:
-    """The output's path without .pdf: names its proofs and the studio's URLs."""
-    return job.output.removesuffix(".pdf")
+    """The output's path without .pdf (a social image's without .png): names its proofs
+    in proofs/ and in the studio's URLs."""
+    return job.output.removesuffix(".pdf").removesuffix(".png")
