@@ -32,7 +32,7 @@ from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
-REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (37 outputs)
+REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
 QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 

@@ -55,6 +55,7 @@ def test_approved_set_covers_every_product_size_language_a_partner_and_a_distric
     assert {"districts/craven/poster-a3", "districts/craven/leaflet-a5"} <= names
     assert not any(name.startswith("districts/") and "craven" not in name for name in names)  # one district
     assert {"partners/slt/leaflet-dl", "partners/slt/wallet-card", "partners/paladin/leaflet-a5"} <= names
+    assert {"social-square", "social-story", "languages/ur/social-link-preview"} <= names  # in their own profile
     assert not any(name.endswith("-screen") for name in names)  # press: what the printer gets
 
 
