@@ -136,6 +136,17 @@ def test_the_helpline_is_the_loudest_contact_on_key_statistic_posters(design_bui
     assert helpline >= emergency, (helpline, emergency)
 
 
+@pytest.mark.parametrize("name", ["leaflet-a5.pdf", "partners/paladin/leaflet-a5.pdf"])
+def test_the_a5_backs_columns_start_level(design_build, name):
+    """The second column's first heading ("Get support") stands level with the first
+    column's ("Signs of stalking"), not a section's top margin lower."""
+    back = printed(chars(design_build / name)[1])
+    text = words(back)
+    first, second = (back[text.index(heading)] for heading in ("Signsofstalking", "Getsupport"))
+    assert second["x"] > first["x"] + 100  # in the second column
+    assert abs(first["y"] - second["y"]) <= 1, (first["y"], second["y"])
+
+
 @pytest.mark.parametrize("name", ["leaflet-dl.pdf", "leaflet-a5.pdf", "wallet-card.pdf", "stat-poster-a4-96.pdf",
                                   "stat-poster-a3-94.pdf"])
 def test_the_headline_breaks_by_sense_as_the_editor_wrote_it(design_build, name):
