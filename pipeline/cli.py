@@ -15,6 +15,8 @@ from pathlib import Path
 from . import __version__
 from .problems import PipelineError, Problem
 
+# The campaigns when none is named: content/ of the folder the command runs in (not
+# paths.CONTENT), so messages name files as the coordinator types them.
 CONTENT_DIR = Path("content")
 
 

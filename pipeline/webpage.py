@@ -137,7 +137,8 @@ def _logo(page: WebPage) -> str | None:
 def context(page: WebPage) -> dict:
     """What web-page.html sees: the campaign, brand and labels as the print templates
     do (layouts.as_data), the logo as a data: URI, and the colours as CSS."""
-    from .layouts import DEFAULT_FONT, as_data
+    from .layouts import as_data
+    from .profilecss import DEFAULT_FONT
 
     c, brand = page.source.campaign, page.source.brand
     font = brand.font or DEFAULT_FONT
