@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from .content import LoadedCampaign
 from .inputs import on_allow_list
-from .plan import ASSETS, ROOT, WEB_PAGE, Colour, LayoutSet
+from .paths import ASSETS, ROOT
+from .plan import WEB_PAGE, Colour, LayoutSet
 from .problems import Problem, RenderError
 
 PRODUCT = WEB_PAGE  # its name in `--only` and in the manifest's `product`

@@ -6,7 +6,8 @@ import pikepdf
 import pytest
 
 from pipeline.cli import main
-from pipeline.plan import COLOUR, load_profiles
+from pipeline.paths import COLOUR
+from pipeline.plan import load_profiles
 
 from . import pdf_tools
 from .conftest import DEFAULT_CAMPAIGN, write_campaign
