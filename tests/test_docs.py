@@ -162,3 +162,14 @@ def test_every_module_the_architecture_docs_name_exists():
                                                  re.M):
                 missing.append(f"{doc}: {module}.{attribute} (not in {found[0].relative_to(ROOT)})")
     assert not missing, "the docs name what the code no longer has:\n" + "\n".join(missing)
+
+
+def test_every_module_of_the_pipeline_has_a_row_in_the_readme():
+    """A new module or package of pipeline/ is added to README's table of what each owns."""
+    section = architecture_texts()["README.md#architecture"]
+    rows = set(re.findall(r"^\| `([\w/]+(?:\.py|/))` \|", section, re.M))
+    modules = {p.name for p in (ROOT / "pipeline").glob("*.py") if not p.name.startswith("__")}
+    packages = {f"{p.name}/" for p in (ROOT / "pipeline").iterdir() if (p / "__init__.py").is_file()}
+    missing = sorted((modules | packages) - rows)
+    assert not missing, f"add a row for each to README.md's Architecture table: {missing}"
+
