@@ -180,7 +180,7 @@ def test_screen_profile_with_bleed_is_refused(tmp_path):
                           "bad-screen.yaml")
     with pytest.raises(ContentError) as caught:
         load_model(path, Profile)
-    assert "a screen profile has no bleed" in str(caught.value)
+    assert "a screen or social profile has no bleed" in str(caught.value)
 
 
 def _small_text_breaking_the_rule(pdf_path, rule) -> list[dict]:
