@@ -67,7 +67,8 @@ def css_message(message: str, file: str, level: str = "warning") -> Problem:
     at = AT_LINE.search(message)
     return Problem(level, file, f"WeasyPrint: {message}",
                    "fix or remove the declaration: WeasyPrint ignores it, so the page is drawn without it"
-                   if at else "fix or replace the file it names", line=int(at.group(1)) if at else None, check="css")
+                   if at else "fix or replace the file it names", line=int(at.group(1)) if at else None,
+                   check="weasyprint")
 
 
 def referenced_at(folder: Path, url: str, first: str) -> tuple[str, int] | None:

@@ -7,32 +7,45 @@ views) only reads from it.
   when those changed, and starts a new *generation*.
 - One render thread does all rendering (WeasyPrint is imported and warmed once).
   After a save it checks, by each job's input hash (pipeline.build.input_hash: the
-  build cache's own idea of "changed"), the outputs a browser is showing, newest
-  first, then the approved set for the changes view; it re-renders only those whose
-  hash changed. An output nobody is looking at is checked when it is next asked for.
-- Each re-render is published to every open event stream (Server-Sent Events).
+  build cache's own idea of "changed"), the outputs in view in a browser first, then
+  the others a browser is showing, then the approved set for the changes view; it
+  re-renders only those whose hash changed. After a save of the campaign's YAML
+  alone, an output whose HTML came out the same (a field it does not print) is not
+  rendered again. An output nobody is looking at is checked when it is next asked for.
+- A re-render is published to every open event stream (Server-Sent Events) twice:
+  once its image is made, and again when preflight has looked at it.
 
 A designer's mistake (a template or CSS error, a broken YAML file) is kept as the
-output's error, shown over its last good image; the engine never stops on one.
+output's error, shown beside its last good image; the engine never stops on one.
+A stylesheet WeasyPrint had to ignore part of is such a mistake here (in a build it
+is a warning): the page would be drawn without the rule.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pypdfium2 as pdfium
 
 from . import build, proof
 from .content import load_campaigns
 from .paths import ASSETS, FONTS, LAYOUTS
+from .pdflock import PDFIUM
 from .plan import Job, load_layouts, load_profiles, plan, select_profiles
 from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
+TILE_PX = 512  # the close look's tiles: this many CSS pixels square on screen
+CSS_PX_PER_INCH = 96  # a zoom of 1 is the page at its printed size on a screen
+TILES_KEPT = 256  # tiles of the latest renders kept in memory (about 30 MB)
 
 
 @dataclass
@@ -45,6 +58,9 @@ class Render:
     version: int = 0
     generation: int = -1  # the generation in which the hash was last confirmed
     pages: list[bytes] = field(default_factory=list)  # PNG per page at DISPLAY_DPI
+    pdf: bytes = b""  # the PDF those pages show: the close look and the PDF link
+    html_hash: str = ""  # of its HTML as the template writes it (before copyfitting)
+    checking: bool = False  # the image is out, preflight is still looking at it
     approved_dpi_pages: list = field(default_factory=list)  # PIL images at proof.APPROVED_DPI (approved set)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
@@ -68,6 +84,9 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
+        self.layout_generation = 0  # the last generation a file other than the campaign's YAML changed in
+        self.in_view: list[str] = []  # the outputs in view in the browser window last scrolled
+        self.tiles: OrderedDict[tuple, bytes] = OrderedDict()
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
@@ -149,10 +168,55 @@ class Studio:
             "pages": len(render.pages) if render else 0,
             "guides": guides,
             "problems": [problem_dict(p) for p in render.problems] if render else [],
+            "checking": bool(render and render.checking),
             "error": [problem_dict(p) for p in (render.error if render else [])] + [
                 problem_dict(p) for p in self.setup_error],
             "seconds": round(render.seconds, 3) if render else None,
         }
+
+    def pdf(self, key: str) -> bytes | None:
+        """The PDF of the output's current image (the last good one)."""
+        render = self.current(key)
+        return render.pdf if render and render.pdf else None
+
+    def tile(self, key: str, page: int, zoom: float, density: float, column: int, row: int) -> bytes | None:
+        """A TILE_PX square of a page for the close look, as PNG: the page at `zoom`
+        times its printed size (CSS pixels), `density` image pixels per CSS pixel,
+        cut from the PDF of the current image. None when there is no such tile."""
+        render = self.current(key)
+        if render is None or not render.pdf or not 1 <= page <= len(render.pages):
+            return None
+        cached = (key, render.version, page, zoom, density, column, row)
+        with self.lock:
+            if cached in self.tiles:
+                self.tiles.move_to_end(cached)
+                return self.tiles[cached]
+        side_pt = TILE_PX * 72 / CSS_PX_PER_INCH / zoom
+        with PDFIUM:
+            document = pdfium.PdfDocument(render.pdf)
+            try:
+                sheet = document[page - 1]
+                width, height = sheet.get_size()
+                left, top = column * side_pt, row * side_pt
+                if left >= width or top >= height:
+                    return None
+                right, bottom = min(left + side_pt, width), min(top + side_pt, height)
+                # crop: points cut from each side (left, bottom, right, top); PDF's y is up
+                image = sheet.render(scale=zoom * density * CSS_PX_PER_INCH / 72,
+                                     crop=(left, height - bottom, width - right, top)).to_pil().convert("RGB")
+            finally:
+                document.close()
+        png = proof.png(image)
+        with self.lock:
+            self.tiles[cached] = png
+            while len(self.tiles) > TILES_KEPT:
+                self.tiles.popitem(last=False)
+        return png
+
+    def look(self, keys: list[str]) -> None:
+        """The outputs now in view in a browser window: re-rendered first after a save."""
+        with self.lock:
+            self.in_view = [k for k in keys if k in self.jobs]
 
     def events(self, showing: list[str]) -> queue.Queue:
         """A queue of events for a browser page showing these outputs (kept current first)."""
@@ -200,26 +264,31 @@ class Studio:
 
     def changed(self, paths: list[Path]) -> None:
         """Files were saved: reload what must be, start a new generation."""
-        content = any(p.suffix in (".yaml", ".yml") and any(p.is_relative_to(c if c.is_dir() else c.parent)
-                                                               for c in self.content) for p in paths)
+        yaml = [p for p in paths if p.suffix in (".yaml", ".yml") and any(
+            p.is_relative_to(c if c.is_dir() else c.parent) for c in self.content)]
         layouts = any(p.parent == self.layouts_folder and p.name in ("products.yaml", "colours.yaml") for p in paths)
         build.forget_file_hashes()  # a save can change a font or a template's includes
-        if content or layouts:
-            self._reload(content, layouts)
+        had_error = bool(self.setup_error)
+        if yaml or layouts:
+            self._reload(bool(yaml), layouts)
         with self.lock:
             self.generation += 1
+            if len(yaml) < len(paths):
+                self.layout_generation = self.generation
             self.lock.notify_all()
-        if self.setup_error:
+        # A mistake, or its fix: every page says so now. A fix that brings back the
+        # inputs of the last good render re-renders nothing, so nothing else would.
+        if self.setup_error or had_error:
             self._publish(sorted({k for keys in self.listeners.values() for k in keys}))
 
     def _next(self) -> str | None:
-        """The next output to check: one asked for, then those on an open page (in the
-        page's order), those whose image was asked for in the last RECENT_S, then the
-        approved set; None when all are current."""
+        """The next output to check: one asked for, then those in view in a browser,
+        those on an open page (in the page's order), those whose image was asked for
+        in the last RECENT_S, then the approved set; None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        for key in [*self.wanted, *showing, *recent, *self.approved]:
+        for key in [*self.wanted, *self.in_view, *showing, *recent, *self.approved]:
             if key in self.jobs and self._stale(key):
                 return key
         return None
@@ -235,30 +304,36 @@ class Studio:
                     return
                 job, generation = self.jobs[key], self.generation
                 render = self.renders.setdefault(key, Render(key))
-            rendered = self._check(key, job, render)
+            self._check(key, job, render)
             with self.lock:
                 render.generation = generation
                 if key in self.wanted:
                     self.wanted.remove(key)
                 self.lock.notify_all()
-            if rendered:
-                self._publish([key])
 
-    def _check(self, key: str, job: Job, render: Render) -> bool:
-        """Render the job if its inputs changed; True when it was rendered."""
+    def _check(self, key: str, job: Job, render: Render) -> None:
+        """Render the job if its inputs changed, and publish it: once its image is
+        made (or its error known), again once preflight has looked at it."""
         try:
             digest = build.input_hash(job)
         except Exception as exc:  # a template that does not parse: the render below says where
             digest = f"unhashable: {exc!r}"
         if digest == render.input_hash and not digest.startswith("unhashable"):
-            return False
+            return
+        if self._prints_the_same(job, render):
+            render.input_hash = digest
+            return
+        from .fit import fitted
+        from .preflight import preflight
+
         started = time.perf_counter()
         error, pages, approved_dpi_pages = [], [], []
         try:
-            made = proof.render(job, DISPLAY_DPI)
-            pages = [proof.png(page) for page in made.pages]
-            if key in self.approved:
-                approved_dpi_pages = proof.raster(made.pdf, proof.APPROVED_DPI)
+            html, rendered = fitted(job)
+            # A rule WeasyPrint dropped: the page is not what the stylesheet says.
+            error = [p for p in rendered.warnings if p.check == "weasyprint" and p.file.endswith(".css")]
+            images = proof.raster(rendered.pdf, DISPLAY_DPI)
+            pages = [proof.png(page) for page in images]
         except PipelineError as exc:
             error = exc.problems
         except Exception as exc:  # never lose the render thread to one output
@@ -270,9 +345,40 @@ class Studio:
             render.version += 1
             render.error = error
             if not error:
-                render.pages, render.problems = pages, made.problems
-                render.guides, render.approved_dpi_pages = made.guides.to_dict(), approved_dpi_pages
-        return True
+                qr = [(p.page, p.rect) for p in rendered.layout if p.kind == "qr"]
+                render.pages, render.pdf, render.problems, render.checking = pages, rendered.pdf, [], True
+                render.guides = proof.guides(job, qr).to_dict()
+        self._publish([key])
+        if error:
+            return
+        try:
+            problems, _ = preflight(job, html, rendered)
+            if key in self.approved:
+                approved_dpi_pages = proof.raster(rendered.pdf, proof.APPROVED_DPI)
+            html_hash = self._html_hash(job)
+        except Exception as exc:  # never lose the render thread to one output
+            problems, html_hash = [Problem("error", job.output, f"preflight failed: {type(exc).__name__}: {exc}",
+                                           "report it")], ""
+        with self.lock:
+            render.problems, render.approved_dpi_pages, render.html_hash = problems, approved_dpi_pages, html_hash
+            render.checking = False
+        self._publish([key])
+
+    @staticmethod
+    def _html_hash(job: Job) -> str:
+        from .layouts import render_html
+
+        return hashlib.sha256(render_html(job).encode()).hexdigest()
+
+    def _prints_the_same(self, job: Job, render: Render) -> bool:
+        """True when only the campaign's YAML changed since the output's last good
+        render and its HTML comes out the same: a field this product does not print."""
+        if not render.html_hash or render.error or render.generation < self.layout_generation:
+            return False
+        try:
+            return self._html_hash(job) == render.html_hash
+        except PipelineError:
+            return False  # the render says what is wrong
 
     # ------------------------------------------------------------ visual review
 
