@@ -267,7 +267,8 @@ class Studio:
         yaml = [p for p in paths if p.suffix in (".yaml", ".yml") and any(
             p.is_relative_to(c if c.is_dir() else c.parent) for c in self.content)]
         layouts = any(p.parent == self.layouts_folder and p.name in ("products.yaml", "colours.yaml") for p in paths)
-        build.forget_file_hashes()  # a save can change a font or a template's includes
+        if len(yaml) < len(paths):
+            build.forget_file_hashes()  # a save can change a font or a template's includes
         had_error = bool(self.setup_error)
         if yaml or layouts:
             self._reload(bool(yaml), layouts)
@@ -304,16 +305,17 @@ class Studio:
                     return
                 job, generation = self.jobs[key], self.generation
                 render = self.renders.setdefault(key, Render(key))
-            self._check(key, job, render)
+            self._check(key, job, render, generation)
             with self.lock:
                 render.generation = generation
                 if key in self.wanted:
                     self.wanted.remove(key)
                 self.lock.notify_all()
 
-    def _check(self, key: str, job: Job, render: Render) -> None:
+    def _check(self, key: str, job: Job, render: Render, generation: int) -> None:
         """Render the job if its inputs changed, and publish it: once its image is
-        made (or its error known), again once preflight has looked at it."""
+        made (or its error known), current from then on, and again once preflight
+        has looked at it."""
         try:
             digest = build.input_hash(job)
         except Exception as exc:  # a template that does not parse: the render below says where
@@ -340,7 +342,7 @@ class Studio:
             error = [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
                              "if the message names a file, fix it; otherwise report it")]
         with self.lock:
-            render.input_hash = digest
+            render.input_hash, render.generation = digest, generation
             render.seconds = time.perf_counter() - started
             render.version += 1
             render.error = error
@@ -362,6 +364,7 @@ class Studio:
         with self.lock:
             render.problems, render.approved_dpi_pages, render.html_hash = problems, approved_dpi_pages, html_hash
             render.checking = False
+            self.lock.notify_all()
         self._publish([key])
 
     @staticmethod
@@ -387,6 +390,9 @@ class Studio:
         proofs = []
         for key in self.approved:
             render = self.current(key)
+            with self.lock:
+                while render and render.checking:  # its approved-resolution pages come with preflight
+                    self.lock.wait(WAIT_S)
             if render and render.approved_dpi_pages:
                 job = self.jobs[key]
                 proofs.append(proof.Proof(job, b"", render.approved_dpi_pages, proof.APPROVED_DPI, [],

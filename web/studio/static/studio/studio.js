@@ -190,25 +190,45 @@ function summary(states, updated) {
   return parts.join(" ");
 }
 
-// Tell the server which outputs are in view: it re-renders those first after a save.
+// Tell the server which outputs are in view, the one under the pointer first, then
+// nearest the middle of the window (what the designer is looking at): it re-renders
+// them in that order after a save.
 function reportInView(figures) {
-  const inView = new Set();
   let timer = null;
-  const send = () => {
-    const keys = [...new Set([...figures].filter((f) => inView.has(f)).map((f) => f.dataset.key))];
-    fetch("/look", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(keys) })
-      .catch(() => {});
-  };
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (entry.isIntersecting) inView.add(entry.target);
-      else inView.delete(entry.target);
+  let sent = "";
+  let pointed = null;
+  const send = (always) => {
+    const middle = [window.innerWidth / 2, window.innerHeight / 2];
+    const seen = [];
+    for (const figure of figures) {
+      const box = figure.querySelector(".frame").getBoundingClientRect();
+      const [left, top] = [Math.max(box.left, 0), Math.max(box.top, 0)];
+      const [right, bottom] = [Math.min(box.right, window.innerWidth), Math.min(box.bottom, window.innerHeight)];
+      if (right <= left || bottom <= top) continue;
+      seen.push([Math.hypot((left + right) / 2 - middle[0], (top + bottom) / 2 - middle[1]), figure.dataset.key]);
     }
+    seen.sort((a, b) => a[0] - b[0]);
+    const keys = seen.map(([, key]) => key);
+    if (pointed && keys.includes(pointed)) keys.unshift(pointed);
+    const body = JSON.stringify([...new Set(keys)]);
+    if (body === sent && !always) return;
+    sent = body;
+    fetch("/look", { method: "POST", headers: { "Content-Type": "application/json" }, body }).catch(() => {});
+  };
+  const later = () => {
     clearTimeout(timer);
     timer = setTimeout(send, 100);
-  });
-  figures.forEach((f) => observer.observe(f));
-  window.addEventListener("focus", send); // the window the designer came back to
+  };
+  for (const figure of figures) {
+    figure.addEventListener("pointerenter", () => {
+      pointed = figure.dataset.key;
+      later();
+    });
+  }
+  window.addEventListener("scroll", later, { passive: true });
+  window.addEventListener("resize", later);
+  window.addEventListener("focus", () => send(true)); // the window the designer came back to
+  send(true);
 }
 
 // The close look: tiles of the current PDF, swapped when the output re-renders.
