@@ -94,7 +94,7 @@ function showError(figure, state) {
   }
   box.replaceChildren();
   const title = document.createElement("strong");
-  title.textContent = "Not rendered: the last good proof is shown beside this.";
+  title.textContent = "Not rendered: the last good proof stays on screen.";
   box.append(title);
   for (const p of state.error) {
     const line = document.createElement("pre");
@@ -133,24 +133,29 @@ function update(state) {
 function applyScale() {
   const slider = document.getElementById("scale");
   if (!slider) return;
-  const mm = Number(slider.value);
-  document.getElementById("scale-value").textContent = `${mm} px per mm`;
-  // The room a page has: the main column's width, the window's height less a caption.
-  const main = document.getElementById("main");
-  const style = getComputedStyle(main);
-  const room = [main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
-    window.innerHeight - 90];
-  for (const figure of document.querySelectorAll("figure.sheet")) {
-    // True relative scale: every page at the same pixels per millimetre, unless it
-    // would not fit the window (a 6-sheet): then as large as fits, and said so.
-    const [w, h] = [Number(figure.dataset.w), Number(figure.dataset.h)];
-    const width = Math.min(w * mm, room[0], room[1] * w / h);
-    figure.querySelector(".frame").style.width = `${width}px`;
-    figure.style.maxWidth = `${Math.max(width, 160)}px`;
-    figure.querySelector(".fit").textContent = width < w * mm
-      ? ` · shown at ${(width / w).toFixed(2)} px per mm to fit the window` : "";
+  const fit = document.getElementById("fit");
+  let mm = Number(slider.value);
+  const figures = document.querySelectorAll("figure.sheet");
+  // Fitted: the largest page (a 6-sheet) as large as the window allows, the others at
+  // the same pixels per mm, so relative sizes stay true.
+  if (fit.checked) {
+    const main = document.getElementById("main");
+    const style = getComputedStyle(main);
+    const width = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = window.innerHeight - 90; // a caption's room under the page
+    for (const figure of figures) {
+      mm = Math.min(mm, width / Number(figure.dataset.w), height / Number(figure.dataset.h));
+    }
+  }
+  const shown = mm < Number(slider.value) ? ` (${mm.toFixed(2)} to fit the window)` : "";
+  document.getElementById("scale-value").textContent = `${slider.value} px per mm${shown}`;
+  for (const figure of figures) {
+    // True relative scale: every page at the same pixels per millimetre.
+    figure.querySelector(".frame").style.width = `${Number(figure.dataset.w) * mm}px`;
+    figure.style.maxWidth = `${Math.max(Number(figure.dataset.w) * mm, 160)}px`;
   }
   localStorage.setItem("studio-scale", slider.value);
+  localStorage.setItem("studio-fit", fit.checked ? "1" : "0");
 }
 
 function applyGuides() {
@@ -187,7 +192,7 @@ function summary(states, updated) {
   if (checking) parts.push(`Preflight checking ${checking} output(s)…`);
   if (!parts.length) parts.push(`All ${all.length} output(s) rendered, preflight clean.`);
   if (updated && updated.length) parts.push(`Last updated: ${updated.join(", ")}.`);
-  return parts.join(" ");
+  return parts.map((part) => (/[.…:]$/.test(part) ? part : `${part}.`)).join(" ");
 }
 
 // Tell the server which outputs are in view, the one under the pointer first, then
@@ -282,6 +287,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const slider = document.getElementById("scale");
   slider.value = localStorage.getItem("studio-scale") || slider.value;
   slider.addEventListener("input", applyScale);
+  const fit = document.getElementById("fit");
+  fit.checked = localStorage.getItem("studio-fit") !== "0";
+  fit.addEventListener("change", applyScale);
   window.addEventListener("resize", applyScale);
   applyScale();
   for (const name of GUIDES) {
