@@ -388,6 +388,13 @@ def test_close_look_reads_a_9pt_line_and_links_the_pdf(tmp_path, browser):
         sheet = page.locator('figure.sheet[data-key="wallet-card"][data-page="2"]')
         pdf = get(base + sheet.get_by_role("link", name=re.compile("^PDF")).get_attribute("href"))
         assert pdf.startswith(b"%PDF")
+        for wrong in ("zoom=7&column=0&row=0", "zoom=1&column=x&row=0", "zoom=1&column=0&row=0&density=9"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                get(f"{base}/tile/wallet-card/1.png?{wrong}")
+            assert caught.value.code == 400
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            get(f"{base}/tile/wallet-card/1.png?zoom=1&column=40&row=0")  # past the page's edge
+        assert caught.value.code == 404
         sheet.get_by_role("link", name=re.compile("^Close look")).click()
         page.select_option("select[name=zoom]", "3.125")
         page.get_by_role("button", name="Show").click()
