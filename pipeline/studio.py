@@ -322,16 +322,19 @@ class Studio:
             digest = f"unhashable: {exc!r}"
         if digest == render.input_hash and not digest.startswith("unhashable"):
             return
-        if self._prints_the_same(job, render):
+        from .fit import fitted
+        from .layouts import render_html
+        from .preflight import preflight
+
+        designed = self._yaml_only_html(job, render)
+        if designed is not None and _sha(designed) == render.html_hash:  # a field it does not print
             render.input_hash = digest
             return
-        from .fit import fitted
-        from .preflight import preflight
 
         started = time.perf_counter()
         error, pages, approved_dpi_pages = [], [], []
         try:
-            html, rendered = fitted(job)
+            html, rendered = fitted(job, designed)
             # A rule WeasyPrint dropped: the page is not what the stylesheet says.
             error = [p for p in rendered.warnings if p.check == "weasyprint" and p.file.endswith(".css")]
             images = proof.raster(rendered.pdf, DISPLAY_DPI)
@@ -357,7 +360,7 @@ class Studio:
             problems, _ = preflight(job, html, rendered)
             if key in self.approved:
                 approved_dpi_pages = proof.raster(rendered.pdf, proof.APPROVED_DPI)
-            html_hash = self._html_hash(job)
+            html_hash = _sha(render_html(job) if designed is None else designed)
         except Exception as exc:  # never lose the render thread to one output
             problems, html_hash = [Problem("error", job.output, f"preflight failed: {type(exc).__name__}: {exc}",
                                            "report it")], ""
@@ -367,21 +370,18 @@ class Studio:
             self.lock.notify_all()
         self._publish([key])
 
-    @staticmethod
-    def _html_hash(job: Job) -> str:
+    def _yaml_only_html(self, job: Job, render: Render) -> str | None:
+        """The job's HTML as designed (before copyfitting) when only the campaign's
+        YAML changed since the output's last good render, to compare with that
+        render's: the same HTML prints the same. None otherwise."""
+        if not render.html_hash or render.error or render.generation < self.layout_generation:
+            return None
         from .layouts import render_html
 
-        return hashlib.sha256(render_html(job).encode()).hexdigest()
-
-    def _prints_the_same(self, job: Job, render: Render) -> bool:
-        """True when only the campaign's YAML changed since the output's last good
-        render and its HTML comes out the same: a field this product does not print."""
-        if not render.html_hash or render.error or render.generation < self.layout_generation:
-            return False
         try:
-            return self._html_hash(job) == render.html_hash
+            return render_html(job)
         except PipelineError:
-            return False  # the render says what is wrong
+            return None  # the render says what is wrong
 
     # ------------------------------------------------------------ visual review
 
@@ -398,6 +398,10 @@ class Studio:
                 proofs.append(proof.Proof(job, b"", render.approved_dpi_pages, proof.APPROVED_DPI, [],
                                           proof.guides(job)))
         return proof.review(proofs)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _studio: Studio | None = None
