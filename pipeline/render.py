@@ -228,8 +228,14 @@ def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
     four layouts folders in one process) must not be used."""
     text = data.decode("utf-8")
     with _weasyprint_warnings() as messages:
-        sheet = CSS(string=text, base_url=str(layouts / href),
-                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
+        try:
+            sheet = CSS(string=text, base_url=str(layouts / href),
+                        url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
+        except Exception as exc:  # WeasyPrint's parser fails on a few values, e.g. calc(1px + )
+            raise RenderError([Problem("error", f"layouts/{href}", "WeasyPrint could not read this stylesheet "
+                                       f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})",
+                                       "check the values on this line", line=sources.failing_line(exc),
+                                       check="css-syntax")]) from None
     unclosed = sources.unclosed_bracket(text, f"layouts/{href}")
     said = [sources.css_message(DATA_URI.sub(r"\1…", m), f"layouts/{href}",
                                 "error" if MISSING_FILE.search(m) else "warning") for m in messages]
@@ -323,12 +329,20 @@ def render_pdf(job: Job, html: str) -> Rendered:
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
-    messages = [DATA_URI.sub(r"\1…", m) for m in messages]  # not half a megabyte of base64 in a message
-    warnings = [*said, *(_missing_file(job, m) if MISSING_FILE.search(m) else
-                         Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
-                                 "check the CSS property or the file it names", check="weasyprint")
+    # Not half a megabyte of base64 in a message; once each, not once per element.
+    messages = dict.fromkeys(DATA_URI.sub(r"\1…", m) for m in messages)
+    warnings = [*said, *(_missing_file(job, m) if MISSING_FILE.search(m) else _layout_message(job, m)
                          for m in messages)]
     return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
+
+
+def _layout_message(job: Job, message: str) -> Problem:
+    """A WeasyPrint message said while laying out: at the stylesheet line it names
+    (a var() with no value), else at the template."""
+    found = sources.stylesheet_line(job.layouts.folder, job.stylesheets, message)
+    file, line = found or (f"layouts/{job.spec.template}", None)
+    return Problem("warning", file, f"WeasyPrint: {message}", "check the CSS property or the file it names",
+                   line=line, check="weasyprint")
 
 
 def _missing_file(job: Job, message: str) -> Problem:

@@ -71,6 +71,37 @@ def css_message(message: str, file: str, level: str = "warning") -> Problem:
                    check="weasyprint")
 
 
+def failing_line(exc: BaseException) -> int | None:
+    """The stylesheet line WeasyPrint's parser was at when it failed (it raises on
+    some values, e.g. `calc(1px + )`): the declaration or rule in its traceback."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        for name in ("declaration", "rule"):
+            line = getattr(tb.tb_frame.f_locals.get(name), "source_line", line)
+        tb = tb.tb_next
+    return line
+
+
+def stylesheet_line(folder: Path, sheets: list[str], message: str) -> tuple[str, int] | None:
+    """(layouts/<sheet>, line) of a message WeasyPrint says while laying out ("Ignored
+    `color: ` at 198:21, no value.": a var() with no value), which names a line and
+    column but not the sheet: the first of `sheets` whose line has the property or
+    function named."""
+    at = AT_LINE.search(message)
+    named = re.search(r"`\s*([\w-]+)|: ([\w-]+)\(", message)
+    if not at or not named:
+        return None
+    line, word = int(at.group(1)), named.group(1) or named.group(2)
+    for sheet in sheets:
+        try:
+            lines = (folder / sheet).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if line <= len(lines) and word in lines[line - 1]:
+            return f"layouts/{sheet}", line
+    return None
+
+
 def referenced_at(folder: Path, url: str, first: str) -> tuple[str, int] | None:
     """(layouts/<file>, line) of the first template or stylesheet in `folder` that names
     the file at `url`, looking in `first` (the product's template) before the others."""

@@ -27,18 +27,29 @@ def test_a_jinja_block_left_open_is_found_at_the_tag_that_opens_it():
     assert opened_at("{% set x = 1 %}\n{% if a %}\n", "if", 3) == 2  # a `set` with a value has no end
 
 
+def line_of(path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
 def test_a_build_names_the_stylesheet_and_template_lines(tmp_path, capsys):
     layouts = layouts_copy(tmp_path, {
         "poster-a3.css": ("html { font-size: 15.5pt; }", "html { font-size: 15.5pt;"),
+        # A var() with no value: said by WeasyPrint while laying out, without the file.
+        "poster-a4.css": (".qr {", ".strapline { color: var(--no-such-colour); }\n.qr {"),
+        # A value WeasyPrint's parser fails on (an AssertionError inside it).
+        "wallet-card.css": (".sheet {", ".sheet { width: calc(1px + ); }\n.sheet {"),
         "leaflet-a5.html": ("{% block sheets %}", "{% block sheets %}<img src=\"../assets/no-such-photo.png\" alt=\"\">"),
     })
-    code = main(["preflight", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "out"), "--only", "poster", "--only", "leaflet-a5",
-                 "--profile", "press", "--layouts", str(layouts), "--district", "none", "--partner", "none",
-                 "--language", "none"])
+    code = main(["preflight", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "out"), "--only", "poster",
+                 "--only", "leaflet-a5", "--only", "wallet-card", "--profile", "press", "--layouts", str(layouts),
+                 "--district", "none", "--partner", "none", "--language", "none"])
     said = capsys.readouterr()
     text = said.out + said.err
-    line = next(n for n, t in enumerate((layouts / "poster-a3.css").read_text().splitlines(), 1) if "html {" in t)
-    assert code == 1 and f"layouts/poster-a3.css:{line}: `{{` is never closed" in text, text
-    image = next(n for n, t in enumerate((layouts / "leaflet-a5.html").read_text().splitlines(), 1)
-                 if "no-such-photo" in t)
+    assert code == 1
+    assert f"layouts/poster-a3.css:{line_of(layouts / 'poster-a3.css', 'html {')}: `{{` is never closed" in text, text
+    assert f"layouts/poster-a4.css:{line_of(layouts / 'poster-a4.css', 'no-such-colour')}: WeasyPrint: Ignored `color: `" \
+        in text, text
+    assert f"layouts/wallet-card.css:{line_of(layouts / 'wallet-card.css', 'calc(1px + )')}: WeasyPrint could not read " \
+        "this stylesheet" in text, text
+    image = line_of(layouts / "leaflet-a5.html", "no-such-photo")
     assert f"layouts/leaflet-a5.html:{image}: WeasyPrint: Failed to load image" in text, text
