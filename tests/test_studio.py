@@ -331,7 +331,7 @@ def test_css_and_template_mistakes_show_at_their_line_beside_the_last_good_image
         edit(template, '{% if c.intro %}<p class="intro">{{ c.intro }}</p>{% endif %}',
              '{% if c.intro %}<p class="intro">{{ c.intro }}</p>')
         shows(f"layouts/poster.html:{line_of(template, '{% if c.intro %}')}: template syntax: `{{% if %}}` is never closed")
-        screenshot(page, "css-error")
+        screenshot(page, "css-error")  # the `{% if %}` left open, at its line
 
         # Fixed: the error goes and a new image shows, without a reload.
         fixed_from = version(page, "poster-a3")
@@ -406,6 +406,7 @@ def test_close_look_reads_a_9pt_line_and_links_the_pdf(tmp_path, browser):
         natural = tiles.first.evaluate("img => img.naturalWidth")
         assert natural / (engine_tile_mm(3.125)) >= 11.8
         no_serious_violations(page, "close look")
+        screenshot(page, "close-look")
         shot = page.locator("figure.zoom").screenshot()
         picture = tmp_path / "zoom.png"
         Image.open(io.BytesIO(shot)).convert("L").save(picture)
