@@ -13,7 +13,7 @@ poster, the A5 and the DL leaflet scrolls it into view and saves EDITS times:
 Each save waits until the studio is idle (every output on the page current). Save ->
 visible is from just before the file is written to the browser's `load` of the new
 image of the product in view (the page records Date.now() then; same machine clock).
-Targets: median <= 1.0 s, max <= 1.5 s.
+Targets: median <= 1.0 s, max <= 1.5 s; a YAML edit's product in view max <= 1.0 s.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ CLI = ROOT / ".venv" / "bin" / "campaign-print"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TARGET_MEDIAN_S, TARGET_MAX_S = 1.0, 1.5
-TARGET_S = TARGET_MEDIAN_S
+TARGET_YAML_MAX_S = 1.0  # issue 26: a YAML edit's product in view, at worst
 # The product in view, its own stylesheet and two values of one declaration, set last:
 # a real layout change each save.
 PRODUCTS = {
@@ -159,7 +159,7 @@ def save_to_visible(edits: int = 6, chromium: str = "/usr/bin/chromium") -> dict
             server.wait(10)
     every = [s for r in results.values() for kind in r.values() for s in kind["samples_s"]]
     return {"edits": edits, "products": results, **_figures(every), "target_median_s": TARGET_MEDIAN_S,
-            "target_max_s": TARGET_MAX_S, "outputs_on_screen": len(keys), "cores": os.cpu_count(),
+            "target_max_s": TARGET_MAX_S, "target_yaml_max_s": TARGET_YAML_MAX_S, "outputs_on_screen": len(keys), "cores": os.cpu_count(),
             "load_average": [round(v, 2) for v in load_before], "load_average_after": [round(v, 2) for v in os.getloadavg()]}
 
 
@@ -167,7 +167,8 @@ if __name__ == "__main__":
     result = save_to_visible(int(sys.argv[1]) if len(sys.argv) > 1 else 6)
     print(f"studio save -> visible, the product in view ({result['edits']} saves each, {result['outputs_on_screen']} "
           f"outputs on screen, load average {result['load_average'][0]} -> {result['load_average_after'][0]} "
-          f"on {result['cores']} cores); target median <= {TARGET_MEDIAN_S} s, max <= {TARGET_MAX_S} s")
+          f"on {result['cores']} cores); target median <= {TARGET_MEDIAN_S} s, max <= {TARGET_MAX_S} s "
+          f"(YAML: {TARGET_YAML_MAX_S} s)")
     for key, kinds in result["products"].items():
         for kind, f in kinds.items():
             print(f"  {key:11} {kind:4}: median {f['median_s']:.2f} s, max {f['max_s']:.2f} s  {f['samples_s']}")
