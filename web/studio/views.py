@@ -113,10 +113,10 @@ def zoom(request, key: str, page: int):
     width_mm, height_mm = guides.media_mm
     px_per_mm = float(level) * engine.CSS_PX_PER_INCH / 25.4
     side_mm = engine.TILE_PX / px_per_mm
-    columns, rows = math.ceil(width_mm / side_mm - 1e-6), math.ceil(height_mm / side_mm - 1e-6)
+    across, down = math.ceil(width_mm / side_mm - 1e-6), math.ceil(height_mm / side_mm - 1e-6)
     rows = [[{"column": c, "row": r, "width": round(min(side_mm, width_mm - c * side_mm) * px_per_mm),
-              "height": round(min(side_mm, height_mm - r * side_mm) * px_per_mm)} for c in range(columns)]
-            for r in range(rows)]
+              "height": round(min(side_mm, height_mm - r * side_mm) * px_per_mm)} for c in range(across)]
+            for r in range(down)]
     return render(request, "studio/zoom.html", {
         "key": key, "page": page, "pages": range(1, job.spec.pages + 1), "title": product_name(job),
         "size": job.size, "zooms": ZOOMS, "zoom": level, "rows": rows, "px_per_mm": round(px_per_mm, 2),
