@@ -5,7 +5,8 @@
 - the PDF variant of the job's profile (PDF/X-4, PDF/X-1a, PDF/UA-1) and a finisher
   that sets what WeasyPrint leaves out: exact Trim/BleedBox, crop marks outside the
   bleed in 100% K, the registered output condition, GTS_PDFXVersion;
-- WeasyPrint's warnings (unsupported CSS, missing files) become Problems.
+- WeasyPrint's warnings (unsupported CSS, missing files) become Problems, at the
+  stylesheet or template line they come from (sources.py).
 """
 from __future__ import annotations
 

@@ -3,8 +3,10 @@
 - CSS brackets left open: a missing `}` or a `var(--accent;` without its `)` makes
   the rest of the stylesheet part of one rule or value, which WeasyPrint drops without
   a word (the page then comes out unstyled, with a page of preflight errors).
-- WeasyPrint's messages about a stylesheet say "at 30:3" but not which file: they are
-  said while that sheet is parsed, so the caller knows the file.
+- WeasyPrint's messages about a stylesheet say "at 30:3" but not which file: those
+  said while a sheet is parsed are that sheet's (the caller knows it); those said
+  while laying out (a var() with no value) name a property found on that line of
+  one of the product's sheets; a parser that fails has the line in its traceback.
 - A file WeasyPrint could not load is named by URL; the template or stylesheet line
   that asks for it is found by its name.
 - A Jinja block left open is reported where the parser gave up (often the
