@@ -13,7 +13,8 @@ views) only reads from it.
   alone, an output whose HTML came out the same (a field it does not print) is not
   rendered again. An output nobody is looking at is checked when it is next asked for.
 - A re-render is published to every open event stream (Server-Sent Events) twice:
-  once its image is made, and again when preflight has looked at it.
+  once its image is made, and again when preflight has looked at it (at once, or,
+  when another save came meanwhile, once the outputs that save changed are drawn).
 
 A designer's mistake (a template or CSS error, a broken YAML file) is kept as the
 output's error, shown beside its last good image; the engine never stops on one.
@@ -61,6 +62,7 @@ class Render:
     pdf: bytes = b""  # the PDF those pages show: the close look and the PDF link
     html_hash: str = ""  # of its HTML as the template writes it (before copyfitting)
     checking: bool = False  # the image is out, preflight is still looking at it
+    to_check: tuple | None = None  # (job, HTML, Rendered, HTML as designed) preflight has yet to look at
     approved_dpi_pages: list = field(default_factory=list)  # PIL images at proof.APPROVED_DPI (approved set)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
@@ -297,14 +299,21 @@ class Studio:
     def _render_loop(self) -> None:
         while not self.stopping.is_set():
             with self.lock:
-                key = self._next()
-                while key is None and not self.stopping.is_set():
-                    self.lock.wait(1)
-                    key = self._next()
-                if key is None:
+                key, put_off = self._next(), None
+                while key is None and put_off is None and not self.stopping.is_set():
+                    # Nothing to draw: a preflight a save put off, else wait for one.
+                    put_off = next((r for r in self.renders.values() if r.to_check), None)
+                    if put_off is None:
+                        self.lock.wait(1)
+                        key = self._next()
+                if self.stopping.is_set():
                     return
-                job, generation = self.jobs[key], self.generation
-                render = self.renders.setdefault(key, Render(key))
+                if key is not None:
+                    job, generation = self.jobs[key], self.generation
+                    render = self.renders.setdefault(key, Render(key))
+            if key is None:
+                self._preflight(put_off)
+                continue
             self._check(key, job, render, generation)
             with self.lock:
                 render.generation = generation
@@ -323,8 +332,6 @@ class Studio:
         if digest == render.input_hash and not digest.startswith("unhashable"):
             return
         from .fit import fitted
-        from .layouts import render_html
-        from .preflight import preflight
 
         designed = self._yaml_only_html(job, render)
         if designed is not None and _sha(designed) == render.html_hash:  # a field it does not print
@@ -332,7 +339,7 @@ class Studio:
             return
 
         started = time.perf_counter()
-        error, pages, approved_dpi_pages = [], [], []
+        error, pages = [], []
         try:
             html, rendered = fitted(job, designed)
             # A rule WeasyPrint dropped: the page is not what the stylesheet says.
@@ -349,16 +356,29 @@ class Studio:
             render.seconds = time.perf_counter() - started
             render.version += 1
             render.error = error
+            render.to_check, render.checking = None, False  # a preflight put off for an older image: moot
             if not error:
                 qr = [(p.page, p.rect) for p in rendered.layout if p.kind == "qr"]
                 render.pages, render.pdf, render.problems, render.checking = pages, rendered.pdf, [], True
-                render.guides = proof.guides(job, qr).to_dict()
+                render.guides, render.html_hash = proof.guides(job, qr).to_dict(), ""
+                render.to_check = (job, html, rendered, designed)
+            saved_since = self.generation != generation
         self._publish([key])
-        if error:
-            return
+        if not error and not saved_since:  # else the outputs that save changed are drawn first
+            self._preflight(render)
+
+    def _preflight(self, render: Render) -> None:
+        """Preflight the output's image, keep what the changes view and the next
+        YAML save need, and publish the problems."""
+        from .layouts import render_html
+        from .preflight import preflight
+
+        with self.lock:
+            job, html, rendered, designed = render.to_check
+        approved_dpi_pages = []
         try:
             problems, _ = preflight(job, html, rendered)
-            if key in self.approved:
+            if render.key in self.approved:
                 approved_dpi_pages = proof.raster(rendered.pdf, proof.APPROVED_DPI)
             html_hash = _sha(render_html(job) if designed is None else designed)
         except Exception as exc:  # never lose the render thread to one output
@@ -366,9 +386,9 @@ class Studio:
                                            "report it")], ""
         with self.lock:
             render.problems, render.approved_dpi_pages, render.html_hash = problems, approved_dpi_pages, html_hash
-            render.checking = False
+            render.checking, render.to_check = False, None
             self.lock.notify_all()
-        self._publish([key])
+        self._publish([render.key])
 
     def _yaml_only_html(self, job: Job, render: Render) -> str | None:
         """The job's HTML as designed (before copyfitting) when only the campaign's
