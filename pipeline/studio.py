@@ -8,7 +8,8 @@ views) only reads from it.
 - One render thread does all rendering (WeasyPrint is imported and warmed once).
   After a save it checks, by each job's input hash (pipeline.build.input_hash: the
   build cache's own idea of "changed"), the outputs in view in a browser first, then
-  the others a browser is showing, then the approved set for the changes view; it
+  the others a browser is showing, then (once saves pause) the approved set for the
+  changes view; it
   re-renders only those whose hash changed. After a save of the campaign's YAML
   alone, an output whose HTML came out the same (a field it does not print) is not
   rendered again. An output nobody is looking at is checked when it is next asked for.
@@ -34,15 +35,17 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from . import build, proof
+from . import approved as approved_proofs, build, proof
 from .content import load_campaigns
 from .paths import ASSETS, FONTS, LAYOUTS
 from .pdflock import PDFIUM
-from .plan import Job, load_layouts, load_profiles, plan, select_profiles
+from .plan import Job, load_layouts, load_profiles, plan
 from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
+REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
+QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 TILE_PX = 512  # the close look's tiles: this many CSS pixels square on screen
 CSS_PX_PER_INCH = 96  # a zoom of 1 is the page at its printed size on a screen
@@ -63,7 +66,7 @@ class Render:
     html_hash: str = ""  # of its HTML as the template writes it (before copyfitting)
     checking: bool = False  # the image is out, preflight is still looking at it
     to_check: tuple | None = None  # (job, HTML, Rendered, HTML as designed) preflight has yet to look at
-    approved_dpi_pages: list = field(default_factory=list)  # PIL images at proof.APPROVED_DPI (approved set)
+    record: approved_proofs.Record | None = None  # as the approved proofs keep it (approved set only)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
     error: list[Problem] = field(default_factory=list)
@@ -86,13 +89,14 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
+        self.saved_at = 0.0  # when a file was last saved (monotonic)
         self.layout_generation = 0  # the last generation a file other than the campaign's YAML changed in
         self.in_view: list[str] = []  # the outputs in view in the browser window last scrolled
         self.tiles: OrderedDict[tuple, bytes] = OrderedDict()
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
-        self.last_review: dict[str, proof.Difference] = {}  # the changes view's, by "name/page"
+        self.last_review: dict[str, approved_proofs.Difference] = {}  # the changes view's, by "name/page"
         self._reload(content=True, layouts=True)
         if self.setup_error:
             raise PipelineError(self.setup_error)
@@ -117,8 +121,7 @@ class Studio:
         self.campaigns, self.layouts, self.setup_error = campaigns, layout_set, []
         several = len({j.source.slug for j in jobs}) > 1
         keyed = {self.key(job, several): job for job in jobs}
-        press = select_profiles(self.profiles, proof.APPROVED_PROFILE)[0]
-        approved = [self.key(j, several) for j in proof.approved_set(jobs) if j.profile == press]
+        approved = [self.key(j, several) for j in approved_proofs.approved_set(jobs)]
         with self.lock:
             self.jobs, self.approved = keyed, approved
 
@@ -276,6 +279,7 @@ class Studio:
             self._reload(bool(yaml), layouts)
         with self.lock:
             self.generation += 1
+            self.saved_at = time.monotonic()
             if len(yaml) < len(paths):
                 self.layout_generation = self.generation
             self.lock.notify_all()
@@ -287,11 +291,13 @@ class Studio:
     def _next(self) -> str | None:
         """The next output to check: one asked for, then those in view in a browser,
         those on an open page (in the page's order), those whose image was asked for
-        in the last RECENT_S, then the approved set; None when all are current."""
+        in the last RECENT_S, then the approved set once the designer has paused
+        (QUIET_S: the next save is not kept waiting for it); None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        for key in [*self.wanted, *self.in_view, *showing, *recent, *self.approved]:
+        quiet = now - self.saved_at > QUIET_S
+        for key in [*self.wanted, *self.in_view, *showing, *recent, *(self.approved if quiet else [])]:
             if key in self.jobs and self._stale(key):
                 return key
         return None
@@ -375,17 +381,18 @@ class Studio:
 
         with self.lock:
             job, html, rendered, designed = render.to_check
-        approved_dpi_pages = []
+        record = None
         try:
             problems, _ = preflight(job, html, rendered)
             if render.key in self.approved:
-                approved_dpi_pages = proof.raster(rendered.pdf, proof.APPROVED_DPI)
+                record = approved_proofs.record(job, rendered.pdf, rendered.layout)
             html_hash = _sha(render_html(job) if designed is None else designed)
         except Exception as exc:  # never lose the render thread to one output
             problems, html_hash = [Problem("error", job.output, f"preflight failed: {type(exc).__name__}: {exc}",
                                            "report it")], ""
         with self.lock:
-            render.problems, render.approved_dpi_pages, render.html_hash = problems, approved_dpi_pages, html_hash
+            render.problems, render.html_hash = problems, html_hash
+            render.record = record
             render.checking, render.to_check = False, None
             self.lock.notify_all()
         self._publish([render.key])
@@ -405,19 +412,22 @@ class Studio:
 
     # ------------------------------------------------------------ visual review
 
-    def review(self) -> list[proof.Difference]:
-        """The approved set's pages that differ from their approved proofs."""
-        proofs = []
-        for key in self.approved:
-            render = self.current(key)
-            with self.lock:
-                while render and render.checking:  # its approved-resolution pages come with preflight
-                    self.lock.wait(WAIT_S)
-            if render and render.approved_dpi_pages:
-                job = self.jobs[key]
-                proofs.append(proof.Proof(job, b"", render.approved_dpi_pages, proof.APPROVED_DPI, [],
-                                          proof.guides(job)))
-        return proof.review(proofs)
+    def review(self) -> tuple[list[approved_proofs.Difference], int]:
+        """The approved set's pages that differ from their approved proofs, and how many
+        of its outputs are still to be rendered: the approved set comes first for up to
+        REVIEW_WAIT_S, then the page shows what is current. An output counts once
+        preflight has looked at it (its record is made then)."""
+        deadline = time.monotonic() + REVIEW_WAIT_S
+        pending = lambda key: self._stale(key) or self.renders[key].checking  # noqa: E731
+        with self.lock:
+            self.wanted += [key for key in self.approved if self._stale(key) and key not in self.wanted]
+            self.lock.notify_all()
+            while any(map(pending, self.approved)) and time.monotonic() < deadline:
+                self.lock.wait(deadline - time.monotonic())
+            done = [key for key in self.approved if not pending(key)]
+            records = [self.renders[key].record for key in done if self.renders[key].record]
+            whole = [self.jobs[key] for key in self.approved]
+        return approved_proofs.review(records, whole=whole), len(self.approved) - len(done)
 
 
 def _sha(text: str) -> str:
