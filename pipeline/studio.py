@@ -45,7 +45,7 @@ from .problems import PipelineError, Problem
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
 REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
-QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
+QUIET_S = 2  # the approved set is rendered in the background once the designer's outputs were drawn this long ago
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 TILE_PX = 512  # the close look's tiles: this many CSS pixels square on screen
 CSS_PX_PER_INCH = 96  # a zoom of 1 is the page at its printed size on a screen
@@ -89,7 +89,7 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
-        self.saved_at = 0.0  # when a file was last saved (monotonic)
+        self.busy_at = 0.0  # when a file was last saved or an output a designer looks at was checked (monotonic)
         self.layout_generation = 0  # the last generation a file other than the campaign's YAML changed in
         self.in_view: list[str] = []  # the outputs in view in the browser window last scrolled
         self.tiles: OrderedDict[tuple, bytes] = OrderedDict()
@@ -279,7 +279,7 @@ class Studio:
             self._reload(bool(yaml), layouts)
         with self.lock:
             self.generation += 1
-            self.saved_at = time.monotonic()
+            self.busy_at = time.monotonic()
             if len(yaml) < len(paths):
                 self.layout_generation = self.generation
             self.lock.notify_all()
@@ -291,15 +291,18 @@ class Studio:
     def _next(self) -> str | None:
         """The next output to check: one asked for, then those in view in a browser,
         those on an open page (in the page's order), those whose image was asked for
-        in the last RECENT_S, then the approved set once the designer has paused
-        (QUIET_S: the next save is not kept waiting for it); None when all are current."""
+        in the last RECENT_S, then the approved set once those are drawn and the
+        designer has paused (QUIET_S: a render cannot be stopped, so the next save
+        would wait for it); None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        quiet = now - self.saved_at > QUIET_S
-        for key in [*self.wanted, *self.in_view, *showing, *recent, *(self.approved if quiet else [])]:
+        for key in [*self.wanted, *self.in_view, *showing, *recent]:
             if key in self.jobs and self._stale(key):
+                self.busy_at = now
                 return key
+        if now - self.busy_at > QUIET_S:
+            return next((key for key in self.approved if key in self.jobs and self._stale(key)), None)
         return None
 
     def _render_loop(self) -> None:
