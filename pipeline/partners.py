@@ -202,10 +202,11 @@ def unconfirmed_numbers(problems: list[Problem]) -> list[str]:
 # ---------------------------------------------------------------- proofing
 
 
-def proof(draft: PartnerDraft, product: str) -> Proof:
+def proof(draft: PartnerDraft, product: str, width: int | None = None) -> Proof:
     """Every page of `product` with the partner's logo and lines, as PNG (screen
-    profile), and every problem: the request's own and the preflight of the render.
-    Nothing is written but the checked logo (under a name made from its bytes)."""
+    profile) `width` pixels wide (PROOF_DPI when None), and every problem: the
+    request's own and the preflight of the render. Nothing is written but the checked
+    logo (under a name made from its bytes)."""
     from .fit import fitted
     from .plan import Job, load_layouts, load_profiles
     from .preflight import preflight
@@ -231,7 +232,7 @@ def proof(draft: PartnerDraft, product: str) -> Proof:
     except PipelineError as exc:
         return Proof([], problems + exc.problems)
     found, _ = preflight(job, html, rendered)
-    return Proof(_pages(rendered.pdf), problems + found, rendered.pdf)
+    return Proof(_pages(rendered.pdf, width), problems + found, rendered.pdf)
 
 
 def _proof_logo(draft: PartnerDraft) -> str:
@@ -250,13 +251,14 @@ def _proof_logo(draft: PartnerDraft) -> str:
     return str(path.relative_to(ASSETS))
 
 
-def _pages(pdf: bytes) -> list[bytes]:
+def _pages(pdf: bytes, width: int | None = None) -> list[bytes]:
     import pypdfium2 as pdfium
 
     with PDFIUM:
         document = pdfium.PdfDocument(pdf)
         try:
-            images = [page.render(scale=PROOF_DPI / 72).to_pil() for page in document]
+            images = [page.render(scale=width / page.get_width() if width else PROOF_DPI / 72).to_pil()
+                      for page in document]
         finally:
             document.close()
     pages = []

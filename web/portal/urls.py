@@ -22,5 +22,7 @@ urlpatterns = [
     path("requests/<int:pk>/edit/", views.request_edit, name="request-edit"),
     path("requests/<int:pk>/status.json", views.request_status, name="request-status"),
     path("requests/<int:pk>/proof/<slug:product>.json", views.proof, name="proof"),
+    path("requests/<int:pk>/proof/<slug:product>/<str:key>.json", views.proof_result, name="proof-result"),
+    path("requests/<int:pk>/proof/<slug:product>/", views.proof_page, name="proof-page"),
     path("requests/<int:pk>/files/<path:path>", views.request_file, name="request-file"),
 ]

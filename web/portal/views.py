@@ -19,11 +19,12 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import printing, workflow
+from . import printing, proofs, workflow
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
                     ResetPasswordForm, ReviewForm, product_name)
 from .models import AuditEvent, Invitation, Organisation, PrintRequest, User
@@ -447,15 +448,22 @@ def request_status(request, pk):
                          "total": req.build_total, "percent": req.progress_percent})
 
 
+def _proofable(request, pk, product):
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    if product not in (printing.offer(req.campaign) or printing.Offer("", "", None, ())).products:
+        raise Http404("not found")
+    return req
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proof(request, pk, product):
     """Every page of one product as PNG (base64 in JSON) with its problems. GET: the
-    request as saved; POST: the partner's form as typed (live proof)."""
-    req = get_object_or_404(visible_requests(request.user), pk=pk)
-    if product not in (printing.offer(req.campaign) or printing.Offer("", "", None, ())).products:
-        raise Http404("not found")
-    printed = req.printed()
+    request as saved; POST: the partner's form as typed (live proof: the newest wins).
+    Never made here: 200 with the proof when an identical one is made already, else
+    202 with the address to wait for it at (proof_result)."""
+    req = _proofable(request, pk, product)
+    printed, slot = req.printed(), None
     if request.method == "POST":
         if not (request.user.is_partner and req.editable):
             raise Http404("not found")
@@ -465,24 +473,48 @@ def proof(request, pk, product):
             name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
             phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
             logo_file=req.organisation.logo_file)
-    key = "proof:" + hashlib.sha256(repr((printed, product)).encode()).hexdigest()
-    try:
-        body = cache.get(key)
-    except Exception as exc:  # the cache is a speed-up only: without it the proof is made again
-        log.warning("proof cache unreachable: %s", exc)
-        body = None
-    if body is None:
-        pages, problems = printing.proof(printed, product)
-        body = json.dumps({
-            "product": product, "name": product_name(product),
-            "pages": ["data:image/png;base64," + base64.b64encode(p).decode() for p in pages],
-            "problems": problems,
-        })
-        try:
-            cache.set(key, body, 600)
-        except Exception as exc:
-            log.warning("proof cache unreachable: %s", exc)
-    return HttpResponse(body, content_type="application/json")
+        slot = f"{req.pk}:{product}"
+    ticket = proofs.ask(req.pk, printed, product, proofs.width_for(request.POST.get("width")
+                                                                     or request.GET.get("width")), slot)
+    if ticket.body is not None:
+        return HttpResponse(ticket.body, content_type="application/json")
+    return JsonResponse({"state": "queued", "result": reverse("proof-result", args=[req.pk, product, ticket.key])},
+                        status=202)
+
+
+@login_required
+@require_GET
+@never_cache
+def proof_result(request, pk, product, key):
+    """A queued proof: 200 with it as soon as it is made (waiting up to PROOF_WAIT s),
+    202 if it is still being made (ask again), 410 if it was dropped for a newer one
+    or lost (ask for the proof again)."""
+    req = _proofable(request, pk, product)
+    if not key.startswith(f"{req.pk}-{product}-"):
+        raise Http404("not found")
+    body = proofs.wait(key, settings.PROOF_WAIT)
+    if body is not None:
+        return HttpResponse(body, content_type="application/json")
+    if proofs.pending(key):
+        return JsonResponse({"state": "queued", "result": request.path}, status=202)
+    return JsonResponse({"state": "gone"}, status=410)
+
+
+@login_required
+@require_GET
+@never_cache
+def proof_page(request, pk, product):
+    """The proof of the request as saved, as a page of its own (without JavaScript):
+    the pages if made, else a note and a link to look again; it never waits."""
+    req = _proofable(request, pk, product)
+    ticket = proofs.ask(req.pk, req.printed(), product, proofs.width_for(None))
+    proof = json.loads(ticket.body) if ticket.body else None
+    return render(request, "portal/proof.html", {
+        "req": req, "product": product, "name": product_name(product), "proof": proof,
+        "problems": [p for p in proof["problems"] if p["check"] != "unconfirmed-number"] if proof else [],
+        "numbers": printing.unconfirmed_numbers(proof["problems"]) if proof else [],
+        "back": "request-edit" if req.editable and request.user.is_partner else "request",
+    })
 
 
 @login_required

@@ -209,16 +209,36 @@ def huey_settings(redis_url: str = "", immediate: bool = False) -> dict:
 HUEY = huey_settings(REDIS_URL)
 
 
-def cache_settings(redis_url: str = "") -> dict:
-    """Proofs already made (keyed by what is printed): shared by every gunicorn worker,
-    and by every machine when Redis is there. A partner who types, deletes and retypes,
-    or a coordinator opening a request the partner just proofed, gets it at once.
-    Only a speed-up: with the cache down a proof is made again (views.proof)."""
+def proof_queue_settings(redis_url: str = "", immediate: bool = False) -> dict:
+    """The proofs' own queue (web/portal/proofs.py), apart from the builds': a proof is
+    wanted in a second, a build may take minutes. Its workers: `manage.py run_proofs`."""
+    common = {"name": "portal-proofs", "immediate": immediate, "results": False}
     if redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
-                            "KEY_PREFIX": "portal", "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 2}}}
-    return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                        "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}}}
+        return {**common, "huey_class": "huey.RedisHuey", "url": huey_settings(redis_url)["url"]}
+    return {**common, "huey_class": "huey.SqliteHuey", "filename": str(VAR / "proofs.sqlite3")}
+
+
+PROOF_QUEUE = proof_queue_settings(REDIS_URL)
+PROOF_WORKERS = int(os.environ.get("PROOF_WORKERS", "0")) or os.cpu_count() or 1
+PROOF_SECONDS = 600  # a proof stays in the cache this long
+PROOF_CACHE_ENTRIES = 500  # at most this many proofs in the file cache (about 100 kB each)
+PROOF_WAIT = 5  # seconds a browser's request for a proof's result waits, then asks again
+
+
+def cache_settings(redis_url: str = "") -> dict:
+    """`proofs`: proofs made (keyed by what is printed), handed from the proof workers
+    to the web workers, shared by every machine when Redis is there. A partner who
+    types, deletes and retypes, or a coordinator opening a request the partner just
+    proofed, gets it at once. With it down, a proof is made in the request (proofs.py)."""
+    if redis_url:
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                 "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 2}}
+        # proofs: PROOF_SECONDS each (give the Redis a maxmemory and allkeys-lru to bound it in bytes)
+        return {"default": {**redis, "KEY_PREFIX": "portal"}, "proofs": {**redis, "KEY_PREFIX": "portal-proofs"}}
+    files = "django.core.cache.backends.filebased.FileBasedCache"
+    return {"default": {"BACKEND": files, "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}},
+            "proofs": {"BACKEND": files, "LOCATION": str(VAR / "proof-cache"),
+                       "OPTIONS": {"MAX_ENTRIES": PROOF_CACHE_ENTRIES}}}
 
 
 CACHES = cache_settings(REDIS_URL)
