@@ -31,7 +31,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from . import limits
+from . import limits, sheets
 from .assets import RefusedFile, read_project_file
 from .content import PHONE_IN_TEXT, BrandFont, Strict, on_allow_list
 from .inputs import phone_key, plain
@@ -396,8 +396,8 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
     with _links_for(job), _breaks(breaks or {}):
-        return render_template(job.layouts.folder, job.spec.template, {**context(job), "fit": fit, "shrink": shrink},
-                               product=job.product)
+        return sheets.kept(render_template(job.layouts.folder, job.spec.template,
+                                           {**context(job), "fit": fit, "shrink": shrink}, product=job.product))
 
 
 @contextmanager
