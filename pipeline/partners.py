@@ -22,7 +22,7 @@ from typing import Callable
 
 import yaml
 
-from . import sheets
+from . import limits, sheets
 from .assets import ASSETS, check_asset
 from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
@@ -33,7 +33,6 @@ from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
-MAX_LOGO_BYTES = 5 * 1024 * 1024
 PROOF_LOGO_DAYS = 2
 PROOF_DPI = 96
 
@@ -189,8 +188,9 @@ def check_logo_upload(name: str, data: bytes) -> list[Problem]:
     if suffix not in LOGO_SUFFIXES:
         return [Problem("error", name or "logo", "a logo must be an SVG, PNG or JPEG file",
                         "upload the logo as SVG (best) or as PNG/JPEG at 300 ppi", field="logo")]
-    if len(data) > MAX_LOGO_BYTES:
-        return [Problem("error", name, f"the logo is {len(data) / 1e6:.1f} MB; at most {MAX_LOGO_BYTES / 1e6:.0f} MB",
+    if len(data) > limits.LOGO_BYTES:
+        return [Problem("error", name, f"the logo is {len(data) / 1048576:.1f} MB; at most "
+                        f"{limits.LOGO_BYTES / 1048576:.0f} MB (LOGO_BYTES in {limits.WHERE})",
                         "upload a smaller file (an SVG is usually a few kB)", field="logo")]
     return [replace(p, field="logo") for p in check_asset(data, name)]
 

@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import health, views
 from .forms import EmailAuthenticationForm
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(
         redirect_authenticated_user=True, authentication_form=EmailAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

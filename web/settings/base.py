@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from pipeline.limits import LOGO_BYTES
 from pipeline.paths import CONTENT, FONTS, OUTPUT, ROOT
 
 WEB = ROOT / "web"
@@ -155,9 +156,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = False
 
-# Uploads: a logo is at most 2 MB; a request body without a file at most 1 MB.
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = LOGO_MAX_BYTES + 64 * 1024
+# Uploads: a logo at most the pipeline's LOGO_BYTES (pipeline/limits.py, 2 MB); a
+# request body without a file at most 1 MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = LOGO_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_TEMP_DIR = None
