@@ -18,10 +18,10 @@ def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "web.settings.local")}
     bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
     workers = os.environ.get("WEB_CONCURRENCY", "3")
-    threads = os.environ.get("WEB_THREADS", "32")
+    threads = os.environ.get("WEB_THREADS", "8")
     children = [
         subprocess.Popen([str(BIN / "gunicorn"), "web.wsgi", "--bind", bind, "--workers", workers,
-                          "--worker-class", "gthread", "--threads", threads,
+                          "--worker-class", "gthread", "--threads", threads, "--keep-alive", "20",
                           "--preload", "--timeout", "60", "--graceful-timeout", "20", "--access-logfile", "-",
                           "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")],
                          cwd=ROOT, env=env),

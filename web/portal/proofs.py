@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import logging
 import time
@@ -29,7 +30,7 @@ from . import printing
 
 log = logging.getLogger(__name__)
 PENDING_SECONDS = 120  # a job not done by then is taken as lost (its worker died)
-LOOK_EVERY = 0.05  # seconds between a waiting thread's looks at the cache
+LOOK_EVERY = 0.05  # seconds between a waiting thread's looks at the cache (at whether it is still pending: 10 times less)
 
 
 def _huey():
@@ -107,10 +108,12 @@ def wait(key: str, seconds: float) -> str | None:
     """The proof's JSON as soon as it is made, or None after `seconds` or when
     nothing is making it (dropped for a newer one, or lost)."""
     end = time.monotonic() + seconds
-    while True:
+    for look in itertools.count():
         body = result(key)
-        if body is not None or not pending(key) or time.monotonic() >= end:
-            return body if body is not None else result(key)
+        if body is not None:
+            return body
+        if time.monotonic() >= end or (look % 10 == 0 and not pending(key)):
+            return result(key)
         time.sleep(LOOK_EVERY)
 
 

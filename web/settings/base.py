@@ -75,9 +75,10 @@ def database(url: str | None = None) -> dict:
         config["CONN_MAX_AGE"] = 0
         # WAL: readers never wait for the writer (the queue worker writes progress while
         # pages are read); IMMEDIATE: a writing transaction takes the lock at its start
-        # instead of failing half-way with "database is locked".
+        # instead of failing half-way with "database is locked"; and waits for it up to
+        # 20 s (web threads sign in and save sessions at once on a busy machine).
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
             "transaction_mode": "IMMEDIATE",
         }
     return config
@@ -223,7 +224,8 @@ PROOF_QUEUE = proof_queue_settings(REDIS_URL)
 PROOF_WORKERS = int(os.environ.get("PROOF_WORKERS", "0")) or os.cpu_count() or 1
 PROOF_SECONDS = 600  # a proof stays in the cache this long
 PROOF_CACHE_ENTRIES = 500  # at most this many proofs in the file cache (about 100 kB each)
-PROOF_WAIT = 5  # seconds a browser's request for a proof's result waits, then asks again
+PROOF_WAIT = 3  # seconds a browser's request for a proof's result waits (holding a web thread), then asks again
+PROOF_NICE = int(os.environ.get("PROOF_NICE", "10"))  # proof workers yield the cores to the web workers
 
 
 def cache_settings(redis_url: str = "") -> dict:

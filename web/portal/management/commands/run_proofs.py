@@ -20,10 +20,12 @@ class Command(BaseCommand):
         if os.environ.get("PORTAL_WARM_UP", "1") != "0":
             printing.warm_up()  # before the fork: every worker starts warm
         # Pages before proofs: a proof worker yields the cores to the web workers.
-        os.nice(10)
+        os.nice(settings.PROOF_NICE)
         consumer = proofs.huey.create_consumer(
             workers=workers, worker_type="process", periodic=False, max_tasks=max_tasks,
             # a SQLite queue is polled: look often (an empty look costs microseconds)
             initial_delay=0.05, backoff=1.1, max_delay=0.2, check_worker_health=True,
             health_check_interval=1)
+        self.stdout.write(f"proof workers ready: {workers}")
+        self.stdout.flush()
         consumer.run()
