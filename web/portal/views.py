@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import printing, proofs, workflow
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
-                    ResetPasswordForm, ReviewForm, product_name)
+                    ResetPasswordForm, ReviewForm)
 from .models import AuditEvent, Invitation, Organisation, PrintRequest, User
+from .printing import product_name
 from .tasks import QueueDown
 
 Status = PrintRequest.Status

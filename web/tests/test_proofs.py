@@ -171,3 +171,44 @@ def test_the_proof_without_javascript(draft, proof_queue):
     sources = [s.split('"', 1)[0] for s in shown.split('src="data:image/png;base64,')[1:]]
     assert len(sources) == 2
     assert all(Image.open(io.BytesIO(base64.b64decode(s))).width == 800 for s in sources)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_proofs_through_the_production_queue_and_cache(kind, draft, tmp_path, monkeypatch, settings):
+    """As `make serve` runs it: the SQLite queue and the file cache, or Redis for both
+    (skipped with the reason when no Redis answers)."""
+    import secrets
+
+    from huey import SqliteHuey
+    from huey.utils import load_class
+
+    from web.settings.base import cache_settings, proof_queue_settings
+
+    from .test_server import REDIS_URL
+
+    if kind == "sqlite":
+        huey = SqliteHuey("portal-proofs-test", filename=str(tmp_path / "proofs.sqlite3"), results=False)
+        caches = cache_settings()
+        caches["proofs"]["LOCATION"] = str(tmp_path / "proof-cache")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        except redis.RedisError as exc:
+            pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc}): the Redis proof queue is not tested here")
+        config = {**proof_queue_settings(REDIS_URL), "name": f"portal-proofs-test-{secrets.token_hex(4)}"}
+        huey = load_class(config.pop("huey_class"))(**config)
+        caches = cache_settings(REDIS_URL)
+        caches["proofs"]["KEY_PREFIX"] = f"portal-proofs-test-{secrets.token_hex(4)}"
+    settings.CACHES = {**settings.CACHES, "proofs": caches["proofs"]}
+    monkeypatch.setattr(proofs, "make", huey.task(context=False, name=proofs.make.name)(proofs.make.func))
+    req, client = draft
+    try:
+        ticket = client.post(reverse("proof", args=[req.pk, "leaflet-dl"]), typed("Harbour Aid, Whitby"))
+        assert ticket.status_code == 202 and huey.pending_count() == 1
+        assert huey.execute(huey.dequeue()) == "made"
+        made = client.get(ticket.json()["result"])
+        assert made.status_code == 200 and len(pages_of(made.json())) == 2
+    finally:
+        huey.flush()  # its own queue name; the proof's keys (own prefix) expire by themselves
