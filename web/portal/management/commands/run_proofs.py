@@ -17,8 +17,7 @@ class Command(BaseCommand):
                             help="proofs a process makes before a fresh one takes over (bounds its memory)")
 
     def handle(self, *args, workers, max_tasks, **options):
-        if os.environ.get("PORTAL_WARM_UP", "1") != "0":
-            printing.warm_up()  # before the fork: every worker starts warm
+        printing.warm_up()  # before the fork: every worker starts warm
         # Pages before proofs: a proof worker yields the cores to the web workers.
         os.nice(settings.PROOF_NICE)
         consumer = proofs.huey.create_consumer(
