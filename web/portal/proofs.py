@@ -1,10 +1,10 @@
 """Proofs off the request path: a partner's proof is made by the proof workers
 (`manage.py run_proofs`, started by `make serve`), never inside a page request.
 
-    ask(printed, product, width, slot)  a Ticket: the proof's JSON at once when an
-                                        identical proof is in the cache, else its key
-    wait(ticket_key, seconds)           the proof's JSON once made (the web thread
-                                        sleeps between looks; it renders nothing)
+    ask(request_id, printed, product, width, slot)  a Ticket: the proof's JSON at once
+                            when an identical proof is in the cache, else its key
+    wait(key, seconds)      the proof's JSON once made (the web thread sleeps between
+                            looks; it renders nothing)
 
 The newest keystroke wins: a live proof is the latest of its slot (one request's
 product); a queued job whose slot has a newer one is dropped before it renders.
@@ -30,7 +30,7 @@ from . import printing
 
 log = logging.getLogger(__name__)
 PENDING_SECONDS = 120  # a job not done by then is taken as lost (its worker died)
-LOOK_EVERY = 0.05  # seconds between a waiting thread's looks at the cache (at whether it is still pending: 10 times less)
+LOOK_EVERY = 0.05  # seconds between a waiting thread's looks at the cache (at "still pending?": 10 times less)
 
 
 def _huey():
