@@ -283,15 +283,16 @@ _SIDES: dict[tuple, tuple[frozenset[int], int]] = {}
 
 def _partners_sides(stand_in) -> tuple[frozenset[int], int]:
     """The sides (numbered from 0) whose HTML changes with the partner (its name,
-    lines, logo, QR code), and how many sides there are: from two made-up partners,
-    once per campaign file, layouts and product."""
+    lines, logo, QR code), and how many sides there are: from two made-up partners
+    that differ in all of these, once per campaign file, layouts and product."""
     from .layouts import render_html
 
     key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
-           stand_in.size, stand_in.partner.logo)
+           stand_in.size)
     if key not in _SIDES:
-        other = replace(stand_in, partner=stand_in.partner.model_copy(update={
-            "id": "other-stand-in", "name": "Another partner", "contact": "Another line", "phone": "999"}))
+        other = replace(stand_in, partner=stand_in.partner.model_copy(update={  # HTML only: its logo is not read
+            "id": "other-stand-in", "name": "Another partner", "contact": "Another line", "phone": "999",
+            "logo": "partners/another-stand-in.svg"}))
         a, b = sheets.split(render_html(stand_in))[1], sheets.split(render_html(other))[1]
         _SIDES[key] = (frozenset(i for i, (x, y) in enumerate(zip(a, b)) if x != y) if len(a) == len(b)
                        else frozenset(), len(a))
@@ -305,14 +306,14 @@ OTHER_SIDES_KEPT = 16  # campaign x product x width: a few hundred kB each
 
 
 def _other_sides(stand_in, width: int | None) -> tuple[list[bytes], list[Problem]]:
-    """Every page of the product with a stand-in partner (the partner's logo, the
-    rest made up), drawn and checked once per campaign file, layouts, logo and width
-    (the newest OTHER_SIDES_KEPT kept)."""
+    """Every page of the product with a stand-in partner, drawn and checked once per
+    campaign file, layouts and width (the newest OTHER_SIDES_KEPT kept): the sides
+    kept from it show nothing of a partner, not even its logo (_partners_sides)."""
     from .fit import fitted
     from .preflight import preflight
 
     key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
-           stand_in.size, width, stand_in.partner.logo)
+           stand_in.size, width)
     if key not in _OTHER_SIDES:
         html, rendered = fitted(stand_in)
         found, _ = preflight(stand_in, html, rendered)

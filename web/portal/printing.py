@@ -191,8 +191,9 @@ def output_file(campaign: str, relative: str) -> Path | None:
     return path if path.is_relative_to(folder) and path.is_file() else None
 
 
-def warm_up() -> None:
-    """Load the pipeline, the campaigns and the renderer, and make one proof, so that
+def warm_up(widths: tuple[int, ...]) -> None:
+    """Load the pipeline, the campaigns and the renderer, and make a proof of each
+    product at each width (the sides no partner changes are kept from it), so that
     the first partner's proof is as fast as the next (a cold worker takes ~2 s more).
     Called by `run_proofs` before it forks its workers: they share it."""
     import io
@@ -207,6 +208,7 @@ def warm_up() -> None:
                                       phone="", products=list(first.products), copies={},
                                       logo_name="warm-up.png", logo=buf.getvalue())
         for product in first.products:
-            partners.proof(draft, product)
+            for width in widths:
+                partners.proof(draft, product, width=width)
     except Exception:  # never stop the server for this
         log.warning("proof warm-up failed", exc_info=True)

@@ -17,13 +17,13 @@ class Command(BaseCommand):
                             help="proofs a process makes before a fresh one takes over (bounds its memory)")
 
     def handle(self, *args, workers, max_tasks, **options):
-        printing.warm_up()  # before the fork: every worker starts warm
+        printing.warm_up(widths=(600, 800))  # before the fork: every worker starts warm (the common widths)
         # Pages before proofs: a proof worker yields the cores to the web workers.
         os.nice(settings.PROOF_NICE)
         consumer = proofs.huey.create_consumer(
             workers=workers, worker_type="process", periodic=False, max_tasks=max_tasks,
             # a SQLite queue is polled: look often (an empty look costs microseconds)
-            initial_delay=0.05, backoff=1.1, max_delay=0.2, check_worker_health=True,
+            initial_delay=0.05, backoff=1.1, max_delay=0.1, check_worker_health=True,
             health_check_interval=1)
         self.stdout.write(f"proof workers ready: {workers}")
         self.stdout.flush()
