@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import shutil
 import threading
@@ -19,7 +20,7 @@ from pipeline import partners as pipeline_partners
 from web.portal import proofs
 
 from .conftest import PASSWORD
-from .test_browser import browser, has_logo  # noqa: F401  (the module's Chromium, shared)
+from .test_browser import browser, has_logo, save_screenshot  # noqa: F401  (the module's Chromium, shared)
 from .test_browser_requests import axe, tab, world  # noqa: F401
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -123,5 +124,7 @@ def test_the_proof_without_javascript(browser, live_server, world, proof_worker)
         page.wait_for_url(re.compile(r"/requests/$"))
         page.goto(proof_url)
         axe(page)
+        if os.environ.get("PORTAL_SCREENSHOTS"):
+            save_screenshot(page, "09-proof-without-javascript")
     finally:
         with_js.close()
