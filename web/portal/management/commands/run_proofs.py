@@ -22,8 +22,8 @@ class Command(BaseCommand):
         os.nice(settings.PROOF_NICE)
         consumer = proofs.huey.create_consumer(
             workers=workers, worker_type="process", periodic=False, max_tasks=max_tasks,
-            # a SQLite queue is polled: look often (an empty look costs microseconds)
-            initial_delay=0.05, backoff=1.1, max_delay=0.1, check_worker_health=True,
+            # a SQLite queue is polled: look every 50 ms (an empty look costs microseconds)
+            initial_delay=0.05, backoff=1.1, max_delay=0.05, check_worker_health=True,
             health_check_interval=1)
         self.stdout.write(f"proof workers ready: {workers}")
         self.stdout.flush()
