@@ -49,7 +49,7 @@ def _partner(user):
         raise Http404("not found")
 
 
-# -- health, home, invitations -----------------------------------------------------------
+# -- home, invitations ------------------------------------------------------------------
 
 @login_required
 def home(request):

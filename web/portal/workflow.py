@@ -73,6 +73,7 @@ def send_reset(by, user) -> str:
 
 
 def _use(invitation) -> None:
+    """Mark a link used, once: a second use at the same moment finds it used."""
     if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
         raise LinkUsed
 
