@@ -27,9 +27,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
-RESULTS = ROOT / "bench" / "results"
+from common import RESULTS, ROOT, VENV
+
+BIN = VENV / "bin"
 USERS = int(os.environ.get("PORTAL_BENCH_USERS", "50"))
 SECONDS = int(os.environ.get("PORTAL_BENCH_SECONDS", "60"))
 WORKERS = os.environ.get("WEB_CONCURRENCY", "3")

@@ -13,7 +13,7 @@ import qrcode.image.svg
 from PIL import Image
 
 from pipeline.cli import main
-from pipeline.plan import COLOUR, LAYOUTS
+from pipeline.paths import COLOUR, LAYOUTS
 from pipeline.preflight import contrast
 
 from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy

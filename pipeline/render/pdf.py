@@ -12,10 +12,10 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import assets, textlayer
-from ..layouts import profile_css
 from ..paths import COLOUR
 from ..plan import Job, layouts_neighbours
 from ..problems import PipelineError, Problem, RenderError
+from ..profilecss import profile_css
 from ..stages import Rendered
 from .fetcher import ProjectFetcher
 from .finish import finish

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from pipeline.paths import ROOT
+
 URLS = [os.environ.get("PORTAL_TEST_POSTGRES_URL", ""), "postgres://postgres@127.0.0.1:5432/test",
         "postgres://root@127.0.0.1:5432/test"]
 
