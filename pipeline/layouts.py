@@ -34,7 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from . import identity, limits, sources
+from . import identity, limits, sheets, sources
 from .assets import RefusedFile, read_project_file
 from .content import Strict
 from .inputs import PHONE_IN_TEXT, on_allow_list, tel_href
@@ -351,8 +351,8 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
     with _links_for(job), _breaks(breaks or {}):
-        return render_template(job.layouts.folder, job.spec.template, {**context(job), "fit": fit, "shrink": shrink},
-                               product=job.product)
+        return sheets.kept(render_template(job.layouts.folder, job.spec.template,
+                                           {**context(job), "fit": fit, "shrink": shrink}, product=job.product))
 
 
 @contextmanager
