@@ -34,7 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from . import identity, limits
+from . import identity, limits, sheets, sources
 from .assets import RefusedFile, read_project_file
 from .content import Strict
 from .inputs import PHONE_IN_TEXT, on_allow_list, tel_href
@@ -351,8 +351,8 @@ def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | Non
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
     with _links_for(job), _breaks(breaks or {}):
-        return render_template(job.layouts.folder, job.spec.template, {**context(job), "fit": fit, "shrink": shrink},
-                               product=job.product)
+        return sheets.kept(render_template(job.layouts.folder, job.spec.template,
+                                           {**context(job), "fit": fit, "shrink": shrink}, product=job.product))
 
 
 @contextmanager
@@ -385,9 +385,7 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"
         raise RenderError([Problem("error", f"layouts/{exc.template}", what, exc.hint)]) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = Problem("error", f"layouts/{exc.name or template}", f"template syntax: {exc.message}",
-                        "fix the Jinja2 tag on this line", line=exc.lineno)
-        raise RenderError([where]) from None
+        raise RenderError([_syntax_error(exc, template)]) from None
     except jinja2.TemplateNotFound as exc:
         if product is None:
             raise RenderError([Problem("error", f"layouts/{exc.name}", "template not found",
@@ -410,6 +408,26 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
                                    "fix the expression on this line", line=_template_line(exc))]) from None
     finally:
         _SPENT.reset(token)
+
+
+INNERMOST = re.compile(r"The innermost block that needs to be closed is '(\w+)'")
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, template: str) -> Problem:
+    """A template syntax error; a block left open at the line that opened it (Jinja
+    notices only at the next tag it did not expect, often `{% endblock %}`)."""
+    file = f"layouts/{exc.name or template}"
+    block = INNERMOST.search(exc.message or "")
+    at_end = (exc.message or "").startswith("Unexpected end of template")
+    opened = block and exc.source and sources.opened_at(
+        exc.source, block.group(1), len(exc.source.splitlines()) + 1 if at_end else exc.lineno)
+    if opened:
+        found = "at the end of the template" if at_end else f"at line {exc.lineno}"
+        return Problem("error", file, f"template syntax: `{{% {block.group(1)} %}}` is never closed "
+                       f"(Jinja noticed {found})", f"add `{{% end{block.group(1)} %}}` where the block ends",
+                       line=opened)
+    return Problem("error", file, f"template syntax: {exc.message}", "fix the Jinja2 tag on this line",
+                   line=exc.lineno)
 
 
 def _bounded_output(parts) -> str:

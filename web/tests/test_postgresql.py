@@ -40,7 +40,7 @@ def test_portal_tests_pass_on_postgresql():
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
          "web/tests/test_access.py", "web/tests/test_server.py", "web/tests/test_requests.py",
-         "web/tests/test_accounts.py"],
+         "web/tests/test_accounts.py", "web/tests/test_workflow.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
