@@ -471,10 +471,38 @@ class PartnerAxis(Strict):
     items: list[Partner] = []
 
 
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+class Language(Strict):
+    """One language's own copies, where they differ from the axis's."""
+
+    code: Annotated[LanguageCode, described("The language, one of variants.languages.codes", "pl")]
+    copies: Annotated[dict[str, Copies], described("Copies of each product in this language (print-order.csv)",
+                                                   {"leaflet-a5": 400})] = {}
+
+
 class LanguageAxis(Strict):
     # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
-    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
+    codes: Annotated[list[LanguageCode], described(
+        "The translations to make every product in: content/translations/<campaign>/<code>.yaml each", ["ur", "pl"])]
     products: Annotated[list[str], Field(min_length=1)]
+    copies: Annotated[dict[str, Copies], described(
+        "Copies of each product per language (print-order.csv), unless the language says otherwise",
+        {"poster": 10, "leaflet-a5": 200})] = {}
+    items: Annotated[list[Language], described("Languages whose copies differ from `copies`")] = []
+
+    @model_validator(mode="after")
+    def _items_are_codes(self) -> "LanguageAxis":
+        unknown = [item.code for item in self.items if item.code not in self.codes]
+        if unknown:
+            raise Wrong(f"items name {', '.join(map(repr, unknown))}, not in codes {self.codes}",
+                        "add the language to codes, or correct the item's code")
+        return self
+
+    def copies_of(self, language: str, product: str) -> Copies | None:
+        own = next((item.copies for item in self.items if item.code == language), {})
+        return own.get(product, self.copies.get(product))
 
 
 class Order(Strict):
@@ -1324,14 +1352,17 @@ def _digits(text: str) -> list[str]:
 
 # ---------------------------------------------------------------- campaigns and translations
 
-# Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
+# Never translated: numbers, addresses, codes. A translation may not set them, except
+# the page its code opens (qr.url) and the address printed for it (qr.label): the
+# force's page in that language, checked against the campaign's qr.allowed_hosts.
+FIXED = re.compile(r"^qr\.(?!url$|label$)|"
+                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
-                      r"^more_support\[\d+\]$")
+                      r"^more_support\[\d+\]$|^qr\.(url|label)$")
 
 
 @dataclass(frozen=True)
