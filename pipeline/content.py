@@ -1346,8 +1346,14 @@ def _partner_files(path: Path, campaign: Campaign) -> tuple[Campaign, list[Probl
     return campaign.model_copy(update={"variants": variants}), problems
 
 
-def _digits(text: str) -> list[str]:
-    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", text))
+# A thousands separator is not part of a number: 1,347 (English), 1.347 (Romanian) and
+# 1347 (Polish, where a comma marks decimals) are one number. Only before exactly three
+# digits, so "1.5" and a phone number's groups ("0808 802 0300") stay as they are.
+THOUSANDS = re.compile(r"(?<=[0-9])[,.\u00a0\u2009\u202f](?=[0-9]{3}(?![0-9]))")
+
+
+def digit_groups(text: str) -> list[str]:
+    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", THOUSANDS.sub("", text)))
 
 
 # ---------------------------------------------------------------- campaigns and translations
@@ -1420,9 +1426,9 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
         translated = given[path_]
         # Full-width or other scripts' digits read as the same number: compare after
         # NFKC, and print Western digits only.
-        if _digits(translated) != _digits(text) or any(c.isdigit() and not c.isascii() for c in translated):
+        if digit_groups(translated) != digit_groups(text) or any(c.isdigit() and not c.isascii() for c in translated):
             problems.append(Problem("error", file, f"the digits of {dotted} differ from the original "
-                                                   f"({' '.join(_digits(text)) or 'none'})",
+                                                   f"({' '.join(digit_groups(text)) or 'none'})",
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)
