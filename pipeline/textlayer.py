@@ -34,6 +34,7 @@ and, by `finish`, on the structure element of the text.
 """
 from __future__ import annotations
 
+import io
 import math
 import re
 import threading
@@ -42,6 +43,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pydyf
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
 from weasyprint.draw import text as wp_text
 from weasyprint.text.line_break import strut
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
@@ -258,6 +261,46 @@ class _Cluster:
     width: float = 0
 
 
+_outlines: dict[tuple[str, int], bytes] = {}
+_faces: dict[str, TTFont] = {}
+
+
+def _outline(font, gid: int) -> bytes:
+    """Glyph `gid` of `font` as a filled path in font units (y up, as text space)."""
+    key = (font.hash, gid)
+    if key not in _outlines:
+        face = _faces.get(font.hash)
+        if face is None:
+            face = _faces[font.hash] = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+        pen = _PathPen(face.getGlyphSet())
+        face.getGlyphSet()[face.getGlyphName(gid)].draw(pen)
+        _outlines[key] = b" ".join(pen.ops) + (b" f" if pen.ops else b"")
+    return _outlines[key]
+
+
+class _PathPen(BasePen):
+    """PDF path operators for a glyph (quadratic curves as cubic ones)."""
+
+    def __init__(self, glyph_set):
+        super().__init__(glyph_set)
+        self.ops: list[bytes] = []
+
+    def _add(self, points, op: str) -> None:
+        self.ops.append((" ".join(f"{v:g}" for point in points for v in point) + " " + op).encode())
+
+    def _moveTo(self, pt):
+        self._add([pt], "m")
+
+    def _lineTo(self, pt):
+        self._add([pt], "l")
+
+    def _curveToOne(self, pt1, pt2, pt3):
+        self._add([pt1, pt2, pt3], "c")
+
+    def _closePath(self):
+        self.ops.append(b"h")
+
+
 def _glyph_form(stream, bbox) -> pydyf.Stream:
     """A form XObject in the resources of `stream`, for the glyphs of one line: no
     transparency group, so it paints as the page would. poppler and Ghostscript
@@ -334,14 +377,15 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     a, b, c, d, e, f = matrix.values
 
     def glyphs(form, run, cluster_glyphs):
-        pydyf.Stream.set_font_size(form, run.font.hash, run.font_size)
-        for gid, x, y_offset, width in cluster_glyphs:
-            form.set_text_matrix(a, b, c, d, e + a * x, f + b * x)
-            if y_offset:
-                form.set_text_rise(-y_offset / 1000)
-            form.show_text(f"<{layer.code(run.font, gid, '', width):04x}>")
-            if y_offset:
-                form.set_text_rise(0)
+        # Outlines, as the font draws them: text that reads as nothing is still read
+        # by PDFium (a code's number) and ordered by position among the characters read.
+        scale = run.font_size / run.font.upem
+        for gid, x, y_offset, _ in cluster_glyphs:
+            rise = -y_offset / 1000
+            form.push_state()
+            form.transform(a * scale, b * scale, c * scale, d * scale, e + a * x + c * rise, f + b * x + d * rise)
+            form.stream.append(_outline(run.font, gid))
+            form.pop_state()
 
     # The characters of a right-to-left line are all read in one font (the first
     # right-to-left run's): pdfminer keeps characters on one line only while their
@@ -445,12 +489,9 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     # What is seen first, every glyph at its place, in a form XObject of its own
     # (see _glyph_form for how it renders).
     form = _glyph_form(stream, _text_box(matrix.values, per_run))
-    form.begin_text()
-    form.set_text_rendering(0)
     for run, shaped in painted:
         for cluster_glyphs in sorted(shaped, key=lambda gs: gs[0][1]):
             glyphs(form, run, cluster_glyphs)
-    form.end_text()
     stream.end_text()  # no XObject inside a text object
     stream.draw_x_object(form.id)
     stream.begin_text()
@@ -463,7 +504,9 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
             # Against the line: poppler reads the run's text as one word.
             stream.begin_marked_content("Span", pydyf.Dictionary(
                 {"ActualText": pydyf.String("".join(cl.text for cl in ordered))}))
-            mark(run, right_edge if line_rtl else left_edge, None)
+            # A hair inside the run: PDFium orders by position, and a character of the
+            # line's own at the same place would come between the run's and split it.
+            mark(run, right_edge - run.font_size * 0.005 if line_rtl else left_edge, None)
             for cluster in ordered:
                 characters(run, cluster, cluster.left, cluster.width, line_rtl)
             mark(run, left_edge if line_rtl else right_edge, None)
