@@ -261,6 +261,7 @@ class _Cluster:
     width: float = 0
 
 
+GLYPHS = "Glyphs"  # the marked-content tag of the outlines of a line's glyphs
 _outlines: dict[tuple[str, int], bytes] = {}
 _faces: dict[str, TTFont] = {}
 
@@ -489,9 +490,11 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     # What is seen first, every glyph at its place, in a form XObject of its own
     # (see _glyph_form for how it renders).
     form = _glyph_form(stream, _text_box(matrix.values, per_run))
+    form.begin_marked_content(GLYPHS)  # text to the reader's eye (eye.py hides it with the text)
     for run, shaped in painted:
         for cluster_glyphs in sorted(shaped, key=lambda gs: gs[0][1]):
             glyphs(form, run, cluster_glyphs)
+    form.end_marked_content()
     stream.end_text()  # no XObject inside a text object
     stream.draw_x_object(form.id)
     stream.begin_text()
