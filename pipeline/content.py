@@ -523,6 +523,20 @@ class Variants(Strict):
     languages: LanguageAxis | None = None
 
 
+class Bilingual(Strict):
+    """Two languages on one product (products.yaml: options.bilingual), e.g. Welsh and
+    English, as Welsh forces print them by law."""
+
+    languages: Annotated[list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]],
+                         Field(min_length=2, max_length=2), described(
+        "The two languages in reading order: the first on the left (side by side) or on the front "
+        "(back to back); the campaign's own language and one translation (content/translations/)",
+        ["cy", "en-GB"])]
+    weight: Annotated[Literal["equal", "first"], described(
+        "equal: both the same size and weight (the Welsh Language Standards); first: the first language "
+        "set larger, the second smaller", "equal")] = "equal"
+
+
 class Translation(Strict):
     status: Literal["draft", "approved"]
     note: Text | None = None
@@ -657,6 +671,8 @@ class Campaign(Strict):
     orders: Annotated[list[Order], described(
         "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
         [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
+    bilingual: Annotated[Bilingual | None, described(
+        "The two languages the bilingual products carry, in order, and their weight")] = None
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -1362,7 +1378,7 @@ def digit_groups(text: str) -> list[str]:
 # the page its code opens (qr.url) and the address printed for it (qr.label): the
 # force's page in that language, checked against the campaign's qr.allowed_hosts.
 FIXED = re.compile(r"^qr\.(?!url$|label$)|"
-                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
+                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$")
@@ -1381,6 +1397,18 @@ class LoadedCampaign:
     brand: Brand
     language: str | None = None  # None: the campaign's own language
     lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
+    # The other language of a bilingual campaign's products (campaign.bilingual): its translation.
+    companion: "LoadedCampaign | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def languages(self) -> list[Campaign]:
+        """The campaigns a product prints, in the order the campaign declares: this one
+        alone, or both of a bilingual campaign."""
+        if self.companion is None:
+            return [self.campaign]
+        own = self.campaign.language
+        return [self.campaign if code == own else self.companion.campaign
+                for code in self.campaign.bilingual.languages]
 
     @property
     def draft(self) -> bool:
@@ -1634,6 +1662,19 @@ def load_brand(campaign_file: Path, brand: str) -> Brand:
     return loaded
 
 
+def _other_language(base: LoadedCampaign) -> str:
+    """The translation a bilingual campaign prints beside its own language."""
+    c = base.campaign
+    others = [code for code in c.bilingual.languages if code != c.language]
+    if len(others) != 1 or not re.fullmatch(r"[a-z]{2,3}", others[0]):
+        raise ContentError([Problem(
+            "error", str(base.path), f"bilingual.languages {c.bilingual.languages} must be the campaign's own "
+                                     f"language ({c.language}) and one translation's code (e.g. cy)",
+            f"write e.g. [cy, {c.language}]: the first is read first",
+            line=base.lines.line(("bilingual", "languages")) if base.lines else None, field="bilingual.languages")])
+    return others[0]
+
+
 def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:
     """Every campaign and each of its translations; all problems of all files at once."""
     loaded, problems = [], []
@@ -1643,6 +1684,12 @@ def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:
         except ContentError as exc:
             problems += exc.problems
             continue
+        bilingual = base.campaign.bilingual
+        if bilingual is not None:
+            try:
+                base = replace(base, companion=load_translation(base, _other_language(base)))
+            except ContentError as exc:
+                problems += exc.problems
         loaded.append(base)
         languages = base.campaign.variants.languages
         for language in languages.codes if languages else []:
