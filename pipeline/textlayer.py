@@ -266,6 +266,16 @@ _outlines: dict[tuple[str, int], bytes] = {}
 _faces: dict[str, TTFont] = {}
 
 
+def _inked(run: "_Run") -> int:
+    """The run's first glyph that draws something (not a space), kept in the font's
+    subset: the characters read are set in it, and PDFium passes over a text object
+    whose glyphs have an empty box. (The glyphs seen are outlines, so only the glyphs
+    named in the font's ToUnicode, here with the text they stand for, stay in it.)"""
+    glyph = next((g for g in run.glyphs if _outline(run.font, g.gid)), run.glyphs[0])
+    run.font.to_unicode.setdefault(glyph.gid, run.texts[glyph.cluster])
+    return glyph.gid
+
+
 def _outline(font, gid: int) -> bytes:
     """Glyph `gid` of `font` as a filled path in font units (y up, as text space)."""
     key = (font.hash, gid)
@@ -395,10 +405,10 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
     if line_rtl and layer.reader is None:
         first = next((run for run in runs if run.rtl), None)
         if first is not None:
-            layer.reader = (first.font, first.glyphs[0].gid)
+            layer.reader = (first.font, _inked(first))
 
     def reading(run):
-        return layer.reader if line_rtl and layer.reader else (run.font, run.glyphs[0].gid)
+        return layer.reader if line_rtl and layer.reader else (run.font, _inked(run))
 
     # The size poppler and pdfminer take for a character read: in a right to left
     # line, most of the line's pitch, every other character a hair larger (see above).
