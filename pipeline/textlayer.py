@@ -527,7 +527,7 @@ def _draw_logical(stream, runs: list[_Run], matrix, layer: Layer, line_rtl: bool
             previous = "L"
             continue
         for cluster in ordered:
-            if line_rtl and cluster.text and _poppler_type(cluster.text[0]) == "N" and previous in ("L", "#", None):
+            if line_rtl and cluster.text[:1].isspace() and previous in ("L", "#", None):
                 # Inside the space, against the character before it: poppler sorts by
                 # position and puts a space only where it sees a gap.
                 mark(run, cluster.left + cluster.width - min(cluster.width / 4, run.font_size * 0.005), RLM)
