@@ -21,6 +21,7 @@ from pipeline.cli import main
 from pipeline.content import ContentError, load_campaigns
 from pipeline.layouts import render_html
 from pipeline.plan import load_layouts, load_profiles, plan
+from pipeline.problems import PipelineError
 from pipeline.render import render_pdf
 
 from .conftest import DEFAULT_CAMPAIGN
@@ -64,8 +65,8 @@ def test_a_translation_opens_its_own_page_and_prints_its_address(tmp_path):
         assert codes == [f"{page}?c=wc-{language}"], codes  # Romanian has none of its own: the campaign's
         printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout \
             if shutil.which("pdftotext") else ""
-        if printed:
-            assert page.removeprefix("https://www.") in " ".join(printed.split())
+        if printed:  # the card may break the address after a slash
+            assert page.removeprefix("https://www.") in "".join(printed.split())
 
 
 def test_a_translations_page_off_the_allow_list_is_refused_at_its_line(tmp_path):
@@ -142,7 +143,7 @@ def test_arabic_is_right_to_left_in_naskh(tmp_path):
     assert '<html lang="ar" dir="rtl">' in html
     path = tmp_path / "ar.pdf"
     path.write_bytes(render_pdf(job, html).pdf)
-    names = [name for name, embedded in fonts(path) if embedded]
+    names = [name.replace("-", "") for name, embedded in fonts(path) if embedded]
     assert any("NotoNaskhArabic" in name for name in names), names
     assert not any("Nastaliq" in name for name in names), names
     # The headline reads right to left: its first letter stands right of its last.
@@ -205,7 +206,7 @@ def test_a_bilingual_product_needs_the_campaigns_two_languages(tmp_path):
     campaign = tmp_path / "examples" / BILINGUAL.name
     campaign.parent.mkdir()
     campaign.write_text(text.replace("bilingual:\n  languages: [cy, en-GB]\n  weight: equal\n", ""), encoding="utf-8")
-    with pytest.raises(ContentError) as caught:
+    with pytest.raises(PipelineError) as caught:
         plan(load_campaigns([campaign]), load_layouts(), [load_profiles()["press"]])
     assert any("prints two languages" in p.what and p.line for p in caught.value.problems)
 
