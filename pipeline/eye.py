@@ -30,7 +30,7 @@ import pypdfium2.raw as raw
 import zxingcpp
 
 from .pdflock import PDFIUM
-from .textlayer import GLYPHS
+from .stages import GLYPHS
 
 PT_PER_MM = 72 / 25.4
 PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
@@ -149,7 +149,7 @@ def _contrasting(contrast: float) -> tuple[np.ndarray, np.ndarray]:
 
 def _hide_text(page: pdfium.PdfPage) -> None:
     """Every text object of the page, in forms too, drawn invisible (in memory only),
-    and the glyphs a screen copy's text layer draws as outlines (textlayer.GLYPHS)."""
+    and the glyphs a screen copy's text layer draws as outlines (stages.GLYPHS)."""
     def walk(objects):
         for obj in objects:
             kind = raw.FPDFPageObj_GetType(obj)
