@@ -5,7 +5,6 @@ each language in the print order with its copies. Read from the PDFs by tools th
 are not the renderer."""
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -18,10 +17,10 @@ from pdfminer.high_level import extract_pages
 from pdfminer.layout import LTChar, LTTextContainer
 
 from pipeline.cli import main
-from pipeline.content import ContentError, load_campaigns
+from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
 from pipeline.plan import load_layouts, load_profiles, plan
-from pipeline.problems import PipelineError
+from pipeline.problems import ContentError, PipelineError
 from pipeline.render import render_pdf
 
 from .conftest import DEFAULT_CAMPAIGN

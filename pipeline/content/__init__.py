@@ -2,7 +2,7 @@
 
 Content is validated completely before anything is rendered: every problem in a
 file is collected and reported at once, each naming file, line and field path.
-The package, from the bottom up: `fields` (field types), `brand` and `model` (the
+The package, from the bottom up: `fields` (field types), `brand`, `languages` and `model` (the
 schemas), `yamlfile` (plain YAML with lines), `errors` (validation in the editor's
 words), `rules` (what the text says), `partners`, `translations`, `load`.
 """

@@ -13,7 +13,9 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
-from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .fields import (RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described,
+                     folded)
+from .languages import Bilingual, LanguageAxis
 from .yamlfile import _Lines
 
 
@@ -288,7 +290,6 @@ class Labels(Strict):
             raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
         return value
 
-Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
@@ -331,40 +332,6 @@ class PartnerAxis(Strict):
     items: list[Partner] = []
 
 
-LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
-
-
-class Language(Strict):
-    """One language's own copies, where they differ from the axis's."""
-
-    code: Annotated[LanguageCode, described("The language, one of variants.languages.codes", "pl")]
-    copies: Annotated[dict[str, Copies], described("Copies of each product in this language (print-order.csv)",
-                                                   {"leaflet-a5": 400})] = {}
-
-
-class LanguageAxis(Strict):
-    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
-    codes: Annotated[list[LanguageCode], described(
-        "The translations to make every product in: content/translations/<campaign>/<code>.yaml each", ["ur", "pl"])]
-    products: Annotated[list[str], Field(min_length=1)]
-    copies: Annotated[dict[str, Copies], described(
-        "Copies of each product per language (print-order.csv), unless the language says otherwise",
-        {"poster": 10, "leaflet-a5": 200})] = {}
-    items: Annotated[list[Language], described("Languages whose copies differ from `copies`")] = []
-
-    @model_validator(mode="after")
-    def _items_are_codes(self) -> "LanguageAxis":
-        unknown = [item.code for item in self.items if item.code not in self.codes]
-        if unknown:
-            raise Wrong(f"items name {', '.join(map(repr, unknown))}, not in codes {self.codes}",
-                        "add the language to codes, or correct the item's code")
-        return self
-
-    def copies_of(self, language: str, product: str) -> Copies | None:
-        own = next((item.copies for item in self.items if item.code == language), {})
-        return own.get(product, self.copies.get(product))
-
-
 class Order(Strict):
     """Sizes of a product made only where ordered: e.g. A1 posters for two districts."""
 
@@ -381,20 +348,6 @@ class Variants(Strict):
     districts: DistrictAxis | None = None
     partners: PartnerAxis | None = None
     languages: LanguageAxis | None = None
-
-
-class Bilingual(Strict):
-    """Two languages on one product (products.yaml: options.bilingual), e.g. Welsh and
-    English, as Welsh forces print them by law."""
-
-    languages: Annotated[list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]],
-                         Field(min_length=2, max_length=2), described(
-        "The two languages in reading order: the first on the left (side by side) or on the front "
-        "(back to back); the campaign's own language and one translation (content/translations/)",
-        ["cy", "en-GB"])]
-    weight: Annotated[Literal["equal", "first"], described(
-        "equal: both the same size and weight (the Welsh Language Standards); first: the first language "
-        "set larger, the second smaller", "equal")] = "equal"
 
 
 class Translation(Strict):
