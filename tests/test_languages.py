@@ -216,8 +216,8 @@ def test_each_language_is_in_the_print_order_with_its_copies(tmp_path):
                  "--profile", "press"]) in (0, 1)
     folder = tmp_path / "no-matter-how-small"
     order = (folder / "print-order.csv").read_text().splitlines()
-    assert ",,pl,wallet-card,card,600,languages/pl/wallet-card.pdf" in order, order  # its own copies
-    assert ",,ar,wallet-card,card,300,languages/ar/wallet-card.pdf" in order, order  # every language's
+    assert ",,pl,wallet-card,card,600,languages/pl/wallet-card.pdf,print" in order, order  # its own copies
+    assert ",,ar,wallet-card,card,300,languages/ar/wallet-card.pdf,print" in order, order  # every language's
     manifest = json.loads((folder / "manifest.json").read_text())
     by_language = {row["language"]: row for row in manifest["languages"]}
     assert by_language["pl"]["copies"] == 600 and by_language["ar"]["copies"] == 300
