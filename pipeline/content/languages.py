@@ -54,3 +54,11 @@ class Bilingual(Strict):
     weight: Annotated[Literal["equal", "first"], described(
         "equal: both the same size and weight (the Welsh Language Standards); first: the first language "
         "set larger, the second smaller", "equal")] = "equal"
+
+
+def in_reading_order(campaign, companion=None) -> list:
+    """A campaign alone, or with its bilingual companion (its translation) in the order
+    the campaign declares (`bilingual.languages`)."""
+    if companion is None:
+        return [campaign]
+    return [campaign if code == campaign.language else companion for code in campaign.bilingual.languages]

@@ -33,10 +33,11 @@ FIXED = re.compile(r"^qr\.(?!url$|label$)|"
                    r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
-                   r"^support\[\d+\]\.(phone|email|web)$")
+                   r"^support\[\d+\]\.(phone|email|web)$|"
+                   r"^(show\.[^.]+\.)?image\.(file|focal_point)$|^show\.[^.]+\.(support|signs)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
-                      r"^more_support\[\d+\]$|^qr\.(url|label)$")
+                      r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$|^qr\.(url|label)$")
 
 
 def translation_path(source: Path, language: str) -> Path:
