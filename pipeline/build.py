@@ -103,6 +103,7 @@ class Output:
             },
             "sha256": self.sha256,
             "copies": job.copies if job.profile.spec.output == "print" else None,
+            "print_note": job.spec.print_note if job.profile.spec.output == "print" else None,
             "input_hash": self.input_hash,
             "preflight": {"errors": sum(p.level == "error" for p in self.problems),
                           "warnings": sum(p.level == "warning" for p in self.problems)},
@@ -927,7 +928,7 @@ def write_manifest(folder: Path, job: Job | WebPage, entries: list[dict], write)
     write(folder / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     write(folder / "manifest.csv", _csv(MANIFEST_COLUMNS, entries))
     write(folder / "print-order.csv", _csv(
-        ["district", "partner", "language", "product", "size", "copies", "path"],
+        ["district", "partner", "language", "product", "size", "copies", "path", "print_note"],
         [e for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]))
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 from .inputs import (SHORT_CODES, _written_port, check_phone, check_text, check_url, find_phone_numbers, parse_url,
                      phone_key, plain)
 from .confirm import logo_id, sealed
+from .easyread import PICTURE_NAME, picture_wrong, sentence_wrong
 from .problems import ContentError, Problem
 
 # ---------------------------------------------------------------- field types
@@ -201,6 +202,45 @@ class Myth(Strict):
 # Each reporting line has one role: a valid number in the wrong place (999 printed
 # as the non-emergency line) sends a caller to the wrong service, so the roles are
 # checked, not only the numbers.
+def _easy_read_sentence(value: str) -> str:
+    wrong = sentence_wrong(value)
+    if wrong:
+        raise Wrong(*wrong)
+    return value
+
+
+def _easy_read_picture(value: str) -> str:
+    wrong = picture_wrong(value)
+    if wrong:
+        raise Wrong(*wrong)
+    return value
+
+
+class EasyReadSentence(Strict):
+    picture: Annotated[str, Field(pattern=PICTURE_NAME), AfterValidator(_easy_read_picture), described(
+        "The picture printed on its left: a name in assets/easy-read/ (an OpenMoji SVG); the same picture for "
+        "the same idea throughout", "telephone")]
+    text: Annotated[Text, AfterValidator(_easy_read_sentence), described(
+        "One short sentence, one idea: at most 15 words and one number, everyday words, numbers as digits",
+        "Call 999 if you are in danger now.")]
+
+
+class EasyReadSection(Strict):
+    heading: Annotated[Text, described("The section's heading", "Get help")]
+    sentences: Annotated[list[EasyReadSentence], Field(min_length=1)]
+
+
+class EasyRead(Strict):
+    """The Easy Read leaflet's own words: written for it, never derived from the rest."""
+
+    status: Annotated[Literal["draft", "approved"], described(
+        "draft until people with learning disabilities have checked it (Easy Read guidance); preflight warns "
+        "on a draft", "draft")]
+    note: Annotated[Text | None, described("Who wrote it, who is to check it")] = None
+    title: Annotated[Text, described("The leaflet's title, on its first page", "Stalking: tell someone")]
+    sections: Annotated[list[EasyReadSection], Field(min_length=1)]
+
+
 EMERGENCY = ("999", "112")
 NON_EMERGENCY = ("101",)
 RELAY_EMERGENCY = "18000"  # Relay UK's emergency number (for 999)
@@ -610,6 +650,8 @@ class Campaign(Strict):
     perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
+    easy_read: Annotated[EasyRead | None, described(
+        "The Easy Read leaflet's sentences, each with its picture (products: easy-read)")] = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
@@ -1328,7 +1370,8 @@ def _digits(text: str) -> list[str]:
 FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
-                   r"^support\[\d+\]\.(phone|email|web)$")
+                   r"^support\[\d+\]\.(phone|email|web)$|"
+                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
                       r"^more_support\[\d+\]$")
@@ -1367,6 +1410,8 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     field="variants.languages.codes")])
     data, lines = read_yaml(path)
     english = base.campaign.model_dump(mode="json", exclude={"translation"})
+    if "easy_read" not in data:  # translated whole or not at all: without it, no Easy Read in this language
+        english.pop("easy_read", None)
     rtl = language in RTL_LANGUAGES
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
     given = dict(_strings(data))

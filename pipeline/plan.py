@@ -69,7 +69,14 @@ class ProductSpec(Strict):
     # In QR tracking codes (pa3-york): short, plain, unique; default: the name's initials
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,3}$")] | None = None
     pages: Annotated[int, Field(ge=1)]
+    # A document that runs on over as many pages as its content needs (large print,
+    # Easy Read): `pages` is then the fewest, `max_pages` the most. None: exactly `pages`.
+    max_pages: Annotated[int, Field(ge=1, le=40)] | None = None
     each: Literal["statistic"] | None = None  # one PDF per statistic of the campaign
+    # A campaign section the product is made from: a campaign (or translation) without
+    # it gets no such product (easy_read: the Easy Read leaflet's own sentences)
+    needs: Literal["easy_read"] | None = None
+    print_note: str | None = None  # for the printer, in print-order.csv (paper, how it is ordered)
     options: dict[str, bool | str] = {}  # passed to the template as `options`
     safe_mm: Annotated[float, Field(ge=0)] | None = None  # overrides the profile's
     folds_mm: list[list[Millimetres]] = []
@@ -89,6 +96,14 @@ class ProductSpec(Strict):
     made_for: list[Axis] = list(AXES)  # where a campaign that lists it gets it; []: only where ordered
     copies: dict[Axis, Copies] = {}  # copies per axis where the campaign gives none
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
+
+    def pages_fit(self, pages: int) -> bool:
+        """`pages` is a page count the product may have."""
+        return self.pages <= pages <= (self.max_pages or self.pages)
+
+    def page_overflow(self, pages: int) -> int:
+        """How many pages `pages` is outside the product's range (0: within it)."""
+        return max(self.pages - pages, pages - (self.max_pages or self.pages), 0)
 
     def size_profiles(self, size: str) -> list[str] | None:
         own = self.sizes[size].profiles
@@ -549,6 +564,8 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
                 if only and product not in only:
                     continue
                 spec = layouts.products[product]
+                if spec.needs and getattr(source.campaign, spec.needs) is None:
+                    continue  # a translation without the section (the campaign's own: _products_fit)
                 statistics = range(len(source.campaign.statistics)) if spec.each == "statistic" else [None]
                 made_in = spec.size_profiles(size)
                 for statistic in statistics:
@@ -771,6 +788,11 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
         if spec and spec.each == "statistic" and not c.statistics:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
+                                    line=line, field=_dotted(path)))
+        if spec and spec.needs and getattr(c, spec.needs) is None:
+            problems.append(Problem("error", str(source.path), f"{name} is made from the campaign's {spec.needs} "
+                                    "section, and the campaign has none",
+                                    f"write '{spec.needs}:' (docs/fields.md), or take {name} out of products",
                                     line=line, field=_dotted(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "

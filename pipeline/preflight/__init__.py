@@ -7,7 +7,7 @@ fold or too close to the trim are named with the element they belong to.
 
 One module per family of checks: text.py (pages, lost, hidden and touching text, safe
 area, folds, type size), colour.py (contrast, inks), codes.py (QR codes), press.py
-(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py; subject.py
+(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py (drafts); subject.py
 holds what they share, thumbnails.py the report's page images.
 """
 from __future__ import annotations
@@ -26,17 +26,17 @@ from .subject import Subject
 from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,
                    check_visible, touching_lines)
 from .thumbnails import thumbnails
-from .translation import check_translation
+from .translation import check_easy_read, check_translation
 
 __all__ = ["CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
            "largest_empty_block", "empty_blocks", "emptiest_page", *(
                "check_pages check_lost_text check_visible check_safe_area check_type_size check_contrast "
                "check_small_text_inks check_qr check_codes check_fonts check_images check_bleed "
-               "check_translation check_discreet check_numbers check_page_numbers check_empty "
+               "check_translation check_easy_read check_discreet check_numbers check_page_numbers check_empty "
                "check_touching_lines").split()]
 
 CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
-          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
+          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_easy_read, check_discreet, check_numbers,
           check_page_numbers,
           check_empty, check_touching_lines)
 
