@@ -234,8 +234,8 @@ class EasyRead(Strict):
     """The Easy Read leaflet's own words: written for it, never derived from the rest."""
 
     status: Annotated[Literal["draft", "approved"], described(
-        "draft until people with learning disabilities have checked it (Easy Read guidance); preflight warns "
-        "on a draft", "draft")]
+        "'draft' until people with learning disabilities have checked it (Easy Read guidance; preflight warns "
+        "on a draft), then 'approved'", "draft")]
     note: Annotated[Text | None, described("Who wrote it, who is to check it")] = None
     title: Annotated[Text, described("The leaflet's title, on its first page", "Stalking: tell someone")]
     sections: Annotated[list[EasyReadSection], Field(min_length=1)]
@@ -651,7 +651,8 @@ class Campaign(Strict):
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
     easy_read: Annotated[EasyRead | None, described(
-        "The Easy Read leaflet's sentences, each with its picture (products: easy-read)")] = None
+        "The Easy Read leaflet's own sentences, each with its picture (products: easy-read). A translation "
+        "translates it whole, or leaves it out and has no Easy Read")] = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
