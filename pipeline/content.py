@@ -237,7 +237,7 @@ class EasyRead(Strict):
         "'draft' until people with learning disabilities have checked it (Easy Read guidance; preflight warns "
         "on a draft), then 'approved'", "draft")]
     note: Annotated[Text | None, described("Who wrote it, who is to check it")] = None
-    title: Annotated[Text, described("The leaflet's title, on its first page", "Stalking: tell someone")]
+    title: Annotated[Text, described("The leaflet's title, on its first page", "Scams: what to do")]
     sections: Annotated[list[EasyReadSection], Field(min_length=1)]
 
 

@@ -73,9 +73,10 @@ def test_proof_command_writes_pages_with_guides_and_a_contact_sheet(tmp_path):
 def test_approve_writes_the_approved_set_and_review_then_finds_no_change(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(proof, "APPROVED", tmp_path / "approved")
     assert main(["proof", str(DEFAULT_CAMPAIGN), "--approve"]) == 0
-    assert "approved 10 page(s) of 6 output(s)" in capsys.readouterr().out
+    assert "approved 18 page(s) of 8 output(s)" in capsys.readouterr().out
     assert sorted(p.parent.name for p in (tmp_path / "approved").glob("*/*/1.png")) == [
-        "leaflet-a5", "leaflet-dl", "poster-a4", "stat-poster-a4-96", "wallet-card", "wallet-card-discreet"]
+        "easy-read", "large-print", "leaflet-a5", "leaflet-dl", "poster-a4", "stat-poster-a4-96", "wallet-card",
+        "wallet-card-discreet"]
     assert proof.review(current_proofs()) == []
 
 
