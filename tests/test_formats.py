@@ -117,13 +117,14 @@ def sentence_boxes(page: pdfium.PdfPage, sentences: list[str]) -> dict[str, tupl
     textpage = page.get_textpage()
     count = textpage.count_chars()
     letters = [(i, textpage.get_text_range(i, 1)) for i in range(count)]
-    # Letters only, no hyphens: a line may break after the hyphen of "ex-partner", and
-    # PDFium reads that hyphen as a mark of its own.
-    letters = [(i, ch) for i, ch in letters if ch.strip() and ch.isprintable() and ch != "-"]
+    # Letters and digits only: a line may break after the hyphen of "ex-partner" (PDFium
+    # reads that hyphen as a mark of its own), and right to left a sentence's full
+    # stop stands at its other end.
+    letters = [(i, ch) for i, ch in letters if ch.isalnum()]
     joined = "".join(ch for _, ch in letters)
     found = {}
     for sentence in sentences:
-        wanted = squeezed(sentence).replace("-", "")
+        wanted = "".join(ch for ch in sentence if ch.isalnum())
         at = joined.find(wanted)
         if at < 0:
             continue
@@ -133,25 +134,62 @@ def sentence_boxes(page: pdfium.PdfPage, sentences: list[str]) -> dict[str, tupl
     return found
 
 
-def test_easy_read_puts_each_sentence_beside_its_picture(formats_build, content):
-    sentences = [s["text"] for section in content["easy_read"]["sections"] for s in section["sentences"]]
-    doc = pdfium.PdfDocument(str(formats_build / "easy-read.pdf"))
-    placed = {}
+def pictures_beside(path: Path, sentences: list[str], side: str = "left") -> set[str]:
+    """The sentences found with one picture beside them on `side`, overlapping them
+    vertically; fails on a sentence with none, or more than one."""
+    doc = pdfium.PdfDocument(str(path))
+    placed = set()
     try:
         assert 1 <= len(doc) <= 8
         for page in doc:
             # The pictures are drawn as form objects (the SVGs); the code is one too, beside its address.
             pictures = [o.get_bounds() for o in page.get_objects(max_depth=1) if o.type == pdfium.raw.FPDF_PAGEOBJ_FORM]
             for sentence, (left, bottom, right, top) in sentence_boxes(page, sentences).items():
-                beside = [p for p in pictures if p[2] < left and p[1] < top and p[3] > bottom]
+                beside = [p for p in pictures if p[1] < top and p[3] > bottom
+                          and (p[2] < left if side == "left" else p[0] > right)]
                 assert len(beside) == 1, sentence
                 (x0, y0, x1, y1), = beside
                 assert max(x1 - x0, y1 - y0) * MM_PER_PT >= 15, sentence  # a picture, not a mark
-                assert left - x1 < 25 / MM_PER_PT, sentence  # beside it, not across the page
-                placed[sentence] = True
+                gap = left - x1 if side == "left" else x0 - right
+                assert gap < 25 / MM_PER_PT, sentence  # beside it, not across the page
+                placed.add(sentence)
     finally:
         doc.close()
-    assert set(placed) == set(sentences)
+    return placed
+
+
+def easy_read_sentences(content: dict) -> list[str]:
+    return [s["text"] for section in content["easy_read"]["sections"] for s in section["sentences"]]
+
+
+def test_easy_read_puts_each_sentence_beside_its_picture(formats_build, content):
+    sentences = easy_read_sentences(content)
+    for name in ("easy-read.pdf", "easy-read-screen.pdf"):
+        assert pictures_beside(formats_build / name, sentences) == set(sentences)
+
+
+def test_easy_read_right_to_left_has_its_pictures_on_the_right(tmp_path, content):
+    """A translation with its easy_read: gets its own Easy Read, mirrored: the picture
+    where reading starts. (Its sentences stand in English here: the test is of the
+    layout, not a translation.)"""
+    folder = tmp_path / "content"
+    translations = folder / "translations" / "no-matter-how-small"
+    translations.mkdir(parents=True)
+    (folder / DEFAULT_CAMPAIGN.name).write_text(DEFAULT_CAMPAIGN.read_text(encoding="utf-8"), encoding="utf-8")
+    urdu = (DEFAULT_CAMPAIGN.parent / "translations" / "no-matter-how-small" / "ur.yaml").read_text(encoding="utf-8")
+    easy_read = {"title": content["easy_read"]["title"],
+                 "sections": [{"heading": s["heading"], "sentences": [{"text": t["text"]} for t in s["sentences"]]}
+                              for s in content["easy_read"]["sections"]]}
+    (translations / "ur.yaml").write_text(urdu + "\n" + yaml.safe_dump({"easy_read": easy_read}, sort_keys=False),
+                                          encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(folder / DEFAULT_CAMPAIGN.name), "--out", str(out), "--only", "easy-read",
+                 "--language", "ur", "--profile", "press", "--jobs", "1"]) == 0
+    # English set right to left: a figure that opens a sentence ("96% of ...") moves to
+    # its other end, so only the sentences that open with a word are looked for.
+    sentences = [s for s in easy_read_sentences(content) if s[0].isalpha()]
+    path = out / "no-matter-how-small" / "languages" / "ur" / "easy-read.pdf"
+    assert pictures_beside(path, sentences, side="right") == set(sentences)
 
 
 def test_easy_read_text_is_14_pt_or_more_and_the_code_opens_the_page(formats_build):
