@@ -47,6 +47,7 @@ from typing import Callable
 from jinja2 import meta
 
 from . import __version__, limits
+from .easyread import picture_files
 from .layouts import environment, media_bleed_mm
 from .plan import ASSETS, COLOUR, ROOT, Job
 from .problems import PipelineError, Problem, RenderError
@@ -308,6 +309,7 @@ def input_hash(job: Job) -> str:
         "fonts": _fonts_hash(FONTS),
         "renderer": renderer_versions(),
         "logo": _file_hash(ASSETS / job.partner.logo) if job.partner else None,
+        "pictures": [_file_hash(p) for p in picture_files(job.source.campaign.easy_read)] if job.spec.needs else None,
         "icc": _file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

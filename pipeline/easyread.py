@@ -13,6 +13,7 @@ named by what they show (assets/easy-read/README.md lists each with its OpenMoji
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from .inputs import find_phone_numbers, plain
 from .paths import ASSETS
@@ -58,3 +59,10 @@ def picture_wrong(name: str) -> tuple[str, str] | None:
     known = sorted(path.stem for path in PICTURES.glob("*.svg"))
     return (f"there is no picture {name!r} (assets/easy-read/{name}.svg)",
             f"choose one of: {', '.join(known)}; or add an OpenMoji SVG there (assets/easy-read/README.md)")
+
+
+def picture_files(easy_read) -> list[Path]:
+    """The picture files an Easy Read text (the campaign's easy_read) prints, each once,
+    in order: part of its leaflet's input hash (the template names them by name only)."""
+    names = [s.picture for section in easy_read.sections for s in section.sentences] if easy_read else []
+    return [PICTURES / f"{name}.svg" for name in dict.fromkeys(names)]

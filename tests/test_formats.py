@@ -252,3 +252,24 @@ def test_a_campaign_listing_easy_read_without_its_text_is_refused(tmp_path, caps
     err = capsys.readouterr().err
     line = text[:text.index("products: [")].count("\n") + 1
     assert f"no-matter-how-small.yaml:{line} products[7]: easy-read is made from the campaign's easy_read" in err
+
+
+def test_a_changed_picture_rebuilds_the_easy_read(tmp_path, monkeypatch):
+    """The template names its pictures by name only: each picture file is in the Easy
+    Read's input hash, so a redrawn picture rebuilds it (and a cluster worker with
+    another copy refuses the job)."""
+    import shutil
+
+    from pipeline import build, easyread
+    from pipeline.content import load_campaigns
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+
+    pictures = tmp_path / "easy-read"
+    shutil.copytree(easyread.PICTURES, pictures)
+    monkeypatch.setattr(easyread, "PICTURES", pictures)
+    job, = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(), select_profiles(load_profiles(), "press"),
+                only=["easy-read"], languages=["none"])
+    before = build.input_hash(job)
+    (pictures / "telephone.svg").write_text((pictures / "telephone.svg").read_text() + "<!-- redrawn -->")
+    build.forget_file_hashes()
+    assert build.input_hash(job) != before
