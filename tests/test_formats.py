@@ -273,3 +273,17 @@ def test_a_changed_picture_rebuilds_the_easy_read(tmp_path, monkeypatch):
     (pictures / "telephone.svg").write_text((pictures / "telephone.svg").read_text() + "<!-- redrawn -->")
     build.forget_file_hashes()
     assert build.input_hash(job) != before
+
+
+def test_a_document_over_its_max_pages_is_refused(tmp_path):
+    """The large print runs on over pages, up to products.yaml's max_pages: past it, one
+    error on the first page too many, and the PDF is not printed."""
+    from .test_preflight import layouts_copy, run_preflight
+
+    layouts = layouts_copy(tmp_path, {"products.yaml": ("  code: lp\n  pages: 1\n  max_pages: 8",
+                                                        "  code: lp\n  pages: 1\n  max_pages: 2")})
+    code, report = run_preflight(tmp_path, "--only", "large-print", "--profile", "press", layouts=layouts)
+    assert code == 1
+    pages, = [p for p in report["problems"] if p["check"] == "pages"]
+    assert pages["level"] == "error" and pages["page"] == 3
+    assert re.search(r"has \d+ pages; a large-print has 1 to 2", pages["what"])
