@@ -300,7 +300,7 @@ class Report(Strict):
                              described("The non-emergency number: 101", "101")]
     emergency: Annotated[Phone, _role(EMERGENCY, "emergency", "non-emergency number"),
                          described("The emergency number: 999 (or 112)", "999")]
-    silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets)")] = None
+    silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets, A-series posters)")] = None
     text_relay: list[TextRelay] = []
 
     @field_validator("silent_solution")

@@ -206,3 +206,107 @@ def test_plain_zero_is_made_from_the_brands_font():
         zero = font["glyf"]["zero"]
         assert zero.numberOfContours == 2  # the ring and one counter: no slash
         assert font["hmtx"]["zero"][0] == TTFont(ROOT / "fonts" / f"AtkinsonHyperlegible-{style}.ttf")["hmtx"]["zero"][0]
+
+
+# ---------------------------------------------------------------- the A-series posters
+
+@pytest.fixture(scope="module")
+def poster_build(tmp_path_factory) -> Path:
+    """The A-series posters: county-wide, York's and the Urdu ones."""
+    out = tmp_path_factory.mktemp("posters")
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "poster", "--district", "none",
+                 "--district", "york", "--partner", "none", "--profile", "press", "--jobs", "1"]) == 0
+    return out / "no-matter-how-small"
+
+
+POSTERS = [f"{where}poster-{size}.pdf" for where in ("", "districts/york/", "languages/ur/") for size in ("a4", "a3", "a2")]
+
+
+def columns(page: list[dict], size: float, width: float, top: float, bottom: float) -> list[str]:
+    """The lines set at one size between two heights (pt from the bottom), each
+    column of a two-column grid (split at the middle of the page) on its own."""
+    rows: dict[tuple[bool, int], list[dict]] = defaultdict(list)
+    for char in page:
+        if abs(char["size"] - size) < 0.2 and bottom < char["y"] < top:
+            rows[(char["x"] > width / 2, char["y"])].append(char)
+    return [" ".join("".join(c["text"] for c in sorted(rows[key], key=lambda c: c["x"])).split())
+            for key in sorted(rows, key=lambda key: (key[0], -key[1]))]
+
+
+@pytest.mark.parametrize("name", POSTERS)
+def test_a_series_posters_have_six_type_sizes_and_the_headline_largest(poster_build, name):
+    """One type scale (poster.css): at most six sizes; the headline is the largest text,
+    the figures a step under it."""
+    [page] = chars(poster_build / name)
+    sizes = sorted({c["size"] for c in printed(page)})
+    assert len(sizes) <= 6, f"{name}: {len(sizes)} type sizes {sizes}"
+    largest = [c for c in printed(page) if c["size"] == sizes[-1]]
+    if "languages/ur" in name:  # Nastaliq letters (some read back as other code points), no figure
+        assert any("\u0600" <= c["text"] <= "\u06ff" for c in largest), name
+        assert not any(c["text"] in "0123456789%" for c in largest), name
+    else:
+        assert headline_size(page) == sizes[-1], name
+    figures = [c["size"] for c in printed(page) if c["text"] == "%"]
+    assert figures and max(figures) < sizes[-1], name
+
+
+@pytest.mark.parametrize("name", [name for name in POSTERS if "languages" not in name])
+def test_a_series_posters_break_headline_and_statistics_with_no_word_alone(poster_build, name):
+    """The editor's break ('No matter how small / it may seem.'), and no line of one word
+    in the headline or under a figure ('know*' alone), in either column."""
+    [page] = chars(poster_build / name)
+    lines = lines_at(page, headline_size(page))
+    assert lines == ["No matter how small", "it may seem.", "Speak to someone."], lines
+    text = printed(page)
+    at = words(page).index("ofvictims")
+    figure_y = max(c["y"] for c in text if c["text"] == "%")
+    heading_y = text[words(page).index("Reportit.")]["y"]
+    width = max(c["x"] for c in text) + 20
+    stats = columns(page, text[at]["size"], width, figure_y, heading_y)
+    assert len(stats) >= 4 and all(len(line.split()) > 1 for line in stats), stats
+
+
+@pytest.mark.parametrize("name", [name for name in POSTERS if "languages" not in name])
+def test_a_series_posters_figures_and_numbers(poster_build, name):
+    """Display figures with unslashed zeros ('Over 100'), phone numbers with the font's
+    own zero; the helpline's number louder than 999 and 101."""
+    [page] = chars(poster_build / name)
+    text, found = printed(page), words(page)
+    figure_size = text[found.index("Over100")]["size"]
+    figure = [c for c in text if c["size"] == figure_size]
+    assert [c["font"] for c in figure if c["text"] == "0"] and all(
+        "PlainZero" in c["font"] for c in figure if c["text"] == "0")
+    helpline = text[found.index("08088020300")]
+    assert "Atkinson" in helpline["font"]
+    assert helpline["size"] > text[found.index("999In")]["size"]
+
+
+def empty_shares(campaign: Path, product: str):
+    """(file, page, share of the page left empty in one block) for every county-wide
+    job of a product, each language's included, as a build renders them."""
+    from pipeline.content import load_campaigns
+    from pipeline.fit import fitted
+    from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+    from pipeline.preflight import empty_blocks
+    for job in plan(load_campaigns([campaign]), load_layouts(), select_profiles(load_profiles(), "screen")):
+        if job.product == product and not (job.district or job.partner):
+            for page, (share, _) in enumerate(empty_blocks(job, fitted(job)[1]), 1):
+                yield job.output, page, share
+
+
+@pytest.mark.parametrize("campaign", [DEFAULT_CAMPAIGN, EXAMPLES / "minimal.yaml",
+                                      EXAMPLES / "domestic-abuse-disclosure.yaml", EXAMPLES / "phone-scams.yaml"])
+def test_a_series_posters_leave_at_most_15_percent_empty(campaign):
+    """No blank band: every A-series poster of the campaigns, Urdu included, within 15 %
+    in one block (a lean poster's band takes the graphic device)."""
+    over = [(name, round(share, 3)) for name, _, share in empty_shares(campaign, "poster") if share > 0.15]
+    assert not over
+
+
+@pytest.mark.parametrize("product", ["leaflet-dl", "leaflet-a5", "wallet-card", "wallet-card-discreet", "stat-poster"])
+def test_urdu_products_keep_within_their_empty_share(product):
+    from pipeline.plan import load_layouts
+    allowed = load_layouts().products[product].max_empty_share
+    over = [(name, page, round(share, 3)) for name, page, share in empty_shares(DEFAULT_CAMPAIGN, product)
+            if "languages/" in name and share > allowed]
+    assert not over
