@@ -216,7 +216,7 @@ def batch_content(where: Path, districts: int) -> Path:
 
 def with_qr_svg(job, html: str) -> str:
     """The pipeline's HTML with the QR code as the SVG a user would write by hand: the
-    pipeline's own HTML has an empty placeholder there that only render.py draws."""
+    pipeline's own HTML has an empty placeholder there that only pipeline/render/qrdraw.py draws."""
     from pipeline.layouts import colour_value
     from pipeline.qr import qr_data_uri, qr_svg
 

@@ -80,12 +80,12 @@ def _cause(job, rendered=None) -> tuple[tuple, int, int, frozenset] | None:
 
 def _candidates(campaign, layout) -> list[tuple[tuple, str]]:
     """The job's text fields that are printed, most lines first."""
-    from .content import PLACEHOLDERS, _strings
+    from .content import PLACEHOLDERS, every_string
 
     lines = [" ".join(p.text.split()) for p in layout if p.kind == "text"]
     lines = [line for line in lines if len(line) >= 4]
     scored = []
-    for path, text in _strings(campaign.model_dump(mode="json", exclude={"variants", "qr", "translation"})):
+    for path, text in every_string(campaign.model_dump(mode="json", exclude={"variants", "qr", "translation"})):
         if path[-1] in PLACEHOLDERS or len(text.split()) < 2:
             continue  # labels with a placeholder cannot be cut; one word cannot be shorter
         flat = " ".join(text.split())
@@ -164,6 +164,6 @@ def _left(job, path: tuple, text: str) -> frozenset | None:
 
 
 def _dotted(path: tuple) -> str:
-    from .content import _dotted as dotted
+    from .content import dotted_path as dotted
 
     return dotted(path)

@@ -1,4 +1,5 @@
-"""Command line: argument parsing and printing only.
+"""The command line, `campaign-print`: each command parses its arguments, calls the
+stages in order (load content, plan, build or check, report) and prints what they say.
 
 Exit codes: 0 success, 1 content or output errors, 2 usage errors.
 Heavy imports (WeasyPrint) happen inside commands so --help and check stay fast.

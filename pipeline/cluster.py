@@ -17,7 +17,8 @@ import threading
 import uuid
 from dataclasses import replace
 
-from .build import Made, _attempt, _failure, cost, input_hash, worker_died
+from .build.cache import input_hash
+from .build.worker import Made, attempt, cost, failure, worker_died
 from .plan import Job
 from .problems import PipelineError, Problem
 
@@ -47,7 +48,7 @@ def make_on_worker(bare: Job, source, layouts, key: str, write_pdfs: bool) -> Ma
                         "files than this build (layouts, fonts, assets, partner logos or pipeline version)",
                         "install the same version of the project at the same path on every machine")]
     with ONE_AT_A_TIME:
-        return _attempt(job, write_pdfs)
+        return attempt(job, write_pdfs)
 
 
 def _unreachable(address: str, what: str, hint: str) -> PipelineError:
@@ -117,7 +118,7 @@ def _run(address: str, runs: list[tuple[int, Job]], keys: list[str], write_pdfs:
                 except (OSError, CancelledError, TimeoutError):
                     raise
                 except Exception as exc:  # e.g. a worker without the project installed
-                    outcome = _failure(job, exc)
+                    outcome = failure(job, exc)
                 future.release()
                 yield index, outcome
         except (OSError, CancelledError, TimeoutError) as exc:

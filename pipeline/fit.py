@@ -16,7 +16,8 @@ from itertools import combinations
 from .layouts import render_html
 from .plan import Job
 from .preflight import Subject, check_lost_text, check_safe_area, check_visible, emptiest_page
-from .render import Placed, Rendered, render_pdf_of
+from .render import render_pdf_of
+from .stages import Placed, Rendered
 
 HEADLINES = ("h1", "h2", "strapline")  # elements whose lines are balanced
 

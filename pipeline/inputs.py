@@ -1,7 +1,7 @@
 """One checking function per kind of input that comes from outside the code: web
 addresses, phone numbers in text, and text itself.
 
-Used by content.py on campaign files and translations, by preflight on the rendered
+Used by pipeline.content on campaign files and translations, by preflight on the rendered
 page, and later by the partner portal. Each returns what is wrong in plain words
 (an empty list when nothing is), so the caller can add file, line and field.
 """
@@ -67,6 +67,13 @@ def check_url(url: str, allowed_hosts: list[str]) -> list[str]:
     return wrong
 
 
+def on_allow_list(url: str, hosts: list[str]) -> bool:
+    """A phone opening `url` lands on one of `hosts`: parsed as browsers do, exact host."""
+    parts = parse_url(url) if "\\" not in url and url.isprintable() and " " not in url else None
+    return (parts is not None and parts["protocol"] == "https:" and not parts["username"]
+            and not parts["password"] and not parts["port"] and parts["hostname"] in hosts)
+
+
 def _written_port(url: str) -> bool:
     authority = url.split("//", 1)[-1].split("/", 1)[0]
     return ":" in authority.rsplit("@", 1)[-1].rsplit("]", 1)[-1]
@@ -76,6 +83,10 @@ def _written_port(url: str) -> bool:
 
 # Short codes a UK caller may dial; everything else must be a valid full number.
 SHORT_CODES = ("999", "112", "101", "111", "55", "18000", "18001 101")
+
+# Used by the layouts to keep a number on one line; finding numbers to check them is
+# find_phone_numbers below (any way a reader would read one).
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(?<!\d )0\d{2,4}(?: ?\d){6,8}(?!\d)")
 
 
 @dataclass(frozen=True)

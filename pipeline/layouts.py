@@ -33,14 +33,12 @@ from pydantic import BaseModel
 
 from . import limits
 from .assets import RefusedFile, read_project_file
-from .content import PHONE_IN_TEXT, BrandFont, Strict, on_allow_list
-from .inputs import phone_key, plain
-from .plan import Colour, Job
+from .content import BrandFont, Strict
+from .inputs import PHONE_IN_TEXT, on_allow_list, phone_key, plain
+from .plan import Colour, Job, media_bleed_mm
 from .problems import Problem, RenderError
 from .qr import qr_data_uri
 
-# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
-MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
 class LayoutLoader(jinja2.BaseLoader):
@@ -361,12 +359,6 @@ def colour_value(colour: Colour, output: str) -> str:
     return "device-cmyk({})".format(" ".join(f"{v / 100:g}" for v in colour.cmyk))
 
 
-def media_bleed_mm(job: Job) -> float:
-    """Distance from the trim to the edge of the PDF page (MediaBox)."""
-    profile = job.profile.spec
-    return profile.bleed_mm + (MARKS_ROOM_MM if profile.crop_marks else 0)
-
-
 def profile_css(job: Job) -> str:
     """Page geometry, brand colours and colour profile for the job's print profile.
 
@@ -424,7 +416,7 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
                                    "a layout prints the content: look for a loop or macro that runs away",
                                    line=_template_line(exc), check="limits")]) from None
     except MemoryError:
-        raise  # the job's memory limit: build.py says so
+        raise  # the job's memory limit: build.worker says so
     except TemplateRefused as exc:
         line = _template_line(exc)
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"

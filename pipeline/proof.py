@@ -18,10 +18,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from .layouts import media_bleed_mm
 from .paths import FONTS, PROOFS
 from .pdflock import PDFIUM
-from .plan import Job
+from .plan import Job, media_bleed_mm
 from .problems import Problem
 
 MM_PER_INCH = 25.4

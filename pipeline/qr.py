@@ -1,5 +1,5 @@
 """The QR payload (page URL + a short neutral tracking code), and the code: its
-placeholder image for the layout and its modules as PDF operators (drawn by render.py)."""
+placeholder image for the layout and its modules as PDF operators (drawn by render/qrdraw.py)."""
 from __future__ import annotations
 
 import base64
@@ -106,7 +106,7 @@ def modules_across(url: str) -> int:
 
 
 def qr_operators(url: str) -> tuple[int, bytes]:
-    """The code as PDF path operators for render.py to fill: (modules across with the
+    """The code as PDF path operators for render/qrdraw.py to fill: (modules across with the
     quiet zone, `x y w 1 re` per run of dark modules, y down from the top)."""
     _, size, ops = _encoded(url)
     return size, ops
@@ -135,7 +135,7 @@ def qr_data_uri(url: str, fill: str) -> str:
     """The template's `qr.src`: an empty SVG of the code's size (its viewBox in
     modules, quiet zone included), as a data: URI for an <img>, which keeps the
     code's place in the layout, its alt text and /Figure in tagged PDFs and its link.
-    render.py draws the modules into that box as filled rectangles in `fill` while
+    render/qrdraw.py draws the modules into that box as filled rectangles in `fill` while
     it renders the job whose code this is (WeasyPrint would otherwise parse a path
     of thousands of numbers for every document). Unique to (url, fill), so a
     placeholder of another job draws nothing."""

@@ -17,7 +17,8 @@ from html.parser import HTMLParser
 
 from markupsafe import Markup
 
-from .content import LoadedCampaign, on_allow_list
+from .content import LoadedCampaign
+from .inputs import on_allow_list
 from .plan import ASSETS, ROOT, WEB_PAGE, Colour, LayoutSet
 from .problems import Problem, RenderError
 

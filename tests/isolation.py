@@ -6,7 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import assets, build, partners, plan, render
+from pipeline import assets, partners, plan, render
+from pipeline.build import cache
+from pipeline.plan import layoutset, names
 
 
 def project_copy(folder: Path) -> Path:
@@ -23,10 +25,11 @@ def project_copy(folder: Path) -> Path:
 def use_project_copy(project: Path, monkeypatch) -> Path:
     """Point the pipeline at the copy's assets/ and layouts/ for one test; returns its assets/."""
     copy = project / "assets"
-    for module in (assets, plan, build, partners):
+    for module in (assets, names, cache, partners):
         monkeypatch.setattr(module, "ASSETS", copy)
     monkeypatch.setattr(partners, "PROOF_LOGOS", copy / "partners" / "proofs")
-    monkeypatch.setattr(render, "PROJECT_ROOTS", (render.FONTS, plan.COLOUR, copy))
+    monkeypatch.setattr(render.fetcher, "PROJECT_ROOTS", (render.fetcher.FONTS, plan.COLOUR, copy))
     monkeypatch.setitem(plan.NEIGHBOURS, "assets", copy)
-    monkeypatch.setattr(plan, "LAYOUTS", project / "layouts")
+    for module in (plan, layoutset):  # the CLI's default and load_layouts'
+        monkeypatch.setattr(module, "LAYOUTS", project / "layouts")
     return copy

@@ -108,7 +108,7 @@ def test_failed_build_leaves_earlier_pdf_untouched(built, tmp_path, monkeypatch,
     def broken(job, html):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(render_module, "render_pdf", broken)
+    monkeypatch.setattr(render_module.pdf, "render_pdf", broken)
     assert main(args) == 1
     assert pdf.read_bytes() == before
     assert not list(pdf.parent.glob(".*.part"))

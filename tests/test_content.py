@@ -142,7 +142,7 @@ def brands(tmp_path, monkeypatch) -> Path:
     """A brands folder of the test's own standing in for the project's content/brands/."""
     folder = tmp_path / "project-brands"
     folder.mkdir()
-    monkeypatch.setattr(content_module, "PROJECT_BRANDS", folder)
+    monkeypatch.setattr(content_module.brand, "PROJECT_BRANDS", folder)
     return folder
 
 

@@ -260,7 +260,8 @@ def test_a_changed_picture_rebuilds_the_easy_read(tmp_path, monkeypatch):
     another copy refuses the job)."""
     import shutil
 
-    from pipeline import build, easyread
+    from pipeline import build
+    from pipeline.content import easyread
     from pipeline.content import load_campaigns
     from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 

@@ -119,7 +119,7 @@ def test_a_brand_file_beside_the_campaign_does_not_stand_in_for_the_projects(tmp
 
 
 def test_a_brand_without_web_hosts_is_an_error(tmp_path, campaign_text, monkeypatch):
-    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    monkeypatch.setattr(content_module.brand, "PROJECT_BRANDS", tmp_path / "brands")
     (tmp_path / "brands").mkdir()
     brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
     text = EVIL_BRAND.replace("web_hosts: [www.northyorkshire.police.uk, evil.example]\n", "")
@@ -138,7 +138,7 @@ def test_a_brand_value_of_the_wrong_kind_says_what_to_write(tmp_path, campaign_t
                                                             says):
     # A new force's first brand file: the message says what the field needs, in
     # the editor's words, with a hint (not "valid dictionary or instance of Colour").
-    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    monkeypatch.setattr(content_module.brand, "PROJECT_BRANDS", tmp_path / "brands")
     (tmp_path / "brands").mkdir()
     brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
     assert old in EVIL_BRAND
@@ -451,7 +451,7 @@ def test_check_fails_where_build_would_a_partner_and_a_district_both_named_selby
 
 def test_a_brand_colour_under_an_unknown_role_fails_at_its_line(tmp_path, campaign_text, monkeypatch):
     """`navy:` from an older format would be ignored and the campaign print grey."""
-    monkeypatch.setattr(content_module, "PROJECT_BRANDS", tmp_path / "brands")
+    monkeypatch.setattr(content_module.brand, "PROJECT_BRANDS", tmp_path / "brands")
     (tmp_path / "brands").mkdir()
     brand = tmp_path / "brands" / "north-yorkshire-police.yaml"
     text = EVIL_BRAND.replace("  primary: {", "  navy: {").replace("  accent:  {", "  acent:  {")
@@ -561,14 +561,14 @@ def test_changing_an_otf_font_or_the_renderers_version_rebuilds(tmp_path, capsys
     for font in (ROOT / "fonts").iterdir():
         (fonts / font.name).symlink_to(font)
     (fonts / "Display.otf").write_bytes(b"OTTO one")
-    monkeypatch.setattr(build, "FONTS", fonts)
+    monkeypatch.setattr(build.cache, "FONTS", fonts)
     layouts = layouts_copy(tmp_path, {})
     assert "built 3 PDF(s)" in _build_posters(tmp_path, layouts, capsys)
     assert "built 0 PDF(s), 3 unchanged" in _build_posters(tmp_path, layouts, capsys)
     (fonts / "Display.otf").write_bytes(b"OTTO two")
     assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
     versions = {**build.renderer_versions(), "pango": "0.0.1"}
-    monkeypatch.setattr(build, "renderer_versions", lambda: versions)
+    monkeypatch.setattr(build.cache, "renderer_versions", lambda: versions)
     assert "built 3 PDF(s), 0 unchanged" in _build_posters(tmp_path, layouts, capsys)
 
 

@@ -109,7 +109,7 @@ def test_every_urdu_screen_pdf_reads_back_as_the_translation():
     pdfminer.six, pypdf and poppler at their default settings: the DL's narrow panels
     (lines that mix boxes: a linked 999, a myth's bold tag), combining marks (the zer
     of شریکِ and زیرِ, the tanwin of تقریباً) and the posters' display headlines
-    included (textlayer._draw_logical says what each extractor needs)."""
+    included (docs/textlayer.md says what each extractor needs)."""
     printed, missing = urdu_read_back()
     assert printed >= 60
     for tool, misread in missing.items():

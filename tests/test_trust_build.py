@@ -151,7 +151,7 @@ def test_any_exception_in_one_job_is_listed_and_the_others_are_built(tmp_path, m
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(job, html)
 
-    monkeypatch.setattr(render_module, "render_pdf", flaky)
+    monkeypatch.setattr(render_module.pdf, "render_pdf", flaky)
     out = tmp_path / "out"
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *SMALL, "--jobs", "1"]) == 1
     err = capsys.readouterr().err
@@ -168,7 +168,7 @@ def test_a_worker_that_dies_is_reported_and_the_other_jobs_finish(tmp_path, monk
             os._exit(9)  # what the out-of-memory killer or a crash in a C library looks like
         return real(job, write_pdf)
 
-    monkeypatch.setattr(build_module, "make", dies_on_a2)
+    monkeypatch.setattr(build_module.worker, "make", dies_on_a2)
     out = tmp_path / "out"
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), *SMALL, "--jobs", "2"]) == 1
     err = capsys.readouterr().err
@@ -186,7 +186,7 @@ def test_a_full_disk_when_writing_the_manifest_leaves_the_folder_as_it_was(tmp_p
     def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build_module, "write_manifest", full)
+    monkeypatch.setattr(build_module.batch, "write_manifest", full)
     assert main([*args, "--force"]) == 1
     err = capsys.readouterr().err
     assert "cannot write the output: the disk is full" in err and "Traceback" not in err

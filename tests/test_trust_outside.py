@@ -206,7 +206,8 @@ def test_a_stand_in_reached_through_a_link_is_still_a_stand_in(tmp_path):
 
 
 def test_a_partner_whose_logo_links_to_a_stand_in_is_a_proof_only(tmp_path, campaign_text, monkeypatch):
-    from pipeline import assets, plan as plan_module
+    from pipeline import assets
+    from pipeline.plan import names as plan_names
     from pipeline.build import Output, printable
 
     folder = tmp_path / "assets"
@@ -214,7 +215,7 @@ def test_a_partner_whose_logo_links_to_a_stand_in_is_a_proof_only(tmp_path, camp
     for logo in (ASSETS / "partners").glob("*.stand-in.svg"):
         shutil.copyfile(logo, folder / "partners" / logo.name)
     (folder / "partners" / "slt-final.svg").symlink_to("suzy-lamplugh-trust.stand-in.svg")
-    for module in (assets, plan_module):
+    for module in (assets, plan_names):
         monkeypatch.setattr(module, "ASSETS", folder)
     text = campaign_text.replace("logo: partners/suzy-lamplugh-trust.stand-in.svg", "logo: partners/slt-final.svg")
     jobs = plan(load_campaigns([campaign_copy(tmp_path, text)]), load_layouts(LAYOUTS),

@@ -10,9 +10,9 @@ import common
 from common import DATA, ROOT, row
 
 
-# Stage of a function by its file (first match wins); pipeline/render.py by function name.
+# Stage of a function by its file (first match wins); pipeline/render/ by function name.
 STAGES = [
-    ("content: YAML + validation (once per build)", ("pipeline/content.py", "pipeline/plan.py", "pipeline/problems.py",
+    ("content: YAML + validation (once per build)", ("pipeline/content/", "pipeline/plan/", "pipeline/problems.py",
                                     "/yaml/", "/_yaml", "/pydantic/", "/pydantic_core/")),
     ("QR: qrcode", ("pipeline/qr.py", "/qrcode/")),
     ("template: Jinja2", ("pipeline/layouts.py", "/jinja2/", "/markupsafe/", "layouts/")),
@@ -41,7 +41,7 @@ def stage_of(key) -> str | None:
     file = file.replace(os.sep, "/")
     if file == "~" or file.startswith("<"):
         return None
-    if file.endswith("pipeline/render.py"):
+    if "pipeline/render/" in file:
         return RENDER_STAGES.get(function, "our render glue + fetcher")
     for stage, patterns in STAGES:
         if any(p in file for p in patterns):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..pdflock import PDFIUM
 from ..plan import Job
 from ..problems import Problem
-from ..render import Rendered
+from ..stages import Rendered
 from .codes import check_codes, check_qr
 from .colour import check_contrast, check_small_text_inks, contrast, process_inks
 from .discreet import check_discreet

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import zxingcpp
 
-from ..content import on_allow_list
+from ..inputs import on_allow_list
 from ..inputs import parse_url
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from ..problems import Problem
 from ..qr import modules_across, qr_version
-from ..render import Placed
+from ..stages import Placed
 from .colour import _luminance
 from .subject import PT_PER_MM, Subject, _content, _inside, _label, _overlap
 

@@ -7,7 +7,7 @@ from bisect import bisect_left
 
 from ..plan import Job
 from ..problems import Problem
-from ..render import Placed, Rendered
+from ..stages import Placed, Rendered
 from .subject import Subject
 
 

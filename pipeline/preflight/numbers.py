@@ -8,9 +8,9 @@ import re
 from .. import eye
 from ..content import known_numbers
 from ..inputs import find_phone_numbers, phone_key
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from ..problems import Problem
-from ..render import Placed
+from ..stages import Placed
 from .subject import Subject, _content, _inside, _overlap
 
 
@@ -61,7 +61,7 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     problems = []
     # Right-to-left documents are read from the glyphs as Pango placed them (the
     # layout's ink boxes and their characters): their press text layer maps one
-    # Nastaliq glyph to one letter for all its uses (textlayer.py), and their screen
+    # Nastaliq glyph to one letter for all its uses (pipeline/textlayer/), and their screen
     # copies draw what is read apart from what is seen.
     rtl = s.job.source.campaign.direction == "rtl"
     for page in range(1, s.rendered.pages + 1):

@@ -7,7 +7,7 @@ import io
 
 import pikepdf
 
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from ..problems import Problem
 from .subject import THUMBNAIL_DPI, Subject
 

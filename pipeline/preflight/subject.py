@@ -9,10 +9,9 @@ from functools import cached_property
 import pypdfium2 as pdfium
 
 from .. import eye
-from ..layouts import media_bleed_mm
-from ..plan import Job
+from ..plan import Job, media_bleed_mm
 from ..problems import Problem
-from ..render import Placed, Rendered
+from ..stages import Placed, Rendered
 
 PT_PER_MM = 72 / 25.4
 THUMBNAIL_DPI = 30  # the page raster for the report's proofs and the bleed check

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import numpy as np
 
 from ..problems import Problem
-from ..render import Placed
+from ..stages import Placed
 from .colour import contrast
 from .subject import PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
 

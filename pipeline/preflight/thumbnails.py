@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from ..layouts import media_bleed_mm
+from ..plan import media_bleed_mm
 from .subject import THUMBNAIL_DPI, Subject
 
 

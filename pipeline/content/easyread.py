@@ -1,11 +1,10 @@
-"""Easy Read: the rules its sentences keep, and its pictures.
+"""Easy Read: the campaign's `easy_read:` text, the rules its sentences keep, and its pictures.
 
 Easy Read text is written by people, never derived from the campaign's other text
 (campaign-design reference: Mencap; Department of Health "Making written information
 easier to understand"): short sentences, one idea each, numbers as digits, a picture
-beside each sentence, the same picture for the same idea throughout. The campaign's
-`easy_read:` section holds the sentences; the content loader checks each one here, so
-a sentence too long or with two numbers is refused at its line.
+beside each sentence, the same picture for the same idea throughout. Each sentence is
+checked here as it is loaded, so one too long or with two numbers is refused at its line.
 
 The pictures are OpenMoji (CC BY-SA 4.0), one SVG a picture in assets/easy-read/,
 named by what they show (assets/easy-read/README.md lists each with its OpenMoji code).
@@ -14,9 +13,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated, Literal
 
-from .inputs import find_phone_numbers, plain
-from .paths import ASSETS
+from pydantic import AfterValidator, Field
+
+from ..inputs import find_phone_numbers, plain
+from ..paths import ASSETS
+from .fields import Strict, Text, Wrong, described
 
 PICTURES = ASSETS / "easy-read"  # <name>.svg, named by what the picture shows
 PICTURE_NAME = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -66,3 +69,42 @@ def picture_files(easy_read) -> list[Path]:
     in order: part of its leaflet's input hash (the template names them by name only)."""
     names = [s.picture for section in easy_read.sections for s in section.sentences] if easy_read else []
     return [PICTURES / f"{name}.svg" for name in dict.fromkeys(names)]
+
+
+def _sentence(value: str) -> str:
+    wrong = sentence_wrong(value)
+    if wrong:
+        raise Wrong(*wrong)
+    return value
+
+
+def _picture(value: str) -> str:
+    wrong = picture_wrong(value)
+    if wrong:
+        raise Wrong(*wrong)
+    return value
+
+
+class EasyReadSentence(Strict):
+    picture: Annotated[str, Field(pattern=PICTURE_NAME), AfterValidator(_picture), described(
+        "The picture printed on its left: a name in assets/easy-read/ (an OpenMoji SVG); the same picture for "
+        "the same idea throughout", "telephone")]
+    text: Annotated[Text, AfterValidator(_sentence), described(
+        "One short sentence, one idea: at most 15 words and one number, everyday words, numbers as digits",
+        "Call 999 if you are in danger now.")]
+
+
+class EasyReadSection(Strict):
+    heading: Annotated[Text, described("The section's heading", "Get help")]
+    sentences: Annotated[list[EasyReadSentence], Field(min_length=1)]
+
+
+class EasyRead(Strict):
+    """The Easy Read leaflet's own words: written for it, never derived from the rest."""
+
+    status: Annotated[Literal["draft", "approved"], described(
+        "'draft' until people with learning disabilities have checked it (Easy Read guidance; preflight warns "
+        "on a draft), then 'approved'", "draft")]
+    note: Annotated[Text | None, described("Who wrote it, who is to check it")] = None
+    title: Annotated[Text, described("The leaflet's title, on its first page", "Scams: what to do")]
+    sections: Annotated[list[EasyReadSection], Field(min_length=1)]

@@ -1,0 +1,177 @@
+"""The cache key: a hash of everything a job's PDF (or a web page) depends on, so a
+build skips what has not changed and a cluster's worker checks it has the same files."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import meta
+
+from .. import __version__
+from ..content.easyread import picture_files
+from ..layouts import environment
+from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE
+from ..plan import Job
+from ..webpage import WebPage
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def _folder_hash(folder: Path, pattern: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob(pattern)):
+        digest.update(path.name.encode() + file_hash(path).encode())
+    return digest.hexdigest()
+
+
+FONT_FORMATS = (".ttf", ".otf", ".woff", ".woff2", ".ttc")
+
+
+@lru_cache(maxsize=None)
+def _fonts_hash(folder: Path) -> str:
+    """Every font file in `folder` and below, of every format a stylesheet may load."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() in FONT_FORMATS and path.is_file():
+            digest.update(str(path.relative_to(folder)).encode() + file_hash(path).encode())
+    return digest.hexdigest()
+
+
+# What a template or stylesheet loads: url(...) and @import in CSS, src= and href= in HTML.
+LOADS = re.compile(r"""url\(\s*["']?([^"')\s]+)|@import\s+["']([^"']+)|\b(?:src|href)\s*=\s*["']([^"'{}]+)""")
+
+
+@lru_cache(maxsize=None)
+def _loaded_files(folder: Path, name: str) -> tuple[tuple[str, str], ...]:
+    """(reference, hash) of every local file `name` (a file in the layouts folder)
+    loads, and what those stylesheets load in turn: images, fonts, @imports. A
+    reference that names no file is kept as missing, so adding the file rebuilds."""
+    seen: dict[str, str] = {}
+    todo = [folder / name]
+    while todo:
+        source = todo.pop()
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in LOADS.finditer(text):
+            ref = next(g for g in match.groups() if g)
+            if re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", ref, re.I):  # data:, https:, fragments, absolute
+                continue
+            target = (source.parent / ref.split("#")[0].split("?")[0]).resolve()
+            key = str(target)
+            if key in seen:
+                continue
+            seen[key] = file_hash(target) if target.is_file() else "missing"
+            if target.suffix == ".css" and target.is_file():
+                todo.append(target)
+    return tuple(sorted((ref_key(k, folder), v) for k, v in seen.items()))
+
+
+def ref_key(path: str, folder: Path) -> str:
+    """A loaded file's name relative to the project: the key holds on another machine."""
+    target = Path(path)
+    for base in (folder.parent, ROOT):
+        if target.is_relative_to(base):
+            return str(target.relative_to(base))
+    return target.name
+
+
+@lru_cache(maxsize=1)
+def renderer_versions() -> dict[str, str]:
+    """The renderer and the libraries that shape and draw text: a new version may
+    move a line, so it rebuilds."""
+    import ctypes
+    import ctypes.util
+    from importlib.metadata import version
+
+    versions = {"weasyprint": version("weasyprint"), "pydyf": version("pydyf")}
+    for name, library, function in (("pango", "pango-1.0", "pango_version_string"),
+                                     ("harfbuzz", "harfbuzz", "hb_version_string")):
+        try:
+            call = getattr(ctypes.CDLL(ctypes.util.find_library(library)), function)
+            call.restype = ctypes.c_char_p
+            versions[name] = call().decode()
+        except (OSError, AttributeError, TypeError):
+            versions[name] = "unknown"
+    return versions
+
+
+def forget_file_hashes() -> None:
+    """Folder hashes (fonts, pipeline source) and template include lists are kept for
+    a whole build; a long-running process (the studio) forgets them after a save."""
+    _folder_hash.cache_clear()
+    _fonts_hash.cache_clear()
+    _loaded_files.cache_clear()
+    _template_files.cache_clear()
+
+
+@lru_cache(maxsize=None)
+def _template_files(folder: Path, template: str) -> tuple[str, ...]:
+    """The template and every template it imports or includes, recursively."""
+    env = environment(folder)
+    seen, todo = [], [template]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.append(name)
+        source = env.loader.get_source(env, name)[0]
+        todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+    return tuple(sorted(seen))
+
+
+def input_hash(job: Job) -> str:
+    """Everything a job's PDF depends on: its content (and only its own variant),
+    templates, stylesheets and every file they load, products/colours, fonts of every
+    format, assets, profile, ICC, pipeline, and the renderer's library versions."""
+    layouts = job.layouts.folder
+    campaign = job.source.campaign.model_dump(mode="json", exclude={"variants"})
+    parts = {
+        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "**/*.py")],
+        "job": [job.product, job.size, job.statistic, job.output],
+        "campaign": campaign,
+        "district": job.district.model_dump(mode="json") if job.district else None,
+        "partner": job.partner.model_dump(mode="json") if job.partner else None,
+        "product": job.spec.model_dump(mode="json"),
+        "colours": {k: v.model_dump(mode="json") for k, v in job.colours.items()},
+        "brand": job.source.brand.model_dump(mode="json"),
+        "brand_logo": file_hash(ASSETS / job.source.brand.logo) if job.source.brand.logo else None,
+        "profile": job.profile.spec.model_dump(mode="json"),
+        "files": [file_hash(layouts / name) for name in
+                  (*_template_files(layouts, job.spec.template), *job.stylesheets)],
+        "loads": [_loaded_files(layouts, name) for name in
+                  (*_template_files(layouts, job.spec.template), *job.stylesheets)],
+        "fonts": _fonts_hash(FONTS),
+        "renderer": renderer_versions(),
+        "logo": file_hash(ASSETS / job.partner.logo) if job.partner else None,
+        "pictures": [file_hash(p) for p in picture_files(job.source.campaign.easy_read)] if job.spec.needs else None,
+        "icc": file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def web_input_hash(page: WebPage) -> str:
+    """Everything a web page (and its text) depends on: its content, the template
+    and every template it includes (web-page.css), the colours, brand and its logo,
+    the pipeline."""
+    from ..webpage import TEMPLATE
+
+    layouts = page.layouts.folder
+    parts = {
+        "pipeline": [__version__, _folder_hash(PIPELINE_SOURCE, "**/*.py")],
+        "campaign": page.source.campaign.model_dump(mode="json", exclude={"variants"}),
+        "language": page.source.language,
+        "colours": {k: v.model_dump(mode="json") for k, v in page.colours.items()},
+        "brand": page.source.brand.model_dump(mode="json"),
+        "brand_logo": file_hash(ASSETS / page.source.brand.logo) if page.source.brand.logo else None,
+        "files": [(name, file_hash(layouts / name)) for name in _template_files(layouts, TEMPLATE)],
+        "loads": [_loaded_files(layouts, name) for name in _template_files(layouts, TEMPLATE)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,108 @@
+"""One job in a worker process (local, or a cluster's): rendered, fitted, preflighted and
+imposed into bytes and results, writing nothing; any failure is this job's problems alone."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from .. import limits
+from ..plan import Job
+from ..problems import PipelineError, Problem
+from .store import SYSTEM_ERRORS, hold
+
+
+@dataclass
+class Made:
+    """One job rendered, preflighted and imposed: bytes and results only, so it can be
+    made in a local worker or on any machine of a cluster and written by the build's
+    own process. `pdf` is None when only checking (preflight)."""
+
+    pdf: bytes | None
+    sha256: str
+    pages: int
+    problems: list[Problem]
+    thumbnails: list[bytes]  # PNG per page, for the preflight report
+    rejected: bool = False  # failed preflight: goes beside the last good PDF, never printed
+    imposed: bytes | None = None  # the press sheet, for products imposed n-up
+
+
+def make(job: Job, write_pdf: bool = True) -> Made:
+    """Render one job, preflight it and impose it, writing nothing. Raises
+    PipelineError when it cannot be rendered at all. Runs in a worker process:
+    WeasyPrint is imported here only."""
+    hold("make")
+    from ..causes import explain
+    from ..preflight import preflight
+    from ..fit import fitted
+
+    html, rendered = fitted(job)
+    try:
+        problems, thumbnails = preflight(job, html, rendered)
+        problems = explain(job, problems, rendered)  # one error per content cause (causes.py)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a bug in a check must not lose the other outputs
+        problems, thumbnails = [Problem("error", job.output, f"preflight could not finish: {exc!r}",
+                                        "report this to the pipeline's maintainers", check="preflight")], []
+    rejected = write_pdf and any(p.level == "error" for p in problems)
+    if rejected:
+        problems = [replace(p, file=job.rejected_output) if p.file == job.output else p for p in problems]
+    imposed = None
+    if write_pdf and not rejected and job.spec.impose and job.profile.spec.output == "print":
+        imposed = _impose(job, rendered.pdf)
+    return Made(rendered.pdf if write_pdf else None, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages,
+                problems, thumbnails, rejected, imposed)
+
+
+def _impose(job: Job, pdf: bytes) -> bytes:
+    from ..impose import Imposition, impose
+
+    spec = job.spec.impose
+    c = job.source.campaign
+    # A discreet product's sheet is titled as its face is: the campaign's name would reveal it.
+    title = (f"{c.labels.useful_numbers}, {spec.columns * spec.rows}-up" if job.spec.options.get("discreet")
+             else f"{c.name}: {job.name}, {spec.columns * spec.rows}-up")
+    return impose(pdf, Imposition(tuple(spec.sheet_mm), spec.columns, spec.rows, job.profile.spec.bleed_mm),
+                  title=title)
+
+
+def worker_died(job: Job) -> list[Problem]:
+    return [Problem("error", job.output, "the worker process making it died "
+                    "(out of memory, or a crash inside a library)",
+                    "run it alone with --jobs 1 to see more; the earlier PDF is unchanged")]
+
+
+def cost(job: Job) -> float:
+    """A job's rough render cost: printed area times pages (rasters and text scale with it)."""
+    width, height = job.trim_mm
+    return width * height * job.spec.pages
+
+
+def attempt(job: Job, write_pdfs: bool) -> Made | list[Problem]:
+    """`make` within the job's limits (limits.py), with any failure turned into this
+    job's problems (the others go on)."""
+    bounds = limits.job_limits()
+    try:
+        with bounds:
+            return make(job, write_pdfs)
+    except PipelineError as exc:
+        return exc.problems
+    except limits.JobLimit as exc:
+        return [Problem("error", job.output, f"{exc.what} (layouts/{job.spec.template})", exc.hint, check="limits")]
+    except MemoryError:
+        what, hint = limits.memory_message()
+        return [Problem("error", job.output, f"{what} (layouts/{job.spec.template})", hint, check="limits")]
+    except Exception as exc:  # any other failure is this job's alone: list it, go on
+        return failure(job, exc)
+    finally:
+        bounds.restore()  # the timer may fire as the limits come down (limits.job_limits)
+
+
+def failure(job: Job, exc: Exception, writing: bool = False) -> list[Problem]:
+    if writing and isinstance(exc, OSError) and exc.errno in SYSTEM_ERRORS:
+        what, hint = SYSTEM_ERRORS[exc.errno]
+        return [Problem("error", job.output, f"cannot write {exc.filename or 'it'}: {what}",
+                        f"{hint}; the earlier PDF is unchanged")]
+    return [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
+                    "if the message names a file or the disk, fix that; otherwise report it. "
+                    "The earlier PDF is unchanged")]

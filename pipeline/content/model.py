@@ -1,0 +1,482 @@
+"""The campaign schema (pydantic): every section a campaign file may have, what each field
+prints, and the checks across fields; `LoadedCampaign`, a campaign with where it came from."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
+
+from ..inputs import _written_port, check_url, parse_url
+from .brand import Brand
+from .easyread import EasyRead
+from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .yamlfile import _Lines
+
+
+class Strapline(Strict):
+    """The headline, in two parts: printed largest on every poster, leaflet cover and card."""
+
+    lead: Annotated[Headline, described(
+        "First part of the headline. Written on several lines (a YAML block, `|-`), it breaks there on every "
+        "product that holds them, by sense ('Worried about' / 'your partner's past?'); on one line, the "
+        "layouts break it",
+        "Something feels wrong?")]
+    call: Annotated[Headline, described("Second part, the call to act, set in the accent colour; "
+                                        "lines as for lead", "Talk to us.")]
+
+
+class Definition(Strict):
+    text: Annotated[Text, described("What the subject is, in one or two sentences (A5 front, DL inside); "
+                            "its heading is labels.what_is")]
+    note: Text | None = None
+
+
+class Source(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$"), described("A short id that statistics refer to", "slt")]
+    mark: Annotated[str, Field(pattern=r"^\*+$"), described("The footnote mark after each of its figures", "*")]
+    name: Annotated[Text, described("Who published it: printed in the footnote 'According to ...'")]
+
+
+class Statistic(Strict):
+    figure: Annotated[Text, described("The figure, printed large", "96%")]
+    text: Annotated[Text, described("What the figure counts, printed under it",
+                                    "of people who called the helpline were helped the same day")]
+    source: Annotated[str | None, described("The id of its source under `sources`: printed as a footnote mark")] = None
+
+
+class LocalFigure(Strict):
+    figure: Annotated[Text, described("The figure", "132")]
+    text: Annotated[Text, described("What it counts", "crimes recorded")]
+
+
+class LocalFigures(Strict):
+    heading: Annotated[Text, described("Heading, naming the area", "In Riverside")]
+    period: Annotated[Text, described("The period the figures cover", "In the year ending December 2025:")]
+    items: Annotated[list[LocalFigure], Field(min_length=1)]
+
+
+class Perpetrator(Strict):
+    who: Annotated[Text, described("Who (a term in bold)", "An ex-partner")]
+    detail: Annotated[Text, described("One or two sentences about them")]
+
+
+class Myth(Strict):
+    myth: Annotated[Text, described("What people wrongly believe, after labels.myth")]
+    fact: Annotated[Text, described("The fact, after labels.fact")]
+
+
+# Each reporting line has one role: a valid number in the wrong place (999 printed
+# as the non-emergency line) sends a caller to the wrong service, so the roles are
+# checked, not only the numbers.
+EMERGENCY = ("999", "112")
+NON_EMERGENCY = ("101",)
+RELAY_EMERGENCY = "18000"  # Relay UK's emergency number (for 999)
+RELAY_PREFIX = "18001"  # Relay UK's prefix before any other number
+
+
+def _compact(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
+def _role(allowed: tuple[str, ...], role: str, other: str) -> Any:
+    def check(value: str) -> str:
+        if _compact(value) not in allowed:
+            swapped = " (that is the " + other + ")" if _compact(value) in EMERGENCY + NON_EMERGENCY else ""
+            raise Wrong(f"{value!r} is not the {role} number{swapped}",
+                        f"write {' or '.join(repr(a) for a in allowed)}: the {role} line is printed beside "
+                        f"this number")
+        return value
+    return AfterValidator(check)
+
+
+class TextRelay(Strict):
+    number: Annotated[Phone, described("The Relay UK prefix and number: 18000 for 999, 18001 then the number "
+                                       "for any other", "18000")]
+    text: Annotated[Text, described("What the number reaches", "for 999")]
+
+    @model_validator(mode="after")
+    def _relay_number(self) -> "TextRelay":
+        number = _compact(self.number)
+        if number != RELAY_EMERGENCY and not (number.startswith(RELAY_PREFIX) and len(number) > len(RELAY_PREFIX)):
+            raise Wrong(f"{self.number!r} is not a Relay UK number",
+                        f"write {RELAY_EMERGENCY} (text relay for 999) or {RELAY_PREFIX} and the number, "
+                        f"e.g. '{RELAY_PREFIX} 101'")
+        # The text names what the number reaches: "for 999" with 18000, "for 101" with 18001 101.
+        reaches = EMERGENCY[0] if number == RELAY_EMERGENCY else number[len(RELAY_PREFIX):]
+        named = [d for d in re.findall(r"\d+", unicodedata.normalize("NFKC", self.text))]
+        if named and reaches not in named:
+            raise Wrong(f"{self.number!r} reaches {reaches}, but its text says {self.text!r}",
+                        f"text relay for 999 is {RELAY_EMERGENCY}, for 101 it is {RELAY_PREFIX} 101: "
+                        "check the number and its text go together")
+        return self
+
+
+SILENT_SOLUTION = "55"  # pressed after 999 when the caller cannot speak
+
+
+def _numbers_named(text: str) -> set[str]:
+    """The numbers a text names, as dialled ("18001 101" is one), in Western digits."""
+    return {str(int(n.replace(" ", ""))) if n.replace(" ", "").isdigit() else n
+            for n in re.findall(r"\d+(?: \d+)*", unicodedata.normalize("NFKC", text))}
+
+
+class Report(Strict):
+    """How to report to the police: printed on every poster, leaflet and card."""
+
+    non_emergency: Annotated[Phone, _role(NON_EMERGENCY, "non-emergency", "emergency number"),
+                             described("The non-emergency number: 101", "101")]
+    emergency: Annotated[Phone, _role(EMERGENCY, "emergency", "non-emergency number"),
+                         described("The emergency number: 999 (or 112)", "999")]
+    silent_solution: Annotated[Text | None, described("How to call 999 without speaking (leaflets, A-series posters)")] = None
+    text_relay: list[TextRelay] = []
+
+    @field_validator("silent_solution")
+    @classmethod
+    def _through_999(cls, text: str | None) -> str | None:
+        # The Silent Solution is 999's: "call 101 and press 55" reaches nobody.
+        wrong = sorted(_numbers_named(text or "") - {*EMERGENCY, SILENT_SOLUTION})
+        if wrong:
+            raise Wrong(f"names {', '.join(wrong)}: the Silent Solution works only through 999 (then 55)",
+                        "write e.g. 'If you cannot speak on a mobile, call 999 and press 55 when prompted.'")
+        return text
+
+
+class Service(Strict):
+    name: Annotated[Text, described("The service's name, in bold above its number")]
+    phone: Annotated[Phone | None, described("Its number: a UK number or short code, checked digit by digit",
+                                             "0808 802 0300")] = None
+    email: Email | None = None
+    web: Annotated[Text | None, described("Its web address, printed as text (not a code)")] = None
+    note: Annotated[Text | None, described("One line under it on posters and the leaflets (opening hours, cost)")] = None
+    # Printed instead of `name` on discreet products, e.g. "Helpline": the card
+    # must not say what the service is about if someone finds it.
+    discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
+                                                    "Helpline")] = None
+
+
+class Social(Strict):
+    """The campaign's hashtag and the force's handle, printed at the foot of posters and leaflets;
+    each taken from the brand file where the campaign does not give it."""
+
+    hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("The campaign's hashtag", "#TalkToUs")] = None
+    handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("The force's social media handle", "@ExamplePolice")] = None
+
+
+class Utm(Strict):
+    source: Neutral
+    medium: Neutral = "print"
+    campaign: Neutral
+
+
+class QR(Strict):
+    # Field order matters: allowed_hosts is validated before url checks against it.
+    allowed_hosts: Annotated[list[Host], Field(min_length=1), described(
+        "Full host names the code may open, exactly as in the url", ["www.example.police.uk"])]
+    url: Annotated[str, described("The page every code opens: https, a host on allowed_hosts, a path; no query",
+                                  "https://www.example.police.uk/advice")]
+    label: Annotated[Text, described("The address printed beside the code: the url's host (www. may go) and path",
+                                     "example.police.uk/advice")]
+    utm: Annotated[Utm | None, described("Neutral tracking: each code opens the url plus a short code, ?c=<product>"
+                                         "<size>-<variant> (e.g. ?c=pa3-york); source, medium and campaign are "
+                                         "what the codes stand for, in the manifest")] = None
+    discreet_url: Annotated[str | None, described(
+        "The page a discreet product's code opens, when the url's address says what the campaign is about: "
+        "a neutral path or short link on the force's site that the force redirects to the url, on "
+        "allowed_hosts, with none of the revealing_words. The discreet product prints its host only",
+        "https://www.example.police.uk/help")] = None
+
+    @field_validator("url", "discreet_url")
+    @classmethod
+    def _url_on_allow_list(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None:
+            return url
+        hosts = info.data.get("allowed_hosts")
+        if hosts is None:  # allowed_hosts is wrong itself, said at its line: check all but the host here
+            hosts = [(parse_url(url) or {}).get("hostname") or ""]
+        wrong = check_url(url, hosts)
+        if wrong:
+            raise Wrong(f"{url!r}: " + "; ".join(wrong),
+                        "write the page's address as a browser shows it: https://<a host on qr.allowed_hosts>/<path>")
+        return url
+
+    @model_validator(mode="after")
+    def _label_names_the_url(self) -> "QR":
+        label = self.label if self.label.startswith("https://") else "https://" + self.label
+        printed, encoded = parse_url(label), parse_url(self.url)
+        if printed is None or encoded is None:
+            if encoded is not None:
+                raise Wrong(f"label {self.label!r} is not an address", "print the url's host and path")
+            return self
+        same_host = printed["hostname"] in (encoded["hostname"], encoded["hostname"].removeprefix("www."))
+        same_path = printed["pathname"].rstrip("/") == encoded["pathname"].rstrip("/")
+        # A port or user name in the label would send a reader who types it elsewhere.
+        extra = printed["search"] or printed["hash"] or printed["username"] or printed["password"] \
+            or printed["port"] or "@" in self.label or _written_port(label)
+        if not (same_host and same_path) or extra:
+            raise Wrong(f"label {self.label!r} does not name the page the code opens ({self.url})",
+                        f"print {encoded['hostname'].removeprefix('www.') + encoded['pathname'].rstrip('/')!r}: "
+                        "the url's host and path")
+        return self
+
+    @property
+    def host_label(self) -> str:
+        """The address printed on discreet products: the host of the page their code
+        opens, without 'www.'."""
+        host = (parse_url(self.discreet_url or self.url) or {}).get("hostname", "")
+        return host.removeprefix("www.")
+
+
+# Labels with a placeholder the pipeline fills in: which, and what it stands for.
+PLACEHOLDERS = {"local": ("{district}", "each district's name"), "qr_alt": ("{address}", "the address"),
+                "link_email": ("{address}", "the address"), "link_web": ("{address}", "the address"),
+                "logo_alt": ("{force}", "the force's name"), "link_call": ("{number}", "the phone number")}
+
+
+class Labels(Strict):
+    """Every word the layouts print that is not a fact: headings and captions.
+
+    Kept in content so that a translation translates them too. The general ones
+    have English defaults; those that name the campaign's subject are needed only
+    when the campaign has the section they head."""
+
+    report_it: Text = "Report it"
+    report_and_support: Text = "Report it. Get support."
+    emergency: Text = "In an emergency"
+    non_emergency: Text = "To report it"
+    text_relay: Text = "Text relay"
+    get_support: Text = "Get support"
+    also: Text = "Also"
+    details_at: Text = "Details at"
+    scan_or_visit: Text = "Scan or visit"
+    tips: Text = "What you can do"
+    myth: Text = "Myth"
+    fact: Text = "Fact"
+    according_to: Text = "According to"
+    in_partnership_with: Text = "In partnership with"
+    useful_numbers: Annotated[Text, described("The outside and title of a discreet card: must say nothing of the subject")] = \
+        "Useful numbers"
+    what_is: Annotated[Text | None, described("Heading of `definition`", "What is coercive control?")] = None
+    signs: Annotated[Text | None, described("Heading of `signs`", "Signs to look for")] = None
+    who: Annotated[Text | None, described("Heading of `perpetrators`", "Who does it?")] = None
+    myths: Annotated[Text | None, described("Heading of `myths`", "Myths and facts")] = None
+    local: Annotated[Text | None, described("Each district's line on its posters and A5; {district} is replaced "
+                                    "by the district's name", "In {district}? Call 101 to report it.")] = None
+    # Never printed: what screen readers say for the QR code and the screen copies' links.
+    qr_alt: Annotated[Text, described("The QR code's alternative text (screen copies); {address} is replaced by "
+                                      "the printed web address")] = "QR code: opens the web page {address}"
+    logo_alt: Annotated[Text, described("The force's logo's alternative text (screen copies); {force} is "
+                                        "replaced by the force's name")] = "{force} logo"
+    device_alt: Annotated[Text, described("The graphic device's alternative text (screen copies): the dots "
+                                          "on the DL's cover, the card and long-figure posters")] = \
+        "A pattern of dots, growing from small to large"
+    link_call: Annotated[Text, described("A phone number's link in screen copies, as a screen reader says it; "
+                                         "{number} is replaced by the number as printed")] = "Call {number}"
+    link_email: Annotated[Text, described("An e-mail address's link in screen copies; {address} is replaced "
+                                          "by the address")] = "E-mail {address}"
+    link_web: Annotated[Text, described("The printed web address's link in screen copies; {address} is "
+                                        "replaced by the address as printed")] = "Web page {address}"
+
+    @field_validator(*PLACEHOLDERS)
+    @classmethod
+    def _has_placeholder(cls, value: str | None, info: ValidationInfo) -> str | None:
+        placeholder, what = PLACEHOLDERS[info.field_name]
+        if value is not None and placeholder not in value:
+            raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
+        return value
+
+Copies = Annotated[int, Field(ge=0, le=10_000_000)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class District(Strict):
+    name: Annotated[Text, described("The district's name: its line (labels.local), folder and tracking code",
+                                    "Harrogate")]
+    # Copies to print, per product, where it differs from the axis default.
+    copies: dict[str, Copies] = {}
+
+
+class Partner(Strict):
+    id: Slug  # in file names and the QR's utm_content: no revealing word
+    name: Text
+    logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
+    contact: Text
+    phone: Phone | None = None  # printed after the contact line
+    # Printed instead of `contact` on discreet products; none printed if not given.
+    discreet_contact: Text | None = None
+    products: Annotated[list[str], Field(min_length=1)]
+    copies: dict[str, Copies] = {}
+    # Numbers in this partner's lines that are not the campaign's own, each checked
+    # digit by digit and confirmed by a coordinator (the portal records who and when),
+    # and the portal's seal over them (confirm.py): numbers added by hand are not trusted.
+    confirmed_numbers: Annotated[list[Phone], described(
+        "Written by the partner portal only: numbers a coordinator confirmed digit by digit")] = []
+    confirmation: Annotated[str | None, described(
+        "Written by the partner portal only: its seal over confirmed_numbers")] = None
+
+
+class DistrictAxis(Strict):
+    products: Annotated[list[str], Field(min_length=1)]
+    copies: dict[str, Copies] = {}
+    items: list[District]
+
+
+class PartnerAxis(Strict):
+    copies: dict[str, Copies] = {}
+    # The products partners may ask for in the portal (content/partners/<campaign>/).
+    offer: list[str] = []
+    items: list[Partner] = []
+
+
+class LanguageAxis(Strict):
+    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
+    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
+    products: Annotated[list[str], Field(min_length=1)]
+
+
+class Order(Strict):
+    """Sizes of a product made only where ordered: e.g. A1 posters for two districts."""
+
+    product: Annotated[str, described("The product (a name in layouts/products.yaml)", "poster")]
+    sizes: Annotated[list[str], Field(min_length=1),
+                     described("Its sizes to make (names under its sizes: in products.yaml)", ["A1"])]
+    districts: Annotated[list[Text], described(
+        "The districts (names in variants.districts.items) that get it; none: the county-wide version",
+        ["York", "Harrogate"])] = []
+    copies: Annotated[Copies | None, described("Copies to print of each (print-order.csv)", 10)] = None
+
+
+class Variants(Strict):
+    districts: DistrictAxis | None = None
+    partners: PartnerAxis | None = None
+    languages: LanguageAxis | None = None
+
+
+class Translation(Strict):
+    status: Literal["draft", "approved"]
+    note: Text | None = None
+
+
+RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
+
+
+class Campaign(Strict):
+    """A campaign: what is printed on every product it asks for.
+
+    Only a few fields are needed (name, brand, headline, one way to get help, the QR
+    destination, the products); every section it has is printed, and one it lacks
+    leaves no trace (no heading without content)."""
+
+    name: Annotated[Text, described("The campaign's name: the PDF title (not printed on discreet products)",
+                            "Talk to us")]
+    brand: Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$"),
+                     described("The force's brand file, content/brands/<brand>.yaml: force name, colours, logo, "
+                       "fonts, handle", "north-yorkshire-police")]
+    products: Annotated[list[str], Field(min_length=1),
+                        described("The products this campaign makes (names in layouts/products.yaml)",
+                          ["poster", "leaflet-a5"])]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$"),
+                        described("Language of the text", "en-GB")] = "en-GB"
+    launch: Annotated[dt.date | None, described("Launch date (YYYY-MM-DD); dates the PDFs, so rebuilds are identical")] = None
+    ends: Annotated[dt.date | None, described("End date (YYYY-MM-DD)")] = None
+    strapline: Annotated[Strapline, described("The headline (lead and call): printed largest on every product")]
+    intro: Annotated[Text | None, described("A short paragraph under the headline on posters and leaflet covers")] = None
+    definition: Annotated[Definition | None, described("What the subject is: A5 front, DL inside (needs labels.what_is)")] = None
+    sources: Annotated[list[Source], described("Where the statistics come from: each printed as a footnote with its mark")] = []
+    statistics: Annotated[list[Statistic], described("Key figures: posters and the A5 show the first two, the DL cover "
+                                             "the first, the DL inside the rest; stat-poster makes one poster each")] = []
+    local_figures: Annotated[LocalFigures | None, described("Figures for the force's area (DL inside)")] = None
+    signs: Annotated[list[Text], described("Signs to look for: a bulleted list on the leaflets (needs labels.signs)")] = []
+    perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
+    myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
+    tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
+    easy_read: Annotated[EasyRead | None, described(
+        "The Easy Read leaflet's own sentences, each with its picture (products: easy-read). A translation "
+        "translates it whole, or leaves it out and has no Easy Read")] = None
+    report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
+    support: Annotated[list[Service], Field(min_length=1),
+                       described("Where to get help: each service's name and number; posters and cards show the first, "
+                         "leaflets all")]
+    more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
+    social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
+    qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
+    # Words that say what the campaign is about, in every language it is printed in.
+    # None may appear in QR tracking codes, partner ids or district names (a victim's
+    # browser history may be read by the person they fear), nor anywhere on a
+    # discreet product.
+    revealing_words: Annotated[list[RevealingWord], described(
+        "Words that reveal the subject: never in tracking codes, partner ids or on a discreet product "
+        "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []
+    labels: Annotated[Labels, described("Headings and captions; general ones default to English")] = Labels()
+    variants: Annotated[Variants, described("Districts, partners and languages the products are also made for")] = Variants()
+    orders: Annotated[list[Order], described(
+        "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
+        [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
+    translation: Translation | None = None  # only in translation files
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+    @field_validator("statistics")
+    @classmethod
+    def _sources_exist(cls, stats: list[Statistic], info: ValidationInfo) -> list[Statistic]:
+        ids = [s.id for s in info.data.get("sources", [])]
+        for stat in stats:
+            if stat.source is not None and stat.source not in ids:
+                raise Wrong(f"source {stat.source!r} is not one of the sources {ids}",
+                            "add it under 'sources:' or fix the id")
+        return stats
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "Campaign":
+        if self.launch and self.ends and self.ends < self.launch:
+            raise Wrong(f"ends ({self.ends}) is before launch ({self.launch})", "check both dates")
+        return self
+
+    @model_validator(mode="after")
+    def _headings_for_sections(self) -> "Campaign":
+        """A section that is printed needs its heading: say which label, and where it prints."""
+        needed = [("definition", "what_is", bool(self.definition)), ("signs", "signs", bool(self.signs)),
+                  ("perpetrators", "who", bool(self.perpetrators)), ("myths", "myths", bool(self.myths)),
+                  ("variants.districts", "local", bool(self.variants.districts))]
+        missing = [(section, label) for section, label, present in needed if present and not getattr(self.labels, label)]
+        if missing:
+            section, label = missing[0]
+            raise Wrong(f"labels.{label} is needed: it is the heading (or line) printed with {section}",
+                        f"add '{label}:' under 'labels:'" + (f" (and {', '.join('labels.' + m[1] for m in missing[1:])})"
+                                                             if len(missing) > 1 else ""))
+        return self
+
+    def reveals(self, text: str) -> list[str]:
+        """The revealing words found in `text` as a reader would read it: any case,
+        accents, digits for letters, look-alike letters of other scripts."""
+        readings = folded(text)
+        return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
+
+    def source(self, source_id: str) -> Source:
+        found = next((s for s in self.sources if s.id == source_id), None)
+        if found is None:  # a template's c.source('...') with an id the campaign does not have
+            ids = ", ".join(repr(s.id) for s in self.sources) or "none"
+            raise ValueError(f"no source with the id {source_id!r} (the campaign's sources: {ids})")
+        return found
+
+
+@dataclass(frozen=True)
+class LoadedCampaign:
+    """A validated campaign (or one translation of it) and where it came from."""
+
+    slug: str  # the campaign file's stem: names the output folder
+    path: Path
+    campaign: Campaign
+    brand: Brand
+    language: str | None = None  # None: the campaign's own language
+    lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
+
+    @property
+    def draft(self) -> bool:
+        return self.campaign.translation is not None and self.campaign.translation.status == "draft"

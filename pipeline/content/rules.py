@@ -1,0 +1,195 @@
+"""What the text says, checked across a whole file: only the campaign's own phone numbers,
+no hidden characters, 999 and 101 in their roles, nothing revealing on discreet products."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from ..inputs import SHORT_CODES, check_text, find_phone_numbers, phone_key
+from ..problems import Problem
+from .brand import Brand, brand_path
+from .fields import folded
+from .model import EMERGENCY, NON_EMERGENCY, Campaign, Partner
+from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
+
+
+# Fields that are phone numbers themselves (validated as such by the schema), and
+# fields never printed as text (a logo's file name may hold any digits).
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id",
+                    "confirmation", "confirmed_numbers"}
+
+
+
+def known_numbers(campaign: Campaign) -> set[str]:
+    """The campaign's own phone numbers (E.164) and the UK short codes: the only
+    numbers that may be printed."""
+    numbers = [s.phone for s in campaign.support if s.phone] + list(SHORT_CODES)
+    if campaign.report:
+        numbers += [campaign.report.non_emergency, campaign.report.emergency]
+        numbers += [r.number for r in campaign.report.text_relay]
+    return {phone_key(n) for n in numbers}
+
+
+def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines,
+                   hint: str = "check every digit against the source; add the service under 'support:' if it is new",
+                   check: str | None = None) -> list[Problem]:
+    """A phone number written anywhere in the text must be one of the campaign's own
+    numbers, however it is written: a typo in a partner's contact line would go to print."""
+    problems = []
+    for path, text in every_string(data):
+        if NOT_RUNNING_TEXT.intersection(path):
+            continue
+        for found in find_phone_numbers(text):
+            if found.key not in known:
+                problems.append(Problem(
+                    "error", file, f"the phone number {found.written!r} is not one of the support numbers or short codes",
+                    hint, line=lines.line(path), field=dotted_path(path), check=check, value=found.written))
+    return problems
+
+
+def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Problem]:
+    """Characters that hide, reorder or cannot print, in every string of a file."""
+    problems = []
+    for path, text in every_string(data):
+        for wrong in check_text(text, rtl=rtl):
+            problems.append(Problem("error", file, wrong, "retype the text with ordinary characters",
+                                    line=lines.line(path), field=dotted_path(path)))
+            if len(problems) >= MAX_PROBLEMS:
+                return problems
+    return problems
+
+
+# Roles in English text: a sentence about danger gives 999, one about a non-emergency 101
+# (a question leads into its answer: "Not an emergency? Call 101." is one sentence).
+NOT_EMERGENCY = re.compile(r"\bnon[- ]?emergenc|\bnot (?:an? |in )?(?:emergency|danger|immediate)", re.I)
+EMERGENCY_WORDS = re.compile(r"\bemergenc|\bdanger\b|\bimmediate (?:danger|risk)", re.I)
+
+
+def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, labels: bool = True) -> list[Problem]:
+    """English text that gives a reporting line in the other's role, and (the campaign
+    file's) labels printed beside 999 and 101 swapped ("In an emergency" beside 101)."""
+    if not campaign.language.startswith("en"):
+        return []
+    problems = []
+
+    def wrong(path: tuple, what: str, hint: str) -> None:
+        problems.append(Problem("error", file, what, hint, line=lines.line(path), field=dotted_path(path)))
+
+    labels = campaign.labels if labels else None
+    if labels and EMERGENCY_WORDS.search(labels.non_emergency) and not NOT_EMERGENCY.search(labels.non_emergency):
+        wrong(("labels", "non_emergency"), f"the label printed beside 101 says {labels.non_emergency!r}, an emergency",
+              "101 is for what is not an emergency: e.g. 'To report it'; 'In an emergency' goes with 999")
+    if labels and NOT_EMERGENCY.search(labels.emergency):
+        wrong(("labels", "emergency"), f"the label printed beside 999 says {labels.emergency!r}, not an emergency",
+              "999 is for emergencies: e.g. 'In an emergency'")
+    for path, text in every_string(data):
+        if NOT_RUNNING_TEXT.intersection(path):
+            continue
+        for sentence in re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text)):
+            for role, number in _cued_numbers(sentence):
+                if (number in EMERGENCY) == (role == "an emergency"):
+                    continue
+                wrong(path, f"{sentence.strip()!r} gives {number} for {role}",
+                      "999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
+                      "check the number and its sentence go together")
+    return problems
+
+
+def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
+    """Each mention of an emergency or a non-emergency in a sentence with the reporting
+    number it goes with: the nearest (before or after, a comma between counting as
+    further), as in "In an emergency call 999, for non-emergencies call 101"."""
+    numbers = [m for m in re.finditer(r"\d+(?: \d+)*", sentence)
+               if m.group().replace(" ", "") in (*EMERGENCY, *NON_EMERGENCY)]
+    negated = [(m, "not an emergency") for m in NOT_EMERGENCY.finditer(sentence)]
+    cues = negated + [(m, "an emergency") for m in EMERGENCY_WORDS.finditer(sentence)
+                      if not any(n.start() <= m.start() < n.end() for n, _ in negated)]
+
+    def apart(cue: re.Match, number: re.Match) -> int:
+        start, end = sorted([cue.end(), number.start()] if cue.start() < number.start()
+                            else [number.end(), cue.start()])
+        return end - start + (10 if "," in sentence[start:end] else 0)
+
+    return [(role, min(numbers, key=lambda n: apart(cue, n)).group().replace(" ", ""))
+            for cue, role in cues if numbers]
+
+
+def _revealing(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
+    """Tracking codes, partner ids, district names (in tracking codes too) and
+    discreet labels say nothing of the subject."""
+    places: list[tuple[tuple, str]] = [(("qr", "discreet_url"), campaign.qr.discreet_url or ""),
+                                       (("labels", "useful_numbers"), campaign.labels.useful_numbers)]
+    if campaign.qr.utm:
+        places += [(("qr", "utm", k), v) for k, v in campaign.qr.utm.model_dump().items()]
+    for i, service in enumerate(campaign.support):
+        places.append((("support", i, "discreet_name"), service.discreet_name or ""))
+    districts = campaign.variants.districts.items if campaign.variants.districts else []
+    places += [(("variants", "districts", "items", i, "name"), d.name) for i, d in enumerate(districts)]
+    partners = campaign.variants.partners.items if campaign.variants.partners else []
+    for i, partner in enumerate(partners):
+        places += _partner_places(partner, ("variants", "partners", "items", i))
+    return _not_neutral(campaign, places, file, lines)
+
+
+def _partner_places(partner: Partner, path: tuple) -> list[tuple[tuple, str]]:
+    return [(path + ("id",), partner.id), (path + ("discreet_contact",), partner.discreet_contact or "")]
+
+
+def _not_neutral(campaign: Campaign, places: list[tuple[tuple, str]], file: str, lines: _Lines) -> list[Problem]:
+    problems = []
+    for path, value in places:
+        words = campaign.reveals(value)
+        if words:
+            problems.append(Problem(
+                "error", file, f"{value!r} is not neutral: it contains {words[0]!r}, one of the campaign's revealing_words",
+                "use a neutral word: a victim's browser history or wallet may be seen by the person "
+                "they fear", line=lines.line(path), field=dotted_path(path)))
+    return problems
+
+
+def discreet_phrases(campaign: Campaign, force: str) -> list[str]:
+    """Besides the revealing words, what a discreet product must not print (folded): the
+    campaign's name, strapline, hashtag, heading of its definition, the force, and the
+    full QR address where it says more than the host (preflight `discreet` on the page)."""
+    c = campaign
+    address = c.qr.label if c.qr.label.rstrip("/") != c.qr.host_label else None
+    phrases = [c.name, c.strapline.lead, c.strapline.call, c.social.hashtag, address, force, c.labels.what_is]
+    # Without their closing punctuation: "Speak to someone" is the strapline "Speak to someone."
+    return [folded(" ".join(p.split()).rstrip(".!?,;:"))[0] for p in phrases if p]
+
+
+def _discreet_words(campaign: Campaign, brand: Brand, file: str, lines: _Lines) -> list[Problem]:
+    """What a discreet product prints instead of names (services' discreet_name,
+    partners' discreet_contact) says nothing the build's preflight would refuse there."""
+    phrases = discreet_phrases(campaign, brand.force)
+    places = [(("support", i, "discreet_name"), s.discreet_name) for i, s in enumerate(campaign.support)]
+    places.append((("labels", "useful_numbers"), campaign.labels.useful_numbers))  # the discreet card's title
+    partners = campaign.variants.partners.items if campaign.variants.partners else []
+    places += [(("variants", "partners", "items", i, "discreet_contact"), p.discreet_contact)
+               for i, p in enumerate(partners)
+               if ("variants", "partners", "items", i) in lines.lines]  # written in this file
+    problems = []
+    for path, value in places:
+        readings = folded(" ".join((value or "").split())) if value else ()
+        said = next((p for p in phrases if any(p in reading for reading in readings)), None)
+        if said:
+            problems.append(Problem(
+                "error", file, f"{value!r} is printed on discreet products and says {said!r}, which names the "
+                               "campaign or the force", "use a neutral word, e.g. 'Helpline': someone may be "
+                               "searched or watched", line=lines.line(path), field=dotted_path(path)))
+    return problems
+
+
+def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> list[Problem]:
+    """A QR code opens only the force's own site: each of the campaign's allowed hosts
+    is one of the brand's web_hosts (a brand file must list them)."""
+    return [Problem("error", str(path), f"qr.allowed_hosts: {host!r} is not one of {brand.force}'s web hosts "
+                                        f"{brand.web_hosts}",
+                    f"a QR code may only open the force's own site: use one of those hosts; if {host} is the "
+                    f"force's, add it to web_hosts in {brand_path(campaign.brand)}",
+                    line=lines.line(("qr", "allowed_hosts", index)),
+                    field=f"qr.allowed_hosts[{index}]")
+            for index, host in enumerate(campaign.qr.allowed_hosts) if host not in brand.web_hosts]
+
+

@@ -1,0 +1,154 @@
+"""A campaign's translations: every translatable string replaced from its file, nothing
+missing and every figure's digits kept."""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from ..problems import ContentError, Problem
+from .errors import validate
+from .fields import RTL_LANGUAGES
+from .model import Campaign, LoadedCampaign
+from .rules import _bad_characters, _discreet_words, _revealing, _stray_numbers, known_numbers
+from .yamlfile import dotted_path, every_string, read_yaml
+
+
+def _digits(text: str) -> list[str]:
+    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", text))
+
+
+# Never translated: numbers, addresses, codes. A translation may not set them.
+FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
+                   r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
+                   r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
+                   r"^support\[\d+\]\.(phone|email|web)$|"
+                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$")
+# Proper names: kept in English unless the translation gives them.
+OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
+                      r"^more_support\[\d+\]$")
+
+
+def translation_path(source: Path, language: str) -> Path:
+    return source.parent / "translations" / source.stem / f"{language}.yaml"
+
+
+def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
+    """The campaign with every translatable string replaced from its translation file.
+
+    A string the file leaves out is an error naming the key, never silent English;
+    a translated string must carry exactly the digits of the original."""
+    path = translation_path(base.path, language)
+    file = str(path)
+    if not path.is_file():
+        raise ContentError([Problem("error", str(base.path), f"no translation file for language {language!r}",
+                                    f"create {path} or remove {language!r} from variants.languages.codes",
+                                    field="variants.languages.codes")])
+    data, lines = read_yaml(path)
+    english = base.campaign.model_dump(mode="json", exclude={"translation"})
+    if "easy_read" not in data:  # translated whole or not at all: without it, no Easy Read in this language
+        english.pop("easy_read", None)
+    rtl = language in RTL_LANGUAGES
+    problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
+    given = dict(every_string(data))
+    merged = _deep_copy(english)
+    english_paths = {p for p, _ in every_string(english)}
+    # A misspelt key ("leed:") is said once, as unknown with its did-you-mean, not
+    # again as the key it should have been missing.
+    misspelt = {path_[:-1] + (close[0],) for path_ in given if path_ not in english_paths
+                and isinstance(path_[-1], str) and isinstance(_holder(english, path_), dict)
+                for close in [difflib.get_close_matches(path_[-1], list(_holder(english, path_)), n=1)] if close}
+    for path_, text in every_string(english):
+        dotted = dotted_path(path_)
+        if FIXED.search(dotted):
+            continue
+        if path_ not in given:
+            if not OPTIONAL.search(dotted) and path_ not in misspelt:
+                problems.append(Problem("error", file, f"missing translation for {dotted}",
+                                        f"add it; the English is: {text!r}", line=lines.line(path_[:-1]), field=dotted))
+            continue
+        translated = given[path_]
+        # Full-width or other scripts' digits read as the same number: compare after
+        # NFKC, and print Western digits only.
+        if _digits(translated) != _digits(text) or any(c.isdigit() and not c.isascii() for c in translated):
+            problems.append(Problem("error", file, f"the digits of {dotted} differ from the original "
+                                                   f"({' '.join(_digits(text)) or 'none'})",
+                                    "numbers and figures must be copied exactly, in Western digits",
+                                    line=lines.line(path_), field=dotted))
+        _set(merged, path_, translated)
+    for path_, _ in given.items():
+        dotted = dotted_path(path_)
+        if path_[:1] in (("language",), ("translation",)):
+            continue
+        if FIXED.search(dotted):
+            problems.append(Problem("error", file, f"{dotted} cannot be translated",
+                                    "numbers, addresses and codes come from the campaign file; remove it here",
+                                    line=lines.line(path_), field=dotted))
+        elif path_ not in english_paths and path_[0] in english:  # an unknown top key is said once, below
+            problems.append(Problem("error", file, f"{dotted} is not in the campaign",
+                                    _close_key(english, path_) or
+                                    "check the key and the list positions against the campaign file",
+                                    line=lines.line(path_), field=dotted))
+    unknown_top = set(data) - set(english) - {"language", "translation"}
+    for key in sorted(unknown_top):
+        problems.append(Problem("error", file, f"unknown key {key!r}",
+                                _close_key(english, (key,)) or "remove it, or check the spelling",
+                                line=lines.line((key,)), field=key))
+    if str(data.get("language", "")).split("-")[0] != language:
+        problems.append(Problem("error", file, f"language must be {language!r} (the file name)",
+                                f"write 'language: {language}'", line=lines.line(("language",)), field="language"))
+    if "translation" not in data:
+        problems.append(Problem("error", file, "missing 'translation: {status: draft|approved}'",
+                                "say whether a qualified translator has approved it", line=1, field="translation"))
+    if problems:
+        raise ContentError(problems)
+    merged["language"] = data["language"]
+    merged["translation"] = data["translation"]
+    campaign = validate(merged, Campaign, file, lines)
+    # The translated words are checked as the campaign's are: a discreet name in the
+    # translation that reveals fails here, as the build's preflight would refuse it.
+    problems = _revealing(campaign, file, lines) + _discreet_words(campaign, base.brand, file, lines)
+    if problems:
+        raise ContentError(problems)
+    return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,
+                          lines=lines)
+
+
+def _holder(data: Any, path: tuple) -> Any:
+    """The mapping or list that holds the value at `path`, or None."""
+    for part in path[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _close_key(english: dict, path: tuple) -> str:
+    """'did you mean ...?' for a key the campaign does not have at `path`, or ''."""
+    holder: Any = english
+    for depth, part in enumerate(path[:-1]):
+        try:
+            holder = holder[part]
+        except (KeyError, IndexError, TypeError):
+            return _close_key(english, path[:depth + 1]) if depth else ""
+    if not isinstance(holder, dict) or not isinstance(path[-1], str):
+        return ""
+    close = difflib.get_close_matches(path[-1], [k for k in holder if isinstance(k, str)], n=1)
+    return f"did you mean {dotted_path(path[:-1] + (close[0],))!r}?" if close else ""
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def _set(data: Any, path: tuple, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value

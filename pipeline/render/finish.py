@@ -1,0 +1,159 @@
+"""Finishers: what WeasyPrint leaves out, set once it has written the PDF, one finisher
+per profile kind (`FINISHERS`): press (trim and bleed boxes, crop marks, output intent,
+PDF/X keys, overprint) and screen (text layer, live links, figure boxes)."""
+from __future__ import annotations
+
+import re
+import uuid
+import zlib
+from functools import lru_cache
+
+import pydyf
+
+from .. import colour, links, overprint, textlayer
+from ..paths import COLOUR
+from ..plan import MARK_GAP_MM, MARK_LENGTH_MM, Job
+
+PT_PER_MM = 72 / 25.4
+def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
+    """Complete the PDF where WeasyPrint stops short: a stable document id, then the
+    finisher of the profile's kind (`FINISHERS`, by profiles/*.yaml `output`)."""
+    _stable_document_id(job, pdf)
+    FINISHERS[job.profile.spec.output](job, pdf, layer, document)
+
+
+def finish_screen(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
+    """A screen copy: its title shown, its text layer read back as the source text
+    (pipeline/textlayer/), live described links, figure boxes in PDF units."""
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    if layer is not None:
+        textlayer.finish(layer, pdf)
+    if document is not None:  # live links, described, and the QR code's (links.py)
+        links.finish(job, document, pdf)
+    _figure_boxes_in_points(pdf)
+
+
+def finish_press(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
+    """A press file: the master rendition, CMYK gradients, no live links, overprint,
+    exact trim and bleed boxes, crop marks, the registered output condition, PDF/X keys."""
+    profile = job.profile.spec
+    _master_rendition(pdf)
+    if profile.output_intent:  # gradients drawn in sRGB, as press colour (colour.py)
+        colour.shadings_to_cmyk(pdf, COLOUR / profile.output_intent.icc)
+    links.refuse_in_press(job, pdf)
+    overprint.finish(pdf)  # 100 % K text, rules and codes overprint their ground (overprint.py)
+    width, height = (v * PT_PER_MM for v in job.trim_mm)
+    bleed = profile.bleed_mm * PT_PER_MM
+    for page in (o for o in pdf.objects if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/Page"):
+        # WeasyPrint puts the BleedBox at most 10 pt outside the trim; set it exactly.
+        page["TrimBox"] = pydyf.Array([0, 0, width, height])
+        page["BleedBox"] = pydyf.Array([-bleed, -bleed, width + bleed, height + bleed])
+        if profile.crop_marks:
+            # WeasyPrint's stream leaves its y-flip in force: isolate it in q ... Q.
+            streams = [pydyf.Stream([b"q"]), pydyf.Stream([b"Q"]),
+                       pydyf.Stream([_crop_marks(width, height, bleed)])]
+            for stream in streams:
+                pdf.add_object(stream)
+            page["Contents"] = pydyf.Array([streams[0].reference, page["Contents"],
+                                            streams[1].reference, streams[2].reference])
+    intent = profile.output_intent
+    for output_intent in pdf.catalog["OutputIntents"]:
+        reference = output_intent["DestOutputProfile"]  # b"12 0 R"
+        _deflate_once(pdf.objects[int(bytes(reference).split()[0])])
+        output_intent["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
+        output_intent["OutputCondition"] = pydyf.String(intent.condition)
+        output_intent["RegistryName"] = pydyf.String(intent.registry)
+        output_intent["Info"] = pydyf.String(intent.condition)
+    if profile.pdf_variant == "pdf/x-1a":
+        _pdfx_1a_keys(pdf)
+    if "GTS_PDFXVersion" not in pdf.info:  # WeasyPrint sets it for X-1a and X-3 only
+        pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+
+
+FINISHERS = {"screen": finish_screen, "print": finish_press}
+
+
+# ISO 15930-4: the version key names the standard, the conformance key the level.
+# WeasyPrint writes "PDF/X-1a:2003" into both, which strict preflights flag.
+PDFX_1A_VERSION, PDFX_1A_CONFORMANCE = "PDF/X-1:2003", "PDF/X-1a:2003"
+
+
+def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
+    """GTS_PDFXVersion and GTS_PDFXConformance as ISO 15930-4 asks, in the Info
+    dictionary and in the XMP (pdfx:, and no pdfxid: which belongs to X-4 and later)."""
+    pdf.info["GTS_PDFXVersion"] = pydyf.String(PDFX_1A_VERSION)
+    pdf.info["GTS_PDFXConformance"] = pydyf.String(PDFX_1A_CONFORMANCE)
+    for obj in _xmp_streams(pdf):
+        xmp = re.sub(rb"<pdfxid:GTS_PDFXVersion>[^<]*</pdfxid:GTS_PDFXVersion>", b"", obj.stream[0])
+        xmp = re.sub(rb"(<pdfx:GTS_PDFXVersion>)[^<]*(</pdfx:GTS_PDFXVersion>)",
+                     rb"\g<1>" + PDFX_1A_VERSION.encode() + rb"\g<2>", xmp)
+        obj.stream[0] = re.sub(rb"(<pdfx:GTS_PDFXConformance>)[^<]*(</pdfx:GTS_PDFXConformance>)",
+                               rb"\g<1>" + PDFX_1A_CONFORMANCE.encode() + rb"\g<2>", xmp)
+
+
+def _xmp_streams(pdf: pydyf.PDF):
+    for obj in pdf.objects:
+        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+                and b"<x:xmpmeta" in obj.stream[0]):
+            yield obj
+
+
+def _master_rendition(pdf: pydyf.PDF) -> None:
+    """WeasyPrint calls every PDF a proof (xmpMM:RenditionClass proof:pdf); a press
+    file is the master a printer prints from: `default`."""
+    for obj in _xmp_streams(pdf):
+        obj.stream[0] = re.sub(rb"(<xmpMM:RenditionClass>)proof:pdf(</xmpMM:RenditionClass>)",
+                               rb"\1default\2", obj.stream[0])
+
+
+def _figure_boxes_in_points(pdf: pydyf.PDF) -> None:
+    """WeasyPrint writes a Figure's /BBox in CSS pixels from the page's top-left; the
+    layout attribute is in PDF user space: points from the page's bottom-left."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"
+                and obj.get("S") == "/Figure" and isinstance(obj.get("A"), pydyf.Dictionary)
+                and "BBox" in obj["A"] and "Pg" in obj):
+            continue
+        page = pdf.objects[int(bytes(obj["Pg"]).split()[0]) if isinstance(obj["Pg"], bytes)
+                           else int(str(obj["Pg"]).split()[0])]
+        top = float(page["MediaBox"][3])
+        x1, y1, x2, y2 = (float(v) * 0.75 for v in obj["A"]["BBox"])  # 72 pt / 96 px
+        obj["A"]["BBox"] = pydyf.Array([round(x1, 3), round(top - y2, 3), round(x2, 3), round(top - y1, 3)])
+
+
+@lru_cache(maxsize=4)
+def _deflated(data: bytes) -> bytes:
+    return zlib.compress(data, 9)
+
+
+def _deflate_once(stream: pydyf.Stream) -> None:
+    """The press ICC profile (about 250 kB) is the same in every PDF, yet pydyf would
+    deflate it at level 9 twice per file: half the time of a press render. Deflate
+    it once per worker and hand pydyf the result."""
+    if stream.compress and len(stream.stream) == 1 and isinstance(stream.stream[0], bytes):
+        stream.stream = [_deflated(stream.stream[0])]
+        stream.extra["Filter"] = "/FlateDecode"
+        stream.compress = False
+
+
+def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
+    """WeasyPrint gives the XMP DocumentID a random UUID; derive it from the job so
+    the same inputs give the same bytes (and printers' systems see one document)."""
+    stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, job.qr_url + '#' + job.output)}".encode()
+    for obj in pdf.objects:
+        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+                and b"xmp.did:" in obj.stream[0]):
+            obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
+
+
+def _crop_marks(width: float, height: float, bleed: float) -> bytes:
+    """Crop marks at the four corners, starting outside the bleed, in 100% K only."""
+    gap = bleed + MARK_GAP_MM * PT_PER_MM
+    length = MARK_LENGTH_MM * PT_PER_MM
+    ops = ["q", "0 0 0 1 K", "0.3 w"]
+    for x, dx in ((0, -1), (width, 1)):
+        for y, dy in ((0, -1), (height, 1)):
+            ops.append(f"{x + dx * gap:.2f} {y:.2f} m {x + dx * (gap + length):.2f} {y:.2f} l S")
+            ops.append(f"{x:.2f} {y + dy * gap:.2f} m {x:.2f} {y + dy * (gap + length):.2f} l S")
+    ops.append("Q")
+    return "\n".join(ops).encode()

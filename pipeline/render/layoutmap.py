@@ -1,0 +1,127 @@
+"""What the renderer placed on each page, read from WeasyPrint's boxes: text, images and
+the QR code with where they are, their colours and each glyph's ink (`Placed`, for
+copyfitting and preflight)."""
+from __future__ import annotations
+
+from weasyprint.formatting_structure import boxes
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+from ..stages import Placed
+
+PX_TO_MM = 25.4 / 96  # CSS px
+
+def _srgb(color) -> tuple[float, float, float] | None:
+    """A CSS colour as sRGB 0..1, or None when transparent."""
+    if color is None or color.alpha == 0:
+        return None
+    if color.space == "device-cmyk":
+        c, m, y, k = color.coordinates
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    r, g, b = color.to("srgb").coordinates
+    return (min(max(r, 0), 1), min(max(g, 0), 1), min(max(b, 0), 1))
+
+
+def _cmyk(color) -> tuple[float, float, float, float] | None:
+    """A device-cmyk CSS colour as CMYK 0..1, or None (RGB, or transparent)."""
+    if color is None or color.alpha == 0 or color.space != "device-cmyk":
+        return None
+    return tuple(float(v) for v in color.coordinates)
+
+
+def _describe(element) -> str:
+    classes = (element.get("class") or "").split()
+    return element.tag + "".join(f".{c}" for c in classes)
+
+
+def layout_map(document) -> list[Placed]:
+    """Every text run and image the layout placed, page by page."""
+    placed: list[Placed] = []
+
+    def rect(box):
+        return (box.content_box_x() * PX_TO_MM, box.content_box_y() * PX_TO_MM,
+                box.width * PX_TO_MM, box.height * PX_TO_MM)
+
+    def walk(box, page, path, background, clip, ground=(0, 0, 0, 0)):
+        element = getattr(box, "element", None)
+        if element is not None and (not path or path[-1][0] is not element):
+            path = path + ((element, _describe(element)),)
+        style = box.style
+        if _srgb(style["background_color"]):
+            ground = _cmyk(style["background_color"])
+        background = _srgb(style["background_color"]) or background
+        if style["overflow"] != "visible" and not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
+            x, y = box.padding_box_x() * PX_TO_MM, box.padding_box_y() * PX_TO_MM
+            w, h = box.padding_width() * PX_TO_MM, box.padding_height() * PX_TO_MM
+            clip = _intersect(clip, (x, y, w, h)) if clip else (x, y, w, h)
+        # Name the place by its classed ancestors below the sheet, e.g.
+        # "div.panel.in-2 > section.stats > div.stat > p.figure".
+        where = " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
+        if isinstance(box, boxes.TextBox) and box.text.strip(" \t\n\u200b"):  # not a bare <wbr>
+            placed.append(Placed(
+                page, "text", rect(box), where, text=box.text,
+                font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
+                colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
+                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_ink(box)))
+        elif isinstance(box, boxes.ReplacedBox):
+            image = box.replacement
+            is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
+            raster = hasattr(image, "mode")
+            placed.append(Placed(
+                page, "qr" if is_qr else "image", rect(box), where, background=background, clip=clip,
+                image_px=(image.width, image.height) if raster else None,
+                image_mode=image.mode if raster else None))
+        for child in getattr(box, "children", ()):
+            walk(child, page, path, background, clip, ground)
+
+    for number, page in enumerate(document.pages, 1):
+        walk(page._page_box, number, (), (1.0, 1.0, 1.0), None)
+    return placed
+
+
+def _ink(box) -> dict:
+    """The ink of a text box's glyphs as Pango shaped and placed them (cursive
+    attachment in Nastaliq raises and lowers glyphs): one (x, y, width, height) in mm
+    on the page per glyph that draws something (`ink`), and the characters each
+    draws (`ink_text`)."""
+    layout = getattr(box, "pango_layout", None)
+    if layout is None:
+        return {}
+    layout.reactivate(box.style)  # WeasyPrint frees the Pango layout once drawn
+    try:
+        utf8 = (layout.text or "").encode()
+        line, _ = layout.get_first_line()
+        rect = ffi.new("PangoRectangle *")
+        x, baseline = box.position_x, box.position_y + box.baseline
+        glyphs, texts = [], []
+        node = line.runs
+        while node != ffi.NULL:
+            run = node.data
+            node = node.next
+            string, font, item = run.glyphs, run.item.analysis.font, run.item
+            clusters = [item.offset + string.log_clusters[i] for i in range(string.num_glyphs)]
+            starts = sorted(set(clusters))
+            ends = dict(zip(starts, starts[1:] + [item.offset + item.length]))
+            seen = set()
+            for i in range(string.num_glyphs):
+                info = string.glyphs[i]
+                geometry = info.geometry
+                if not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG and info.glyph != pango.PANGO_GLYPH_EMPTY:
+                    pango.pango_font_get_glyph_extents(font, info.glyph, rect, ffi.NULL)
+                    if rect.width > 0 and rect.height > 0:
+                        left = x + (geometry.x_offset + rect.x) * FROM_UNITS
+                        top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
+                        glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
+                                       rect.height * FROM_UNITS * PX_TO_MM))
+                        start = clusters[i]
+                        texts.append("" if start in seen else utf8[start:ends[start]].decode("utf-8", "replace"))
+                        seen.add(start)
+                x += geometry.width * FROM_UNITS
+        return {"ink": tuple(glyphs), "ink_text": tuple(texts)}
+    finally:
+        layout.deactivate()
+
+
+def _intersect(a, b):
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, max(0.0, x1 - x0), max(0.0, y1 - y0))

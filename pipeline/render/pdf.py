@@ -1,0 +1,159 @@
+"""HTML -> PDF with WeasyPrint for one job: stylesheets and fonts, the fetcher, the
+profile's PDF variant, the QR drawing and the finisher; WeasyPrint's warnings become Problems."""
+from __future__ import annotations
+
+import logging
+import re
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from .. import assets, textlayer
+from ..layouts import profile_css
+from ..paths import COLOUR
+from ..plan import Job, layouts_neighbours
+from ..problems import PipelineError, Problem, RenderError
+from ..stages import Rendered
+from .fetcher import ProjectFetcher
+from .finish import finish
+from .layoutmap import layout_map
+from .qrdraw import drawing_qr_code
+
+BASE_LANGUAGE = "en-GB"  # of names, helplines and addresses kept untranslated in translations
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+# WeasyPrint only logs a file it could not load and goes on without it: a PDF without
+# the partner's logo, or with a file the fetcher refused left out, must not pass.
+DATA_URI = re.compile(r"(data:[\w/+.-]+[;,][^'\s,]{0,24})[^'\s]*")
+MISSING_FILE = re.compile(r"^Failed to (load|render SVG) image|refused ")
+
+
+@contextmanager
+def _weasyprint_warnings():
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+@lru_cache(maxsize=4)
+def _font_config(layouts: Path) -> FontConfiguration:
+    """One font configuration per layouts folder and worker: a new one for every
+    document leaks about 250 kB a document inside Pango/fontconfig, and registers
+    the same @font-face files again each time."""
+    return FontConfiguration()
+
+
+# The stylesheet links the page shell writes (layouts/_parts.html, head).
+STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
+
+
+@lru_cache(maxsize=64)
+def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
+                font_config: FontConfiguration) -> tuple[CSS, tuple[str, ...]]:
+    """A layout stylesheet, parsed once per worker for its bytes (a batch renders the
+    same few sheets hundreds of times), with what WeasyPrint said while parsing it,
+    to be said again for every document that uses it. Keyed by the font
+    configuration too: its @font-face rules live there, and a configuration that
+    was let go (more than four layouts folders in one process) must not be used."""
+    with _weasyprint_warnings() as messages:
+        sheet = CSS(string=data.decode("utf-8"), base_url=str(layouts / href),
+                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
+    return sheet, tuple(messages)
+
+
+def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[str]]:
+    """The HTML without its stylesheet links; those sheets parsed (cached), in order;
+    and the parser's warnings.
+
+    They are handed to WeasyPrint as user stylesheets after the profile's sheet, so
+    the cascade among them is what it was with the links: same order, and no layout
+    sheet sets what the profile's sheet sets (page size, colours, --vars)."""
+    folder = job.layouts.folder
+    sheets, messages = [], []
+    for href in STYLESHEET_LINK.findall(html):
+        try:
+            data = assets.read_project_file(folder / href, [folder.resolve()])
+        except assets.RefusedFile as exc:
+            raise RenderError([Problem("error", f"layouts/{href}", exc.what, exc.hint)]) from None
+        sheet, said = _stylesheet(folder, href, data, cmyk, _font_config(folder))
+        sheets.append(sheet)
+        messages += said
+    return STYLESHEET_LINK.sub("", html), sheets, messages
+
+
+def render_pdf(job: Job, html: str) -> Rendered:
+    profile = job.profile.spec
+    intent = profile.output_intent
+    cmyk = COLOUR / intent.icc if intent else None
+    fetcher = ProjectFetcher(job.layouts.folder, cmyk)
+    base_url = str(job.layouts.folder) + "/"
+    font_config, color_profiles = _font_config(job.layouts.folder), {}
+    html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
+    with _weasyprint_warnings() as messages, drawing_qr_code(job):
+        messages += said
+        # The profile's sheet carries @color-profile: it must share the document's
+        # colour profile table, as @font-face rules share the font configuration.
+        profile_sheet = CSS(string=profile_css(job), base_url=base_url, url_fetcher=fetcher,
+                            font_config=font_config, color_profiles=color_profiles)
+        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            stylesheets=[profile_sheet, *layout_sheets],
+            font_config=font_config,
+            color_profiles=color_profiles,
+            pdf_variant=profile.pdf_variant,
+        )
+        # Screen copies are read aloud, searched and copied from: their text layer
+        # must read back as the source text in any script (pipeline/textlayer/).
+        with _text_layer(job) as layer:
+            pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
+                                     finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
+    messages = [DATA_URI.sub(r"\1…", m) for m in messages]  # not half a megabyte of base64 in a message
+    warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
+                        "fix or replace the file it names (assets/README.md)", check="weasyprint")
+                if MISSING_FILE.search(m) else
+                Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
+                        "check the CSS property or the file it names", check="weasyprint")
+                for m in messages]
+    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
+
+
+@contextmanager
+def _text_layer(job: Job):
+    if job.profile.spec.output != "screen":
+        yield None
+        return
+    # In a translation, Latin-script runs are names and addresses in the language of
+    # the campaign it was made from (English: translations are made from English).
+    other = None if job.language is None or job.language.startswith("en") else BASE_LANGUAGE
+    with textlayer.text_layer(job.source.campaign.language, other) as layer:
+        yield layer
+
+
+def render_pdf_of(job: Job, html: str) -> Rendered:
+    """The job's HTML rendered to PDF (pipeline/fit.py chooses the HTML); any failure
+    of the renderer becomes one RenderError naming the file (WeasyPrint raises many types)."""
+    try:
+        return render_pdf(job, html)
+    except (PipelineError, MemoryError):
+        raise
+    except Exception as exc:
+        neighbours = layouts_neighbours(job.layouts.folder) if "refused" in str(exc) else []
+        raise RenderError([Problem("error", f"layouts/{job.spec.template}",
+                                   f"rendering {job.output} failed: {exc}",
+                                   neighbours[0].hint if neighbours else
+                                   "check the template and stylesheets of this product")]) from exc

@@ -1,0 +1,50 @@
+"""The QR code drawn as vectors: while a job renders, its placeholder SVG (qr.qr_data_uri)
+is drawn as one fill of the code's modules, in the ink colour."""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from weasyprint import images as wp_images
+from weasyprint.svg.utils import color as svg_colour
+
+from ..layouts import colour_value
+from ..plan import Job
+from ..qr import qr_data_uri, qr_operators
+
+
+_drawing = threading.local()
+_original_svg_draw = wp_images.SVGImage.draw
+
+
+@contextmanager
+def drawing_qr_code(job: Job):
+    """While `job` renders, its QR placeholder (qr.qr_data_uri: an empty SVG that
+    keeps the code's box, alt text, /Figure and link) is drawn as the code itself."""
+    fill = colour_value(job.colours["ink"], job.profile.spec.output)
+    previous = getattr(_drawing, "codes", None)
+    _drawing.codes = {qr_data_uri(job.qr_url, fill): (job.qr_url, fill)}
+    try:
+        yield
+    finally:
+        _drawing.codes = previous
+
+
+def _draw_svg(self, stream, width, height, style):
+    code = (getattr(_drawing, "codes", None) or {}).get(self._base_url)
+    if code is None:
+        return _original_svg_draw(self, stream, width, height, style)
+    url, fill = code
+    size, operators = qr_operators(url)
+    # As WeasyPrint draws the SVG of the same viewBox (xMidYMid meet), in one fill of
+    # one path: the page's y-down space, a module per unit; no seams between modules.
+    scale = min(width, height) / size
+    stream.push_state()
+    stream.transform(a=scale, d=scale, e=(width - scale * size) / 2, f=(height - scale * size) / 2)
+    stream.set_color(svg_colour(fill))
+    stream.stream.append(operators)
+    stream.fill()
+    stream.pop_state()
+
+
+wp_images.SVGImage.draw = _draw_svg

@@ -1,0 +1,91 @@
+"""The text layer's finisher, once WeasyPrint has written the PDF: the virtual codes in
+each font's ToUnicode and CIDToGIDMap, /ActualText and /Lang on the structure elements."""
+from __future__ import annotations
+
+import pydyf
+
+from .layer import ACTUAL_KEY, Layer
+
+
+def _number(reference) -> int:
+    return int(bytes(reference if isinstance(reference, bytes) else str(reference).encode()).split()[0])
+
+
+def finish(layer: Layer, pdf: pydyf.PDF) -> None:
+    """Write the virtual codes into the fonts (ToUnicode, widths, CIDToGIDMap) and
+    copy marked-content /Lang onto the structure elements."""
+    _write_virtual_codes(layer, pdf)
+    _lang_on_structure(pdf)
+
+
+def _write_virtual_codes(layer: Layer, pdf: pydyf.PDF) -> None:
+    done = set()
+    for obj in list(pdf.objects):
+        fonts = obj.get("Font") if isinstance(obj, pydyf.Dictionary) else None
+        if isinstance(fonts, (bytes, str)):  # WeasyPrint's font dictionary is an object of its own
+            fonts = pdf.objects[_number(fonts)]
+        if not isinstance(fonts, pydyf.Dictionary):
+            continue
+        for key, reference in fonts.items():
+            table = layer.virtual.get(key)
+            if not table or _number(reference) in done:
+                continue
+            done.add(_number(reference))
+            _patch_font(pdf, pdf.objects[_number(reference)], layer.fonts[key], table)
+
+
+def _patch_font(pdf, type0, font, table: dict[tuple[int, str, int], int]) -> None:
+    by_code = sorted((code, gid, text, width) for (gid, text, width), code in table.items())
+    # ToUnicode: one entry per virtual code, before the CMap's end.
+    to_unicode = pdf.objects[_number(type0["ToUnicode"])]
+    lines = []
+    for i in range(0, len(by_code), 100):
+        batch = by_code[i:i + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        for code, _, text, _ in batch:
+            lines.append(f"<{code:04x}> <{text.encode('utf-16-be').hex()}>".encode())
+        lines.append(b"endbfchar")
+    end = to_unicode.stream.index(b"endcmap")
+    to_unicode.stream[end:end] = lines
+    cid_font = pdf.objects[_number(type0["DescendantFonts"][0])]
+    widths = cid_font["W"]
+    for code, _, _, width in by_code:
+        widths.append(code)
+        widths.append(pydyf.Array([width]))
+    last = by_code[-1][0]
+    gid_of = {code: gid for code, gid, _, _ in by_code}
+    mapping = bytearray()
+    for cid in range(last + 1):
+        mapping += gid_of.get(cid, cid if cid < font.glyph_count else 0).to_bytes(2, "big")
+    stream = pydyf.Stream([bytes(mapping)], compress=True)
+    pdf.add_object(stream)
+    cid_font["CIDToGIDMap"] = stream.reference
+
+
+def _lang_on_structure(pdf: pydyf.PDF) -> None:
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    nums = pdf.objects[_number(pdf.objects[_number(root)]["ParentTree"])]["Nums"]
+    per_page = {nums[i]: nums[i + 1] for i in range(0, len(nums), 2) if isinstance(nums[i + 1], pydyf.Array)}
+    pages = [pdf.objects[_number(reference)] for reference in pdf.page_references]
+    for index, page in enumerate(pages):
+        refs = per_page.get(index)
+        if refs is None:
+            continue
+        contents = page["Contents"]
+        streams = contents if isinstance(contents, pydyf.Array) else [contents]
+        for reference in streams:
+            content = pdf.objects[_number(reference)]
+            for item in content.stream:
+                if not (isinstance(item, pydyf.Dictionary) and "MCID" in item):
+                    continue
+                actual = item.pop(ACTUAL_KEY, None)
+                mcid = item["MCID"]
+                if mcid >= len(refs):
+                    continue
+                element = pdf.objects[_number(refs[mcid])]
+                if "Lang" in item:
+                    element["Lang"] = item["Lang"]
+                if actual is not None:
+                    element["ActualText"] = actual
