@@ -86,6 +86,9 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     failed = len(jobs) - len(result.outputs) + len(pages) - len(result.pages)
     made = (f"built {result.built} PDF(s), {result.cached} unchanged (kept)" if write_pdfs
             else f"checked {result.built} PDF(s) in memory (none written)")
+    if any(job.social for job in jobs):  # each image a PNG, a JPEG and its alt text
+        images = sum(o.job.social and not o.cached for o in result.outputs)
+        made = made.replace(f"{result.built} PDF(s)", f"{result.built - images} PDF(s) and {images} social image(s)", 1)
     if pages:
         made += (f", {result.pages_built} web page(s) made, {len(result.pages) - result.pages_built} unchanged"
                  if write_pdfs else f", {len(result.pages)} web page(s) checked")
@@ -120,8 +123,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
     pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
                        languages=args.language, profiles=args.profile)
-    for job in jobs:
-        print(f"{job.source.slug}/{job.output}")
+    for job in jobs:  # a social image's JPEG and alt text come with its PNG
+        for output in (job.output, *job.beside.values()):
+            print(f"{job.source.slug}/{output}")
     for page in pages:
         print(f"{page.source.slug}/{page.output}\n{page.source.slug}/{page.text_output}")
     print(f"{len(jobs)} job(s)" + (f" and {len(pages)} web page(s)" if pages else ""), file=sys.stderr)

@@ -188,8 +188,9 @@ def approved_set(jobs: list[Job]) -> list[Job]:
 
 
 def proof_name(job: Job) -> str:
-    """The output's path without .pdf: names its proofs in proofs/ and in the studio's URLs."""
-    return job.output.removesuffix(".pdf")
+    """The output's path without .pdf (a social image's without .png): names its proofs
+    in proofs/ and in the studio's URLs."""
+    return job.output.removesuffix(".pdf").removesuffix(".png")
 
 
 def approved_path(folder: Path, job: Job, page: int) -> Path:
