@@ -251,7 +251,8 @@ def test_a_campaign_listing_easy_read_without_its_text_is_refused(tmp_path, caps
     assert main(["list", str(path), "--only", "easy-read"]) == 1
     err = capsys.readouterr().err
     line = text[:text.index("products: [")].count("\n") + 1
-    assert f"no-matter-how-small.yaml:{line} products[7]: easy-read is made from the campaign's easy_read" in err
+    index = yaml.safe_load(text)["products"].index("easy-read")
+    assert f"no-matter-how-small.yaml:{line} products[{index}]: easy-read is made from the campaign's easy_read" in err
 
 
 def test_a_changed_picture_rebuilds_the_easy_read(tmp_path, monkeypatch):
