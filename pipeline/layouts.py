@@ -9,6 +9,9 @@ Templates see exactly these names (documented in the README, "For designers"):
   statistic    for products made `each: statistic`, the one this PDF shows
   variant      district, partner (with partner_logo, a URL) and language; None where unset
   colours      the brand's colours by role (primary, accent, ...) as the output prints them
+  lockup       the brand's logo rules: position, min_height_mm, clear_space
+  image        the product's image (src, alt, credit, position: its focal point), or None
+  show         how many support services (None: the layout's own) and signs the product carries
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from . import limits
+from . import identity, limits
 from .assets import RefusedFile, read_project_file
 from .content import BrandFont, Strict
 from .inputs import PHONE_IN_TEXT, on_allow_list, phone_key, plain
@@ -329,6 +332,9 @@ def context(job: Job) -> dict:
         "brand": brand,
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
         "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
+        "lockup": brand.lockup,
+        "image": identity.image_context(c, job.product),
+        "show": identity.shown(c, job.product),
         # The brand's colours by role as the output prints them, for drawings in the
         # templates (the graphic device): CMYK in press files, RGB on screen.
         "colours": {name: colour_value(colour, job.profile.spec.output) for name, colour in job.colours.items()},
@@ -346,6 +352,7 @@ def context(job: Job) -> dict:
         "statistic": c.statistics[job.statistic] if job.statistic is not None else None,
         "variant": {
             "district": job.district,
+            "district_line": identity.district_line(c, job.district),
             "partner": job.partner,
             "partner_logo": f"../assets/{job.partner.logo}" if job.partner else None,
             "language": job.language,

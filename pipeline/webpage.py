@@ -137,6 +137,7 @@ def _logo(page: WebPage) -> str | None:
 def context(page: WebPage) -> dict:
     """What web-page.html sees: the campaign, brand and labels as the print templates
     do (layouts.as_data), the logo as a data: URI, and the colours as CSS."""
+    from .identity import web_image
     from .layouts import DEFAULT_FONT, as_data
 
     c, brand = page.source.campaign, page.source.brand
@@ -153,6 +154,8 @@ def context(page: WebPage) -> dict:
             "page": {"url": c.qr.url, "label": c.qr.label, "language": page.source.language},
         }),
         "brand_logo": _logo(page),
+        # The campaign's image, made small for a screen, inline like the logo.
+        "image": {"src": web_image(c.image.file), "alt": c.image.alt, "credit": c.image.credit} if c.image else None,
         "colours_css": Markup(css),  # from validated #rrggbb values and a plain family name
     }
 

@@ -84,7 +84,7 @@ def test_a_district_by_its_printed_name_and_an_unknown_selection_are_understood(
         assert f"{option}: unknown" in err and repr(value) in err and names in err and "none" in err, err
 
 
-def test_district_poster_carries_its_line_and_tracking(tmp_path):
+def test_district_poster_carries_its_tracking_and_no_line_that_repeats_101(tmp_path):
     code, out = build(tmp_path, "--district", "craven", "--only", "poster")
     assert code == 0
     entries = [e for e in manifest_of(out)["outputs"] if e["product"] == "poster"]
@@ -92,7 +92,8 @@ def test_district_poster_carries_its_line_and_tracking(tmp_path):
     entry = next(e for e in entries if e["size"] == "A3")
     path = out / "no-matter-how-small" / entry["path"]
     assert entry["path"] == "districts/craven/poster-a3.pdf"
-    assert "In Craven? Call 101 to report it." in " ".join(pdf_tools.text(path).split())
+    # "In Craven? Call 101 to report it." only repeats the 101 line above it (issue 23).
+    assert "In Craven?" not in " ".join(pdf_tools.text(path).split())
     assert pdf_tools.decode_qr(path) == [[entry["qr_url"]]]
     assert entry["qr_url"].endswith("?c=pa3-craven")
     assert entry["tracking_code"] == "pa3-craven" and entry["tracking"]["utm_content"] == "poster-a3-craven"

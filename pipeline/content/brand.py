@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -68,6 +68,18 @@ class BrandFont(Strict):
                                                              "AtkinsonHyperlegible-Bold.ttf")]
 
 
+class Lockup(Strict):
+    """How every layout places the force's logo: the brand's rules."""
+
+    position: Annotated[Literal["top-left", "top-right"], described(
+        "The corner of the product's top band the logo stands in", "top-right")] = "top-left"
+    min_height_mm: Annotated[float, Field(gt=0, le=60), described(
+        "The logo's smallest printed height in mm (preflight refuses it smaller)", 10)] = 8
+    clear_space: Annotated[float, Field(ge=0, le=1), described(
+        "Space kept clear on every side of the logo, as a share of its printed height (preflight: nothing "
+        "else printed in it)", 0.25)] = 0.25
+
+
 class Brand(Strict):
     """A force's look, shared by its campaigns: content/brands/<brand>.yaml."""
 
@@ -78,7 +90,8 @@ class Brand(Strict):
         "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
         "roles not given keep the neutral defaults of layouts/colours.yaml: " + ", ".join(COLOUR_ROLES))] = {}
     logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
-                                          "the text wordmark")] = None
+                                          "the text wordmark, the force's name beside it")] = None
+    lockup: Annotated[Lockup, described("The logo's lockup rules: position, minimum size, clear space")] = Lockup()
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
     handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
     hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None

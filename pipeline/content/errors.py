@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..problems import ContentError, Problem
 from .brand import FONT_FILE, RGB_PATTERN
-from .fields import HOST_PATTERN, Wrong
+from .fields import HOST_PATTERN, IMAGE_FILE, Wrong
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines
 
 
@@ -141,6 +141,7 @@ FORMS = {
     r"^[a-z][a-z0-9]{0,3}$": "a short code: a lower-case letter and up to 3 letters or digits, e.g. pa3",
     RGB_PATTERN: '"#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"',
     HOST_PATTERN: "a full host name in lower case, e.g. www.example.police.uk (no https://, no path)",
+    IMAGE_FILE: "an image file's path in assets/, ending .png, .jpg or .svg, e.g. images/hands-and-phone.jpg",
 }
 
 # Keys renamed since earlier campaign files, and what to write now.

@@ -15,6 +15,7 @@ from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
 from .easyread import EasyRead
 from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
 
@@ -152,7 +153,9 @@ class Service(Strict):
                                              "0808 802 0300")] = None
     email: Email | None = None
     web: Annotated[Text | None, described("Its web address, printed as text (not a code)")] = None
-    note: Annotated[Text | None, described("One line under it on posters and the leaflets (opening hours, cost)")] = None
+    note: Annotated[Text | None, described(
+        "One line under it on the A-series posters and the leaflets' backs (opening hours, cost); not beside a "
+        "partner's strip or a district's line, which take its room, nor right to left")] = None
     # Printed instead of `name` on discreet products, e.g. "Helpline": the card
     # must not say what the service is about if someone finds it.
     discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
@@ -296,6 +299,10 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 class District(Strict):
     name: Annotated[Text, described("The district's name: its line (labels.local), folder and tracking code",
                                     "Harrogate")]
+    line: Annotated[Text | None, described(
+        "The district's own line on its posters and A5, instead of labels.local: something local the county-wide "
+        "products do not say (a station's address and opening hours, a local service)",
+        "Harrogate police station, North Park Road: open 8am to 10pm")] = None
     # Copies to print, per product, where it differs from the axis default.
     copies: dict[str, Copies] = {}
 
@@ -363,7 +370,6 @@ class Translation(Strict):
 
 RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
 
-
 class Campaign(Strict):
     """A campaign: what is printed on every product it asks for.
 
@@ -402,6 +408,12 @@ class Campaign(Strict):
                        described("Where to get help: each service's name and number; posters and cards show the first, "
                          "leaflets all")]
     more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
+    image: Annotated[Picture | None, described(
+        "A photograph or illustration for the campaign's posters and web page (its credit printed beside it, "
+        "its alt text on the screen copies and web page); without one, the graphic device")] = None
+    show: Annotated[dict[str, Show], described(
+        "Per product (a name in `products`): how many support services and signs it carries, and its own image",
+        {"poster": {"support": 2, "signs": 4}, "wallet-card": {"support": 3}})] = {}
     social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
     qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
     # Words that say what the campaign is about, in every language it is printed in.
@@ -432,6 +444,11 @@ class Campaign(Strict):
                             "add it under 'sources:' or fix the id")
         return stats
 
+    @field_validator("show")
+    @classmethod
+    def _shown(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
+        return check_show(show, info.data.get("products") or [], info.data.get("signs"))
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
         if self.launch and self.ends and self.ends < self.launch:
@@ -443,7 +460,8 @@ class Campaign(Strict):
         """A section that is printed needs its heading: say which label, and where it prints."""
         needed = [("definition", "what_is", bool(self.definition)), ("signs", "signs", bool(self.signs)),
                   ("perpetrators", "who", bool(self.perpetrators)), ("myths", "myths", bool(self.myths)),
-                  ("variants.districts", "local", bool(self.variants.districts))]
+                  ("variants.districts", "local", bool(self.variants.districts)
+                   and any(d.line is None for d in self.variants.districts.items))]
         missing = [(section, label) for section, label, present in needed if present and not getattr(self.labels, label)]
         if missing:
             section, label = missing[0]

@@ -25,10 +25,11 @@ FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revea
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$|"
-                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$")
+                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$|"
+                   r"^(show\.[^.]+\.)?image\.(file|focal_point)$|^show\.[^.]+\.(support|signs)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
-                      r"^more_support\[\d+\]$")
+                      r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$")
 
 
 def translation_path(source: Path, language: str) -> Path:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..content import LoadedCampaign, dotted_path
+from ..identity import check_images
 from ..paths import ASSETS
 from ..problems import PipelineError, Problem
 from .job import slug
@@ -59,6 +60,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
         problems += _orders_fit(source, layouts)
+        problems += check_images(source)
         for path, products in named:
             for j, product in enumerate(products):
                 if product not in layouts.products:

@@ -7,8 +7,9 @@ fold or too close to the trim are named with the element they belong to.
 
 One module per family of checks: text.py (pages, lost, hidden and touching text, safe
 area, folds, type size), colour.py (contrast, inks), codes.py (QR codes), press.py
-(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py (drafts), screen.py (social
-images: pixels, legible size, contrast as rastered, clear zones, no code); subject.py
+(fonts, images, bleed), identity.py (logo lockups), numbers.py, empty.py, discreet.py,
+translation.py (drafts), screen.py (social images: pixels, legible size, contrast as rastered,
+clear zones, no code); subject.py
 holds what they share, thumbnails.py the report's page images.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .codes import check_codes, check_qr
 from .colour import check_contrast, check_small_text_inks, contrast, process_inks
 from .discreet import check_discreet
 from .empty import check_empty, emptiest_page, empty_blocks, largest_empty_block
+from .identity import check_identity
 from .numbers import check_numbers, check_page_numbers
 from .press import check_bleed, check_fonts, check_images
 from .screen import SCREEN_CHECKS
@@ -35,12 +37,12 @@ __all__ = ["CHECKS", "SOCIAL_CHECKS", "Subject", "preflight", "strict", "contras
                "check_pages check_lost_text check_visible check_safe_area check_type_size check_contrast "
                "check_small_text_inks check_qr check_codes check_fonts check_images check_bleed "
                "check_translation check_easy_read check_discreet check_numbers check_page_numbers check_empty "
-               "check_touching_lines").split()]
+               "check_touching_lines check_identity").split()]
 
 CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
           check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_easy_read, check_discreet, check_numbers,
           check_page_numbers,
-          check_empty, check_touching_lines)
+          check_empty, check_touching_lines, check_identity)
 
 # A social image: the checks of what is on it, then the screen's own (screen.py) in
 # place of the press's (trim, safe area, bleed, inks) and the QR code's.

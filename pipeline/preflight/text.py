@@ -11,7 +11,7 @@ import numpy as np
 from ..problems import Problem
 from ..stages import Placed
 from .colour import contrast
-from .subject import PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
+from .subject import PICTURE, PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
 
 FOLD_CLEARANCE_MM = 5  # print-standards: nothing within 5 mm of a fold
 
@@ -185,6 +185,8 @@ def check_safe_area(s: Subject) -> list[Problem]:
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
     folds = s.job.folds_mm  # in the job's reading direction
     for item in _content(s):
+        if item.kind == "image" and PICTURE in item.element:
+            continue  # a photograph or illustration may run into the bleed and over a fold
         if not _inside(item.rect, area):
             problems.append(s.problem("error", f"{_label(item)} is within {safe:g} mm of the trim",
                                       "move it inward: cutting wanders by about 1 mm", item, check="safe-area"))
