@@ -289,3 +289,20 @@ def test_a_document_over_its_max_pages_is_refused(tmp_path):
     pages, = [p for p in report["problems"] if p["check"] == "pages"]
     assert pages["level"] == "error" and pages["page"] == 3
     assert re.search(r"has \d+ pages; a large-print has 1 to 2", pages["what"])
+
+
+@pytest.mark.parametrize("example", ["phone-scams", "domestic-abuse-disclosure", "minimal"])
+def test_large_print_is_made_from_any_campaigns_content(tmp_path, example):
+    """Another force's campaign (a logo lockup, other sections) in large print: clean, and
+    every page at 16 pt or more."""
+    source = DEFAULT_CAMPAIGN.parent / "examples" / f"{example}.yaml"
+    text = source.read_text(encoding="utf-8")
+    assert "\nproducts: [" in text
+    path = tmp_path / source.name
+    path.write_text(text.replace("\nproducts: [", "\nproducts: [large-print, ", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(path), "--out", str(out), "--only", "large-print", "--profile", "press"]) == 0
+    report = json.loads((out / example / "preflight.json").read_text())
+    assert report["errors"] == 0, report["problems"]
+    sizes = [c["size"] for page in chars(out / example / "large-print.pdf") for c in printed(page)]
+    assert min(sizes) >= 16
