@@ -201,19 +201,22 @@ def test_easy_read_text_is_14_pt_or_more_and_the_code_opens_the_page(formats_bui
     assert [code for page in pdf_tools.decode_qr(formats_build / "easy-read.pdf") for code in page] == [entry["qr_url"]]
 
 
-def test_both_formats_are_in_the_print_order_with_their_copies_and_paper(formats_build):
+def test_both_formats_are_in_the_print_order_with_their_copies_and_paper(formats_build, content):
     report = json.loads((formats_build / "preflight.json").read_text())
     assert report["errors"] == 0, report["problems"]
     # The Easy Read text is a draft until people with learning disabilities check it.
     assert any(p["check"] == "easy-read" and p["level"] == "warning" for p in report["problems"])
     with open(formats_build / "print-order.csv", newline="") as f:
         rows = {(r["language"], r["product"]): r for r in csv.DictReader(f)}
-    # Urdu has no Easy Read: its translation has no easy_read: section.
-    assert set(rows) == {("en-GB", "large-print"), ("ur", "large-print"), ("en-GB", "easy-read")}
-    assert [rows[k]["copies"] for k in sorted(rows)] == ["50", "50", "10"]
+    # Large print in every language; Easy Read in English only: no translation has an
+    # easy_read: section yet.
+    languages = content["variants"]["languages"]["codes"]
+    assert set(rows) == {("en-GB", "large-print"), ("en-GB", "easy-read"), *((code, "large-print") for code in languages)}
+    # A stock for requests: products.yaml's copies, county-wide and per language.
+    assert {k: rows[k]["copies"] for k in rows} == {k: "50" if k[0] == "en-GB" else "10" for k in rows}
     assert all("matt" in row["print_note"] and "on request" in row["print_note"] for row in rows.values())
     assert rows["en-GB", "large-print"]["path"] == "large-print.pdf"
-    assert rows["ur", "large-print"]["path"] == "languages/ur/large-print.pdf"
+    assert all(rows[code, "large-print"]["path"] == f"languages/{code}/large-print.pdf" for code in languages)
 
 
 def easy_read_problem(tmp_path, capsys, campaign_text: str, old: str, new: str) -> tuple[str, int]:
