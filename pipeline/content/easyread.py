@@ -108,3 +108,9 @@ class EasyRead(Strict):
     note: Annotated[Text | None, described("Who wrote it, who is to check it")] = None
     title: Annotated[Text, described("The leaflet's title, on its first page", "Scams: what to do")]
     sections: Annotated[list[EasyReadSection], Field(min_length=1)]
+
+
+# The campaign's field (content/model.py), described here beside its model.
+EasyReadText = Annotated[EasyRead | None, described(
+    "The Easy Read leaflet's own sentences, each with its picture (products: easy-read). A translation "
+    "translates it whole, or leaves it out and has no Easy Read")]

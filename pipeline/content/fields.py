@@ -123,3 +123,6 @@ def described(text: str, *examples) -> Any:
 HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
 IMAGE_FILE = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*\.(png|jpe?g|svg)$"  # a path in assets/
 Host = Annotated[str, Field(pattern=HOST_PATTERN)]
+
+
+Copies = Annotated[int, Field(ge=0, le=10_000_000)]  # copies to print (print-order.csv)

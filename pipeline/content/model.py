@@ -1,5 +1,4 @@
-"""The campaign schema (pydantic): every section a campaign file may have, what each field
-prints, and the checks across fields; `LoadedCampaign`, a campaign with where it came from."""
+"""The campaign schema (pydantic): each section, what it prints, the checks across fields; `LoadedCampaign`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +12,9 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
-from .easyread import EasyRead
-from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .easyread import EasyReadText
+from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .languages import Bilingual, LanguageAxis, in_reading_order
 from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
@@ -292,7 +292,6 @@ class Labels(Strict):
             raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
         return value
 
-Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
@@ -337,12 +336,6 @@ class PartnerAxis(Strict):
     # The products partners may ask for in the portal (content/partners/<campaign>/).
     offer: list[str] = []
     items: list[Partner] = []
-
-
-class LanguageAxis(Strict):
-    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
-    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
-    products: Annotated[list[str], Field(min_length=1)]
 
 
 class Order(Strict):
@@ -400,9 +393,7 @@ class Campaign(Strict):
     perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
-    easy_read: Annotated[EasyRead | None, described(
-        "The Easy Read leaflet's own sentences, each with its picture (products: easy-read). A translation "
-        "translates it whole, or leaves it out and has no Easy Read")] = None
+    easy_read: EasyReadText = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
@@ -428,6 +419,8 @@ class Campaign(Strict):
     orders: Annotated[list[Order], described(
         "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
         [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
+    bilingual: Annotated[Bilingual | None, described(
+        "The two languages the bilingual products carry, in order, and their weight")] = None
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -494,6 +487,13 @@ class LoadedCampaign:
     brand: Brand
     language: str | None = None  # None: the campaign's own language
     lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
+    # The other language of a bilingual campaign's products (campaign.bilingual): its translation.
+    companion: "LoadedCampaign | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def languages(self) -> list[Campaign]:
+        """The campaigns a product prints: this one, or both of a bilingual campaign."""
+        return in_reading_order(self.campaign, self.companion.campaign if self.companion else None)
 
     @property
     def draft(self) -> bool:
