@@ -176,7 +176,9 @@ def test_easy_read_right_to_left_has_its_pictures_on_the_right(tmp_path, content
     translations = folder / "translations" / "no-matter-how-small"
     translations.mkdir(parents=True)
     (folder / DEFAULT_CAMPAIGN.name).write_text(DEFAULT_CAMPAIGN.read_text(encoding="utf-8"), encoding="utf-8")
-    urdu = (DEFAULT_CAMPAIGN.parent / "translations" / "no-matter-how-small" / "ur.yaml").read_text(encoding="utf-8")
+    for translation in (DEFAULT_CAMPAIGN.parent / "translations" / "no-matter-how-small").glob("*.yaml"):
+        (translations / translation.name).write_bytes(translation.read_bytes())
+    urdu = (translations / "ur.yaml").read_text(encoding="utf-8")
     easy_read = {"title": content["easy_read"]["title"],
                  "sections": [{"heading": s["heading"], "sentences": [{"text": t["text"]} for t in s["sentences"]]}
                               for s in content["easy_read"]["sections"]]}
