@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import qrcode
 from PIL import Image
 
 from pipeline.assets import check_image
@@ -139,3 +140,25 @@ def test_an_animated_image_is_refused_only_its_first_frame_would_print():
     still = io.BytesIO()
     frames[0].save(still, "PNG")
     assert check_image(still.getvalue(), "images/call.png") == []
+
+
+def test_an_image_that_carries_a_qr_code_is_refused_even_where_the_posters_crop_it(tmp_path, monkeypatch, capsys):
+    # The code sits at the image's foot, which the posters' band crops away (preflight's
+    # page scan would not see it) and the web page shows whole.
+    from pipeline import assets, identity
+
+    folder = tmp_path / "assets"
+    (folder / "images").mkdir(parents=True)
+    monkeypatch.setattr(assets, "ASSETS", folder)
+    monkeypatch.setattr(identity, "ASSETS", folder)
+    picture = Image.new("RGBA", (1200, 1600), (0, 0, 0, 0))
+    code = qrcode.make("https://evil.example.com/help", box_size=6).convert("RGBA")
+    picture.paste(code, (700, 1600 - code.size[1]))
+    picture.save(folder / "images" / "call.png", dpi=(300, 300))
+    Image.new("RGB", (1200, 1600), "white").save(folder / "images" / "plain.png", dpi=(300, 300))
+    for name, refused_ in (("call.png", True), ("plain.png", False)):
+        path = write_campaign(tmp_path, SMALL_CAMPAIGN + IMAGE.replace("phone-scams-call.png", name))
+        assert main(["check", str(path)]) == int(refused_)
+        err = capsys.readouterr().err
+        assert (f"{path}:32 image.file: image assets/images/{name} carries a QR code that leads to "
+                "'https://evil.example.com/help'" in err) == refused_, err
