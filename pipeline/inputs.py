@@ -138,6 +138,16 @@ def phone_key(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def tel_href(number: str) -> str:
+    """A printed number as a tel: target: E.164 for a valid full number
+    (+448088020300), the digits as dialled for short codes (999, 18001 101)."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(plain(number), "GB"))
+    except phonenumbers.NumberParseException:
+        valid = False
+    return "tel:" + (phone_key(number) if valid else "".join(c for c in plain(number) if c.isdigit()))
+
+
 # Between digits a reader reads past any mark as a separator: 0808·802·0399,
 # 0808•802•0399, 0808:802:0399, 0808⁄802⁄0399 (fraction slash), tatweel, #0808_802_0399.
 _SEPARATED = re.compile(r"(?<=[0-9Oo])[^\w\s]{1,3}(?=[0-9Oo])|(?<=[0-9Oo])[_\u0640]{1,3}(?=[0-9Oo])|#(?=\d)")

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from .content import LoadedCampaign
 from .inputs import on_allow_list
-from .plan import ASSETS, ROOT, WEB_PAGE, Colour, LayoutSet
+from .paths import ASSETS, ROOT
+from .plan import WEB_PAGE, Colour, LayoutSet
 from .problems import Problem, RenderError
 
 PRODUCT = WEB_PAGE  # its name in `--only` and in the manifest's `product`
@@ -138,7 +139,8 @@ def context(page: WebPage) -> dict:
     """What web-page.html sees: the campaign, brand and labels as the print templates
     do (layouts.as_data), the logo as a data: URI, and the colours as CSS."""
     from .identity import web_image
-    from .layouts import DEFAULT_FONT, as_data
+    from .layouts import as_data
+    from .profilecss import DEFAULT_FONT
 
     c, brand = page.source.campaign, page.source.brand
     font = brand.font or DEFAULT_FONT

@@ -287,7 +287,7 @@ def test_urdu_keeps_its_font_after_other_layout_folders(tmp_path):
     has let go of the first folder's font configuration; stylesheets parsed for it
     must not be reused with the new one (the Urdu text then fell back to another font
     and its web address read backwards)."""
-    from pipeline.plan import LAYOUTS
+    from pipeline.paths import LAYOUTS
     from pipeline.fit import fitted as render
 
     from .test_preflight import layouts_copy

@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass
 
 from ..content import Colour, District, LoadedCampaign, Partner
+from ..cropmarks import MARKS_ROOM_MM
 from ..qr import qr_url, short_name
 from .specs import LayoutSet, NamedProfile, ProductSpec, product_code
-
-# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
-MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
 def media_bleed_mm(job: Job) -> float:

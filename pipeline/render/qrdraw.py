@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from weasyprint import images as wp_images
 from weasyprint.svg.utils import color as svg_colour
 
-from ..layouts import colour_value
 from ..plan import Job
+from ..profilecss import colour_value
 from ..qr import qr_data_uri, qr_operators
 
 
