@@ -18,6 +18,7 @@ from pipeline.problems import ContentError
 
 from .conftest import write_campaign
 from .test_identity import SMALL_CAMPAIGN
+from .test_preflight import layouts_copy, run_preflight
 
 IMAGE = "image:\n  file: images/phone-scams-call.png\n  alt: A phone ringing\n"
 DISTRICT = ("products: [poster]\nvariants:\n  districts:\n    products: [poster]\n    items:\n"
@@ -162,3 +163,24 @@ def test_an_image_that_carries_a_qr_code_is_refused_even_where_the_posters_crop_
         err = capsys.readouterr().err
         assert (f"{path}:32 image.file: image assets/images/{name} carries a QR code that leads to "
                 "'https://evil.example.com/help'" in err) == refused_, err
+
+
+# ---------------------------------------------------------------- printed addresses (preflight)
+
+
+def test_a_social_images_link_text_pointing_elsewhere_fails_its_preflight(tmp_path):
+    # A template editor's link text: the campaign's host as a sub-domain of another site.
+    layouts = layouts_copy(tmp_path, {"social.html": (
+        '<p class="link" dir="ltr">{{ c.qr.label }}</p>',
+        '<p class="link" dir="ltr">northyorkshire.police.uk.help-now.org/stalking</p>')})
+    code, report = run_preflight(tmp_path, "--only", "social", layouts=layouts)
+    assert code == 1
+    found = [p for p in report["problems"] if p["level"] == "error" and p.get("check") == "addresses"]
+    assert {p["file"] for p in found} == {"social-square.png", "social-story.png", "social-link-preview.png"}, found
+    assert all("'northyorkshire.police.uk.help-now.org/stalking'" in p["what"] and p["field"].endswith("p.link")
+               for p in found), found
+
+
+def test_the_campaigns_own_printed_addresses_pass_preflight(tmp_path):
+    code, report = run_preflight(tmp_path, "--only", "social", "--only", "wallet-card")
+    assert not [p for p in report["problems"] if p.get("check") == "addresses"], report["problems"]
