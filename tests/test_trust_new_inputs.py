@@ -184,3 +184,10 @@ def test_a_social_images_link_text_pointing_elsewhere_fails_its_preflight(tmp_pa
 def test_the_campaigns_own_printed_addresses_pass_preflight(tmp_path):
     code, report = run_preflight(tmp_path, "--only", "social", "--only", "wallet-card")
     assert not [p for p in report["problems"] if p.get("check") == "addresses"], report["problems"]
+
+
+def test_a_number_made_by_a_districts_name_beside_labels_local_is_refused_at_the_name(tmp_path):
+    text = SMALL_CAMPAIGN.replace("labels:\n", "labels:\n  local: Call 01904 {district}\n").replace(
+        "products: [poster]\n", DISTRICT.format(line="x").replace("        line: x\n", "").replace("York", "'618691'"))
+    found = refused(tmp_path, text, "variants.districts.items[0].name")
+    assert any("'Call 01904 618691' prints the phone number '01904 618691'" in p.what for p in found), found

@@ -48,6 +48,27 @@ def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines,
     return problems
 
 
+def _district_lines(campaign: Campaign, known: set[str], file: str, lines: _Lines) -> list[Problem]:
+    """Each district's line as printed, labels.local with the district's name in it:
+    digits beside {district} and digits in a name read as one number ("Call 01904
+    {district}" for a district named 618691)."""
+    districts = campaign.variants.districts.items if campaign.variants.districts else []
+    problems = []
+    for i, district in enumerate(districts):
+        if district.line or not campaign.labels.local:
+            continue
+        printed = campaign.labels.local.replace("{district}", district.name)
+        for found in find_phone_numbers(printed):
+            if found.key not in known:
+                path = ("variants", "districts", "items", i, "name")
+                problems.append(Problem(
+                    "error", file, f"the district's line {printed!r} prints the phone number {found.written!r}, "
+                                   "which is not one of the support numbers or short codes",
+                    "keep digits out of the district's name, or away from {district} in labels.local",
+                    line=lines.line(path), field=dotted_path(path), value=found.written))
+    return problems
+
+
 def known_hosts(campaign: Campaign) -> set[str]:
     """The sites the campaign's text may name (without "www."): the QR code's
     allowed hosts and each support service's own web address."""
