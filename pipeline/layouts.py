@@ -336,6 +336,10 @@ def context(job: Job) -> dict:
         "stylesheets": job.stylesheets,
         "options": job.spec.options,
         "statistic": c.statistics[job.statistic] if job.statistic is not None else None,
+        # The languages the product prints, in the campaign's order: [c] alone, or both
+        # of a bilingual campaign (campaign.bilingual), with their weight.
+        "languages": job.source.languages,
+        "weight": c.bilingual.weight if c.bilingual else "equal",
         "variant": {
             "district": job.district,
             "district_line": identity.district_line(c, job.district),

@@ -37,7 +37,7 @@ def test_plan_covers_every_district_partner_and_language():
     districts = {j.district.name for j in jobs if j.district}
     assert districts == set(ALL_DISTRICTS)
     assert {j.partner.id for j in jobs if j.partner} == {"slt", "paladin"}
-    assert {j.language for j in jobs if j.language} == {"ur"}
+    assert {j.language for j in jobs if j.language} == {"ur", "pl", "ro", "ar"}
     # Every output path and every tracking name is unique.
     assert len({j.output for j in jobs}) == len(jobs)
     assert len({j.name for j in jobs}) == len(jobs)

@@ -2,7 +2,7 @@
 
 Content is validated completely before anything is rendered: every problem in a
 file is collected and reported at once, each naming file, line and field path.
-The package, from the bottom up: `fields` (field types), `brand` and `model` (the
+The package, from the bottom up: `fields` (field types), `brand`, `languages` and `model` (the
 schemas), `yamlfile` (plain YAML with lines), `errors` (validation in the editor's
 words), `rules` (what the text says), `partners`, `translations`, `load`.
 """
@@ -14,7 +14,7 @@ from ..inputs import PHONE_IN_TEXT, on_allow_list  # the one URL and phone predi
 from .model import PLACEHOLDERS, QR, Campaign, Copies, District, Labels, LoadedCampaign, Partner, Picture, Service, Slug
 from .partners import UNCONFIRMED, check_partner, partners_folder
 from .rules import discreet_phrases, known_hosts, known_numbers
-from .translations import FIXED, OPTIONAL, load_translation, translation_path
+from .translations import FIXED, OPTIONAL, digit_groups, load_translation, translation_path
 from .yamlfile import dotted_path, every_string, read_yaml
 
 __all__ = [
@@ -22,5 +22,6 @@ __all__ = [
     "Strict", "Wrong", "described", "folded", "load_brand", "load_campaign", "load_campaigns", "load_model",
     "PLACEHOLDERS", "QR", "Campaign", "Copies", "District", "Labels", "LoadedCampaign", "Partner", "Picture", "Service", "Slug",
     "on_allow_list", "UNCONFIRMED", "check_partner", "partners_folder", "PHONE_IN_TEXT", "discreet_phrases",
-    "known_hosts", "known_numbers", "FIXED", "OPTIONAL", "load_translation", "translation_path", "read_yaml", "dotted_path", "every_string",
+    "known_hosts", "known_numbers", "FIXED", "OPTIONAL", "digit_groups", "load_translation", "translation_path", "read_yaml",
+    "dotted_path", "every_string",
 ]

@@ -13,7 +13,8 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
-from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .languages import Bilingual, LanguageAxis, in_reading_order
 from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
@@ -291,7 +292,6 @@ class Labels(Strict):
             raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
         return value
 
-Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
@@ -336,12 +336,6 @@ class PartnerAxis(Strict):
     # The products partners may ask for in the portal (content/partners/<campaign>/).
     offer: list[str] = []
     items: list[Partner] = []
-
-
-class LanguageAxis(Strict):
-    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
-    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
-    products: Annotated[list[str], Field(min_length=1)]
 
 
 class Order(Strict):
@@ -424,6 +418,8 @@ class Campaign(Strict):
     orders: Annotated[list[Order], described(
         "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
         [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
+    bilingual: Annotated[Bilingual | None, described(
+        "The two languages the bilingual products carry, in order, and their weight")] = None
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -490,6 +486,13 @@ class LoadedCampaign:
     brand: Brand
     language: str | None = None  # None: the campaign's own language
     lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
+    # The other language of a bilingual campaign's products (campaign.bilingual): its translation.
+    companion: "LoadedCampaign | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def languages(self) -> list[Campaign]:
+        """The campaigns a product prints: this one, or both of a bilingual campaign."""
+        return in_reading_order(self.campaign, self.companion.campaign if self.companion else None)
 
     @property
     def draft(self) -> bool:

@@ -221,4 +221,6 @@ class Job:
             copies = self.district.copies.get(self.product, axes.districts.copies.get(self.product))
         elif self.partner and axes.partners:
             copies = self.partner.copies.get(self.product, axes.partners.copies.get(self.product))
+        elif self.language and axes.languages:
+            copies = axes.languages.copies_of(self.language, self.product)
         return copies if copies is not None else self.spec.size_copies(self.size, self.axis)

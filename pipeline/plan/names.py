@@ -115,6 +115,10 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
                                     line=line, field=dotted_path(path)))
+        if spec and spec.options.get("bilingual") and source.companion is None:
+            problems.append(Problem("error", str(source.path), f"{name} prints two languages, and the campaign "
+                                    "names none", "add bilingual: {languages: [cy, en-GB]} (the first is read first) "
+                                    "and the translation, or take it out of products", line=line, field=dotted_path(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
                                     "and the campaign does not say which words would",
