@@ -440,7 +440,7 @@ class Campaign(Strict):
     @field_validator("show")
     @classmethod
     def _shown(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
-        return check_show(show, info.data.get("products") or [], info.data.get("signs"))
+        return check_show(show, info.data.get("products") or [], info.data.get("signs"), info.data.get("support"))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":

@@ -12,7 +12,7 @@ from ..problems import ContentError, Problem
 from .errors import validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
-from .rules import _bad_characters, _discreet_words, _revealing, _stray_numbers, known_numbers
+from .rules import _bad_characters, _discreet_words, _revealing, _stray_addresses, _stray_numbers, known_hosts, known_numbers
 from .yamlfile import dotted_path, every_string, read_yaml
 
 
@@ -62,6 +62,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
         english.pop("easy_read", None)
     rtl = language in RTL_LANGUAGES
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
+    problems += _stray_addresses(known_hosts(base.campaign), data, file, lines)
     given = dict(every_string(data))
     merged = _deep_copy(english)
     english_paths = {p for p, _ in every_string(english)}
