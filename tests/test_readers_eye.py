@@ -95,6 +95,7 @@ def test_a_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaig
     layouts = layouts_copy(tmp_path, {"products.yaml": NO_SHRINK})
     code, folder, report, order = build(tmp_path, "--only", "poster", "--district", "redcar-and-cleveland",
                                         "--profile", "press", content=content, layouts=layouts)
+    assert code == 1
     pdf = folder / "districts/redcar-and-cleveland/poster-a4.rejected.pdf"
     # Independently: poppler finds the statistic's last line, its box running below the
     # panel's top edge, and no dark ink there (the panel's light tint covers it),
@@ -102,7 +103,6 @@ def test_a_statistic_under_the_lifted_contact_panel_is_refused(tmp_path, campaig
     assert ink_under_panel(pdf, "worked") < 0.02
     visible_upper, visible_lower = ink_rows(pdf, "stalked")
     assert visible_lower > 0.5 * visible_upper
-    assert code == 1
     # One error in the editor's words (pipeline/causes.py): the field, by how much.
     [cause] = [p for p in errors(report, "too-long") if p["file"].endswith("poster-a4.rejected.pdf")]
     assert cause["field"] == "statistics[0].text" and "too long" in cause["what"]
@@ -425,12 +425,12 @@ def ink_under_panel(pdf: Path, word: str, dpi: int = 150) -> float:
 
 def panel_top_and_lowest_statistic(pdf: Path) -> tuple[float, float]:
     """In points from the top, by poppler alone: the contact panel's top edge and the
-    lowest glyph of Urdu text above it (the statistics' lines)."""
-    words = word_boxes(pdf)
-    y999 = min(w[2] for w in words if w[0] == "999")
+    middle of the lowest line of Urdu text that starts above it (the statistics' lines).
+    The middle, near the baseline: a Nastaliq word's box holds the font's whole ascent
+    and descent, far more than its letters fill."""
     top = panel_top(pdf)
-    urdu = [w for w in words if any("\u0600" <= ch <= "\u06ff" for ch in w[0]) and top - 150 < w[4] < y999]
-    return top, max(w[4] for w in urdu if w[2] < top)
+    urdu = [w for w in word_boxes(pdf) if any("\u0600" <= ch <= "\u06ff" for ch in w[0]) and top - 150 < w[2] < top]
+    return top, max((w[2] + w[4]) / 2 for w in urdu)
 
 
 def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, campaign_text):
@@ -441,17 +441,25 @@ def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, ca
     code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
                                         content=content, layouts=layouts)
     assert code == 1
-    causes = [p for p in errors(report, "too-long") if p["file"].endswith("poster-a4.rejected.pdf")]
-    assert [c["field"] for c in causes] == ["statistics[0].text"], report["problems"]
-    assert "ur.yaml" in causes[0]["hint"]
-    assert not (folder / "languages/ur/poster-a4.pdf").exists()
-    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.rejected.pdf")
-    assert lowest > top  # independently: its last line runs under the panel
-    # With them, it shrinks: every line above the panel, nothing refused.
+    for size in ("a4", "a3"):
+        causes = [p for p in errors(report, "too-long") if p["file"].endswith(f"poster-{size}.rejected.pdf")]
+        assert [c["field"] for c in causes] == ["statistics[0].text"], report["problems"]
+        assert "ur.yaml" in causes[0]["hint"]
+        assert not (folder / f"languages/ur/poster-{size}.pdf").exists()
+        assert f"languages/ur/poster-{size}" not in order
+        top, lowest = panel_top_and_lowest_statistic(folder / f"languages/ur/poster-{size}.rejected.pdf")
+        assert lowest > top  # independently: its last line runs under the panel
+    # With them, the A3 shrinks: every line above the panel, nothing refused. The A4's
+    # steps make less room than the line the translation adds: still refused by field.
     shutil.rmtree(tmp_path / "out")
     code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
                                         content=content)
-    assert code == 0 and report["errors"] == 0, report["problems"]
-    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.pdf")
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a3.pdf")
     assert lowest < top
-    assert not (folder / "languages/ur/poster-a4.rejected.pdf").exists()
+    assert not (folder / "languages/ur/poster-a3.rejected.pdf").exists()
+    assert "languages/ur/poster-a3.pdf" in order
+    assert {p["file"] for p in report["problems"] if p["level"] == "error"} == {"languages/ur/poster-a4.rejected.pdf"}
+    [cause] = errors(report, "too-long")
+    assert cause["field"] == "statistics[0].text" and "ur.yaml" in cause["hint"]
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.rejected.pdf")
+    assert lowest > top
