@@ -454,10 +454,10 @@ def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, ca
     shutil.rmtree(tmp_path / "out")
     code, folder, report, order = build(tmp_path, "--only", "poster", "--language", "ur", "--profile", "press",
                                         content=content)
-    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a3.pdf")
-    assert lowest < top
     assert not (folder / "languages/ur/poster-a3.rejected.pdf").exists()
     assert "languages/ur/poster-a3.pdf" in order
+    top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a3.pdf")
+    assert lowest < top
     assert {p["file"] for p in report["problems"] if p["level"] == "error"} == {"languages/ur/poster-a4.rejected.pdf"}
     [cause] = errors(report, "too-long")
     assert cause["field"] == "statistics[0].text" and "ur.yaml" in cause["hint"]
