@@ -137,6 +137,9 @@ def check_image(data: bytes, name: str) -> list[Problem]:
                 if image.format != expected:
                     return [_error(name, f"named {expected} but is a {image.format} image",
                                    f"save it as {expected} or rename it to .{image.format.lower()}")]
+                if getattr(image, "n_frames", 1) > 1:  # an animated PNG: the proof and print show frame 1 only
+                    return [_error(name, f"an animated image of {image.n_frames} frames: only the first would print",
+                                   "export the one frame to print as a still PNG or JPEG")]
                 if image.width * image.height > limits.IMAGE_PIXELS:
                     return [_error(name, f"{image.width}×{image.height} pixels, over the limit of "
                                    f"{limits.IMAGE_PIXELS:,} (IMAGE_PIXELS in {limits.WHERE})",

@@ -146,4 +146,4 @@ def _flaws(job: Job, html: str, rendered: Rendered) -> int:
     a step is judged only by what it breaks."""
     subject = Subject(job, html, rendered)
     errors = [p for check in (check_lost_text, check_safe_area) for p in check(subject) if p.level == "error"]
-    return abs(rendered.pages - job.spec.pages) + len(errors)
+    return job.spec.page_overflow(rendered.pages) + len(errors)

@@ -79,18 +79,44 @@ def image_files(campaign: Campaign) -> list[tuple[tuple, str]]:
 
 def check_images(source: LoadedCampaign) -> list[Problem]:
     """Every image the campaign names is a file in assets/ that passes the asset checks
-    (pipeline/assets.py, as logos); its resolution is preflight's (`images`)."""
+    (pipeline/assets.py, as logos) and carries no code of its own; its resolution is
+    preflight's (`images`)."""
     from .assets import check_logo  # here: assets.py is imported by the renderer too
 
     problems = []
     for path, name in image_files(source.campaign):
         line = source.lines.line(path) if source.lines else None
         field = ".".join(str(p) for p in path)
-        for problem in check_logo(ASSETS / name):
+        found = check_logo(ASSETS / name)
+        for problem in found:
             problems.append(Problem("error", str(source.path), f"image {problem.file}: {problem.what}",
                                     f"{problem.hint} (a PNG or JPEG at 300 ppi at its printed size, or SVG, "
                                     "in assets/)", line=line, field=field))
+        for code in ([] if found else _codes_in(name)):
+            problems.append(Problem("error", str(source.path), f"image assets/{name} carries a QR code that leads "
+                                    f"to {code!r}", "only the pipeline's own QR code may be printed: use the image "
+                                    "without the code", line=line, field=field))
     return problems
+
+
+def _codes_in(name: str) -> list[str]:
+    """The codes a phone finds in the whole of a raster image: the posters crop it, so
+    preflight's page scan sees only part, and the web page shows all of it."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from .assets import normalise_image, read_project_file
+    from .eye import CODE_FORMATS
+
+    if Path(name).suffix.lower() == ".svg":
+        return []  # drawn only on the page: preflight's scan (`codes`) reads it there
+    data = read_project_file(ASSETS / name, [ASSETS])
+    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
+        flat = Image.new("RGB", image.size, (255, 255, 255))  # as printed: transparency on paper
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    return [code.text for code in zxingcpp.read_barcodes(flat, formats=CODE_FORMATS)]
 
 
 def image_hashes(campaign: Campaign, file_hash) -> list:

@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import meta
 
 from .. import __version__
+from ..content.easyread import picture_files
 from ..identity import image_hashes
 from ..layouts import environment
 from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE
@@ -151,6 +152,7 @@ def input_hash(job: Job) -> str:
         "fonts": _fonts_hash(FONTS),
         "renderer": renderer_versions(),
         "logo": file_hash(ASSETS / job.partner.logo) if job.partner else None,
+        "pictures": [file_hash(p) for p in picture_files(job.source.campaign.easy_read)] if job.spec.needs else None,
         "images": image_hashes(job.source.campaign, file_hash),
         "icc": file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }

@@ -67,6 +67,7 @@ class Output:
             },
             "sha256": self.sha256,
             "copies": job.copies if job.profile.spec.output == "print" else None,
+            "print_note": job.spec.print_note if job.profile.spec.output == "print" else None,
             "input_hash": self.input_hash,
             "preflight": {"errors": sum(p.level == "error" for p in self.problems),
                           "warnings": sum(p.level == "warning" for p in self.problems)},
@@ -204,7 +205,7 @@ def write_manifest(folder: Path, job: Job | WebPage, entries: list[dict], write)
     write(folder / "manifest.csv", _csv(MANIFEST_COLUMNS, entries))
     # What to print, with copies, then the images to publish (a social post, no copies).
     write(folder / "print-order.csv", _csv(
-        ["district", "partner", "language", "product", "size", "copies", "path", "deliver"],
+        ["district", "partner", "language", "product", "size", "copies", "path", "deliver", "print_note"],
         [{**e, "deliver": "print"} for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]
         + [e for e in entries if publishable(e)]))
 

@@ -11,7 +11,8 @@ from ..paths import BRANDS as PROJECT_BRANDS
 from .fields import Host, Strict, Text, Wrong, described
 
 
-Percent = Annotated[float, Field(ge=0, le=100)]
+# strict: `true` or "50" is a mistake, not 1 or 50 (a whole number is a number).
+Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
 RGB_PATTERN = r"^#[0-9a-fA-F]{6}$"
 CMYK_HINT = "write 4 numbers, C, M, Y and K, 0-100 each, e.g. [0, 90, 80, 0]"
 RGB_HINT = 'write "#rrggbb" in quotes, e.g. "#9e1b22"'
@@ -73,9 +74,9 @@ class Lockup(Strict):
 
     position: Annotated[Literal["top-left", "top-right"], described(
         "The corner of the product's top band the logo stands in", "top-right")] = "top-left"
-    min_height_mm: Annotated[float, Field(gt=0, le=60), described(
+    min_height_mm: Annotated[float, Field(gt=0, le=60, strict=True), described(
         "The logo's smallest printed height in mm (preflight refuses it smaller)", 10)] = 8
-    clear_space: Annotated[float, Field(ge=0, le=1), described(
+    clear_space: Annotated[float, Field(ge=0, le=1, strict=True), described(
         "Space kept clear on every side of the logo, as a share of its printed height (preflight: nothing "
         "else printed in it)", 0.25)] = 0.25
 

@@ -121,7 +121,8 @@ def described(text: str, *examples) -> Any:
 
 
 HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
-IMAGE_FILE = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*\.(png|jpe?g|svg)$"  # a path in assets/
+# A path in assets/: no "." or ".." segment, no hidden file (each part begins with a letter, digit, _ or -).
+IMAGE_FILE = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(png|jpe?g|svg)$"
 Host = Annotated[str, Field(pattern=HOST_PATTERN)]
 
 

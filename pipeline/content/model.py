@@ -1,5 +1,4 @@
-"""The campaign schema (pydantic): every section a campaign file may have, what each field
-prints, and the checks across fields; `LoadedCampaign`, a campaign with where it came from."""
+"""The campaign schema (pydantic): each section, what it prints, the checks across fields; `LoadedCampaign`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,6 +12,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
+from .easyread import EasyReadText
 from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
 from .languages import Bilingual, LanguageAxis, in_reading_order
 from .show import Picture, Show, check_show
@@ -393,6 +393,7 @@ class Campaign(Strict):
     perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
+    easy_read: EasyReadText = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
@@ -439,7 +440,7 @@ class Campaign(Strict):
     @field_validator("show")
     @classmethod
     def _shown(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
-        return check_show(show, info.data.get("products") or [], info.data.get("signs"))
+        return check_show(show, info.data.get("products") or [], info.data.get("signs"), info.data.get("support"))
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":

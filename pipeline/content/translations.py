@@ -12,7 +12,7 @@ from ..problems import ContentError, Problem
 from .errors import validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
-from .rules import _bad_characters, _discreet_words, _revealing, _stray_numbers, known_numbers
+from .rules import _bad_characters, _discreet_words, _revealing, _stray_addresses, _stray_numbers, known_hosts, known_numbers
 from .yamlfile import dotted_path, every_string, read_yaml
 
 
@@ -34,6 +34,7 @@ FIXED = re.compile(r"^qr\.(?!url$|label$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$|"
+                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$|"
                    r"^(show\.[^.]+\.)?image\.(file|focal_point)$|^show\.[^.]+\.(support|signs)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
@@ -57,8 +58,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     field="variants.languages.codes")])
     data, lines = read_yaml(path)
     english = base.campaign.model_dump(mode="json", exclude={"translation"})
+    if "easy_read" not in data:  # translated whole or not at all: without it, no Easy Read in this language
+        english.pop("easy_read", None)
     rtl = language in RTL_LANGUAGES
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
+    problems += _stray_addresses(known_hosts(base.campaign), data, file, lines)
     given = dict(every_string(data))
     merged = _deep_copy(english)
     english_paths = {p for p, _ in every_string(english)}

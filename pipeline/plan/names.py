@@ -115,6 +115,11 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
                                     line=line, field=dotted_path(path)))
+        if spec and spec.needs and getattr(c, spec.needs) is None:
+            problems.append(Problem("error", str(source.path), f"{name} is made from the campaign's {spec.needs} "
+                                    "section, and the campaign has none",
+                                    f"write '{spec.needs}:' (docs/fields.md), or take {name} out of products",
+                                    line=line, field=dotted_path(path)))
         if spec and spec.options.get("bilingual") and source.companion is None:
             problems.append(Problem("error", str(source.path), f"{name} prints two languages, and the campaign "
                                     "names none", "add bilingual: {languages: [cy, en-GB]} (the first is read first) "

@@ -17,9 +17,15 @@ FOLD_CLEARANCE_MM = 5  # print-standards: nothing within 5 mm of a fold
 
 
 def check_pages(s: Subject) -> list[Problem]:
-    want, got = s.job.spec.pages, s.rendered.pages
-    if got == want:
+    spec, got = s.job.spec, s.rendered.pages
+    if spec.pages_fit(got):
         return []
+    if spec.max_pages:
+        want = spec.max_pages if got > spec.max_pages else spec.pages
+        return [s.problem("error", f"has {got} pages; a {s.job.product} has {spec.pages} to {spec.max_pages}",
+                          "the content is too long for the product: shorten it, or raise max_pages in products.yaml",
+                          page=min(got, want) + 1 if got > want else got, check="pages")]
+    want = spec.pages
     return [s.problem("error", f"has {got} pages; a {s.job.product} has {want}",
                       "text spilled onto an extra page or a page is missing: shorten the text or fix the layout",
                       page=min(got, want) + 1 if got > want else got, check="pages")]

@@ -62,7 +62,8 @@ def index(request):
         guides = proof.guides(job)
         products.setdefault(job.product, []).append({
             "key": key, "job": job, "trim": "×".join(f"{v:g}" for v in job.trim_mm),
-            "media": guides.media_mm, "pages": range(1, job.spec.pages + 1),
+            # A document that runs on (large print) shows the pages it rendered to.
+            "media": guides.media_mm, "pages": range(1, max(studio.state(key)["pages"], job.spec.pages) + 1),
         })
     groups = [{"product": p, "title": names[p], "outputs": products[p]} for p in names if p in products]
     shown = [o["key"] for g in groups for o in g["outputs"]]
