@@ -394,7 +394,7 @@ LONGER_URDU = (" اور اکثر یہ کوئی سابق ساتھی ہوتا ہے
 
 
 def longer_translation(tmp_path, campaign_text):
-    """The Urdu translation with a first statistic half as long again (issue 19: a
+    """The Urdu translation with a first statistic three times as long (issue 19: a
     longer translation slid its statistics under the contact panel)."""
     return with_urdu(tmp_path, campaign_copy(tmp_path, campaign_text),
                      "    text: اسٹاکنگ کے متاثرین کا پیچھا کوئی ایسا شخص کرتا ہے جسے وہ جانتے ہیں", LONGER_URDU)
