@@ -91,13 +91,15 @@ class PageView:
         (a full stop) is judged by its ink alone. All letters of a page at once,
         through a summed-area table of the pixels that show text."""
         if contrast not in self.tables:
-            # For each grey level of the page without text, the levels that stand out
-            # from it by `contrast`: at most `darker`, at least `lighter`.
-            darker, lighter = _contrasting(contrast)
-            ground = self.bare
-            ink = (self.seen <= darker[ground]) | (self.seen >= lighter[ground])
+            # The pixels that stand out from the page without text by `contrast`:
+            # one look-up of (ground, printed) grey levels in a 256 x 256 table.
+            ink = _standing_out(contrast)[(self.bare.astype(np.uint16) << 8) | self.seen]
             table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
-            np.cumsum(np.cumsum(ink, axis=1, dtype=np.uint16), axis=0, dtype=np.int32, out=table[1:, 1:])
+            np.cumsum(ink, axis=1, dtype=np.int32, out=table[1:, 1:])
+            # Then down the page a row at a time: numpy's cumsum down axis 0 walks a
+            # C-ordered raster column by column, four times slower.
+            for row in range(2, table.shape[0]):
+                np.add(table[row - 1], table[row], out=table[row])
             self.tables[contrast] = table
         table = self.tables[contrast]
         height, width = self.seen.shape
@@ -143,6 +145,15 @@ def _contrasting(contrast: float) -> tuple[np.ndarray, np.ndarray]:
         if light.size:
             lighter[g] = light.min()
     return darker, lighter
+
+
+@lru_cache(maxsize=4)
+def _standing_out(contrast: float) -> np.ndarray:
+    """256 x 256 flags, flattened: [ground level * 256 + printed level] is true where
+    the printed level is at least `contrast` darker or lighter than the ground."""
+    darker, lighter = _contrasting(contrast)
+    levels = np.arange(256)
+    return ((levels[None, :] <= darker[:, None]) | (levels[None, :] >= lighter[:, None])).ravel()
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
