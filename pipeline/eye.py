@@ -16,6 +16,7 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -284,7 +285,11 @@ def next_line(lines: list[Line], line: Line) -> Line | None:
 
 OCR_DPI = 300
 OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's tesseract-ocr-* data
-_read: dict[bytes, str] = {}  # OCR of a picture's raster, by its bytes: the same logo on many products
+# OCR of a picture's raster, by the SHA-256 of its bytes: the same logo on many products.
+# The oldest reading goes first past OCR_KEPT pictures, so a worker that reads a long
+# batch of partners' logos does not grow with it.
+OCR_KEPT = 64
+_read: dict[bytes, str] = {}
 
 
 def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
@@ -302,14 +307,17 @@ def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
     data = buffer.getvalue()
-    if data not in _read:
-        languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
+    languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
+    key = hashlib.sha256(data + languages.encode()).digest()
+    if key not in _read:
         # One thread: the build already runs a worker per core.
         done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", "11"],
                               input=data, capture_output=True, timeout=60,
                               env={**os.environ, "OMP_THREAD_LIMIT": "1"})
-        _read[data] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
-    return _read[data]
+        if len(_read) >= OCR_KEPT:
+            del _read[next(iter(_read))]
+        _read[key] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+    return _read[key]
 
 
 def slashed_zero(digits: str) -> str:

@@ -149,9 +149,16 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
     +44, +44 (0), full-width digits, invisible characters between digits; and, as a
     reader dials them, numbers behind marks between digits (0808·802·0399), the
     letter O for a zero, or spelled out in words (those when they make a valid number)."""
-    found, keys = [], set()
     if not any(c.isdigit() for c in text) and not _IN_WORDS.search(text):
-        return found  # most lines of a page: no digit to read
+        return []  # most lines of a page: no digit to read
+    return list(_phone_numbers(text))
+
+
+@lru_cache(maxsize=1024)
+def _phone_numbers(text: str) -> tuple[PhoneInText, ...]:
+    """find_phone_numbers of a line with a digit, once per worker: every variant of a
+    batch prints the same helpline lines, and libphonenumber's matcher is slow."""
+    found, keys = [], set()
     for candidate, strict in ((plain(text), False), (as_read(text), True)):
         matcher = phonenumbers.PhoneNumberMatcher(candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
         for match in matcher:
@@ -166,7 +173,7 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
             if key not in keys:
                 keys.add(key)
                 found.append(PhoneInText(match.raw_string, key))
-    return found
+    return tuple(found)
 
 
 def check_phone(value: str) -> list[str]:
