@@ -86,6 +86,9 @@ def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     failed = len(jobs) - len(result.outputs) + len(pages) - len(result.pages)
     made = (f"built {result.built} PDF(s), {result.cached} unchanged (kept)" if write_pdfs
             else f"checked {result.built} PDF(s) in memory (none written)")
+    if any(job.social for job in jobs):  # each image a PNG, a JPEG and its alt text
+        images = sum(o.job.social and not o.cached for o in result.outputs)
+        made = made.replace(f"{result.built} PDF(s)", f"{result.built - images} PDF(s) and {images} social image(s)", 1)
     if pages:
         made += (f", {result.pages_built} web page(s) made, {len(result.pages) - result.pages_built} unchanged"
                  if write_pdfs else f", {len(result.pages)} web page(s) checked")
@@ -120,8 +123,9 @@ def cmd_list(args: argparse.Namespace) -> int:
                 only=args.only, districts=args.district, partners=args.partner, languages=args.language)
     pages = plan_pages(campaigns, layouts, only=args.only, districts=args.district, partners=args.partner,
                        languages=args.language, profiles=args.profile)
-    for job in jobs:
-        print(f"{job.source.slug}/{job.output}")
+    for job in jobs:  # a social image's JPEG and alt text come with its PNG
+        for output in (job.output, *job.beside.values()):
+            print(f"{job.source.slug}/{output}")
     for page in pages:
         print(f"{page.source.slug}/{page.output}\n{page.source.slug}/{page.text_output}")
     print(f"{len(jobs)} job(s)" + (f" and {len(pages)} web page(s)" if pages else ""), file=sys.stderr)
@@ -152,16 +156,26 @@ def _plan(args: argparse.Namespace, profile: str | None, selection: bool = True)
 def cmd_proof(args: argparse.Namespace) -> int:
     from . import proof
 
-    if args.approve:
-        # The approved set is fixed (proof.approved_set), so every approval is comparable.
-        jobs = proof.approved_set(_plan(args, proof.APPROVED_PROFILE))
-        made = proof.approved_set(_plan(args, proof.APPROVED_PROFILE, selection=False))
-        proofs = [proof.render(job, proof.APPROVED_DPI, check=False) for job in jobs]
-        differences = proof.review(proofs, made=made)
-        written = proof.approve(proofs, made=made)  # only the selected outputs' proofs are replaced
+    if args.approve or args.review:
+        from . import approved
+
+        # The approved set is fixed (approved.approved_set), so every approval is comparable.
+        jobs = approved.approved_set(_plan(args, None))
+        whole = approved.approved_set(_plan(args, None, selection=False))
+        made = approved.records(jobs, args.jobs)
+        differences = approved.review(made, whole=whole)
+        if args.review:
+            drifted = [d for d in differences if d.drifted]
+            for difference in drifted:
+                print(f"changed: {difference}")
+            print(f"{len(drifted)} of {sum(len(r.pages) for r in made)} page(s) of {len(jobs)} output(s) differ "
+                  f"from their approved proofs in {approved.APPROVED}/"
+                  + ("; if intended, run `campaign-print proof --approve` and commit them" if drifted else ""))
+            return 1 if drifted else 0
+        written = approved.approve(made, whole=whole)  # only the selected outputs' proofs are replaced
         for difference in differences:
             print(f"approved: {difference}")
-        print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {proof.APPROVED}/ "
+        print(f"approved {len(written)} page(s) of {len(jobs)} output(s) in {approved.APPROVED}/ "
               f"({len(differences)} changed); commit them with the layout change")
         return 0
     from .build import real_folder, write_atomically
@@ -307,18 +321,26 @@ def parser() -> argparse.ArgumentParser:
     pr = sub.add_parser("proof", help="PNG proofs with print guides and a contact sheet; approve proofs",
                         description="Render the selected outputs (default: press profile) and write a PNG per "
                                     "page into OUT/<campaign>/<output>/<page>.png, with a contact sheet of every "
-                                    "page (contact-sheet.png and .pdf). --approve instead accepts the current "
-                                    "renders of the approved set (each product at one size, county-wide, press) "
-                                    "as the approved proofs in proofs/, which the tests compare against.")
+                                    "page (contact-sheet.png and .pdf). --review compares the approved set (every "
+                                    "product and size, county-wide, each language, one district and one partner) "
+                                    "with the approved proofs in proofs/: page boxes, words, their places and "
+                                    "sizes, and pixels; --approve accepts the current renders as the approved "
+                                    "proofs, which the tests compare against.")
     _job_options(pr, render=False)
     pr.add_argument("--out", type=Path, default=Path("output/proofs"), help="folder (default: output/proofs/)")
     pr.add_argument("--guides", action="store_true",
                     help="draw trim (black), bleed (red), safe area (magenta), folds (blue), QR code with its "
                          "quiet zone (green) and numbered preflight problems (red) over each page")
     pr.add_argument("--dpi", type=float, default=50, help="resolution of the PNGs (default: 50)")
-    pr.add_argument("--approve", action="store_true",
-                    help="accept the current renders as the approved proofs (proofs/); commit them. "
-                         "With a selection (--only, one campaign) only those outputs' proofs are replaced")
+    what = pr.add_mutually_exclusive_group()
+    what.add_argument("--approve", action="store_true",
+                      help="accept the current renders as the approved proofs (proofs/); commit them. "
+                           "With a selection (--only, one campaign) only those outputs' proofs are replaced")
+    what.add_argument("--review", action="store_true",
+                      help="list every page that differs from its approved proof (what changed, where); "
+                           "exit code 1 when one does")
+    pr.add_argument("--jobs", "-j", type=int, metavar="N",
+                    help="parallel workers for --approve and --review (default: all cores)")
     pr.set_defaults(func=cmd_proof)
 
     st = sub.add_parser("studio", help="the designer studio: live proofs in the browser as you save",

@@ -354,7 +354,7 @@ def context(job: Job) -> dict:
 
 
 def colour_value(colour: Colour, output: str) -> str:
-    if output == "screen":
+    if output != "print":  # screen copies and social images
         return colour.rgb
     return "device-cmyk({})".format(" ".join(f"{v / 100:g}" for v in colour.cmyk))
 

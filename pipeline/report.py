@@ -112,7 +112,7 @@ def summary_lines(problems: list[Problem], outputs: int) -> list[str]:
 
 def thumbnail_name(output: str, page: int) -> str:
     """Where the report's thumbnail of a page of `output` is, beside the report."""
-    return f"preflight/{output.removesuffix('.pdf').replace('/', '_')}-p{page}.png"
+    return f"preflight/{output.removesuffix('.pdf').removesuffix('.png').replace('/', '_')}-p{page}.png"
 
 
 def preflight_json(slug: str, entries: list[dict], problems: list[Problem]) -> bytes:
@@ -169,9 +169,11 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
         mine = [p for p in problems if p.file == entry["path"]]
         width, height = entry["trim_mm"]
         parts.append(f'<section class="output"><h2>{html.escape(entry["path"])}</h2>'
-                     f'<p>{html.escape(entry["profile"])} profile, {html.escape(entry["pdf_variant"].upper())}, '
-                     f'{entry["bleed_mm"]:g} mm bleed; {width:g} × {height:g} mm, '
-                     f'{entry["pages"]} page(s).</p><div class="pages">')
+                     + (f'<p>{html.escape(entry["profile"])} profile, {" × ".join(map(str, entry["pixels"]))} px.</p>'
+                        if entry.get("pixels") else
+                        f'<p>{html.escape(entry["profile"])} profile, {html.escape(entry["pdf_variant"].upper())}, '
+                        f'{entry["bleed_mm"]:g} mm bleed; {width:g} × {height:g} mm, {entry["pages"]} page(s).</p>')
+                     + '<div class="pages">')
         for number in range(1, entry["pages"] + 1):
             src = thumbnail_name(entry["path"], number)
             parts.append(f'<div class="page"><img src="{html.escape(src)}" alt="page {number}" style="width:{width * 1.2:.0f}px">')
@@ -202,6 +204,7 @@ ol li.error::marker {{ color: #d00; }} ol li {{ margin: .3em 0; }} .hint {{ colo
 
 def write_reports(folder: Path, slug: str, entries: list[dict], problems: list[Problem], write) -> None:
     """The report of every rendered PDF listed in `entries` (manifest entries)."""
-    entries = [e for e in entries if "imposed_from" not in e and e.get("output") != "web"]  # PDFs only
+    # Rendered outputs only: PDFs and social images, not sheets, pages or files made beside them
+    entries = [e for e in entries if "imposed_from" not in e and "made_from" not in e and e.get("output") != "web"]
     write(folder / "preflight.json", preflight_json(slug, entries, problems))
     write(folder / "preflight.html", preflight_html(slug, entries, problems))

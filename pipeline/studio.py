@@ -8,7 +8,7 @@ views) only reads from it.
 - One render thread does all rendering (WeasyPrint is imported and warmed once).
   After a save it checks, by each job's input hash (pipeline.build.input_hash: the
   build cache's own idea of "changed"), the outputs a browser is showing, newest
-  first, then the approved set for the changes view; it re-renders only those whose
+  first, then (once saves pause) the approved set for the changes view; it re-renders only those whose
   hash changed. An output nobody is looking at is checked when it is next asked for.
 - Each re-render is published to every open event stream (Server-Sent Events).
 
@@ -24,14 +24,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import build, proof
+from . import approved as approved_proofs, build, proof
 from .content import load_campaigns
 from .paths import ASSETS, FONTS, LAYOUTS
-from .plan import Job, load_layouts, load_profiles, plan, select_profiles
+from .plan import Job, load_layouts, load_profiles, plan
 from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
+REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
+QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 
 
@@ -45,7 +47,7 @@ class Render:
     version: int = 0
     generation: int = -1  # the generation in which the hash was last confirmed
     pages: list[bytes] = field(default_factory=list)  # PNG per page at DISPLAY_DPI
-    approved_dpi_pages: list = field(default_factory=list)  # PIL images at proof.APPROVED_DPI (approved set)
+    record: approved_proofs.Record | None = None  # as the approved proofs keep it (approved set only)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
     error: list[Problem] = field(default_factory=list)
@@ -68,10 +70,11 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
+        self.saved_at = 0.0  # when a file was last saved (monotonic)
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
-        self.last_review: dict[str, proof.Difference] = {}  # the changes view's, by "name/page"
+        self.last_review: dict[str, approved_proofs.Difference] = {}  # the changes view's, by "name/page"
         self._reload(content=True, layouts=True)
         if self.setup_error:
             raise PipelineError(self.setup_error)
@@ -96,8 +99,7 @@ class Studio:
         self.campaigns, self.layouts, self.setup_error = campaigns, layout_set, []
         several = len({j.source.slug for j in jobs}) > 1
         keyed = {self.key(job, several): job for job in jobs}
-        press = select_profiles(self.profiles, proof.APPROVED_PROFILE)[0]
-        approved = [self.key(j, several) for j in proof.approved_set(jobs) if j.profile == press]
+        approved = [self.key(j, several) for j in approved_proofs.approved_set(jobs)]
         with self.lock:
             self.jobs, self.approved = keyed, approved
 
@@ -208,6 +210,7 @@ class Studio:
             self._reload(content, layouts)
         with self.lock:
             self.generation += 1
+            self.saved_at = time.monotonic()
             self.lock.notify_all()
         if self.setup_error:
             self._publish(sorted({k for keys in self.listeners.values() for k in keys}))
@@ -215,11 +218,13 @@ class Studio:
     def _next(self) -> str | None:
         """The next output to check: one asked for, then those on an open page (in the
         page's order), those whose image was asked for in the last RECENT_S, then the
-        approved set; None when all are current."""
+        approved set once the designer has paused (QUIET_S: the next save is not kept
+        waiting for it); None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        for key in [*self.wanted, *showing, *recent, *self.approved]:
+        quiet = now - self.saved_at > QUIET_S
+        for key in [*self.wanted, *showing, *recent, *(self.approved if quiet else [])]:
             if key in self.jobs and self._stale(key):
                 return key
         return None
@@ -253,12 +258,12 @@ class Studio:
         if digest == render.input_hash and not digest.startswith("unhashable"):
             return False
         started = time.perf_counter()
-        error, pages, approved_dpi_pages = [], [], []
+        error, pages, record = [], [], None
         try:
             made = proof.render(job, DISPLAY_DPI)
             pages = [proof.png(page) for page in made.pages]
             if key in self.approved:
-                approved_dpi_pages = proof.raster(made.pdf, proof.APPROVED_DPI)
+                record = approved_proofs.record(job, made.pdf, made.layout)
         except PipelineError as exc:
             error = exc.problems
         except Exception as exc:  # never lose the render thread to one output
@@ -271,21 +276,25 @@ class Studio:
             render.error = error
             if not error:
                 render.pages, render.problems = pages, made.problems
-                render.guides, render.approved_dpi_pages = made.guides.to_dict(), approved_dpi_pages
+                render.guides, render.record = made.guides.to_dict(), record
         return True
 
     # ------------------------------------------------------------ visual review
 
-    def review(self) -> list[proof.Difference]:
-        """The approved set's pages that differ from their approved proofs."""
-        proofs = []
-        for key in self.approved:
-            render = self.current(key)
-            if render and render.approved_dpi_pages:
-                job = self.jobs[key]
-                proofs.append(proof.Proof(job, b"", render.approved_dpi_pages, proof.APPROVED_DPI, [],
-                                          proof.guides(job)))
-        return proof.review(proofs)
+    def review(self) -> tuple[list[approved_proofs.Difference], int]:
+        """The approved set's pages that differ from their approved proofs, and how many
+        of its outputs are still to be rendered: the approved set comes first for up to
+        REVIEW_WAIT_S, then the page shows what is current."""
+        deadline = time.monotonic() + REVIEW_WAIT_S
+        with self.lock:
+            self.wanted += [key for key in self.approved if self._stale(key) and key not in self.wanted]
+            self.lock.notify_all()
+            while any(map(self._stale, self.approved)) and time.monotonic() < deadline:
+                self.lock.wait(deadline - time.monotonic())
+            done = [key for key in self.approved if not self._stale(key)]
+            records = [self.renders[key].record for key in done if self.renders[key].record]
+            whole = [self.jobs[key] for key in self.approved]
+        return approved_proofs.review(records, whole=whole), len(self.approved) - len(done)
 
 
 _studio: Studio | None = None

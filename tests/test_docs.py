@@ -108,3 +108,13 @@ def test_the_6_sheet_in_large_format_walk_through(tmp_path, capsys):
         capsys.readouterr()
         assert main(["list", str(campaign), "--only", "six-sheet", "--profile", profile]) == 0
         assert capsys.readouterr().out == ""
+
+
+def test_the_social_square_walk_through_is_the_layouts_as_they_are():
+    """The walk-through shows the product and the square's stylesheet as they are
+    (tests/test_social.py builds them and checks the images)."""
+    product, = [b for b in blocks("yaml") if b.startswith("social:")]
+    assert product in (ROOT / "layouts" / "products.yaml").read_text()
+    css, = [b for b in blocks("css") if "Square post" in b]
+    assert css == (ROOT / "layouts" / "social-square.css").read_text()
+    assert "social" in DEFAULT_CAMPAIGN.read_text().split("\nproducts: [", 1)[1].split("]", 1)[0]

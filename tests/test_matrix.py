@@ -36,7 +36,8 @@ def jobs_of(campaign, profiles=None, layouts=None, **filters):
 def test_default_campaign_makes_no_a1_and_no_6_sheet():
     jobs = jobs_of(DEFAULT_CAMPAIGN)
     assert not [j.output for j in jobs if j.size == "A1" or j.product == "six-sheet"]
-    assert {j.profile.name for j in jobs} == {"press", "screen"}
+    assert {j.profile.name for j in jobs if j.product != "social"} == {"press", "screen"}
+    assert {j.profile.name for j in jobs if j.product == "social"} == {"social"}  # images: their own profile
     # Posters: A4, A3 and A2, county-wide, in each district and in Urdu, as before.
     assert {(j.folder, j.size) for j in jobs if j.product == "poster"} == {
         (folder, size) for folder in ["", "languages/ur/"] + [f"districts/{d}/" for d in (

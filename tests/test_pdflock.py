@@ -27,6 +27,11 @@ def test_every_pdfium_document_is_opened_under_the_lock(tmp_path, monkeypatch):
     # Proof rasters, as the studio and the portal make them.
     assert main(["proof", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "proofs"), "--only", "wallet-card",
                  "--district", "none", "--partner", "none", "--language", "none"]) == 0
+    # The change review's reading of each page (approved.py), here with --jobs 1.
+    opened_before = len(opened)
+    assert main(["proof", str(DEFAULT_CAMPAIGN), "--review", "--jobs", "1", "--only", "wallet-card",
+                 "--district", "none", "--partner", "none", "--language", "none"]) in (0, 1)
+    assert len(opened) > opened_before
     assert len(opened) >= 3 and all(opened), opened
 
 

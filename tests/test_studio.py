@@ -247,7 +247,7 @@ def test_studio_in_a_browser(tmp_path, browser):
         listed = page.locator(".change h2").all_inner_texts()
         assert "no-matter-how-small/poster-a4, page 1" in listed
         assert not any("wallet-card" in name for name in listed)  # poster.css is not theirs
-        assert "% of the page changed" in page.locator(".change").first.inner_text()
+        assert "% of the pixels changed" in page.locator(".change").first.inner_text()
         no_serious_violations(page, "changes")
         screenshot(page, "changes")
         assert not errors, errors

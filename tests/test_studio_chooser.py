@@ -47,7 +47,9 @@ def test_products_by_their_names_largest_first(tmp_path):
     assert chosen, "no product in the chooser"
     for value, label in chosen:
         assert label == spec[value]["name"], (value, label)
-    largest = {value: max(w * h for w, h in (s["trim_mm"] for s in spec[value]["sizes"].values()))
+    def trim(size):  # a screen size gives its pixels, at 96 to the inch
+        return size.get("trim_mm") or [px * 25.4 / 96 for px in size["screen"]["pixels"]]
+    largest = {value: max(w * h for w, h in (trim(s) for s in spec[value]["sizes"].values()))
                for value, _ in chosen}
     areas = [largest[value] for value, _ in chosen]
     assert areas == sorted(areas, reverse=True), chosen

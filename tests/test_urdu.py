@@ -83,8 +83,10 @@ def test_english_names_in_urdu_text_are_isolated_left_to_right():
     for name in ("National Stalking Helpline", "Supporting Victims North Yorkshire",
                  "Protection Against Stalking", "Suzy Lamplugh Trust"):
         assert f'<bdi dir="ltr">{name}</bdi>' in urdu, name
-    # The sentence's own punctuation stays outside the run: it lands at the run's left.
-    assert '<bdi dir="ltr">Protection Against Stalking</bdi>.' in urdu
+    # Right to left, the other organisations are listed one a line: no Urdu comma or full
+    # stop between two English names for bidi to move (',Yorkshire').
+    for name in ("Supporting Victims North Yorkshire", "Protection Against Stalking"):
+        assert f'<li><bdi dir="ltr">{name}</bdi></li>' in urdu, name
     english = render_html(jobs(None, "leaflet-dl")[0])
     assert "<bdi" not in english  # English output unchanged
 

@@ -17,8 +17,8 @@ from ..report import write_reports
 from ..webpage import WebPage
 from .cache import file_hash, forget_file_hashes, input_hash, web_input_hash
 from .generations import Generation, output_lock
-from .manifest import (Output, deliver, earlier_entries, imposed_entry, merge, merged_problems, unchanged,
-                       write_manifest)
+from .manifest import (Output, beside_entries, deliver, earlier_entries, imposed_entry, merge, merged_problems,
+                       unchanged, write_manifest)
 from .progress import progress_bar
 from .store import hold, inside, system_error, write_atomically
 from .worker import Made, attempt, cost, failure, worker_died
@@ -103,7 +103,8 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         if write_pdfs and not force and entry and unchanged(entry, job, keys[index], folder):
             kept = [p for p in problems if p.check != "stand-in"]  # notes() says it again
             done[index] = Output(job, entry["sha256"], entry["pages"], kept, entry["input_hash"],
-                                 imposed_entry(earlier[job.source.slug], job.output), cached=True)
+                                 imposed_entry(earlier[job.source.slug], job.output),
+                                 beside_entries(earlier[job.source.slug], job.output), cached=True)
         else:
             todo.append(index)
     bar = progress_bar(len(todo), progress)

@@ -30,6 +30,7 @@ class Output:
     problems: list[Problem]
     input_hash: str
     imposed: dict | None = None  # the manifest entry of its imposed press sheet
+    beside: list[dict] | None = None  # the manifest entries of the files made with it (job.beside)
     cached: bool = False
     rejected: bool = False  # failed preflight: written beside the last good PDF, never printed
 
@@ -72,7 +73,15 @@ class Output:
             "rejected": self.rejected,
             "stand_in": job.stand_in,
         }
-        return [entry] + ([self.imposed] if self.imposed else [])
+        if job.social:
+            entry.update(image_fields(job, "image/png"))
+        return [entry] + ([self.imposed] if self.imposed else []) + (self.beside or [])
+
+
+def image_fields(job: Job, media_type: str) -> dict:
+    """What a social image's entry adds: its media type and pixels; published, never
+    printed (print-order.csv lists it with `deliver: publish`)."""
+    return {"media_type": media_type, "pixels": list(job.spec.sizes[job.size].screen.pixels), "deliver": "publish"}
 
 
 def variant_fields(job: Job) -> dict:
@@ -112,7 +121,18 @@ def deliver(job: Job, made: Made, key: str, folder: Path) -> Output:
                                 "media": list(spec.sheet_mm)},
                    "sha256": hashlib.sha256(made.imposed).hexdigest(), "copies": None,
                    "imposed_from": job.output, "up": spec.columns * spec.rows}
-    return Output(job, made.sha256, made.pages, made.problems, key, imposed, rejected=made.rejected)
+    beside = []
+    for kind, file in job.beside.items():
+        data = (made.beside or {}).get(file)
+        if data is None:
+            continue  # a rejected image: its last good JPEG and alt text stay as they were
+        write_atomically(inside(folder, file), data)
+        beside.append({"path": file, "product": job.product, "size": job.size, **variant_fields(job),
+                       "output": job.profile.spec.output, "pages": None, "trim_mm": None, "bleed_mm": None,
+                       "boxes_mm": None, "sha256": hashlib.sha256(data).hexdigest(), "copies": None,
+                       "made_from": job.output,
+                       **image_fields(job, "image/jpeg" if kind == "jpeg" else "text/plain")})
+    return Output(job, made.sha256, made.pages, made.problems, key, imposed, beside=beside, rejected=made.rejected)
 
 
 def earlier_entries(folder: Path) -> dict[str, tuple[dict, list[Problem]]]:
@@ -132,12 +152,18 @@ def imposed_entry(earlier: dict, path: str) -> dict | None:
     return next((e for e, _ in earlier.values() if e.get("imposed_from") == path), None)
 
 
+def beside_entries(earlier: dict, path: str) -> list[dict]:
+    """The earlier entries of the files made with `path` (a social image's JPEG and alt text)."""
+    return [e for e, _ in earlier.values() if e.get("made_from") == path]
+
+
 def unchanged(entry: dict, job: Job, key: str, folder: Path) -> bool:
     pdf = folder / job.output
     if entry.get("input_hash") != key or pdf.is_symlink() or not pdf.is_file():  # a planted link is rebuilt
         return False
     thumbnails = [folder / thumbnail_name(job.output, n) for n in range(1, entry["pages"] + 1)]
-    return file_hash(pdf) == entry["sha256"] and all(t.is_file() for t in thumbnails)
+    beside = [folder / file for file in job.beside.values()]
+    return file_hash(pdf) == entry["sha256"] and all(f.is_file() and not f.is_symlink() for f in thumbnails + beside)
 
 
 def merge(earlier: dict, outputs: list[Output], folder: Path) -> list[dict]:
@@ -174,15 +200,23 @@ def write_manifest(folder: Path, job: Job | WebPage, entries: list[dict], write)
                 "pipeline_version": __version__, "outputs": entries}
     write(folder / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     write(folder / "manifest.csv", _csv(MANIFEST_COLUMNS, entries))
+    # What to print, with copies, then the images to publish (a social post, no copies).
     write(folder / "print-order.csv", _csv(
-        ["district", "partner", "language", "product", "size", "copies", "path"],
-        [e for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]))
+        ["district", "partner", "language", "product", "size", "copies", "path", "deliver"],
+        [{**e, "deliver": "print"} for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]
+        + [e for e in entries if publishable(e)]))
 
 
 def printable(entry: dict) -> bool:
     """May go to the printer: a press file that passed preflight, with no stand-in logo."""
     return (entry["output"] == "print" and not entry.get("rejected") and not entry.get("stand_in")
             and entry.get("preflight", {}).get("errors", 0) == 0)
+
+
+def publishable(entry: dict) -> bool:
+    """A social image (PNG or JPEG, not its alt text) that passed preflight."""
+    return (entry.get("deliver") == "publish" and entry.get("media_type", "").startswith("image/")
+            and not entry.get("rejected") and entry.get("preflight", {}).get("errors", 0) == 0)
 
 
 # A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"): a district

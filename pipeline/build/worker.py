@@ -24,6 +24,7 @@ class Made:
     thumbnails: list[bytes]  # PNG per page, for the preflight report
     rejected: bool = False  # failed preflight: goes beside the last good PDF, never printed
     imposed: bytes | None = None  # the press sheet, for products imposed n-up
+    beside: dict[str, bytes] | None = None  # files made with it, by path: a social image's JPEG and alt text
 
 
 def make(job: Job, write_pdf: bool = True) -> Made:
@@ -47,11 +48,18 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     rejected = write_pdf and any(p.level == "error" for p in problems)
     if rejected:
         problems = [replace(p, file=job.rejected_output) if p.file == job.output else p for p in problems]
-    imposed = None
+    imposed, beside, made = None, None, rendered.pdf
     if write_pdf and not rejected and job.spec.impose and job.profile.spec.output == "print":
         imposed = _impose(job, rendered.pdf)
-    return Made(rendered.pdf if write_pdf else None, hashlib.sha256(rendered.pdf).hexdigest(), rendered.pages,
-                problems, thumbnails, rejected, imposed)
+    if job.social:  # the PNG is the output; the JPEG and alt text go beside a good one
+        from .. import social
+
+        picture = social.image(job, rendered)
+        made = social.png(picture)
+        if write_pdf and not rejected:
+            beside = {job.beside["jpeg"]: social.jpeg(picture), job.beside["alt"]: social.alt_text(html).encode()}
+    return Made(made if write_pdf else None, hashlib.sha256(made).hexdigest(), rendered.pages,
+                problems, thumbnails, rejected, imposed, beside)
 
 
 def _impose(job: Job, pdf: bytes) -> bytes:

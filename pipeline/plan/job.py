@@ -153,14 +153,29 @@ class Job:
         return size if size is not None else self.spec.min_qr_module_mm
 
     @property
+    def social(self) -> bool:
+        """An image for screens (a social post, story or link preview): PNG and JPEG
+        rastered from the rendering, with its alt text; no PDF is kept."""
+        return self.profile.spec.output == "social"
+
+    @property
     def output(self) -> str:
-        """Path of the PDF relative to the campaign's output folder."""
-        return f"{self.folder}{self.base_name}{self.profile.suffix}.pdf"
+        """Path of the PDF (of a social image: its PNG) relative to the campaign's output folder."""
+        return f"{self.folder}{self.base_name}{self.profile.suffix}{'.png' if self.social else '.pdf'}"
+
+    @property
+    def beside(self) -> dict[str, str]:
+        """The files made with the output, by kind: a social image's JPEG and alt text."""
+        if not self.social:
+            return {}
+        stem = self.output.removesuffix(".png")
+        return {"jpeg": f"{stem}.jpg", "alt": f"{stem}.alt.txt"}
 
     @property
     def rejected_output(self) -> str:
-        """Where the PDF goes when it fails preflight: beside the last good one."""
-        return self.output.removesuffix(".pdf") + ".rejected.pdf"
+        """Where the output goes when it fails preflight: beside the last good one."""
+        stem, dot, ext = self.output.rpartition(".")
+        return f"{stem}.rejected{dot}{ext}"
 
     @property
     def stand_in(self) -> bool:

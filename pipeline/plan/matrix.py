@@ -45,7 +45,9 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
                 made_in = spec.size_profiles(size)
                 for statistic in statistics:
                     for profile in profiles:
-                        if not (profile.chosen if made_in is None else profile.name in made_in):
+                        # A social profile makes images: only of products that name it.
+                        chosen = profile.chosen and profile.spec.output != "social"
+                        if not (chosen if made_in is None else profile.name in made_in):
                             continue
                         job = Job(source=source, layouts=layouts, product=product, size=size, profile=profile,
                                   statistic=statistic, ordered_copies=copies, **variant)

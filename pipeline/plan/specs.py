@@ -35,6 +35,21 @@ def _known_profiles(names: list[str]) -> list[str]:
 ProfileNames = Annotated[list[str], Field(min_length=1), AfterValidator(_known_profiles)]
 
 
+# A CSS pixel: a screen product's page is its pixel size at 96 px to the inch, so its
+# PDF rasters to exactly those pixels.
+MM_PER_PX = 25.4 / 96
+Side = Literal["top", "bottom", "left", "right"]
+
+
+class ScreenSpec(Strict):
+    """A screen product's image (a social post, a story, a link preview): its exact
+    pixels and the screen preflight's limits, in pixels of the image."""
+
+    pixels: tuple[Annotated[int, Field(ge=100, le=4000)], Annotated[int, Field(ge=100, le=4000)]]
+    min_text_px: Annotated[float, Field(gt=0)] = 24  # legible at the size the medium shows it
+    clear_px: dict[Side, Annotated[int, Field(ge=0)]] = {}  # edges the platforms' interfaces cover: no text
+
+
 class SizeSpec(Strict):
     trim_mm: tuple[Millimetres, Millimetres]
     stylesheets: Annotated[list[str], Field(min_length=1)]
@@ -45,6 +60,16 @@ class SizeSpec(Strict):
     made_for: list[Axis] | None = None
     copies: dict[Axis, Copies] | None = None
     safe_mm: Annotated[float, Field(ge=0)] | None = None
+    screen: ScreenSpec | None = None  # an image for screens: its trim is its pixels (no trim_mm)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _trim_of_pixels(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("screen"), dict) and "pixels" in data["screen"]:
+            if "trim_mm" in data:
+                raise ValueError("a screen size gives its pixels (screen.pixels), not trim_mm")
+            data = {**data, "trim_mm": [px * MM_PER_PX for px in data["screen"]["pixels"]]}
+        return data
 
 
 class ImposeSpec(Strict):
@@ -144,12 +169,12 @@ class Profile(Strict):
     """How a job is written: for a press (CMYK, bleed, PDF/X) or for screens."""
 
     description: str
-    output: Literal["print", "screen"]
+    output: Literal["print", "screen", "social"]  # social: images for screens (PNG, JPEG), no PDF
     default: bool = False
     suffix: str | None = None  # added to file names; default "-<profile name>"
     bleed_mm: Annotated[float, Field(ge=0, le=20)] = 0
     safe_mm: Annotated[float, Field(ge=0, le=30)] = 5
-    pdf_variant: Literal["pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/ua-1"]
+    pdf_variant: Literal["pdf/x-1a", "pdf/x-3", "pdf/x-4", "pdf/ua-1"] | None = None  # None: social only
     crop_marks: bool = False
     output_intent: OutputIntent | None = None
     utm_medium: Neutral | None = None
@@ -157,13 +182,15 @@ class Profile(Strict):
 
     @model_validator(mode="after")
     def _fits_output(self) -> "Profile":
+        if self.output != "social" and self.pdf_variant is None:
+            raise ValueError("a print or screen profile needs a pdf_variant")
         if self.output == "print":
             if not self.pdf_variant.startswith("pdf/x"):
                 raise ValueError("a print profile needs a PDF/X variant (pdf/x-4 or pdf/x-1a)")
             if self.output_intent is None:
                 raise ValueError("a print profile needs an output_intent (the press condition)")
-        elif self.bleed_mm or self.crop_marks or self.pdf_variant.startswith("pdf/x"):
-            raise ValueError("a screen profile has no bleed, no crop marks and is not PDF/X")
+        elif self.bleed_mm or self.crop_marks or (self.pdf_variant or "").startswith("pdf/x"):
+            raise ValueError("a screen or social profile has no bleed, no crop marks and is not PDF/X")
         elif self.small_text:
             raise ValueError("small_text is a press rule (plates and inks): a screen profile has none")
         return self

@@ -7,7 +7,8 @@ fold or too close to the trim are named with the element they belong to.
 
 One module per family of checks: text.py (pages, lost, hidden and touching text, safe
 area, folds, type size), colour.py (contrast, inks), codes.py (QR codes), press.py
-(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py; subject.py
+(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py, screen.py (social
+images: pixels, legible size, contrast as rastered, clear zones, no code); subject.py
 holds what they share, thumbnails.py the report's page images.
 """
 from __future__ import annotations
@@ -22,13 +23,14 @@ from .discreet import check_discreet
 from .empty import check_empty, emptiest_page, empty_blocks, largest_empty_block
 from .numbers import check_numbers, check_page_numbers
 from .press import check_bleed, check_fonts, check_images
+from .screen import SCREEN_CHECKS
 from .subject import Subject
 from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,
                    check_visible, touching_lines)
 from .thumbnails import thumbnails
 from .translation import check_translation
 
-__all__ = ["CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
+__all__ = ["CHECKS", "SOCIAL_CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
            "largest_empty_block", "empty_blocks", "emptiest_page", *(
                "check_pages check_lost_text check_visible check_safe_area check_type_size check_contrast "
                "check_small_text_inks check_qr check_codes check_fonts check_images check_bleed "
@@ -40,6 +42,12 @@ CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_ty
           check_page_numbers,
           check_empty, check_touching_lines)
 
+# A social image: the checks of what is on it, then the screen's own (screen.py) in
+# place of the press's (trim, safe area, bleed, inks) and the QR code's.
+SOCIAL_CHECKS = (check_pages, check_lost_text, check_visible, check_fonts, check_images, check_translation,
+                 check_discreet, check_numbers, check_page_numbers, check_empty, check_touching_lines,
+                 *SCREEN_CHECKS)
+
 
 def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:
     """Run every check; return the problems (WeasyPrint's warnings included) and the
@@ -48,7 +56,7 @@ def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], l
     problems = list(rendered.warnings)
     with PDFIUM:  # the checks read the PDF through PDFium (pdflock.py)
         try:
-            for check in CHECKS:
+            for check in (SOCIAL_CHECKS if job.social else CHECKS):
                 problems += check(subject)
             pngs = thumbnails(subject)
         finally:

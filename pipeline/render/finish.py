@@ -70,7 +70,11 @@ def finish_press(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, docume
         pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
 
 
-FINISHERS = {"screen": finish_screen, "print": finish_press}
+def finish_social(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
+    """A social image's PDF is rastered into its PNG and JPEG, never kept: nothing to add."""
+
+
+FINISHERS = {"screen": finish_screen, "print": finish_press, "social": finish_social}
 
 
 # ISO 15930-4: the version key names the standard, the conformance key the level.

@@ -6,7 +6,7 @@ import queue
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from pipeline import proof
+from pipeline import approved, proof
 from pipeline import studio as engine
 
 KEEP_ALIVE_S = 15
@@ -107,11 +107,11 @@ def events(request):
 
 def changes(request):
     studio = engine.get()
-    differences = studio.review()
+    differences, rendering = studio.review()
     studio.last_review = {f"{d.name}/{d.page}": d for d in differences}  # for change_image
     return render(request, "studio/changes.html", {
-        "differences": differences, "tolerance": proof.PAGE_TOLERANCE,
-        "approved": studio.approved, "folder": proof.APPROVED.name,
+        "differences": differences, "rendering": rendering, "tolerance": approved.PAGE_TOLERANCE,
+        "approved": studio.approved, "folder": approved.APPROVED.name,
         "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
     })
 
@@ -126,7 +126,7 @@ def change_image(request, key: str, page: int):
 
 
 def approved_image(request, key: str, page: int):
-    folder = proof.APPROVED.resolve()
+    folder = approved.APPROVED.resolve()
     path = (folder / key / f"{page}.png").resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         raise Http404("no approved proof")
