@@ -154,10 +154,12 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
     return list(_phone_numbers(text))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=128)
 def _phone_numbers(text: str) -> tuple[PhoneInText, ...]:
-    """find_phone_numbers of a line with a digit, once per worker: every variant of a
-    batch prints the same helpline lines, and libphonenumber's matcher is slow."""
+    """find_phone_numbers of a line with a digit, read once per worker while it is in
+    use: every variant of a batch prints the same helpline lines, and libphonenumber's
+    matcher is slow. A few lines are kept (the least recently read go first): a
+    district's own lines are new with every variant."""
     found, keys = [], set()
     for candidate, strict in ((plain(text), False), (as_read(text), True)):
         matcher = phonenumbers.PhoneNumberMatcher(candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
