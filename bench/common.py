@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The checkout the bench snapshots. Not pipeline.paths: the pipeline is imported from
+# the snapshot (configure()), never from here.
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
@@ -217,7 +219,7 @@ def batch_content(where: Path, districts: int) -> Path:
 def with_qr_svg(job, html: str) -> str:
     """The pipeline's HTML with the QR code as the SVG a user would write by hand: the
     pipeline's own HTML has an empty placeholder there that only pipeline/render/qrdraw.py draws."""
-    from pipeline.layouts import colour_value
+    from pipeline.profilecss import colour_value
     from pipeline.qr import qr_data_uri, qr_svg
 
     fill = colour_value(job.colours["ink"], job.profile.spec.output)

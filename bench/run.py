@@ -30,9 +30,7 @@ import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-VENV_PYTHON = VENV / "bin" / "python"
+from common import ROOT, VENV, VENV_PYTHON
 
 # Run inside the project's venv whatever `python` started us.
 if VENV_PYTHON.exists() and Path(sys.prefix).resolve() != VENV.resolve():

@@ -67,7 +67,7 @@ class Page:
     boxes: dict[str, Box]  # media, trim, bleed: from the media box's top-left corner, mm
     words: list[Word]
     # Right to left: the words as set, in reading order. The press PDF's text layer maps
-    # each Nastaliq glyph to one letter for all its uses (textlayer.py), so its words
+    # each Nastaliq glyph to one letter for all its uses (docs/textlayer.md), so its words
     # place the glyphs but do not read as the text.
     text: list[str] | None = None
 

@@ -92,23 +92,31 @@ def _error(name: str, what: str, hint: str) -> Problem:
     return Problem("error", name, what, hint, check="assets")
 
 
-def _sniff(data: bytes) -> str:
-    head = data[:512].lstrip()
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "a PNG image"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "a JPEG image"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "a GIF image"
+# What a file's first bytes say it is (whatever its name says): (kind, how it is called).
+_KINDS = ((b"\x89PNG\r\n\x1a\n", "png", "a PNG image"), (b"\xff\xd8\xff", "jpg", "a JPEG image"),
+          (b"GIF87a", "gif", "a GIF image"), (b"GIF89a", "gif", "a GIF image"), (b"%PDF", "pdf", "a PDF"))
+_CALLED = {"webp": "a WebP image", "html": "an HTML page", "svg": "an SVG image", None: "not an image Pillow can read"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The file's kind from its first bytes: "png", "jpg", "svg", "gif", "webp", "pdf",
+    "html", or None. The one rule for every file the pipeline or the portal takes in."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    for magic, kind, _ in _KINDS:
+        if head.startswith(magic):
+            return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "a WebP image"
-    if head.startswith(b"%PDF"):
-        return "a PDF"
+        return "webp"
     if re.match(rb"(?i)(<!doctype html|<html)", head):
-        return "an HTML page"
+        return "html"
     if re.search(rb"<svg[\s>]", head):
-        return "an SVG image"
-    return "not an image Pillow can read"
+        return "svg"
+    return None
+
+
+def _sniff(data: bytes) -> str:
+    kind = sniff(data)
+    return next((called for _, k, called in _KINDS if k == kind), None) or _CALLED[kind]
 
 
 def check_image(data: bytes, name: str) -> list[Problem]:
@@ -129,6 +137,9 @@ def check_image(data: bytes, name: str) -> list[Problem]:
                 if image.format != expected:
                     return [_error(name, f"named {expected} but is a {image.format} image",
                                    f"save it as {expected} or rename it to .{image.format.lower()}")]
+                if getattr(image, "n_frames", 1) > 1:  # an animated PNG: the proof and print show frame 1 only
+                    return [_error(name, f"an animated image of {image.n_frames} frames: only the first would print",
+                                   "export the one frame to print as a still PNG or JPEG")]
                 if image.width * image.height > limits.IMAGE_PIXELS:
                     return [_error(name, f"{image.width}×{image.height} pixels, over the limit of "
                                    f"{limits.IMAGE_PIXELS:,} (IMAGE_PIXELS in {limits.WHERE})",

@@ -37,7 +37,7 @@ def explain(job, problems: list[Problem], rendered=None) -> list[Problem]:
     if found is None:
         return problems
     path, fit_chars, total_chars, left = found
-    explained = [p for p in problems if _follows(p, job.spec.pages) and (p.check, p.page, p.field) not in left]
+    explained = [p for p in problems if _follows(p, job.spec.max_pages or job.spec.pages) and (p.check, p.page, p.field) not in left]
     if not any(p.check in SYMPTOMS for p in explained):
         return problems  # the cut does not clear what started the search
     if not explained:

@@ -15,6 +15,8 @@ from pathlib import Path
 from . import __version__
 from .problems import PipelineError, Problem
 
+# The campaigns when none is named: content/ of the folder the command runs in (not
+# paths.CONTENT), so messages name files as the coordinator types them.
 CONTENT_DIR = Path("content")
 
 
@@ -43,7 +45,8 @@ def _report(problems: list[Problem]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import LAYOUTS, load_layouts, load_profiles, plan
+    from .paths import LAYOUTS
+    from .plan import load_layouts, load_profiles, plan
 
     campaigns = load_campaigns(_campaign_files(args.content))
     layouts = load_layouts(args.layouts or LAYOUTS)
@@ -58,7 +61,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, write_pdfs: bool) -> int:
     from .build import build
     from .content import load_campaigns
-    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
+    from .paths import LAYOUTS
+    from .plan import load_layouts, load_profiles, plan, select_profiles
     from .preflight import strict
     from .report import summary_lines
     from .webpage import plan_pages
@@ -113,7 +117,8 @@ def _default_out(layouts: Path, project_layouts: Path) -> Path:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from .content import load_campaigns
-    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
+    from .paths import LAYOUTS
+    from .plan import load_layouts, load_profiles, plan, select_profiles
 
     from .webpage import plan_pages
 
@@ -144,7 +149,8 @@ def _plan(args: argparse.Namespace, profile: str | None, selection: bool = True)
     """The jobs of the campaigns given; with `selection`, only those --only, --district,
     --partner and --language choose."""
     from .content import load_campaigns
-    from .plan import LAYOUTS, load_layouts, load_profiles, plan, select_profiles
+    from .paths import LAYOUTS
+    from .plan import load_layouts, load_profiles, plan, select_profiles
 
     campaigns = load_campaigns(_campaign_files(args.content))
     chosen = dict(only=args.only, districts=args.district, partners=args.partner,

@@ -16,6 +16,7 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import io
 import os
@@ -30,6 +31,7 @@ import pypdfium2.raw as raw
 import zxingcpp
 
 from .pdflock import PDFIUM
+from .stages import GLYPHS
 
 PT_PER_MM = 72 / 25.4
 PX_PER_MODULE = 3  # zxing-cpp finds codes of 3 px a module on a clean raster
@@ -158,15 +160,30 @@ def _standing_out(contrast: float) -> np.ndarray:
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
-    """Every text object of the page, in forms too, drawn invisible (in memory only)."""
+    """Every text object of the page, in forms too, drawn invisible (in memory only),
+    and the glyphs a screen copy's text layer draws as outlines (stages.GLYPHS)."""
     def walk(objects):
         for obj in objects:
             kind = raw.FPDFPageObj_GetType(obj)
             if kind == raw.FPDF_PAGEOBJ_TEXT:
                 raw.FPDFTextObj_SetTextRenderMode(obj, raw.FPDF_TEXTRENDERMODE_INVISIBLE)
+            elif kind == raw.FPDF_PAGEOBJ_PATH and _glyph_outline(obj):
+                raw.FPDFPath_SetDrawMode(obj, raw.FPDF_FILLMODE_NONE, False)
             elif kind == raw.FPDF_PAGEOBJ_FORM:
                 walk([raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))])
     walk([raw.FPDFPage_GetObject(page.raw, i) for i in range(raw.FPDFPage_CountObjects(page.raw))])
+
+
+def _glyph_outline(obj) -> bool:
+    """A path drawn inside the text layer's GLYPHS marked content."""
+    for i in range(raw.FPDFPageObj_CountMarks(obj)):
+        mark, length = raw.FPDFPageObj_GetMark(obj, i), ctypes.c_ulong()
+        if raw.FPDFPageObjMark_GetName(mark, None, 0, ctypes.byref(length)) and length.value == 2 * (len(GLYPHS) + 1):
+            name = (ctypes.c_ushort * (length.value // 2))()
+            raw.FPDFPageObjMark_GetName(mark, name, length.value, ctypes.byref(length))
+            if bytes(name).decode("utf-16-le").rstrip("\x00") == GLYPHS:
+                return True
+    return False
 
 
 def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:

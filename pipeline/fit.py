@@ -22,12 +22,13 @@ from .stages import Placed, Rendered
 HEADLINES = ("h1", "h2", "strapline")  # elements whose lines are balanced
 
 
-def fitted(job: Job) -> tuple[str, Rendered]:
+def fitted(job: Job, html: str | None = None) -> tuple[str, Rendered]:
     """The job's HTML and PDF at the smallest fill step that fills its pages (or the
     largest step that still fits, for very short content), headlines balanced; or,
     where text does not show (a panel lifted over it by longer content), at the first
-    shrink step that shows it all."""
-    html = render_html(job)
+    shrink step that shows it all. `html`: the job's HTML as designed, when the
+    caller has made it already (the studio)."""
+    html = render_html(job) if html is None else html
     rendered = render_pdf_of(job, html)
     shrunk = _shrunk(job, html, rendered)
     if shrunk is not None:
@@ -145,4 +146,4 @@ def _flaws(job: Job, html: str, rendered: Rendered) -> int:
     a step is judged only by what it breaks."""
     subject = Subject(job, html, rendered)
     errors = [p for check in (check_lost_text, check_safe_area) for p in check(subject) if p.level == "error"]
-    return abs(rendered.pages - job.spec.pages) + len(errors)
+    return job.spec.page_overflow(rendered.pages) + len(errors)

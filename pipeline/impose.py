@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from .cropmarks import MARK_GAP_MM, MARK_LENGTH_MM, MARK_WIDTH_PT
+
 PT_PER_MM = 72 / 25.4
-MARK_GAP_MM = 1  # crop marks start this far outside the grid's bleed edge
-MARK_LENGTH_MM = 5
-MARK_WIDTH_PT = 0.3
 BOX_TOLERANCE_PT = 0.01  # PDF writers round box coordinates
 
 

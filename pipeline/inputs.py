@@ -29,6 +29,33 @@ def parse_url(url: str) -> dict | None:
         return None
 
 
+@dataclass(frozen=True)
+class AddressInText:
+    written: str  # as a reader sees it (after NFKC)
+    host: str  # lower case, without "www.", to compare with the campaign's own
+
+
+# A web address a reader would type: dotted names ending in letters, with or without
+# https:// or www., and a path. Not an e-mail's domain, a file name in a path, "e.g."
+# or a decimal: the name before the dot may not follow a letter, '@', '.', '/' or '-'.
+_WEB_ADDRESS = re.compile(r"(?<![\w@./-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?![\w@-])"
+                          r"(?:/[^\s]*)?", re.IGNORECASE)
+
+
+def find_web_addresses(text: str) -> list[AddressInText]:
+    """Every web address a reader would read in `text` (full-width dots and letters
+    as plain ones): a printed address must lead to one of the campaign's sites.
+    Without https:// or www., the last name is in one case ("evil.COM", not the
+    sentence "Fulford Road.Open")."""
+    found = []
+    for match in _WEB_ADDRESS.finditer(plain(text)):
+        written, host = match.group(0).rstrip(".,;:!?)"), match.group(1)
+        last = host.rsplit(".", 1)[-1]
+        if re.match(r"(?i)https?://|www\.", written) or last.islower() or last.isupper():
+            found.append(AddressInText(written, host.lower().removeprefix("www.")))
+    return found
+
+
 def check_url(url: str, allowed_hosts: list[str]) -> list[str]:
     """What is wrong with `url` as the destination of a printed QR code.
 
@@ -109,6 +136,16 @@ def phone_key(number: str) -> str:
     except phonenumbers.NumberParseException:
         return "".join(c for c in number if c.isdigit())
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def tel_href(number: str) -> str:
+    """A printed number as a tel: target: E.164 for a valid full number
+    (+448088020300), the digits as dialled for short codes (999, 18001 101)."""
+    try:
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(plain(number), "GB"))
+    except phonenumbers.NumberParseException:
+        valid = False
+    return "tel:" + (phone_key(number) if valid else "".join(c for c in plain(number) if c.isdigit()))
 
 
 # Between digits a reader reads past any mark as a separator: 0808·802·0399,

@@ -1,4 +1,5 @@
-"""The Jinja2 environment, the template context, and the profile's CSS: job -> HTML + CSS.
+"""The Jinja2 environment and the template context: job -> HTML (its page sheet, the
+profile's CSS, is profilecss.py).
 
 Templates see exactly these names (documented in the README, "For designers"):
   c            the validated campaign (pipeline.content.Campaign)
@@ -9,6 +10,9 @@ Templates see exactly these names (documented in the README, "For designers"):
   statistic    for products made `each: statistic`, the one this PDF shows
   variant      district, partner (with partner_logo, a URL) and language; None where unset
   colours      the brand's colours by role (primary, accent, ...) as the output prints them
+  lockup       the brand's logo rules: position, min_height_mm, clear_space
+  image        the product's image (src, alt, credit, position: its focal point), or None
+  show         how many support services (None: the layout's own) and signs the product carries
 """
 from __future__ import annotations
 
@@ -25,18 +29,18 @@ from types import SimpleNamespace
 
 import jinja2
 import jinja2.runtime
-import phonenumbers
 import jinja2.utils
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
-from . import limits
+from . import identity, limits, sheets, sources
 from .assets import RefusedFile, read_project_file
-from .content import BrandFont, Strict
-from .inputs import PHONE_IN_TEXT, on_allow_list, phone_key, plain
-from .plan import Colour, Job, media_bleed_mm
+from .content import Strict
+from .inputs import PHONE_IN_TEXT, on_allow_list, tel_href
+from .plan import Job
 from .problems import Problem, RenderError
+from .profilecss import colour_value
 from .qr import qr_data_uri
 
 
@@ -234,16 +238,6 @@ def _a(href: str, text) -> Markup:
     return Markup('<a href="{}">{}</a>').format(href, text)
 
 
-def tel_href(number: str) -> str:
-    """A printed number as a tel: target: E.164 for a valid full number
-    (+448088020300), the digits as dialled for short codes (999, 18001 101)."""
-    try:
-        valid = phonenumbers.is_valid_number(phonenumbers.parse(plain(number), "GB"))
-    except phonenumbers.NumberParseException:
-        valid = False
-    return "tel:" + (phone_key(number) if valid else "".join(c for c in plain(number) if c.isdigit()))
-
-
 def tel(number: str) -> Markup:
     """A phone number as printed; in a screen copy, a tel: link."""
     if _LINKS.get() is None or not any(c.isdigit() for c in str(number)):
@@ -280,11 +274,6 @@ def keep_numbers(text: str, report=None) -> Markup:
     # Isolated left to right: in right-to-left running text the bidi algorithm would
     # otherwise lay the groups of a number out right to left ("0300 802 0808").
     return Markup(PHONE_IN_TEXT.sub(lambda m: f'<bdi class="nowrap" dir="ltr">{tel(Markup(m.group(0)))}</bdi>', escaped))
-
-
-# The brand's typeface unless it names its own: designed for legibility (RNIB clear print).
-DEFAULT_FONT = BrandFont(family="Atkinson Hyperlegible", regular="AtkinsonHyperlegible-Regular.ttf",
-                         bold="AtkinsonHyperlegible-Bold.ttf")
 
 
 _MODEL_NAMES = set(dir(BaseModel))
@@ -344,6 +333,9 @@ def context(job: Job) -> dict:
         "brand": _model_data(brand),
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
         "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
+        "lockup": brand.lockup,
+        "image": identity.image_context(c, job.product),
+        "show": identity.shown(c, job.product),
         # The brand's colours by role as the output prints them, for drawings in the
         # templates (the graphic device): CMYK in press files, RGB on screen.
         "colours": {name: colour_value(colour, job.profile.spec.output) for name, colour in job.colours.items()},
@@ -359,8 +351,13 @@ def context(job: Job) -> dict:
         "stylesheets": job.stylesheets,
         "options": job.spec.options,
         "statistic": c.statistics[job.statistic] if job.statistic is not None else None,
+        # The languages the product prints, in the campaign's order: [c] alone, or both
+        # of a bilingual campaign (campaign.bilingual), with their weight.
+        "languages": job.source.languages,
+        "weight": c.bilingual.weight if c.bilingual else "equal",
         "variant": {
             "district": job.district,
+            "district_line": identity.district_line(c, job.district),
             "partner": job.partner,
             "partner_logo": f"../assets/{job.partner.logo}" if job.partner else None,
             "language": job.language,
@@ -368,43 +365,13 @@ def context(job: Job) -> dict:
     })
 
 
-def colour_value(colour: Colour, output: str) -> str:
-    if output != "print":  # screen copies and social images
-        return colour.rgb
-    return "device-cmyk({})".format(" ".join(f"{v / 100:g}" for v in colour.cmyk))
-
-
-def profile_css(job: Job) -> str:
-    """Page geometry, brand colours and colour profile for the job's print profile.
-
-    Set here from products.yaml, colours.yaml and profiles/, so no stylesheet repeats them.
-    Stylesheets use var(--bleed) to run backgrounds that touch the trim into the bleed.
-    """
-    profile = job.profile.spec
-    width, height = job.trim_mm
-    colours = "; ".join(f"--{name}: {colour_value(colour, profile.output)}"
-                        for name, colour in job.colours.items())
-    font = job.source.brand.font or DEFAULT_FONT
-    css = (f"@page {{ size: {width}mm {height}mm; margin: 0; bleed: {media_bleed_mm(job)}mm }}\n"
-           f":root {{ --bleed: {profile.bleed_mm}mm; --safe: {job.safe_mm}mm; {colours}; "
-           f"--font: \"{font.family}\" }}\n")
-    for weight, face in ((400, font.regular), (700, font.bold)):
-        css += f'@font-face {{ font-family: "{font.family}"; font-weight: {weight}; src: url("../fonts/{face}") }}\n'
-    if profile.output == "screen":  # live links look as the text they wrap: the design is the print's
-        css += "a:link, a:visited { color: inherit; text-decoration: none }\n"
-    if profile.output_intent:
-        css += (f"@color-profile device-cmyk {{ src: url(\"../colour/{profile.output_intent.icc}\"); "
-                "components: cyan, magenta, yellow, black }\n")
-    return css
-
-
 def render_html(job: Job, fit: int = 0, breaks: dict[str, tuple[str, ...]] | None = None, shrink: int = 0) -> str:
     """The final HTML of one job, at fill step `fit` or shrink step `shrink` with
     headlines broken at `breaks` (all chosen by pipeline/fit.py). Template mistakes
     become a RenderError naming the line."""
     with _links_for(job), _breaks(breaks or {}):
-        return render_template(job.layouts.folder, job.spec.template, {**context(job), "fit": fit, "shrink": shrink},
-                               product=job.product)
+        return sheets.kept(render_template(job.layouts.folder, job.spec.template,
+                                           {**context(job), "fit": fit, "shrink": shrink}, product=job.product))
 
 
 @contextmanager
@@ -437,9 +404,7 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
         what = exc.what if exc.template == template else f"{exc.what} (included from layouts/{template}:{line})"
         raise RenderError([Problem("error", f"layouts/{exc.template}", what, exc.hint)]) from None
     except jinja2.TemplateSyntaxError as exc:
-        where = Problem("error", f"layouts/{exc.name or template}", f"template syntax: {exc.message}",
-                        "fix the Jinja2 tag on this line", line=exc.lineno)
-        raise RenderError([where]) from None
+        raise RenderError([_syntax_error(exc, template)]) from None
     except jinja2.TemplateNotFound as exc:
         if product is None:
             raise RenderError([Problem("error", f"layouts/{exc.name}", "template not found",
@@ -462,6 +427,26 @@ def render_template(folder: Path, template: str, names: dict, product: str | Non
                                    "fix the expression on this line", line=_template_line(exc))]) from None
     finally:
         _SPENT.reset(token)
+
+
+INNERMOST = re.compile(r"The innermost block that needs to be closed is '(\w+)'")
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, template: str) -> Problem:
+    """A template syntax error; a block left open at the line that opened it (Jinja
+    notices only at the next tag it did not expect, often `{% endblock %}`)."""
+    file = f"layouts/{exc.name or template}"
+    block = INNERMOST.search(exc.message or "")
+    at_end = (exc.message or "").startswith("Unexpected end of template")
+    opened = block and exc.source and sources.opened_at(
+        exc.source, block.group(1), len(exc.source.splitlines()) + 1 if at_end else exc.lineno)
+    if opened:
+        found = "at the end of the template" if at_end else f"at line {exc.lineno}"
+        return Problem("error", file, f"template syntax: `{{% {block.group(1)} %}}` is never closed "
+                       f"(Jinja noticed {found})", f"add `{{% end{block.group(1)} %}}` where the block ends",
+                       line=opened)
+    return Problem("error", file, f"template syntax: {exc.message}", "fix the Jinja2 tag on this line",
+                   line=exc.lineno)
 
 
 def _bounded_output(parts) -> str:

@@ -25,6 +25,7 @@ SVG_BYTES = 1024 * 1024
 SVG_ELEMENTS = 20_000
 SVG_DEPTH = 64  # levels of nested elements
 SVG_USE_EXPANSION = 50_000  # elements an SVG draws once every <use> is expanded
+LOGO_BYTES = 2 * 1024 * 1024  # a partner's logo as uploaded (the portal refuses a larger file)
 IMAGE_PIXELS = 40_000_000  # decoded pixels of any image, from a file or a data: URI
 
 WHERE = "pipeline/limits.py"

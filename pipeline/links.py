@@ -21,8 +21,7 @@ from urllib.parse import unquote
 import pydyf
 from weasyprint.formatting_structure import boxes
 
-from .inputs import on_allow_list
-from .layouts import tel_href
+from .inputs import on_allow_list, tel_href
 from .plan import Job
 from .problems import Problem, RenderError
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 import yaml
 
+from . import limits, sheets
 from .assets import ASSETS, check_asset
 from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
@@ -32,7 +33,6 @@ from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
-MAX_LOGO_BYTES = 5 * 1024 * 1024
 PROOF_LOGO_DAYS = 2
 PROOF_DPI = 96
 
@@ -92,7 +92,7 @@ class CampaignOffer:
 class Proof:
     pages: list[bytes]  # PNG per page
     problems: list[Problem]
-    pdf: bytes = b""
+    pdf: bytes = b""  # the sides rendered for it (the partner's; every side when all change)
 
 
 # ---------------------------------------------------------------- campaigns
@@ -188,8 +188,9 @@ def check_logo_upload(name: str, data: bytes) -> list[Problem]:
     if suffix not in LOGO_SUFFIXES:
         return [Problem("error", name or "logo", "a logo must be an SVG, PNG or JPEG file",
                         "upload the logo as SVG (best) or as PNG/JPEG at 300 ppi", field="logo")]
-    if len(data) > MAX_LOGO_BYTES:
-        return [Problem("error", name, f"the logo is {len(data) / 1e6:.1f} MB; at most {MAX_LOGO_BYTES / 1e6:.0f} MB",
+    if len(data) > limits.LOGO_BYTES:
+        return [Problem("error", name, f"the logo is {len(data) / 1048576:.1f} MB; at most "
+                        f"{limits.LOGO_BYTES / 1048576:.0f} MB (LOGO_BYTES in {limits.WHERE})",
                         "upload a smaller file (an SVG is usually a few kB)", field="logo")]
     return [replace(p, field="logo") for p in check_asset(data, name)]
 
@@ -202,13 +203,13 @@ def unconfirmed_numbers(problems: list[Problem]) -> list[str]:
 # ---------------------------------------------------------------- proofing
 
 
-def proof(draft: PartnerDraft, product: str) -> Proof:
+def proof(draft: PartnerDraft, product: str, width: int | None = None) -> Proof:
     """Every page of `product` with the partner's logo and lines, as PNG (screen
-    profile), and every problem: the request's own and the preflight of the render.
-    Nothing is written but the checked logo (under a name made from its bytes)."""
-    from .fit import fitted
+    profile) `width` pixels wide (PROOF_DPI when None), and every problem: the
+    request's own and the preflight of the render. Only the sides a partner changes
+    are rendered (_partner_sides). Nothing is written but the checked logo (under a
+    name made from its bytes)."""
     from .plan import Job, load_layouts, load_profiles
-    from .preflight import preflight
 
     loaded = loaded_campaign(draft.campaign)
     c = loaded.campaign
@@ -227,11 +228,103 @@ def proof(draft: PartnerDraft, product: str) -> Proof:
     job = Job(source=loaded, layouts=layouts, product=product, size=size,
               profile=load_profiles()["screen"], partner=partner)
     try:
-        html, rendered = fitted(job)
+        made = _partner_sides(job, width) or _whole(job, width)
     except PipelineError as exc:
         return Proof([], problems + exc.problems)
+    return replace(made, problems=problems + made.problems)
+
+
+def _whole(job, width: int | None) -> Proof:
+    """Every side rendered, checked and drawn."""
+    from .fit import fitted
+    from .preflight import preflight
+
+    html, rendered = fitted(job)
     found, _ = preflight(job, html, rendered)
-    return Proof(_pages(rendered.pdf), problems + found, rendered.pdf)
+    return Proof(_pages(rendered.pdf, width), found, rendered.pdf)
+
+
+def _partner_sides(job, width: int | None) -> Proof | None:
+    """Only the sides that carry what a partner changes (its logo and lines, its QR
+    code) rendered, checked and drawn; the others, the same for every partner, from
+    `_OTHER_SIDES`. Their fill and shrink steps are chosen on the partner's sides alone
+    (the build chooses them on every side: the same for full content). None when every
+    side changes or the layout does not keep one `.sheet` per page."""
+    from .fit import fitted
+    from .preflight import preflight
+
+    stand_in = replace(job, partner=job.partner.model_copy(update={
+        "id": "stand-in", "name": "Partner", "contact": "Contact line", "phone": None}))
+    changed, count = _partners_sides(stand_in)
+    if not changed or len(changed) == count:
+        return None
+    others = _other_sides(stand_in, width)
+    if len(others[0]) != count:
+        return None
+    with sheets.only_sheets(changed):
+        html, rendered = fitted(job)
+    found, _ = preflight(job, html, rendered)
+    drawn = _pages(rendered.pdf, width)
+    if len(drawn) != len(changed):
+        return None  # a side spilled onto another page: check and show the whole
+    pages, at = list(others[0]), {}  # at: page in this render -> page in the product
+    for n, (index, page) in enumerate(zip(sorted(changed), drawn)):
+        pages[index], at[n + 1] = page, index + 1
+    # Not here: the other sides (the page count, a code or text printed on them);
+    # their problems are the stand-in's, those found on them.
+    found = [replace(p, page=at.get(p.page, p.page)) for p in found
+             if p.check != "pages" and (p.page is not None or p.check not in ("qr", "codes"))]
+    return Proof(pages, found + [p for p in others[1] if p.page is not None and p.page - 1 not in changed],
+                 rendered.pdf)
+
+
+_SIDES: dict[tuple, tuple[frozenset[int], int]] = {}
+
+
+def _partners_sides(stand_in) -> tuple[frozenset[int], int]:
+    """The sides (numbered from 0) whose HTML changes with the partner (its name,
+    lines, logo, QR code), and how many sides there are: from two made-up partners
+    that differ in all of these, once per campaign file, layouts and product."""
+    from .layouts import render_html
+
+    key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
+           stand_in.size)
+    if key not in _SIDES:
+        other = replace(stand_in, partner=stand_in.partner.model_copy(update={  # HTML only: its logo is not read
+            "id": "other-stand-in", "name": "Another partner", "contact": "Another line", "phone": "999",
+            "logo": "partners/another-stand-in.svg"}))
+        a, b = sheets.split(render_html(stand_in))[1], sheets.split(render_html(other))[1]
+        _SIDES[key] = (frozenset(i for i, (x, y) in enumerate(zip(a, b)) if x != y) if len(a) == len(b)
+                       else frozenset(), len(a))
+        while len(_SIDES) > OTHER_SIDES_KEPT:
+            del _SIDES[next(iter(_SIDES))]
+    return _SIDES[key]
+
+
+_OTHER_SIDES: dict[tuple, tuple[list[bytes], list[Problem]]] = {}
+OTHER_SIDES_KEPT = 16  # campaign x product x width: a few hundred kB each
+
+
+def _other_sides(stand_in, width: int | None) -> tuple[list[bytes], list[Problem]]:
+    """Every page of the product with a stand-in partner, drawn and checked once per
+    campaign file, layouts and width (the newest OTHER_SIDES_KEPT kept): the sides
+    kept from it show nothing of a partner, not even its logo (_partners_sides)."""
+    from .fit import fitted
+    from .preflight import preflight
+
+    key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
+           stand_in.size, width)
+    if key not in _OTHER_SIDES:
+        html, rendered = fitted(stand_in)
+        found, _ = preflight(stand_in, html, rendered)
+        _OTHER_SIDES[key] = (_pages(rendered.pdf, width), found)
+        while len(_OTHER_SIDES) > OTHER_SIDES_KEPT:
+            del _OTHER_SIDES[next(iter(_OTHER_SIDES))]
+    return _OTHER_SIDES[key]
+
+
+def _layouts_stamp(folder: Path) -> tuple:
+    return tuple((f.name, f.stat().st_mtime_ns) for f in sorted(Path(folder).iterdir()) if f.is_file())
 
 
 def _proof_logo(draft: PartnerDraft) -> str:
@@ -250,13 +343,14 @@ def _proof_logo(draft: PartnerDraft) -> str:
     return str(path.relative_to(ASSETS))
 
 
-def _pages(pdf: bytes) -> list[bytes]:
+def _pages(pdf: bytes, width: int | None = None) -> list[bytes]:
     import pypdfium2 as pdfium
 
     with PDFIUM:
         document = pdfium.PdfDocument(pdf)
         try:
-            images = [page.render(scale=PROOF_DPI / 72).to_pil() for page in document]
+            images = [page.render(scale=width / page.get_width() if width else PROOF_DPI / 72).to_pil()
+                      for page in document]
         finally:
             document.close()
     pages = []

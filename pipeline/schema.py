@@ -87,9 +87,12 @@ def field_reference() -> str:
         lines.append("")
     lines += ["## Translation file (`content/translations/<campaign>/<code>.yaml`)", "",
               "The campaign's keys, each string translated; numbers, phone numbers, addresses and codes are not "
-              "translated and may not be given (`qr`, `social`, `variants`, `report.emergency`, `support[].phone`, "
-              "...). Proper names (`name`, `support[].name`, sources' names) are optional: left out, they stay in "
-              "English. Two keys of its own, both **required**: `language` (the code, as in the file's name) and "
+              "translated and may not be given (`social`, `variants`, `bilingual`, `report.emergency`, "
+              "`support[].phone`, `qr.allowed_hosts`, ...). Proper names (`name`, `support[].name`, sources' names) "
+              "are optional: left out, they stay in English. So are `qr.url` and `qr.label`: the force's page in "
+              "that language and its printed address, which the code opens and the products print, on the "
+              "campaign's `qr.allowed_hosts` (checked as the campaign's are); left out, the campaign's page. "
+              "Two keys of its own, both **required**: `language` (the code, as in the file's name) and "
               "`translation` (`status: draft` or `approved`, an optional `note`). A key the campaign does not "
               "have is an error with a did-you-mean. Schema: `docs/translation.schema.json`.", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 
 from .problems import Problem
 
+# The marked-content tag around the glyphs a screen copy's text layer draws as outlines
+# (textlayer/draw.py): text to the reader's eye (eye.py hides them with the text).
+GLYPHS = "Glyphs"
+
 
 @dataclass(frozen=True)
 class Placed:

@@ -7,34 +7,49 @@ views) only reads from it.
   when those changed, and starts a new *generation*.
 - One render thread does all rendering (WeasyPrint is imported and warmed once).
   After a save it checks, by each job's input hash (pipeline.build.input_hash: the
-  build cache's own idea of "changed"), the outputs a browser is showing, newest
-  first, then (once saves pause) the approved set for the changes view; it re-renders only those whose
-  hash changed. An output nobody is looking at is checked when it is next asked for.
-- Each re-render is published to every open event stream (Server-Sent Events).
+  build cache's own idea of "changed"), the outputs in view in a browser first, then
+  the others a browser is showing, then (once saves pause) the approved set for the
+  changes view; it
+  re-renders only those whose hash changed. After a save of the campaign's YAML
+  alone, an output whose HTML came out the same (a field it does not print) is not
+  rendered again. An output nobody is looking at is checked when it is next asked for.
+- A re-render is published to every open event stream (Server-Sent Events) twice:
+  once its image is made, and again when preflight has looked at it (at once, or,
+  when another save came meanwhile, once the outputs that save changed are drawn).
 
 A designer's mistake (a template or CSS error, a broken YAML file) is kept as the
-output's error, shown over its last good image; the engine never stops on one.
+output's error, shown beside its last good image; the engine never stops on one.
+A stylesheet WeasyPrint had to ignore part of is such a mistake here (in a build it
+is a warning): the page would be drawn without the rule.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pypdfium2 as pdfium
 
 from . import approved as approved_proofs, build, proof
 from .content import load_campaigns
 from .paths import ASSETS, FONTS, LAYOUTS
+from .pdflock import PDFIUM
 from .plan import Job, load_layouts, load_profiles, plan
 from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
 REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
-QUIET_S = 2  # the approved set is rendered in the background once no file was saved for this long
+QUIET_S = 2  # the approved set is rendered in the background once the designer's outputs were drawn this long ago
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
+TILE_PX = 512  # the close look's tiles: this many CSS pixels square on screen
+CSS_PX_PER_INCH = 96  # a zoom of 1 is the page at its printed size on a screen
+TILES_KEPT = 256  # tiles of the latest renders kept in memory (about 30 MB)
 
 
 @dataclass
@@ -47,6 +62,10 @@ class Render:
     version: int = 0
     generation: int = -1  # the generation in which the hash was last confirmed
     pages: list[bytes] = field(default_factory=list)  # PNG per page at DISPLAY_DPI
+    pdf: bytes = b""  # the PDF those pages show: the close look and the PDF link
+    html_hash: str = ""  # of its HTML as the template writes it (before copyfitting)
+    checking: bool = False  # the image is out, preflight is still looking at it
+    to_check: tuple | None = None  # (job, HTML, Rendered, HTML as designed) preflight has yet to look at
     record: approved_proofs.Record | None = None  # as the approved proofs keep it (approved set only)
     problems: list[Problem] = field(default_factory=list)
     guides: dict | None = None
@@ -70,7 +89,10 @@ class Studio:
         self.watched: dict[str, float] = {}  # key -> when an image of it was last asked for
         self.wanted: list[str] = []  # asked for and not current: first in line
         self.generation = 0
-        self.saved_at = 0.0  # when a file was last saved (monotonic)
+        self.busy_at = 0.0  # when a file was last saved or an output a designer looks at was checked (monotonic)
+        self.layout_generation = 0  # the last generation a file other than the campaign's YAML changed in
+        self.in_view: list[str] = []  # the outputs in view in the browser window last scrolled
+        self.tiles: OrderedDict[tuple, bytes] = OrderedDict()
         self.setup_error: list[Problem] = []
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
@@ -151,10 +173,55 @@ class Studio:
             "pages": len(render.pages) if render else 0,
             "guides": guides,
             "problems": [problem_dict(p) for p in render.problems] if render else [],
+            "checking": bool(render and render.checking),
             "error": [problem_dict(p) for p in (render.error if render else [])] + [
                 problem_dict(p) for p in self.setup_error],
             "seconds": round(render.seconds, 3) if render else None,
         }
+
+    def pdf(self, key: str) -> bytes | None:
+        """The PDF of the output's current image (the last good one)."""
+        render = self.current(key)
+        return render.pdf if render and render.pdf else None
+
+    def tile(self, key: str, page: int, zoom: float, density: float, column: int, row: int) -> bytes | None:
+        """A TILE_PX square of a page for the close look, as PNG: the page at `zoom`
+        times its printed size (CSS pixels), `density` image pixels per CSS pixel,
+        cut from the PDF of the current image. None when there is no such tile."""
+        render = self.current(key)
+        if render is None or not render.pdf or not 1 <= page <= len(render.pages):
+            return None
+        cached = (key, render.version, page, zoom, density, column, row)
+        with self.lock:
+            if cached in self.tiles:
+                self.tiles.move_to_end(cached)
+                return self.tiles[cached]
+        side_pt = TILE_PX * 72 / CSS_PX_PER_INCH / zoom
+        with PDFIUM:
+            document = pdfium.PdfDocument(render.pdf)
+            try:
+                sheet = document[page - 1]
+                width, height = sheet.get_size()
+                left, top = column * side_pt, row * side_pt
+                if left >= width or top >= height:
+                    return None
+                right, bottom = min(left + side_pt, width), min(top + side_pt, height)
+                # crop: points cut from each side (left, bottom, right, top); PDF's y is up
+                image = sheet.render(scale=zoom * density * CSS_PX_PER_INCH / 72,
+                                     crop=(left, height - bottom, width - right, top)).to_pil().convert("RGB")
+            finally:
+                document.close()
+        png = proof.png(image)
+        with self.lock:
+            self.tiles[cached] = png
+            while len(self.tiles) > TILES_KEPT:
+                self.tiles.popitem(last=False)
+        return png
+
+    def look(self, keys: list[str]) -> None:
+        """The outputs now in view in a browser window: re-rendered first after a save."""
+        with self.lock:
+            self.in_view = [k for k in keys if k in self.jobs]
 
     def events(self, showing: list[str]) -> queue.Queue:
         """A queue of events for a browser page showing these outputs (kept current first)."""
@@ -202,99 +269,172 @@ class Studio:
 
     def changed(self, paths: list[Path]) -> None:
         """Files were saved: reload what must be, start a new generation."""
-        content = any(p.suffix in (".yaml", ".yml") and any(p.is_relative_to(c if c.is_dir() else c.parent)
-                                                               for c in self.content) for p in paths)
+        yaml = [p for p in paths if p.suffix in (".yaml", ".yml") and any(
+            p.is_relative_to(c if c.is_dir() else c.parent) for c in self.content)]
         layouts = any(p.parent == self.layouts_folder and p.name in ("products.yaml", "colours.yaml") for p in paths)
-        build.forget_file_hashes()  # a save can change a font or a template's includes
-        if content or layouts:
-            self._reload(content, layouts)
+        if len(yaml) < len(paths):
+            build.forget_file_hashes()  # a save can change a font or a template's includes
+        had_error = bool(self.setup_error)
+        if yaml or layouts:
+            self._reload(bool(yaml), layouts)
         with self.lock:
             self.generation += 1
-            self.saved_at = time.monotonic()
+            self.busy_at = time.monotonic()
+            if len(yaml) < len(paths):
+                self.layout_generation = self.generation
             self.lock.notify_all()
-        if self.setup_error:
+        # A mistake, or its fix: every page says so now. A fix that brings back the
+        # inputs of the last good render re-renders nothing, so nothing else would.
+        if self.setup_error or had_error:
             self._publish(sorted({k for keys in self.listeners.values() for k in keys}))
 
     def _next(self) -> str | None:
-        """The next output to check: one asked for, then those on an open page (in the
-        page's order), those whose image was asked for in the last RECENT_S, then the
-        approved set once the designer has paused (QUIET_S: the next save is not kept
-        waiting for it); None when all are current."""
+        """The next output to check: one asked for, then those in view in a browser,
+        those on an open page (in the page's order), those whose image was asked for
+        in the last RECENT_S, then the approved set once those are drawn and the
+        designer has paused (QUIET_S: a render cannot be stopped, so the next save
+        would wait for it); None when all are current."""
         showing = [k for keys in self.listeners.values() for k in keys]
         now = time.monotonic()
         recent = [k for k, t in sorted(self.watched.items(), key=lambda kt: -kt[1]) if now - t < RECENT_S]
-        quiet = now - self.saved_at > QUIET_S
-        for key in [*self.wanted, *showing, *recent, *(self.approved if quiet else [])]:
+        for key in [*self.wanted, *self.in_view, *showing, *recent]:
             if key in self.jobs and self._stale(key):
+                self.busy_at = now
                 return key
+        if now - self.busy_at > QUIET_S:
+            return next((key for key in self.approved if key in self.jobs and self._stale(key)), None)
         return None
 
     def _render_loop(self) -> None:
         while not self.stopping.is_set():
             with self.lock:
-                key = self._next()
-                while key is None and not self.stopping.is_set():
-                    self.lock.wait(1)
-                    key = self._next()
-                if key is None:
+                key, put_off = self._next(), None
+                while key is None and put_off is None and not self.stopping.is_set():
+                    # Nothing to draw: a preflight a save put off, else wait for one.
+                    put_off = next((r for r in self.renders.values() if r.to_check), None)
+                    if put_off is None:
+                        self.lock.wait(1)
+                        key = self._next()
+                if self.stopping.is_set():
                     return
-                job, generation = self.jobs[key], self.generation
-                render = self.renders.setdefault(key, Render(key))
-            rendered = self._check(key, job, render)
+                if key is not None:
+                    job, generation = self.jobs[key], self.generation
+                    render = self.renders.setdefault(key, Render(key))
+            if key is None:
+                self._preflight(put_off)
+                continue
+            self._check(key, job, render, generation)
             with self.lock:
                 render.generation = generation
                 if key in self.wanted:
                     self.wanted.remove(key)
                 self.lock.notify_all()
-            if rendered:
-                self._publish([key])
 
-    def _check(self, key: str, job: Job, render: Render) -> bool:
-        """Render the job if its inputs changed; True when it was rendered."""
+    def _check(self, key: str, job: Job, render: Render, generation: int) -> None:
+        """Render the job if its inputs changed, and publish it: once its image is
+        made (or its error known), current from then on, and again once preflight
+        has looked at it."""
         try:
             digest = build.input_hash(job)
         except Exception as exc:  # a template that does not parse: the render below says where
             digest = f"unhashable: {exc!r}"
         if digest == render.input_hash and not digest.startswith("unhashable"):
-            return False
+            return
+        from .fit import fitted
+
+        designed = self._yaml_only_html(job, render)
+        if designed is not None and _sha(designed) == render.html_hash:  # a field it does not print
+            render.input_hash = digest
+            return
+
         started = time.perf_counter()
-        error, pages, record = [], [], None
+        error, pages = [], []
         try:
-            made = proof.render(job, DISPLAY_DPI)
-            pages = [proof.png(page) for page in made.pages]
-            if key in self.approved:
-                record = approved_proofs.record(job, made.pdf, made.layout)
+            html, rendered = fitted(job, designed)
+            # A rule WeasyPrint dropped: the page is not what the stylesheet says.
+            error = [p for p in rendered.warnings if p.check == "weasyprint" and p.file.endswith(".css")]
+            images = proof.raster(rendered.pdf, DISPLAY_DPI)
+            pages = [proof.png(page) for page in images]
         except PipelineError as exc:
             error = exc.problems
         except Exception as exc:  # never lose the render thread to one output
             error = [Problem("error", job.output, f"could not be made: {type(exc).__name__}: {exc}",
                              "if the message names a file, fix it; otherwise report it")]
         with self.lock:
-            render.input_hash = digest
+            render.input_hash, render.generation = digest, generation
             render.seconds = time.perf_counter() - started
             render.version += 1
             render.error = error
+            render.to_check, render.checking = None, False  # a preflight put off for an older image: moot
             if not error:
-                render.pages, render.problems = pages, made.problems
-                render.guides, render.record = made.guides.to_dict(), record
-        return True
+                qr = [(p.page, p.rect) for p in rendered.layout if p.kind == "qr"]
+                render.pages, render.pdf, render.problems, render.checking = pages, rendered.pdf, [], True
+                render.guides, render.html_hash = proof.guides(job, qr).to_dict(), ""
+                render.to_check = (job, html, rendered, designed)
+            saved_since = self.generation != generation
+        self._publish([key])
+        if not error and not saved_since:  # else the outputs that save changed are drawn first
+            self._preflight(render)
+
+    def _preflight(self, render: Render) -> None:
+        """Preflight the output's image, keep what the changes view and the next
+        YAML save need, and publish the problems."""
+        from .layouts import render_html
+        from .preflight import preflight
+
+        with self.lock:
+            job, html, rendered, designed = render.to_check
+        record = None
+        try:
+            problems, _ = preflight(job, html, rendered)
+            if render.key in self.approved:
+                record = approved_proofs.record(job, rendered.pdf, rendered.layout)
+            html_hash = _sha(render_html(job) if designed is None else designed)
+        except Exception as exc:  # never lose the render thread to one output
+            problems, html_hash = [Problem("error", job.output, f"preflight failed: {type(exc).__name__}: {exc}",
+                                           "report it")], ""
+        with self.lock:
+            render.problems, render.html_hash = problems, html_hash
+            render.record = record
+            render.checking, render.to_check = False, None
+            self.lock.notify_all()
+        self._publish([render.key])
+
+    def _yaml_only_html(self, job: Job, render: Render) -> str | None:
+        """The job's HTML as designed (before copyfitting) when only the campaign's
+        YAML changed since the output's last good render, to compare with that
+        render's: the same HTML prints the same. None otherwise."""
+        if not render.html_hash or render.error or render.generation < self.layout_generation:
+            return None
+        from .layouts import render_html
+
+        try:
+            return render_html(job)
+        except PipelineError:
+            return None  # the render says what is wrong
 
     # ------------------------------------------------------------ visual review
 
     def review(self) -> tuple[list[approved_proofs.Difference], int]:
         """The approved set's pages that differ from their approved proofs, and how many
         of its outputs are still to be rendered: the approved set comes first for up to
-        REVIEW_WAIT_S, then the page shows what is current."""
+        REVIEW_WAIT_S, then the page shows what is current. An output counts once
+        preflight has looked at it (its record is made then)."""
         deadline = time.monotonic() + REVIEW_WAIT_S
+        pending = lambda key: self._stale(key) or self.renders[key].checking  # noqa: E731
         with self.lock:
             self.wanted += [key for key in self.approved if self._stale(key) and key not in self.wanted]
             self.lock.notify_all()
-            while any(map(self._stale, self.approved)) and time.monotonic() < deadline:
+            while any(map(pending, self.approved)) and time.monotonic() < deadline:
                 self.lock.wait(deadline - time.monotonic())
-            done = [key for key in self.approved if not self._stale(key)]
+            done = [key for key in self.approved if not pending(key)]
             records = [self.renders[key].record for key in done if self.renders[key].record]
             whole = [self.jobs[key] for key in self.approved]
         return approved_proofs.review(records, whole=whole), len(self.approved) - len(done)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _studio: Studio | None = None

@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from .content import LoadedCampaign
 from .inputs import on_allow_list
-from .plan import ASSETS, ROOT, WEB_PAGE, Colour, LayoutSet
+from .paths import ASSETS, ROOT
+from .plan import WEB_PAGE, Colour, LayoutSet
 from .problems import Problem, RenderError
 
 PRODUCT = WEB_PAGE  # its name in `--only` and in the manifest's `product`
@@ -137,7 +138,9 @@ def _logo(page: WebPage) -> str | None:
 def context(page: WebPage) -> dict:
     """What web-page.html sees: the campaign, brand and labels as the print templates
     do (layouts.as_data), the logo as a data: URI, and the colours as CSS."""
-    from .layouts import DEFAULT_FONT, as_data
+    from .identity import web_image
+    from .layouts import as_data
+    from .profilecss import DEFAULT_FONT
 
     c, brand = page.source.campaign, page.source.brand
     font = brand.font or DEFAULT_FONT
@@ -153,6 +156,8 @@ def context(page: WebPage) -> dict:
             "page": {"url": c.qr.url, "label": c.qr.label, "language": page.source.language},
         }),
         "brand_logo": _logo(page),
+        # The campaign's image, made small for a screen, inline like the logo.
+        "image": {"src": web_image(c.image.file), "alt": c.image.alt, "credit": c.image.credit} if c.image else None,
         "colours_css": Markup(css),  # from validated #rrggbb values and a plain family name
     }
 

@@ -14,9 +14,9 @@ from typing import Callable
 import pytest
 
 from pipeline.cli import main
+from pipeline.paths import CONTENT, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
+DEFAULT_CAMPAIGN = CONTENT / "no-matter-how-small.yaml"
 
 
 # The county-wide posters and leaflets, press and screen, without the variants

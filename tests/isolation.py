@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipeline import assets, partners, plan, render
+from pipeline import assets, partners, paths, plan, render
 from pipeline.build import cache
 from pipeline.plan import layoutset, names
 
@@ -15,10 +15,10 @@ def project_copy(folder: Path) -> Path:
     """folder/project: copies of assets/ (without the portal's proof logos) and layouts/,
     links to the project's fonts/ and colour/, as a layouts copy needs beside it."""
     project = folder / "project"
-    shutil.copytree(plan.ROOT / "assets", project / "assets", ignore=shutil.ignore_patterns("proofs"))
-    shutil.copytree(plan.ROOT / "layouts", project / "layouts")
-    (project / "fonts").symlink_to(plan.ROOT / "fonts")
-    (project / "colour").symlink_to(plan.COLOUR)
+    shutil.copytree(paths.ASSETS, project / "assets", ignore=shutil.ignore_patterns("proofs"))
+    shutil.copytree(paths.LAYOUTS, project / "layouts")
+    (project / "fonts").symlink_to(paths.FONTS)
+    (project / "colour").symlink_to(paths.COLOUR)
     return project
 
 
@@ -28,8 +28,8 @@ def use_project_copy(project: Path, monkeypatch) -> Path:
     for module in (assets, names, cache, partners):
         monkeypatch.setattr(module, "ASSETS", copy)
     monkeypatch.setattr(partners, "PROOF_LOGOS", copy / "partners" / "proofs")
-    monkeypatch.setattr(render.fetcher, "PROJECT_ROOTS", (render.fetcher.FONTS, plan.COLOUR, copy))
+    monkeypatch.setattr(render.fetcher, "PROJECT_ROOTS", (paths.FONTS, paths.COLOUR, copy))
     monkeypatch.setitem(plan.NEIGHBOURS, "assets", copy)
-    for module in (plan, layoutset):  # the CLI's default and load_layouts'
+    for module in (paths, layoutset):  # the CLI's default and load_layouts'
         monkeypatch.setattr(module, "LAYOUTS", project / "layouts")
     return copy

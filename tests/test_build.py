@@ -139,7 +139,7 @@ def test_check_and_usage_exit_codes(capsys):
 def test_url_fetcher_refuses_files_outside_the_project(tmp_path):
     from weasyprint.urls import URLFetchingError
 
-    from pipeline.plan import LAYOUTS
+    from pipeline.paths import LAYOUTS
     from pipeline.render import ProjectFetcher
 
     fetcher = ProjectFetcher(LAYOUTS)

@@ -62,7 +62,7 @@ def test_wrong_phone_number_names_file_line_and_field(tmp_path, campaign_text):
     bad = campaign_text.replace("phone: 0808 802 0300", "phone: 0808 802 030")
     path = write_campaign(tmp_path, bad)
     [problem] = errors_of(path)
-    line = next(i for i, l in enumerate(bad.splitlines(), 1) if "0808 802 030" in l)
+    line = next(i for i, l in enumerate(bad.splitlines(), 1) if "phone: 0808 802 030" in l)
     assert problem.line == line
     assert problem.field == "support[0].phone"
     assert "'0808 802 030' is not a valid UK phone number" in problem.what

@@ -125,6 +125,28 @@ def test_over_100_is_one_line_with_one_footnote_mark(design_build):
     assert text.count("*") == 2 and "police**AccordingtoPaladin." in text
 
 
+@pytest.mark.parametrize("name", ["stat-poster-a4-96.pdf", "stat-poster-a4-over-100.pdf", "stat-poster-a3-94.pdf"])
+def test_the_helpline_is_the_loudest_contact_on_key_statistic_posters(design_build, name):
+    """The helpline's number is set no smaller than 999 and 101 (a design review found
+    it at 1.6rem under a 2.6rem 999)."""
+    page = printed(chars(design_build / name)[0])
+    text = words(page)
+    helpline = page[text.index("NationalStalkingHelpline08088020300") + len("NationalStalkingHelpline")]["size"]
+    emergency = page[text.index("999Inanemergency")]["size"]
+    assert helpline >= emergency, (helpline, emergency)
+
+
+@pytest.mark.parametrize("name", ["leaflet-a5.pdf", "partners/paladin/leaflet-a5.pdf"])
+def test_the_a5_backs_columns_start_level(design_build, name):
+    """The second column's first heading ("Get support") stands level with the first
+    column's ("Signs of stalking"), not a section's top margin lower."""
+    back = printed(chars(design_build / name)[1])
+    text = words(back)
+    first, second = (back[text.index(heading)] for heading in ("Signsofstalking", "Getsupport"))
+    assert second["x"] > first["x"] + 100  # in the second column
+    assert abs(first["y"] - second["y"]) <= 1, (first["y"], second["y"])
+
+
 @pytest.mark.parametrize("name", ["leaflet-dl.pdf", "leaflet-a5.pdf", "wallet-card.pdf", "stat-poster-a4-96.pdf",
                                   "stat-poster-a3-94.pdf"])
 def test_the_headline_breaks_by_sense_as_the_editor_wrote_it(design_build, name):

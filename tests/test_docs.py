@@ -118,3 +118,58 @@ def test_the_social_square_walk_through_is_the_layouts_as_they_are():
     css, = [b for b in blocks("css") if "Square post" in b]
     assert css == (ROOT / "layouts" / "social-square.css").read_text()
     assert "social" in DEFAULT_CAMPAIGN.read_text().split("\nproducts: [", 1)[1].split("]", 1)[0]
+
+
+
+def architecture_texts() -> dict[str, str]:
+    """docs/architecture.md and README's Architecture section: the map a maintainer reads."""
+    readme = (ROOT / "README.md").read_text()
+    section = re.search(r"^## Architecture\n(.*?)^## ", readme, re.S | re.M).group(1)
+    return {"docs/architecture.md": (ROOT / "docs" / "architecture.md").read_text(), "README.md#architecture": section}
+
+
+def named_files(text: str, module_table: bool) -> dict[str, list]:
+    """Each pipeline file or folder the text names, with where it may be: `pipeline/...`
+    as written; a backticked `x.py` or `dir/x.py` in pipeline/ (in a table's row of a
+    package, such as `render/`, also in that package) or, for the pages' side, in
+    web/; in a table of modules, its first column (`x.py` or `pkg/`) in pipeline/."""
+    where = {f"pipeline/{m}": [ROOT / "pipeline" / m] for m in re.findall(r"\bpipeline/([\w/]+(?:\.py)?)", text)}
+    for line in text.splitlines():
+        package = re.match(r"\| `(\w+/)` \|", line)
+        if module_table:
+            where.update({name: [ROOT / "pipeline" / name] for name in re.findall(r"^\| `([\w/]+(?:\.py|/))` \|", line)})
+        for name in re.findall(r"`([\w/]+\.py)`", line):
+            if name.split("/")[0] in ("pipeline", "web", "bench", "tests"):
+                where.setdefault(name, [ROOT / name])
+            else:
+                places = [ROOT / "pipeline" / name, ROOT / "web" / name, *(ROOT / "web").glob(f"*/{name}")]
+                where.setdefault(name, places + ([ROOT / "pipeline" / package.group(1) / name] if package else []))
+    return where
+
+
+def test_every_module_the_architecture_docs_name_exists():
+    """A module renamed or moved without the map is caught here: every pipeline file
+    docs/architecture.md and README's Architecture section name exists, and each
+    `module.name` they cite is defined in that module."""
+    missing = []
+    for doc, text in architecture_texts().items():
+        files = named_files(text, module_table=doc.startswith("README"))
+        assert len(files) > 20, f"{doc}: found too few module names; has its format changed?"
+        missing += [f"{doc}: {name}" for name, places in sorted(files.items()) if not any(p.exists() for p in places)]
+        for module, attribute in re.findall(r"`(\w+)\.(?!py`)(\w+)`", text):
+            found = [p for p in (ROOT / "pipeline").rglob(f"{module}.py")]
+            if len(found) == 1 and not re.search(rf"^(?:def|class) {attribute}\b|^{attribute}\b", found[0].read_text(),
+                                                 re.M):
+                missing.append(f"{doc}: {module}.{attribute} (not in {found[0].relative_to(ROOT)})")
+    assert not missing, "the docs name what the code no longer has:\n" + "\n".join(missing)
+
+
+def test_every_module_of_the_pipeline_has_a_row_in_the_readme():
+    """A new module or package of pipeline/ is added to README's table of what each owns."""
+    section = architecture_texts()["README.md#architecture"]
+    rows = set(re.findall(r"^\| `([\w/]+(?:\.py|/))` \|", section, re.M))
+    modules = {p.name for p in (ROOT / "pipeline").glob("*.py") if not p.name.startswith("__")}
+    packages = {f"{p.name}/" for p in (ROOT / "pipeline").iterdir() if (p / "__init__.py").is_file()}
+    missing = sorted((modules | packages) - rows)
+    assert not missing, f"add a row for each to README.md's Architecture table: {missing}"
+

@@ -32,6 +32,21 @@ def test_preflight_gets_the_stage_types_and_page_geometry_without_the_renderer_o
                                        text=True).stdout)
     assert not [m for m in loaded if m.startswith(("weasyprint", "pipeline.render", "pipeline.layouts", "jinja2"))]
 
+def test_the_renderer_and_imposition_do_not_climb_back_to_the_layouts():
+    """The page's CSS (profilecss.py), the crop marks (cropmarks.py) and the tel: targets
+    (inputs.py) sit below both: render/ loads neither layouts.py nor Jinja2, and impose.py,
+    a PDF tool, nothing of the pipeline but the crop marks."""
+    code = ("import json, sys, pipeline.render, pipeline.impose; "
+            "print(json.dumps(sorted(sys.modules)))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                                       text=True).stdout)
+    assert not [m for m in loaded if m.startswith(("pipeline.layouts", "jinja2"))]
+    code = "import json, sys, pipeline.impose; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                                       text=True).stdout)
+    assert [m for m in loaded if m.startswith("pipeline")] == ["pipeline", "pipeline.cropmarks", "pipeline.impose"]
+
+
 def test_no_module_in_pipeline_imports_web():
     found = []
     for path in sorted((ROOT / "pipeline").rglob("*.py")):

@@ -20,14 +20,14 @@ from pdfminer.high_level import extract_text
 
 from pipeline import layouts, links
 from pipeline.content import load_campaigns, on_allow_list
-from pipeline.inputs import find_phone_numbers
-from pipeline.layouts import render_html, tel_href
+from pipeline.inputs import find_phone_numbers, tel_href
+from pipeline.layouts import render_html
 from pipeline.overprint import overprint_stream
+from pipeline.paths import CONTENT
 from pipeline.plan import load_layouts, load_profiles, plan
 from pipeline.render import render_pdf
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
+CAMPAIGN = CONTENT / "no-matter-how-small.yaml"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ghostscript = pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript (make system-deps)")
 

@@ -38,9 +38,10 @@ def test_default_campaign_makes_no_a1_and_no_6_sheet():
     assert not [j.output for j in jobs if j.size == "A1" or j.product == "six-sheet"]
     assert {j.profile.name for j in jobs if j.product != "social"} == {"press", "screen"}
     assert {j.profile.name for j in jobs if j.product == "social"} == {"social"}  # images: their own profile
-    # Posters: A4, A3 and A2, county-wide, in each district and in Urdu, as before.
+    # Posters: A4, A3 and A2, county-wide, in each district and in each language, as before.
     assert {(j.folder, j.size) for j in jobs if j.product == "poster"} == {
-        (folder, size) for folder in ["", "languages/ur/"] + [f"districts/{d}/" for d in (
+        (folder, size) for folder in ["", *(f"languages/{code}/" for code in ("ur", "pl", "ro", "ar"))]
+        + [f"districts/{d}/" for d in (
             "craven", "hambleton", "harrogate", "richmondshire", "ryedale", "scarborough", "selby", "york")]
         for size in ("A4", "A3", "A2")}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 
 from pipeline import partners
 from pipeline.cli import main
@@ -78,6 +78,23 @@ def test_proof_shows_every_page_with_the_logo(draft):
     assert orange > 500, "the partner's logo is not on the proof"
     text = " ".join(pdfium.PdfDocument(proof.pdf)[0].get_textpage().get_text_range().split())
     assert LOCAL_NUMBER in text and "York Support Services" in text
+
+
+def test_proof_renders_only_the_partners_side_and_looks_as_the_whole(draft, monkeypatch):
+    """Issue 26: the DL's outside (logo, lines, QR code) is rendered for each proof; its
+    inside, the same for every partner, comes from a cache; the pages look exactly as
+    when the whole leaflet is rendered, at the width asked for."""
+    draft.contact = "Open Monday to Friday"
+    part = partners.proof(draft, "leaflet-dl", width=600)
+    assert len(pdfium.PdfDocument(part.pdf)) == 1, "only the partner's side is rendered"
+    monkeypatch.setattr(partners, "_partner_sides", lambda job, width: None)
+    whole = partners.proof(draft, "leaflet-dl", width=600)
+    assert len(pdfium.PdfDocument(whole.pdf)) == 2 and len(part.pages) == 2
+    for mine, theirs in zip(part.pages, whole.pages):
+        a, b = (Image.open(io.BytesIO(png)).convert("RGB") for png in (mine, theirs))
+        assert a.width == 600 and a.size == b.size
+        assert ImageChops.difference(a, b).getbbox() is None, "the proof differs from the whole leaflet"
+    assert [(p.check, p.page) for p in part.problems] == [(p.check, p.page) for p in whole.problems]
 
 
 def test_approved_partner_becomes_files_the_cli_builds_byte_for_byte(draft, tmp_path, capsys):

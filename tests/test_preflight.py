@@ -13,7 +13,7 @@ import qrcode.image.svg
 from PIL import Image
 
 from pipeline.cli import main
-from pipeline.plan import COLOUR, LAYOUTS
+from pipeline.paths import COLOUR, LAYOUTS
 from pipeline.preflight import contrast
 
 from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
@@ -160,6 +160,9 @@ def test_weasyprint_warnings_are_reported_and_strict_fails_on_them(tmp_path):
     assert code == 0
     [warning] = [p for p in report["problems"] if p["check"] == "weasyprint"]
     assert warning["level"] == "warning" and "colour" in warning["what"]
+    # Said while the stylesheet was parsed: at its file and line, not the template's.
+    line = next(n for n, text in enumerate((layouts / "leaflet.css").read_text().splitlines(), 1) if "colour:" in text)
+    assert (warning["file"], warning["line"]) == ("layouts/leaflet.css", line)
     strict_code = main(["preflight", str(DEFAULT_CAMPAIGN), "--out", str(tmp_path / "strict"),
                         "--only", "leaflet-a5", "--profile", "screen", "--layouts", str(layouts), "--strict",
                         "--district", "none", "--partner", "none"])

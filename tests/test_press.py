@@ -6,7 +6,8 @@ import pikepdf
 import pytest
 
 from pipeline.cli import main
-from pipeline.plan import COLOUR, load_profiles
+from pipeline.paths import COLOUR
+from pipeline.plan import load_profiles
 
 from . import pdf_tools
 from .conftest import DEFAULT_CAMPAIGN, write_campaign
@@ -179,7 +180,7 @@ def test_screen_profile_with_bleed_is_refused(tmp_path):
                           "bad-screen.yaml")
     with pytest.raises(ContentError) as caught:
         load_model(path, Profile)
-    assert "a screen profile has no bleed" in str(caught.value)
+    assert "a screen or social profile has no bleed" in str(caught.value)
 
 
 def _small_text_breaking_the_rule(pdf_path, rule) -> list[dict]:

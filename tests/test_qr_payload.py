@@ -26,8 +26,7 @@ from qrcode.constants import ERROR_CORRECT_M
 
 from pipeline.cli import main
 from pipeline.content import load_campaigns
-from pipeline.layouts import media_bleed_mm
-from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+from pipeline.plan import load_layouts, load_profiles, media_bleed_mm, plan, select_profiles
 from pipeline.problems import PipelineError
 from pipeline.qr import QUIET_ZONE, modules_across, qr_version, short_name
 from pipeline.fit import fitted as render

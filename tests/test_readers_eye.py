@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -257,6 +258,9 @@ def with_urdu(tmp_path, content: Path, line: str, added: str) -> Path:
     assert line + "\n" in source
     (translations / SLUG / "ur.yaml").write_text(source.replace(line + "\n", line + added + "\n", 1),
                                                  encoding="utf-8")
+    # Urdu alone: the campaign's other translations do not carry what `added` changes.
+    text = content.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]", "codes: [ur]")
+    content.write_text(re.sub(r"\n    items: .*\n      - code: pl\n.*\n", "\n", text), encoding="utf-8")
     return content
 
 

@@ -593,7 +593,7 @@ def test_svg_colours_convert_on_the_parsed_tree_keeping_references():
     from xml.etree import ElementTree
 
     from pipeline.colour import svg_to_cmyk
-    from pipeline.plan import COLOUR
+    from pipeline.paths import COLOUR
 
     out = svg_to_cmyk(GRADIENT_LOGO, COLOUR / "FOGRA39L.icc")
     root = ElementTree.fromstring(out)

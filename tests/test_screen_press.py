@@ -21,12 +21,12 @@ from pypdf import PdfReader
 
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
+from pipeline.paths import CONTENT, ROOT
 from pipeline.plan import load_layouts, load_profiles, plan
 from pipeline.render import render_pdf
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = ROOT / "content" / "no-matter-how-small.yaml"
-URDU = ROOT / "content" / "translations" / "no-matter-how-small" / "ur.yaml"
+CAMPAIGN = CONTENT / "no-matter-how-small.yaml"
+URDU = CONTENT / "translations" / "no-matter-how-small" / "ur.yaml"
 BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u200e\u200f\u2066-\u2069\xad]")
 pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (make system-deps)")
 

@@ -251,3 +251,171 @@ def test_studio_in_a_browser(tmp_path, browser):
         no_serious_violations(page, "changes")
         screenshot(page, "changes")
         assert not errors, errors
+
+
+def content_copy(tmp_path: Path) -> Path:
+    """A copy of content/ (brands, sources, translations beside the campaign)."""
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    return tmp_path / "content" / DEFAULT_CAMPAIGN.name
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_a_yaml_edit_renders_the_output_in_view_first_and_skips_what_does_not_print_it(tmp_path):
+    """The DL alone prints the local figures: an edit of them re-renders the DL and
+    nothing else; the output a browser has in view comes before the others."""
+    layouts = layouts_copy(tmp_path, {})
+    campaign = content_copy(tmp_path)
+    with studio(layouts, campaign) as base:
+        shown = ["poster-a4", "poster-a3", "leaflet-a5", "leaflet-dl", "wallet-card"]
+        versions = {k: json.loads(get(f"{base}/state/{k}.json"))["version"] for k in shown}
+        events = urllib.request.urlopen(base + "/events?" + "&".join(f"show={k}" for k in shown), timeout=30)
+        assert events.readline().startswith(b"retry:")
+        request = urllib.request.Request(base + "/look", data=json.dumps(["leaflet-a5"]).encode(), method="POST")
+        assert urllib.request.urlopen(request, timeout=30).status == 204
+
+        # The intro is in every product (printed, or in the PDF's description): the one in view first.
+        edit(campaign, "it matters. Tell someone.", "it matters. Tell someone you trust.")
+        first = read_event(events, lambda e: any(e["states"][k]["version"] > versions[k]
+                                                 for k in e["outputs"] if k in versions))
+        assert first["outputs"] == ["leaflet-a5"]
+        for key in shown:
+            wait_until(lambda: not json.loads(get(f"{base}/state/{key}.json"))["checking"], f"{key} checked")
+        versions = {k: json.loads(get(f"{base}/state/{k}.json"))["version"] for k in shown}
+        assert all(versions[k] >= 2 for k in shown), versions
+
+        # The local figures: the DL's only. Its HTML changes; the others' does not.
+        edit(campaign, "heading: In North Yorkshire", "heading: Across North Yorkshire")
+        read_event(events, lambda e: e["states"].get("leaflet-dl", {}).get("version", 0) > versions["leaflet-dl"])
+        now = {k: json.loads(get(f"{base}/state/{k}.json"))["version"] for k in shown}
+        assert now["leaflet-dl"] == versions["leaflet-dl"] + 1
+        assert {k: now[k] for k in shown if k != "leaflet-dl"} == {k: versions[k] for k in shown if k != "leaflet-dl"}
+        events.close()
+
+
+def test_css_and_template_mistakes_show_at_their_line_beside_the_last_good_image(tmp_path, browser):
+    layouts = layouts_copy(tmp_path, {})
+    with studio(layouts) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        page.goto(base + "/?product=poster")
+        wait_version(page, "poster-a3", 0)
+        img = 'figure.sheet[data-key="poster-a3"] img'
+        good_src = page.get_attribute(img, "src")
+        error = page.locator('figure.sheet[data-key="poster-a3"] .render-error')
+        problems = page.locator('figure.sheet[data-key="poster-a3"] ol.problems li')
+        sheet, poster = layouts / "poster-a3.css", layouts / "poster.css"
+        original_sheet, original_poster = sheet.read_text(), poster.read_text()
+
+        def shows(text: str) -> None:
+            expect(error).to_be_visible(timeout=30000)
+            expect(error).to_contain_text(text, timeout=30000)
+            assert page.get_attribute(img, "src") == good_src  # the last good image stays
+            assert problems.count() == 0  # not a page of safe-area errors from an unstyled render
+            expect(page.locator("#status")).to_contain_text("Not rendered")
+
+        # A missing `}`: named at the line of the rule it leaves open.
+        edit(sheet, "html { font-size: 15.5pt; }", "html { font-size: 15.5pt;")
+        shows(f"layouts/poster-a3.css:{line_of(sheet, 'html { font-size')}: `{{` is never closed")
+        # `var(--accent;`: at the line of the `(`, though it swallows every rule after it.
+        sheet.write_text(original_sheet)
+        edit(poster, "var(--accent);", "var(--accent;")
+        shows(f"layouts/poster.css:{line_of(poster, 'var(--accent;')}: `(` is never closed")
+        # An invalid value: WeasyPrint drops the declaration; said at the stylesheet's line.
+        poster.write_text(original_poster + "\n.strapline { color: bluish; }\n")
+        shows(f"layouts/poster.css:{line_of(poster, 'bluish')}: WeasyPrint: Ignored `color: bluish`")
+        # An `{% if %}` left open: at the line that opens it, not at the `{% endblock %}`.
+        poster.write_text(original_poster)
+        template = layouts / "poster.html"
+        edit(template, '{% if c.intro %}<p class="intro">{{ c.intro }}</p>{% endif %}',
+             '{% if c.intro %}<p class="intro">{{ c.intro }}</p>')
+        shows(f"layouts/poster.html:{line_of(template, '{% if c.intro %}')}: template syntax: `{{% if %}}` is never closed")
+        screenshot(page, "css-error")  # the `{% if %}` left open, at its line
+
+        # Fixed: the error goes and a new image shows, without a reload.
+        fixed_from = version(page, "poster-a3")
+        edit(template, '{{ c.intro }}</p>', '{{ c.intro }}</p>{% endif %}')
+        expect(error).to_be_hidden(timeout=30000)
+        wait_version(page, "poster-a3", fixed_from)
+        expect(page.locator("#status")).not_to_contain_text("Not rendered")
+
+        # A missing image: an error at the template line that asks for it.
+        edit(template, '{% if c.intro %}', '<img src="../assets/no-such-photo.png" alt="">{% if c.intro %}')
+        missing = page.locator('figure.sheet[data-key="poster-a3"] ol.problems li', has_text="no-such-photo.png")
+        expect(missing).to_have_count(1, timeout=30000)
+        state = json.loads(get(base + "/state/poster-a3.json"))
+        [problem] = [p for p in state["problems"] if "no-such-photo.png" in p["what"]]
+        assert problem["where"] == f"layouts/poster.html:{line_of(template, 'no-such-photo.png')}"
+
+
+def test_a_yaml_mistake_undone_clears_by_itself(tmp_path, browser):
+    layouts = layouts_copy(tmp_path, {})
+    campaign = content_copy(tmp_path)
+    with studio(layouts, campaign) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        loads = []
+        page.goto(base + "/?product=leaflet-dl")
+        page.on("load", lambda _: loads.append(page.url))
+        wait_version(page, "leaflet-dl", 0)
+        img = 'figure.sheet[data-key="leaflet-dl"] img'
+        shown_src = page.get_attribute(img, "src")
+        error = page.locator('figure.sheet[data-key="leaflet-dl"] .render-error').first
+        original = campaign.read_text()
+        campaign.write_text(original.replace("launch: 2019-01-21", "launch: [2019-01-21", 1))
+        expect(error).to_be_visible(timeout=30000)
+        expect(error).to_contain_text(campaign.name)
+        expect(page.locator("#status")).to_contain_text("Not rendered")
+
+        campaign.write_text(original)  # the designer's undo: the inputs of the image on screen
+        expect(error).to_be_hidden(timeout=30000)
+        expect(page.locator("#status")).not_to_contain_text("Not rendered")
+        assert page.get_attribute(img, "src") == shown_src and loads == []
+
+
+def test_close_look_reads_a_9pt_line_and_links_the_pdf(tmp_path, browser):
+    """The wallet card's 9 pt text is a blur in the proof; the close look at print
+    resolution draws it from the PDF sharp enough for Tesseract to read."""
+    if not shutil.which("tesseract"):
+        pytest.skip("make system-deps installs Tesseract")
+    from PIL import Image
+
+    layouts = layouts_copy(tmp_path, {})
+    with studio(layouts) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        page.goto(base + "/?product=wallet-card")
+        wait_version(page, "wallet-card", 0)
+        sheet = page.locator('figure.sheet[data-key="wallet-card"][data-page="2"]')
+        pdf = get(base + sheet.get_by_role("link", name=re.compile("^PDF")).get_attribute("href"))
+        assert pdf.startswith(b"%PDF")
+        for wrong in ("zoom=7&column=0&row=0", "zoom=1&column=x&row=0", "zoom=1&column=0&row=0&density=9"):
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                get(f"{base}/tile/wallet-card/1.png?{wrong}")
+            assert caught.value.code == 400
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            get(f"{base}/tile/wallet-card/1.png?zoom=1&column=40&row=0")  # past the page's edge
+        assert caught.value.code == 404
+        sheet.get_by_role("link", name=re.compile("^Close look")).click()
+        page.select_option("select[name=zoom]", "3.125")
+        page.get_by_role("button", name="Show").click()
+        tiles = page.locator("figure.zoom img.tile")
+        for n in range(tiles.count()):
+            tiles.nth(n).scroll_into_view_if_needed()
+            expect(tiles.nth(n)).to_have_js_property("complete", True)
+        # Pixels per mm of the image drawn (not of the screen): 300 dpi is 11.8.
+        natural = tiles.first.evaluate("img => img.naturalWidth")
+        assert natural / (engine_tile_mm(3.125)) >= 11.8
+        no_serious_violations(page, "close look")
+        screenshot(page, "close-look")
+        shot = page.locator("figure.zoom").screenshot()
+        picture = tmp_path / "zoom.png"
+        Image.open(io.BytesIO(shot)).convert("L").save(picture)
+        read = subprocess.run(["tesseract", str(picture), "stdout"], capture_output=True, text=True, timeout=120).stdout
+        assert "If you cannot speak on a mobile," in read, read
+
+
+def engine_tile_mm(zoom: float) -> float:
+    """The mm of page a close-look tile covers at `zoom` (pipeline/studio.py)."""
+    from pipeline.studio import CSS_PX_PER_INCH, TILE_PX
+
+    return TILE_PX / (zoom * CSS_PX_PER_INCH / 25.4)

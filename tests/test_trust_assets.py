@@ -24,7 +24,8 @@ from pipeline.assets import ASSETS, check_image, check_logo, check_svg, is_stand
 from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
-from pipeline.plan import LAYOUTS, NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
+from pipeline.paths import LAYOUTS
+from pipeline.plan import NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
 from pipeline.problems import RenderError
 from pipeline.render import ProjectFetcher, render_pdf, render_pdf_of
 

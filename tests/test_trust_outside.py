@@ -25,7 +25,8 @@ from pipeline.build import spreadsheet_safe
 from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import context, render_html
-from pipeline.plan import LAYOUTS, NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
+from pipeline.paths import LAYOUTS
+from pipeline.plan import NEIGHBOURS, load_layouts, load_profiles, plan, select_profiles
 from pipeline.problems import ContentError, RenderError
 from pipeline.render import render_pdf
 

@@ -37,7 +37,7 @@ def test_plan_covers_every_district_partner_and_language():
     districts = {j.district.name for j in jobs if j.district}
     assert districts == set(ALL_DISTRICTS)
     assert {j.partner.id for j in jobs if j.partner} == {"slt", "paladin"}
-    assert {j.language for j in jobs if j.language} == {"ur"}
+    assert {j.language for j in jobs if j.language} == {"ur", "pl", "ro", "ar"}
     # Every output path and every tracking name is unique.
     assert len({j.output for j in jobs}) == len(jobs)
     assert len({j.name for j in jobs}) == len(jobs)
@@ -84,7 +84,7 @@ def test_a_district_by_its_printed_name_and_an_unknown_selection_are_understood(
         assert f"{option}: unknown" in err and repr(value) in err and names in err and "none" in err, err
 
 
-def test_district_poster_carries_its_line_and_tracking(tmp_path):
+def test_district_poster_carries_its_tracking_and_no_line_that_repeats_101(tmp_path):
     code, out = build(tmp_path, "--district", "craven", "--only", "poster")
     assert code == 0
     entries = [e for e in manifest_of(out)["outputs"] if e["product"] == "poster"]
@@ -92,7 +92,8 @@ def test_district_poster_carries_its_line_and_tracking(tmp_path):
     entry = next(e for e in entries if e["size"] == "A3")
     path = out / "no-matter-how-small" / entry["path"]
     assert entry["path"] == "districts/craven/poster-a3.pdf"
-    assert "In Craven? Call 101 to report it." in " ".join(pdf_tools.text(path).split())
+    # "In Craven? Call 101 to report it." only repeats the 101 line above it (issue 23).
+    assert "In Craven?" not in " ".join(pdf_tools.text(path).split())
     assert pdf_tools.decode_qr(path) == [[entry["qr_url"]]]
     assert entry["qr_url"].endswith("?c=pa3-craven")
     assert entry["tracking_code"] == "pa3-craven" and entry["tracking"]["utm_content"] == "poster-a3-craven"
@@ -286,7 +287,7 @@ def test_urdu_keeps_its_font_after_other_layout_folders(tmp_path):
     has let go of the first folder's font configuration; stylesheets parsed for it
     must not be reused with the new one (the Urdu text then fell back to another font
     and its web address read backwards)."""
-    from pipeline.plan import LAYOUTS
+    from pipeline.paths import LAYOUTS
     from pipeline.fit import fitted as render
 
     from .test_preflight import layouts_copy

@@ -38,7 +38,7 @@ SHORT_CODE = re.compile(r"(?<![\d,.])(?:18001 ?\d+|18000|999|112|101|111)(?![\d%
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The web pages of the default campaign (English and Urdu) and of the phone-scams
+    """The web pages of the default campaign (English and its translations) and of the phone-scams
     example (another force: its own colours and a logo), made by the build."""
     out = tmp_path_factory.mktemp("web")
     assert main(["build", str(DEFAULT_CAMPAIGN), str(PHONE_SCAMS), "--out", str(out), "--only", "web-page",
@@ -53,7 +53,7 @@ PAGES = {"en": f"{SLUG}/web/index.html", "ur": f"{SLUG}/languages/ur/web/index.h
 @pytest.fixture(scope="module")
 def campaigns():
     loaded = load_campaigns([DEFAULT_CAMPAIGN, PHONE_SCAMS])
-    return {"en": loaded[0].campaign, "ur": loaded[1].campaign, "scams": loaded[2].campaign}
+    return {"en": loaded[0].campaign, "ur": loaded[1].campaign, "scams": loaded[-1].campaign}
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_written_beside_the_pdfs_listed_never_printed(site):
     folder = site / SLUG
     manifest = json.loads((folder / "manifest.json").read_text())
     web = {e["path"]: e for e in manifest["outputs"] if e["output"] == "web"}
-    assert set(web) == {"web/index.html", "web/index.txt", "languages/ur/web/index.html",
-                        "languages/ur/web/index.txt"}
+    assert set(web) == {"web/index.html", "web/index.txt"} | {
+        f"languages/{code}/web/index.{kind}" for code in ("ur", "pl", "ro", "ar") for kind in ("html", "txt")}
     for path, entry in web.items():
         assert hashlib.sha256((folder / path).read_bytes()).hexdigest() == entry["sha256"]
         assert entry["product"] == "web-page" and entry["copies"] is None
@@ -286,15 +286,15 @@ def test_unchanged_pages_are_kept_and_changed_ones_remade(tmp_path):
     campaigns, layouts = load_campaigns([DEFAULT_CAMPAIGN]), load_layouts()
     pages = plan_pages(campaigns, layouts)
     first = build([], tmp_path, pages=pages)
-    assert first.pages_built == 2 and not first.problems
+    assert first.pages_built == len(pages) == 5 and not first.problems  # English and four translations
     again = build([], tmp_path, pages=pages)
-    assert again.pages_built == 0 and len(again.pages) == 2
+    assert again.pages_built == 0 and len(again.pages) == 5
     # A change to the stylesheet the template includes remakes both pages.
     copy = layouts_copy(tmp_path, {})
     (copy / "web-page.css").write_text((copy / "web-page.css").read_text() + "\nmain { margin-top: 1rem; }\n")
     changed = plan_pages(campaigns, load_layouts(copy))
     assert {web_input_hash(p) for p in changed}.isdisjoint(web_input_hash(p) for p in pages)
-    assert build([], tmp_path, pages=changed).pages_built == 2
+    assert build([], tmp_path, pages=changed).pages_built == 5
 
 
 def test_content_change_remakes_the_page(tmp_path, campaign_text):
@@ -319,12 +319,13 @@ def test_a_template_mistake_names_its_file_and_line(tmp_path, capsys):
 
 def test_selection(campaign_text):
     campaigns, layouts = load_campaigns([DEFAULT_CAMPAIGN]), load_layouts()
-    assert [p.output for p in plan_pages(campaigns, layouts)] == ["web/index.html", "languages/ur/web/index.html"]
+    assert [p.output for p in plan_pages(campaigns, layouts)] == ["web/index.html"] + [
+        f"languages/{code}/web/index.html" for code in ("ur", "pl", "ro", "ar")]
     assert [p.output for p in plan_pages(campaigns, layouts, languages=["ur"])] == ["languages/ur/web/index.html"]
     assert plan_pages(campaigns, layouts, only=["poster"]) == []
     assert plan_pages(campaigns, layouts, districts=["york"]) == []
     assert plan_pages(campaigns, layouts, profiles=["press"]) == []
-    assert len(plan_pages(campaigns, layouts, only=["web-page"], partners=["none"])) == 2
+    assert len(plan_pages(campaigns, layouts, only=["web-page"], partners=["none"])) == 5
 
 
 def test_brand_colours_under_aa_contrast_are_refused_at_their_line():

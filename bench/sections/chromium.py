@@ -88,7 +88,7 @@ class ChromiumPipe:
 def chromium_html(job, html: str) -> str:
     """The final HTML with the profile's CSS inlined and the QR code as an SVG. Chromium
     has no device-cmyk(): the brand colours' RGB twins follow, so the page looks the same."""
-    from pipeline.layouts import colour_value, profile_css
+    from pipeline.profilecss import colour_value, profile_css
 
     html = with_qr_svg(job, html)
     rgb = "; ".join(f"--{name}: {colour_value(c, 'screen')}" for name, c in job.layouts.colours.items())

@@ -15,7 +15,7 @@ def raw_weasyprint(job, html: str) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pipeline.layouts import profile_css
+    from pipeline.profilecss import profile_css
 
     html = with_qr_svg(job, html)
     base_url = str(job.layouts.folder) + "/"
@@ -46,8 +46,9 @@ def raster_difference(pdf_a: bytes, pdf_b: bytes, dpi: int = 20) -> dict:
 
 def section_document():
     from pipeline.content import load_campaigns
-    from pipeline.layouts import colour_value, render_html
+    from pipeline.layouts import render_html
     from pipeline.preflight import preflight
+    from pipeline.profilecss import colour_value
     from pipeline.qr import qr_svg, qr_url
     from pipeline.render import render_pdf
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from jinja2 import meta
 
 from .. import __version__
+from ..content.easyread import picture_files
+from ..identity import image_hashes
 from ..layouts import environment
 from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE
 from ..plan import Job
@@ -150,6 +152,8 @@ def input_hash(job: Job) -> str:
         "fonts": _fonts_hash(FONTS),
         "renderer": renderer_versions(),
         "logo": file_hash(ASSETS / job.partner.logo) if job.partner else None,
+        "pictures": [file_hash(p) for p in picture_files(job.source.campaign.easy_read)] if job.spec.needs else None,
+        "images": image_hashes(job.source.campaign, file_hash),
         "icc": file_hash(COLOUR / job.profile.spec.output_intent.icc) if job.profile.spec.output_intent else None,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
@@ -169,6 +173,7 @@ def web_input_hash(page: WebPage) -> str:
         "colours": {k: v.model_dump(mode="json") for k, v in page.colours.items()},
         "brand": page.source.brand.model_dump(mode="json"),
         "brand_logo": file_hash(ASSETS / page.source.brand.logo) if page.source.brand.logo else None,
+        "images": image_hashes(page.source.campaign, file_hash),
         "files": [(name, file_hash(layouts / name)) for name in _template_files(layouts, TEMPLATE)],
         "loads": [_loaded_files(layouts, name) for name in _template_files(layouts, TEMPLATE)],
     }

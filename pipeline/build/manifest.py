@@ -67,6 +67,7 @@ class Output:
             },
             "sha256": self.sha256,
             "copies": job.copies if job.profile.spec.output == "print" else None,
+            "print_note": job.spec.print_note if job.profile.spec.output == "print" else None,
             "input_hash": self.input_hash,
             "preflight": {"errors": sum(p.level == "error" for p in self.problems),
                           "warnings": sum(p.level == "warning" for p in self.problems)},
@@ -90,7 +91,9 @@ def variant_fields(job: Job) -> dict:
         "variant": job.variant,
         "district": job.district.name if job.district else None,
         "partner": job.partner.id if job.partner else None,
-        "language": job.language or job.source.campaign.language,
+        # A bilingual product names both languages, in reading order: "cy+en-GB".
+        "language": "+".join(c.language for c in job.source.languages) if job.spec.options.get("bilingual")
+                    else job.language or job.source.campaign.language,
         "statistic": job.statistic,
         "profile": job.profile.name,
         "pdf_variant": job.profile.spec.pdf_variant,
@@ -197,14 +200,26 @@ MANIFEST_COLUMNS = ["path", "product", "size", "district", "partner", "language"
 def write_manifest(folder: Path, job: Job | WebPage, entries: list[dict], write) -> None:
     """manifest.json, manifest.csv (for a print buyer) and print-order.csv."""
     manifest = {"campaign": job.source.slug, "name": job.source.campaign.name,
-                "pipeline_version": __version__, "outputs": entries}
+                "pipeline_version": __version__, "languages": _languages(entries), "outputs": entries}
     write(folder / "manifest.json", (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     write(folder / "manifest.csv", _csv(MANIFEST_COLUMNS, entries))
     # What to print, with copies, then the images to publish (a social post, no copies).
     write(folder / "print-order.csv", _csv(
-        ["district", "partner", "language", "product", "size", "copies", "path", "deliver"],
+        ["district", "partner", "language", "product", "size", "copies", "path", "deliver", "print_note"],
         [{**e, "deliver": "print"} for e in entries if printable(e) and e.get("copies") and not e.get("imposed_from")]
         + [e for e in entries if publishable(e)]))
+
+
+def _languages(entries: list[dict]) -> list[dict]:
+    """Each language's files and the copies the print order holds of them."""
+    out: dict[str, dict] = {}
+    for entry in entries:
+        if entry.get("language"):
+            row = out.setdefault(entry["language"], {"language": entry["language"], "files": 0, "copies": 0})
+            row["files"] += 1
+            if printable(entry) and entry.get("copies") and not entry.get("imposed_from"):
+                row["copies"] += entry["copies"]
+    return [out[code] for code in sorted(out)]
 
 
 def printable(entry: dict) -> bool:

@@ -1,5 +1,8 @@
 """One job in a worker process (local, or a cluster's): rendered, fitted, preflighted and
-imposed into bytes and results, writing nothing; any failure is this job's problems alone."""
+imposed into bytes and results, writing nothing; any failure is this job's problems alone.
+
+A build calls `attempt` (the job's limits; any failure becomes its problems), which
+calls `make`: fit (fit.py) -> preflight -> causes -> the press sheet or the social image."""
 from __future__ import annotations
 
 import hashlib
@@ -28,13 +31,14 @@ class Made:
 
 
 def make(job: Job, write_pdf: bool = True) -> Made:
-    """Render one job, preflight it and impose it, writing nothing. Raises
-    PipelineError when it cannot be rendered at all. Runs in a worker process:
-    WeasyPrint is imported here only."""
-    hold("make")
+    """One job top to bottom, writing nothing: rendered and fitted, preflighted, its
+    problems said once per content cause, then imposed (or, for a social image, made
+    into PNG, JPEG and alt text). Raises PipelineError when it cannot be rendered at
+    all. The renderer is imported here, in the worker, not when a build starts."""
+    hold("make")  # a test's pause point (store.TEST_HOLD); nothing otherwise
     from ..causes import explain
-    from ..preflight import preflight
     from ..fit import fitted
+    from ..preflight import preflight
 
     html, rendered = fitted(job)
     try:
@@ -48,17 +52,17 @@ def make(job: Job, write_pdf: bool = True) -> Made:
     rejected = write_pdf and any(p.level == "error" for p in problems)
     if rejected:
         problems = [replace(p, file=job.rejected_output) if p.file == job.output else p for p in problems]
-    imposed, beside, made = None, None, rendered.pdf
+    output, imposed, beside = rendered.pdf, None, None
     if write_pdf and not rejected and job.spec.impose and job.profile.spec.output == "print":
         imposed = _impose(job, rendered.pdf)
     if job.social:  # the PNG is the output; the JPEG and alt text go beside a good one
         from .. import social
 
         picture = social.image(job, rendered)
-        made = social.png(picture)
+        output = social.png(picture)
         if write_pdf and not rejected:
             beside = {job.beside["jpeg"]: social.jpeg(picture), job.beside["alt"]: social.alt_text(html).encode()}
-    return Made(made if write_pdf else None, hashlib.sha256(made).hexdigest(), rendered.pages,
+    return Made(output if write_pdf else None, hashlib.sha256(output).hexdigest(), rendered.pages,
                 problems, thumbnails, rejected, imposed, beside)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -11,7 +11,8 @@ from ..paths import BRANDS as PROJECT_BRANDS
 from .fields import Host, Strict, Text, Wrong, described
 
 
-Percent = Annotated[float, Field(ge=0, le=100)]
+# strict: `true` or "50" is a mistake, not 1 or 50 (a whole number is a number).
+Percent = Annotated[float, Field(ge=0, le=100, strict=True)]
 RGB_PATTERN = r"^#[0-9a-fA-F]{6}$"
 CMYK_HINT = "write 4 numbers, C, M, Y and K, 0-100 each, e.g. [0, 90, 80, 0]"
 RGB_HINT = 'write "#rrggbb" in quotes, e.g. "#9e1b22"'
@@ -68,6 +69,18 @@ class BrandFont(Strict):
                                                              "AtkinsonHyperlegible-Bold.ttf")]
 
 
+class Lockup(Strict):
+    """How every layout places the force's logo: the brand's rules."""
+
+    position: Annotated[Literal["top-left", "top-right"], described(
+        "The corner of the product's top band the logo stands in", "top-right")] = "top-left"
+    min_height_mm: Annotated[float, Field(gt=0, le=60, strict=True), described(
+        "The logo's smallest printed height in mm (preflight refuses it smaller)", 10)] = 8
+    clear_space: Annotated[float, Field(ge=0, le=1, strict=True), described(
+        "Space kept clear on every side of the logo, as a share of its printed height (preflight: nothing "
+        "else printed in it)", 0.25)] = 0.25
+
+
 class Brand(Strict):
     """A force's look, shared by its campaigns: content/brands/<brand>.yaml."""
 
@@ -78,7 +91,8 @@ class Brand(Strict):
         "Colours by role, used by the layouts as var(--primary), var(--accent), var(--tint); "
         "roles not given keep the neutral defaults of layouts/colours.yaml: " + ", ".join(COLOUR_ROLES))] = {}
     logo: Annotated[str | None, described("The force's logo, a file in assets/ (SVG), printed instead of "
-                                          "the text wordmark")] = None
+                                          "the text wordmark, the force's name beside it")] = None
+    lockup: Annotated[Lockup, described("The logo's lockup rules: position, minimum size, clear space")] = Lockup()
     font: Annotated[BrandFont | None, described("The typeface (OFL files in fonts/); default Atkinson Hyperlegible")] = None
     handle: Annotated[str | None, Field(pattern=r"^@\w+$"), described("Social media handle", "@ExamplePolice")] = None
     hashtag: Annotated[str | None, Field(pattern=r"^#\w+$"), described("A standing hashtag, if the force has one")] = None

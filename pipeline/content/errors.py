@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..problems import ContentError, Problem
 from .brand import FONT_FILE, RGB_PATTERN
-from .fields import HOST_PATTERN, Wrong
+from .fields import HOST_PATTERN, IMAGE_FILE, Wrong
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines
 
 
@@ -61,7 +61,8 @@ def _hint(err: dict, model_fields: list[str]) -> str:
               "string_too_long": "write at most {max_length} characters",
               "too_short": "list at least {min_length}", "too_long": "list at most {max_length}",
               "greater_than_equal": "write a number of {ge} or more", "greater_than": "write a number over {gt}",
-              "less_than_equal": "write a number of {le} or less", "less_than": "write a number under {lt}"}
+              "less_than_equal": "write a number of {le} or less", "less_than": "write a number under {lt}",
+              "literal_error": "write {expected}"}
     if kind in bounds:
         try:
             return bounds[kind].format(**ctx)
@@ -141,6 +142,8 @@ FORMS = {
     r"^[a-z][a-z0-9]{0,3}$": "a short code: a lower-case letter and up to 3 letters or digits, e.g. pa3",
     RGB_PATTERN: '"#rrggbb" in quotes (six hex digits after \'#\'), e.g. "#9e1b22"',
     HOST_PATTERN: "a full host name in lower case, e.g. www.example.police.uk (no https://, no path)",
+    IMAGE_FILE: "an image file's path in assets/ (no '.' or '..' part), ending .png, .jpg or .svg, "
+                "e.g. images/hands-and-phone.jpg",
 }
 
 # Keys renamed since earlier campaign files, and what to write now.

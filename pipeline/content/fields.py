@@ -121,4 +121,9 @@ def described(text: str, *examples) -> Any:
 
 
 HOST_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+# A path in assets/: no "." or ".." segment, no hidden file (each part begins with a letter, digit, _ or -).
+IMAGE_FILE = r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*\.(png|jpe?g|svg)$"
 Host = Annotated[str, Field(pattern=HOST_PATTERN)]
+
+
+Copies = Annotated[int, Field(ge=0, le=10_000_000)]  # copies to print (print-order.csv)

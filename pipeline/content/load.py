@@ -3,6 +3,7 @@ every file collected and reported at once."""
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from .errors import M, validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
 from .partners import _campaign_partners, _partner_files
-from .rules import (_bad_characters, _discreet_words, _hosts_of_the_force, _revealing, _roles_in_text, _stray_numbers,
-                    known_numbers)
+from .rules import (_bad_characters, _discreet_words, _district_lines, _hosts_of_the_force, _revealing, _roles_in_text, _stray_addresses,
+                    _stray_numbers, known_hosts, known_numbers)
 from .translations import load_translation
 from .yamlfile import read_yaml
 
@@ -35,6 +36,8 @@ def load_campaign(path: Path) -> LoadedCampaign:
     except ContentError as exc:
         raise ContentError(problems + exc.problems) from None
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
+    problems += _stray_addresses(known_hosts(campaign), data, file, lines)
+    problems += _district_lines(campaign, known_numbers(campaign), file, lines)
     problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
@@ -96,6 +99,19 @@ def load_brand(campaign_file: Path, brand: str) -> Brand:
     return loaded
 
 
+def _other_language(base: LoadedCampaign) -> str:
+    """The translation a bilingual campaign prints beside its own language."""
+    c = base.campaign
+    others = [code for code in c.bilingual.languages if code != c.language]
+    if len(others) != 1 or not re.fullmatch(r"[a-z]{2,3}", others[0]):
+        raise ContentError([Problem(
+            "error", str(base.path), f"bilingual.languages {c.bilingual.languages} must be the campaign's own "
+                                     f"language ({c.language}) and one translation's code (e.g. cy)",
+            f"write e.g. [cy, {c.language}]: the first is read first",
+            line=base.lines.line(("bilingual", "languages")) if base.lines else None, field="bilingual.languages")])
+    return others[0]
+
+
 def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:
     """Every campaign and each of its translations; all problems of all files at once."""
     loaded, problems = [], []
@@ -105,6 +121,11 @@ def load_campaigns(paths: list[Path]) -> list[LoadedCampaign]:
         except ContentError as exc:
             problems += exc.problems
             continue
+        if base.campaign.bilingual is not None:
+            try:
+                base = replace(base, companion=load_translation(base, _other_language(base)))
+            except ContentError as exc:
+                problems += exc.problems
         loaded.append(base)
         languages = base.campaign.variants.languages
         for language in languages.codes if languages else []:

@@ -1,5 +1,4 @@
-"""The campaign schema (pydantic): every section a campaign file may have, what each field
-prints, and the checks across fields; `LoadedCampaign`, a campaign with where it came from."""
+"""The campaign schema (pydantic): each section, what it prints, the checks across fields; `LoadedCampaign`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +12,10 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
-from .fields import RTL_LANGUAGES, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .easyread import EasyReadText
+from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .languages import Bilingual, LanguageAxis, in_reading_order
+from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
 
@@ -151,7 +153,9 @@ class Service(Strict):
                                              "0808 802 0300")] = None
     email: Email | None = None
     web: Annotated[Text | None, described("Its web address, printed as text (not a code)")] = None
-    note: Annotated[Text | None, described("One line under it on posters and the leaflets (opening hours, cost)")] = None
+    note: Annotated[Text | None, described(
+        "One line under it on the A-series posters and the leaflets' backs (opening hours, cost); not beside a "
+        "partner's strip or a district's line, which take its room, nor right to left")] = None
     # Printed instead of `name` on discreet products, e.g. "Helpline": the card
     # must not say what the service is about if someone finds it.
     discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
@@ -288,13 +292,16 @@ class Labels(Strict):
             raise Wrong(f"must contain {placeholder}", f"write {placeholder} where {what} goes")
         return value
 
-Copies = Annotated[int, Field(ge=0, le=10_000_000)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
 
 class District(Strict):
     name: Annotated[Text, described("The district's name: its line (labels.local), folder and tracking code",
                                     "Harrogate")]
+    line: Annotated[Text | None, described(
+        "The district's own line on its posters and A5, instead of labels.local: something local the county-wide "
+        "products do not say (a station's address and opening hours, a local service)",
+        "Harrogate police station, North Park Road: open 8am to 10pm")] = None
     # Copies to print, per product, where it differs from the axis default.
     copies: dict[str, Copies] = {}
 
@@ -331,12 +338,6 @@ class PartnerAxis(Strict):
     items: list[Partner] = []
 
 
-class LanguageAxis(Strict):
-    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
-    codes: list[Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]]
-    products: Annotated[list[str], Field(min_length=1)]
-
-
 class Order(Strict):
     """Sizes of a product made only where ordered: e.g. A1 posters for two districts."""
 
@@ -361,7 +362,6 @@ class Translation(Strict):
 
 
 RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]
-
 
 class Campaign(Strict):
     """A campaign: what is printed on every product it asks for.
@@ -393,11 +393,18 @@ class Campaign(Strict):
     perpetrators: Annotated[list[Perpetrator], described("Who does it: DL inside (needs labels.who)")] = []
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
+    easy_read: EasyReadText = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
                          "leaflets all")]
     more_support: Annotated[list[Text], described("Other services, named in one line on the leaflets")] = []
+    image: Annotated[Picture | None, described(
+        "A photograph or illustration for the campaign's posters and web page (its credit printed beside it, "
+        "its alt text on the screen copies and web page); without one, the graphic device")] = None
+    show: Annotated[dict[str, Show], described(
+        "Per product (a name in `products`): how many support services and signs it carries, and its own image",
+        {"poster": {"support": 2, "signs": 4}, "wallet-card": {"support": 3}})] = {}
     social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
     qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
     # Words that say what the campaign is about, in every language it is printed in.
@@ -412,6 +419,8 @@ class Campaign(Strict):
     orders: Annotated[list[Order], described(
         "Sizes made only where ordered (products.yaml: made_for: []), e.g. A1 posters for two districts",
         [{"product": "poster", "sizes": ["A1"], "districts": ["York", "Harrogate"], "copies": 10}])] = []
+    bilingual: Annotated[Bilingual | None, described(
+        "The two languages the bilingual products carry, in order, and their weight")] = None
     translation: Translation | None = None  # only in translation files
 
     @property
@@ -428,6 +437,11 @@ class Campaign(Strict):
                             "add it under 'sources:' or fix the id")
         return stats
 
+    @field_validator("show")
+    @classmethod
+    def _shown(cls, show: dict[str, Show], info: ValidationInfo) -> dict[str, Show]:
+        return check_show(show, info.data.get("products") or [], info.data.get("signs"), info.data.get("support"))
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> "Campaign":
         if self.launch and self.ends and self.ends < self.launch:
@@ -439,7 +453,8 @@ class Campaign(Strict):
         """A section that is printed needs its heading: say which label, and where it prints."""
         needed = [("definition", "what_is", bool(self.definition)), ("signs", "signs", bool(self.signs)),
                   ("perpetrators", "who", bool(self.perpetrators)), ("myths", "myths", bool(self.myths)),
-                  ("variants.districts", "local", bool(self.variants.districts))]
+                  ("variants.districts", "local", bool(self.variants.districts)
+                   and any(d.line is None for d in self.variants.districts.items))]
         missing = [(section, label) for section, label, present in needed if present and not getattr(self.labels, label)]
         if missing:
             section, label = missing[0]
@@ -472,6 +487,13 @@ class LoadedCampaign:
     brand: Brand
     language: str | None = None  # None: the campaign's own language
     lines: _Lines | None = field(default=None, compare=False, repr=False)  # for errors found later
+    # The other language of a bilingual campaign's products (campaign.bilingual): its translation.
+    companion: "LoadedCampaign | None" = field(default=None, compare=False, repr=False)
+
+    @property
+    def languages(self) -> list[Campaign]:
+        """The campaigns a product prints: this one, or both of a bilingual campaign."""
+        return in_reading_order(self.campaign, self.companion.campaign if self.companion else None)
 
     @property
     def draft(self) -> bool:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..inputs import SHORT_CODES, check_text, find_phone_numbers, phone_key
+from ..inputs import SHORT_CODES, check_text, find_phone_numbers, find_web_addresses, phone_key
 from ..problems import Problem
 from .brand import Brand, brand_path
 from .fields import folded
@@ -15,9 +15,9 @@ from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
 
 # Fields that are phone numbers themselves (validated as such by the schema), and
-# fields never printed as text (a logo's file name may hold any digits).
-NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "url", "allowed_hosts", "utm", "id",
-                    "confirmation", "confirmed_numbers"}
+# fields never printed as text (a logo's or an image's file name may hold any digits).
+NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "file", "url", "allowed_hosts", "utm",
+                    "id", "confirmation", "confirmed_numbers"}
 
 
 
@@ -45,6 +45,57 @@ def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines,
                 problems.append(Problem(
                     "error", file, f"the phone number {found.written!r} is not one of the support numbers or short codes",
                     hint, line=lines.line(path), field=dotted_path(path), check=check, value=found.written))
+    return problems
+
+
+def _district_lines(campaign: Campaign, known: set[str], file: str, lines: _Lines) -> list[Problem]:
+    """Each district's line as printed, labels.local with the district's name in it:
+    digits beside {district} and digits in a name read as one number ("Call 01904
+    {district}" for a district named 618691)."""
+    districts = campaign.variants.districts.items if campaign.variants.districts else []
+    problems = []
+    for i, district in enumerate(districts):
+        if district.line or not campaign.labels.local:
+            continue
+        printed = campaign.labels.local.replace("{district}", district.name)
+        for found in find_phone_numbers(printed):
+            if found.key not in known:
+                path = ("variants", "districts", "items", i, "name")
+                problems.append(Problem(
+                    "error", file, f"the district's line {printed!r} prints the phone number {found.written!r}, "
+                                   "which is not one of the support numbers or short codes",
+                    "keep digits out of the district's name, or away from {district} in labels.local",
+                    line=lines.line(path), field=dotted_path(path), value=found.written))
+    return problems
+
+
+def known_hosts(campaign: Campaign) -> set[str]:
+    """The sites the campaign's text may name (without "www."): the QR code's
+    allowed hosts and each support service's own web address."""
+    hosts = set(campaign.qr.allowed_hosts)
+    for service in campaign.support:
+        for address in find_web_addresses(service.web or ""):
+            hosts.add(address.host)
+    return {host.lower().removeprefix("www.") for host in hosts}
+
+
+def _stray_addresses(known: set[str], data: dict, file: str, lines: _Lines) -> list[Problem]:
+    """A web address written anywhere in the text (an image's alt text or credit, a
+    district's line) leads to one of the campaign's sites: a reader types what is
+    printed as surely as a phone scans the code."""
+    problems = []
+    for path, text in every_string(data):
+        # qr.label is the QR model's to check: it names the url's host, on the allow-list.
+        if NOT_RUNNING_TEXT.intersection(path) or path == ("qr", "label"):
+            continue
+        for found in find_web_addresses(text):
+            if found.host not in known:
+                problems.append(Problem(
+                    "error", file, f"the web address {found.written!r} is not one of the campaign's web addresses "
+                                   f"({', '.join(sorted(known))})",
+                    "print only the force's site (a host on qr.allowed_hosts) or a support service's own 'web:' "
+                    "address; check every letter against the source", line=lines.line(path),
+                    field=dotted_path(path), value=found.written))
     return problems
 
 

@@ -12,22 +12,33 @@ from ..problems import ContentError, Problem
 from .errors import validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
-from .rules import _bad_characters, _discreet_words, _revealing, _stray_numbers, known_numbers
+from .rules import _bad_characters, _discreet_words, _revealing, _stray_addresses, _stray_numbers, known_hosts, known_numbers
 from .yamlfile import dotted_path, every_string, read_yaml
 
 
-def _digits(text: str) -> list[str]:
-    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", text))
+# A thousands separator is not part of a number: 1,347 (English), 1.347 (Romanian) and
+# 1347 (Polish, where a comma marks decimals) are one number. Only before exactly three
+# digits, so "1.5" and a phone number's groups ("0808 802 0300") stay as they are.
+THOUSANDS = re.compile(r"(?<=[0-9])[,.\u00a0\u2009\u202f](?=[0-9]{3}(?![0-9]))")
 
 
-# Never translated: numbers, addresses, codes. A translation may not set them.
-FIXED = re.compile(r"^(qr|social|variants|language|launch|ends|translation|revealing_words|brand|products|orders)(\.|\[|$)|"
+def digit_groups(text: str) -> list[str]:
+    return re.findall(r"[0-9]+", unicodedata.normalize("NFKC", THOUSANDS.sub("", text)))
+
+
+# Never translated: numbers, addresses, codes. A translation may not set them, except
+# the page its code opens (qr.url) and the address printed for it (qr.label): the
+# force's page in that language, checked against the campaign's qr.allowed_hosts.
+FIXED = re.compile(r"^qr\.(?!url$|label$)|"
+                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
-                   r"^support\[\d+\]\.(phone|email|web)$")
+                   r"^support\[\d+\]\.(phone|email|web)$|"
+                   r"^easy_read\.(status|note)$|^easy_read\.sections\[\d+\]\.sentences\[\d+\]\.picture$|"
+                   r"^(show\.[^.]+\.)?image\.(file|focal_point)$|^show\.[^.]+\.(support|signs)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
-                      r"^more_support\[\d+\]$")
+                      r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$|^qr\.(url|label)$")
 
 
 def translation_path(source: Path, language: str) -> Path:
@@ -47,8 +58,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                     field="variants.languages.codes")])
     data, lines = read_yaml(path)
     english = base.campaign.model_dump(mode="json", exclude={"translation"})
+    if "easy_read" not in data:  # translated whole or not at all: without it, no Easy Read in this language
+        english.pop("easy_read", None)
     rtl = language in RTL_LANGUAGES
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
+    problems += _stray_addresses(known_hosts(base.campaign), data, file, lines)
     given = dict(every_string(data))
     merged = _deep_copy(english)
     english_paths = {p for p, _ in every_string(english)}
@@ -69,9 +83,9 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
         translated = given[path_]
         # Full-width or other scripts' digits read as the same number: compare after
         # NFKC, and print Western digits only.
-        if _digits(translated) != _digits(text) or any(c.isdigit() and not c.isascii() for c in translated):
+        if digit_groups(translated) != digit_groups(text) or any(c.isdigit() and not c.isascii() for c in translated):
             problems.append(Problem("error", file, f"the digits of {dotted} differ from the original "
-                                                   f"({' '.join(_digits(text)) or 'none'})",
+                                                   f"({' '.join(digit_groups(text)) or 'none'})",
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)

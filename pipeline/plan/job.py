@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass
 
 from ..content import Colour, District, LoadedCampaign, Partner
+from ..cropmarks import MARKS_ROOM_MM
 from ..qr import qr_url, short_name
 from .specs import LayoutSet, NamedProfile, ProductSpec, product_code
-
-# Room outside the bleed for crop marks: a 1 mm gap, a 5 mm mark, 1 mm to the edge.
-MARK_GAP_MM, MARK_LENGTH_MM, MARKS_ROOM_MM = 1, 5, 7
 
 
 def media_bleed_mm(job: Job) -> float:
@@ -223,4 +221,6 @@ class Job:
             copies = self.district.copies.get(self.product, axes.districts.copies.get(self.product))
         elif self.partner and axes.partners:
             copies = self.partner.copies.get(self.product, axes.partners.copies.get(self.product))
+        elif self.language and axes.languages:
+            copies = axes.languages.copies_of(self.language, self.product)
         return copies if copies is not None else self.spec.size_copies(self.size, self.axis)

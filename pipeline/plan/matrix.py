@@ -41,6 +41,8 @@ def plan(campaigns: list[LoadedCampaign], layouts: LayoutSet, profiles: list[Nam
                 if only and product not in only:
                     continue
                 spec = layouts.products[product]
+                if spec.needs and getattr(source.campaign, spec.needs) is None:
+                    continue  # a translation without the section (the campaign's own: _products_fit)
                 statistics = range(len(source.campaign.statistics)) if spec.each == "statistic" else [None]
                 made_in = spec.size_profiles(size)
                 for statistic in statistics:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..content import LoadedCampaign, dotted_path
+from ..identity import check_images
 from ..paths import ASSETS
 from ..problems import PipelineError, Problem
 from .job import slug
@@ -59,6 +60,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
         problems += _orders_fit(source, layouts)
+        problems += check_images(source)
         for path, products in named:
             for j, product in enumerate(products):
                 if product not in layouts.products:
@@ -113,6 +115,15 @@ def _products_fit(source: LoadedCampaign, layouts: LayoutSet) -> list[Problem]:
             problems.append(Problem("error", str(source.path), f"{name} makes one poster per statistic, and the "
                                     "campaign has none", "add statistics, or take it out of products",
                                     line=line, field=dotted_path(path)))
+        if spec and spec.needs and getattr(c, spec.needs) is None:
+            problems.append(Problem("error", str(source.path), f"{name} is made from the campaign's {spec.needs} "
+                                    "section, and the campaign has none",
+                                    f"write '{spec.needs}:' (docs/fields.md), or take {name} out of products",
+                                    line=line, field=dotted_path(path)))
+        if spec and spec.options.get("bilingual") and source.companion is None:
+            problems.append(Problem("error", str(source.path), f"{name} prints two languages, and the campaign "
+                                    "names none", "add bilingual: {languages: [cy, en-GB]} (the first is read first) "
+                                    "and the translation, or take it out of products", line=line, field=dotted_path(path)))
         if spec and spec.options.get("discreet") and not c.revealing_words:
             problems.append(Problem("error", str(source.path), f"{name} must not say what the campaign is about, "
                                     "and the campaign does not say which words would",

@@ -87,7 +87,14 @@ class ProductSpec(Strict):
     # In QR tracking codes (pa3-york): short, plain, unique; default: the name's initials
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,3}$")] | None = None
     pages: Annotated[int, Field(ge=1)]
+    # A document that runs on over as many pages as its content needs (large print,
+    # Easy Read): `pages` is then the fewest, `max_pages` the most. None: exactly `pages`.
+    max_pages: Annotated[int, Field(ge=1, le=40)] | None = None
     each: Literal["statistic"] | None = None  # one PDF per statistic of the campaign
+    # A campaign section the product is made from: a campaign (or translation) without
+    # it gets no such product (easy_read: the Easy Read leaflet's own sentences)
+    needs: Literal["easy_read"] | None = None
+    print_note: str | None = None  # for the printer, in print-order.csv (paper, how it is ordered)
     options: dict[str, bool | str] = {}  # passed to the template as `options`
     safe_mm: Annotated[float, Field(ge=0)] | None = None  # overrides the profile's
     folds_mm: list[list[Millimetres]] = []
@@ -107,6 +114,14 @@ class ProductSpec(Strict):
     made_for: list[Axis] = list(AXES)  # where a campaign that lists it gets it; []: only where ordered
     copies: dict[Axis, Copies] = {}  # copies per axis where the campaign gives none
     sizes: Annotated[dict[str, SizeSpec], Field(min_length=1)]
+
+    def pages_fit(self, pages: int) -> bool:
+        """`pages` is a page count the product may have."""
+        return self.pages <= pages <= (self.max_pages or self.pages)
+
+    def page_overflow(self, pages: int) -> int:
+        """How many pages `pages` is outside the product's range (0: within it)."""
+        return max(self.pages - pages, pages - (self.max_pages or self.pages), 0)
 
     def size_profiles(self, size: str) -> list[str] | None:
         own = self.sizes[size].profiles

@@ -7,8 +7,10 @@ fold or too close to the trim are named with the element they belong to.
 
 One module per family of checks: text.py (pages, lost, hidden and touching text, safe
 area, folds, type size), colour.py (contrast, inks), codes.py (QR codes), press.py
-(fonts, images, bleed), numbers.py, empty.py, discreet.py, translation.py, screen.py (social
-images: pixels, legible size, contrast as rastered, clear zones, no code); subject.py
+(fonts, images, bleed), identity.py (logo lockups), numbers.py, empty.py, discreet.py,
+translation.py (drafts), addresses.py (printed web addresses), screen.py (social images: pixels,
+legible size, contrast as rastered,
+clear zones, no code); subject.py
 holds what they share, thumbnails.py the report's page images.
 """
 from __future__ import annotations
@@ -17,10 +19,12 @@ from ..pdflock import PDFIUM
 from ..plan import Job
 from ..problems import Problem
 from ..stages import Rendered
+from .addresses import check_addresses
 from .codes import check_codes, check_qr
 from .colour import check_contrast, check_small_text_inks, contrast, process_inks
 from .discreet import check_discreet
 from .empty import check_empty, emptiest_page, empty_blocks, largest_empty_block
+from .identity import check_identity
 from .numbers import check_numbers, check_page_numbers
 from .press import check_bleed, check_fonts, check_images
 from .screen import SCREEN_CHECKS
@@ -28,24 +32,24 @@ from .subject import Subject
 from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,
                    check_visible, touching_lines)
 from .thumbnails import thumbnails
-from .translation import check_translation
+from .translation import check_easy_read, check_translation
 
 __all__ = ["CHECKS", "SOCIAL_CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
            "largest_empty_block", "empty_blocks", "emptiest_page", *(
                "check_pages check_lost_text check_visible check_safe_area check_type_size check_contrast "
                "check_small_text_inks check_qr check_codes check_fonts check_images check_bleed "
-               "check_translation check_discreet check_numbers check_page_numbers check_empty "
-               "check_touching_lines").split()]
+               "check_translation check_easy_read check_discreet check_numbers check_page_numbers check_empty "
+               "check_touching_lines check_identity check_addresses").split()]
 
 CHECKS = (check_pages, check_lost_text, check_visible, check_safe_area, check_type_size, check_contrast,
-          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation, check_discreet, check_numbers,
-          check_page_numbers,
-          check_empty, check_touching_lines)
+          check_small_text_inks, check_qr, check_codes, check_fonts, check_images, check_bleed, check_translation,
+          check_easy_read, check_discreet, check_numbers, check_page_numbers, check_addresses,
+          check_empty, check_touching_lines, check_identity)
 
 # A social image: the checks of what is on it, then the screen's own (screen.py) in
 # place of the press's (trim, safe area, bleed, inks) and the QR code's.
 SOCIAL_CHECKS = (check_pages, check_lost_text, check_visible, check_fonts, check_images, check_translation,
-                 check_discreet, check_numbers, check_page_numbers, check_empty, check_touching_lines,
+                 check_discreet, check_numbers, check_page_numbers, check_addresses, check_empty, check_touching_lines,
                  *SCREEN_CHECKS)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import eye
-from ..content import known_numbers
+from ..content import digit_groups, known_numbers
 from ..inputs import find_phone_numbers, phone_key
 from ..plan import media_bleed_mm
 from ..problems import Problem
@@ -42,11 +42,21 @@ def check_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
-def _known_side_by_side(written: str, known: set[str]) -> bool:
+def _known_side_by_side(written: str, known: set[str], figures: set[str] = frozenset()) -> bool:
     """'999 18000': known numbers printed one after the other (in right-to-left
-    text, "18000 for 999" puts 999 left of 18000), each read whole; not one number."""
+    text, "18000 for 999" puts 999 left of 18000), each read whole; not one number.
+    So are the campaign's own figures one above the other ('132' over '1347', a local
+    figure written as Polish writes it)."""
     groups = [g for g in "".join(c if c.isdigit() else " " for c in written).split()]
-    return len(groups) > 1 and all(phone_key(g) in known for g in groups)
+    return len(groups) > 1 and all(phone_key(g) in known or g in figures for g in groups)
+
+
+def _figures(campaign) -> set[str]:
+    """The digits of the figures the campaign prints large (statistics, local figures),
+    thousands separators read through: 1,347 and 1347 are one figure."""
+    figures = [s.figure for s in campaign.statistics]
+    figures += [f.figure for f in campaign.local_figures.items] if campaign.local_figures else []
+    return {d for f in figures for d in digit_groups(f)}
 
 
 def check_page_numbers(s: Subject) -> list[Problem]:
@@ -64,6 +74,7 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     # Nastaliq glyph to one letter for all its uses (pipeline/textlayer/), and their screen
     # copies draw what is read apart from what is seen.
     rtl = s.job.source.campaign.direction == "rtl"
+    figures = _figures(s.job.source.campaign)
     for page in range(1, s.rendered.pages + 1):
         if rtl:
             chars = [eye.Char(text, glyph) for item in s.rendered.layout if item.page == page and item.kind == "text"
@@ -75,7 +86,8 @@ def check_page_numbers(s: Subject) -> list[Problem]:
             after = eye.next_line(lines, line)
             for text in (line.text, f"{line.text} {after.text}" if after else None):
                 for found in find_phone_numbers(text) if text else ():
-                    if found.key in known or (page, found.key) in reported or _known_side_by_side(found.written, known):
+                    if (found.key in known or (page, found.key) in reported
+                            or _known_side_by_side(found.written, known, figures)):
                         continue
                     reported.add((page, found.key))
                     where = next((p.element for p in s.rendered.layout if p.page == page

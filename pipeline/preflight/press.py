@@ -9,7 +9,7 @@ import pikepdf
 
 from ..plan import media_bleed_mm
 from ..problems import Problem
-from .subject import THUMBNAIL_DPI, Subject
+from .subject import PICTURE, THUMBNAIL_DPI, Subject
 
 
 def check_fonts(s: Subject) -> list[Problem]:
@@ -61,8 +61,13 @@ def check_bleed(s: Subject) -> list[Problem]:
                                    min(int((y + media) * scale), image.height - 1)))
 
         inside, outside = 1.0, bleed - 0.8
+        # A photograph or illustration runs into the bleed with its own detail at the trim.
+        pictures = [item.rect for item in s.rendered.layout if item.page == index + 1 and item.kind == "image"
+                    and PICTURE in item.element]
         for edge, points in _edge_points(width, height, inside, outside):
             for (xi, yi), (xo, yo) in points:
+                if any(x - 1 <= xi <= x + w + 1 and y - 1 <= yi <= y + h + 1 for x, y, w, h in pictures):  # a pixel
+                    continue
                 a, b = px(xi, yi), px(xo, yo)
                 if a != (255, 255, 255) and sum(abs(i - j) for i, j in zip(a, b)) > 60:
                     problems.append(s.problem(

@@ -14,6 +14,7 @@ from ..problems import Problem
 from ..stages import Placed, Rendered
 
 PT_PER_MM = 72 / 25.4
+PICTURE = "figure.picture"  # the campaign's image (_parts.html picture): may run into the bleed
 THUMBNAIL_DPI = 30  # the page raster for the report's proofs and the bleed check
 
 

@@ -11,15 +11,21 @@ import numpy as np
 from ..problems import Problem
 from ..stages import Placed
 from .colour import contrast
-from .subject import PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
+from .subject import PICTURE, PT_PER_MM, Subject, _collide, _content, _inside, _label, _overlap
 
 FOLD_CLEARANCE_MM = 5  # print-standards: nothing within 5 mm of a fold
 
 
 def check_pages(s: Subject) -> list[Problem]:
-    want, got = s.job.spec.pages, s.rendered.pages
-    if got == want:
+    spec, got = s.job.spec, s.rendered.pages
+    if spec.pages_fit(got):
         return []
+    if spec.max_pages:
+        want = spec.max_pages if got > spec.max_pages else spec.pages
+        return [s.problem("error", f"has {got} pages; a {s.job.product} has {spec.pages} to {spec.max_pages}",
+                          "the content is too long for the product: shorten it, or raise max_pages in products.yaml",
+                          page=min(got, want) + 1 if got > want else got, check="pages")]
+    want = spec.pages
     return [s.problem("error", f"has {got} pages; a {s.job.product} has {want}",
                       "text spilled onto an extra page or a page is missing: shorten the text or fix the layout",
                       page=min(got, want) + 1 if got > want else got, check="pages")]
@@ -179,6 +185,8 @@ def check_safe_area(s: Subject) -> list[Problem]:
     area = (safe, safe, width - 2 * safe, height - 2 * safe)
     folds = s.job.folds_mm  # in the job's reading direction
     for item in _content(s):
+        if item.kind == "image" and PICTURE in item.element:
+            continue  # a photograph or illustration may run into the bleed and over a fold
         if not _inside(item.rect, area):
             problems.append(s.problem("error", f"{_label(item)} is within {safe:g} mm of the trim",
                                       "move it inward: cutting wanders by about 1 mm", item, check="safe-area"))

@@ -12,7 +12,8 @@ import pydyf
 
 from .. import colour, links, overprint, textlayer
 from ..paths import COLOUR
-from ..plan import MARK_GAP_MM, MARK_LENGTH_MM, Job
+from ..cropmarks import MARK_GAP_MM, MARK_LENGTH_MM, MARK_WIDTH_PT
+from ..plan import Job
 
 PT_PER_MM = 72 / 25.4
 def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
@@ -154,7 +155,7 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
     """Crop marks at the four corners, starting outside the bleed, in 100% K only."""
     gap = bleed + MARK_GAP_MM * PT_PER_MM
     length = MARK_LENGTH_MM * PT_PER_MM
-    ops = ["q", "0 0 0 1 K", "0.3 w"]
+    ops = ["q", "0 0 0 1 K", f"{MARK_WIDTH_PT} w"]
     for x, dx in ((0, -1), (width, 1)):
         for y, dy in ((0, -1), (height, 1)):
             ops.append(f"{x + dx * gap:.2f} {y:.2f} m {x + dx * (gap + length):.2f} {y:.2f} l S")

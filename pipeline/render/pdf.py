@@ -1,5 +1,6 @@
 """HTML -> PDF with WeasyPrint for one job: stylesheets and fonts, the fetcher, the
-profile's PDF variant, the QR drawing and the finisher; WeasyPrint's warnings become Problems."""
+profile's PDF variant, the QR drawing and the finisher; WeasyPrint's warnings become Problems,
+at the stylesheet or template line they come from (pipeline/sources.py)."""
 from __future__ import annotations
 
 import logging
@@ -11,11 +12,11 @@ from pathlib import Path
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from .. import assets, textlayer
-from ..layouts import profile_css
+from .. import assets, sources, textlayer
 from ..paths import COLOUR
 from ..plan import Job, layouts_neighbours
 from ..problems import PipelineError, Problem, RenderError
+from ..profilecss import profile_css
 from ..stages import Rendered
 from .fetcher import ProjectFetcher
 from .finish import finish
@@ -65,21 +66,33 @@ STYLESHEET_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
 
 @lru_cache(maxsize=64)
 def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
-                font_config: FontConfiguration) -> tuple[CSS, tuple[str, ...]]:
+                font_config: FontConfiguration) -> tuple[CSS, tuple[Problem, ...]]:
     """A layout stylesheet, parsed once per worker for its bytes (a batch renders the
-    same few sheets hundreds of times), with what WeasyPrint said while parsing it,
-    to be said again for every document that uses it. Keyed by the font
-    configuration too: its @font-face rules live there, and a configuration that
-    was let go (more than four layouts folders in one process) must not be used."""
+    same few sheets hundreds of times), with what WeasyPrint said while parsing it
+    (at the sheet's file and line), to be said again for every document that uses
+    it, and a bracket left open. Keyed by the font configuration too: its
+    @font-face rules live there, and a configuration that was let go (more than
+    four layouts folders in one process) must not be used."""
+    text = data.decode("utf-8")
     with _weasyprint_warnings() as messages:
-        sheet = CSS(string=data.decode("utf-8"), base_url=str(layouts / href),
-                    url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
-    return sheet, tuple(messages)
+        try:
+            sheet = CSS(string=text, base_url=str(layouts / href),
+                        url_fetcher=ProjectFetcher(layouts, cmyk), font_config=font_config)
+        except Exception as exc:  # WeasyPrint's parser fails on a few values, e.g. calc(1px + )
+            raise RenderError([Problem("error", f"layouts/{href}", "WeasyPrint could not read this stylesheet "
+                                       f"({type(exc).__name__}{': ' + str(exc) if str(exc) else ''})",
+                                       "check the values on this line", line=sources.failing_line(exc),
+                                       check="css-syntax")]) from None
+    unclosed = sources.unclosed_bracket(text, f"layouts/{href}")
+    said = [sources.css_message(DATA_URI.sub(r"\1…", m), f"layouts/{href}",
+                                "error" if MISSING_FILE.search(m) else "warning") for m in messages]
+    return sheet, tuple(([unclosed] if unclosed else []) + said)
 
 
-def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[str]]:
+def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[Problem]]:
     """The HTML without its stylesheet links; those sheets parsed (cached), in order;
-    and the parser's warnings.
+    and the parser's warnings. A bracket left open is a RenderError: the page would
+    come out with most of its styles dropped.
 
     They are handed to WeasyPrint as user stylesheets after the profile's sheet, so
     the cascade among them is what it was with the links: same order, and no layout
@@ -94,6 +107,9 @@ def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS]
         sheet, said = _stylesheet(folder, href, data, cmyk, _font_config(folder))
         sheets.append(sheet)
         messages += said
+    unclosed = [p for p in messages if p.check == "css-syntax"]
+    if unclosed:
+        raise RenderError(unclosed)
     return STYLESHEET_LINK.sub("", html), sheets, messages
 
 
@@ -106,7 +122,6 @@ def render_pdf(job: Job, html: str) -> Rendered:
     font_config, color_profiles = _font_config(job.layouts.folder), {}
     html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
     with _weasyprint_warnings() as messages, drawing_qr_code(job):
-        messages += said
         # The profile's sheet carries @color-profile: it must share the document's
         # colour profile table, as @font-face rules share the font configuration.
         profile_sheet = CSS(string=profile_css(job), base_url=base_url, url_fetcher=fetcher,
@@ -122,14 +137,29 @@ def render_pdf(job: Job, html: str) -> Rendered:
         with _text_layer(job) as layer:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
-    messages = [DATA_URI.sub(r"\1…", m) for m in messages]  # not half a megabyte of base64 in a message
-    warnings = [Problem("error", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
-                        "fix or replace the file it names (assets/README.md)", check="weasyprint")
-                if MISSING_FILE.search(m) else
-                Problem("warning", f"layouts/{job.spec.template}", f"WeasyPrint: {m}",
-                        "check the CSS property or the file it names", check="weasyprint")
-                for m in messages]
+    # Not half a megabyte of base64 in a message; once each, not once per element.
+    messages = dict.fromkeys(DATA_URI.sub(r"\1…", m) for m in messages)
+    warnings = [*said, *(_missing_file(job, m) if MISSING_FILE.search(m) else _layout_message(job, m)
+                         for m in messages)]
     return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
+
+
+def _layout_message(job: Job, message: str) -> Problem:
+    """A WeasyPrint message said while laying out: at the stylesheet line it names
+    (a var() with no value), else at the template."""
+    found = sources.stylesheet_line(job.layouts.folder, job.stylesheets, message)
+    file, line = found or (f"layouts/{job.spec.template}", None)
+    return Problem("warning", file, f"WeasyPrint: {message}", "check the CSS property or the file it names",
+                   line=line, check="weasyprint")
+
+
+def _missing_file(job: Job, message: str) -> Problem:
+    """A file WeasyPrint could not load, at the template or stylesheet line naming it."""
+    url = re.search(r"'([^']+)'", message)
+    found = url and sources.referenced_at(job.layouts.folder, url.group(1), job.spec.template)
+    file, line = found or (f"layouts/{job.spec.template}", None)
+    return Problem("error", file, f"WeasyPrint: {message}", "fix or replace the file it names (assets/README.md)",
+                   line=line, check="weasyprint")
 
 
 @contextmanager

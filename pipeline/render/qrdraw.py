@@ -1,5 +1,6 @@
-"""The QR code drawn as vectors: while a job renders, its placeholder SVG (qr.qr_data_uri)
-is drawn as one fill of the code's modules, in the ink colour."""
+"""SVG images as drawn. The QR code as vectors: while a job renders, its placeholder SVG
+(qr.qr_data_uri) is drawn as one fill of the code's modules, in the ink colour. Logos
+and images from assets/ each in a form XObject of its own."""
 from __future__ import annotations
 
 import threading
@@ -8,8 +9,8 @@ from contextlib import contextmanager
 from weasyprint import images as wp_images
 from weasyprint.svg.utils import color as svg_colour
 
-from ..layouts import colour_value
 from ..plan import Job
+from ..profilecss import colour_value
 from ..qr import qr_data_uri, qr_operators
 
 
@@ -32,6 +33,15 @@ def drawing_qr_code(job: Job):
 
 def _draw_svg(self, stream, width, height, style):
     code = (getattr(_drawing, "codes", None) or {}).get(self._base_url)
+    if code is None and "/assets/" in (self._base_url or ""):
+        # A logo or image file: drawn as a form XObject of its own, so the PDF says
+        # where each is (a printer's preflight, tests/test_identity.py); a plain form,
+        # not a transparency group (PDF/X-1a has none).
+        form = stream.add_group(0, 0, width, height)
+        form.extra.pop("Group", None)
+        _original_svg_draw(self, form, width, height, style)
+        stream.draw_x_object(form.id)
+        return None
     if code is None:
         return _original_svg_draw(self, stream, width, height, style)
     url, fill = code

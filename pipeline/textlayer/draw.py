@@ -2,13 +2,17 @@
 form XObject; its text as invisible characters in logical order (docs/textlayer.md)."""
 from __future__ import annotations
 
+import io
 import math
 import unicodedata
 from dataclasses import dataclass
 
 import pydyf
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
 from weasyprint.text.ffi import FROM_UNITS, pango
 
+from ..stages import GLYPHS
 from .layer import ALTERNATE, STRETCH, Layer, Run
 
 
@@ -43,6 +47,56 @@ class _Cluster:
     glyphs: list  # (gid, x, y_offset, width in thousandths of an em)
     left: float = 0  # where its text is laid (text space)
     width: float = 0
+
+
+_outlines: dict[tuple[str, int], bytes] = {}
+_faces: dict[str, TTFont] = {}
+
+
+def _outline(font, gid: int) -> bytes:
+    """Glyph `gid` of `font` as a filled path in font units (y up, as text space)."""
+    key = (font.hash, gid)
+    if key not in _outlines:
+        face = _faces.get(font.hash)
+        if face is None:
+            face = _faces[font.hash] = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+        pen = _PathPen(face.getGlyphSet())
+        face.getGlyphSet()[face.getGlyphName(gid)].draw(pen)
+        _outlines[key] = b" ".join(pen.ops) + (b" f" if pen.ops else b"")
+    return _outlines[key]
+
+
+class _PathPen(BasePen):
+    """PDF path operators for a glyph (quadratic curves as cubic ones)."""
+
+    def __init__(self, glyph_set):
+        super().__init__(glyph_set)
+        self.ops: list[bytes] = []
+
+    def _add(self, points, op: str) -> None:
+        self.ops.append((" ".join(f"{v:g}" for point in points for v in point) + " " + op).encode())
+
+    def _moveTo(self, pt):
+        self._add([pt], "m")
+
+    def _lineTo(self, pt):
+        self._add([pt], "l")
+
+    def _curveToOne(self, pt1, pt2, pt3):
+        self._add([pt1, pt2, pt3], "c")
+
+    def _closePath(self):
+        self.ops.append(b"h")
+
+
+def _inked(run: Run) -> int:
+    """The run's first glyph that draws something (not a space), kept in the font's
+    subset: the characters read are set in it, and PDFium passes over a text object
+    whose glyphs have an empty box. (The glyphs seen are outlines, so only the glyphs
+    named in the font's ToUnicode, here with the text they stand for, stay in it.)"""
+    glyph = next((g for g in run.glyphs if _outline(run.font, g.gid)), run.glyphs[0])
+    run.font.to_unicode.setdefault(glyph.gid, run.texts[glyph.cluster])
+    return glyph.gid
 
 
 def _glyph_form(stream, bbox) -> pydyf.Stream:
@@ -102,14 +156,14 @@ class _Reading:
         if line_rtl and layer.reader is None:
             first = next((run for run in runs if run.rtl), None)
             if first is not None:
-                layer.reader = (first.font, first.glyphs[0].gid)
+                layer.reader = (first.font, _inked(first))
         # The size poppler and pdfminer take for a character read: in a right to left
         # line, most of the line's pitch, every other character a hair larger.
         self.stretch = max(1.0, STRETCH * pitch / runs[0].font_size) if line_rtl and pitch else 1.0
         self.parity = 0
 
     def font(self, run: Run):
-        return self.layer.reader if self.line_rtl and self.layer.reader else (run.font, run.glyphs[0].gid)
+        return self.layer.reader if self.line_rtl and self.layer.reader else (run.font, _inked(run))
 
     def place(self, run: Run, x: float) -> None:
         """Set the font and the text matrix of the next character read, at x."""
@@ -200,23 +254,25 @@ def _clusters(stream, runs: list[Run], line_rtl: bool) -> tuple[list, list]:
 
 
 def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list) -> None:
-    """What is seen: every glyph at its place, reading as nothing, in a form XObject
-    of its own (see _glyph_form for how it renders)."""
+    """What is seen: every glyph at its place, as the outline the font draws, in a form
+    XObject of its own (see _glyph_form for how it renders). Outlines, not text: a code
+    that reads as nothing is still read by PDFium (as its number), which orders what it
+    reads by position, so the glyphs would stand among the characters read. Marked
+    GLYPHS: to the reader's eye (eye.py) they are text, hidden with it."""
     a, b, c, d, e, f = matrix.values
     form = _glyph_form(stream, _text_box(matrix.values, per_run))
-    form.begin_text()
-    form.set_text_rendering(0)
+    form.begin_marked_content(GLYPHS)
     for run, shaped in painted:
+        scale = run.font_size / run.font.upem
         for cluster_glyphs in sorted(shaped, key=lambda gs: gs[0][1]):
-            pydyf.Stream.set_font_size(form, run.font.hash, run.font_size)
-            for gid, x, y_offset, width in cluster_glyphs:
-                form.set_text_matrix(a, b, c, d, e + a * x, f + b * x)
-                if y_offset:
-                    form.set_text_rise(-y_offset / 1000)
-                form.show_text(f"<{layer.code(run.font, gid, '', width):04x}>")
-                if y_offset:
-                    form.set_text_rise(0)
-    form.end_text()
+            for gid, x, y_offset, _ in cluster_glyphs:
+                rise = -y_offset / 1000
+                form.push_state()
+                form.transform(a * scale, b * scale, c * scale, d * scale,
+                               e + a * x + c * rise, f + b * x + d * rise)
+                form.stream.append(_outline(run.font, gid))
+                form.pop_state()
+    form.end_marked_content()
     stream.end_text()  # no XObject inside a text object
     stream.draw_x_object(form.id)
     stream.begin_text()
@@ -235,7 +291,9 @@ def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:
             # Against the line: poppler reads the run's text as one word.
             reading.stream.begin_marked_content("Span", pydyf.Dictionary(
                 {"ActualText": pydyf.String("".join(cl.text for cl in ordered))}))
-            reading.mark(run, right_edge if line_rtl else left_edge, None)
+            # A hair inside the run: PDFium orders by position, and a character of the
+            # line's own at the same place would come between the run's and split it.
+            reading.mark(run, right_edge - run.font_size * 0.005 if line_rtl else left_edge, None)
             for cluster in ordered:
                 reading.characters(run, cluster, cluster.left, cluster.width, line_rtl)
             reading.mark(run, left_edge if line_rtl else right_edge, None)
@@ -243,7 +301,7 @@ def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:
             previous = "L"
             continue
         for cluster in ordered:
-            if line_rtl and cluster.text and _poppler_type(cluster.text[0]) == "N" and previous in ("L", "#", None):
+            if line_rtl and cluster.text[:1].isspace() and previous in ("L", "#", None):
                 # Inside the space, against the character before it: poppler sorts by
                 # position and puts a space only where it sees a gap.
                 reading.mark(run, cluster.left + cluster.width - min(cluster.width / 4, run.font_size * 0.005), RLM)

@@ -6,16 +6,15 @@ from datetime import date, timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
-from django.contrib.auth.password_validation import validate_password
+
+from pipeline import limits
+from pipeline.assets import sniff
 
 from . import printing
 from .models import Organisation, User
 from .validators import plain_text
 
-LOGO_KINDS = {  # first bytes -> extension
-    b"\x89PNG\r\n\x1a\n": "png",
-    b"\xff\xd8\xff": "jpg",
-}
+LOGO_KINDS = ("svg", "png", "jpg")  # as pipeline.assets.sniff names them
 
 
 class PlainText:
@@ -94,16 +93,6 @@ class ResetPasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = "Type the new password again"
 
 
-def sniff_logo(data: bytes) -> str | None:
-    for magic, ext in LOGO_KINDS.items():
-        if data.startswith(magic):
-            return ext
-    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
-        return "svg"
-    return None
-
-
 SVG_UNSAFE = ("DTD", "entities", "contains <", "event handler", "outside the SVG", "@import", "embedded image")
 SVG_TOO_BIG = ("over the limit", "elements or")
 
@@ -131,7 +120,7 @@ def logo_refusal(problems: list[dict], kind: str) -> list[str]:
 class ProfileForm(PlainText, forms.ModelForm):
     logo = forms.FileField(label="Logo", required=False,
                            help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
-                                     "at most 2 MB.")
+                                     f"at most {limits.LOGO_BYTES // 1048576} MB.")
 
     class Meta:
         model = Organisation
@@ -145,12 +134,12 @@ class ProfileForm(PlainText, forms.ModelForm):
         upload = self.cleaned_data.get("logo")
         if not upload:
             return None
-        if upload.size > settings.LOGO_MAX_BYTES:
-            raise forms.ValidationError(f"The logo is {upload.size / 1048576:.1f} MB: the most is 2 MB. "
-                                        "Save it smaller, or as SVG.")
-        data = upload.read(settings.LOGO_MAX_BYTES + 1)
-        kind = sniff_logo(data)
-        if kind is None:
+        if upload.size > limits.LOGO_BYTES:  # the pipeline's limit (pipeline/limits.py)
+            raise forms.ValidationError(f"The logo is {upload.size / 1048576:.1f} MB: the most is "
+                                        f"{limits.LOGO_BYTES // 1048576} MB. Save it smaller, or as SVG.")
+        data = upload.read(limits.LOGO_BYTES + 1)
+        kind = sniff(data)  # the pipeline's rule (pipeline/assets.py), whatever the file's name says
+        if kind not in LOGO_KINDS:
             raise forms.ValidationError("The logo must be an SVG, PNG or JPEG file. This file is none of them.")
         problems = [p for p in printing.check_logo(data, f"logo.{kind}") if p["level"] == "error"]
         if problems:
@@ -179,8 +168,7 @@ class CampaignChoiceForm(forms.Form):
         self.fields["campaign"].choices = [(o.slug, o.name) for o in offers]
 
 
-def product_name(product: str) -> str:
-    return printing.product_name(product)
+product_name = printing.product_name  # as layouts/products.yaml names it
 
 
 class RequestForm(PlainText, forms.Form):

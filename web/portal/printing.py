@@ -3,13 +3,12 @@
 Everything print goes through here: which campaigns offer which products to
 partners, the trust checks of a partner's text and logo, in-memory proofs, and
 writing + building an approved partner. The rest of the portal sees plain Python
-values (dicts of problems, PNG bytes), never the pipeline's types.
-
-`api` is the pipeline module (pipeline.partners); the tests may swap it.
+values (dicts of problems, PNG bytes), never the pipeline's types. Its one door into
+the pipeline is `pipeline.partners`, called by attribute (the tests wrap that module's
+functions, a real seam).
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,21 +17,9 @@ from typing import Callable
 
 from django.conf import settings
 
+from pipeline import partners
+
 log = logging.getLogger(__name__)
-
-api = None  # pipeline.partners, imported on first use
-
-
-def _api():
-    global api
-    if api is None:
-        api = importlib.import_module("pipeline.partners")
-    return api
-
-
-class PipelineMissing(RuntimeError):
-    pass
-
 
 LOGO_TYPES = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg"}
 
@@ -62,7 +49,7 @@ class Printed:
 
 def offers() -> list[Offer]:
     return [Offer(o.slug, o.name, Path(o.path), tuple(o.products))
-            for o in _api().campaigns_for_partners(settings.CONTENT_DIR)]
+            for o in partners.campaigns_for_partners(settings.CONTENT_DIR)]
 
 
 def offer(slug: str) -> Offer | None:
@@ -95,7 +82,7 @@ def _draft(p: Printed):
     path = logo_path(p.logo_file)
     logo = path.read_bytes() if path else b""
     ext = path.suffix.lstrip(".") if path else "svg"
-    return _api().PartnerDraft(
+    return partners.PartnerDraft(
         campaign=campaign.path, id=p.partner_id, name=p.name, contact=p.contact, phone=p.phone,
         products=list(p.products), copies={k: int(v) for k, v in p.copies.items()},
         logo_name=f"{p.partner_id}.{ext}", logo=logo, confirmed_numbers=list(p.confirmed_numbers))
@@ -120,14 +107,14 @@ def partner_id_for(campaign: str, preferred: str, fallback: str) -> str:
     another variant's in the campaign: then `fallback` (r12), short enough to be used
     as it is, so unique like the request number."""
     found = offer(campaign)
-    if found and _api().tracking_clash(found.path, preferred):
+    if found and partners.tracking_clash(found.path, preferred):
         return fallback
     return preferred
 
 
 def check(p: Printed) -> list[dict]:
     """Every trust rule on the text, the logo and the phone numbers."""
-    return [problem_dict(x) for x in _api().check_partner(_draft(p))]
+    return [problem_dict(x) for x in partners.check_partner(_draft(p))]
 
 
 def unconfirmed_numbers(problems: list[dict]) -> list[str]:
@@ -135,9 +122,9 @@ def unconfirmed_numbers(problems: list[dict]) -> list[str]:
                               if x["check"] == "unconfirmed-number" and x["number"]))
 
 
-def proof(p: Printed, product: str) -> tuple[list[bytes], list[dict]]:
-    """PNG pages of one product, in memory, and the problems found on them."""
-    result = _api().proof(_draft(p), product)
+def proof(p: Printed, product: str, width: int | None = None) -> tuple[list[bytes], list[dict]]:
+    """PNG pages of one product, `width` pixels wide, in memory, and the problems found on them."""
+    result = partners.proof(_draft(p), product, width=width)
     return list(result.pages), [problem_dict(x) for x in result.problems]
 
 
@@ -162,11 +149,10 @@ def write_and_build(p: Printed, on_progress: Callable[[int, int], None]) -> tupl
     """Write the partner's files (YAML under content/, logo under assets/) and build
     its press and screen PDFs. Returns (outputs, problems): each output a dict with
     at least `path` (relative to the campaign's output folder) and `profile`."""
-    a = _api()
     draft = _draft(p)
-    written = a.write_partner(draft)
+    written = partners.write_partner(draft)
     log.info("wrote %s", ", ".join(str(w) for w in written))
-    result = a.build_partner(draft.campaign, p.partner_id, out_dir=settings.OUTPUT_DIR, on_progress=on_progress)
+    result = partners.build_partner(draft.campaign, p.partner_id, out_dir=settings.OUTPUT_DIR, on_progress=on_progress)
     outputs = []
     manifest = _manifest_entries(p.campaign)
     paths = []
@@ -205,10 +191,11 @@ def output_file(campaign: str, relative: str) -> Path | None:
     return path if path.is_relative_to(folder) and path.is_file() else None
 
 
-def warm_up() -> None:
-    """Load the pipeline, the campaigns and the renderer, and make one proof, so that
+def warm_up(widths: tuple[int, ...]) -> None:
+    """Load the pipeline, the campaigns and the renderer, and make a proof of each
+    product at each width (the sides no partner changes are kept from it), so that
     the first partner's proof is as fast as the next (a cold worker takes ~2 s more).
-    Called by wsgi.py before gunicorn forks its workers (--preload): they share it."""
+    Called by `run_proofs` before it forks its workers: they share it."""
     import io
 
     from PIL import Image
@@ -217,9 +204,11 @@ def warm_up() -> None:
         first = offers()[0]
         buf = io.BytesIO()
         Image.new("RGB", (600, 300), (11, 42, 74)).save(buf, "PNG", dpi=(300, 300))
-        a = _api()
-        a.proof(a.PartnerDraft(campaign=first.path, id="warm-up", name="Warm up", contact="Warm up",
-                               phone="", products=[first.products[0]], copies={}, logo_name="warm-up.png",
-                               logo=buf.getvalue()), first.products[0])
+        draft = partners.PartnerDraft(campaign=first.path, id="warm-up", name="Warm up", contact="Warm up",
+                                      phone="", products=list(first.products), copies={},
+                                      logo_name="warm-up.png", logo=buf.getvalue())
+        for product in first.products:
+            for width in widths:
+                partners.proof(draft, product, width=width)
     except Exception:  # never stop the server for this
         log.warning("proof warm-up failed", exc_info=True)

@@ -1,35 +1,31 @@
 """Views: thin. Who may see what is decided by `visible_requests` and `_coordinator`;
-anything a user may not see is a 404, never a hint that it exists. What a request's
-actions do (and the audit event each records) is in workflow.py."""
+anything a user may not see is a 404, never a hint that it exists. What each action
+does (and the audit event it records) is in workflow.py; proofs are made off the
+request path (proofs.py); /healthz is health.py."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import logging
 import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from . import printing, workflow
+from . import printing, proofs, workflow
 from .forms import (AcceptInvitationForm, CampaignChoiceForm, CommentForm, InviteForm, ProfileForm, RequestForm,
-                    ResetPasswordForm, ReviewForm, product_name)
+                    ResetPasswordForm, ReviewForm)
 from .models import AuditEvent, Invitation, Organisation, PrintRequest, User
+from .printing import product_name
 from .tasks import QueueDown
 
-log = logging.getLogger(__name__)
 Status = PrintRequest.Status
 QUEUE_DOWN = "The build queue cannot be reached (its server, Redis, is down or unreachable)."
 
@@ -53,48 +49,7 @@ def _partner(user):
         raise Http404("not found")
 
 
-# -- health, home, invitations -----------------------------------------------------------
-
-@require_GET
-@never_cache
-def healthz(request):
-    state = {"database": {"ok": False, "vendor": connection.vendor}, "queue": {"ok": False},
-             "cache": {"ok": False}}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        state["database"]["ok"] = True
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA journal_mode")
-                state["database"]["journal_mode"] = cursor.fetchone()[0]
-    except Exception as exc:
-        state["database"]["error"] = _why(exc)
-    try:
-        from .tasks import build_request
-
-        huey = build_request.huey
-        state["queue"].update(storage=type(huey.storage).__name__, pending=huey.pending_count(),
-                              immediate=huey.immediate)
-        state["queue"]["ok"] = True
-    except Exception as exc:
-        state["queue"]["error"] = _why(exc)
-    try:  # proofs work without it (slower): reported, but not a reason for 503
-        state["cache"]["backend"] = type(caches["default"]).__name__
-        cache.set("healthz", "ok", 10)
-        state["cache"]["ok"] = cache.get("healthz") == "ok"
-    except Exception as exc:
-        state["cache"]["error"] = _why(exc)
-    state["ok"] = state["database"]["ok"] and state["queue"]["ok"]
-    state["down"] = [part for part in ("database", "queue", "cache") if not state[part]["ok"]]
-    return JsonResponse(state, status=200 if state["ok"] else 503)
-
-
-def _why(exc: Exception) -> str:
-    """The kind of failure only: /healthz answers anyone, so no host names or addresses."""
-    return type(exc).__name__
-
+# -- home, invitations ------------------------------------------------------------------
 
 @login_required
 def home(request):
@@ -122,8 +77,8 @@ def accept_invitation(request, token):
     form = AcceptInvitationForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            _join(invitation, user, form)
-        except IntegrityError:  # the same address joined by another link at the same moment
+            workflow.join(invitation, form)
+        except (IntegrityError, workflow.LinkUsed):  # the link or the address used at the same moment
             return render(request, "portal/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your account is ready.")
@@ -131,40 +86,17 @@ def accept_invitation(request, token):
     return render(request, "portal/invitation.html", {"form": form, "invitation": invitation})
 
 
-def _join(invitation, user, form) -> None:
-    """The invited person's account, made once, with the link marked used."""
-    with transaction.atomic():
-        _use(invitation)
-        user.first_name = form.cleaned_data["first_name"]
-        user.last_name = form.cleaned_data["last_name"]
-        if invitation.for_coordinator:
-            user.is_superuser = not User.objects.filter(is_superuser=True).exists()
-        form.save()
-        AuditEvent.record(user, "joined", organisation=invitation.organisation,
-                          role="coordinator" if invitation.for_coordinator else "partner")
-
-
-def _use(invitation) -> None:
-    """Mark a link used, once: a second use at the same moment finds it used."""
-    if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
-        raise Http404("invitation already used")
-
-
 def _reset_password(request, invitation):
     user = invitation.user
-    if not _resettable(user) or user.email.lower() != invitation.email:
+    if not workflow.resettable(user) or user.email.lower() != invitation.email:
         # Disabled, made a coordinator or given to another address since the link was sent.
         return render(request, "portal/invitation_invalid.html", status=404)
     form = ResetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            _use(invitation)
-            form.save()
-            AuditEvent.record(user, "password-reset", organisation=user.organisation,
-                              link_by=invitation.created_by.email if invitation.created_by else None)
-        from axes.utils import reset as axes_reset
-
-        axes_reset(username=user.username)  # a locked-out partner can sign in with the new password
+        try:
+            workflow.reset_password(invitation, form)
+        except workflow.LinkUsed:
+            return render(request, "portal/invitation_invalid.html", status=404)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your new password is set.")
         return redirect("home")
@@ -183,19 +115,10 @@ def organisations(request):
     link = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            org = data["organisation"] or Organisation.objects.create(name=data["new_name"],
-                                                                      partner_id=data["new_partner_id"])
-            invitation, token = Invitation.issue(data["email"], org, by=request.user)
-            AuditEvent.record(request.user, "invited", organisation=org, email=invitation.email)
-        link = Invitation.link(token)
-        send_mail(f"You are invited to the campaign print portal for {org.name}",
-                  f"{request.user.get_full_name() or request.user.email} invited you to order campaign "
-                  f"leaflets for {org.name}.\n\nChoose your password here (the link works once, for "
-                  f"{settings.INVITATION_DAYS} days):\n\n{link}\n",
-                  settings.DEFAULT_FROM_EMAIL, [invitation.email])
+        link = workflow.invite(request.user, data["email"], data["organisation"], data["new_name"],
+                               data["new_partner_id"])
         form = InviteForm()
-        messages.success(request, f"Invitation made for {invitation.email}.")
+        messages.success(request, f"Invitation made for {data['email'].lower()}.")
     return _organisations_page(request, form, link=link)
 
 
@@ -206,27 +129,13 @@ def _organisations_page(request, form, **context):
     })
 
 
-def _resettable(user) -> bool:
-    """A partner user, and nothing more: a reset link never opens a coordinator's or
-    an admin's account (sent to a partner, it dies if the account is promoted)."""
-    return user.is_partner and not user.is_staff and not user.is_superuser
-
-
 def _send_reset(request):
     """A one-time password-reset link for a partner user (coordinators' own accounts
     are the admin's business: a reset link is a way into the account)."""
     user = User.objects.filter(pk=request.POST.get("reset") or 0).first()
-    if user is None or not _resettable(user):
+    if user is None or not workflow.resettable(user):
         raise Http404("not found")
-    with transaction.atomic():
-        _, token = Invitation.issue_reset(user, by=request.user)
-        AuditEvent.record(request.user, "reset-link-sent", organisation=user.organisation, email=user.email)
-    link = Invitation.link(token)
-    send_mail("Set a new password for the campaign print portal",
-              f"{request.user.get_full_name() or request.user.email} sent you a link to choose a new password "
-              f"for {user.email}.\n\nThe link works once, for {settings.RESET_DAYS} days:\n\n{link}\n\n"
-              "If you did not ask for it, tell your coordinator.\n",
-              settings.DEFAULT_FROM_EMAIL, [user.email])
+    link = workflow.send_reset(request.user, user)
     messages.success(request, f"Password-reset link made for {user.email}.")
     return _organisations_page(request, InviteForm(), reset_link=link, reset_email=user.email)
 
@@ -258,9 +167,7 @@ def profile(request):
     org = request.user.organisation
     form = ProfileForm(request.POST or None, request.FILES or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        AuditEvent.record(request.user, "profile-changed", organisation=org,
-                          logo=org.logo_original_name if form.cleaned_data.get("logo") else None)
+        workflow.save_profile(request.user, form)
         messages.success(request, "Profile saved.")
         return redirect("profile")
     return render(request, "portal/profile.html", {"form": form, "org": org})
@@ -355,7 +262,6 @@ def request_detail(request, pk):
     req = get_object_or_404(visible_requests(request.user), pk=pk)
     user = request.user
     review_form = comment_form = None
-    numbers: list[str] = []
     problems: list[dict] = []
     if req.status not in (Status.DRAFT,):
         try:
@@ -363,9 +269,8 @@ def request_detail(request, pk):
         except Exception as exc:  # a campaign removed since: show it, don't crash the page
             problems = [{"level": "error", "what": f"cannot check this request: {exc}", "hint": "",
                          "check": None, "number": None, "field": None, "page": None}]
-        numbers = printing.unconfirmed_numbers(problems)
     if user.is_coordinator and req.status in PrintRequest.REVIEWABLE:
-        review_form = ReviewForm(request.POST or None, numbers=numbers)
+        review_form = ReviewForm(request.POST or None, numbers=printing.unconfirmed_numbers(problems))
         if request.method == "POST" and "decision" in request.POST:
             if req.created_by_id == user.pk:
                 raise PermissionDenied("you cannot approve your own request")
@@ -388,20 +293,23 @@ def request_detail(request, pk):
             return redirect("request", pk=req.pk)
     elif request.method == "POST" and review_form is None:
         raise Http404("not found")  # a partner posting a decision, or a request no longer waiting
+    return _detail_page(request, req, review_form, problems, comment_form=comment_form)
+
+
+def _detail_page(request, req, review_form, problems, comment_form=None, decided=False, status=200):
+    """The request's page; `decided`: after a decision that did not go through (no files shown)."""
+    offer = printing.offer(req.campaign)
     return render(request, "portal/request_detail.html", {
-        **_detail_context(req),
+        "campaign_name": offer.name if offer else req.campaign,
+        "copies": [(product_name(p), n) for p, n in req.copies.items()],
         "req": req, "review_form": review_form, "comment_form": comment_form or CommentForm(),
-        "numbers": numbers, "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
+        "numbers": printing.unconfirmed_numbers(problems),
+        "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
         "products": [(p, product_name(p)) for p in req.products],
         "comments": req.comments.select_related("author"),
-        "screen_outputs": req.screen_outputs(), "print_outputs": req.print_outputs(),
-    })
-
-
-def _detail_context(req) -> dict:
-    offer = printing.offer(req.campaign)
-    return {"campaign_name": offer.name if offer else req.campaign,
-            "copies": [(product_name(p), n) for p, n in req.copies.items()]}
+        "screen_outputs": [] if decided else req.screen_outputs(),
+        "print_outputs": [] if decided else req.print_outputs(),
+    }, status=status)
 
 
 def _decide(request, req, form, problems):
@@ -413,11 +321,7 @@ def _decide(request, req, form, problems):
         if blocking:
             for p in blocking:
                 form.add_error(None, f"Cannot approve: {p['what']}. {p['hint']}".strip())
-            return render(request, "portal/request_detail.html", {
-                **_detail_context(req), "req": req, "review_form": form, "comment_form": CommentForm(),
-                "numbers": printing.unconfirmed_numbers(problems), "problems": problems,
-                "products": [(p, product_name(p)) for p in req.products],
-                "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []})
+            return _detail_page(request, req, form, problems, decided=True)
     try:
         workflow.decide(user, req, decision, comment, form.cleaned_data["numbers"])
     except workflow.NotWaiting:
@@ -425,13 +329,7 @@ def _decide(request, req, form, problems):
     except QueueDown:
         form.add_error(None, QUEUE_DOWN + " The request was not approved and is still waiting for review: "
                              "send the decision again in a few minutes.")
-        return render(request, "portal/request_detail.html", {
-            **_detail_context(req), "req": req, "review_form": form, "comment_form": CommentForm(),
-            "numbers": printing.unconfirmed_numbers(problems),
-            "problems": [p for p in problems if p["check"] != "unconfirmed-number"],
-            "products": [(p, product_name(p)) for p in req.products],
-            "comments": req.comments.select_related("author"), "screen_outputs": [], "print_outputs": []},
-            status=503)
+        return _detail_page(request, req, form, problems, decided=True, status=503)
     messages.success(request, {"approve": "Approved: the files are being built.",
                                "changes": "Sent back to the partner for changes.",
                                "reject": "Rejected."}[decision])
@@ -447,15 +345,22 @@ def request_status(request, pk):
                          "total": req.build_total, "percent": req.progress_percent})
 
 
+def _proofable(request, pk, product):
+    req = get_object_or_404(visible_requests(request.user), pk=pk)
+    if product not in (printing.offer(req.campaign) or printing.Offer("", "", None, ())).products:
+        raise Http404("not found")
+    return req
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def proof(request, pk, product):
     """Every page of one product as PNG (base64 in JSON) with its problems. GET: the
-    request as saved; POST: the partner's form as typed (live proof)."""
-    req = get_object_or_404(visible_requests(request.user), pk=pk)
-    if product not in (printing.offer(req.campaign) or printing.Offer("", "", None, ())).products:
-        raise Http404("not found")
-    printed = req.printed()
+    request as saved; POST: the partner's form as typed (live proof: the newest wins).
+    Never made here: 200 with the proof when an identical one is made already, else
+    202 with the address to wait for it at (proof_result)."""
+    req = _proofable(request, pk, product)
+    printed, slot = req.printed(), None
     if request.method == "POST":
         if not (request.user.is_partner and req.editable):
             raise Http404("not found")
@@ -465,38 +370,56 @@ def proof(request, pk, product):
             name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
             phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
             logo_file=req.organisation.logo_file)
-    key = "proof:" + hashlib.sha256(repr((printed, product)).encode()).hexdigest()
-    try:
-        body = cache.get(key)
-    except Exception as exc:  # the cache is a speed-up only: without it the proof is made again
-        log.warning("proof cache unreachable: %s", exc)
-        body = None
-    if body is None:
-        pages, problems = printing.proof(printed, product)
-        body = json.dumps({
-            "product": product, "name": product_name(product),
-            "pages": ["data:image/png;base64," + base64.b64encode(p).decode() for p in pages],
-            "problems": problems,
-        })
-        try:
-            cache.set(key, body, 600)
-        except Exception as exc:
-            log.warning("proof cache unreachable: %s", exc)
-    return HttpResponse(body, content_type="application/json")
+        slot = f"{req.pk}:{product}"
+    ticket = proofs.ask(req.pk, printed, product, proofs.width_for(request.POST.get("width")
+                                                                     or request.GET.get("width")), slot)
+    if ticket.body is not None:
+        return HttpResponse(ticket.body, content_type="application/json")
+    return JsonResponse({"state": "queued", "result": reverse("proof-result", args=[req.pk, product, ticket.key])},
+                        status=202)
+
+
+@login_required
+@require_GET
+@never_cache
+def proof_result(request, pk, product, key):
+    """A queued proof: 200 with it as soon as it is made (waiting up to PROOF_WAIT s),
+    202 if it is still being made (ask again), 410 if it was dropped for a newer one
+    or lost (ask for the proof again)."""
+    req = _proofable(request, pk, product)
+    if not key.startswith(f"{req.pk}-{product}-"):
+        raise Http404("not found")
+    body = proofs.wait(key, settings.PROOF_WAIT)
+    if body is not None:
+        return HttpResponse(body, content_type="application/json")
+    if proofs.pending(key):
+        return JsonResponse({"state": "queued", "result": request.path}, status=202)
+    return JsonResponse({"state": "gone"}, status=410)
+
+
+@login_required
+@require_GET
+@never_cache
+def proof_page(request, pk, product):
+    """The proof of the request as saved, as a page of its own (without JavaScript):
+    the pages if made, else a note and a link to look again; it never waits."""
+    req = _proofable(request, pk, product)
+    ticket = proofs.ask(req.pk, req.printed(), product, proofs.width_for(None))
+    proof = json.loads(ticket.body) if ticket.body else None
+    return render(request, "portal/proof.html", {
+        "req": req, "product": product, "name": product_name(product), "proof": proof,
+        "problems": [p for p in proof["problems"] if p["check"] != "unconfirmed-number"] if proof else [],
+        "numbers": printing.unconfirmed_numbers(proof["problems"]) if proof else [],
+        "back": "request-edit" if req.editable and request.user.is_partner else "request",
+    })
 
 
 @login_required
 @require_GET
 def request_file(request, pk, path):
     req = get_object_or_404(visible_requests(request.user), pk=pk)
-    entry = next((o for o in req.build_outputs if o["path"] == path), None)
-    if req.status != Status.BUILT or entry is None:
-        raise Http404("not found")
-    if entry["profile"] != "screen" and not request.user.is_coordinator:
-        raise Http404("not found")  # press files go to the printer, not to partners
-    file = printing.output_file(req.campaign, path)
+    file = workflow.download(request.user, req, path)
     if file is None:
         raise Http404("not found")
-    AuditEvent.record(request.user, "downloaded", request=req, path=path)
     return FileResponse(file.open("rb"), as_attachment=True, filename=file.name,
                         content_type=mimetypes.guess_type(file.name)[0] or "application/octet-stream")

@@ -1,15 +1,20 @@
-"""The portal's workflow: what can happen to a print request (start, submit, approve, ask
-for changes, reject, build again, comment), each action with its audit event, in one
-transaction. The views (views.py) call these and turn the outcome into pages and
-messages; nothing here reads a request or writes a response.
+"""The portal's workflow: each action with its audit event, in one transaction.
+People: invite, join, send a password-reset link, set a new password, change an
+organisation's profile. Requests: start, submit, approve, ask for changes, reject,
+build again, comment, download a file. The views (views.py) call these and turn the
+outcome into pages and messages; nothing here reads a request or writes a response.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from . import printing
-from .models import AuditEvent, Comment, PrintRequest
+from .models import AuditEvent, Comment, Invitation, Organisation, PrintRequest, User
 from .tasks import queue_build
 
 Status = PrintRequest.Status
@@ -20,6 +25,114 @@ REBUILDABLE = (Status.FAILED, Status.APPROVED)
 
 class NotWaiting(Exception):
     """The request is no longer waiting for review (another coordinator decided first)."""
+
+
+class LinkUsed(Exception):
+    """A one-time link used already (twice at the same moment: the second finds it used)."""
+
+
+# -- people ---------------------------------------------------------------------------------
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def invite(by, email: str, organisation: Organisation | None, new_name: str = "", new_partner_id: str = "") -> str:
+    """A coordinator invites a person to an organisation (a new one when none is given):
+    the one-time link, also sent by mail."""
+    with transaction.atomic():
+        org = organisation or Organisation.objects.create(name=new_name, partner_id=new_partner_id)
+        invitation, token = Invitation.issue(email, org, by=by)
+        AuditEvent.record(by, "invited", organisation=org, email=invitation.email)
+    link = Invitation.link(token)
+    send_mail(f"You are invited to the campaign print portal for {org.name}",
+              f"{_name(by)} invited you to order campaign leaflets for {org.name}.\n\nChoose your password "
+              f"here (the link works once, for {settings.INVITATION_DAYS} days):\n\n{link}\n",
+              settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    return link
+
+
+def resettable(user) -> bool:
+    """A partner user, and nothing more: a reset link never opens a coordinator's or
+    an admin's account (sent to a partner, it dies if the account is promoted)."""
+    return user.is_partner and not user.is_staff and not user.is_superuser
+
+
+def send_reset(by, user) -> str:
+    """A one-time password-reset link for a partner user (resettable), also sent by
+    mail; an earlier one stops working."""
+    with transaction.atomic():
+        _, token = Invitation.issue_reset(user, by=by)
+        AuditEvent.record(by, "reset-link-sent", organisation=user.organisation, email=user.email)
+    link = Invitation.link(token)
+    send_mail("Set a new password for the campaign print portal",
+              f"{_name(by)} sent you a link to choose a new password for {user.email}.\n\nThe link works once, "
+              f"for {settings.RESET_DAYS} days:\n\n{link}\n\nIf you did not ask for it, tell your coordinator.\n",
+              settings.DEFAULT_FROM_EMAIL, [user.email])
+    return link
+
+
+def _use(invitation) -> None:
+    """Mark a link used, once: a second use at the same moment finds it used."""
+    if Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
+        raise LinkUsed
+
+
+def join(invitation, form) -> User:
+    """The invited person's account (form: AcceptInvitationForm), made once, with the
+    link marked used. LinkUsed, or IntegrityError if the address joined meanwhile."""
+    user = form.user
+    with transaction.atomic():
+        _use(invitation)
+        user.first_name = form.cleaned_data["first_name"]
+        user.last_name = form.cleaned_data["last_name"]
+        if invitation.for_coordinator:
+            user.is_superuser = not User.objects.filter(is_superuser=True).exists()
+        form.save()
+        AuditEvent.record(user, "joined", organisation=invitation.organisation,
+                          role="coordinator" if invitation.for_coordinator else "partner")
+    return user
+
+
+def reset_password(invitation, form) -> User:
+    """A new password from a reset link (form: ResetPasswordForm); it also lifts a
+    sign-in lockout. LinkUsed if the link was used meanwhile."""
+    from axes.utils import reset as axes_reset
+
+    user = form.user
+    with transaction.atomic():
+        _use(invitation)
+        form.save()
+        AuditEvent.record(user, "password-reset", organisation=user.organisation,
+                          link_by=invitation.created_by.email if invitation.created_by else None)
+    axes_reset(username=user.username)  # a locked-out partner can sign in with the new password
+    return user
+
+
+def save_profile(user, form) -> Organisation:
+    """A partner changes its organisation's name, contact line, phone or logo (form: ProfileForm)."""
+    with transaction.atomic():
+        org = form.save()
+        AuditEvent.record(user, "profile-changed", organisation=org,
+                          logo=org.logo_original_name if form.cleaned_data.get("logo") else None)
+    return org
+
+
+def download(user, req, path: str) -> Path | None:
+    """A built file of the request, for whoever may have it (screen files for the
+    partner, press files for coordinators only), recorded; None for anything else."""
+    entry = next((o for o in req.build_outputs if o["path"] == path), None)
+    if req.status != Status.BUILT or entry is None:
+        return None
+    if entry["profile"] != "screen" and not user.is_coordinator:
+        return None  # press files go to the printer, not to partners
+    file = printing.output_file(req.campaign, path)
+    if file is not None:
+        AuditEvent.record(user, "downloaded", request=req, path=path)
+    return file
+
+
+# -- requests -------------------------------------------------------------------------------
 
 
 def start(user, offer) -> PrintRequest:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from pipeline.limits import LOGO_BYTES
 from pipeline.paths import CONTENT, FONTS, OUTPUT, ROOT
 
 WEB = ROOT / "web"
@@ -74,9 +75,10 @@ def database(url: str | None = None) -> dict:
         config["CONN_MAX_AGE"] = 0
         # WAL: readers never wait for the writer (the queue worker writes progress while
         # pages are read); IMMEDIATE: a writing transaction takes the lock at its start
-        # instead of failing half-way with "database is locked".
+        # instead of failing half-way with "database is locked"; and waits for it up to
+        # 20 s (web threads sign in and save sessions at once on a busy machine).
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
             "transaction_mode": "IMMEDIATE",
         }
     return config
@@ -155,9 +157,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = False
 
-# Uploads: a logo is at most 2 MB; a request body without a file at most 1 MB.
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = LOGO_MAX_BYTES + 64 * 1024
+# Uploads: a logo at most the pipeline's LOGO_BYTES (pipeline/limits.py, 2 MB); a
+# request body without a file at most 1 MB.
+FILE_UPLOAD_MAX_MEMORY_SIZE = LOGO_BYTES + 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_TEMP_DIR = None
@@ -209,16 +211,37 @@ def huey_settings(redis_url: str = "", immediate: bool = False) -> dict:
 HUEY = huey_settings(REDIS_URL)
 
 
-def cache_settings(redis_url: str = "") -> dict:
-    """Proofs already made (keyed by what is printed): shared by every gunicorn worker,
-    and by every machine when Redis is there. A partner who types, deletes and retypes,
-    or a coordinator opening a request the partner just proofed, gets it at once.
-    Only a speed-up: with the cache down a proof is made again (views.proof)."""
+def proof_queue_settings(redis_url: str = "", immediate: bool = False) -> dict:
+    """The proofs' own queue (web/portal/proofs.py), apart from the builds': a proof is
+    wanted in a second, a build may take minutes. Its workers: `manage.py run_proofs`."""
+    common = {"name": "portal-proofs", "immediate": immediate, "results": False}
     if redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
-                            "KEY_PREFIX": "portal", "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 2}}}
-    return {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                        "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}}}
+        return {**common, "huey_class": "huey.RedisHuey", "url": huey_settings(redis_url)["url"]}
+    return {**common, "huey_class": "huey.SqliteHuey", "filename": str(VAR / "proofs.sqlite3")}
+
+
+PROOF_QUEUE = proof_queue_settings(REDIS_URL)
+PROOF_WORKERS = int(os.environ.get("PROOF_WORKERS", "0")) or os.cpu_count() or 1
+PROOF_SECONDS = 600  # a proof stays in the cache this long
+PROOF_CACHE_ENTRIES = 500  # at most this many proofs in the file cache (about 100 kB each)
+PROOF_WAIT = 3  # seconds a browser's request for a proof's result waits (holding a web thread), then asks again
+PROOF_NICE = int(os.environ.get("PROOF_NICE", "10"))  # proof workers yield the cores to the web workers
+
+
+def cache_settings(redis_url: str = "") -> dict:
+    """`proofs`: proofs made (keyed by what is printed), handed from the proof workers
+    to the web workers, shared by every machine when Redis is there. A partner who
+    types, deletes and retypes, or a coordinator opening a request the partner just
+    proofed, gets it at once. With it down, a proof is made in the request (proofs.py)."""
+    if redis_url:
+        redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url,
+                 "OPTIONS": {**REDIS_TIMEOUTS, "socket_timeout": 2}}
+        # proofs: PROOF_SECONDS each (give the Redis a maxmemory and allkeys-lru to bound it in bytes)
+        return {"default": {**redis, "KEY_PREFIX": "portal"}, "proofs": {**redis, "KEY_PREFIX": "portal-proofs"}}
+    files = "django.core.cache.backends.filebased.FileBasedCache"
+    return {"default": {"BACKEND": files, "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}},
+            "proofs": {"BACKEND": files, "LOCATION": str(VAR / "proof-cache"),
+                       "OPTIONS": {"MAX_ENTRIES": PROOF_CACHE_ENTRIES}}}
 
 
 CACHES = cache_settings(REDIS_URL)

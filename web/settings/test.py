@@ -18,6 +18,8 @@ SECRET_KEY = "test-only-" + "x" * 50
 os.environ["CAMPAIGN_PRINT_CONFIRM_KEY"] = str(VAR / "confirm.key")
 DATABASES = {"default": database(os.environ.get("DATABASE_URL") or "sqlite://:memory:")}
 HUEY = huey_settings(immediate=True)
+# Proofs made at once, inside the request (a test makes it wait for a worker: test_proofs.py)
+PROOF_QUEUE = {"huey_class": "huey.MemoryHuey", "name": "portal-proofs", "results": False, "immediate": True}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -28,4 +30,6 @@ AXES_FAILURE_LIMIT = 5
 # triggers are tested on their own (test_audit.py) and on PostgreSQL.
 AUDIT_DB_TRIGGERS = False
 PASSWORD_HASHERS = ["web.tests.hashers.FastArgon2PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+          "proofs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "proofs",
+                     "OPTIONS": {"MAX_ENTRIES": PROOF_CACHE_ENTRIES}}}  # noqa: F405

@@ -1,15 +1,22 @@
 """The studio's pages: thin views over the engine (pipeline/studio.py), which does the work."""
 from __future__ import annotations
 
+import json
+import math
 import queue
 
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from pipeline import approved, proof
 from pipeline import studio as engine
 
 KEEP_ALIVE_S = 15
+# The close look's zooms, times the printed size: 300/96 puts one pixel of a 300 dpi
+# print on one screen pixel. Densities: image pixels per CSS pixel (HiDPI screens).
+ZOOMS = {"1": "Printed size", "2": "200 %", "3.125": "Print resolution (300 dpi, 1:1)", "4": "400 %"}
+DENSITIES = ("1", "2")
 
 
 def product_name(job) -> str:
@@ -55,7 +62,8 @@ def index(request):
         guides = proof.guides(job)
         products.setdefault(job.product, []).append({
             "key": key, "job": job, "trim": "×".join(f"{v:g}" for v in job.trim_mm),
-            "media": guides.media_mm, "pages": range(1, job.spec.pages + 1),
+            # A document that runs on (large print) shows the pages it rendered to.
+            "media": guides.media_mm, "pages": range(1, max(studio.state(key)["pages"], job.spec.pages) + 1),
         })
     groups = [{"product": p, "title": names[p], "outputs": products[p]} for p in names if p in products]
     shown = [o["key"] for g in groups for o in g["outputs"]]
@@ -81,6 +89,68 @@ def state(request, key: str):
     if studio.current(key) is None:
         raise Http404("no such output")
     return JsonResponse(studio.state(key))
+
+
+def pdf(request, key: str):
+    data = engine.get().pdf(key)
+    if data is None:
+        raise Http404("no such output, or not rendered yet")
+    name = key.replace("/", "-") + ".pdf"
+    return HttpResponse(data, content_type="application/pdf",
+                        headers={"Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{name}"'})
+
+
+def zoom(request, key: str, page: int):
+    """A close look at one page: tiles of the PDF at the zoom chosen, each loaded
+    when it scrolls into view."""
+    studio = engine.get()
+    job = studio.jobs.get(key)
+    if job is None or not 1 <= page <= job.spec.pages:
+        raise Http404("no such output or page")
+    level = request.GET.get("zoom", "1")
+    if level not in ZOOMS:
+        level = "1"
+    guides = proof.guides(job)
+    width_mm, height_mm = guides.media_mm
+    px_per_mm = float(level) * engine.CSS_PX_PER_INCH / 25.4
+    side_mm = engine.TILE_PX / px_per_mm
+    across, down = math.ceil(width_mm / side_mm - 1e-6), math.ceil(height_mm / side_mm - 1e-6)
+    rows = [[{"column": c, "row": r, "width": round(min(side_mm, width_mm - c * side_mm) * px_per_mm),
+              "height": round(min(side_mm, height_mm - r * side_mm) * px_per_mm)} for c in range(across)]
+            for r in range(down)]
+    return render(request, "studio/zoom.html", {
+        "key": key, "page": page, "pages": range(1, job.spec.pages + 1), "title": product_name(job),
+        "size": job.size, "zooms": ZOOMS, "zoom": level, "rows": rows, "px_per_mm": round(px_per_mm, 2),
+        "state": studio.state(key), "shown": [key],
+        "campaigns": sorted({j.source.campaign.name for j in studio.jobs.values()}),
+    })
+
+
+def tile(request, key: str, page: int):
+    level, density = request.GET.get("zoom", ""), request.GET.get("density", "1")
+    try:
+        column, row = int(request.GET.get("column", "")), int(request.GET.get("row", ""))
+    except ValueError:
+        return HttpResponseBadRequest("column and row are whole numbers")
+    if level not in ZOOMS or density not in DENSITIES or column < 0 or row < 0:
+        return HttpResponseBadRequest(f"zoom is one of {', '.join(ZOOMS)}; density one of {', '.join(DENSITIES)}")
+    png = engine.get().tile(key, page, float(level), float(density), column, row)
+    if png is None:
+        raise Http404("no such output, page or tile")
+    return HttpResponse(png, content_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+def look(request):
+    """The outputs in view in a browser window (a JSON list): re-rendered first."""
+    try:
+        keys = json.loads(request.body or b"[]")
+    except ValueError:
+        return HttpResponseBadRequest("a JSON list of outputs")
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        return HttpResponseBadRequest("a JSON list of outputs")
+    engine.get().look(keys[:100])
+    return HttpResponse(status=204)
 
 
 def events(request):

@@ -33,6 +33,11 @@ def project(tmp_path_factory):
     return project_copy(tmp_path_factory.mktemp("project"))
 
 
+# What the portal calls in pipeline.partners, as the module has it.
+PIPELINE = {name: getattr(pipeline_partners, name) for name in (
+    "campaigns_for_partners", "check_partner", "tracking_clash", "proof", "write_partner", "build_partner")}
+
+
 @pytest.fixture(autouse=True)
 def pipeline_api(tmp_path, settings, content_copy, project):
     """The pipeline the portal calls. The real one writes a partner into content/ and
@@ -65,31 +70,38 @@ def pipeline_api(tmp_path, settings, content_copy, project):
                     idle.notify_all()
         return call
 
-    class Recording:
-        def __getattr__(self, name):
-            attr = getattr(pipeline_partners, name)
-            return counted(attr) if callable(attr) and not isinstance(attr, type) else attr
+    # The seam: pipeline.partners itself, the one module printing.py calls (by attribute).
+    ended = threading.Event()
+    for name, real in PIPELINE.items():
+        def guarded(*args, _real=real, **kwargs):
+            if ended.is_set():  # the live server may still be answering a late request
+                raise RuntimeError("a request reached the pipeline after its test ended")
+            result = _real(*args, **kwargs)
+            if _real is PIPELINE["write_partner"]:
+                written.extend(result)
+            return result
 
-        def write_partner(self, draft):
-            paths = counted(pipeline_partners.write_partner)(draft)
-            written.extend(paths)
-            return paths
-
-    class Ended:
-        def __getattr__(self, name):
-            raise RuntimeError("a request reached the pipeline after its test ended")
-
-    printing.api = Recording()
-    yield printing.api
-    printing.api = Ended()  # not the real module: the live server may still be answering a late request
+        setattr(pipeline_partners, name, counted(guarded))
+    yield pipeline_partners
+    ended.set()
     with idle:
         assert idle.wait_for(lambda: calls[0] == 0, timeout=300), \
             "the portal was still calling the pipeline 300 s after the test ended"
+    for name, real in PIPELINE.items():
+        setattr(pipeline_partners, name, real)
     copies.undo()
     for path in written:
         if path.is_file():
             path.unlink()
     shutil.rmtree(content_copy / "partners", ignore_errors=True)
+
+
+@pytest.fixture
+def seam(pipeline_api):
+    """Patches of pipeline.partners that end before pipeline_api puts the module back."""
+    patches = pytest.MonkeyPatch()
+    yield patches
+    patches.undo()
 
 
 def png_logo(text: str = "LOGO", size=(600, 300), colour=(200, 30, 120)) -> bytes:

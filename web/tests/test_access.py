@@ -125,8 +125,10 @@ def test_hostile_logo_is_refused_with_a_message(world, name, settings):
     assert set(settings.UPLOADS_DIR.iterdir()) == before
 
 
-def test_logo_too_large_is_refused(world, settings):
-    settings.LOGO_MAX_BYTES = 1000
+def test_logo_too_large_is_refused(world, monkeypatch):
+    from pipeline import limits
+
+    monkeypatch.setattr(limits, "LOGO_BYTES", 1000)  # the one limit, the pipeline's
     bob = client_for(world["bob"])
     upload = io.BytesIO(png_logo())
     upload.name = "big.png"

@@ -18,10 +18,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from pipeline.paths import ROOT
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = ROOT / "docs" / "screenshots"
 LOGO_RGB = (200, 30, 120)  # conftest.png_logo's colour
 
 if not Path(CHROMIUM).exists():

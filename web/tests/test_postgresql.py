@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from pipeline.paths import ROOT
+
 URLS = [os.environ.get("PORTAL_TEST_POSTGRES_URL", ""), "postgres://postgres@127.0.0.1:5432/test",
         "postgres://root@127.0.0.1:5432/test"]
 
@@ -40,7 +40,7 @@ def test_portal_tests_pass_on_postgresql():
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
          "web/tests/test_access.py", "web/tests/test_server.py", "web/tests/test_requests.py",
-         "web/tests/test_accounts.py"],
+         "web/tests/test_accounts.py", "web/tests/test_workflow.py"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

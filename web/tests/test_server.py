@@ -9,7 +9,6 @@ import secrets
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,9 +16,9 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from pipeline.paths import ROOT
 from web.portal.models import AppendOnly, AuditEvent, Invitation, PrintRequest
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

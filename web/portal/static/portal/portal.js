@@ -52,6 +52,36 @@ function csrf(form) {
 
 const inflight = new Map();
 
+// The width the proof's pages are shown at, in device pixels: the server draws them so.
+function shownWidth(section) {
+  const box = section.querySelector("[data-proof-pages]");
+  return Math.round((box.clientWidth || section.clientWidth || 600) * (window.devicePixelRatio || 1));
+}
+
+// A proof is made by the proof workers: the answer is the proof (made before), or
+// 202 with the address to wait at; 410 there means it was dropped or lost: ask again.
+async function fetchProof(section, form, signal) {
+  for (let asked = 0; asked < 3; asked++) {
+    const init = { signal, credentials: "same-origin", headers: {} };
+    let url = section.dataset.proofUrl;
+    if (form) {
+      init.method = "POST";
+      init.body = new FormData(form);
+      init.body.set("width", shownWidth(section));
+      init.headers["X-CSRFToken"] = csrf(form);
+    } else {
+      url += `?width=${shownWidth(section)}`;
+    }
+    let response = await fetch(url, init);
+    while (response.status === 202) {
+      const { result } = await response.json();
+      response = await fetch(result, { signal, credentials: "same-origin" });
+    }
+    if (response.status !== 410) return response;
+  }
+  throw new Error("the proof was not made");
+}
+
 async function refresh(section, form) {
   const status = section.querySelector("[data-proof-status]");
   inflight.get(section)?.abort();
@@ -60,13 +90,7 @@ async function refresh(section, form) {
   section.dataset.proofState = "loading";
   status.textContent = "Updating the proof…";
   try {
-    const init = { signal: ctrl.signal, credentials: "same-origin", headers: {} };
-    if (form) {
-      init.method = "POST";
-      init.body = new FormData(form);
-      init.headers["X-CSRFToken"] = csrf(form);
-    }
-    const response = await fetch(section.dataset.proofUrl, init);
+    const response = await fetchProof(section, form, ctrl.signal);
     if (!response.ok) throw new Error(`the server answered ${response.status}`);
     showProof(section, await response.json());
   } catch (err) {

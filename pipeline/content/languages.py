@@ -1,0 +1,64 @@
+"""The languages of a campaign's products: the translations it is made in, with their
+copies, and the two languages of its bilingual products."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .fields import Copies, Strict, Wrong, described
+
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
+
+
+class Language(Strict):
+    """One language's own copies, where they differ from the axis's."""
+
+    code: Annotated[LanguageCode, described("The language, one of variants.languages.codes", "pl")]
+    copies: Annotated[dict[str, Copies], described("Copies of each product in this language (print-order.csv)",
+                                                   {"leaflet-a5": 400})] = {}
+
+
+class LanguageAxis(Strict):
+    # Languages other than the campaign's own: content/translations/<campaign>/<code>.yaml
+    codes: Annotated[list[LanguageCode], described(
+        "The translations to make every product in: content/translations/<campaign>/<code>.yaml each", ["ur", "pl"])]
+    products: Annotated[list[str], Field(min_length=1)]
+    copies: Annotated[dict[str, Copies], described(
+        "Copies of each product per language (print-order.csv), unless the language says otherwise",
+        {"poster": 10, "leaflet-a5": 200})] = {}
+    items: Annotated[list[Language], described("Languages whose copies differ from `copies`")] = []
+
+    @model_validator(mode="after")
+    def _items_are_codes(self) -> "LanguageAxis":
+        unknown = [item.code for item in self.items if item.code not in self.codes]
+        if unknown:
+            raise Wrong(f"items name {', '.join(map(repr, unknown))}, not in codes {self.codes}",
+                        "add the language to codes, or correct the item's code")
+        return self
+
+    def copies_of(self, language: str, product: str) -> Copies | None:
+        own = next((item.copies for item in self.items if item.code == language), {})
+        return own.get(product, self.copies.get(product))
+
+
+class Bilingual(Strict):
+    """Two languages on one product (products.yaml: options.bilingual), e.g. Welsh and
+    English, as Welsh forces print them by law."""
+
+    languages: Annotated[list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]],
+                         Field(min_length=2, max_length=2), described(
+        "The two languages in reading order: the first on the left (side by side) or on the front "
+        "(back to back); the campaign's own language and one translation (content/translations/)",
+        ["cy", "en-GB"])]
+    weight: Annotated[Literal["equal", "first"], described(
+        "equal: both the same size and weight (the Welsh Language Standards); first: the first language "
+        "set larger, the second smaller", "equal")] = "equal"
+
+
+def in_reading_order(campaign, companion=None) -> list:
+    """A campaign alone, or with its bilingual companion (its translation) in the order
+    the campaign declares (`bilingual.languages`)."""
+    if companion is None:
+        return [campaign]
+    return [campaign if code == campaign.language else companion for code in campaign.bilingual.languages]

@@ -1,0 +1,148 @@
+"""What one product carries of the campaign's identity and content, beyond its words:
+the force's logo lockup, the image, how many services and signs it shows, and the
+district's line (only when it adds something).
+
+The templates get these as plain data (layouts.context); preflight's identity check
+reads the same lockup rules back from the PDF (preflight/identity.py).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .content import Campaign, LoadedCampaign, Picture
+from .paths import ASSETS
+from .problems import Problem
+
+NUMBER = re.compile(r"\d+(?: \d+)*")  # a number as written in a line, short codes (101) too
+WEB_IMAGE_PX = 1600  # wide enough for a high-density phone or a laptop's column
+
+
+def picture(campaign: Campaign, product: str) -> Picture | None:
+    """The image this product prints: its own (show.<product>.image), else the campaign's."""
+    shown = campaign.show.get(product)
+    return shown.image if shown and shown.image else campaign.image
+
+
+def image_context(campaign: Campaign, product: str) -> dict | None:
+    image = picture(campaign, product)
+    if image is None:
+        return None
+    x, y = image.focal_point
+    return {"src": f"../assets/{image.file}", "alt": image.alt, "credit": image.credit,
+            "position": f"{x:g}% {y:g}%"}
+
+
+def shown(campaign: Campaign, product: str) -> dict:
+    """How many support services and signs the campaign chose for the product: None
+    where it did not say (the template's own default: posters one service, cards as
+    many as fit) and no signs."""
+    chosen = campaign.show.get(product)
+    return {"support": chosen.support if chosen else None, "signs": (chosen.signs or 0) if chosen else 0}
+
+
+def district_line(campaign: Campaign, district) -> str | None:
+    """The district's line, or None where it would only repeat what the product already
+    says: labels.local that names no number other than the report numbers and the
+    helpline ("In York? Call 101 to report it." under the 101 line) is left out; a
+    district's own `line` is always printed."""
+    if district is None:
+        return None
+    if district.line:
+        return district.line
+    if not campaign.labels.local:
+        return None
+    line = campaign.labels.local.replace("{district}", district.name)
+    printed = {_digits(n) for n in _printed_numbers(campaign)}
+    numbers = {_digits(n) for n in NUMBER.findall(line)}
+    return line if numbers - printed else None
+
+
+def _digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit())
+
+
+def _printed_numbers(campaign: Campaign) -> list[str]:
+    numbers = [s.phone for s in campaign.support[:1] if s.phone]
+    if campaign.report:
+        numbers += [campaign.report.emergency, campaign.report.non_emergency]
+    return numbers
+
+
+def image_files(campaign: Campaign) -> list[tuple[tuple, str]]:
+    """Each image file the campaign names, with the path of its field."""
+    files = [(("image", "file"), campaign.image.file)] if campaign.image else []
+    files += [(("show", product, "image", "file"), chosen.image.file)
+              for product, chosen in campaign.show.items() if chosen.image]
+    return files
+
+
+def check_images(source: LoadedCampaign) -> list[Problem]:
+    """Every image the campaign names is a file in assets/ that passes the asset checks
+    (pipeline/assets.py, as logos) and carries no code of its own; its resolution is
+    preflight's (`images`)."""
+    from .assets import check_logo  # here: assets.py is imported by the renderer too
+
+    problems = []
+    for path, name in image_files(source.campaign):
+        line = source.lines.line(path) if source.lines else None
+        field = ".".join(str(p) for p in path)
+        found = check_logo(ASSETS / name)
+        for problem in found:
+            problems.append(Problem("error", str(source.path), f"image {problem.file}: {problem.what}",
+                                    f"{problem.hint} (a PNG or JPEG at 300 ppi at its printed size, or SVG, "
+                                    "in assets/)", line=line, field=field))
+        for code in ([] if found else _codes_in(name)):
+            problems.append(Problem("error", str(source.path), f"image assets/{name} carries a QR code that leads "
+                                    f"to {code!r}", "only the pipeline's own QR code may be printed: use the image "
+                                    "without the code", line=line, field=field))
+    return problems
+
+
+def _codes_in(name: str) -> list[str]:
+    """The codes a phone finds in the whole of a raster image: the posters crop it, so
+    preflight's page scan sees only part, and the web page shows all of it."""
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from .assets import normalise_image, read_project_file
+    from .eye import CODE_FORMATS
+
+    if Path(name).suffix.lower() == ".svg":
+        return []  # drawn only on the page: preflight's scan (`codes`) reads it there
+    data = read_project_file(ASSETS / name, [ASSETS])
+    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
+        flat = Image.new("RGB", image.size, (255, 255, 255))  # as printed: transparency on paper
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    return [code.text for code in zxingcpp.read_barcodes(flat, formats=CODE_FORMATS)]
+
+
+def image_hashes(campaign: Campaign, file_hash) -> list:
+    """The image files' hashes, for a build's input hash."""
+    return [file_hash(ASSETS / name) for _, name in image_files(campaign)]
+
+
+def web_image(name: str) -> str:
+    """An image in assets/ as a data: URI for the web page (which loads nothing): an SVG
+    as it is, a photograph in sRGB (assets.normalise_image), at most WEB_IMAGE_PX wide,
+    as a JPEG."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from .assets import normalise_image, read_project_file
+
+    data = read_project_file(ASSETS / name, [ASSETS])
+    if Path(name).suffix.lower() == ".svg":
+        return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
+    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
+        flat = Image.new("RGB", image.size, (255, 255, 255))  # transparency on the page's white
+        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        image = flat
+        image.thumbnail((WEB_IMAGE_PX, WEB_IMAGE_PX))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
