@@ -114,3 +114,22 @@ def test_a_job_leaves_no_pdfium_document_open():
         made = make(job)
         assert made.pages and made.thumbnails
     assert open_documents() <= before
+
+
+def test_overprinting_a_stream_keeps_no_pdf_behind():
+    # Each stream is parsed in a scratch PDF closed after it: one kept per worker grew
+    # by every content stream it parsed (20-30 KiB a document).
+    import pikepdf
+
+    from pipeline import overprint
+
+    def scratch_pdfs():
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, pikepdf.Pdf))
+
+    before = scratch_pdfs()
+    for n in range(5):
+        data, count = overprint.overprint_stream(b"0 0 0 1 k %d 0 10 10 re f BT /F1 9 Tf (x) Tj ET" % n)
+        assert count == 2 and b"/OPf1s0 gs" in data
+    assert scratch_pdfs() <= before
+    assert not any(isinstance(value, pikepdf.Pdf) for value in vars(overprint).values())
