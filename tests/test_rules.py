@@ -407,7 +407,8 @@ def test_every_discreet_file_its_code_and_metadata_reveal_nothing(tmp_path):
                  "--district", "none", "--partner", "none", "--jobs", "1"]) == 0
     folder = out / "no-matter-how-small"
     files = sorted(folder.rglob("wallet-card-discreet*.pdf"))
-    assert len(files) == 6, files  # en and ur: press, screen, imposed press sheet
+    languages = 1 + len(load_campaigns([DEFAULT_CAMPAIGN])[0].campaign.variants.languages.codes)
+    assert len(files) == 3 * languages, files  # each language: press, screen, imposed press sheet
     campaigns = load_campaigns([DEFAULT_CAMPAIGN])
     words = set(campaigns[0].campaign.revealing_words) | {"stalking", "no matter how small", "north yorkshire police"}
     for path in files:
@@ -415,7 +416,8 @@ def test_every_discreet_file_its_code_and_metadata_reveal_nothing(tmp_path):
             shown = [str(doc.docinfo.get(k, "")) for k in ("/Title", "/Subject", "/Keywords", "/Author")]
             with doc.open_metadata() as xmp:
                 shown += [str(xmp.get(k, "")) for k in ("dc:title", "dc:description", "dc:subject", "pdf:Keywords")]
-        source = campaigns[1 if "languages" in path.parts else 0].campaign
+        language = path.parts[path.parts.index("languages") + 1] if "languages" in path.parts else None
+        source = {c.language: c for c in campaigns}[language].campaign
         assert shown[0].startswith(source.labels.useful_numbers), (path, shown)
         document = pdfium.PdfDocument(str(path))
         codes = []
@@ -481,6 +483,8 @@ def test_a_misspelt_key_in_a_translation_is_one_error_with_a_did_you_mean(tmp_pa
     (tmp_path / "content" / "translations").unlink()
     folder = tmp_path / "content" / "translations" / campaign.stem
     folder.mkdir(parents=True)
+    for other in (ROOT / "content" / "translations" / campaign.stem).glob("*.yaml"):
+        (folder / other.name).write_text(other.read_text())  # the others as they are
     urdu = (ROOT / "content" / "translations" / campaign.stem / "ur.yaml").read_text()
     text = urdu.replace("strapline:\n  lead:", "strapline:\n  leed:", 1)
     assert text != urdu
@@ -504,9 +508,12 @@ def test_the_schemas_cover_brand_and_translation_files():
     urdu = yaml.safe_load((ROOT / "content" / "translations" / DEFAULT_CAMPAIGN.stem / "ur.yaml").read_text())
     assert errors("translation.schema.json", urdu) == []
     urdu["strapline"]["leed"] = urdu["strapline"].pop("lead")
-    urdu["qr"] = {"url": "https://evil.example/"}  # never translated
+    # A translation may name its own page (qr.url, checked against the campaign's allow-list
+    # when it loads), never the allow-list itself.
+    urdu["qr"] = {"url": "https://www.northyorkshire.police.uk/ur", "allowed_hosts": ["evil.example"]}
     found = errors("translation.schema.json", urdu)
-    assert any("'leed' was unexpected" in m for m in found) and any("'qr' was unexpected" in m for m in found)
+    assert any("'leed' was unexpected" in m for m in found)
+    assert any("'allowed_hosts' was unexpected" in m for m in found), found
     brand = yaml.safe_load((ROOT / "content" / "brands" / "north-yorkshire-police.yaml").read_text())
     assert errors("brand.schema.json", brand) == []
     brand["colours"]["navy"] = brand["colours"].pop("primary")

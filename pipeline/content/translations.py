@@ -38,7 +38,7 @@ FIXED = re.compile(r"^qr\.(?!url$|label$)|"
                    r"^(show\.[^.]+\.)?image\.(file|focal_point)$|^show\.[^.]+\.(support|signs)$")
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
-                      r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$|^qr\.(url|label)$")
+                      r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$|^qr(\.(url|label))?$")
 
 
 def translation_path(source: Path, language: str) -> Path:
