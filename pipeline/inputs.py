@@ -186,9 +186,18 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
     +44, +44 (0), full-width digits, invisible characters between digits; and, as a
     reader dials them, numbers behind marks between digits (0808·802·0399), the
     letter O for a zero, or spelled out in words (those when they make a valid number)."""
-    found, keys = [], set()
     if not any(c.isdigit() for c in text) and not _IN_WORDS.search(text):
-        return found  # most lines of a page: no digit to read
+        return []  # most lines of a page: no digit to read
+    return list(_phone_numbers(text))
+
+
+@lru_cache(maxsize=128)
+def _phone_numbers(text: str) -> tuple[PhoneInText, ...]:
+    """find_phone_numbers of a line with a digit, read once per worker while it is in
+    use: every variant of a batch prints the same helpline lines, and libphonenumber's
+    matcher is slow. A few lines are kept (the least recently read go first): a
+    district's own lines are new with every variant."""
+    found, keys = [], set()
     for candidate, strict in ((plain(text), False), (as_read(text), True)):
         matcher = phonenumbers.PhoneNumberMatcher(candidate, "GB", leniency=phonenumbers.Leniency.POSSIBLE)
         for match in matcher:
@@ -203,7 +212,7 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
             if key not in keys:
                 keys.add(key)
                 found.append(PhoneInText(match.raw_string, key))
-    return found
+    return tuple(found)
 
 
 def check_phone(value: str) -> list[str]:

@@ -310,12 +310,27 @@ def _helper(method):
     return helper
 
 
+# as_data of the campaigns and brands a worker renders, by the model object (kept, so
+# its id is not reused): every job of a batch shares them, and the templates cannot
+# change what they see (ImmutableSandboxedEnvironment). The oldest goes first.
+MODELS_KEPT = 8
+_models: dict[int, tuple[BaseModel, SimpleNamespace]] = {}
+
+
+def _model_data(model: BaseModel) -> SimpleNamespace:
+    if id(model) not in _models:
+        if len(_models) >= MODELS_KEPT:
+            del _models[next(iter(_models))]
+        _models[id(model)] = (model, as_data(model))
+    return _models[id(model)][1]
+
+
 def context(job: Job) -> dict:
     """The names a template sees (the module's docstring), as plain data."""
     c, brand = job.source.campaign, job.source.brand
     return as_data({
-        "c": c,
-        "brand": brand,
+        "c": _model_data(c),
+        "brand": _model_data(brand),
         "brand_logo": f"../assets/{brand.logo}" if brand.logo else None,
         "logo_alt": c.labels.logo_alt.replace("{force}", brand.force),
         "lockup": brand.lockup,

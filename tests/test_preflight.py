@@ -100,8 +100,8 @@ def test_qr_code_to_another_domain(tmp_path):
 
 
 def test_light_grey_text_fails_contrast(tmp_path):
-    layouts = layouts_copy(tmp_path, {"poster.css": (".stat .text { font-size: 1.8rem;",
-                                                     ".stat .text { color: #c8c8c8; font-size: 1.8rem;")})
+    layouts = layouts_copy(tmp_path, {"poster.css": (".stat .text { font-size: var(--s2);",
+                                                     ".stat .text { color: #c8c8c8; font-size: var(--s2);")})
     code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "screen", layouts=layouts)
     assert code == 1
     low = errors(report, "contrast")
