@@ -241,6 +241,22 @@ def test_stand_in_logos_are_proofs_never_in_the_print_order(tmp_path, capsys):
     assert [p["file"] for p in report["problems"] if p["check"] == "stand-in"] == ["partners/slt/wallet-card.pdf"]
 
 
+def without_languages(text: str) -> str:
+    """The campaign without its `variants.languages` block (a copy beside no translations)."""
+    lines, kept, inside = text.splitlines(keepends=True), [], False
+    for line in lines:
+        indent = len(line) - len(line.lstrip(" "))
+        if line.startswith("  languages:"):
+            inside = True
+            continue
+        if inside and line.strip() and not line.lstrip().startswith("#") and indent <= 2:
+            inside = False
+        if not inside:
+            kept.append(line)
+    assert len(kept) < len(lines), "no variants.languages block"
+    return "".join(kept)
+
+
 @pytest.mark.parametrize("edit, wanted, at", [
     (("      - name: Selby", "      - name: YORK!"),
      "'YORK!' (variants.districts.items[6]) and 'York' would share the name 'york'", "      - name: York"),
@@ -252,7 +268,7 @@ def test_stand_in_logos_are_proofs_never_in_the_print_order(tmp_path, capsys):
 def test_names_that_would_share_or_break_a_folder_are_refused(tmp_path, campaign_text, capsys, edit, wanted, at):
     old, new = edit
     assert old in campaign_text
-    text = campaign_text.replace(old, new, 1).replace("    codes: [ur]", "    codes: []")
+    text = without_languages(campaign_text.replace(old, new, 1))
     path = campaign_copy(tmp_path, text)
     out = tmp_path / "out"
     assert main(["build", str(path), "--out", str(out)]) == 1
@@ -267,7 +283,7 @@ def test_a_campaign_file_name_cannot_lead_outside_the_output_folder(tmp_path, ca
     out = tmp_path / "deep" / "out"
     for name in ("...yaml", "Bad Name.yaml"):
         path = tmp_path / name
-        path.write_text(campaign_text.replace("    codes: [ur]", "    codes: []"))
+        path.write_text(without_languages(campaign_text))
         assert main(["build", str(path), "--out", str(out)]) == 1
         err = capsys.readouterr().err
         assert "cannot name an output folder" in err and "Traceback" not in err
