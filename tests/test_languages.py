@@ -119,9 +119,13 @@ def test_arabic_screen_copies_read_back_with_four_extractors():
     printed, missing = _read_back("ar")
     assert printed >= 55
     assert not missing["pdfminer"] and not missing["pypdf"], (missing["pdfminer"], missing["pypdf"])
-    assert len(_misread(missing, "pdfium")) <= 3, sorted(missing["pdfium"])
+    # Five such lines since Naskh got its own, larger sizes (more lines break beside a
+    # Latin run); a known gap, each listed in the closing note of issue 25.
+    assert len(_misread(missing, "pdfium")) <= 5, sorted(missing["pdfium"])
     if "poppler" in missing:
-        assert len(_misread(missing, "poppler")) <= 5, sorted(missing["poppler"])
+        # Six since the Naskh sizes (poppler also splits the large key-statistic headline
+        # "تحدث إلى شخص ما."): a known gap, in issue 25's closing note.
+        assert len(_misread(missing, "poppler")) <= 6, sorted(missing["poppler"])
 
 
 def test_urdu_reaches_pdfium():
@@ -216,8 +220,8 @@ def test_each_language_is_in_the_print_order_with_its_copies(tmp_path):
                  "--profile", "press"]) in (0, 1)
     folder = tmp_path / "no-matter-how-small"
     order = (folder / "print-order.csv").read_text().splitlines()
-    assert ",,pl,wallet-card,card,600,languages/pl/wallet-card.pdf,print" in order, order  # its own copies
-    assert ",,ar,wallet-card,card,300,languages/ar/wallet-card.pdf,print" in order, order  # every language's
+    assert ",,pl,wallet-card,card,600,languages/pl/wallet-card.pdf,print," in order, order  # its own copies
+    assert ",,ar,wallet-card,card,300,languages/ar/wallet-card.pdf,print," in order, order  # every language's
     manifest = json.loads((folder / "manifest.json").read_text())
     by_language = {row["language"]: row for row in manifest["languages"]}
     assert by_language["pl"]["copies"] == 600 and by_language["ar"]["copies"] == 300

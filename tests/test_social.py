@@ -20,12 +20,14 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from pipeline.cli import main
+from pipeline.content import load_campaigns
 
 from .conftest import DEFAULT_CAMPAIGN
 from .test_preflight import layouts_copy, run_preflight
 
 SIZES = {"square": (1080, 1080), "story": (1080, 1920), "link-preview": (1200, 628)}
-FOLDERS = ("", "languages/ur/")
+# County-wide and each language the campaign has (social images are made for both).
+FOLDERS = ("", *(f"languages/{c.language}/" for c in load_campaigns([DEFAULT_CAMPAIGN]) if c.language))
 LINK = "northyorkshire.police.uk/stalking"  # the campaign's qr.label
 HELPLINE = "0808 802 0300"
 
