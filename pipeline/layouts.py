@@ -171,6 +171,7 @@ def environment(folder: Path) -> jinja2.Environment:
     env.globals["range"] = bounded_range
     del env.globals["lipsum"]  # lipsum(n=2000000) writes gigabytes of Latin
     env.filters["keep_numbers"] = keep_numbers
+    env.filters["whole_words"] = whole_words
     env.filters["tel"] = tel
     env.filters["mailto"] = mailto
     env.filters["web"] = web
@@ -274,6 +275,15 @@ def keep_numbers(text: str, report=None) -> Markup:
     # Isolated left to right: in right-to-left running text the bidi algorithm would
     # otherwise lay the groups of a number out right to left ("0300 802 0808").
     return Markup(PHONE_IN_TEXT.sub(lambda m: f'<bdi class="nowrap" dir="ltr">{tel(Markup(m.group(0)))}</bdi>', escaped))
+
+
+# A word joined by hyphens ("ex-partner"), letters only: never a number or an address.
+_HYPHENED = re.compile(r"(?<![\w/:.-])([^\W\d_]+(?:-[^\W\d_]+)+)(?![\w-])")
+
+
+def whole_words(text: Markup) -> Markup:
+    """Keep each hyphened word on one line (Easy Read splits no word across lines)."""
+    return Markup(_HYPHENED.sub(r'<span class="nowrap">\1</span>', str(text)))
 
 
 _MODEL_NAMES = set(dir(BaseModel))
