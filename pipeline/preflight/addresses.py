@@ -6,8 +6,7 @@ from __future__ import annotations
 from ..content import known_hosts
 from ..inputs import find_web_addresses
 from ..problems import Problem
-from ..stages import Placed
-from .subject import Subject
+from .subject import Subject, element_lines
 
 
 def check_addresses(s: Subject) -> list[Problem]:
@@ -19,15 +18,7 @@ def check_addresses(s: Subject) -> list[Problem]:
                   for a in find_web_addresses(text)}
     # The lines of one element, in order: an address breaks after '/' or '.', so a
     # line ending in one runs on into the next without a space.
-    elements: list[list[Placed]] = []
-    for item in s.rendered.layout:
-        if item.kind != "text":
-            continue
-        last = elements[-1][-1] if elements else None
-        if last and (last.page, last.element) == (item.page, item.element):
-            elements[-1].append(item)
-        else:
-            elements.append([item])
+    elements = element_lines(s.rendered.layout)
     problems, reported = [], set()
     for items in elements:
         text = ""

@@ -10,8 +10,7 @@ from ..content import digit_groups, known_numbers
 from ..inputs import find_phone_numbers, phone_key
 from ..plan import media_bleed_mm
 from ..problems import Problem
-from ..stages import Placed
-from .subject import Subject, _content, _inside, _overlap
+from .subject import Subject, _content, _inside, _overlap, element_lines
 
 
 def check_numbers(s: Subject) -> list[Problem]:
@@ -21,15 +20,7 @@ def check_numbers(s: Subject) -> list[Problem]:
     if s.job.partner:  # numbers a coordinator confirmed for this partner's own lines
         known |= {phone_key(n) for n in s.job.partner.confirmed_numbers}
     # The lines of one element, in order (a number may break across lines).
-    elements: list[list[Placed]] = []
-    for item in s.rendered.layout:
-        if item.kind != "text":
-            continue
-        last = elements[-1][-1] if elements else None
-        if last and (last.page, last.element) == (item.page, item.element):
-            elements[-1].append(item)
-        else:
-            elements.append([item])
+    elements = element_lines(s.rendered.layout)
     problems, reported = [], set()
     for items in elements:
         for found in find_phone_numbers(" ".join(i.text for i in items)):

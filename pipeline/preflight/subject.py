@@ -59,6 +59,21 @@ class Subject:
 
 # ---------------------------------------------------------------- geometry helpers
 
+def element_lines(layout: list[Placed]) -> list[list[Placed]]:
+    """The text lines of each element, in order (a number or an address may break
+    across lines of one element)."""
+    elements: list[list[Placed]] = []
+    for item in layout:
+        if item.kind != "text":
+            continue
+        last = elements[-1][-1] if elements else None
+        if last and (last.page, last.element) == (item.page, item.element):
+            elements[-1].append(item)
+        else:
+            elements.append([item])
+    return elements
+
+
 def _overlap(a, b, slack=0.3) -> bool:
     return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
             and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
