@@ -68,10 +68,15 @@ def _cause(job, rendered=None) -> tuple[tuple, int, int, frozenset] | None:
     if rendered is None:
         _, rendered = fitted(job)
     campaign = job.source.campaign
+    # The layouts as they are now: another folder, or a file a designer saved since,
+    # is another search (a test's or the studio's edited copy must not reuse a result).
+    folder = job.layouts.folder
+    layouts = (str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                                  for f in sorted(folder.iterdir()) if f.is_file()))
     for path, text in _candidates(campaign, rendered.layout):
         # Press and screen copies, and the variants of a product (their own line
         # aside), are laid out alike: one search serves them all.
-        key = (job.source.slug, job.source.language, job.product, job.size, job.statistic, path, text)
+        key = (layouts, job.source.slug, job.source.language, job.product, job.size, job.statistic, path, text)
         found = _search(job, path, text, key)
         if found is not None:
             return (path, *found)
