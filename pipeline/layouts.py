@@ -227,7 +227,7 @@ NO_LINK = ""  # set while a screen job renders whose address is not on the allow
 def _links_for(job: Job):
     url = None
     if job.profile.spec.output == "screen":
-        url = job.qr_url if on_allow_list(job.qr_url, job.source.campaign.qr.allowed_hosts) else NO_LINK
+        url = job.qr_url if on_allow_list(job.qr_url, job.page.allowed_hosts) else NO_LINK
     token = _LINKS.set(url)
     try:
         yield
@@ -354,9 +354,9 @@ def context(job: Job) -> dict:
                                profile=job.profile.name),
         "qr": {
             "url": job.qr_url,
-            "label": c.qr.label,
+            "label": job.page.label,
             "src": qr_data_uri(job.qr_url, colour_value(job.colours["ink"], job.profile.spec.output)),
-            "alt": c.labels.qr_alt.replace("{address}", c.qr.label),
+            "alt": c.labels.qr_alt.replace("{address}", job.page.label),
         },
         "stylesheets": job.stylesheets,
         "options": job.spec.options,

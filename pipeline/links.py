@@ -51,7 +51,7 @@ def allowed(job: Job, target: str) -> bool:
     scheme = target.split(":", 1)[0]
     if scheme in ("tel", "mailto"):
         return len(target) > len(scheme) + 1 and not any(c.isspace() for c in target)
-    return target == job.qr_url and on_allow_list(target, job.source.campaign.qr.allowed_hosts)
+    return target == job.qr_url and on_allow_list(target, job.page.allowed_hosts)
 
 
 def _refuse(job: Job, what: str) -> RenderError:
@@ -154,7 +154,7 @@ def _qr_links(job: Job, document, pdf: pydyf.PDF) -> None:
             if figure is None:
                 continue
             description = str(box.element.get("alt") or job.source.campaign.labels.qr_alt.replace(
-                "{address}", job.source.campaign.qr.label))
+                "{address}", job.page.label))
             annotation = pydyf.Dictionary({
                 "Type": "/Annot", "Subtype": "/Link",
                 "Rect": pydyf.Array([round(v, 3) for v in (x1 * PT_PER_PX, (page.height - y2) * PT_PER_PX,

@@ -239,3 +239,47 @@ def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp
     with pytest.raises(ContentError) as caught:
         load_campaigns([content / DEFAULT_CAMPAIGN.name])
     assert [p.field for p in caught.value.problems] == ["local_figures.items[1].figure"]
+
+
+WELSH_PAGE = "https://www.constabulary.example/cy/sgamiau"  # an example address, for the test only
+
+
+@pdftotext
+def test_a_bilingual_product_opens_and_prints_the_page_of_the_language_read_first(tmp_path):
+    """Welsh first (bilingual.languages: [cy, en-GB]) with a Welsh page of its own: the
+    code of every bilingual product opens it and the address printed is its own, on
+    every side; read back from the PDFs (zxing-cpp on a raster, poppler's pdftotext)."""
+    examples = tmp_path / "examples"
+    folder = examples / "translations" / BILINGUAL.stem
+    folder.mkdir(parents=True)
+    shutil.copy(BILINGUAL, examples / BILINGUAL.name)
+    welsh = (BILINGUAL.parent / "translations" / BILINGUAL.stem / "cy.yaml").read_text(encoding="utf-8")
+    (folder / "cy.yaml").write_text(welsh + f"\nqr:\n  url: {WELSH_PAGE}\n  label: constabulary.example/cy/sgamiau\n",
+                                    encoding="utf-8")
+    jobs = plan(load_campaigns([examples / BILINGUAL.name]), load_layouts(), [load_profiles()["press"]])
+    assert {j.product for j in jobs} == {"poster-bilingual", "poster-two-sided"}
+    for job in jobs:
+        pdf = tmp_path / f"{job.product}-{job.size}.pdf"
+        pdf.write_bytes(render_pdf(job, render_html(job)).pdf)
+        codes = decode_qr(pdf, dpi=300)
+        assert all(page == [WELSH_PAGE] for page in codes), (job.output, codes)
+        for number in range(1, len(codes) + 1):
+            printed = "".join(subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(pdf), "-"],
+                                             capture_output=True, text=True, check=True).stdout.split())
+            assert "constabulary.example/cy/sgamiau" in printed, (job.output, number, printed)
+            assert "constabulary.example/scams" not in printed
+
+
+def test_a_bilingual_products_first_page_off_the_allow_list_is_refused(tmp_path):
+    examples = tmp_path / "examples"
+    folder = examples / "translations" / BILINGUAL.stem
+    folder.mkdir(parents=True)
+    shutil.copy(BILINGUAL, examples / BILINGUAL.name)
+    welsh = (BILINGUAL.parent / "translations" / BILINGUAL.stem / "cy.yaml").read_text(encoding="utf-8")
+    (folder / "cy.yaml").write_text(welsh + "\nqr:\n  url: https://www.constabulary-cymru.example/sgamiau\n"
+                                            "  label: constabulary-cymru.example/sgamiau\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_campaigns([examples / BILINGUAL.name])
+    problem = next(p for p in caught.value.problems if p.field == "qr.url")
+    assert problem.file.endswith("cy.yaml") and problem.line is not None
+    assert "not on qr.allowed_hosts" in problem.what

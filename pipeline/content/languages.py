@@ -49,7 +49,9 @@ class Bilingual(Strict):
     languages: Annotated[list[Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]],
                          Field(min_length=2, max_length=2), described(
         "The two languages in reading order: the first on the left (side by side) or on the front "
-        "(back to back); the campaign's own language and one translation (content/translations/)",
+        "(back to back); the campaign's own language and one translation (content/translations/). "
+        "The code opens, and the products print, the first language's page (its qr.url and qr.label, "
+        "else the campaign's)",
         ["cy", "en-GB"])]
     weight: Annotated[Literal["equal", "first"], described(
         "equal: both the same size and weight (the Welsh Language Standards); first: the first language "

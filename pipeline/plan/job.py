@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..content import Colour, District, LoadedCampaign, Partner
+from ..content import QR, Colour, District, LoadedCampaign, Partner
 from ..cropmarks import MARKS_ROOM_MM
 from ..qr import qr_url, short_name
 from .specs import LayoutSet, NamedProfile, ProductSpec, product_code
@@ -207,8 +207,19 @@ class Job:
         return self.spec.sizes[self.size].stylesheets
 
     @property
+    def page(self) -> QR:
+        """The page the product's code opens and prints beside it (`qr`): the campaign's,
+        or its translation's own page (`qr.url`, `qr.label`) when the job is in a language
+        that gives one; a bilingual product's is that of the language the campaign
+        declares first (`bilingual.languages`), the one read first. Each was checked
+        against the campaign's `qr.allowed_hosts` when loaded."""
+        if self.spec.options.get("bilingual"):
+            return self.source.languages[0].qr
+        return self.source.campaign.qr
+
+    @property
     def qr_url(self) -> str:
-        return qr_url(self.source.campaign.qr, self.tracking_code, discreet=bool(self.spec.options.get("discreet")))
+        return qr_url(self.page, self.tracking_code, discreet=bool(self.spec.options.get("discreet")))
 
     @property
     def copies(self) -> int | None:

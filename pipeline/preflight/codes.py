@@ -73,7 +73,7 @@ def check_qr(s: Subject) -> list[Problem]:
                          if p.kind == "text" and p.page == code.page and _distance(p.rect, code.rect) < QR_LABEL_DISTANCE_MM)
         # The address may break across lines (after its "/"), in either reading order.
         # Discreet products print the host only: the path says what the page is about.
-        label = campaign.qr.host_label if s.job.spec.options.get("discreet") else campaign.qr.label
+        label = s.job.page.host_label if s.job.spec.options.get("discreet") else s.job.page.label
         if not all(part in nearby for part in label.replace(" ", "").split("/")):
             problems.append(s.problem("error", f"the address {label!r} is not printed beside the QR code",
                                       "print the destination as text next to the code", code, check="qr"))
