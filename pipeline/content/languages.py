@@ -1,12 +1,13 @@
 """The languages of a campaign's products: the translations it is made in, with their
-copies, and the two languages of its bilingual products."""
+copies, the two languages of its bilingual products, and the line that offers the
+other formats and languages on request (`other_formats`)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from .fields import Copies, Strict, Wrong, described
+from .fields import Copies, Strict, Text, Wrong, described
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
 
@@ -64,3 +65,35 @@ def in_reading_order(campaign, companion=None) -> list:
     if companion is None:
         return [campaign]
     return [campaign if code == campaign.language else companion for code in campaign.bilingual.languages]
+
+
+ADDRESS = "{address}"  # in other_formats.contact: the page the product's code opens, as printed beside it
+
+
+class OtherFormats(Strict):
+    """The line the leaflets (and the posters where it fits) print: the material is
+    also in large print, Easy Read and other languages, and how to ask for it
+    (print-standards: every printed product says so)."""
+
+    text: Annotated[Text, Field(max_length=120), described(
+        "What else the material is available in: only the formats and languages the campaign makes",
+        "Also available in large print, Easy Read and other languages.")]
+    contact: Annotated[Text, Field(max_length=120), described(
+        "How to ask for them: one of the campaign's numbers (e.g. 101) or e-mail addresses, or {address}, "
+        "which prints the page the product's code opens (its address beside the code)",
+        "To ask for a copy, call 101 or visit {address}.")]
+
+    @field_validator("contact")
+    @classmethod
+    def _says_how(cls, contact: str) -> str:
+        if ADDRESS not in contact and not any(ch.isdigit() for ch in contact) and "@" not in contact:
+            raise Wrong("does not say how to ask: it names no number, e-mail address or web page",
+                        f"add one of the campaign's numbers (e.g. 101), or {ADDRESS} for the campaign's page")
+        return contact
+
+
+# The campaign's field (content/model.py), described here beside its model.
+OtherFormatsText = Annotated[OtherFormats | None, described(
+    "A short line on the leaflets and posters: the other formats and languages the campaign is made in "
+    "(large-print, easy-read, variants.languages) and how to ask for them; printed only when it makes some. "
+    "A translation translates it too")]

@@ -14,8 +14,8 @@ from .errors import M, validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
 from .partners import _campaign_partners, _partner_files
-from .rules import (_bad_characters, _discreet_words, _district_lines, _hosts_of_the_force, _revealing, _roles_in_text, _stray_addresses,
-                    _stray_numbers, known_hosts, known_numbers)
+from .rules import (_bad_characters, _discreet_words, _district_lines, _hosts_of_the_force, _other_formats, _revealing,
+                    _roles_in_text, _stray_addresses, _stray_numbers, known_hosts, known_numbers)
 from .translations import load_translation
 from .yamlfile import read_yaml
 
@@ -37,7 +37,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
         raise ContentError(problems + exc.problems) from None
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
     problems += _stray_addresses(known_hosts(campaign), data, file, lines)
-    problems += _district_lines(campaign, known_numbers(campaign), file, lines)
+    problems += _district_lines(campaign, known_numbers(campaign), file, lines) + _other_formats(campaign, file, lines)
     problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",

@@ -14,7 +14,7 @@ from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
 from .easyread import EasyReadText
 from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
-from .languages import Bilingual, LanguageAxis, in_reading_order
+from .languages import Bilingual, LanguageAxis, OtherFormatsText, in_reading_order
 from .show import Picture, Show, check_show
 from .yamlfile import _Lines
 
@@ -394,6 +394,7 @@ class Campaign(Strict):
     myths: Annotated[list[Myth], described("Myths and the facts: DL inside (needs labels.myths)")] = []
     tips: Annotated[list[Text], described("What the reader can do: a bulleted list on the leaflets")] = []
     easy_read: EasyReadText = None
+    other_formats: OtherFormatsText = None
     report: Annotated[Report | None, described("How to report to the police (101, 999, silent solution, text relay)")] = None
     support: Annotated[list[Service], Field(min_length=1),
                        described("Where to get help: each service's name and number; posters and cards show the first, "
@@ -407,10 +408,9 @@ class Campaign(Strict):
         {"poster": {"support": 2, "signs": 4}, "wallet-card": {"support": 3}})] = {}
     social: Annotated[Social, described("Hashtag and handle at the foot of posters and leaflets")] = Social()
     qr: Annotated[QR, described("The page every QR code opens, and its address printed beside the code")]
-    # Words that say what the campaign is about, in every language it is printed in.
-    # None may appear in QR tracking codes, partner ids or district names (a victim's
-    # browser history may be read by the person they fear), nor anywhere on a
-    # discreet product.
+    # Words that say what the campaign is about, in every language it is printed in: none in
+    # QR tracking codes, partner ids or district names (a victim's browser history may be
+    # read by the person they fear), nor anywhere on a discreet product.
     revealing_words: Annotated[list[RevealingWord], described(
         "Words that reveal the subject: never in tracking codes, partner ids or on a discreet product "
         "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []

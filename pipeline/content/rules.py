@@ -244,3 +244,17 @@ def _hosts_of_the_force(campaign: Campaign, brand: Brand, path: Path, lines) -> 
             for index, host in enumerate(campaign.qr.allowed_hosts) if host not in brand.web_hosts]
 
 
+
+
+def _other_formats(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
+    """`other_formats` offers what the campaign makes: large print, an Easy Read with
+    its text, or translations; a line offering none would send readers asking for
+    nothing."""
+    makes = ("large-print" in campaign.products or ("easy-read" in campaign.products and campaign.easy_read)
+             or (campaign.variants.languages and campaign.variants.languages.codes))
+    if campaign.other_formats is None or makes:
+        return []
+    return [Problem("error", file, "other_formats offers other formats and languages, but the campaign makes none",
+                    "add large-print (or easy-read with its easy_read: text) to products, or languages under "
+                    "variants.languages; or remove other_formats", line=lines.line(("other_formats",)),
+                    field="other_formats")]
