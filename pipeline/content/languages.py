@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ..inputs import find_web_addresses
 from .fields import Copies, Strict, Text, Wrong, described
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$")]
@@ -86,7 +87,8 @@ class OtherFormats(Strict):
     @field_validator("contact")
     @classmethod
     def _says_how(cls, contact: str) -> str:
-        if ADDRESS not in contact and not any(ch.isdigit() for ch in contact) and "@" not in contact:
+        if ADDRESS not in contact and not any(ch.isdigit() for ch in contact) and "@" not in contact \
+                and not find_web_addresses(contact):
             raise Wrong("does not say how to ask: it names no number, e-mail address or web page",
                         f"add one of the campaign's numbers (e.g. 101), or {ADDRESS} for the campaign's page")
         return contact
