@@ -16,7 +16,7 @@ import zxingcpp
 from pipeline.cli import main
 
 from . import pdf_tools
-from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
 from .test_design import chars, printed
 
 MM_PER_PT = 25.4 / 72
@@ -88,7 +88,38 @@ def test_large_print_numbers_are_the_contents(formats_build, content):
         return set(re.findall(r"\d+(?:,\d{3})*", text))
     want = numbers(" ".join(large_print_strings(content)))
     for name in ("large-print.pdf", "large-print-screen.pdf"):
-        assert numbers(pdf_tools.text(formats_build / name)) == want, name
+        # Each page's own number ("Page 2 of 5") is not a fact of the content.
+        text = re.sub(r"Page \d+ of \d+", "", pdf_tools.text(formats_build / name))
+        assert numbers(text) == want, name
+
+
+@pytest.mark.parametrize("where", ["", "languages/pl/", "languages/ro/", "languages/ar/", "languages/ur/"])
+def test_large_print_numbers_each_page_of_all_at_16_pt_in_the_safe_area(formats_build, where):
+    """"Page 2 of 5" (in the language's words: labels.page_of) at the foot of every page,
+    16 pt or more, in the bottom margin and inside the press profile's safe area (screen
+    copies: no bleed; their text layer reads right to left back too)."""
+    safe = yaml.safe_load((ROOT / "profiles" / "press.yaml").read_text())["safe_mm"]
+    if where:
+        own = yaml.safe_load((DEFAULT_CAMPAIGN.parent / "translations" / DEFAULT_CAMPAIGN.stem /
+                              f"{where.split('/')[1]}.yaml").read_text(encoding="utf-8"))
+        label = own["labels"]["page_of"]
+    else:
+        label = "Page {page} of {pages}"
+    pages = chars(formats_build / where / "large-print-screen.pdf")
+    boxes = pdf_tools.page_boxes_mm(formats_build / where / "large-print-screen.pdf")
+    assert len(pages) > 1
+    for number, (page, box) in enumerate(zip(pages, boxes), 1):
+        width, _ = box["TrimBox"]
+        foot = [c for c in printed(page) if c["y"] * MM_PER_PT < 22  # the page's bottom margin
+                and c["text"] not in "\u200e\u200f\u2066\u2067\u2068\u2069"]  # bidi marks
+        words = label.replace("{pages}", str(len(pages))).replace("{page}", str(number))
+        assert sorted(c["text"] for c in foot) == sorted(squeezed(words)), (where, number, foot)
+        assert all(c["size"] >= 16 for c in foot), (where, number)
+        # Its descenders (0.3 em under the baseline) clear the press profile's safe margin.
+        assert all(c["y"] * MM_PER_PT - 0.3 * c["size"] * MM_PER_PT >= safe for c in foot), (where, number)
+        assert all(safe <= c["x"] * MM_PER_PT <= width - safe for c in foot), (where, number)
+        if not where or where in ("languages/pl/", "languages/ro/"):  # left to right: it reads in order
+            assert "".join(c["text"] for c in sorted(foot, key=lambda c: c["x"])) == squeezed(words)
 
 
 def test_large_print_carries_a_large_code_and_its_address_printed_large(formats_build, content):

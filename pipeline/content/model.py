@@ -158,8 +158,7 @@ class Service(Strict):
         "partner's strip or a district's line, which take its room, nor right to left")] = None
     # Printed instead of `name` on discreet products, e.g. "Helpline": the card
     # must not say what the service is about if someone finds it.
-    discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products",
-                                                    "Helpline")] = None
+    discreet_name: Annotated[Text | None, described("Printed instead of the name on discreet products", "Helpline")] = None
 
 
 class Social(Strict):
@@ -228,8 +227,7 @@ class QR(Strict):
 
     @property
     def host_label(self) -> str:
-        """The address printed on discreet products: the host of the page their code
-        opens, without 'www.'."""
+        """The address printed on discreet products: the host their code opens, without 'www.'."""
         host = (parse_url(self.discreet_url or self.url) or {}).get("hostname", "")
         return host.removeprefix("www.")
 
@@ -237,15 +235,15 @@ class QR(Strict):
 # Labels with a placeholder the pipeline fills in: which, and what it stands for.
 PLACEHOLDERS = {"local": ("{district}", "each district's name"), "qr_alt": ("{address}", "the address"),
                 "link_email": ("{address}", "the address"), "link_web": ("{address}", "the address"),
-                "logo_alt": ("{force}", "the force's name"), "link_call": ("{number}", "the phone number")}
+                "logo_alt": ("{force}", "the force's name"), "link_call": ("{number}", "the phone number"),
+                "page_of": ("{page}", "the page's number")}
 
 
 class Labels(Strict):
     """Every word the layouts print that is not a fact: headings and captions.
 
-    Kept in content so that a translation translates them too. The general ones
-    have English defaults; those that name the campaign's subject are needed only
-    when the campaign has the section they head."""
+    Kept in content so that a translation translates them too. The general ones have English
+    defaults; those that name the subject are needed only when the campaign has their section."""
 
     report_it: Text = "Report it"
     report_and_support: Text = "Report it. Get support."
@@ -261,6 +259,8 @@ class Labels(Strict):
     fact: Text = "Fact"
     according_to: Text = "According to"
     in_partnership_with: Text = "In partnership with"
+    page_of: Annotated[Text, described("Each page's number on the large print: {page} is replaced by the page's "
+                                       "number, {pages} by how many pages it has")] = "Page {page} of {pages}"
     useful_numbers: Annotated[Text, described("The outside and title of a discreet card: must say nothing of the subject")] = \
         "Useful numbers"
     what_is: Annotated[Text | None, described("Heading of `definition`", "What is coercive control?")] = None
