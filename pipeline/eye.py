@@ -272,7 +272,26 @@ def reading_lines(chars: list[Char]) -> list[Line]:
             run.append(char)
         if run:
             lines.append(_line(run))
-    return lines
+    return _rejoined(lines)
+
+
+def _rejoined(lines: list[Line]) -> list[Line]:
+    """Lines of one baseline that a letter of another column cut into two rows (a "2"
+    sits a hair higher than a "0": a letter whose middle falls between them starts a
+    row of its own) joined again where they meet or interleave: one number reads whole.
+    Lines of other columns stay apart: a gutter is wider than a third of a letter."""
+    joined: list[Line] = []
+    for line in sorted(lines, key=lambda l: l.box[0]):
+        middle, height = line.box[1] + line.box[3] / 2, line.box[3]
+        for index, before in enumerate(joined):
+            end = before.box[0] + before.box[2]
+            if (abs(before.box[1] + before.box[3] / 2 - middle) < 0.35 * min(before.box[3], height)
+                    and line.box[0] - end <= 0.3 * max(before.box[3], height)):
+                joined[index] = _line(sorted(before.chars + line.chars, key=lambda c: c.box[0]))
+                break
+        else:
+            joined.append(line)
+    return joined
 
 
 def _line(chars: list[Char]) -> Line:

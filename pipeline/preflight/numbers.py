@@ -39,7 +39,15 @@ def _known_side_by_side(written: str, known: set[str], figures: set[str] = froze
     So are the campaign's own figures one above the other ('132' over '1347', a local
     figure written as Polish writes it)."""
     groups = [g for g in "".join(c if c.isdigit() else " " for c in written).split()]
-    return len(groups) > 1 and all(phone_key(g) in known or g in figures for g in groups)
+    # A figure's thousands separator may read as a gap ('1 347': the comma sits low,
+    # on a row of its own): its groups are the figure.
+    read: list[str] = []
+    for group in groups:
+        if read and len(group) == 3 and read[-1] + group in figures and read[-1] not in figures:
+            read[-1] += group
+        else:
+            read.append(group)
+    return len(groups) > 1 and all(phone_key(g) in known or g in figures for g in read)
 
 
 def _figures(campaign) -> set[str]:
