@@ -344,9 +344,11 @@ def test_every_languages_products_keep_within_their_empty_share(product):
 
 @pytest.fixture(scope="module")
 def languages_build(tmp_path_factory) -> Path:
-    """The A5 and the key-statistic posters in English and every translation."""
+    """The A5, the DL, the discreet card and the key-statistic posters in English and
+    every translation."""
     out = tmp_path_factory.mktemp("languages")
     assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "leaflet-a5", "--only", "stat-poster",
+                 "--only", "leaflet-dl", "--only", "wallet-card-discreet",
                  "--district", "none", "--partner", "none", "--profile", "press", "--jobs", "1"]) == 0
     return out / "no-matter-how-small"
 
@@ -370,7 +372,7 @@ def arabic_letters(page: list[dict]) -> list[dict]:
     return [c for c in printed(page) if "\u0600" <= c["text"] <= "\u06ff" or "\ufb50" <= c["text"] <= "\ufeff"]
 
 
-@pytest.mark.parametrize("name", ["leaflet-a5.pdf", "stat-poster-a4-96.pdf", "stat-poster-a3-94.pdf"])
+@pytest.mark.parametrize("name", ["leaflet-a5.pdf", "leaflet-dl.pdf", "stat-poster-a4-96.pdf", "stat-poster-a3-94.pdf"])
 def test_arabic_headlines_and_figures_are_sized_like_the_english(languages_build, name):
     """Naskh is sized by its script, not by the direction: Urdu's Nastaliq needs smaller
     display sizes for its tall lines, Naskh does not (a review found the Arabic headlines
@@ -381,6 +383,29 @@ def test_arabic_headlines_and_figures_are_sized_like_the_english(languages_build
     if name.startswith("stat-poster"):
         figure = max(c["size"] for c in printed(english))
         assert max(c["size"] for c in printed(arabic)) == figure, name
+
+
+def most_common_size(page: list[dict]) -> float:
+    sizes = [c["size"] for c in page]
+    return max(set(sizes), key=sizes.count)
+
+
+def test_the_arabic_dl_reads_at_the_english_size(languages_build):
+    """Naskh at the English DL's text size (14 pt) on both sides, not Nastaliq's 12 pt."""
+    for number, (english, arabic) in enumerate(zip(chars(languages_build / "leaflet-dl.pdf"),
+                                                   chars(languages_build / "languages/ar/leaflet-dl.pdf")), 1):
+        assert most_common_size(arabic_letters(arabic)) == most_common_size(printed(english)) == 14, number
+
+
+def test_the_arabic_discreet_card_is_sized_like_the_english(languages_build):
+    """Its title ("Useful numbers") and numbers at the English sizes."""
+    english = [printed(page) for page in chars(languages_build / "wallet-card-discreet.pdf")]
+    arabic = [printed(page) for page in chars(languages_build / "languages/ar/wallet-card-discreet.pdf")]
+    title = english[0][words(english[0]).index("Useful")]["size"]
+    assert max(c["size"] for c in arabic_letters(arabic[0])) == title
+    assert max(c["size"] for c in arabic[0]) == max(c["size"] for c in english[0])  # the numbers
+    digits = [c["size"] for c in arabic[0] if c["text"].isdigit()]
+    assert max(set(digits), key=digits.count) == 13
 
 
 @pytest.mark.parametrize("where", [pytest.param(where, marks=pytest.mark.xfail(
