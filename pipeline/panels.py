@@ -102,8 +102,10 @@ def stand(key: tuple, stand_in, changed: frozenset[int], panels: dict[int, froze
                            for i, p in enumerate(sheets.panels(side)[1]) if i not in panels.get(index, range(99))}
                 theirs = lambda element: bool(element) and element.split(" > ")[0] in dropped  # noqa: E731
                 found, _ = preflight(stand_in, html, whole, thumbnails=False)
-                made = _Stand(panels, width, drawn, partial, [item for item in whole.layout if theirs(item.element)],
-                              [p for p in found if theirs(p.field)])
+                if not any(p.level == "error" and p.check in UNSURE for p in found):  # as a partner's below
+                    made = _Stand(panels, width, drawn, partial, [item for item in whole.layout
+                                                                  if theirs(item.element)],
+                                  [p for p in found if theirs(p.field)])
         _STANDS[key] = made
         while len(_STANDS) > STANDS_KEPT:
             del _STANDS[next(iter(_STANDS))]
