@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
+from .plan.layoutset import folder_digest
 from .problems import Problem
 
 SYMPTOMS = {"pages", "lost-text", "hidden-text"}  # content that does not fit: what starts the search
@@ -104,15 +105,9 @@ def _inputs(job) -> bytes:
     variants aside) and the brand. Another folder, a file a designer saved since, or
     another campaign of the same name is another search: a test's or the studio's
     edited copy is never given another's answer (tests/test_causes.py). The bytes,
-    not mtime and size: a same-size save within the file system's timestamp step (1 s
-    on some, 2 s on FAT) or a copy that keeps the mtime (cp -p, rsync -t, unzip)
-    would look unchanged. About 1 ms for the project's 250 kB of layouts, once per
-    job with symptoms (a search is several renders)."""
-    folder = job.layouts.folder
-    digest = hashlib.sha256(str(folder).encode() + b"\0")
-    for file in sorted(folder.iterdir()):
-        if file.is_file():
-            digest.update(file.name.encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
+    not mtime and size (folder_digest); once per job with symptoms (a search is
+    several renders)."""
+    digest = hashlib.sha256(folder_digest(job.layouts.folder))
     digest.update(job.source.campaign.model_dump_json(exclude={"variants"}).encode() + b"\0")
     digest.update(job.source.brand.model_dump_json().encode())
     return digest.digest()

@@ -30,6 +30,7 @@ from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
 from .panels import PROOF_DPI
 from .pdflock import PDFIUM
+from .plan.layoutset import folder_digest
 from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
@@ -336,8 +337,8 @@ def _other_sides_key(stand_in, width: int | None) -> tuple:
             stand_in.size, width)
 
 
-def _layouts_stamp(folder: Path) -> tuple:
-    return tuple((f.name, f.stat().st_mtime_ns) for f in sorted(Path(folder).iterdir()) if f.is_file())
+def _layouts_stamp(folder: Path) -> bytes:
+    return folder_digest(folder)  # the bytes: a same-size save keeping the mtime is another proof
 
 
 def _proof_logo(draft: PartnerDraft) -> str:

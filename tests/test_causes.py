@@ -76,3 +76,22 @@ def test_a_search_for_another_campaign_of_the_same_name_is_not_reused(tmp_path, 
         "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 3))
     assert "report.silent_solution" not in too_long(card(tmp_path / "longer", layouts, longer))
     assert too_long(card(tmp_path / "default", layouts)) == ["report.silent_solution"]
+
+
+def test_a_partner_proofs_cache_sees_a_same_size_edit_with_the_mtime_kept(tmp_path):
+    """The portal's proof caches (pipeline/partners.py) are keyed by the layouts' bytes
+    as the causes memo is: a designer's same-size save within the timestamp step, or a
+    copy keeping mtimes, is another proof, never the old one."""
+    from pipeline import partners
+
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    css = folder / "leaflet-dl.css"
+    css.write_text(".panel { color: red; }")
+    stat = css.stat()
+    before = partners._layouts_stamp(folder)
+    css.write_text(".panel { color: tan; }")
+    os.utime(css, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert css.stat().st_size == stat.st_size and css.stat().st_mtime_ns == stat.st_mtime_ns
+    assert partners._layouts_stamp(folder) != before
+    assert partners._layouts_stamp(folder) == partners._layouts_stamp(folder)
