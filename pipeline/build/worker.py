@@ -51,9 +51,9 @@ def give_back_memory() -> None:
     glibc raises its mmap threshold to the largest block freed so far (a page raster,
     several MiB), so later rasters come from the heap, whose free top it returns only
     beyond twice that: a worker's RSS stepped 15-20 MiB up and down with the product
-    it made last, with the same few MiB in use (mallinfo2), which a batch's mix of
+    it made last, with the same 25-27 MiB in use (mallinfo2), which a batch's mix of
     products read as growth. malloc_trim(0) gives back every free page: RSS follows
-    what is in use. About half a millisecond a job (bench section batch)."""
+    what is in use. About a millisecond a job, the call (bench section batch)."""
     if MALLOC_TRIM is not None:
         MALLOC_TRIM(0)
 
