@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import io
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -312,8 +313,7 @@ _read: dict[bytes, str] = {}
 def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
     """The text Tesseract reads in `box` (mm from the trim) of the page rastered at
     300 dpi; None when Tesseract is not installed (`make system-deps`)."""
-    tesseract = shutil.which("tesseract")
-    if tesseract is None:
+    if shutil.which("tesseract") is None:
         return None
     x, y, w, h = box
     width_pt, height_pt = page.get_size()
@@ -321,20 +321,58 @@ def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
     crop = (max(left, 0), max(height_pt - top - h * PT_PER_MM, 0),
             max(width_pt - left - w * PT_PER_MM, 0), max(top, 0))
     image = page.render(scale=OCR_DPI / 72, crop=crop, grayscale=True).to_pil().convert("L")
+    return ocr_image(image, language)
+
+
+def ocr_image(image, language: str, psm: str = "11") -> str | None:
+    """The text Tesseract reads in a PIL image (a page's picture, or the whole image a
+    web page shows), as sparse text (page segmentation mode 11) or as `psm` says; None
+    when Tesseract is not installed."""
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        return None
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
+    image.convert("L").save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
     data = buffer.getvalue()
     languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
-    key = hashlib.sha256(data + languages.encode()).digest()
+    key = hashlib.sha256(data + languages.encode() + psm.encode()).digest()
     if key not in _read:
         # One thread: the build already runs a worker per core.
-        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", "11"],
+        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", psm],
                               input=data, capture_output=True, timeout=60,
                               env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         if len(_read) >= OCR_KEPT:
             del _read[next(iter(_read))]
         _read[key] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
     return _read[key]
+
+
+OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
+
+
+def unknown_numbers_read(text: str, known: set[str]) -> list[tuple[str, str]]:
+    """Runs of digits OCR read in `text` that could be a phone number and are not one
+    of `known` (E.164), as (written, digits). OCR corroborates, it does not invent: a
+    reading within two digits of a known number, with 0 and 9 taken as one (Tesseract
+    reads this font's slashed zero as 9, and may add or drop a digit), is that number."""
+    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
+    slashed = [slashed_zero(n) for n in national if len(n) >= 9]
+    found = []
+    for match in OCR_DIGITS.finditer(text):
+        digits = "".join(c for c in match.group(0) if c.isdigit())
+        if len(digits) >= 9 and not any(_edits(slashed_zero(digits), n) <= 2 for n in slashed):
+            found.append((match.group(0).strip(), digits))
+    return found
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance: digits inserted, dropped or changed."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def slashed_zero(digits: str) -> str:

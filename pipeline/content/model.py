@@ -312,6 +312,9 @@ class Partner(Strict):
     logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
     contact: Text
     phone: Phone | None = None  # printed after the contact line
+    # The partner's own site: the one address besides the campaign's its lines may print.
+    web: Annotated[Text | None, described(
+        "The partner's own site (its lines may print it besides the campaign's)", "www.example-aid.org.uk")] = None
     # Printed instead of `contact` on discreet products; none printed if not given.
     discreet_contact: Text | None = None
     products: Annotated[list[str], Field(min_length=1)]
