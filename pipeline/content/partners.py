@@ -68,8 +68,8 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
 
 
 PARTNER_ADDRESSES = ("a partner's lines may print only the campaign's sites (qr.allowed_hosts, a support "
-                     "service's 'web:') and the partner's own site, declared as web: (e.g. web: www.example-aid.org.uk); "
-                     "check every letter against the partner's real address")
+                     "service's 'web:') and the partner's own site, declared as web: (the portal's 'Web site'), "
+                     "e.g. www.example-aid.org.uk; check every letter against the partner's real address")
 
 
 def own_site(partner: Partner, campaign: Campaign) -> tuple[str | None, str | None]:
