@@ -159,15 +159,28 @@ def _web_raster(name: str):
 
 def web_image_numbers(name: str, known: set[str], language: str) -> list[str]:
     """What reads as a phone number that is not one of `known` (E.164) in the whole of
-    a raster image as the web page shows it (read by OCR, as preflight reads the part a
-    poster prints: the crop by the focal point may leave a number out of every PDF, not
-    out of the page). Empty for an SVG (its text is the page's) or without Tesseract."""
+    an image as the web page shows it (the crop by the focal point may leave a number
+    out of every PDF, and so out of preflight's reading, not out of the page): a raster
+    read by OCR (none without Tesseract), an SVG's text as written."""
     from .eye import ocr_image, unknown_numbers_read
 
     if Path(name).suffix.lower() == ".svg":
-        return []
+        return _svg_numbers(name, known)
     image = _web_raster(name)
     # Sparse text (11) misses a line on a plain band under a dark photograph that the
     # page's own segmentation (3) finds, and the other way round: both readings.
     text = "\n".join(ocr_image(image, language, psm) or "" for psm in ("11", "3"))
     return list(dict.fromkeys(written for written, _ in unknown_numbers_read(text, known)))
+
+
+def _svg_numbers(name: str, known: set[str]) -> list[str]:
+    """The phone numbers an SVG's text elements print that are not one of `known`."""
+    import defusedxml.ElementTree
+
+    from .assets import read_project_file
+    from .inputs import find_phone_numbers
+
+    root = defusedxml.ElementTree.fromstring(read_project_file(ASSETS / name, [ASSETS]), forbid_dtd=True,
+                                             forbid_entities=True, forbid_external=True)
+    texts = [" ".join("".join(e.itertext()).split()) for e in root.iter() if str(e.tag).endswith("}text")]
+    return list(dict.fromkeys(f.written for text in texts for f in find_phone_numbers(text) if f.key not in known))

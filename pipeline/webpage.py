@@ -172,10 +172,11 @@ def _image_numbers(page: WebPage) -> list[Problem]:
     if not c.image:
         return []
     return [Problem("error", str(source.path), f"image assets/{c.image.file} shows what reads as the phone number "
-                    f"{written!r} (read by OCR), which is not one of the campaign's numbers: the web page shows "
+                    f"{written!r}, which is not one of the campaign's numbers: the web page shows "
                     "the whole image, the part the posters crop away too",
                     "use an image without the number (cut it out of the file itself), or add the service under "
-                    "'support:' if the number is right (check the reading by eye: OCR may misread a digit)",
+                    "'support:' if the number is right (a photograph is read by OCR, which may misread a digit: "
+                    "check by eye)",
                     line=source.lines.line(("image", "file")) if source.lines else None, field="image.file")
             for written in web_image_numbers(c.image.file, known_numbers(c), source.language or c.language)]
 

@@ -145,3 +145,22 @@ def test_a_number_in_the_part_of_the_image_the_posters_crop_away_stops_the_web_p
         said = f"{path}:32 image.file: image assets/images/foot.png shows what reads as the phone number '"
         # (OCR reads this font's slashed zero as 9: "91632 456 789")
         assert (said in err and "1632 456 789'" in err) != made and "Traceback" not in err, err
+
+
+def test_a_number_in_an_svg_images_text_stops_the_web_page_wherever_the_crop_falls(tmp_path, monkeypatch, capsys):
+    from pipeline import assets, identity
+
+    folder = tmp_path / "assets"
+    (folder / "images").mkdir(parents=True)
+    monkeypatch.setattr(assets, "ASSETS", folder)
+    monkeypatch.setattr(identity, "ASSETS", folder)
+    (folder / "images" / "foot.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1200" viewBox="0 0 1600 1200">'
+        '<rect width="1600" height="1200" fill="#28a"/><text x="80" y="1150" font-size="90">Call '
+        '<tspan>01632 456 789</tspan></text></svg>')
+    path = write_campaign(tmp_path, SMALL_CAMPAIGN + IMAGE.replace("phone-scams-call.png", "foot.svg")
+                          + "  focal_point: [50, 0]\n")
+    assert main(["build", str(path), "--out", str(tmp_path / "out"), "--only", "web-page", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:32 image.file: image assets/images/foot.svg shows what reads as the phone number " \
+           "'01632 456 789'" in err and "Traceback" not in err, err
