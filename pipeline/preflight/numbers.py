@@ -3,7 +3,6 @@ reader reads it and from pictures (OCR), is one of the campaign's own.
 """
 from __future__ import annotations
 
-
 from .. import eye
 from ..content import digit_groups, known_numbers
 from ..inputs import find_phone_numbers, phone_key
