@@ -164,3 +164,17 @@ def test_a_number_in_an_svg_images_text_stops_the_web_page_wherever_the_crop_fal
     err = capsys.readouterr().err
     assert f"{path}:32 image.file: image assets/images/foot.svg shows what reads as the phone number " \
            "'01632 456 789'" in err and "Traceback" not in err, err
+
+
+def test_a_partner_in_the_campaign_file_prints_only_the_campaigns_sites_and_its_own(tmp_path, campaign_text, capsys):
+    from .conftest import campaign_copy
+
+    line = "        contact: National Stalking Helpline 0808 802 0300\n"
+    path = campaign_copy(tmp_path, campaign_text.replace(line, line.replace("0300", "0300, SuzyLamplugh.Org")))
+    assert main(["check", str(path)]) == 1
+    err = capsys.readouterr().err
+    at = campaign_text[:campaign_text.index(line)].count("\n") + 1
+    assert f"{path}:{at} variants.partners.items[0].contact: the web address 'SuzyLamplugh.Org'" in err, err
+    path = campaign_copy(tmp_path, campaign_text.replace(line, line.replace("0300", "0300, SuzyLamplugh.Org")
+                                                         + "        web: www.suzylamplugh.org\n"))
+    assert main(["check", str(path)]) == 0, capsys.readouterr().err
