@@ -94,9 +94,7 @@ class PageView:
         (a full stop) is judged by its ink alone. All letters of a page at once,
         through a summed-area table of the pixels that show text."""
         if contrast not in self.tables:
-            # The pixels that stand out from the page without text by `contrast`:
-            # one look-up of (ground, printed) grey levels in a 256 x 256 table.
-            ink = _standing_out(contrast)[(self.bare.astype(np.uint16) << 8) | self.seen]
+            ink = _ink(self.bare, self.seen, contrast)
             table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
             np.cumsum(ink, axis=1, dtype=np.int32, out=table[1:, 1:])
             # Then down the page a row at a time: numpy's cumsum down axis 0 walks a
@@ -157,6 +155,22 @@ def _standing_out(contrast: float) -> np.ndarray:
     darker, lighter = _contrasting(contrast)
     levels = np.arange(256)
     return ((levels[None, :] <= darker[:, None]) | (levels[None, :] >= lighter[:, None])).ravel()
+
+
+def _ink(bare: np.ndarray, seen: np.ndarray, contrast: float) -> np.ndarray:
+    """The pixels that stand out from the page without text by `contrast`: one look-up
+    of (ground, printed) grey levels in a 256 x 256 table. A pixel the text left as it
+    was stands out from nothing (a level is never `contrast` > 1 darker or lighter
+    than itself), so only the pixels that differ are looked up: a tenth of a page or
+    less, where the whole page's look-up was a third of the reader's eye's time."""
+    flags = _standing_out(contrast)
+    if flags[np.arange(256) * 257].any():  # contrast <= 1: every pixel is looked up
+        return flags[(bare.astype(np.uint16) << 8) | seen]
+    ground, printed = np.ascontiguousarray(bare).ravel(), np.ascontiguousarray(seen).ravel()
+    changed = np.flatnonzero(ground != printed)
+    ink = np.zeros(ground.size, dtype=bool)
+    ink[changed] = flags[(ground[changed].astype(np.uint16) << 8) | printed[changed]]
+    return ink.reshape(bare.shape)
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
