@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from weasyprint import CSS, HTML
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import assets, sources, textlayer
@@ -113,9 +114,21 @@ def _profile_sheet(job: Job, base_url: str, fetcher: ProjectFetcher,
         with _weasyprint_warnings() as said:
             sheet = CSS(string=text, base_url=base_url, url_fetcher=fetcher, font_config=font_config,
                         color_profiles=profiles)
+        for profile in profiles.values():
+            profile.__class__, profile.kept = _KeptProfile, profile.content
         _profile_sheets[key] = (sheet, profiles, tuple(said), font_config)
     sheet, profiles, said, _ = _profile_sheets[key]
     return sheet, dict(profiles), list(said)
+
+
+class _KeptProfile(ColorProfile):
+    """A colour profile whose bytes are read once: Pillow's ImageCmsProfile.tobytes()
+    gives other bytes the second time it is asked (a PDF's ICC stream would differ
+    from the first document's)."""
+
+    @property
+    def content(self) -> bytes:
+        return self.kept
 
 
 PROFILE_FILE = re.compile(r'url\("([^"]+)"\)')
