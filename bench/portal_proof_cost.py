@@ -1,8 +1,9 @@
 """What one partner's proof costs the proof worker, before and after issue 26: the
 whole product rendered, checked and drawn at 96 dpi (as the portal did), against only
-the sides a partner changes at the width the page shows (600 px). CPU seconds of this
-process, median of a few proofs each, every product the campaign offers partners;
-printed as JSON (bench/portal_load.py keeps it in portal-latest.json)."""
+the sides a partner changes at the width the page shows (600 px), and of those only
+the panels it changes (panels.py; `sides_cpu_s`: by sides alone, without panels).
+CPU seconds of this process, median of a few proofs each, every product the campaign
+offers partners; printed as JSON (bench/portal_load.py keeps it in portal-latest.json)."""
 from __future__ import annotations
 
 import io
@@ -17,7 +18,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import partners  # noqa: E402
+from pipeline import panels, partners  # noqa: E402
 
 RUNS = 5
 
@@ -50,8 +51,15 @@ def main() -> None:
             before = cost(product)
         finally:
             partners._partner_sides = sides
+        by_panels = panels.proof
+        panels.proof = lambda *args: None  # by sides only: every changed side rendered whole
+        try:
+            sides = cost(product, width=600)
+        finally:
+            panels.proof = by_panels
         after = cost(product, width=600)
-        result[product] = {"before_cpu_s": before, "after_cpu_s": after, "ratio": round(after / before, 2)}
+        result[product] = {"before_cpu_s": before, "sides_cpu_s": sides, "after_cpu_s": after,
+                           "ratio": round(after / before, 2), "panels_vs_sides": round(after / sides, 2)}
     print(json.dumps(result))
 
 

@@ -12,9 +12,11 @@ the symptoms stay as they are.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Any
 
+from .plan.layoutset import folder_digest
 from .problems import Problem
 
 SYMPTOMS = {"pages", "lost-text", "hidden-text"}  # content that does not fit: what starts the search
@@ -68,15 +70,11 @@ def _cause(job, rendered=None) -> tuple[tuple, int, int, frozenset] | None:
     if rendered is None:
         _, rendered = fitted(job)
     campaign = job.source.campaign
-    # The layouts as they are now: another folder, or a file a designer saved since,
-    # is another search (a test's or the studio's edited copy must not reuse a result).
-    folder = job.layouts.folder
-    layouts = (str(folder), tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size)
-                                  for f in sorted(folder.iterdir()) if f.is_file()))
+    inputs = _inputs(job)
     for path, text in _candidates(campaign, rendered.layout):
         # Press and screen copies, and the variants of a product (their own line
         # aside), are laid out alike: one search serves them all.
-        key = (layouts, job.source.slug, job.source.language, job.product, job.size, job.statistic, path, text)
+        key = (inputs, job.source.slug, job.source.language, job.product, job.size, job.statistic, path, text)
         found = _search(job, path, text, key)
         if found is not None:
             return (path, *found)
@@ -99,6 +97,20 @@ def _candidates(campaign, layout) -> list[tuple[tuple, str]]:
             scored.append((count, len(flat), path, flat))
     scored.sort(key=lambda s: (-s[0], -s[1]))
     return [(path, text) for _, _, path, text in scored[:CANDIDATES]]
+
+
+def _inputs(job) -> bytes:
+    """What a search's answer depends on besides the field it cuts: the layouts as they
+    are now (the folder, each file's name and bytes), the rest of the campaign (its
+    variants aside) and the brand. Another folder, a file a designer saved since, or
+    another campaign of the same name is another search: a test's or the studio's
+    edited copy is never given another's answer (tests/test_causes.py). The bytes,
+    not mtime and size (folder_digest); once per job with symptoms (a search is
+    several renders)."""
+    digest = hashlib.sha256(folder_digest(job.layouts.folder))
+    digest.update(job.source.campaign.model_dump_json(exclude={"variants"}).encode() + b"\0")
+    digest.update(job.source.brand.model_dump_json().encode())
+    return digest.digest()
 
 
 _searched: dict[tuple, Any] = {}

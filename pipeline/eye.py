@@ -94,23 +94,20 @@ class PageView:
         (a full stop) is judged by its ink alone. All letters of a page at once,
         through a summed-area table of the pixels that show text."""
         if contrast not in self.tables:
-            ink = _ink(self.bare, self.seen, contrast)
-            table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
-            np.cumsum(ink, axis=1, dtype=np.int32, out=table[1:, 1:])
-            # Then down the page a row at a time: numpy's cumsum down axis 0 walks a
-            # C-ordered raster column by column, four times slower.
-            for row in range(2, table.shape[0]):
-                np.add(table[row - 1], table[row], out=table[row])
-            self.tables[contrast] = table
-        table = self.tables[contrast]
+            self.tables[contrast] = self._ink_table(contrast)
+        table, (top, left) = self.tables[contrast]
         height, width = self.seen.shape
         k, o = self.scale, self.offset
         x0 = np.clip(np.floor((boxes[:, 0] + o) * k).astype(int), 0, width)
         y0 = np.clip(np.floor((boxes[:, 1] + o) * k).astype(int), 0, height)
         x1 = np.clip(np.maximum(np.ceil((boxes[:, 0] + boxes[:, 2] + o) * k).astype(int), x0 + 1), 0, width)
         y1 = np.clip(np.maximum(np.ceil((boxes[:, 1] + boxes[:, 3] + o) * k).astype(int), y0 + 1), 0, height)
+        last_row, last_column = table.shape[0] - 1, table.shape[1] - 1
 
         def count(ya, yb, xa, xb):
+            # The table covers only the pixels that may show ink: outside it there is none.
+            ya, yb = np.clip(ya - top, 0, last_row), np.clip(yb - top, 0, last_row)
+            xa, xb = np.clip(xa - left, 0, last_column), np.clip(xb - left, 0, last_column)
             return table[yb, xb] - table[ya, xb] - table[yb, xa] + table[ya, xa]
 
         h, w = y1 - y0, x1 - x0
@@ -125,6 +122,24 @@ class PageView:
         unseen |= wide & (count(y0, y1, x0, x0 + columns) == 0)
         unseen |= wide & (count(y0, y1, x1 - columns, x1) == 0)
         return unseen
+
+
+    def _ink_table(self, contrast: float) -> tuple[np.ndarray, tuple[int, int]]:
+        """The summed-area table of the pixels that stand out from the page without
+        text by `contrast` (`_ink`), over the smallest rectangle holding them all, and
+        that rectangle's top-left pixel."""
+        ink = _ink(self.bare, self.seen, contrast)
+        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        if not rows.size:
+            return np.zeros((1, 1), dtype=np.int32), (0, 0)
+        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+        table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
+        np.cumsum(ink, axis=1, dtype=np.int32, out=table[1:, 1:])
+        # Then down a row at a time: numpy's cumsum down axis 0 walks a C-ordered
+        # raster column by column, four times slower.
+        for row in range(2, table.shape[0]):
+            np.add(table[row - 1], table[row], out=table[row])
+        return table, (int(rows[0]), int(columns[0]))
 
 
 # 8-bit sRGB grey levels as relative luminance (WCAG)

@@ -22,19 +22,20 @@ from typing import Callable
 
 import yaml
 
-from . import limits, sheets
+from . import limits, panels, sheets
 from .assets import ASSETS, check_asset
 from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
+from .panels import PROOF_DPI
 from .pdflock import PDFIUM
+from .plan.layoutset import folder_digest
 from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 PROOF_LOGO_DAYS = 2
-PROOF_DPI = 96
 
 
 @dataclass
@@ -240,31 +241,40 @@ def _whole(job, width: int | None) -> Proof:
     from .preflight import preflight
 
     html, rendered = fitted(job)
-    found, _ = preflight(job, html, rendered)
+    found, _ = preflight(job, html, rendered, thumbnails=False)
     return Proof(_pages(rendered.pdf, width), found, rendered.pdf)
 
 
 def _partner_sides(job, width: int | None) -> Proof | None:
     """Only the sides that carry what a partner changes (its logo and lines, its QR
-    code) rendered, checked and drawn; the others, the same for every partner, from
-    `_OTHER_SIDES`. Their fill and shrink steps are chosen on the partner's sides alone
-    (the build chooses them on every side: the same for full content). None when every
-    side changes or the layout does not keep one `.sheet` per page."""
+    code) rendered, checked and drawn, and of those, when their panels are placed on
+    their own, only the panels that carry it (panels.py); the others, the same for
+    every partner, from `_OTHER_SIDES`. Their fill and shrink steps are chosen on the
+    partner's sides alone (the build chooses them on every side: the same for full
+    content). None when every side changes or the layout does not keep one `.sheet`
+    per page."""
     from .fit import fitted
     from .preflight import preflight
 
     stand_in = replace(job, partner=job.partner.model_copy(update={
         "id": "stand-in", "name": "Partner", "contact": "Contact line", "phone": None}))
-    changed, count = _partners_sides(stand_in)
+    changed, count, changed_panels = _partners_sides(stand_in)
     if not changed or len(changed) == count:
         return None
     others = _other_sides(stand_in, width)
     if len(others[0]) != count:
         return None
-    with sheets.only_sheets(changed):
-        html, rendered = fitted(job)
-    found, _ = preflight(job, html, rendered)
-    drawn = _pages(rendered.pdf, width)
+    made = None
+    if changed_panels:
+        stand = panels.stand(_other_sides_key(stand_in, width), stand_in, changed, changed_panels, width)
+        made = panels.proof(job, stand, changed) if stand else None
+    if made is None:
+        with sheets.only_sheets(changed):
+            html, rendered = fitted(job)
+        found, _ = preflight(job, html, rendered, thumbnails=False)
+        drawn, pdf = _pages(rendered.pdf, width), rendered.pdf
+    else:
+        drawn, found, pdf = made
     if len(drawn) != len(changed):
         return None  # a side spilled onto another page: check and show the whole
     pages, at = list(others[0]), {}  # at: page in this render -> page in the product
@@ -274,17 +284,17 @@ def _partner_sides(job, width: int | None) -> Proof | None:
     # their problems are the stand-in's, those found on them.
     found = [replace(p, page=at.get(p.page, p.page)) for p in found
              if p.check != "pages" and (p.page is not None or p.check not in ("qr", "codes"))]
-    return Proof(pages, found + [p for p in others[1] if p.page is not None and p.page - 1 not in changed],
-                 rendered.pdf)
+    return Proof(pages, found + [p for p in others[1] if p.page is not None and p.page - 1 not in changed], pdf)
 
 
-_SIDES: dict[tuple, tuple[frozenset[int], int]] = {}
+_SIDES: dict[tuple, tuple[frozenset[int], int, dict[int, frozenset[int]]]] = {}
 
 
-def _partners_sides(stand_in) -> tuple[frozenset[int], int]:
+def _partners_sides(stand_in) -> tuple[frozenset[int], int, dict[int, frozenset[int]]]:
     """The sides (numbered from 0) whose HTML changes with the partner (its name,
-    lines, logo, QR code), and how many sides there are: from two made-up partners
-    that differ in all of these, once per campaign file, layouts and product."""
+    lines, logo, QR code), how many sides there are, and of the changed sides with
+    panels those that change: from two made-up partners that differ in all of these,
+    once per campaign file, layouts and product."""
     from .layouts import render_html
 
     key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
@@ -294,8 +304,8 @@ def _partners_sides(stand_in) -> tuple[frozenset[int], int]:
             "id": "other-stand-in", "name": "Another partner", "contact": "Another line", "phone": "999",
             "logo": "partners/another-stand-in.svg"}))
         a, b = sheets.split(render_html(stand_in))[1], sheets.split(render_html(other))[1]
-        _SIDES[key] = (frozenset(i for i, (x, y) in enumerate(zip(a, b)) if x != y) if len(a) == len(b)
-                       else frozenset(), len(a))
+        changed = frozenset(i for i, (x, y) in enumerate(zip(a, b)) if x != y) if len(a) == len(b) else frozenset()
+        _SIDES[key] = (changed, len(a), panels.changed_panels(a, b, changed))
         while len(_SIDES) > OTHER_SIDES_KEPT:
             del _SIDES[next(iter(_SIDES))]
     return _SIDES[key]
@@ -312,19 +322,23 @@ def _other_sides(stand_in, width: int | None) -> tuple[list[bytes], list[Problem
     from .fit import fitted
     from .preflight import preflight
 
-    key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
-           stand_in.size, width)
+    key = _other_sides_key(stand_in, width)
     if key not in _OTHER_SIDES:
         html, rendered = fitted(stand_in)
-        found, _ = preflight(stand_in, html, rendered)
+        found, _ = preflight(stand_in, html, rendered, thumbnails=False)
         _OTHER_SIDES[key] = (_pages(rendered.pdf, width), found)
         while len(_OTHER_SIDES) > OTHER_SIDES_KEPT:
             del _OTHER_SIDES[next(iter(_OTHER_SIDES))]
     return _OTHER_SIDES[key]
 
 
-def _layouts_stamp(folder: Path) -> tuple:
-    return tuple((f.name, f.stat().st_mtime_ns) for f in sorted(Path(folder).iterdir()) if f.is_file())
+def _other_sides_key(stand_in, width: int | None) -> tuple:
+    return (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
+            stand_in.size, width)
+
+
+def _layouts_stamp(folder: Path) -> bytes:
+    return folder_digest(folder)  # the bytes: a same-size save keeping the mtime is another proof
 
 
 def _proof_logo(draft: PartnerDraft) -> str:

@@ -173,3 +173,22 @@ def test_every_module_of_the_pipeline_has_a_row_in_the_readme():
     missing = sorted((modules | packages) - rows)
     assert not missing, f"add a row for each to README.md's Architecture table: {missing}"
 
+
+
+def test_a_quiet_run_ends_with_its_seed_as_the_readme_says(tmp_path):
+    """`make test` runs pytest -q, which hides the header pytest-randomly writes the
+    seed in: the run ends with it (conftest.py), in the form README's Tests section
+    gives to run that order again; -p no:randomly (file order) has none."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text()
+    assert "Using --randomly-seed=N" in readme and "-p randomly --randomly-seed=N" in readme
+    one = ["tests/test_docs.py::test_every_module_of_the_pipeline_has_a_row_in_the_readme"]
+    for plugin, said in ((["-p", "randomly", "--randomly-seed=31337"], True), (["-p", "no:randomly"], False)):
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", *plugin, "-o", f"cache_dir={tmp_path / 'cache'}",
+                              "--basetemp", str(tmp_path / "inner"), *one],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert ("Using --randomly-seed=31337: to run this order again" in run.stdout) is said, run.stdout
+        assert said or "randomly-seed" not in run.stdout

@@ -12,7 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from pipeline import partners
+from pipeline import panels, partners
 from pipeline.cli import main
 from pipeline.partners import PartnerDraft
 from pipeline.problems import ContentError
@@ -87,6 +87,31 @@ def test_proof_renders_only_the_partners_side_and_looks_as_the_whole(draft, monk
     draft.contact = "Open Monday to Friday"
     part = partners.proof(draft, "leaflet-dl", width=600)
     assert len(pdfium.PdfDocument(part.pdf)) == 1, "only the partner's side is rendered"
+    # of that side, only the back panel (lines, logo, code): not the flap or the cover
+    rendered = _text(part.pdf)
+    assert "York Support Services" in rendered and "Report it" not in rendered
+    _same_as_the_whole(draft, part, monkeypatch)
+
+
+def test_a_partner_panel_that_reaches_into_another_is_proofed_whole(draft, monkeypatch):
+    """A contact line too long for the back panel: its proof is not drawn by panels
+    (what the partner's panel hides or pushes past the fold is only seen on the whole
+    side): the whole outside is rendered, as a proof by sides renders it."""
+    draft.contact = "Open Monday to Friday, evenings and weekends by appointment; " * 12
+    part = partners.proof(draft, "leaflet-dl", width=600)
+    assert "Report it" in _text(part.pdf), "the whole side is rendered"
+    assert any(p.level == "error" and p.check in ("hidden-text", "lost-text", "folds") for p in part.problems)
+    monkeypatch.setattr(panels, "proof", lambda *args: None)
+    sides = partners.proof(draft, "leaflet-dl", width=600)
+    assert part.pages == sides.pages and part.pdf == sides.pdf
+    assert [(p.check, p.page) for p in part.problems] == [(p.check, p.page) for p in sides.problems]
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.get_textpage().get_text_range().split()) for page in pdfium.PdfDocument(pdf))
+
+
+def _same_as_the_whole(draft, part, monkeypatch):
     monkeypatch.setattr(partners, "_partner_sides", lambda job, width: None)
     whole = partners.proof(draft, "leaflet-dl", width=600)
     assert len(pdfium.PdfDocument(whole.pdf)) == 2 and len(part.pages) == 2

@@ -463,3 +463,33 @@ def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, ca
     assert cause["field"] == "statistics[0].text" and "ur.yaml" in cause["hint"]
     top, lowest = panel_top_and_lowest_statistic(folder / "languages/ur/poster-a4.rejected.pdf")
     assert lowest > top
+
+
+def test_the_ink_table_covers_only_the_ink_and_answers_as_the_whole_page():
+    """The summed-area table of the pixels text draws spans only the rectangle holding
+    them (a partner's proof draws one panel of three); every letter, inside or outside
+    it, is judged as with a table of the whole page."""
+    from pipeline.eye import PageView, _standing_out
+
+    rng = np.random.default_rng(26)
+    bare = np.full((300, 420), 255, dtype=np.uint8)
+    bare[:, 300:] = 90  # a coloured panel
+    seen = bare.copy()
+    ink = rng.random((120, 150)) < 0.4
+    seen[100:220, 200:350][ink] = rng.integers(0, 256, size=int(ink.sum()))
+    boxes = np.column_stack([rng.uniform(-2, 110, 400), rng.uniform(-2, 80, 400),
+                             rng.uniform(0, 12, 400), rng.uniform(0, 12, 400)])
+    across = rng.random(400) < 0.5
+
+    cropped = PageView(4.0, 1.0, seen, bare, [], [])
+    table, corner = cropped._ink_table(1.5)
+    assert corner == (100, 200) and table.shape[0] - 1 <= 120 and table.shape[1] - 1 <= 150
+
+    whole = PageView(4.0, 1.0, seen, bare, [], [])
+    flags = _standing_out(1.5)[(bare.astype(np.uint16) << 8) | seen].astype(np.int32)
+    full = np.zeros((301, 421), dtype=np.int32)
+    full[1:, 1:] = flags.cumsum(axis=0).cumsum(axis=1)
+    whole.tables[1.5] = (full, (0, 0))
+    found = cropped.unseen(boxes, 1.5, 0.15, across)
+    assert np.array_equal(found, whole.unseen(boxes, 1.5, 0.15, across))
+    assert found.any() and not found.all()

@@ -33,8 +33,11 @@ def test_the_hidden_text_table_counts_exactly_the_pixels_that_stand_out():
         view.unseen(np.zeros((1, 4)), contrast, 0.3, np.array([True]))
         ink = np.array([[max(linear(s), linear(b)) + 0.05 >= contrast * (min(linear(s), linear(b)) + 0.05)
                          for s, b in zip(row_s, row_b)] for row_s, row_b in zip(seen.tolist(), bare.tolist())])
-        table = view.tables[contrast]
-        assert table.shape == (38, 54) and not table[0].any() and not table[:, 0].any()
+        table, (top, left) = view.tables[contrast]  # over the rectangle holding the ink
+        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        assert (top, left) == (rows[0], columns[0])
+        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
+        assert table.shape == (ink.shape[0] + 1, ink.shape[1] + 1) and not table[0].any() and not table[:, 0].any()
         assert (table[1:, 1:] == ink.cumsum(axis=0).cumsum(axis=1)).all(), contrast
 
 

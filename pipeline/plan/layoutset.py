@@ -2,6 +2,7 @@
 neighbouring fonts/, colour/ and assets/) and the output profiles."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -136,3 +137,16 @@ def select_profiles(profiles: dict[str, NamedProfile], names: str | list[str] | 
                                      f"choose from: {', '.join(profiles)} (files in profiles/)")
                              for name in unknown])
     return [p for name, p in profiles.items() if name in wanted]
+
+
+def folder_digest(folder: Path) -> bytes:
+    """The folder as it is now: its path and each file's name and bytes. Not mtime and
+    size: a same-size save within the file system's timestamp step (1 s on some, 2 s on
+    FAT) or a copy that keeps the mtime (cp -p, rsync -t, unzip) would look unchanged.
+    About 1 ms for the project's 250 kB of layouts."""
+    digest = hashlib.sha256(str(folder).encode() + b"\0")
+    for file in sorted(Path(folder).iterdir()):
+        if file.is_file():
+            digest.update(file.name.encode() + b"\0" + hashlib.sha256(file.read_bytes()).digest())
+    return digest.digest()
+

@@ -31,7 +31,7 @@ from .screen import SCREEN_CHECKS
 from .subject import Subject
 from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,
                    check_visible, touching_lines)
-from .thumbnails import thumbnails
+from .thumbnails import thumbnails as page_thumbnails
 from .translation import check_easy_read, check_translation
 
 __all__ = ["CHECKS", "SOCIAL_CHECKS", "Subject", "preflight", "strict", "contrast", "process_inks", "touching_lines",
@@ -53,16 +53,17 @@ SOCIAL_CHECKS = (check_pages, check_lost_text, check_visible, check_fonts, check
                  *SCREEN_CHECKS)
 
 
-def preflight(job: Job, html: str, rendered: Rendered) -> tuple[list[Problem], list[bytes]]:
+def preflight(job: Job, html: str, rendered: Rendered, thumbnails: bool = True) -> tuple[list[Problem], list[bytes]]:
     """Run every check; return the problems (WeasyPrint's warnings included) and the
-    page thumbnails (from the raster the bleed check looked at)."""
+    page thumbnails (from the raster the bleed check looked at; none when not
+    `thumbnails`: a partner's proof draws its pages at the width the page shows)."""
     subject = Subject(job, html, rendered)
     problems = list(rendered.warnings)
     with PDFIUM:  # the checks read the PDF through PDFium (pdflock.py)
         try:
             for check in (SOCIAL_CHECKS if job.social else CHECKS):
                 problems += check(subject)
-            pngs = thumbnails(subject)
+            pngs = page_thumbnails(subject) if thumbnails else []
         finally:
             if "pdf" in subject.__dict__:
                 subject.pdf.close()
