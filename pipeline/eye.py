@@ -127,14 +127,9 @@ class PageView:
 
     def _ink_table(self, contrast: float) -> tuple[np.ndarray, tuple[int, int]]:
         """The summed-area table of the pixels that stand out from the page without
-        text by `contrast` (one look-up of (ground, printed) grey levels in a 256 x 256
-        table, for the pixels text changed only), over the smallest rectangle holding
-        them all, and that rectangle's top-left pixel."""
-        differ = np.flatnonzero(self.bare != self.seen)
-        ink = np.zeros(self.seen.size, dtype=bool)
-        ink[differ] = _standing_out(contrast)[(self.bare.ravel()[differ].astype(np.uint16) << 8)
-                                              | self.seen.ravel()[differ]]
-        ink = ink.reshape(self.seen.shape)
+        text by `contrast` (`_ink`), over the smallest rectangle holding them all, and
+        that rectangle's top-left pixel."""
+        ink = _ink(self.bare, self.seen, contrast)
         rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
         if not rows.size:
             return np.zeros((1, 1), dtype=np.int32), (0, 0)
@@ -176,6 +171,22 @@ def _standing_out(contrast: float) -> np.ndarray:
     darker, lighter = _contrasting(contrast)
     levels = np.arange(256)
     return ((levels[None, :] <= darker[:, None]) | (levels[None, :] >= lighter[:, None])).ravel()
+
+
+def _ink(bare: np.ndarray, seen: np.ndarray, contrast: float) -> np.ndarray:
+    """The pixels that stand out from the page without text by `contrast`: one look-up
+    of (ground, printed) grey levels in a 256 x 256 table. A pixel the text left as it
+    was stands out from nothing (a level is never `contrast` > 1 darker or lighter
+    than itself), so only the pixels that differ are looked up: a tenth of a page or
+    less, where the whole page's look-up was a third of the reader's eye's time."""
+    flags = _standing_out(contrast)
+    if flags[np.arange(256) * 257].any():  # contrast <= 1: every pixel is looked up
+        return flags[(bare.astype(np.uint16) << 8) | seen]
+    ground, printed = np.ascontiguousarray(bare).ravel(), np.ascontiguousarray(seen).ravel()
+    changed = np.flatnonzero(ground != printed)
+    ink = np.zeros(ground.size, dtype=bool)
+    ink[changed] = flags[(ground[changed].astype(np.uint16) << 8) | printed[changed]]
+    return ink.reshape(bare.shape)
 
 
 def _hide_text(page: pdfium.PdfPage) -> None:
