@@ -14,6 +14,7 @@ from weasyprint.text.ffi import FROM_UNITS, pango
 
 from ..stages import GLYPHS
 from .layer import ALTERNATE, STRETCH, Layer, Run
+from .pdfium import draw_for_pdfium, one_stretch
 
 
 def _glyph_width(stream, run: "Run", gid: int) -> int:
@@ -91,12 +92,28 @@ class _PathPen(BasePen):
 
 def _inked(run: Run) -> int:
     """The run's first glyph that draws something (not a space), kept in the font's
-    subset: the characters read are set in it, and PDFium passes over a text object
+    subset: the characters PDFium reads are set in it, as it passes over a text object
     whose glyphs have an empty box. (The glyphs seen are outlines, so only the glyphs
     named in the font's ToUnicode, here with the text they stand for, stay in it.)"""
     glyph = next((g for g in run.glyphs if _outline(run.font, g.gid)), run.glyphs[0])
     run.font.to_unicode.setdefault(glyph.gid, run.texts[glyph.cluster])
     return glyph.gid
+
+
+def _blank(run: Run) -> int:
+    """The font's space, a glyph with an empty box, kept in the subset: the characters
+    that pdfminer, pypdf and poppler read are set in it, so PDFium passes over them and
+    reads its own (pdfium.py). A font without one: the run's inked glyph."""
+    font = run.font
+    face = _faces.get(font.hash)
+    if face is None:
+        face = _faces[font.hash] = TTFont(io.BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+    name = face.getBestCmap().get(0x20) if "cmap" in face else None
+    gid = face.getGlyphID(name) if name else None
+    if gid is None or _outline(font, gid):
+        return _inked(run)
+    font.to_unicode.setdefault(gid, " ")
+    return gid
 
 
 def _glyph_form(stream, bbox) -> pydyf.Stream:
@@ -139,8 +156,18 @@ def draw_logical(stream, runs: list[Run], matrix, layer: Layer, line_rtl: bool,
     docs/textlayer.md."""
     reading = _Reading(stream, matrix, layer, runs, line_rtl, pitch)
     per_run, painted = _clusters(stream, runs, line_rtl)
-    _draw_glyphs(stream, matrix, layer, per_run, painted)
+    form = _draw_glyphs(stream, matrix, layer, per_run, painted)
+    font, gid = reading.pdfium_font(runs[0])
+    draw_for_pdfium(form, matrix.values, layer, font, gid, _logical_chars(per_run))
     _draw_reading(reading, per_run, line_rtl)
+
+
+def _logical_chars(per_run: list) -> list[tuple[str, float, float]]:
+    """The line's characters in logical order: (character, its share of its cluster's
+    width, its font size)."""
+    clusters = sorted(((cluster, run.font_size) for run, ordered, _, _ in per_run for cluster in ordered),
+                      key=lambda item: item[0].start)
+    return [(ch, cluster.width / len(cluster.text), size) for cluster, size in clusters for ch in cluster.text]
 
 
 class _Reading:
@@ -156,14 +183,24 @@ class _Reading:
         if line_rtl and layer.reader is None:
             first = next((run for run in runs if run.rtl), None)
             if first is not None:
-                layer.reader = (first.font, _inked(first))
+                layer.reader = (first.font, _blank(first))
+                layer.pdfium_reader = (first.font, _inked(first))
         # The size poppler and pdfminer take for a character read: in a right to left
         # line, most of the line's pitch, every other character a hair larger.
         self.stretch = max(1.0, STRETCH * pitch / runs[0].font_size) if line_rtl and pitch else 1.0
         self.parity = 0
+        self.inked = False  # PDFium reads these characters too (see draw_logical)
 
     def font(self, run: Run):
-        return self.layer.reader if self.line_rtl and self.layer.reader else (run.font, _inked(run))
+        if self.inked:
+            return self.pdfium_font(run)
+        return self.layer.reader if self.line_rtl and self.layer.reader else (run.font, _blank(run))
+
+    def pdfium_font(self, run: Run):
+        """The font and the inked glyph of the characters PDFium reads (pdfium.py)."""
+        if self.line_rtl and self.layer.pdfium_reader:
+            return self.layer.pdfium_reader
+        return run.font, _inked(run)
 
     def place(self, run: Run, x: float) -> None:
         """Set the font and the text matrix of the next character read, at x."""
@@ -253,7 +290,7 @@ def _clusters(stream, runs: list[Run], line_rtl: bool) -> tuple[list, list]:
     return per_run, painted
 
 
-def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list) -> None:
+def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list):
     """What is seen: every glyph at its place, as the outline the font draws, in a form
     XObject of its own (see _glyph_form for how it renders). Outlines, not text: a code
     that reads as nothing is still read by PDFium (as its number), which orders what it
@@ -276,6 +313,7 @@ def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list) -> 
     stream.end_text()  # no XObject inside a text object
     stream.draw_x_object(form.id)
     stream.begin_text()
+    return form
 
 
 def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:

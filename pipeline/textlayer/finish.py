@@ -5,6 +5,7 @@ from __future__ import annotations
 import pydyf
 
 from .layer import ACTUAL_KEY, Layer
+from .pdfium import pdfium_font_name
 
 
 def _number(reference) -> int:
@@ -15,6 +16,7 @@ def finish(layer: Layer, pdf: pydyf.PDF) -> None:
     """Write the virtual codes into the fonts (ToUnicode, widths, CIDToGIDMap) and
     copy marked-content /Lang onto the structure elements."""
     _write_virtual_codes(layer, pdf)
+    _write_pdfium_fonts(layer, pdf)
     _lang_on_structure(pdf)
 
 
@@ -32,6 +34,64 @@ def _write_virtual_codes(layer: Layer, pdf: pydyf.PDF) -> None:
                 continue
             done.add(_number(reference))
             _patch_font(pdf, pdf.objects[_number(reference)], layer.fonts[key], table)
+
+
+def _font_dictionaries(pdf: pydyf.PDF):
+    """Every font resource dictionary of the document (WeasyPrint's is an object of its own)."""
+    seen = set()
+    for obj in list(pdf.objects):
+        fonts = obj.get("Font") if isinstance(obj, pydyf.Dictionary) else None
+        if isinstance(fonts, (bytes, str)):
+            fonts = pdf.objects[_number(fonts)]
+        if isinstance(fonts, pydyf.Dictionary) and id(fonts) not in seen:
+            seen.add(id(fonts))
+            yield fonts
+
+
+def _write_pdfium_fonts(layer: Layer, pdf: pydyf.PDF) -> None:
+    """Beside each font PDFium's characters are drawn in, a copy whose codes are the
+    Unicode values of the characters, each drawing the glyph it was given, reading as
+    nothing in its ToUnicode (pdfium.py): PDFium reads such a code as its number."""
+    made: dict[tuple[str, int], bytes] = {}
+    for fonts in _font_dictionaries(pdf):
+        for key, codes in layer.pdfium.items():
+            if key not in fonts or not codes:
+                continue
+            for parity in (0, 1):  # two copies: two fonts to PDFium (pdfium.py)
+                if (key, parity) not in made:
+                    made[key, parity] = _pdfium_copy(pdf, pdf.objects[_number(fonts[key])], codes)
+                fonts[pdfium_font_name(layer.fonts[key], parity)] = made[key, parity]
+
+
+def _pdfium_copy(pdf, type0, codes: dict[int, tuple[int, int]]):
+    by_code = sorted(codes.items())
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+             b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+             b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    for i in range(0, len(by_code), 100):
+        batch = by_code[i:i + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines += [f"<{code:04x}> <>".encode() for code, _ in batch]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    to_unicode = pydyf.Stream(lines, compress=True)
+    pdf.add_object(to_unicode)
+    mapping = bytearray(2 * (by_code[-1][0] + 1))
+    widths = pydyf.Array()
+    for code, (gid, width) in by_code:
+        mapping[2 * code:2 * code + 2] = gid.to_bytes(2, "big")
+        widths.extend([code, pydyf.Array([width])])
+    cid_to_gid = pydyf.Stream([bytes(mapping)], compress=True)
+    pdf.add_object(cid_to_gid)
+    original = pdf.objects[_number(type0["DescendantFonts"][0])]
+    cid_font = pydyf.Dictionary({**original, "W": widths,
+                                 "DW": 1000, "CIDToGIDMap": cid_to_gid.reference})
+    pdf.add_object(cid_font)
+    copy = pydyf.Dictionary({**type0, "DescendantFonts": pydyf.Array([cid_font.reference]),
+                             "ToUnicode": to_unicode.reference})
+    pdf.add_object(copy)
+    return copy.reference
 
 
 def _patch_font(pdf, type0, font, table: dict[tuple[int, str, int], int]) -> None:

@@ -21,8 +21,10 @@ class Layer:
     other_language: str | None  # language of Latin-script runs in a non-Latin document
     virtual: dict[str, dict[tuple[int, str, int], int]] = field(default_factory=dict)  # font -> (gid, text, width) -> code
     fonts: dict[str, object] = field(default_factory=dict)  # font hash -> WeasyPrint font
+    pdfium: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)  # font hash -> code (a Unicode value) -> (glyph, width)
     lines: int = 0  # lines drawn with a text layer of their own
     reader: tuple | None = None  # (font, glyph) every right-to-left line's characters are read in
+    pdfium_reader: tuple | None = None  # the same font's (font, glyph) with ink, for PDFium's characters
 
     def code(self, font, gid: int, text: str, width: int, carrier: bool = False) -> int:
         """The character code that draws glyph `gid` `width` thousandths of an em wide
