@@ -321,8 +321,8 @@ def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list):
 
 def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:
     """What is read: the line's text in logical order; a run against the line's
-    direction one /ActualText word to poppler, a right-to-left mark before a space
-    that poppler would move."""
+    direction one /ActualText word to poppler, a right-to-left mark before a space or
+    separator that poppler would move, and the page's direction mark (finish.py)."""
     previous = None  # poppler's class of the last character read on this line
     per_run.sort(key=lambda item: item[1][0].start if item[1] else 0)
     for run, ordered, left_edge, right_edge in per_run:
