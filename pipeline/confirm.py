@@ -56,16 +56,18 @@ def logo_id(logo: str, data: bytes | None) -> str:
     return f"{logo} {hashlib.sha256(data).hexdigest() if data is not None else 'missing'}"
 
 
-def _message(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str]) -> bytes:
+def _message(campaign: str, partner: str, numbers: list[str], printed: tuple[str, ...]) -> bytes:
     # E.164, sorted: the seal holds however the coordinator wrote the number; the
     # name, contact line, phone and logo printed with them (spaces collapsed, the
-    # phone in E.164, the logo by logo_id).
-    name, contact, phone, logo = (" ".join(text.split()) for text in printed)
-    return json.dumps([campaign, partner, name, contact, phone_key(phone) if phone else "", logo,
-                       sorted({phone_key(n) for n in numbers})]).encode()
+    # phone in E.164, the logo by logo_id), and the partner's own site when it has one
+    # (a seal made before partners declared a site still holds for one without).
+    name, contact, phone, logo, *site = (" ".join(text.split()) for text in printed)
+    held = [campaign, partner, name, contact, phone_key(phone) if phone else "", logo,
+            sorted({phone_key(n) for n in numbers})]
+    return json.dumps(held + [site[0]] if site and site[0] else held).encode()
 
 
-def seal(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str]) -> str:
+def seal(campaign: str, partner: str, numbers: list[str], printed: tuple[str, ...]) -> str:
     """The seal the portal writes beside confirmed numbers (makes the key if none):
     these numbers, for this partner of this campaign, printed with this name,
     contact line, phone and logo (`printed`)."""
@@ -73,7 +75,7 @@ def seal(campaign: str, partner: str, numbers: list[str], printed: tuple[str, st
     return hmac.new(key, _message(campaign, partner, numbers, printed), hashlib.sha256).hexdigest()
 
 
-def sealed(campaign: str, partner: str, numbers: list[str], printed: tuple[str, str, str, str],
+def sealed(campaign: str, partner: str, numbers: list[str], printed: tuple[str, ...],
            given: str | None) -> bool:
     """Whether `given` is the portal's seal of these numbers for this partner, as printed."""
     key = _key(create=False)

@@ -131,18 +131,56 @@ def web_image(name: str) -> str:
     import base64
     import io
 
+    from .assets import read_project_file
+
+    if Path(name).suffix.lower() == ".svg":
+        return "data:image/svg+xml;base64," + base64.b64encode(read_project_file(ASSETS / name, [ASSETS])).decode()
+    out = io.BytesIO()
+    _web_raster(name).save(out, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _web_raster(name: str):
+    """A raster image as the web page shows it: whole (no crop), flattened on white,
+    at most WEB_IMAGE_PX wide."""
+    import io
+
     from PIL import Image
 
     from .assets import normalise_image, read_project_file
 
     data = read_project_file(ASSETS / name, [ASSETS])
-    if Path(name).suffix.lower() == ".svg":
-        return "data:image/svg+xml;base64," + base64.b64encode(data).decode()
     with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
         flat = Image.new("RGB", image.size, (255, 255, 255))  # transparency on the page's white
         flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-        image = flat
-        image.thumbnail((WEB_IMAGE_PX, WEB_IMAGE_PX))
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=85)
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+    flat.thumbnail((WEB_IMAGE_PX, WEB_IMAGE_PX))
+    return flat
+
+
+def web_image_numbers(name: str, known: set[str], language: str) -> list[str]:
+    """What reads as a phone number that is not one of `known` (E.164) in the whole of
+    an image as the web page shows it (the crop by the focal point may leave a number
+    out of every PDF, and so out of preflight's reading, not out of the page): a raster
+    read by OCR (none without Tesseract), an SVG's text as written."""
+    from .eye import ocr_image, unknown_numbers_read
+
+    if Path(name).suffix.lower() == ".svg":
+        return _svg_numbers(name, known)
+    image = _web_raster(name)
+    # Sparse text (11) misses a line on a plain band under a dark photograph that the
+    # page's own segmentation (3) finds, and the other way round: both readings.
+    text = "\n".join(ocr_image(image, language, psm) or "" for psm in ("11", "3"))
+    return list(dict.fromkeys(written for written, _ in unknown_numbers_read(text, known)))
+
+
+def _svg_numbers(name: str, known: set[str]) -> list[str]:
+    """The phone numbers an SVG's text elements print that are not one of `known`."""
+    import defusedxml.ElementTree
+
+    from .assets import read_project_file
+    from .inputs import find_phone_numbers
+
+    root = defusedxml.ElementTree.fromstring(read_project_file(ASSETS / name, [ASSETS]), forbid_dtd=True,
+                                             forbid_entities=True, forbid_external=True)
+    texts = [" ".join("".join(e.itertext()).split()) for e in root.iter() if str(e.tag).endswith("}text")]
+    return list(dict.fromkeys(f.written for text in texts for f in find_phone_numbers(text) if f.key not in known))

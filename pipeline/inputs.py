@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import ada_url
 import phonenumbers
+from publicsuffixlist import PublicSuffixList
 from fontTools.ttLib import TTFont
 
 from .paths import FONTS
@@ -35,24 +36,46 @@ class AddressInText:
     host: str  # lower case, without "www.", to compare with the campaign's own
 
 
-# A web address a reader would type: dotted names ending in letters, with or without
-# https:// or www., and a path. Not an e-mail's domain, a file name in a path, "e.g."
-# or a decimal: the name before the dot may not follow a letter, '@', '.', '/' or '-'.
-_WEB_ADDRESS = re.compile(r"(?<![\w@./-])(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?![\w@-])"
+# A web address a reader would type: dotted names (in any script: a Cyrillic "о" is a
+# letter of another site's name) with or without https:// or www., and a path. Not an
+# e-mail's domain, a file name in a path, "e.g." or a decimal: the name before the dot
+# may not follow a letter, '@', '.', '/' or '-'. After https://, a user name and '@'
+# are read past: the browser opens the host after '@'.
+_LABEL = r"[^\W_](?:[\w-]*[^\W_])?"
+_WEB_ADDRESS = re.compile(rf"(?<![\w@./-])(https?://(?:[^\s/@]*@)?)?((?:{_LABEL}\.)+{_LABEL})(?![\w@-]|\.[^\W_])"
                           r"(?:/[^\s]*)?", re.IGNORECASE)
+# Dots a browser takes for '.' in a host name that NFKC leaves as they are (IDNA).
+_HOST_DOTS = str.maketrans({"\u3002": ".", "\uff61": ".", "\ufe52": "."})
+
+
+@lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List's ICANN section as the package ships it (no network):
+    every ending a site's name can have (com, co.uk, police.uk, рф, xn--p1ai, ...)."""
+    return PublicSuffixList(accept_unknown=False, only_icann=True)
+
+
+def public_suffix(host: str) -> str | None:
+    """The ending of `host` that names no site of its own ("co.uk" of "evil.co.uk"),
+    in any case, or None when the name ends in nothing a browser would open."""
+    try:
+        return _public_suffixes().publicsuffix(host.lower())
+    except (ValueError, UnicodeError):
+        return None
 
 
 def find_web_addresses(text: str) -> list[AddressInText]:
-    """Every web address a reader would read in `text` (full-width dots and letters
-    as plain ones): a printed address must lead to one of the campaign's sites.
-    Without https:// or www., the last name is in one case ("evil.COM", not the
-    sentence "Fulford Road.Open")."""
+    """Every web address a reader would read in `text` (full-width and ideographic dots
+    and full-width letters as plain ones, in any case, in any script): one written with
+    https:// or www., or a name with an ending on the Public Suffix List ("evil.Com",
+    "Evil.CO.UK/path", "пример.рф"). A printed address must lead to one of the
+    campaign's sites. (A sentence run into the next without a space, "Road.Open", is
+    an address too when its last word is such an ending: a reader could type it.)"""
     found = []
-    for match in _WEB_ADDRESS.finditer(plain(text)):
-        written, host = match.group(0).rstrip(".,;:!?)"), match.group(1)
-        last = host.rsplit(".", 1)[-1]
-        if re.match(r"(?i)https?://|www\.", written) or last.islower() or last.isupper():
-            found.append(AddressInText(written, host.lower().removeprefix("www.")))
+    for match in _WEB_ADDRESS.finditer(plain(text).translate(_HOST_DOTS)):
+        written, host = match.group(0).rstrip(".,;:!?)"), match.group(2).lower()
+        if match.group(1) or host.startswith("www.") or public_suffix(host):
+            found.append(AddressInText(written, host.removeprefix("www.")))
     return found
 
 

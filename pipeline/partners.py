@@ -52,6 +52,7 @@ class PartnerDraft:
     phone: str = ""
     copies: dict[str, int] = field(default_factory=dict)
     confirmed_numbers: list[str] = field(default_factory=list)  # confirmed by a coordinator
+    web: str = ""  # the partner's own site: the one address besides the campaign's its lines may print
 
     @property
     def logo_suffix(self) -> str:
@@ -64,6 +65,8 @@ class PartnerDraft:
                  "products": list(self.products)}
         if self.phone.strip():
             entry["phone"] = self.phone.strip()
+        if self.web.strip():
+            entry["web"] = self.web.strip()
         if self.copies:
             entry["copies"] = dict(self.copies)
         numbers = self.confirmed_numbers if confirmed is None else confirmed
@@ -77,7 +80,7 @@ class PartnerDraft:
         entry = self.entry(logo)
         if self.confirmed_numbers:
             entry["confirmation"] = seal(Path(self.campaign).stem, self.id, list(self.confirmed_numbers),
-                                         (self.name, self.contact, self.phone, logo_id(logo, self.logo)))
+                                         (self.name, self.contact, self.phone, logo_id(logo, self.logo), self.web.strip()))
         return entry
 
 

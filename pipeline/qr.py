@@ -8,7 +8,9 @@ import re
 from functools import lru_cache
 from typing import Callable
 
+import numpy as np
 import qrcode
+from qrcode import util as qr_util
 from qrcode.constants import ERROR_CORRECT_M
 
 from .content import QR
@@ -70,12 +72,80 @@ def _encoded(url: str) -> tuple[int, int, bytes]:
     module units from the top-left). The page's render and its preflight both ask
     for it, copyfitting's steps again (qrcode's mask choice is most of an encoding's
     time); a batch's codes differ, so a few entries are all that is ever reused."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
-    code.add_data(url)
-    code.make(fit=True)
+    code = _made(url)
     matrix = code.get_matrix()
     ops = [b"%d %d %d 1 re" % (x, y, w) for x, y, w in _runs(matrix)]
     return code.version, len(matrix), b"\n".join(ops)
+
+
+def _made(url: str) -> qrcode.QRCode:
+    """`url` encoded as qrcode's `make(fit=True)` encodes it, the same modules, with its
+    choice of mask (the lowest penalty of the eight, the first on a tie) worked out
+    from one placement of the data (`best_mask`) rather than eight."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code.add_data(url)
+    code.best_fit(start=code.version)  # as make(fit=True) does first
+    code.mask_pattern = best_mask(code)
+    code.make(fit=True)
+    return code
+
+
+def best_mask(code: qrcode.QRCode) -> int:
+    """qrcode's QRCode.best_mask_pattern, from one placement: the data is placed once
+    under mask 0 (format areas blank, as qrcode's test placement leaves them); each
+    other mask's modules are that placement with the two masks' difference flipped
+    on the data modules; each scored by qrcode's util.lost_point, in numpy."""
+    code.makeImpl(True, 0)
+    placed = np.array(code.modules, dtype=bool)
+    data, masks = _data_modules(code.version)
+    scores = [penalty(placed ^ (data & (masks[0] ^ mask))) for mask in masks]
+    return int(np.argmin(scores))  # the first of the lowest, as qrcode's strict `>`
+
+
+@lru_cache(maxsize=8)
+def _data_modules(version: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Where a code of `version` holds data (what qrcode's blank leaves empty once the
+    format and version areas are set), and qrcode's eight masks (util.mask_func)."""
+    scratch = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M)
+    size = scratch.modules_count = version * 4 + 17
+    scratch.modules = [[None] * size for _ in range(size)]
+    for row, col in ((0, 0), (size - 7, 0), (0, size - 7)):
+        scratch.setup_position_probe_pattern(row, col)
+    scratch.setup_position_adjust_pattern()
+    scratch.setup_timing_pattern()
+    scratch.setup_type_info(True, 0)
+    if version >= 7:
+        scratch.setup_type_number(True)
+    data = np.array([[module is None for module in row] for row in scratch.modules])
+    masks = tuple(np.array([[bool(qr_util.mask_func(p)(i, j)) for j in range(size)] for i in range(size)])
+                  for p in range(8))
+    return data, masks
+
+
+def penalty(modules: np.ndarray) -> int:
+    """qrcode's util.lost_point of a square of modules (True dark): runs of five or more
+    alike (length - 2 each), 2 x 2 blocks alike (3 each), the finder-like 1:1:3:1:1
+    pattern with four light modules on one side (40 each), rows and columns; and 10
+    for each 5 % the dark share is off half."""
+    size = len(modules)
+    lost = 0
+    for matrix in (modules, modules.T):
+        edges = np.ones((size, size + 1), dtype=bool)
+        edges[:, 1:size] = matrix[:, 1:] != matrix[:, :-1]
+        starts = np.flatnonzero(edges)
+        runs = np.diff(starts)  # a row's end to the next row's start is a run of 1: never counted
+        lost += int((runs[runs >= 5] - 2).sum())
+        if size > 10:
+            w = [matrix[:, k:size - 10 + k] for k in range(11)]
+            middle = ~w[1] & w[4] & ~w[5] & w[6] & ~w[9]
+            first = w[0] & w[2] & w[3] & ~w[7] & ~w[8] & ~w[10]
+            second = ~w[0] & ~w[2] & ~w[3] & w[7] & w[8] & w[10]
+            lost += 40 * int((middle & (first | second)).sum())
+    corner = modules[:-1, :-1]
+    alike = (corner == modules[1:, :-1]) & (corner == modules[:-1, 1:]) & (corner == modules[1:, 1:])
+    lost += 3 * int(alike.sum())
+    percent = float(int(modules.sum())) / (size ** 2)
+    return lost + int(abs(percent * 100 - 50) / 5) * 10
 
 
 def _runs(matrix) -> list[tuple[int, int, int]]:

@@ -162,6 +162,25 @@ def context(page: WebPage) -> dict:
     }
 
 
+def _image_numbers(page: WebPage) -> list[Problem]:
+    """The page shows the campaign's image whole, where a poster prints the part its
+    crop keeps (and preflight reads only that): a number elsewhere in it is read here."""
+    from .content import known_numbers
+    from .identity import web_image_numbers
+
+    c, source = page.source.campaign, page.source
+    if not c.image:
+        return []
+    return [Problem("error", str(source.path), f"image assets/{c.image.file} shows what reads as the phone number "
+                    f"{written!r}, which is not one of the campaign's numbers: the web page shows "
+                    "the whole image, the part the posters crop away too",
+                    "use an image without the number (cut it out of the file itself), or add the service under "
+                    "'support:' if the number is right (a photograph is read by OCR, which may misread a digit: "
+                    "check by eye)",
+                    line=source.lines.line(("image", "file")) if source.lines else None, field="image.file")
+            for written in web_image_numbers(c.image.file, known_numbers(c), source.language or c.language)]
+
+
 def make(page: WebPage) -> tuple[bytes, bytes]:
     """The page's HTML and its plain text, as bytes (UTF-8). RenderError on a
     template mistake, naming its file and line."""
@@ -171,7 +190,7 @@ def make(page: WebPage) -> tuple[bytes, bytes]:
     if not on_allow_list(c.qr.url, c.qr.allowed_hosts):  # checked when loaded; never link elsewhere
         raise RenderError([Problem("error", str(page.source.path), f"{c.qr.url} is not on qr.allowed_hosts",
                                    "fix qr.url", field="qr.url")])
-    problems = check_colours(page)
+    problems = check_colours(page) + _image_numbers(page)
     if problems:
         raise RenderError(problems)
     with links_to(c.qr.url):

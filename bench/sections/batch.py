@@ -39,10 +39,10 @@ def weasyprint_growth_kib(documents: int) -> float:
 
 
 WORKER_MEMORY = """
-import json, os, statistics, sys
+import ctypes, json, os, statistics, sys, time
 from itertools import zip_longest
 from pathlib import Path
-from pipeline.build import make
+from pipeline.build import make, worker
 from pipeline.content import load_campaigns
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 campaign, layouts, start, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -55,12 +55,39 @@ for job in jobs:
 jobs = [j for group in zip_longest(*groups.values()) for j in group if j is not None][:count]
 def rss():
     return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024
-series = []
-for job in jobs:
+class MallInfo2(ctypes.Structure):  # glibc >= 2.33: the C heap in use, as against RSS
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+mallinfo2 = getattr(ctypes.CDLL(None), "mallinfo2", None)
+if mallinfo2 is not None:
+    mallinfo2.restype = MallInfo2
+def heap():
+    info = mallinfo2()
+    return (info.uordblks + info.hblkhd) / 1024
+# The CPU of the malloc_trim each job ends with (pipeline/build/worker.py), after warm-up.
+trim, trim_cpu = worker.MALLOC_TRIM, [0.0]
+def timed_trim(pad):
+    started = time.process_time()
+    done = trim(pad)
+    trim_cpu[0] += time.process_time() - started
+    return done
+if trim is not None:
+    worker.MALLOC_TRIM = timed_trim
+series, in_use, cpu = [], [], 0.0
+for index, job in enumerate(jobs):
+    if index == start:
+        trim_cpu[0], cpu = 0.0, time.process_time()
     make(job)
     series.append(rss())
+    if mallinfo2 is not None:
+        in_use.append(heap())
+cpu = time.process_time() - cpu
 slope = statistics.linear_regression(range(start, len(series)), series[start:]).slope
-print(json.dumps({{"documents": len(series), "start": start, "slope_kib": slope, "series_kib": series}}))
+heap_slope = statistics.linear_regression(range(start, len(in_use)), in_use[start:]).slope if in_use else None
+print(json.dumps({{"documents": len(series), "start": start, "slope_kib": slope, "series_kib": series,
+                  "heap_in_use_slope_kib": heap_slope, "heap_in_use_kib": in_use,
+                  "trim_ms_per_document": trim_cpu[0] * 1000 / (len(series) - start) if trim else None,
+                  "cpu_ms_per_document": cpu * 1000 / (len(series) - start)}}))
 """
 
 
@@ -138,7 +165,16 @@ def section_batch(work: Path) -> dict:
     series = probe["series_kib"]
     row(s, f"worker RSS growth per document, one worker, documents {probe['start']}-{probe['documents']}",
         probe["slope_kib"], "KiB", f"RSS {series[0] / 1024:.0f} MiB after the first, {series[probe['start']] / 1024:.0f} "
-        f"at document {probe['start']}, {series[-1] / 1024:.0f} at the last; linear fit", target=("<=", 20))
+        f"at document {probe['start']}, {series[-1] / 1024:.0f} at the last; linear fit", target=("<=", 10))
+    if probe["heap_in_use_slope_kib"] is not None:
+        heap = probe["heap_in_use_kib"]
+        row(s, "  the same worker's C heap in use (mallinfo2), growth per document", probe["heap_in_use_slope_kib"],
+            "KiB", f"{min(heap[probe['start']:]) / 1024:.0f}-{max(heap[probe['start']:]) / 1024:.0f} MiB in use "
+            "after each document; linear fit")
+    if probe["trim_ms_per_document"] is not None:
+        share = probe["trim_ms_per_document"] / probe["cpu_ms_per_document"] * 100
+        row(s, "  malloc_trim after each job (worker.give_back_memory): CPU", round(probe["trim_ms_per_document"], 3),
+            "ms", f"the call alone, of {probe['cpu_ms_per_document']:.0f} ms a document ({share:.2f} %)")
     out["weasyprint_growth_kib_per_document"] = weasyprint_growth_kib(SETTINGS["leak_probe_docs"])
     row(s, "plain WeasyPrint '<p>hello</p>': RSS per document", out["weasyprint_growth_kib_per_document"],
         "KiB", f"{SETTINGS['leak_probe_docs']} documents, fresh process")

@@ -38,7 +38,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
     problems += _stray_numbers(known_numbers(campaign), data, file, lines) + _revealing(campaign, file, lines)
     problems += _stray_addresses(known_hosts(campaign), data, file, lines)
     problems += _district_lines(campaign, known_numbers(campaign), file, lines)
-    problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, file, lines)
+    problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, data, file, lines)
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))

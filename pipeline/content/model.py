@@ -312,13 +312,13 @@ class Partner(Strict):
     logo: str  # a file in assets/ (SVG preferred; raster at 300 ppi)
     contact: Text
     phone: Phone | None = None  # printed after the contact line
+    web: Annotated[Text | None, described("The partner's own site: the one address its lines may print besides "
+                                          "the campaign's", "www.example-aid.org.uk")] = None
     # Printed instead of `contact` on discreet products; none printed if not given.
     discreet_contact: Text | None = None
     products: Annotated[list[str], Field(min_length=1)]
     copies: dict[str, Copies] = {}
-    # Numbers in this partner's lines that are not the campaign's own, each checked
-    # digit by digit and confirmed by a coordinator (the portal records who and when),
-    # and the portal's seal over them (confirm.py): numbers added by hand are not trusted.
+    # Numbers not the campaign's, confirmed by a coordinator in the portal and sealed (confirm.py).
     confirmed_numbers: Annotated[list[Phone], described(
         "Written by the partner portal only: numbers a coordinator confirmed digit by digit")] = []
     confirmation: Annotated[str | None, described(

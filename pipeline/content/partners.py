@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from ..confirm import logo_id, sealed
-from ..inputs import SHORT_CODES, find_phone_numbers, phone_key, plain
+from ..inputs import SHORT_CODES, find_phone_numbers, find_web_addresses, phone_key, plain
 from ..problems import ContentError, Problem
 from .errors import validate
 from .model import Campaign, Partner, _compact
-from .rules import _bad_characters, _not_neutral, _partner_places, _roles_in_text, _stray_numbers, known_numbers
+from .rules import (_bad_characters, _imitates, _not_neutral, _partner_places, _roles_in_text, _stray_addresses,
+                    _stray_numbers, known_hosts, known_numbers)
 from .yamlfile import dotted_path, _Lines, read_yaml
 
 
@@ -55,6 +56,7 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                 check=UNCONFIRMED, value=partner.phone))
     problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
     problems += _phone_apart(partner, (), file, lines) + _roles_in_text(campaign, data, file, lines, labels=False)
+    problems += partner_addresses(campaign, partner, data, (), file, lines)
     axis = campaign.variants.partners
     offer = axis.offer if axis else []
     for i, product in enumerate(partner.products):
@@ -65,15 +67,64 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
     return partner, problems
 
 
-def _printed(partner: Partner) -> tuple[str, str, str, str]:
-    """What the portal's seal holds besides the numbers: name, contact line, phone, logo."""
+PARTNER_ADDRESSES = ("a partner's lines may print only the campaign's sites (qr.allowed_hosts, a support "
+                     "service's 'web:') and the partner's own site, declared as web: (the portal's 'Web site'), "
+                     "e.g. www.example-aid.org.uk; check every letter against the partner's real address")
+
+
+def own_site(partner: Partner, campaign: Campaign) -> tuple[str | None, str | None]:
+    """The host of the partner's declared site (`web:`), or None and what is wrong with
+    it: one plain address (letters a-z, no international name), not one that imitates
+    the force's or a service's site (a partner's site may not pass for the force's)."""
+    if not partner.web:
+        return None, None
+    found = find_web_addresses(partner.web)
+    if len(found) != 1 or found[0].written != partner.web:
+        return None, (f"web: {partner.web!r} is not one web address", "write the partner's site alone, e.g. "
+                      "www.example-aid.org.uk")
+    host = found[0].host
+    if not host.isascii() or "xn--" in host:
+        return None, (f"web: {host!r} is an international (IDN/punycode) name, which can look like another site",
+                      "give the site's plain a-z name")
+    known = known_hosts(campaign)
+    why = [] if host in known else _imitates(host, known)
+    if why:
+        return None, (f"web: {host!r} is not the force's site but {why[0]}",
+                      "give the partner's own site; the force's site is printed by the layout")
+    return host, None
+
+
+def partner_addresses(campaign: Campaign, partner: Partner, data: dict, path: tuple, file: str,
+                      lines: _Lines) -> list[Problem]:
+    """Every web address in a partner's entry (`data`, at `path` in its file) leads to
+    one of the campaign's sites or to the partner's own declared site (`own_site`)."""
+    host, wrong = own_site(partner, campaign)
+    problems = []
+    if wrong:
+        problems.append(Problem("error", file, wrong[0], wrong[1], line=lines.line(path + ("web",)),
+                                field=dotted_path(path + ("web",))))
+    known = known_hosts(campaign) | ({host} if host else set())
+    return problems + _stray_addresses(known, data, file, lines, PARTNER_ADDRESSES, skip=(path + ("web",),),
+                                       prefix=path)
+
+
+def partner_hosts(partner: Partner, campaign: Campaign) -> set[str]:
+    """The sites a partner's products may print besides the campaign's: its own, if
+    it passes `own_site`."""
+    host = own_site(partner, campaign)[0]
+    return {host} if host else set()
+
+
+def _printed(partner: Partner) -> tuple[str, str, str, str, str]:
+    """What the portal's seal holds besides the numbers: name, contact line, phone, logo
+    and the partner's own site."""
     from .. import assets  # here: it imports the image libraries
 
     try:  # the one reader: no FIFO, link or hard link to a file outside
         data = assets.read_project_file(assets.ASSETS / partner.logo, [assets.ASSETS])
     except (assets.RefusedFile, OSError):
         data = None
-    return partner.name, partner.contact, partner.phone or "", logo_id(partner.logo, data)
+    return partner.name, partner.contact, partner.phone or "", logo_id(partner.logo, data), partner.web or ""
 
 
 def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> list[Problem]:
@@ -97,12 +148,13 @@ def _phone_apart(partner: Partner, path: tuple, file: str, lines: _Lines) -> lis
                     "give it only as phone", line=lines.line(path + ("contact",)), field=dotted_path(path + ("contact",)))]
 
 
-def _campaign_partners(campaign: Campaign, file: str, lines: _Lines) -> list[Problem]:
+def _campaign_partners(campaign: Campaign, data: dict, file: str, lines: _Lines) -> list[Problem]:
     """Partners written into the campaign file: their phone is one of the campaign's
     numbers (only the portal confirms others), and nothing is confirmed by hand."""
     problems = []
     axis = campaign.variants.partners
     known = known_numbers(campaign)
+    entries = data["variants"]["partners"]["items"] if axis and axis.items else []
     for i, partner in enumerate(axis.items if axis else []):
         path = ("variants", "partners", "items", i)
         for name in ("confirmed_numbers", "confirmation"):
@@ -119,6 +171,7 @@ def _campaign_partners(campaign: Campaign, file: str, lines: _Lines) -> list[Pro
                 "give a number the campaign lists under 'support:', or have the partner ask in the portal, "
                 "where a coordinator confirms it", line=lines.line(path + ("phone",)), field=dotted_path(path + ("phone",))))
         problems += _phone_apart(partner, path, file, lines)
+        problems += partner_addresses(campaign, partner, entries[i], path, file, lines)
     return problems
 
 

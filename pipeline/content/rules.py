@@ -6,10 +6,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..inputs import SHORT_CODES, check_text, find_phone_numbers, find_web_addresses, phone_key
+from ..inputs import SHORT_CODES, AddressInText, check_text, find_phone_numbers, find_web_addresses, phone_key, public_suffix
 from ..problems import Problem
 from .brand import Brand, brand_path
-from .fields import folded
+from .fields import LOOK_ALIKE, folded
 from .model import EMERGENCY, NON_EMERGENCY, Campaign, Partner
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
@@ -79,24 +79,66 @@ def known_hosts(campaign: Campaign) -> set[str]:
     return {host.lower().removeprefix("www.") for host in hosts}
 
 
-def _stray_addresses(known: set[str], data: dict, file: str, lines: _Lines) -> list[Problem]:
+PARTNER_ITEMS = ("variants", "partners", "items")
+
+
+def _stray_addresses(known: set[str], data: dict, file: str, lines: _Lines,
+                     hint: str = "print only the force's site (a host on qr.allowed_hosts) or a support service's "
+                                 "own 'web:' address; check every letter against the source",
+                     skip: tuple = (("qr", "label"), PARTNER_ITEMS), prefix: tuple = ()) -> list[Problem]:
     """A web address written anywhere in the text (an image's alt text or credit, a
-    district's line) leads to one of the campaign's sites: a reader types what is
-    printed as surely as a phone scans the code."""
+    district's line, a partner's contact line) leads to one of the campaign's sites:
+    a reader types what is printed as surely as a phone scans the code. `data` is
+    the file's, or the part of it at `prefix`; fields under a path in `skip` are
+    another's to check (qr.label names the url's host, checked by the QR model; each
+    partner's lines may also give its own site: content.partners)."""
     problems = []
-    for path, text in every_string(data):
-        # qr.label is the QR model's to check: it names the url's host, on the allow-list.
-        if NOT_RUNNING_TEXT.intersection(path) or path == ("qr", "label"):
+    for path, text in every_string(data, prefix):
+        if NOT_RUNNING_TEXT.intersection(path) or any(path[:len(s)] == s for s in skip):
             continue
         for found in find_web_addresses(text):
             if found.host not in known:
-                problems.append(Problem(
-                    "error", file, f"the web address {found.written!r} is not one of the campaign's web addresses "
-                                   f"({', '.join(sorted(known))})",
-                    "print only the force's site (a host on qr.allowed_hosts) or a support service's own 'web:' "
-                    "address; check every letter against the source", line=lines.line(path),
-                    field=dotted_path(path), value=found.written))
+                problems.append(Problem("error", file, not_ours(found, known), hint, line=lines.line(path),
+                                        field=dotted_path(path), value=found.written))
     return problems
+
+
+def not_ours(found: AddressInText, known: set[str]) -> str:
+    """What is wrong with a printed address that is not one of `known`, saying which
+    of them it imitates: a look-alike letter, an IDN, a hyphen for a dot, or one of
+    them put in front of another site's name."""
+    what = f"the web address {found.written!r} is not one of the campaign's web addresses ({', '.join(sorted(known))})"
+    return what + "".join(f"; {why}" for why in _imitates(found.host, known)[:2])
+
+
+def _skeleton(host: str) -> str:
+    """A host as a reader sees it: look-alike letters of other scripts as Latin ones,
+    accents dropped, dots and hyphens left out."""
+    text = unicodedata.normalize("NFKD", host.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c)).translate(LOOK_ALIKE)
+    return re.sub(r"[.\-]", "", text.removeprefix("www."))
+
+
+def _imitates(host: str, known: set[str]) -> list[str]:
+    try:  # xn--... as the letters a browser shows
+        shown = ".".join(label.encode().decode("idna") if label.startswith("xn--") else label
+                         for label in host.split("."))
+    except UnicodeError:
+        shown = host
+    why = []
+    foreign = sorted({c for c in shown if not c.isascii()})
+    if foreign:
+        names = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, 'unnamed')})" for c in foreign[:3])
+        why.append(f"its name has letters that are not plain a-z: {names}" +
+                   (f", written as {host!r}" if shown != host else ""))
+    for site in sorted(known):
+        if host.startswith(site + "."):
+            owner = public_suffix(host) or host.rsplit(".", 1)[-1]
+            why.append(f"it begins with {site} but is a page of {host.removesuffix('.' + owner).rsplit('.', 1)[-1]}."
+                       f"{owner} (a browser opens the site named last)")
+        elif _skeleton(shown) == _skeleton(site):
+            why.append(f"it looks like {site} but is another site")
+    return why
 
 
 def _bad_characters(data: dict, file: str, lines: _Lines, rtl: bool) -> list[Problem]:

@@ -62,7 +62,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
         english.pop("easy_read", None)
     rtl = language in RTL_LANGUAGES
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
-    problems += _stray_addresses(known_hosts(base.campaign), data, file, lines)
+    problems += _stray_addresses(known_hosts(base.campaign), data, file, lines, skip=(("qr", "label"),))
     given = dict(every_string(data))
     merged = _deep_copy(english)
     english_paths = {p for p, _ in every_string(english)}

@@ -3,8 +3,6 @@ reader reads it and from pictures (OCR), is one of the campaign's own.
 """
 from __future__ import annotations
 
-import re
-
 from .. import eye
 from ..content import digit_groups, known_numbers
 from ..inputs import find_phone_numbers, phone_key
@@ -95,9 +93,6 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
-OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
-
-
 def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
     """Numbers in pictures (a raster logo, an SVG's outlined text), read by Tesseract.
     OCR corroborates, it does not invent: only pictures with no text of their own on
@@ -105,8 +100,6 @@ def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem
     digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
     slashed zero as 9, and may add or drop a digit), is that number."""
     problems = []
-    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
-    slashed = [eye.slashed_zero(n) for n in national if len(n) >= 9]
     for item in s.rendered.layout:
         if item.kind != "image":
             continue
@@ -115,28 +108,15 @@ def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem
                                     for c in view.chars):
             continue  # a picture with text of its own (an SVG's <text>): read from the page
         text = eye.ocr(s.pdf[item.page - 1], item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
-        for match in OCR_DIGITS.finditer(text):
-            digits = "".join(c for c in match.group(0) if c.isdigit())
-            if len(digits) < 9 or any(_edits(eye.slashed_zero(digits), n) <= 2 for n in slashed):
-                continue
+        for written, digits in eye.unknown_numbers_read(text, known):
             if (item.page, digits) in reported:
                 continue
             reported.add((item.page, digits))
             problems.append(s.problem(
-                "error", f"a picture ({item.element}) shows what reads as the phone number {match.group(0).strip()!r} "
+                "error", f"a picture ({item.element}) shows what reads as the phone number {written!r} "
                          "(read by OCR), which is not one of the campaign's numbers"
                          + ("" if s.job.partner is None else " or confirmed for the partner"),
                 "a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
                 "without it, or confirm the number (check the reading by eye: OCR may misread a digit)",
                 item, check="numbers"))
     return problems
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance: digits inserted, dropped or changed."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]

@@ -3,9 +3,14 @@ the QR code with where they are, their colours and each glyph's ink (`Placed`, f
 copyfitting and preflight)."""
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
+from weasyprint.draw import text as wp_text
 from weasyprint.formatting_structure import boxes
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 
+from .. import textlayer  # noqa: F401  its hook on WeasyPrint's line drawing goes in first: ours wraps it
 from ..stages import Placed
 
 PX_TO_MM = 25.4 / 96  # CSS px
@@ -33,8 +38,42 @@ def _describe(element) -> str:
     return element.tag + "".join(f".{c}" for c in classes)
 
 
-def layout_map(document) -> list[Placed]:
-    """Every text run and image the layout placed, page by page."""
+# The glyphs' ink, read while WeasyPrint draws each line (its Pango layout is shaped
+# for drawing then, and let go after): by the text box, kept with it (its id is
+# unique while the box lives). A line not drawn (visibility: hidden), or one drawn
+# with an ellipsis (its text changed as it is drawn), is shaped again afterwards.
+_drawing = threading.local()
+_drawn_first_line = wp_text.draw_first_line
+
+
+def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+    inks = getattr(_drawing, "inks", None)
+    if (inks is not None and isinstance(textbox, boxes.TextBox)  # not an SVG's <text>
+            and text_overflow != "ellipsis" and block_ellipsis == "none"
+            and getattr(textbox, "pango_layout", None) is not None):
+        inks[id(textbox)] = (textbox, _glyph_ink(textbox))
+    return _drawn_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+
+
+wp_text.draw_first_line = _draw_first_line
+
+
+@contextmanager
+def reading_ink():
+    """While a document is drawn (write_pdf), each line's ink is read as it is drawn,
+    for `layout_map`: the text is not shaped a third time (layout, drawing, here)."""
+    previous = getattr(_drawing, "inks", None)
+    _drawing.inks = {}
+    try:
+        yield _drawing.inks
+    finally:
+        _drawing.inks = previous
+
+
+def layout_map(document, inks: dict | None = None) -> list[Placed]:
+    """Every text run and image the layout placed, page by page; `inks`: the glyphs'
+    ink read while the document was drawn (`reading_ink`), for the lines it has."""
+    inks = inks or {}
     placed: list[Placed] = []
 
     def rect(box):
@@ -61,7 +100,7 @@ def layout_map(document) -> list[Placed]:
                 page, "text", rect(box), where, text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
                 colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
-                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_ink(box)))
+                colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_drawn_ink(box, inks)))
         elif isinstance(box, boxes.ReplacedBox):
             image = box.replacement
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
@@ -78,47 +117,59 @@ def layout_map(document) -> list[Placed]:
     return placed
 
 
+def _drawn_ink(box, inks: dict) -> dict:
+    found = inks.get(id(box))
+    return found[1] if found is not None and found[0] is box else _ink(box)
+
+
 def _ink(box) -> dict:
-    """The ink of a text box's glyphs as Pango shaped and placed them (cursive
-    attachment in Nastaliq raises and lowers glyphs): one (x, y, width, height) in mm
-    on the page per glyph that draws something (`ink`), and the characters each
-    draws (`ink_text`)."""
+    """The ink of a text box's glyphs, its Pango layout shaped again (WeasyPrint frees
+    it once drawn)."""
     layout = getattr(box, "pango_layout", None)
     if layout is None:
         return {}
-    layout.reactivate(box.style)  # WeasyPrint frees the Pango layout once drawn
+    layout.reactivate(box.style)
     try:
-        utf8 = (layout.text or "").encode()
-        line, _ = layout.get_first_line()
-        rect = ffi.new("PangoRectangle *")
-        x, baseline = box.position_x, box.position_y + box.baseline
-        glyphs, texts = [], []
-        node = line.runs
-        while node != ffi.NULL:
-            run = node.data
-            node = node.next
-            string, font, item = run.glyphs, run.item.analysis.font, run.item
-            clusters = [item.offset + string.log_clusters[i] for i in range(string.num_glyphs)]
-            starts = sorted(set(clusters))
-            ends = dict(zip(starts, starts[1:] + [item.offset + item.length]))
-            seen = set()
-            for i in range(string.num_glyphs):
-                info = string.glyphs[i]
-                geometry = info.geometry
-                if not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG and info.glyph != pango.PANGO_GLYPH_EMPTY:
-                    pango.pango_font_get_glyph_extents(font, info.glyph, rect, ffi.NULL)
-                    if rect.width > 0 and rect.height > 0:
-                        left = x + (geometry.x_offset + rect.x) * FROM_UNITS
-                        top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
-                        glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
-                                       rect.height * FROM_UNITS * PX_TO_MM))
-                        start = clusters[i]
-                        texts.append("" if start in seen else utf8[start:ends[start]].decode("utf-8", "replace"))
-                        seen.add(start)
-                x += geometry.width * FROM_UNITS
-        return {"ink": tuple(glyphs), "ink_text": tuple(texts)}
+        return _glyph_ink(box)
     finally:
         layout.deactivate()
+
+
+def _glyph_ink(box) -> dict:
+    """The ink of a text box's glyphs as Pango shaped and placed them (cursive
+    attachment in Nastaliq raises and lowers glyphs), from its active layout: one
+    (x, y, width, height) in mm on the page per glyph that draws something (`ink`),
+    and the characters each draws (`ink_text`)."""
+    layout = box.pango_layout
+    utf8 = (layout.text or "").encode()
+    line, _ = layout.get_first_line()
+    rect = ffi.new("PangoRectangle *")
+    x, baseline = box.position_x, box.position_y + box.baseline
+    glyphs, texts = [], []
+    node = line.runs
+    while node != ffi.NULL:
+        run = node.data
+        node = node.next
+        string, font, item = run.glyphs, run.item.analysis.font, run.item
+        clusters = [item.offset + string.log_clusters[i] for i in range(string.num_glyphs)]
+        starts = sorted(set(clusters))
+        ends = dict(zip(starts, starts[1:] + [item.offset + item.length]))
+        seen = set()
+        for i in range(string.num_glyphs):
+            info = string.glyphs[i]
+            geometry = info.geometry
+            if not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG and info.glyph != pango.PANGO_GLYPH_EMPTY:
+                pango.pango_font_get_glyph_extents(font, info.glyph, rect, ffi.NULL)
+                if rect.width > 0 and rect.height > 0:
+                    left = x + (geometry.x_offset + rect.x) * FROM_UNITS
+                    top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
+                    glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
+                                   rect.height * FROM_UNITS * PX_TO_MM))
+                    start = clusters[i]
+                    texts.append("" if start in seen else utf8[start:ends[start]].decode("utf-8", "replace"))
+                    seen.add(start)
+            x += geometry.width * FROM_UNITS
+    return {"ink": tuple(glyphs), "ink_text": tuple(texts)}
 
 
 def _intersect(a, b):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from weasyprint import CSS, HTML
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import assets, sources, textlayer
@@ -20,7 +22,7 @@ from ..profilecss import profile_css
 from ..stages import Rendered
 from .fetcher import ProjectFetcher
 from .finish import finish
-from .layoutmap import layout_map
+from .layoutmap import layout_map, reading_ink
 from .qrdraw import drawing_qr_code
 
 BASE_LANGUAGE = "en-GB"  # of names, helplines and addresses kept untranslated in translations
@@ -89,6 +91,57 @@ def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
     return sheet, tuple(([unclosed] if unclosed else []) + said)
 
 
+# The profile's sheet, parsed once per worker and thread for its text and the files it
+# loads (fonts, ICC profile) as they are now: jobs of one product, size and profile
+# share it. The oldest goes first.
+PROFILE_SHEETS_KEPT = 16
+_profile_sheets: dict[tuple, tuple] = {}  # key -> (sheet, colour profiles, said, the font configuration kept)
+
+
+def _profile_sheet(job: Job, base_url: str, fetcher: ProjectFetcher,
+                   font_config: FontConfiguration) -> tuple[CSS, dict, list[str]]:
+    """The profile's sheet (profilecss.py), its colour profiles and what WeasyPrint said
+    reading it. The sheet carries @color-profile: each document gets its own copy of
+    the colour profile table the sheet filled (WeasyPrint adds to it as it writes),
+    as @font-face rules share the font configuration."""
+    text = profile_css(job)
+    files = tuple(_stamp(job.layouts.folder / name) for name in PROFILE_FILE.findall(text))
+    key = (text, base_url, id(font_config), files, threading.get_ident())
+    if key not in _profile_sheets:
+        if len(_profile_sheets) >= PROFILE_SHEETS_KEPT:
+            del _profile_sheets[next(iter(_profile_sheets))]
+        profiles: dict = {}
+        with _weasyprint_warnings() as said:
+            sheet = CSS(string=text, base_url=base_url, url_fetcher=fetcher, font_config=font_config,
+                        color_profiles=profiles)
+        for profile in profiles.values():
+            profile.__class__, profile.kept = _KeptProfile, profile.content
+        _profile_sheets[key] = (sheet, profiles, tuple(said), font_config)
+    sheet, profiles, said, _ = _profile_sheets[key]
+    return sheet, dict(profiles), list(said)
+
+
+class _KeptProfile(ColorProfile):
+    """A colour profile whose bytes are read once: Pillow's ImageCmsProfile.tobytes()
+    gives other bytes the second time it is asked (a PDF's ICC stream would differ
+    from the first document's)."""
+
+    @property
+    def content(self) -> bytes:
+        return self.kept
+
+
+PROFILE_FILE = re.compile(r'url\("([^"]+)"\)')
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return str(path), found.st_mtime_ns, found.st_size
+
+
 def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[Problem]]:
     """The HTML without its stylesheet links; those sheets parsed (cached), in order;
     and the parser's warnings. A bracket left open is a RenderError: the page would
@@ -119,13 +172,11 @@ def render_pdf(job: Job, html: str) -> Rendered:
     cmyk = COLOUR / intent.icc if intent else None
     fetcher = ProjectFetcher(job.layouts.folder, cmyk)
     base_url = str(job.layouts.folder) + "/"
-    font_config, color_profiles = _font_config(job.layouts.folder), {}
+    font_config = _font_config(job.layouts.folder)
     html, layout_sheets, said = _stylesheets(job, html, cmyk)  # says its own warnings
+    profile_sheet, color_profiles, said_profile = _profile_sheet(job, base_url, fetcher, font_config)
     with _weasyprint_warnings() as messages, drawing_qr_code(job):
-        # The profile's sheet carries @color-profile: it must share the document's
-        # colour profile table, as @font-face rules share the font configuration.
-        profile_sheet = CSS(string=profile_css(job), base_url=base_url, url_fetcher=fetcher,
-                            font_config=font_config, color_profiles=color_profiles)
+        messages += said_profile
         document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             stylesheets=[profile_sheet, *layout_sheets],
             font_config=font_config,
@@ -134,14 +185,14 @@ def render_pdf(job: Job, html: str) -> Rendered:
         )
         # Screen copies are read aloud, searched and copied from: their text layer
         # must read back as the source text in any script (pipeline/textlayer/).
-        with _text_layer(job) as layer:
+        with _text_layer(job) as layer, reading_ink() as inks:
             pdf = document.write_pdf(pdf_variant=profile.pdf_variant,
                                      finisher=lambda doc, pdf: finish(job, pdf, layer, doc))
     # Not half a megabyte of base64 in a message; once each, not once per element.
     messages = dict.fromkeys(DATA_URI.sub(r"\1…", m) for m in messages)
     warnings = [*said, *(_missing_file(job, m) if MISSING_FILE.search(m) else _layout_message(job, m)
                          for m in messages)]
-    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document))
+    return Rendered(pdf=pdf, pages=len(document.pages), warnings=warnings, layout=layout_map(document, inks))
 
 
 def _layout_message(job: Job, message: str) -> Problem:

@@ -117,6 +117,10 @@ def logo_refusal(problems: list[dict], kind: str) -> list[str]:
     return [f"{said} (For your designer: {detail}.)"]
 
 
+WEB_HELP = ("Your organisation's own site, e.g. www.yorkwomensaid.org.uk: the only web address your contact "
+            "line may give besides the campaign's")
+
+
 class ProfileForm(PlainText, forms.ModelForm):
     logo = forms.FileField(label="Logo", required=False,
                            help_text="SVG (best), or PNG or JPEG at 300 pixels per inch of its printed size; "
@@ -124,11 +128,12 @@ class ProfileForm(PlainText, forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "contact", "phone"]
+        fields = ["name", "contact", "phone", "web"]
         labels = {"name": "Name of the organisation", "contact": "Contact line",
-                  "phone": "Phone number"}
+                  "phone": "Phone number", "web": "Web site (optional)"}
         help_texts = {"contact": "Printed under your logo, e.g. 'York Women's Aid, open 9am to 5pm'",
-                      "phone": "Only a number the campaign lists, or one a coordinator confirms"}
+                      "phone": "Only a number the campaign lists, or one a coordinator confirms",
+                      "web": WEB_HELP}
 
     def clean_logo(self):
         upload = self.cleaned_data.get("logo")
@@ -176,6 +181,7 @@ class RequestForm(PlainText, forms.Form):
     contact = forms.CharField(label="Contact line", max_length=120,
                               help_text="Printed under your logo")
     phone = forms.CharField(label="Phone number", max_length=40, required=False)
+    web = forms.CharField(label="Web site (optional)", max_length=100, required=False, help_text=WEB_HELP)
     products = forms.MultipleChoiceField(label="Which products?", widget=forms.CheckboxSelectMultiple)
     delivery_address = forms.CharField(label="Delivery address", max_length=500,
                                        widget=forms.Textarea(attrs={"rows": 4}))

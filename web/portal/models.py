@@ -22,6 +22,8 @@ class Organisation(models.Model):
                                   help_text="Lower-case letters, digits and hyphens; used in file names.")
     contact = models.CharField("contact line", max_length=120, blank=True, validators=[plain_text])
     phone = models.CharField(max_length=40, blank=True, validators=[plain_text])
+    # The organisation's own site: the one web address besides the campaign's its lines may print.
+    web = models.CharField("web site", max_length=100, blank=True, validators=[plain_text])
     logo_file = models.CharField(max_length=80, blank=True)  # generated name in var/uploads/
     logo_original_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -130,6 +132,7 @@ class PrintRequest(models.Model):
     printed_name = models.CharField("name on the leaflet", max_length=100)
     contact = models.CharField("contact line", max_length=120)
     phone = models.CharField(max_length=40, blank=True)
+    web = models.CharField("web site", max_length=100, blank=True)
     logo_file = models.CharField(max_length=80, blank=True)
     delivery_address = models.TextField(max_length=500)
     needed_by = models.DateField()
@@ -180,7 +183,7 @@ class PrintRequest(models.Model):
         from .printing import Printed
 
         return Printed(campaign=self.campaign, partner_id=self.pipeline_id, name=self.printed_name,
-                       contact=self.contact, phone=self.phone, products=tuple(self.products),
+                       contact=self.contact, phone=self.phone, web=self.web, products=tuple(self.products),
                        copies=dict(self.copies), logo_file=self.logo_file or self.organisation.logo_file,
                        confirmed_numbers=tuple(self.confirmed_numbers if confirmed_numbers is None
                                                else confirmed_numbers))

@@ -45,6 +45,7 @@ class Printed:
     copies: dict
     logo_file: str  # generated name in var/uploads/ ("" for none)
     confirmed_numbers: tuple[str, ...] = ()
+    web: str = ""  # the partner's own site
 
 
 def offers() -> list[Offer]:
@@ -85,7 +86,7 @@ def _draft(p: Printed):
     return partners.PartnerDraft(
         campaign=campaign.path, id=p.partner_id, name=p.name, contact=p.contact, phone=p.phone,
         products=list(p.products), copies={k: int(v) for k, v in p.copies.items()},
-        logo_name=f"{p.partner_id}.{ext}", logo=logo, confirmed_numbers=list(p.confirmed_numbers))
+        logo_name=f"{p.partner_id}.{ext}", logo=logo, confirmed_numbers=list(p.confirmed_numbers), web=p.web)
 
 
 def problem_dict(problem) -> dict:

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.cache import caches
 from huey.utils import load_class
 
+from pipeline.build.worker import give_back_memory
+
 from . import printing
 
 log = logging.getLogger(__name__)
@@ -138,3 +140,4 @@ def make(key: str, printed: printing.Printed, product: str, width: int, slot: st
         return "made"
     finally:
         store.delete("pending:" + key)
+        give_back_memory()  # a proof's rasters freed: the worker's RSS follows what it holds

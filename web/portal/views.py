@@ -216,7 +216,7 @@ def request_new(request):
 
 def _request_form(req, data=None):
     offer = printing.offer(req.campaign)
-    initial = {"printed_name": req.printed_name, "contact": req.contact, "phone": req.phone,
+    initial = {"printed_name": req.printed_name, "contact": req.contact, "phone": req.phone, "web": req.web,
                "products": req.products, "delivery_address": req.delivery_address,
                "needed_by": req.needed_by, "notes": req.notes}
     initial.update({f"copies_{p}": n for p, n in req.copies.items()})
@@ -234,7 +234,7 @@ def request_edit(request, pk):
     org = request.user.organisation
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        for field in ("printed_name", "contact", "phone", "delivery_address", "needed_by", "notes"):
+        for field in ("printed_name", "contact", "phone", "web", "delivery_address", "needed_by", "notes"):
             setattr(req, field, data[field])
         req.products, req.copies = data["products"], form.copies()
         req.logo_file = org.logo_file
@@ -368,7 +368,7 @@ def proof(request, pk, product):
         printed = printing.Printed(
             campaign=req.campaign, partner_id=req.pipeline_id,
             name=post.get("printed_name", "")[:100], contact=post.get("contact", "")[:120],
-            phone=post.get("phone", "")[:40], products=(product,), copies={product: 1},
+            phone=post.get("phone", "")[:40], web=post.get("web", "")[:100], products=(product,), copies={product: 1},
             logo_file=req.organisation.logo_file)
         slot = f"{req.pk}:{product}"
     ticket = proofs.ask(req.pk, printed, product, proofs.width_for(request.POST.get("width")

@@ -110,7 +110,7 @@ def reset_password(invitation, form) -> User:
 
 
 def save_profile(user, form) -> Organisation:
-    """A partner changes its organisation's name, contact line, phone or logo (form: ProfileForm)."""
+    """A partner changes its organisation's name, contact line, phone, site or logo (form: ProfileForm)."""
     with transaction.atomic():
         org = form.save()
         AuditEvent.record(user, "profile-changed", organisation=org,
@@ -140,7 +140,7 @@ def start(user, offer) -> PrintRequest:
     org = user.organisation
     req = PrintRequest.objects.create(
         organisation=org, created_by=user, campaign=offer.slug, products=[], copies={},
-        printed_name=org.name, contact=org.contact, phone=org.phone, delivery_address="",
+        printed_name=org.name, contact=org.contact, phone=org.phone, web=org.web, delivery_address="",
         needed_by=timezone.localdate() + timezone.timedelta(days=28))
     AuditEvent.record(user, "request-started", request=req, campaign=offer.slug)
     return req

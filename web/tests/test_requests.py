@@ -336,3 +336,26 @@ def test_the_pipeline_makes_the_same_bytes_without_the_portal(two_requests, tmp_
     build_partner(offer.path, req.partner_id, out_dir=tmp_path / "cli")
     (screen,) = [o["path"] for o in req.screen_outputs()]
     assert (tmp_path / "cli" / offer.slug / screen).read_bytes() == portal_pdf
+
+
+def test_a_contact_line_giving_an_address_not_the_campaigns_nor_the_partners_own_site_cannot_be_submitted(
+        two_requests):
+    """The portal checks a request's web addresses with the pipeline's one function
+    (content.check_partner): only the campaign's sites and the partner's declared one."""
+    req = two_requests["first"]
+    PrintRequest.objects.filter(pk=req.pk).update(status=PrintRequest.Status.DRAFT)
+    partner = client_for(two_requests["partner"])
+    needed = (datetime.date.today() + datetime.timedelta(days=40)).isoformat()
+    form = {"printed_name": "Harbour Aid", "contact": "Harbour Aid, see Harbour-Aid.Org", "phone": "", "web": "",
+            "products": ["leaflet-dl"], "copies_leaflet-dl": "25", "delivery_address": "1 Quay, Whitby",
+            "needed_by": needed, "notes": "", "submit": "1"}
+    url = reverse("request-edit", args=[req.pk])
+    page = html.unescape(partner.post(url, form).content.decode())
+    assert "the web address 'Harbour-Aid.Org' is not one of the campaign's web addresses" in page, page
+    assert "declared as web:" in page
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.DRAFT
+    assert partner.post(url, {**form, "web": "www.harbour-aid.org"}).status_code == 302
+    req.refresh_from_db()
+    assert req.status == PrintRequest.Status.SUBMITTED and req.web == "www.harbour-aid.org"
+    assert req.printed().web == "www.harbour-aid.org"

@@ -1,0 +1,130 @@
+"""Work a document no longer does twice (issue 26) gives what doing it again gave.
+
+- the reader's eye looks up only the pixels the text changed (eye._ink): the same
+  pixels stand out as from a look-up of the whole page;
+- a line's glyph ink is read while WeasyPrint draws it (layoutmap.reading_ink): the
+  same layout map as shaping every line again after drawing, Urdu's Nastaliq and a
+  screen copy's text layer included;
+- the QR code's mask is chosen from one placement (qr.best_mask, qr.penalty): the
+  same modules as qrcode's own eight placements and penalties;
+- the profile's sheet is parsed once per worker (render.pdf._profile_sheet): the
+  same PDF bytes, each document its own colour profile table, parsed again when a
+  file it loads changes.
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+
+import numpy as np
+import pytest
+import qrcode
+from qrcode import util as qr_util
+from qrcode.constants import ERROR_CORRECT_M
+
+from pipeline import eye, qr
+from pipeline.content import load_campaigns
+from pipeline.layouts import render_html
+from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+from pipeline.render import pdf as render_pdf_module
+
+from .conftest import DEFAULT_CAMPAIGN
+
+
+def _jobs(profile):
+    return plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(), select_profiles(load_profiles(), profile),
+                partners=["none"], districts=["none"])
+
+
+@pytest.mark.parametrize("contrast", [1.0, 1.5, 3.0, 4.5])
+def test_the_eye_finds_the_same_ink_from_the_changed_pixels_alone(contrast):
+    rng = np.random.default_rng(7)
+    bare = rng.integers(0, 256, (300, 200), dtype=np.uint8)
+    seen = bare.copy()
+    changed = rng.random(bare.shape) < 0.2
+    seen[changed] = rng.integers(0, 256, int(changed.sum()), dtype=np.uint8)
+    whole_page = eye._standing_out(contrast)[(bare.astype(np.uint16) << 8) | seen]
+    assert whole_page.any()
+    assert np.array_equal(eye._ink(bare, seen, contrast), whole_page)
+    # Rasters as PDFium hands them over: a view with padded rows
+    padded_bare = np.zeros((300, 208), dtype=np.uint8)
+    padded_seen = np.zeros((300, 208), dtype=np.uint8)
+    padded_bare[:, :200], padded_seen[:, :200] = bare, seen
+    assert np.array_equal(eye._ink(padded_bare[:, :200], padded_seen[:, :200], contrast), whole_page)
+
+
+def test_the_qr_mask_and_modules_are_qrcodes_own():
+    rng = np.random.default_rng(3)
+    for size in (21, 33, 45, 57):
+        for _ in range(40):
+            modules = rng.random((size, size)) < rng.random()
+            assert qr.penalty(modules) == qr_util.lost_point(modules.tolist())
+    chooser = random.Random(5)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-._~/?=&%"
+    masks = set()
+    for _ in range(120):  # versions 1 to 10, several of each, all eight masks chosen
+        url = "https://www." + "".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 250)))
+        reference = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=qr.QUIET_ZONE, box_size=1)
+        reference.add_data(url)
+        reference.make(fit=True)
+        made = qr._made(url)
+        assert (made.version, made.get_matrix()) == (reference.version, reference.get_matrix()), url
+        masks.add(made.mask_pattern)
+    assert masks == set(range(8))
+
+
+def _layout_maps(job):
+    """The layout map as rendered (ink read while drawing) and shaped again after."""
+    found = {}
+    original = render_pdf_module.layout_map
+
+    def both(document, inks=None):
+        found["drawn"], found["again"], found["lines"] = original(document, inks), original(document), len(inks)
+        return found["drawn"]
+
+    render_pdf_module.layout_map = both
+    try:
+        render_pdf_module.render_pdf(job, render_html(job))
+    finally:
+        render_pdf_module.layout_map = original
+    return found
+
+
+@pytest.mark.parametrize("profile,language,product", [("press", None, "poster"), ("screen", "ur", "leaflet-a5"),
+                                                       ("press", "ar", "leaflet-dl")])
+def test_the_ink_read_while_drawing_is_the_ink_shaped_again(profile, language, product):
+    job = next(j for j in _jobs(profile) if j.language == language and j.product == product)
+    found = _layout_maps(job)
+    assert found["lines"] > 20  # read while drawing, not shaped again
+    texts = [p for p in found["drawn"] if p.kind == "text"]
+    assert texts and all(p.ink for p in texts)
+    assert found["drawn"] == found["again"]
+
+
+def test_the_profile_sheet_is_parsed_once_and_again_when_a_file_it_loads_changes(monkeypatch):
+    job = next(j for j in _jobs("press") if j.product == "poster" and j.size == "A4" and j.language is None)
+    html = render_html(job)
+    parsed = []
+    original_css, original_stamp = render_pdf_module.CSS, render_pdf_module._stamp
+
+    def counting_css(*args, **kwargs):
+        if "@page" in kwargs.get("string", ""):
+            parsed.append(kwargs["string"])
+        return original_css(*args, **kwargs)
+
+    monkeypatch.setattr(render_pdf_module, "CSS", counting_css)
+    monkeypatch.setattr(render_pdf_module, "_profile_sheets", {})
+    first = render_pdf_module.render_pdf(job, html)
+    second = render_pdf_module.render_pdf(job, html)
+    assert len(parsed) == 1 and second.pdf == first.pdf and not first.warnings
+    [(_, profiles, _, _)] = render_pdf_module._profile_sheets.values()
+    assert list(profiles) == ["device-cmyk"]  # WeasyPrint's writing added no 'srgb' to the kept table
+    stamps = [original_stamp(render_pdf_module.Path(job.layouts.folder / name))
+              for name in render_pdf_module.PROFILE_FILE.findall(parsed[0])]
+    assert len(stamps) == 3 and all(stamps)  # the two fonts and the ICC profile, as they are on disk
+    # The ICC profile saved again (a later modification time): read again
+    monkeypatch.setattr(render_pdf_module, "_stamp", lambda path: (
+        (*original_stamp(path)[:1], 0, 0) if path.suffix == ".icc" else original_stamp(path)))
+    third = render_pdf_module.render_pdf(job, html)
+    assert len(parsed) == 2 and third.pdf == first.pdf
