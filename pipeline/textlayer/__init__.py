@@ -43,6 +43,7 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     if (layer is None or text_overflow == "ellipsis" or block_ellipsis != "none"
             or not textbox.text.strip() or textbox.style["font_size"] < 1e-6):
         return _original_draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
+    layer.balance[id(stream)] = layer.balance.get(id(stream), 0) + _letters_balance(textbox.text)
     _mark_language(stream, textbox, layer)
     pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
     line, _ = textbox.pango_layout.get_first_line()
@@ -61,6 +62,12 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
 
 
 wp_text.draw_first_line = _draw_first_line
+
+
+def _letters_balance(text: str) -> int:
+    """Left-to-right letters less right-to-left ones: how poppler decides a page's direction."""
+    kinds = [unicodedata.bidirectional(ch) for ch in text]
+    return sum(k == "L" for k in kinds) - sum(k in ("R", "AL") for k in kinds)
 
 
 def _line_rtl(textbox) -> bool:

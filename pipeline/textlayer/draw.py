@@ -229,12 +229,14 @@ class _Reading:
             self.place(run, left + slot * share)
             self.stream.show_text(f"<{self.layer.code(reader, gid, ch, per_char, carrier=True):04x}>")
 
-    def mark(self, run: Run, x: float, actual: str | None) -> None:
+    def mark(self, run: Run, x: float, actual: str | None):
         """An invisible character reading as nothing, at x; with `actual`, poppler
-        reads that instead."""
+        reads that instead (its properties returned)."""
         self.stream.set_text_rendering(3)
+        properties = None
         if actual is not None:
-            self.stream.begin_marked_content("Span", pydyf.Dictionary({"ActualText": pydyf.String(actual)}))
+            properties = pydyf.Dictionary({"ActualText": pydyf.String(actual)})
+            self.stream.begin_marked_content("Span", properties)
         reader, gid = self.font(run)
         self.place(run, x)
         # A tenth of an em wide: pdfminer breaks the line at two characters side by
@@ -242,6 +244,7 @@ class _Reading:
         self.stream.show_text(f"<{self.layer.code(reader, gid, '', 100, carrier=True):04x}>")
         if actual is not None:
             self.stream.end_marked_content()
+        return properties
 
 
 def _clusters(stream, runs: list[Run], line_rtl: bool) -> tuple[list, list]:
@@ -318,8 +321,8 @@ def _draw_glyphs(stream, matrix, layer: Layer, per_run: list, painted: list):
 
 def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:
     """What is read: the line's text in logical order; a run against the line's
-    direction one /ActualText word to poppler, a right-to-left mark before a space
-    that poppler would move."""
+    direction one /ActualText word to poppler, a right-to-left mark before a space or
+    separator that poppler would move, and the page's direction mark (finish.py)."""
     previous = None  # poppler's class of the last character read on this line
     per_run.sort(key=lambda item: item[1][0].start if item[1] else 0)
     for run, ordered, left_edge, right_edge in per_run:
@@ -339,10 +342,17 @@ def _draw_reading(reading: _Reading, per_run: list, line_rtl: bool) -> None:
             previous = "L"
             continue
         for cluster in ordered:
-            if line_rtl and cluster.text[:1].isspace() and previous in ("L", "#", None):
-                # Inside the space, against the character before it: poppler sorts by
-                # position and puts a space only where it sees a gap.
-                reading.mark(run, cluster.left + cluster.width - min(cluster.width / 4, run.font_size * 0.005), RLM)
+            inside = cluster.left + cluster.width - min(cluster.width / 4, run.font_size * 0.005)
+            if line_rtl and run.rtl and id(reading.stream) not in reading.layer.direction:
+                # The page's first right-to-left line: its direction mark (see finish).
+                reading.layer.direction[id(reading.stream)] = reading.mark(run, inside, RLM)
+            kind = _poppler_type(cluster.text[:1]) if cluster.text else "N"
+            if line_rtl and kind in ("N", "#") and previous in ("L", "#", None):
+                # Inside the space or separator, against the character before it:
+                # poppler sorts by position and puts a space only where it sees a gap.
+                # A separator after a left-to-right run (the full stop of "Trust.", the
+                # colon of "2018:") would join the run, whose side poppler takes it for.
+                reading.mark(run, inside, RLM)
             reading.characters(run, cluster, cluster.left, cluster.width, run.rtl)
             if cluster.text:
                 previous = _poppler_type(cluster.text[-1])

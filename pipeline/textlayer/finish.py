@@ -5,6 +5,9 @@ from __future__ import annotations
 import pydyf
 
 from .layer import ACTUAL_KEY, Layer
+
+RLM = "\u200f"
+DIRECTION_MARGIN = 8  # right-to-left marks beyond the count of the page's letters
 from .pdfium import pdfium_font_name
 
 
@@ -15,9 +18,21 @@ def _number(reference) -> int:
 def finish(layer: Layer, pdf: pydyf.PDF) -> None:
     """Write the virtual codes into the fonts (ToUnicode, widths, CIDToGIDMap) and
     copy marked-content /Lang onto the structure elements."""
+    _direction_marks(layer)
     _write_virtual_codes(layer, pdf)
     _write_pdfium_fonts(layer, pdf)
     _lang_on_structure(pdf)
+
+
+def _direction_marks(layer: Layer) -> None:
+    """poppler takes a page as right to left when it reads more right-to-left letters
+    than left-to-right ones on it, and orders every line of the page by that direction.
+    The first right-to-left line of each page carries a mark that poppler reads as
+    right-to-left marks (U+200F, its class R), as many as the page's left-to-right
+    letters outnumber its right-to-left ones, and a few more (text not drawn as lines)."""
+    for key, properties in layer.direction.items():
+        surplus = layer.balance.get(key, 0) + DIRECTION_MARGIN
+        properties["ActualText"] = pydyf.String(RLM * max(1, surplus))
 
 
 def _write_virtual_codes(layer: Layer, pdf: pydyf.PDF) -> None:

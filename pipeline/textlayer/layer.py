@@ -25,6 +25,8 @@ class Layer:
     lines: int = 0  # lines drawn with a text layer of their own
     reader: tuple | None = None  # (font, glyph) every right-to-left line's characters are read in
     pdfium_reader: tuple | None = None  # the same font's (font, glyph) with ink, for PDFium's characters
+    direction: dict[int, object] = field(default_factory=dict)  # id(stream) -> its direction mark's properties
+    balance: dict[int, int] = field(default_factory=dict)  # id(stream) -> left-to-right less right-to-left letters
 
     def code(self, font, gid: int, text: str, width: int, carrier: bool = False) -> int:
         """The character code that draws glyph `gid` `width` thousandths of an em wide
