@@ -3,8 +3,14 @@ rendering documents at once can crash the process. The studio and a threaded web
 server (the portal's live proofs under `runserver` or in the tests) render in
 threads, so every use of PDFium in the pipeline holds this one lock.
 
-A build forks its workers; a fork waits until no thread is inside PDFium (so the
-child never inherits PDFium mid-render) and the child starts with the lock free."""
+WeasyPrint's text layout (Pango, GLib, fontconfig) holds this lock too: it may run
+in threads at once, but a fork copies the locks another thread holds inside GLib or
+Pango, and the child then waits on them for ever (a browser test hung so: a build
+approved in one request's thread forked while a proof was laid out in another's).
+
+A build forks its workers; a fork waits until no thread is inside PDFium or Pango
+(so the child never inherits either mid-render) and the child starts with the lock
+free. One lock for both, so no two threads can take them in opposite orders."""
 from __future__ import annotations
 
 import os

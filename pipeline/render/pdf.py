@@ -16,6 +16,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from .. import assets, sources, textlayer
 from ..paths import COLOUR
+from ..pdflock import PDFIUM
 from ..plan import Job, layouts_neighbours
 from ..problems import PipelineError, Problem, RenderError
 from ..profilecss import profile_css
@@ -167,6 +168,14 @@ def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS]
 
 
 def render_pdf(job: Job, html: str) -> Rendered:
+    # PDFIUM, the process's one renderer lock, over fontconfig and Pango too: a fork
+    # while another thread lays out text copies the GLib and Pango locks it holds,
+    # and the worker then waits on them for ever (pipeline/pdflock.py).
+    with PDFIUM:
+        return _render_pdf(job, html)
+
+
+def _render_pdf(job: Job, html: str) -> Rendered:
     profile = job.profile.spec
     intent = profile.output_intent
     cmyk = COLOUR / intent.icc if intent else None

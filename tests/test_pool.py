@@ -1,0 +1,79 @@
+"""A build forks its workers; a fork while another thread lays out text (a proof in
+a web request's thread, the studio) would copy the GLib/Pango locks that thread holds
+and the worker would wait on them for ever (a browser test hung so). The renderer
+holds the process's one renderer lock (pipeline/pdflock.py), which a fork waits for."""
+from __future__ import annotations
+
+import threading
+from multiprocessing import get_context
+
+from pipeline.build import build
+from pipeline.content import load_campaigns
+from pipeline.fit import fitted
+from pipeline.paths import LAYOUTS
+from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+from pipeline.render import pdf
+
+from .conftest import DEFAULT_CAMPAIGN
+
+
+def _jobs():
+    return plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS), select_profiles(load_profiles(), "press"),
+                only=["wallet-card", "wallet-card-discreet"], districts=["none"], partners=["none"],
+                languages=["none"])
+
+
+def test_a_fork_waits_while_another_thread_lays_out_text(monkeypatch):
+    inside, release = threading.Event(), threading.Event()
+
+    def laying_out(job, html):
+        inside.set()
+        release.wait(60)
+        return "rendered"
+
+    monkeypatch.setattr(pdf, "_render_pdf", laying_out)
+    renders = threading.Thread(target=lambda: pdf.render_pdf(None, ""))
+    renders.start()
+    assert inside.wait(60)
+    worker = get_context("fork").Process(target=int)
+    forks = threading.Thread(target=worker.start)
+    forks.start()
+    forks.join(0.5)
+    try:
+        assert forks.is_alive(), "a worker was forked while another thread was inside the renderer"
+    finally:
+        release.set()
+        renders.join()
+        forks.join(60)
+        worker.join(60)
+    assert worker.exitcode == 0
+
+
+def test_a_build_asked_from_another_thread_while_text_is_laid_out_makes_the_same_files(tmp_path):
+    jobs = _jobs()
+    assert len(jobs) == 2
+    stop = threading.Event()
+
+    def lay_out_text():  # what a proof in another request's thread does meanwhile
+        while not stop.is_set():
+            fitted(jobs[0])
+
+    busy = threading.Thread(target=lay_out_text, daemon=True)
+    busy.start()
+    answer = {}
+    try:
+        asks = threading.Thread(target=lambda: answer.update(
+            built=build(jobs, tmp_path / "thread", workers=2, force=True)))
+        asks.start()
+        asks.join(600)
+        assert not asks.is_alive(), "the build from another thread did not finish"
+    finally:
+        stop.set()
+        busy.join()
+    main = build(jobs, tmp_path / "main", workers=2, force=True)
+    assert answer["built"].built == main.built == 2 and not answer["built"].errors and not main.errors
+    thread, main = tmp_path / "thread" / "no-matter-how-small", tmp_path / "main" / "no-matter-how-small"
+    made = sorted(p.name for p in thread.glob("*.pdf"))
+    assert len(made) >= 2 and made == sorted(p.name for p in main.glob("*.pdf"))
+    for name in made:
+        assert (thread / name).read_bytes() == (main / name).read_bytes(), name
