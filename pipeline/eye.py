@@ -71,7 +71,7 @@ class PageView:
     bare: np.ndarray  # the same with no text drawn
     codes: list[Code]
     chars: list[Char]
-    tables: dict = field(default_factory=dict)  # summed-area tables of the text's pixels, by contrast
+    inks: dict = field(default_factory=dict)  # the pixels that show text, by contrast (`ink`)
 
     def region(self, box):
         """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
@@ -83,6 +83,13 @@ class PageView:
         height, width = self.seen.shape
         return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
 
+    def ink(self, contrast: float) -> np.ndarray:
+        """The pixels that stand out from the page without text by `contrast` (`_ink`),
+        flattened row by row, with one blank pixel past the last (`_inked`'s end)."""
+        if contrast not in self.inks:
+            self.inks[contrast] = np.append(_ink(self.bare, self.seen, contrast).ravel(), False)
+        return self.inks[contrast]
+
     def unseen(self, boxes: np.ndarray, contrast: float, share: float, across: np.ndarray) -> np.ndarray:
         """For each letter's ink box (n x 4: x, y, w, h in mm from the trim), whether a
         reader does not see it: no pixel in the box differs from the page without
@@ -92,55 +99,62 @@ class PageView:
         whole letter shows ink up to each edge; a letter half under a panel shows it
         down to the panel's edge only. Anti-aliased edges may fall under the
         contrast: a pixel and a half is allowed, and a box of five pixels or fewer
-        (a full stop) is judged by its ink alone. All letters of a page at once,
-        through a summed-area table of the pixels that show text."""
-        if contrast not in self.tables:
-            self.tables[contrast] = self._ink_table(contrast)
-        table, (top, left) = self.tables[contrast]
+        (a full stop) is judged by its ink alone. All letters of a page at once:
+        each row of each box looked at once (`_inked`), then the rows of each band
+        counted; only the letters' pixels are read, not the whole page's."""
+        ink = self.ink(contrast)
         height, width = self.seen.shape
         k, o = self.scale, self.offset
         x0 = np.clip(np.floor((boxes[:, 0] + o) * k).astype(int), 0, width)
         y0 = np.clip(np.floor((boxes[:, 1] + o) * k).astype(int), 0, height)
         x1 = np.clip(np.maximum(np.ceil((boxes[:, 0] + boxes[:, 2] + o) * k).astype(int), x0 + 1), 0, width)
         y1 = np.clip(np.maximum(np.ceil((boxes[:, 1] + boxes[:, 3] + o) * k).astype(int), y0 + 1), 0, height)
-        last_row, last_column = table.shape[0] - 1, table.shape[1] - 1
-
-        def count(ya, yb, xa, xb):
-            # The table covers only the pixels that may show ink: outside it there is none.
-            ya, yb = np.clip(ya - top, 0, last_row), np.clip(yb - top, 0, last_row)
-            xa, xb = np.clip(xa - left, 0, last_column), np.clip(xb - left, 0, last_column)
-            return table[yb, xb] - table[ya, xb] - table[yb, xa] + table[ya, xa]
-
         h, w = y1 - y0, x1 - x0
-        unseen = (h <= 0) | (w <= 0) | (count(y0, y1, x0, x1) == 0)
+        blank = (h <= 0) | (w <= 0)
+        h = np.where(blank, 0, h)  # no rows to look at: unseen
+        # Every row of every box, box after box: its box and its pixel row's start.
+        box = np.repeat(np.arange(len(boxes)), h)
+        first = np.cumsum(h) - h  # each box's first row in that list
+        last = first + h
+        line = (y0[box] + np.arange(box.size) - first[box]) * width
+
+        def shows(inked_rows):
+            """Per box: whether any of its rows from `start` to `stop` has ink."""
+            before = np.concatenate(([0], np.cumsum(inked_rows, dtype=np.int64)))
+            return lambda start, stop: before[stop] - before[start] > 0
+
+        whole = shows(_inked(ink, line + x0[box], line + x1[box]))
+        unseen = blank | ~whole(first, last)
         # First ink row later than 1.5 + share x height: the rows up to that are blank.
         rows = np.minimum(np.floor(1.5 + share * h).astype(int) + 1, h)
         tall = h > 5
-        unseen |= tall & (count(y0, y0 + rows, x0, x1) == 0)
-        unseen |= tall & (count(y1 - rows, y1, x0, x1) == 0)
+        unseen |= tall & (~whole(first, first + rows) | ~whole(last - rows, last))
         columns = np.minimum(np.floor(1.5 + share * w).astype(int) + 1, w)
-        wide = across & (w > 5)
-        unseen |= wide & (count(y0, y1, x0, x0 + columns) == 0)
-        unseen |= wide & (count(y0, y1, x1 - columns, x1) == 0)
+        wide = across & (w > 5) & ~blank
+        if wide.any():
+            mine = wide[box]
+            rows_of, at = box[mine], line[mine]
+            for start, stop in ((x0, x0 + columns), (x1 - columns, x1)):
+                inked = np.zeros(box.size, dtype=bool)
+                inked[mine] = _inked(ink, at + start[rows_of], at + stop[rows_of])
+                unseen |= wide & ~shows(inked)(first, last)
         return unseen
 
 
-    def _ink_table(self, contrast: float) -> tuple[np.ndarray, tuple[int, int]]:
-        """The summed-area table of the pixels that stand out from the page without
-        text by `contrast` (`_ink`), over the smallest rectangle holding them all, and
-        that rectangle's top-left pixel."""
-        ink = _ink(self.bare, self.seen, contrast)
-        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        if not rows.size:
-            return np.zeros((1, 1), dtype=np.int32), (0, 0)
-        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-        table = np.zeros((ink.shape[0] + 1, ink.shape[1] + 1), dtype=np.int32)
-        np.cumsum(ink, axis=1, dtype=np.int32, out=table[1:, 1:])
-        # Then down a row at a time: numpy's cumsum down axis 0 walks a C-ordered
-        # raster column by column, four times slower.
-        for row in range(2, table.shape[0]):
-            np.add(table[row - 1], table[row], out=table[row])
-        return table, (int(rows[0]), int(columns[0]))
+def _inked(ink: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Whether `ink` (flat, one blank past the end) has a pixel set in each run from
+    `starts` to `stops` (start < stop), one reduceat for them all. The runs go in by
+    descending start, so from each run's stop to the next run's start is no run at
+    all (reduceat reads one pixel there, which is dropped): only the runs' own
+    pixels are read."""
+    if not starts.size:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(starts)[::-1]
+    bounds = np.empty(2 * starts.size, dtype=np.intp)
+    bounds[0::2], bounds[1::2] = starts[order], stops[order]
+    found = np.empty(starts.size, dtype=bool)
+    found[order] = np.logical_or.reduceat(ink, bounds)[0::2]
+    return found
 
 
 # 8-bit sRGB grey levels as relative luminance (WCAG)

@@ -482,31 +482,47 @@ def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, ca
     assert lowest > top
 
 
-def test_the_ink_table_covers_only_the_ink_and_answers_as_the_whole_page():
-    """The summed-area table of the pixels text draws spans only the rectangle holding
-    them (a partner's proof draws one panel of three); every letter, inside or outside
-    it, is judged as with a table of the whole page."""
+def test_each_letter_is_judged_by_the_pixels_of_its_own_box_and_bands():
+    """The hidden-text test reads only the letters' rows (eye._inked, one reduceat
+    for a page): each letter is unseen exactly when, pixel by pixel, its box or one
+    of its edge bands has no pixel standing out, as worked out here box by box;
+    letters past the page's edges, of no pixel, short, narrow or across, and a page
+    whose text stands out nowhere, a little or nearly everywhere."""
     from pipeline.eye import PageView, _standing_out
 
     rng = np.random.default_rng(26)
-    bare = np.full((300, 420), 255, dtype=np.uint8)
-    bare[:, 300:] = 90  # a coloured panel
-    seen = bare.copy()
-    ink = rng.random((120, 150)) < 0.4
-    seen[100:220, 200:350][ink] = rng.integers(0, 256, size=int(ink.sum()))
-    boxes = np.column_stack([rng.uniform(-2, 110, 400), rng.uniform(-2, 80, 400),
-                             rng.uniform(0, 12, 400), rng.uniform(0, 12, 400)])
-    across = rng.random(400) < 0.5
+    for share_of_ink in (0.0, 0.002, 0.05, 0.4, 0.95):
+        bare = np.full((300, 420), 255, dtype=np.uint8)
+        bare[:, 300:] = 90  # a coloured panel
+        seen = bare.copy()
+        ink = rng.random((120, 150)) < share_of_ink
+        seen[100:220, 200:350][ink] = rng.integers(0, 256, size=int(ink.sum()))
+        n = 600
+        boxes = np.column_stack([rng.uniform(-8, 110, n), rng.uniform(-8, 80, n),
+                                 rng.uniform(-0.5, 12, n), rng.uniform(-0.5, 12, n)])
+        across = rng.random(n) < 0.5
+        scale, offset, share = 4.0, 1.0, 0.15
+        flags = _standing_out(1.5)[(bare.astype(np.uint16) << 8) | seen]
 
-    cropped = PageView(4.0, 1.0, seen, bare, [], [])
-    table, corner = cropped._ink_table(1.5)
-    assert corner == (100, 200) and table.shape[0] - 1 <= 120 and table.shape[1] - 1 <= 150
+        def blank(y0, y1, x0, x1):
+            return not flags[y0:y1, x0:x1].any()
 
-    whole = PageView(4.0, 1.0, seen, bare, [], [])
-    flags = _standing_out(1.5)[(bare.astype(np.uint16) << 8) | seen].astype(np.int32)
-    full = np.zeros((301, 421), dtype=np.int32)
-    full[1:, 1:] = flags.cumsum(axis=0).cumsum(axis=1)
-    whole.tables[1.5] = (full, (0, 0))
-    found = cropped.unseen(boxes, 1.5, 0.15, across)
-    assert np.array_equal(found, whole.unseen(boxes, 1.5, 0.15, across))
-    assert found.any() and not found.all()
+        expected = []
+        for (x, y, w, h), wide in zip(boxes, across):
+            x0 = min(max(int(np.floor((x + offset) * scale)), 0), 420)
+            y0 = min(max(int(np.floor((y + offset) * scale)), 0), 300)
+            x1 = min(max(int(np.ceil((x + w + offset) * scale)), x0 + 1), 420)
+            y1 = min(max(int(np.ceil((y + h + offset) * scale)), y0 + 1), 300)
+            height, width = y1 - y0, x1 - x0
+            if height <= 0 or width <= 0 or blank(y0, y1, x0, x1):
+                expected.append(True)
+                continue
+            rows = min(int(1.5 + share * height) + 1, height)
+            columns = min(int(1.5 + share * width) + 1, width)
+            expected.append((height > 5 and (blank(y0, y0 + rows, x0, x1) or blank(y1 - rows, y1, x0, x1)))
+                            or (wide and width > 5 and (blank(y0, y1, x0, x0 + columns)
+                                                        or blank(y0, y1, x1 - columns, x1))))
+        found = PageView(scale, offset, seen, bare, [], []).unseen(boxes, 1.5, share, across)
+        assert found.tolist() == expected, share_of_ink
+        if 0 < share_of_ink < 0.9:
+            assert found.any() and not found.all()

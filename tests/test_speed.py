@@ -24,7 +24,7 @@ from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from .conftest import DEFAULT_CAMPAIGN
 
 
-def test_the_hidden_text_table_counts_exactly_the_pixels_that_stand_out():
+def test_the_hidden_text_ink_is_exactly_the_pixels_that_stand_out():
     # Worked out here pixel by pixel from the WCAG contrast ratio of the grey levels.
     rng = np.random.default_rng(26)
     bare = rng.integers(0, 256, (37, 53), dtype=np.uint8)
@@ -32,15 +32,11 @@ def test_the_hidden_text_table_counts_exactly_the_pixels_that_stand_out():
     linear = lambda g: ((g / 255) / 12.92 if g / 255 <= 0.04045 else ((g / 255 + 0.055) / 1.055) ** 2.4)  # noqa: E731
     for contrast in (1.5, 3.0, 4.5):
         view = eye.PageView(1.0, 0.0, seen, bare, [], [])
-        view.unseen(np.zeros((1, 4)), contrast, 0.3, np.array([True]))
         ink = np.array([[max(linear(s), linear(b)) + 0.05 >= contrast * (min(linear(s), linear(b)) + 0.05)
                          for s, b in zip(row_s, row_b)] for row_s, row_b in zip(seen.tolist(), bare.tolist())])
-        table, (top, left) = view.tables[contrast]  # over the rectangle holding the ink
-        rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        assert (top, left) == (rows[0], columns[0])
-        ink = ink[rows[0]:rows[-1] + 1, columns[0]:columns[-1] + 1]
-        assert table.shape == (ink.shape[0] + 1, ink.shape[1] + 1) and not table[0].any() and not table[:, 0].any()
-        assert (table[1:, 1:] == ink.cumsum(axis=0).cumsum(axis=1)).all(), contrast
+        flat = view.ink(contrast)  # row by row, one blank pixel past the last
+        assert flat.shape == (37 * 53 + 1,) and not flat[-1]
+        assert (flat[:-1].reshape(37, 53) == ink).all(), contrast
 
 
 def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
@@ -183,3 +179,27 @@ def test_memory_is_given_back_with_glibcs_malloc_trim_where_the_c_library_is_gli
     else:
         assert worker.MALLOC_TRIM is not None and worker.MALLOC_TRIM(0) in (0, 1)
     worker.give_back_memory()
+
+
+def test_copyfitting_and_preflight_decide_a_renderings_hidden_text_once(monkeypatch):
+    # fit.py asks whether any letter is hidden, preflight asks again of the same
+    # rendering: the letters' pixels are read once, the answer is the same, and a
+    # caller's list is its own.
+    from pipeline.fit import fitted
+    from pipeline.preflight import Subject, check_visible
+
+    jobs = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS),
+                select_profiles(load_profiles(), "press"), only=["poster"], districts=["none"],
+                partners=["none"], languages=["none"])
+    job = next(j for j in jobs if j.size == "A3")
+    html, rendered = fitted(job)
+    looked = []
+    unseen = eye.PageView.unseen
+    monkeypatch.setattr(eye.PageView, "unseen", lambda self, *a: looked.append(self) or unseen(self, *a))
+    rendered.derived.clear()
+    first = check_visible(Subject(job, html, rendered))
+    first.append("a caller's own")
+    again = check_visible(Subject(job, html, rendered))
+    assert len(looked) == rendered.pages and "a caller's own" not in again
+    rendered.derived.clear()
+    assert check_visible(Subject(job, html, rendered)) == again and len(looked) == 2 * rendered.pages

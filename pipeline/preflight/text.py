@@ -126,7 +126,15 @@ def check_visible(s: Subject) -> list[Problem]:
     Decided from the page's rasters (pipeline/eye.py: as printed, and with no text
     drawn), so a panel, an image or a box painted over text, text clipped, past the
     trim or the colour of its ground is found however the layout put it there.
-    One problem per element (the field), naming the lines that do not show."""
+    One problem per element (the field), naming the lines that do not show.
+    Decided once per rendering: copyfitting asks first (fit.py), preflight again."""
+    key = ("hidden-text", s.file)
+    if key not in s.rendered.derived:
+        s.rendered.derived[key] = _hidden_text(s)
+    return list(s.rendered.derived[key])
+
+
+def _hidden_text(s: Subject) -> list[Problem]:
     width, height = s.job.trim_mm
     hidden: dict[tuple[int, str], list[tuple[Placed, int, int, str]]] = {}
     for page, view in enumerate(s.views, 1):
