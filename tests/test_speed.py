@@ -203,3 +203,92 @@ def test_copyfitting_and_preflight_decide_a_renderings_hidden_text_once(monkeypa
     assert len(looked) == rendered.pages and "a caller's own" not in again
     rendered.derived.clear()
     assert check_visible(Subject(job, html, rendered)) == again and len(looked) == 2 * rendered.pages
+
+
+def test_a_thumbnail_is_the_bleed_checks_raster_trimmed_pixel_for_pixel():
+    # The report's PNGs are written by preflight/thumbnails.png (rows unfiltered, fast
+    # deflate): any PNG reader shows exactly the raster the bleed check looked at.
+    from pipeline.fit import fitted
+    from pipeline.plan import media_bleed_mm
+    from pipeline.preflight import Subject
+    from pipeline.preflight.subject import THUMBNAIL_DPI
+    from pipeline.preflight.thumbnails import png, thumbnails
+
+    rng = np.random.default_rng(26)
+    noise = rng.integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png(noise)))), noise)
+
+    jobs = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS),
+                select_profiles(load_profiles(), "press"), only=["leaflet-a5"], districts=["none"],
+                partners=["none"], languages=["none"])
+    job = jobs[0]
+    html, rendered = fitted(job)
+    subject = Subject(job, html, rendered)
+    try:
+        pngs = thumbnails(subject)
+        assert len(pngs) == rendered.pages == 2
+        k, media = THUMBNAIL_DPI / 25.4, media_bleed_mm(job)
+        width, height = job.trim_mm
+        for index, data in enumerate(pngs):
+            shown = Image.open(io.BytesIO(data))
+            assert shown.format == "PNG" and shown.mode == "RGB"
+            trimmed = subject.raster(index).crop([round(media * k), round(media * k),
+                                                  round((media + width) * k), round((media + height) * k)])
+            assert np.array_equal(np.asarray(shown), np.asarray(trimmed))
+    finally:
+        subject.pdf.close()
+
+
+def test_a_campaigns_revealing_words_are_read_once_for_its_codes():
+    from pipeline.content import fields
+
+    jobs = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS),
+                select_profiles(load_profiles(), "press"), only=["poster"], partners=["none"], languages=["none"])
+    job = next(j for j in jobs if j.variant and len(j.variant) > 7)  # a long name: checked against the words
+    campaign = job.source.campaign
+    assert campaign.revealing_words
+    url = job.qr_url
+    before = fields.word_reading.cache_info()
+    assert job.qr_url == url
+    after = fields.word_reading.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits
+    assert campaign.reveals("a " + campaign.revealing_words[0].upper() + " b") == [campaign.revealing_words[0]]
+
+
+def test_the_bleed_check_reads_each_edge_of_the_raster_as_point_by_point():
+    # check_bleed reads its 39 points an edge as arrays: colour stopping short of the
+    # bleed is found at the first point of an edge; colour run on into the bleed, a
+    # faint tint and the trim a picture crosses (a pixel of slack) are not.
+    from pipeline.plan import media_bleed_mm
+    from pipeline.preflight import Subject, check_bleed
+    from pipeline.preflight.subject import THUMBNAIL_DPI
+    from pipeline.stages import Placed, Rendered
+
+    jobs = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS),
+                select_profiles(load_profiles(), "press"), only=["poster"], districts=["none"],
+                partners=["none"], languages=["none"])
+    job = next(j for j in jobs if j.size == "A3")
+    width, height = job.trim_mm
+    bleed, media, k = job.profile.spec.bleed_mm, media_bleed_mm(job), THUMBNAIL_DPI / 25.4
+    page = np.full((int((height + 2 * media) * k) + 1, int((width + 2 * media) * k) + 1, 3), 255, dtype=np.uint8)
+
+    def fill(x0, y0, x1, y1, colour):  # mm from the trim
+        page[int((y0 + media) * k):int((y1 + media) * k), int((x0 + media) * k):int((x1 + media) * k)] = colour
+
+    fill(0, 0, width, height, (200, 30, 30))  # a red ground over the trim, not into the bleed...
+    fill(-bleed, 0.5 * height, 0, height + bleed, (200, 30, 30))  # ...but at the lower left
+    fill(0, height, 0.5 * width, height + bleed, (200, 30, 30))  # and along the bottom's left half,
+    fill(0.5 * width, height - 5, width, height, (250, 250, 245))  # right of which a faint tint: no problem
+    picture = Placed(1, "image", (width - 20, 0, 20, height), "figure.picture > img")  # over the right trim
+    one_page = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(one_page, "PDF")
+    subject = Subject(job, "", Rendered(pdf=one_page.getvalue(), pages=1, warnings=[], layout=[picture]))
+    subject.rasters[0] = Image.fromarray(page)  # the page the check looks at
+    try:
+        found = [(p.what, p.page, tuple(round(v, 3) for v in p.box_mm), p.check) for p in check_bleed(subject)]
+    finally:
+        subject.pdf.close()
+    first_top = (round(width / 40, 3), 0, 5, 5)
+    first_left = (0, round(height / 40, 3), 5, 5)
+    assert found == [("colour at the top trim stops short of the bleed", 1, first_top, "bleed"),
+                     ("colour at the left trim stops short of the bleed", 1, first_left, "bleed")]

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 from ..inputs import _written_port, check_url, parse_url
 from .brand import Brand
 from .easyread import EasyReadText
-from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded
+from .fields import RTL_LANGUAGES, Copies, Email, Headline, Host, Neutral, Phone, Strict, Text, Wrong, described, folded, word_reading
 from .languages import Bilingual, LanguageAxis, OtherFormatsText, in_reading_order
 from .show import Picture, Show, check_show
 from .yamlfile import _Lines
@@ -467,7 +467,7 @@ class Campaign(Strict):
         """The revealing words found in `text` as a reader would read it: any case,
         accents, digits for letters, look-alike letters of other scripts."""
         readings = folded(text)
-        return [w for w in self.revealing_words if any(folded(w)[0] in reading for reading in readings)]
+        return [w for w in self.revealing_words if any(word_reading(w) in reading for reading in readings)]
 
     def source(self, source_id: str) -> Source:
         found = next((s for s in self.sources if s.id == source_id), None)

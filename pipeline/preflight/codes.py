@@ -111,7 +111,7 @@ def _distance(a, b) -> float:
 
 def _decode_region(s: Subject, item: Placed) -> list[str]:
     """Raster only the code's area (plus a margin) at print resolution and decode it."""
-    page = s.pdf[item.page - 1]
+    page = s.page(item.page - 1)
     margin = 2
     x, y, w, h = item.rect
     width_pt, height_pt = page.get_size()

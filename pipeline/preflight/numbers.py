@@ -115,7 +115,7 @@ def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem
         if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
                                     for c in view.chars):
             continue  # a picture with text of its own (an SVG's <text>): read from the page
-        text = eye.ocr(s.pdf[item.page - 1], item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
+        text = eye.ocr(s.page(item.page - 1), item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
         for written, digits in eye.unknown_numbers_read(text, known):
             if (item.page, digits) in reported:
                 continue

@@ -24,6 +24,7 @@ class Subject:
     html: str
     rendered: Rendered
     rasters: dict[int, object] = field(default_factory=dict, repr=False)  # page index -> RGB image
+    pages: dict[int, pdfium.PdfPage] = field(default_factory=dict, repr=False)  # page index -> page of `pdf`
 
     @property
     def file(self) -> str:
@@ -44,11 +45,18 @@ class Subject:
                 self.job.spec.sizes[self.job.size].min_type_pt)
         return self.rendered.derived[key]
 
+    def page(self, index: int) -> pdfium.PdfPage:
+        """Page `index` (from 0) of `pdf`, loaded once for the checks that raster it
+        (closed with the document)."""
+        if index not in self.pages:
+            self.pages[index] = self.pdf[index]
+        return self.pages[index]
+
     def raster(self, index: int):
         """Page `index` (from 0) with its bleed, as an RGB image at THUMBNAIL_DPI,
         rastered once for the bleed check and the report's thumbnails."""
         if index not in self.rasters:
-            self.rasters[index] = self.pdf[index].render(scale=THUMBNAIL_DPI / 72).to_pil().convert("RGB")
+            self.rasters[index] = self.page(index).render(scale=THUMBNAIL_DPI / 72).to_pil().convert("RGB")
         return self.rasters[index]
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
