@@ -209,7 +209,7 @@ def find_phone_numbers(text: str) -> list[PhoneInText]:
     +44, +44 (0), full-width digits, invisible characters between digits; and, as a
     reader dials them, numbers behind marks between digits (0808·802·0399), the
     letter O for a zero, or spelled out in words (those when they make a valid number)."""
-    if not any(c.isdigit() for c in text) and not _IN_WORDS.search(text):
+    if not any(map(str.isdigit, text)) and not _IN_WORDS.search(text):
         return []  # most lines of a page: no digit to read
     return list(_phone_numbers(text))
 

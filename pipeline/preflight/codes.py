@@ -122,5 +122,6 @@ def _decode_region(s: Subject, item: Placed) -> list[str]:
     right = width_pt - left - (w + 2 * margin) * PT_PER_MM
     bottom = height_pt - top - (h + 2 * margin) * PT_PER_MM
     crop = tuple(max(v, 0) for v in (left, bottom, right, top))
-    image = page.render(scale=QR_DECODE_DPI / 72, crop=crop).to_pil()
-    return [c.text for c in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
+    # RGB bytes straight to zxing-cpp: the pixels a PIL image of the raster would hand it.
+    bitmap = page.render(scale=QR_DECODE_DPI / 72, crop=crop, rev_byteorder=True)
+    return [c.text for c in zxingcpp.read_barcodes(bitmap.to_numpy(), formats=zxingcpp.BarcodeFormat.QRCode)]
