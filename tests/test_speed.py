@@ -292,3 +292,23 @@ def test_the_bleed_check_reads_each_edge_of_the_raster_as_point_by_point():
     first_left = (0, round(height / 40, 3), 5, 5)
     assert found == [("colour at the top trim stops short of the bleed", 1, first_top, "bleed"),
                      ("colour at the left trim stops short of the bleed", 1, first_left, "bleed")]
+
+
+def test_a_subjects_lines_are_merged_once_and_each_check_gets_its_own_list(monkeypatch):
+    from pipeline.preflight import Subject
+    from pipeline.preflight import subject as subject_module
+    from pipeline.stages import Placed, Rendered
+
+    layout = [Placed(1, "text", (10, 10, 50, 5), "p.a", "first line", 12),
+              Placed(1, "text", (10, 16, 40, 5), "p.a", "second line", 12),
+              Placed(1, "qr", (100, 10, 30, 30), "img.qr")]
+    merges = []
+    merged = subject_module._merged
+    monkeypatch.setattr(subject_module, "_merged", lambda items: merges.append(1) or merged(items))
+    subject = Subject(SimpleNamespace(output="poster.pdf"), "", Rendered(pdf=b"", pages=1, warnings=[], layout=layout))
+    first = subject_module._content(subject)
+    assert [(p.kind, p.text, p.rect) for p in first] == [("text", "first line second line", (10, 10, 50, 11)),
+                                                          ("qr", "", (100, 10, 30, 30))]
+    assert first[1] is layout[2]  # the code itself: check_qr tells it from the rest by identity
+    first.clear()
+    assert len(subject_module._content(subject)) == 2 and merges == [1]

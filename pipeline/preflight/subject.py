@@ -25,6 +25,7 @@ class Subject:
     rendered: Rendered
     rasters: dict[int, object] = field(default_factory=dict, repr=False)  # page index -> RGB image
     pages: dict[int, pdfium.PdfPage] = field(default_factory=dict, repr=False)  # page index -> page of `pdf`
+    merged: list[Placed] | None = field(default=None, repr=False)  # the layout's lines merged (`_content`)
 
     @property
     def file(self) -> str:
@@ -103,9 +104,16 @@ def _inside(inner, outer, tolerance=0.2) -> bool:
 
 def _content(subject: Subject) -> list[Placed]:
     """Text, images and codes, with the lines of one element merged into one item, so
-    a paragraph over a fold is one problem, not one per line."""
+    a paragraph over a fold is one problem, not one per line. Merged once per subject
+    (a dozen checks ask); each caller gets its own list."""
+    if subject.merged is None:
+        subject.merged = _merged(subject.rendered.layout)
+    return list(subject.merged)
+
+
+def _merged(layout: list[Placed]) -> list[Placed]:
     merged: list[Placed] = []
-    for item in subject.rendered.layout:
+    for item in layout:
         last = merged[-1] if merged else None
         if (last and item.kind == "text" == last.kind and item.page == last.page
                 and item.element == last.element and item.font_size_pt == last.font_size_pt
