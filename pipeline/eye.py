@@ -241,11 +241,9 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
         left, right, bottom, top = (raw.c_double() for _ in range(4))
         for i in range(raw.FPDFText_CountChars(text.raw)):
             code = raw.FPDFText_GetUnicode(text.raw, i)
-            if code in (0, 0xFFFE, 0xFFFF) or raw.FPDFText_IsGenerated(text.raw, i) == 1:
+            if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace() or raw.FPDFText_IsGenerated(text.raw, i) == 1:
                 continue
             char = chr(code)
-            if char.isspace():
-                continue
             raw.FPDFText_GetCharBox(text.raw, i, left, right, bottom, top)
             x = (left.value - media_left) / PT_PER_MM - offset
             y = (media_top - top.value) / PT_PER_MM - offset
