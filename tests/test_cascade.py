@@ -8,6 +8,8 @@ import logging
 
 import pikepdf
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
@@ -121,3 +123,29 @@ def test_kept_shapes_are_bounded():
     for n in range(cascade.SHAPES_KEPT + 3):
         _render(_page("Line", "https://example.org/", "<p></p>" * n), sheet, fonts)
     assert len(cascade._shapes) == cascade.SHAPES_KEPT
+
+
+_WORDS = ["In", "Craven", "call", "101", "&amp;", "&lt;b&gt;", "  ", "\n", "Ryedale?", "0808 802 0300", "é", "ـعـ", "Same"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), max_size=5), st.lists(st.sampled_from(_WORDS), max_size=5),
+                          st.sampled_from(["a", "b", "a?c=1", "a?c=2&amp;d=3"])), min_size=2, max_size=4))
+def test_any_sequence_of_variants_comes_out_as_whole_renders(variants):
+    """Whatever texts and link targets variants of one shape have (entities, blanks, a text
+    standing twice, another script), each is what WeasyPrint's whole render makes of it."""
+    sheet, fonts = CSS(string="@page { size: A7 } p:empty { color: red } .line { text-align: center }"), FontConfiguration()
+    cascade._shapes.clear()
+    pages = [f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><h1>Same</h1>'
+             f'<p class="line">{" ".join(line)}</p><p>{" ".join(other)}</p>'
+             f'<p><a href="https://example.org/{href}">the page</a></p></body></html>'
+             for line, other, href in variants]
+    def pdf(page):
+        return cascade.render(page, str(LAYOUTS) + "/", ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None).write_pdf()
+
+    kept = [pdf(page) for page in pages]
+    whole = []
+    for page in pages:
+        cascade._shapes.clear()
+        whole.append(pdf(page))
+    assert kept == whole
