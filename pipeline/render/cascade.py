@@ -12,12 +12,13 @@ variant's own, so nothing of the first variant's layout carries over.
 
 Why the styles can be kept: CSS selects elements by their tags, attributes and place
 in the tree, never by their text, so two documents whose tags and attributes are the
-same (the *shape*) cascade alike. The attribute values that may differ are the ones no
-stylesheet can see: a link's `href` (read when boxes are built) and the QR code's
-placeholder `src`. A text that is empty in one variant and not in the other (`:empty`)
-changes the shape. A change this module cannot place exactly (a text found more or
-less than once, in the tree or in the HTML) renders the whole document as WeasyPrint
-does (and starts the shape again).
+same (the *shape*) cascade alike. The attribute values that may differ (a link's `href`,
+the QR code's placeholder `src`) are part of the shape where a selector reads them
+(`a[href^="tel:"]`, `:local-link`). A text that is blank in one variant and not in the
+other (`:empty`) changes the shape. Texts and values are put in by their place in the
+tree, where the parser left them as written (not moved, merged or changed); a change
+this module cannot place exactly renders the whole document as WeasyPrint does (and
+starts the shape again), as does a document loading a stylesheet itself (it may change).
 
 Kept per worker, the oldest shape first out (SHAPES_KEPT); only while the renderer
 lock is held (render/pdf.py), so one document at a time.
@@ -59,9 +60,12 @@ class _Shape:
     anchors: tuple[str, ...]  # what the cascade told the target collector
     said: tuple[str, ...]  # what WeasyPrint said while cascading, said again for each variant
     options: dict
-    keep: tuple  # the stylesheets and font configuration the key names by id, kept alive
+    overflow: tuple  # (style, overflow) of the root and body: the box tree's build moves it to the page
+    keep: tuple = ()  # the stylesheets and font configuration the key names by id, kept alive
     texts: list[str] = field(default_factory=list)  # the HTML's text between tags, as last rendered
     values: list[str] = field(default_factory=list)  # the masked attribute values, as last rendered
+    slots: dict = field(default_factory=dict)  # index of a non-blank text -> (element, "text" or "tail")
+    places: list | None = None  # per masked value, (element, attribute); None: not placeable
     reused: int = 0
 
 
@@ -107,6 +111,7 @@ def render(text: str, base_url: str, fetcher, stylesheets: list, font_config, co
     document, made = _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pdf_variant)
     if made is not None:
         made.texts, made.values, made.keep = texts, values, (*stylesheets, font_config)
+        made.slots, made.places = _slots(made.html.etree_element, texts), _places(made, values)
         _shapes[key] = made
         while len(_shapes) > SHAPES_KEPT:
             del _shapes[next(iter(_shapes))]
@@ -121,9 +126,9 @@ def _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pd
                              color_profiles=color_profiles, pdf_variant=pdf_variant)
     made = None
     if SUPPORTED and _built and _built[0][0] is parsed:  # not another thread's render
-        _, context, said, options = _built[0]
+        _, context, said, options, overflow = _built[0]
         made = _Shape(parsed, context.style_for, context.counter_style,
-                      tuple(context.target_collector.target_lookup_items), said, options, ())
+                      tuple(context.target_collector.target_lookup_items), said, options, overflow)
     _built.clear()
     return document, made
 
@@ -131,8 +136,7 @@ def _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pd
 def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, color_profiles) -> Document | None:
     """The kept tree with this variant's texts and values, laid out; None when a change
     cannot be placed exactly."""
-    changes = [(i, old, new) for i, (old, new) in enumerate(zip(kept.texts, texts)) if old != new]
-    if not _place_texts(kept, changes) or not _place_values(kept, values):
+    if not _place(kept, texts, values):
         return None
     kept.texts, kept.values = texts, values
     kept.reused += 1
@@ -140,6 +144,8 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
     logger = logging.getLogger("weasyprint")
     for message in kept.said:
         logger.warning("%s", message)
+    for style, overflow in kept.overflow:
+        style["overflow"] = overflow
     collector = TargetCollector()
     for anchor in kept.anchors:
         collector.collect_anchor(anchor)
@@ -155,69 +161,135 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
     return document
 
 
-def _text(segment: str) -> str:
-    """A text between tags as the HTML parser reads it."""
+_NUMBER = re.compile(r"&#(?:[xX][0-9a-fA-F]+|[0-9]+);?")
+_NAMED_IN_VALUE = re.compile(r"&(?!#|(?:amp|lt|gt|quot|apos);)")
+
+
+def _decoded(segment: str, value: bool = False) -> str | None:
+    """A text between tags (or an attribute value) as the HTML parser reads it; None where
+    html.unescape might read it otherwise: a NUL (dropped), a control character's number
+    (kept), in a value a named reference the parser leaves as written (`&sect=`)."""
+    if "\x00" in segment or any(not html_text.unescape(n) for n in _NUMBER.findall(segment)) or (
+            value and _NAMED_IN_VALUE.search(segment)):
+        return None
     return html_text.unescape(segment.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _place_texts(kept: _Shape, changes: list[tuple[int, str, str]]) -> bool:
-    """Each changed text put into the one tree node holding it; False (nothing changed)
-    unless every old text is found once in the tree and once among the HTML's texts."""
-    if not changes:
-        return True
-    olds = {_text(old) for _, old, _ in changes}
-    seen = [_text(t) for t in kept.texts]
-    if len(olds) != len(changes) or any(seen.count(old) != 1 for old in olds):
-        return False
-    if any(not _text(text).strip() for _, old, new in changes for text in (old, new)):
-        return False  # a text coming or going: :empty, :blank and anonymous boxes may change
-    nodes: dict[str, list[tuple]] = {old: [] for old in olds}
-    for element in kept.html.etree_element.iter():
-        for where in ("text", "tail"):
-            value = getattr(element, where)
-            if value in nodes:
-                nodes[value].append((element, where))
-    if any(len(found) != 1 for found in nodes.values()):
-        return False
-    for _, old, new in changes:
-        element, where = nodes[_text(old)][0]
-        setattr(element, where, _text(new))
-    return True
+def _slots(root, texts: list[str]) -> dict:
+    """Each non-blank text of the HTML and the tree node holding it, by order; none when the
+    parser moved, merged or changed a text (tables, a newline after <pre>, an end tag left over)."""
+    nodes: list[tuple] = []
+
+    def walk(element) -> None:
+        if isinstance(element.tag, str) and element.tag.split("}")[-1] not in ("style", "script") \
+                and (element.text or "").strip():
+            nodes.append((element, "text"))
+        for child in element:
+            walk(child)
+            if (child.tail or "").strip():
+                nodes.append((child, "tail"))
+
+    walk(root)
+    said = [(i, text) for i, t in enumerate(texts) if (text := _decoded(t)) is None or text.strip()]
+    if [text for _, text in said] != [getattr(*node) for node in nodes]:
+        return {}
+    return {i: node for (i, _), node in zip(said, nodes)}
 
 
-def _place_values(kept: _Shape, values: list[str]) -> bool:
-    """The changed link targets and QR placeholders put into the elements holding them;
-    False (nothing changed) unless each old value becomes one new value everywhere and the
-    tree holds it exactly as often as the HTML's masked values do."""
-    olds, changes = [_text(v) for v in kept.values], {}
-    for old, new in zip(olds, map(_text, values)):
-        if changes.setdefault(old, new) != new:
+def _places(kept: _Shape, values: list[str]) -> list | None:
+    """Each masked value's element and attribute, by order; None when the tree holds
+    others or a stylesheet's selector reads one (then the values are part of the shape)."""
+    places = [(e, "href") if e.tag == "a" else (e, "src") for e in kept.html.etree_element.iter()
+              if e.tag == "a" and e.get("href") is not None or e.tag == "img" and "qr" in e.get("class", "").split()]
+    if [e.get(name) for e, name in places] != [_decoded(v, value=True) for v in values]:
+        return None
+    try:
+        for element, name in places:
+            element.set(name, _Unread())
+        for wrapper in kept.html.wrapper_element.iter_subtree():
+            for sheet, *_ in kept.style_for._sheets:
+                sheet.matcher.match(wrapper)
+    except Exception:  # a selector read a value
+        return None
+    finally:
+        for (element, name), value in zip(places, values):
+            element.set(name, _decoded(value, value=True))
+    return places
+
+
+class _Unread:
+    """A masked value while the shape's selectors are tried: anything but asking whether
+    the attribute is there raises."""
+    def _read(self, *args):
+        raise LookupError("a selector reads this value")
+
+    __eq__ = __ne__ = __contains__ = __len__ = __iter__ = __str__ = __getattr__ = _read
+    __hash__ = None
+
+
+def _place(kept: _Shape, texts: list[str], values: list[str]) -> bool:
+    """This variant's texts and values put into the nodes holding the kept ones; False
+    (nothing changed) unless each changed text has its own place and reads as written,
+    and each changed value too, one old value becoming one new value."""
+    placed = []
+    current = [getattr(*node) for node in kept.slots.values()]
+    for i, (old, new) in enumerate(zip(kept.texts, texts)):
+        if old == new:
+            continue
+        node, text = kept.slots.get(i), _decoded(new)
+        if node is None or not (text or "").strip() or current.count(getattr(*node)) != 1:
+            return False  # a blank text coming or going (:empty), or which node is which cannot be told
+        if node[1] == "text" and node[0].tag in ("pre", "listing", "textarea") and text.startswith("\n"):
+            return False  # the parser drops a newline after the start tag
+        placed.append((*node, text))
+    if values != kept.values:
+        news, pairs = [_decoded(v, value=True) for v in values], {}
+        if kept.places is None or None in news:
             return False
-    changes = {old: new for old, new in changes.items() if old != new}
-    if not changes:
-        return True
-    found = [(element, name, value) for element in kept.html.etree_element.iter() for name in ("href", "src")
-             if (value := element.get(name)) in changes]
-    if any(sum(1 for *_, value in found if value == old) != olds.count(old) for old in changes):
-        return False
-    for element, name, value in found:
-        element.set(name, changes[value])
+        for (element, name), new in zip(kept.places, news):
+            if pairs.setdefault(element.get(name), new) != new:
+                return False
+            placed.append((element, name, new))
+    for element, where, text in placed:
+        if where in ("text", "tail"):
+            setattr(element, where, text)
+        else:
+            element.set(where, text)
     return True
 
 
 def _keep_context(build):
     """Document._build_layout_context, keeping what it built (and said) for `render`."""
     def kept(cls, html, font_config, counter_style, color_profiles, options):
-        handler = _Said()
+        handler, fetcher = _Said(), html.url_fetcher
+        html.url_fetcher = fetched = _Fetched(fetcher)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
             context = build.__func__(cls, html, font_config, counter_style, color_profiles, options)
         finally:
             logger.removeHandler(handler)
-        _built[:] = [(html, context, tuple(handler.messages), dict(options))]
+            html.url_fetcher = fetcher
+        if not fetched.urls:  # a stylesheet or font the document loads may change on disk
+            root = html.etree_element
+            overflow = tuple((context.style_for(e), context.style_for(e)["overflow"])
+                             for e in (root, *root) if e is root or e.tag == "body")
+            _built[:] = [(html, context, tuple(handler.messages), dict(options), overflow)]
         return context
     return classmethod(kept)
+
+
+class _Fetched:
+    """A URL fetcher noting what it is asked for."""
+    def __init__(self, fetcher) -> None:
+        self.fetcher, self.urls = fetcher, []
+
+    def __call__(self, url, *args, **kwargs):
+        self.urls.append(url)
+        return self.fetcher(url, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.fetcher, name)
 
 
 class _Said(logging.Handler):
