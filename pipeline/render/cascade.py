@@ -26,7 +26,6 @@ lock is held (render/pdf.py), so one document at a time.
 from __future__ import annotations
 
 import functools
-import html as html_text
 import logging
 import re
 from dataclasses import dataclass, field
@@ -40,6 +39,8 @@ from weasyprint.html import get_html_metadata
 from weasyprint.images import get_image_from_uri
 from weasyprint.layout import LayoutContext, layout_document
 from weasyprint.pdf.metadata import DocumentMetadata
+
+from .placing import place, places, slots
 
 SHAPES_KEPT = 16
 # The internals used here are WeasyPrint 70's; another version renders every document whole.
@@ -111,7 +112,8 @@ def render(text: str, base_url: str, fetcher, stylesheets: list, font_config, co
     document, made = _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pdf_variant)
     if made is not None:
         made.texts, made.values, made.keep = texts, values, (*stylesheets, font_config)
-        made.slots, made.places = _slots(made.html.etree_element, texts), _places(made, values)
+        made.slots = slots(made.html.etree_element, texts)
+        made.places = places(made.html, made.style_for, values)
         _shapes[key] = made
         while len(_shapes) > SHAPES_KEPT:
             del _shapes[next(iter(_shapes))]
@@ -136,7 +138,7 @@ def _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pd
 def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, color_profiles) -> Document | None:
     """The kept tree with this variant's texts and values, laid out; None when a change
     cannot be placed exactly."""
-    if not _place(kept, texts, values):
+    if not place(kept, texts, values):
         return None
     kept.texts, kept.values = texts, values
     kept.reused += 1
@@ -159,103 +161,6 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
                         parsed.url_fetcher, font_config, color_profiles, kept.options["output_intent"])
     document._html = parsed
     return document
-
-
-_NUMBER = re.compile(r"&#(?:[xX][0-9a-fA-F]+|[0-9]+);?")
-_NAMED_IN_VALUE = re.compile(r"&(?!#|(?:amp|lt|gt|quot|apos);)")
-
-
-def _decoded(segment: str, value: bool = False) -> str | None:
-    """A text between tags (or an attribute value) as the HTML parser reads it; None where
-    html.unescape might read it otherwise: a NUL (dropped), a control character's number
-    (kept), in a value a named reference the parser leaves as written (`&sect=`)."""
-    if "\x00" in segment or any(not html_text.unescape(n) for n in _NUMBER.findall(segment)) or (
-            value and _NAMED_IN_VALUE.search(segment)):
-        return None
-    return html_text.unescape(segment.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _slots(root, texts: list[str]) -> dict:
-    """Each non-blank text of the HTML and the tree node holding it, by order; none when the
-    parser moved, merged or changed a text (tables, a newline after <pre>, an end tag left over)."""
-    nodes: list[tuple] = []
-
-    def walk(element) -> None:
-        if isinstance(element.tag, str) and element.tag.split("}")[-1] not in ("style", "script") \
-                and (element.text or "").strip():
-            nodes.append((element, "text"))
-        for child in element:
-            walk(child)
-            if (child.tail or "").strip():
-                nodes.append((child, "tail"))
-
-    walk(root)
-    said = [(i, text) for i, t in enumerate(texts) if (text := _decoded(t)) is None or text.strip()]
-    if [text for _, text in said] != [getattr(*node) for node in nodes]:
-        return {}
-    return {i: node for (i, _), node in zip(said, nodes)}
-
-
-def _places(kept: _Shape, values: list[str]) -> list | None:
-    """Each masked value's element and attribute, by order; None when the tree holds
-    others or a stylesheet's selector reads one (then the values are part of the shape)."""
-    places = [(e, "href") if e.tag == "a" else (e, "src") for e in kept.html.etree_element.iter()
-              if e.tag == "a" and e.get("href") is not None or e.tag == "img" and "qr" in e.get("class", "").split()]
-    if [e.get(name) for e, name in places] != [_decoded(v, value=True) for v in values]:
-        return None
-    try:
-        for element, name in places:
-            element.set(name, _Unread())
-        for wrapper in kept.html.wrapper_element.iter_subtree():
-            for sheet, *_ in kept.style_for._sheets:
-                sheet.matcher.match(wrapper)
-    except Exception:  # a selector read a value
-        return None
-    finally:
-        for (element, name), value in zip(places, values):
-            element.set(name, _decoded(value, value=True))
-    return places
-
-
-class _Unread:
-    """A masked value while the shape's selectors are tried: anything but asking whether
-    the attribute is there raises."""
-    def _read(self, *args):
-        raise LookupError("a selector reads this value")
-
-    __eq__ = __ne__ = __contains__ = __len__ = __iter__ = __str__ = __getattr__ = _read
-    __hash__ = None
-
-
-def _place(kept: _Shape, texts: list[str], values: list[str]) -> bool:
-    """This variant's texts and values put into the nodes holding the kept ones; False
-    (nothing changed) unless each changed text has its own place and reads as written,
-    and each changed value too, one old value becoming one new value."""
-    placed = []
-    current = [getattr(*node) for node in kept.slots.values()]
-    for i, (old, new) in enumerate(zip(kept.texts, texts)):
-        if old == new:
-            continue
-        node, text = kept.slots.get(i), _decoded(new)
-        if node is None or not (text or "").strip() or current.count(getattr(*node)) != 1:
-            return False  # a blank text coming or going (:empty), or which node is which cannot be told
-        if node[1] == "text" and node[0].tag in ("pre", "listing", "textarea") and text.startswith("\n"):
-            return False  # the parser drops a newline after the start tag
-        placed.append((*node, text))
-    if values != kept.values:
-        news, pairs = [_decoded(v, value=True) for v in values], {}
-        if kept.places is None or None in news:
-            return False
-        for (element, name), new in zip(kept.places, news):
-            if pairs.setdefault(element.get(name), new) != new:
-                return False
-            placed.append((element, name, new))
-    for element, where, text in placed:
-        if where in ("text", "tail"):
-            setattr(element, where, text)
-        else:
-            element.set(where, text)
-    return True
 
 
 def _keep_context(build):
