@@ -1,17 +1,22 @@
 """Balanced CSS columns found once per content, not once per document.
 
 WeasyPrint balances columns (`columns: 2`, the A5 leaflet's back) by a walk: it lays
-the columns out at the average height, then again at a slightly greater height, and
-again, until the content fits; each step is a full layout of the columns. The height
-the walk ends at depends only on what is in the columns, their width and where they
-start on the page, and a district's variant has the same columns as the last one.
-So each worker keeps a small memo: from a fingerprint of exactly that (the boxes, their
-text, their styles as cascaded and inherited, the geometry) to the last two heights the
-walk tried. Another document with the same fingerprint lays the columns out at those
-two heights only, checking that the first does not fit and the second does, as they
-did in the walk. The last layout before the columns are placed is then the walk's own
-last layout, so the PDF is the same bytes; should a check fail, the walk runs from its
-start as WeasyPrint's does.
+the columns out at the most height the page gives them, then at the average of the two
+columns' heights, then at a slightly greater height, and again, until the content fits;
+each step a full layout of the columns. Where the walk ends depends on the columns'
+boxes and styles, their width, where they start on the page, and how tall every line
+is: not on the words in the lines, as the walk moves whole lines between the columns.
+A district's leaflet has the same columns as the last one, one line naming the district.
+
+So each worker keeps a small memo, from a fingerprint of the columns before layout (the
+boxes, their styles as cascaded and inherited, the geometry; not the words) to the
+height the walk found and a fingerprint of the layout at that height (every box's place
+up the page, its height and margins; not its words nor a line's width). The next
+document with the same columns is laid out at that height once: if everything fits and
+the layout's fingerprint is the one remembered, every line is as tall and as placed as
+in the document the walk ran for, so the walk would end at the same height, and that
+layout is the walk's own last one: the same PDF, bytes and all. Otherwise WeasyPrint's
+walk runs from its start, and the memo learns its end.
 
 The hooks go into WeasyPrint 70's `columns_layout` by replacing a few of its lines
 (below); any other version of that function keeps WeasyPrint's own, unchanged.
@@ -38,6 +43,8 @@ _SOURCE_SHA256 = "7a05cce3272fc581cf8d9352ebe07d4de51fb742dfccd6d2e86895ac0eca96
 # Style values that box building may set over the cascade (list markers, tables, pre).
 _OVERRIDDEN = ("display", "position", "float", "white_space", "overflow", "width", "height")
 
+_POSITIONS = ("static", "relative", "absolute", "fixed")
+
 _memo: OrderedDict[bytes, tuple[float, ...]] = OrderedDict()
 _memo_lock = threading.Lock()
 stats = {"hits": 0, "misses": 0, "walks": 0}  # for tests and the bench
@@ -50,26 +57,20 @@ def clear() -> None:
 
 
 class Walk:
-    """One balancing of one group of columns: the memo's heights replayed, or the walk
-    watched and its last two heights remembered."""
+    """One balancing of one group of columns: the memo's height confirmed, or
+    WeasyPrint's walk watched and its end remembered."""
 
-    def __init__(self, context, box, width, count, position_y, max_height,
+    def __init__(self, context, box, children, width, count, position_y, max_height,
                  bottom_space, skip_stack, page_is_empty, containing_block,
-                 first_letter_style, first_line_style):
-        self._inputs = (context, box, width, count, position_y, max_height,
+                 first_letter_style, first_line_style, balanced: bool):
+        self.key = _key(context, box, children, width, count, position_y, max_height,
                         bottom_space, skip_stack, page_is_empty, containing_block,
-                        first_letter_style, first_line_style)
-        self.key = None
-        self.first = 0.0
-        self.previous = None  # the walk's last height that did not fit
+                        first_letter_style, first_line_style) if balanced else None
+        self._layout = None  # the fingerprint of the layout at the remembered height
         self.replaying = False
-        self._heights: list[float] = []
 
-    def start(self, height: float, laid_out: list) -> float:
-        """The first height to lay out at: WeasyPrint's (the average) or the memo's.
-        `laid_out`: the columns of the first layout, at the most height (all content)."""
-        self.first = height
-        self.key = _key(self._inputs, height, laid_out)
+    def begin(self, balancing: bool, height: float) -> tuple[bool, float]:
+        """(balancing, height) to start the loop with: WeasyPrint's, or the memo's."""
         known = None
         if self.key is not None:
             with _memo_lock:
@@ -78,39 +79,38 @@ class Walk:
                     _memo.move_to_end(self.key)
         if known is None:
             stats["misses"] += 1
-            return height
+            return balancing, height
         stats["hits"] += 1
         self.replaying = True
-        self._heights = list(known)
-        return self._heights.pop(0)
+        height, self._layout = known
+        return True, height
 
-    def replayed(self, height: float, fits: bool) -> tuple[float, bool]:
-        """After a layout at a remembered height: (the next height, whether done)."""
-        if fits and not self._heights:
-            return height, True
-        if not fits and self._heights:
-            return self._heights.pop(0), False
-        # Not as remembered: WeasyPrint's walk, from its start.
-        self.replaying, self.previous = False, None
+    def confirmed(self, columns: list, fits: bool) -> bool:
+        """Whether the layout at the remembered height is the walk's last one."""
+        self.replaying = False
+        if fits and _layout_print(columns) == self._layout:
+            return True
         stats["walks"] += 1
-        return self.first, False
+        return False
 
-    def remember(self, height: float, footnote_area_heights: list) -> None:
+    def remember(self, height: float, columns: list, footnote_area_heights: list) -> None:
         if self.key is None or len(footnote_area_heights) != 1:
             return
-        heights = (height,) if self.previous is None else (self.previous, height)
+        layout = _layout_print(columns)
+        if layout is None:
+            return
         with _memo_lock:
-            _memo[self.key] = heights
+            _memo[self.key] = (height, layout)
             _memo.move_to_end(self.key)
             while len(_memo) > MEMO_SIZE:
                 _memo.popitem(last=False)
 
 
-def _key(inputs, first_height: float, laid_out: list) -> bytes | None:
-    """The fingerprint of what decides the walk; None where it is not known exactly
-    (footnotes, floats, first-letter styles, a value whose text is not its content)."""
-    (context, box, width, count, position_y, max_height, bottom_space, skip_stack,
-     page_is_empty, containing_block, first_letter_style, first_line_style) = inputs
+def _key(context, box, children, width, count, position_y, max_height, bottom_space,
+         skip_stack, page_is_empty, containing_block, first_letter_style,
+         first_line_style) -> bytes | None:
+    """The fingerprint of the columns before layout; None where it is not known
+    exactly (footnotes, first-letter styles, a value whose text is not its content)."""
     if (first_letter_style is not None or first_line_style is not None
             or context.current_page_footnotes or context.reported_footnotes
             or context.current_footnote_area.height != "auto"):
@@ -118,44 +118,69 @@ def _key(inputs, first_height: float, laid_out: list) -> bytes | None:
     shapes = tuple((s.position_x, s.position_y, s.margin_width(), s.margin_height())
                    for s in context.excluded_shapes)
     digest = hashlib.sha256(repr((
-        first_height, width, count, position_y, max_height, bottom_space, skip_stack,
-        page_is_empty, context.page_bottom, box.content_box_x(), box.style["column_fill"],
+        width, count, position_y, max_height, bottom_space, skip_stack, page_is_empty,
+        context.page_bottom, box.content_box_x(), box.style["column_fill"],
         getattr(containing_block, "width", None), getattr(containing_block, "height", None),
         shapes)).encode())
     styles: dict[int, str] = {}
     try:
-        for column in laid_out:
-            _box_print(column, digest, styles)
+        for child in children:
+            _box_print(child, digest, styles)
     except _Unknown:
         return None
     return digest.digest()
 
 
-class _Unknown(Exception):
-    """A box or style this fingerprint cannot describe by value."""
-
-
 def _box_print(box, digest, styles) -> None:
-    """A laid-out box as the walk sees it: what it is, its style, and where it is up
-    the page, how tall, with its margins. Not its words: a district's name in a line
-    changes nothing of the walk where every line has the same height and place (the
-    walk only ever moves whole lines between the columns); nor how wide a line or
-    an inline box is."""
-    if box.is_floated():
-        raise _Unknown("a float")  # its width would shape the lines beside it
-    vertical = (box.position_y, box.height, box.margin_top, box.margin_bottom, box.padding_top,
-                box.padding_bottom, box.border_top_width, box.border_bottom_width,
-                getattr(box, "baseline", None))
-    across = () if isinstance(box, (boxes.LineBox, boxes.InlineBox, boxes.TextBox)) else (
-        box.position_x, box.width)
+    """A box before layout: what it is and its style; not its words."""
+    if box.style["float"] != "none" or box.style["position"] not in _POSITIONS:
+        # A float's width shapes the lines beside it; footnotes and running elements
+        # are collected as the walk lays them out.
+        raise _Unknown("a float, footnote or running element")
     digest.update(repr((type(box).__name__, box.element_tag, _style_print(box.style, styles),
-                        vertical, across, getattr(box, "colspan", None),
-                        getattr(box, "rowspan", None))).encode())
+                        getattr(box, "colspan", None), getattr(box, "rowspan", None),
+                        getattr(box, "span", None))).encode())
+    if isinstance(box, boxes.ReplacedBox):
+        digest.update(repr((type(box.replacement).__name__,
+                            box.replacement.get_intrinsic_size(1, 16))).encode())
     if isinstance(box, boxes.ParentBox):
         digest.update(b"(")
         for child in box.children:
             _box_print(child, digest, styles)
         digest.update(b")")
+
+
+def _layout_print(columns: list) -> bytes | None:
+    """The laid-out columns as the walk sees them: every box, what it is and where it
+    is up the page, how tall, with its margins; not its words, nor how wide a line or
+    an inline box is."""
+    digest = hashlib.sha256()
+    try:
+        for column in columns:
+            _placed_print(column, digest)
+    except _Unknown:
+        return None
+    return digest.digest()
+
+
+def _placed_print(box, digest) -> None:
+    if box.is_floated():
+        raise _Unknown("a float")
+    across = () if isinstance(box, (boxes.LineBox, boxes.InlineBox, boxes.TextBox)) else (
+        box.position_x, box.width)
+    digest.update(repr((type(box).__name__, box.element_tag, box.position_y, box.height,
+                        box.margin_top, box.margin_bottom, box.padding_top, box.padding_bottom,
+                        box.border_top_width, box.border_bottom_width,
+                        getattr(box, "baseline", None), across)).encode())
+    if isinstance(box, boxes.ParentBox):
+        digest.update(b"(")
+        for child in box.children:
+            _placed_print(child, digest)
+        digest.update(b")")
+
+
+class _Unknown(Exception):
+    """A box or style this fingerprint cannot describe by value."""
 
 
 def _style_print(style, styles) -> str:
@@ -169,7 +194,7 @@ def _style_print(style, styles) -> str:
     elif isinstance(style, AnonymousStyle):
         parts = ("anonymous", _style_print(style.parent_style, styles))
     elif isinstance(style, ComputedStyle):
-        parts = ("computed", [(name, _value(value)) for name, value in sorted(style.cascaded.items())],
+        parts = ("computed", _cascaded_print(style.cascaded),
                  None if style.parent_style is None else _style_print(style.parent_style, styles),
                  _style_print(style.root_style, styles), style.pseudo_type, style.base_url,
                  style.initial_page_sizes)
@@ -180,6 +205,16 @@ def _style_print(style, styles) -> str:
         raise _Unknown(text)
     printed = styles[id(style)] = hashlib.sha256(text.encode()).hexdigest()
     return printed
+
+
+def _cascaded_print(cascaded: dict) -> str:
+    parts = []
+    for name, value in sorted(cascaded.items()):
+        text = repr(value)  # (value, weight): values, numbers and strings print as they are
+        if "<" in text:  # but tinycss2's tokens and WeasyPrint's pending values do not
+            text = repr(_value(value))
+        parts.append(f"{name}: {text}")
+    return "; ".join(parts)
 
 
 def _value(value):
@@ -198,27 +233,26 @@ def _value(value):
 _HOOKS = (
     ("        page_is_empty = stop_rendering = balancing = False\n",
      "        page_is_empty = stop_rendering = balancing = False\n"
-     "        walk = _Walk(context, box, width, count, current_position_y,\n"
+     "        walk = _Walk(context, box, column_children, width, count, current_position_y,\n"
      "                     max_height, original_bottom_space, skip_stack, original_page_is_empty,\n"
-     "                     containing_block, first_letter_style, first_line_style)\n"),
+     "                     containing_block, first_letter_style, first_line_style,\n"
+     "                     style['column_fill'] == 'balance' or index < columns_and_blocks[-1][0])\n"
+     "        balancing, height = walk.begin(balancing, height)\n"),
     ("            if balancing:\n"
      "                if column_skip_stack is None:\n"
      "                    # We rendered the whole content, stop\n"
      "                    break\n",
      "            if balancing:\n"
      "                if walk.replaying:\n"
-     "                    height, done = walk.replayed(height, column_skip_stack is None)\n"
-     "                    lost_space = inf\n"
-     "                    if done:\n"
+     "                    if walk.confirmed(new_boxes, column_skip_stack is None):\n"
      "                        break\n"
+     "                    # WeasyPrint's walk, from its start\n"
+     "                    balancing, height, lost_space = False, max_height, inf\n"
      "                    continue\n"
      "                if column_skip_stack is None:\n"
      "                    # We rendered the whole content, stop\n"
-     "                    walk.remember(height, footnote_area_heights)\n"
-     "                    break\n"
-     "                walk.previous = height\n"),
-    ("                        height = sum(consumed_heights) / count\n",
-     "                        height = walk.start(sum(consumed_heights) / count, new_boxes)\n"),
+     "                    walk.remember(height, new_boxes, footnote_area_heights)\n"
+     "                    break\n"),
 )
 
 
