@@ -6,7 +6,8 @@ columns' heights, then at a slightly greater height, and again, until the conten
 each step a full layout of the columns. Where the walk ends depends on the columns'
 boxes and styles, their width, where they start on the page, and how tall every line
 is: not on the words in the lines, as the walk moves whole lines between the columns.
-A district's leaflet has the same columns as the last one, one line naming the district.
+A district's leaflet has the same columns as the last one's, but for the district's
+name in a line, if that.
 
 So each worker keeps a small memo, from a fingerprint of the columns before layout (the
 boxes, their styles as cascaded and inherited, the geometry; not the words) to the
@@ -43,11 +44,12 @@ _SOURCE_SHA256 = "7a05cce3272fc581cf8d9352ebe07d4de51fb742dfccd6d2e86895ac0eca96
 # Style values that box building may set over the cascade (list markers, tables, pre).
 _OVERRIDDEN = ("display", "position", "float", "white_space", "overflow", "width", "height")
 
-_POSITIONS = ("static", "relative", "absolute", "fixed")
+_POSITIONS = ("static", "relative", "absolute", "fixed")  # not running(): collected as laid out
 
-_memo: OrderedDict[bytes, tuple[float, ...]] = OrderedDict()
-_memo_lock = threading.Lock()
-stats = {"hits": 0, "misses": 0, "walks": 0}  # for tests and the bench
+# fingerprint of the columns -> (the walk's end, fingerprint of the layout there)
+_memo: OrderedDict[bytes, tuple[float, bytes]] = OrderedDict()
+_memo_lock = threading.Lock()  # renders hold the renderer's lock (pdflock) but WeasyPrint may not
+stats = {"hits": 0, "misses": 0, "walks": 0}  # remembered, not, remembered but walked again
 
 
 def clear() -> None:
@@ -267,7 +269,8 @@ def _hooked():
             return None
         source = source.replace(old, new)
     namespace = {**vars(wp_column), "_Walk": Walk}
-    exec(compile(source, wp_column.__file__, "exec"), namespace)
+    exec(compile(source, "<weasyprint.layout.column.columns_layout, hooked by pipeline.render.columns>",
+                 "exec"), namespace)
     return namespace["columns_layout"]
 
 
