@@ -363,7 +363,7 @@ def context(job: Job) -> dict:
         "statistic": c.statistics[job.statistic] if job.statistic is not None else None,
         # The languages the product prints, in the campaign's order: [c] alone, or both
         # of a bilingual campaign (campaign.bilingual), with their weight.
-        "languages": job.source.languages,
+        "languages": [_model_data(campaign) for campaign in job.source.languages],
         "weight": c.bilingual.weight if c.bilingual else "equal",
         "variant": {
             "district": job.district,

@@ -97,6 +97,7 @@ def test_the_template_data_of_a_campaign_is_made_once_and_stays_bounded(monkeypa
     monkeypatch.setattr(layouts, "_models", {})
     one, two = layouts.context(first), layouts.context(other)
     assert one["c"] is two["c"] and one["brand"] is two["brand"]
+    assert one["languages"][0] is one["c"] and two["languages"][0] is two["c"]  # not made again per job
     assert one["variant"]["district"] != two["variant"]["district"] and one["qr"] != two["qr"]
     assert one["c"].name == first.source.campaign.name
     for model in [jobs[0].source.campaign.model_copy() for _ in range(layouts.MODELS_KEPT + 3)]:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
@@ -21,6 +21,7 @@ from ..plan import Job, layouts_neighbours
 from ..problems import PipelineError, Problem, RenderError
 from ..profilecss import profile_css
 from ..stages import Rendered
+from . import cascade
 from . import columns  # noqa: F401 (balanced columns found once per content)
 from .fetcher import ProjectFetcher
 from .finish import finish
@@ -187,12 +188,9 @@ def _render_pdf(job: Job, html: str) -> Rendered:
     profile_sheet, color_profiles, said_profile = _profile_sheet(job, base_url, fetcher, font_config)
     with _weasyprint_warnings() as messages, drawing_qr_code(job):
         messages += said_profile
-        document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-            stylesheets=[profile_sheet, *layout_sheets],
-            font_config=font_config,
-            color_profiles=color_profiles,
-            pdf_variant=profile.pdf_variant,
-        )
+        # As HTML(string=html).render(...); a district variant from its product's cascade.
+        document = cascade.render(html, base_url, fetcher, [profile_sheet, *layout_sheets], font_config,
+                                  color_profiles, profile.pdf_variant)
         # Screen copies are read aloud, searched and copied from: their text layer
         # must read back as the source text in any script (pipeline/textlayer/).
         with _text_layer(job) as layer, reading_ink() as inks:

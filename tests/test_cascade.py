@@ -1,0 +1,151 @@
+"""District variants laid out from their product's kept cascade (render/cascade.py) come
+out as WeasyPrint's whole render makes them: same bytes, same problems, their own texts
+and links; a change the cascade cannot place exactly is rendered whole."""
+from __future__ import annotations
+
+import io
+import logging
+
+import pikepdf
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from weasyprint import CSS
+from weasyprint.text.fonts import FontConfiguration
+
+from pipeline.build import make
+from pipeline.content import load_campaigns
+from pipeline.paths import LAYOUTS
+from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
+from pipeline.render import ProjectFetcher, cascade
+
+from .conftest import campaign_copy
+
+pytestmark = pytest.mark.skipif(not cascade.SUPPORTED, reason="the kept cascade is for WeasyPrint 70")
+
+
+@pytest.fixture(autouse=True)
+def no_kept_shapes():
+    cascade._shapes.clear()
+    yield
+    cascade._shapes.clear()
+
+
+@pytest.mark.parametrize("profile", ["press", "screen"])
+def test_district_variants_from_a_kept_cascade_are_what_a_whole_render_makes(profile, tmp_path, campaign_text,
+                                                                              monkeypatch):
+    # Each district its own line (a text that differs), and its own QR code and link targets.
+    for name in ("Craven", "Hambleton", "Harrogate"):
+        campaign_text = campaign_text.replace(f"- name: {name}\n", f"- name: {name}\n        line: Officers in {name} "
+                                              "are here to listen.\n", 1)
+    jobs = [j for j in plan(load_campaigns([campaign_copy(tmp_path, campaign_text)]), load_layouts(),
+                            select_profiles(load_profiles(), profile), partners=["none"], languages=["none"],
+                            districts=["craven", "hambleton", "harrogate"])
+            if (j.product, j.size) in {("poster", "A3"), ("leaflet-a5", "A5")}]
+    assert len({j.district.name for j in jobs}) == 3
+
+    def made(job):
+        m = make(job)
+        return m.pdf, [(p.level, p.file, p.message) for p in m.problems]
+
+    kept = [made(job) for job in jobs]
+    assert sum(shape.reused for shape in cascade._shapes.values()) >= 4, "the variants were not laid out from the kept cascade"
+    monkeypatch.setattr(cascade, "SUPPORTED", False)
+    whole = [made(job) for job in jobs]
+    assert kept == whole
+    for job, (pdf, _) in zip(jobs, kept):
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert f"Officers in {job.district.name} are here to listen." in " ".join(text.split())
+
+
+def _render(html: str, sheet: CSS, fonts: FontConfiguration):
+    folder = str(LAYOUTS) + "/"
+    document = cascade.render(html, folder, ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None)
+    pdf = document.write_pdf()
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        links = [str(annot.A.URI) for page in opened.pages for annot in page.get("/Annots", [])
+                 if "/A" in annot and "/URI" in annot.A]
+    return texts, links
+
+
+def _page(line: str, href: str, extra: str = "") -> str:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
+            f'<h1>Same headline</h1><p class="line">{line}</p>{extra}'
+            f'<p><a href="{href}">the page</a></p></body></html>')
+
+
+def test_a_variants_text_and_link_target_replace_the_kept_ones():
+    sheet, fonts = CSS(string="@page { size: A6 } .line { color: red }"), FontConfiguration()
+    assert _render(_page("In Craven? Call 101.", "https://example.org/a?c=1"), sheet, fonts) == (
+        ["Same headline In Craven? Call 101. the page"], ["https://example.org/a?c=1"])
+    texts, links = _render(_page("In Richmondshire &amp; Ryedale? Call 101.", "https://example.org/a?c=2&amp;x=1"),
+                           sheet, fonts)
+    assert [shape.reused for shape in cascade._shapes.values()] == [1]
+    assert texts == ["Same headline In Richmondshire & Ryedale? Call 101. the page"]
+    assert links == ["https://example.org/a?c=2&x=1"]
+
+
+@pytest.mark.parametrize("first, second", [
+    # the old text stands twice: which node is which cannot be told
+    (_page("Twice", "https://example.org/", "<p>Twice</p>"), _page("Once", "https://example.org/", "<p>Twice</p>")),
+    # an empty paragraph (CSS's :empty) is another shape
+    (_page("", "https://example.org/"), _page("Now said", "https://example.org/")),
+    (_page("Was said", "https://example.org/"), _page("", "https://example.org/")),
+    # a changed class is another shape
+    (_page("A", "https://example.org/"), _page("A", "https://example.org/").replace('class="line"', 'class="big"')),
+])
+def test_a_change_the_kept_cascade_cannot_place_exactly_is_rendered_whole(first, second):
+    sheet, fonts = CSS(string="@page { size: A6 } p:empty { display: none } .big { font-size: 30pt }"), FontConfiguration()
+    _render(first, sheet, fonts)
+    got = _render(second, sheet, fonts)
+    assert all(shape.reused == 0 for shape in cascade._shapes.values())
+    cascade._shapes.clear()
+    assert got == _render(second, sheet, fonts)
+
+
+def test_what_weasyprint_said_while_cascading_is_said_for_each_variant(caplog):
+    sheet, fonts = CSS(string="@page { size: A6 }"), FontConfiguration()
+    extra = '<p style="colr: red">styled</p>'
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        _render(_page("First", "https://example.org/", extra), sheet, fonts)
+        first = [r.getMessage() for r in caplog.records if "colr" in r.getMessage()]
+        caplog.clear()
+        _render(_page("Second", "https://example.org/", extra), sheet, fonts)
+        second = [r.getMessage() for r in caplog.records if "colr" in r.getMessage()]
+    assert [shape.reused for shape in cascade._shapes.values()] == [1]
+    assert first and second == first
+
+
+def test_kept_shapes_are_bounded():
+    sheet, fonts = CSS(string="@page { size: A6 }"), FontConfiguration()
+    for n in range(cascade.SHAPES_KEPT + 3):
+        _render(_page("Line", "https://example.org/", "<p></p>" * n), sheet, fonts)
+    assert len(cascade._shapes) == cascade.SHAPES_KEPT
+
+
+_WORDS = ["In", "Craven", "call", "101", "&amp;", "&lt;b&gt;", "  ", "\n", "Ryedale?", "0808 802 0300", "é", "ـعـ", "Same"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(_WORDS), max_size=5), st.lists(st.sampled_from(_WORDS), max_size=5),
+                          st.sampled_from(["a", "b", "a?c=1", "a?c=2&amp;d=3"])), min_size=2, max_size=4))
+def test_any_sequence_of_variants_comes_out_as_whole_renders(variants):
+    """Whatever texts and link targets variants of one shape have (entities, blanks, a text
+    standing twice, another script), each is what WeasyPrint's whole render makes of it."""
+    sheet, fonts = CSS(string="@page { size: A7 } p:empty { color: red } .line { text-align: center }"), FontConfiguration()
+    cascade._shapes.clear()
+    pages = [f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body><h1>Same</h1>'
+             f'<p class="line">{" ".join(line)}</p><p>{" ".join(other)}</p>'
+             f'<p><a href="https://example.org/{href}">the page</a></p></body></html>'
+             for line, other, href in variants]
+    def pdf(page):
+        return cascade.render(page, str(LAYOUTS) + "/", ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None).write_pdf()
+
+    kept = [pdf(page) for page in pages]
+    whole = []
+    for page in pages:
+        cascade._shapes.clear()
+        whole.append(pdf(page))
+    assert kept == whole
