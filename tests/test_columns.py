@@ -6,7 +6,9 @@ bounded."""
 from __future__ import annotations
 
 import pytest
+from weasyprint import HTML
 from weasyprint.layout import block as wp_block
+from weasyprint.text.fonts import FontConfiguration
 
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
@@ -114,3 +116,40 @@ def test_other_columns_miss_and_the_memo_is_bounded(monkeypatch):
     with monkeypatch.context() as patch:
         patch.setattr(wp_block, "columns_layout", columns.original_columns_layout)
         assert _pdf(polish) == ours
+
+
+_CSS = ("@page { size: A5; margin: 10mm } .c { columns: 2; column-gap: 5mm; font-size: 11pt }"
+        " li, h2 { break-inside: avoid } .abs { position: absolute; top: 0; right: 0 }"
+        " .fl { float: right; width: 20mm } img { width: 20mm; height: 10mm; display: block }")
+_INSIDE = {
+    "text only": "",
+    "a box out of the flow": "<p>text <span class=abs>abs</span> more</p>",
+    "a float": "<p><span class=fl>float</span> text beside a float that goes on for a while to wrap round it</p>",
+    "an image": "<img src='data:image/svg+xml,<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"20\" height=\"10\"/>'>",
+    "an inline block": "<p>a <span style='display: inline-block; width: 10mm; height: 8mm'>ib</span> b</p>",
+    "a flex box": "<div style='display: flex'><span>one</span><span>two</span></div>",
+    "a table sized by its words": "<table><tr><td>a</td><td>{name}</td></tr></table>",
+}
+
+
+@pytest.mark.parametrize("inside", sorted(_INSIDE))
+def test_columns_of_any_content_give_weasyprints_bytes(inside):
+    """Three variants, the last with a name long enough to run to more lines: each
+    gives the bytes of WeasyPrint's own walk, remembered, confirmed or walked again."""
+    fonts = FontConfiguration()  # one per worker in the pipeline: a memo's fingerprint names it
+    items = "".join(f"<li>Item {i} for {{name}} with some words to wrap over the line</li>" for i in range(9))
+    page = (f"<html><head><style>{_CSS}</style></head><body><h1>Title</h1><div class=c><h2>Tips</h2>"
+            f"<ul>{items}</ul>{_INSIDE[inside]}<p>In {{name}}? Call 101 to report it. Some more words to"
+            " make the paragraph a little longer.</p></div></body></html>")
+    for name in ("Craven", "Selby", "Upper and Lower Wharfedale and Washburn"):
+        html = page.replace("{name}", name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(wp_block, "columns_layout", columns.original_columns_layout)
+            own = HTML(string=html).write_pdf(font_config=fonts)
+        assert HTML(string=html).write_pdf(font_config=fonts) == own, name
+    if inside == "a float":
+        assert columns.stats["hits"] == 0  # a float's width shapes the lines: never remembered
+    elif inside == "a table sized by its words":
+        assert columns.stats["hits"] == 2 and columns.stats["walks"] == 2
+    else:
+        assert columns.stats == {"hits": 2, "misses": 1, "walks": 1}  # Selby as Craven; the long name not

@@ -128,7 +128,7 @@ def _key(context, box, children, width, count, position_y, max_height, bottom_sp
     try:
         for child in children:
             _box_print(child, digest, styles)
-    except _Unknown:
+    except (_Unknown, AttributeError):
         return None
     return digest.digest()
 
@@ -160,7 +160,7 @@ def _layout_print(columns: list) -> bytes | None:
     try:
         for column in columns:
             _placed_print(column, digest)
-    except _Unknown:
+    except (_Unknown, AttributeError):  # a box not laid out as these are: walked every time
         return None
     return digest.digest()
 
@@ -168,6 +168,9 @@ def _layout_print(columns: list) -> bytes | None:
 def _placed_print(box, digest) -> None:
     if box.is_floated():
         raise _Unknown("a float")
+    if box.is_absolutely_positioned():  # out of the flow; laid out after the walk
+        digest.update(repr(("absolute", type(box).__name__, box.element_tag)).encode())
+        return
     across = () if isinstance(box, (boxes.LineBox, boxes.InlineBox, boxes.TextBox)) else (
         box.position_x, box.width)
     digest.update(repr((type(box).__name__, box.element_tag, box.position_y, box.height,
