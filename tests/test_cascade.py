@@ -149,3 +149,70 @@ def test_any_sequence_of_variants_comes_out_as_whole_renders(variants):
         cascade._shapes.clear()
         whole.append(pdf(page))
     assert kept == whole
+
+
+def _doc(body: str) -> str:
+    return f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>{body}</body></html>'
+
+
+_BLOCK = '<div style="position: absolute; left: -20mm; top: -5mm; width: 300mm; height: 30mm; background: red"></div>'
+
+
+@pytest.mark.parametrize("css, first, second", [
+    # a selector reading a link's target: the values are part of the shape
+    ('a[href^="tel:"] { color: red; font-size: 30pt }', _doc('<p><a href="https://e.org/">Call</a></p>'),
+     _doc('<p><a href="tel:101">Call</a></p>')),
+    ('a:local-link { color: red }', _doc('<p><a href="https://e.org/">here</a></p>'), _doc('<p><a href="#top">here</a></p>')),
+    # the box tree's build moves body's overflow to the page (and leaves the body's visible)
+    ("@page { margin: 10mm } body { overflow: hidden }", _doc(f"<p>Craven</p>{_BLOCK}"), _doc(f"<p>Ryedale</p>{_BLOCK}")),
+    # the parser drops the newline after <pre>: the first <pre>'s text is what the second one's was
+    ("", _doc("<pre>\n\nT</pre><pre>\nT</pre>"), _doc("<pre>\n\nT</pre><pre>\nU</pre>")),
+    ("", _doc("<pre>A</pre>"), _doc("<pre>\nB</pre>")),
+    ("", _doc("<textarea>A</textarea>"), _doc("<textarea>\nB</textarea>")),
+    # text the parser reads otherwise than html.unescape: a NUL (dropped), a control character's number
+    ("", _doc("<p>A</p>"), _doc("<p>B\x00C</p>")),
+    ("", _doc("<p>A</p>"), _doc("<p>B&#1;C</p>")),
+    # in an attribute, a named reference followed by a letter or '=' is left as written
+    ("", _doc('<p><a href="https://e.org/?c=1">x</a></p>'), _doc('<p><a href="https://e.org/?c=2&section=b">x</a></p>')),
+    # text the parser moves out of a table (foster-parenting) beside a text it leaves
+    ("", _doc("<table><tr><td>X</td></tr>X</table>"), _doc("<table><tr><td>Y</td></tr>X</table>")),
+])
+def test_a_second_variant_prints_what_a_whole_render_of_it_prints(css, first, second):
+    sheet, fonts = CSS(string=f"@page {{ size: A6 }} {css}"), FontConfiguration()
+
+    def pdf(page):
+        return cascade.render(page, str(LAYOUTS) + "/", ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None).write_pdf()
+
+    pdf(first)
+    kept = pdf(second)
+    cascade._shapes.clear()
+    assert kept == pdf(second)
+
+
+def test_a_stylesheet_the_document_loads_is_read_again_for_each_document(tmp_path):
+    """The studio renders the same HTML again after a designer saves a stylesheet the
+    template links itself: the document's cascade is not kept."""
+    (tmp_path / "extra.css").write_text("p { color: red }")
+    page = _doc('<p>Same</p>').replace("</head>", '<link href="extra.css" rel="stylesheet"></head>')
+    sheet, fonts = CSS(string="@page { size: A6 }"), FontConfiguration()
+
+    def pdf():
+        return cascade.render(page, f"{tmp_path}/", ProjectFetcher(tmp_path), [sheet], fonts, {}, None).write_pdf()
+
+    red = pdf()
+    (tmp_path / "extra.css").write_text("p { color: blue }")
+    blue = pdf()
+    assert blue != red
+    cascade._shapes.clear()
+    assert blue == pdf()
+
+
+def test_link_targets_no_selector_reads_are_put_in_and_other_texts_stay_kept():
+    sheet, fonts = CSS(string='@page { size: A6 } a[href] { color: red } p:empty { display: none }'), FontConfiguration()
+    first = _doc('<p>Craven</p><pre>Line</pre><p><a href="https://e.org/?c=1">x</a></p>')
+    pdf = [cascade.render(page, str(LAYOUTS) + "/", ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None).write_pdf()
+           for page in (first, first.replace("Craven", "Ryedale").replace("c=1", "c=2"))]
+    assert [shape.reused for shape in cascade._shapes.values()] == [1]
+    cascade._shapes.clear()
+    assert pdf[1] == cascade.render(first.replace("Craven", "Ryedale").replace("c=1", "c=2"), str(LAYOUTS) + "/",
+                                    ProjectFetcher(LAYOUTS), [sheet], fonts, {}, None).write_pdf()

@@ -12,12 +12,13 @@ variant's own, so nothing of the first variant's layout carries over.
 
 Why the styles can be kept: CSS selects elements by their tags, attributes and place
 in the tree, never by their text, so two documents whose tags and attributes are the
-same (the *shape*) cascade alike. The attribute values that may differ are the ones no
-stylesheet can see: a link's `href` (read when boxes are built) and the QR code's
-placeholder `src`. A text that is empty in one variant and not in the other (`:empty`)
-changes the shape. A change this module cannot place exactly (a text found more or
-less than once, in the tree or in the HTML) renders the whole document as WeasyPrint
-does (and starts the shape again).
+same (the *shape*) cascade alike. The attribute values that may differ (a link's `href`,
+the QR code's placeholder `src`) are part of the shape where a selector reads them
+(`a[href^="tel:"]`, `:local-link`). A text that is blank in one variant and not in the
+other (`:empty`) changes the shape. Texts and values are put in by their place in the
+tree, where the parser left them as written (not moved, merged or changed); a change
+this module cannot place exactly renders the whole document as WeasyPrint does (and
+starts the shape again), as does a document loading a stylesheet itself (it may change).
 
 Kept per worker, the oldest shape first out (SHAPES_KEPT); only while the renderer
 lock is held (render/pdf.py), so one document at a time.
@@ -25,7 +26,6 @@ lock is held (render/pdf.py), so one document at a time.
 from __future__ import annotations
 
 import functools
-import html as html_text
 import logging
 import re
 from dataclasses import dataclass, field
@@ -39,6 +39,8 @@ from weasyprint.html import get_html_metadata
 from weasyprint.images import get_image_from_uri
 from weasyprint.layout import LayoutContext, layout_document
 from weasyprint.pdf.metadata import DocumentMetadata
+
+from .placing import place, places, slots
 
 SHAPES_KEPT = 16
 # The internals used here are WeasyPrint 70's; another version renders every document whole.
@@ -59,9 +61,12 @@ class _Shape:
     anchors: tuple[str, ...]  # what the cascade told the target collector
     said: tuple[str, ...]  # what WeasyPrint said while cascading, said again for each variant
     options: dict
-    keep: tuple  # the stylesheets and font configuration the key names by id, kept alive
+    overflow: tuple  # (style, overflow) of the root and body: the box tree's build moves it to the page
+    keep: tuple = ()  # the stylesheets and font configuration the key names by id, kept alive
     texts: list[str] = field(default_factory=list)  # the HTML's text between tags, as last rendered
     values: list[str] = field(default_factory=list)  # the masked attribute values, as last rendered
+    slots: dict = field(default_factory=dict)  # index of a non-blank text -> (element, "text" or "tail")
+    places: list | None = None  # per masked value, (element, attribute); None: not placeable
     reused: int = 0
 
 
@@ -107,6 +112,8 @@ def render(text: str, base_url: str, fetcher, stylesheets: list, font_config, co
     document, made = _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pdf_variant)
     if made is not None:
         made.texts, made.values, made.keep = texts, values, (*stylesheets, font_config)
+        made.slots = slots(made.html.etree_element, texts)
+        made.places = places(made.html, made.style_for, values)
         _shapes[key] = made
         while len(_shapes) > SHAPES_KEPT:
             del _shapes[next(iter(_shapes))]
@@ -121,9 +128,9 @@ def _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pd
                              color_profiles=color_profiles, pdf_variant=pdf_variant)
     made = None
     if SUPPORTED and _built and _built[0][0] is parsed:  # not another thread's render
-        _, context, said, options = _built[0]
+        _, context, said, options, overflow = _built[0]
         made = _Shape(parsed, context.style_for, context.counter_style,
-                      tuple(context.target_collector.target_lookup_items), said, options, ())
+                      tuple(context.target_collector.target_lookup_items), said, options, overflow)
     _built.clear()
     return document, made
 
@@ -131,8 +138,7 @@ def _whole(text, base_url, fetcher, stylesheets, font_config, color_profiles, pd
 def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, color_profiles) -> Document | None:
     """The kept tree with this variant's texts and values, laid out; None when a change
     cannot be placed exactly."""
-    changes = [(i, old, new) for i, (old, new) in enumerate(zip(kept.texts, texts)) if old != new]
-    if not _place_texts(kept, changes) or not _place_values(kept, values):
+    if not place(kept, texts, values):
         return None
     kept.texts, kept.values = texts, values
     kept.reused += 1
@@ -140,6 +146,8 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
     logger = logging.getLogger("weasyprint")
     for message in kept.said:
         logger.warning("%s", message)
+    for style, overflow in kept.overflow:
+        style["overflow"] = overflow
     collector = TargetCollector()
     for anchor in kept.anchors:
         collector.collect_anchor(anchor)
@@ -155,69 +163,38 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
     return document
 
 
-def _text(segment: str) -> str:
-    """A text between tags as the HTML parser reads it."""
-    return html_text.unescape(segment.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def _place_texts(kept: _Shape, changes: list[tuple[int, str, str]]) -> bool:
-    """Each changed text put into the one tree node holding it; False (nothing changed)
-    unless every old text is found once in the tree and once among the HTML's texts."""
-    if not changes:
-        return True
-    olds = {_text(old) for _, old, _ in changes}
-    seen = [_text(t) for t in kept.texts]
-    if len(olds) != len(changes) or any(seen.count(old) != 1 for old in olds):
-        return False
-    if any(not _text(text).strip() for _, old, new in changes for text in (old, new)):
-        return False  # a text coming or going: :empty, :blank and anonymous boxes may change
-    nodes: dict[str, list[tuple]] = {old: [] for old in olds}
-    for element in kept.html.etree_element.iter():
-        for where in ("text", "tail"):
-            value = getattr(element, where)
-            if value in nodes:
-                nodes[value].append((element, where))
-    if any(len(found) != 1 for found in nodes.values()):
-        return False
-    for _, old, new in changes:
-        element, where = nodes[_text(old)][0]
-        setattr(element, where, _text(new))
-    return True
-
-
-def _place_values(kept: _Shape, values: list[str]) -> bool:
-    """The changed link targets and QR placeholders put into the elements holding them;
-    False (nothing changed) unless each old value becomes one new value everywhere and the
-    tree holds it exactly as often as the HTML's masked values do."""
-    olds, changes = [_text(v) for v in kept.values], {}
-    for old, new in zip(olds, map(_text, values)):
-        if changes.setdefault(old, new) != new:
-            return False
-    changes = {old: new for old, new in changes.items() if old != new}
-    if not changes:
-        return True
-    found = [(element, name, value) for element in kept.html.etree_element.iter() for name in ("href", "src")
-             if (value := element.get(name)) in changes]
-    if any(sum(1 for *_, value in found if value == old) != olds.count(old) for old in changes):
-        return False
-    for element, name, value in found:
-        element.set(name, changes[value])
-    return True
-
-
 def _keep_context(build):
     """Document._build_layout_context, keeping what it built (and said) for `render`."""
     def kept(cls, html, font_config, counter_style, color_profiles, options):
-        handler = _Said()
+        handler, fetcher = _Said(), html.url_fetcher
+        html.url_fetcher = fetched = _Fetched(fetcher)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         try:
             context = build.__func__(cls, html, font_config, counter_style, color_profiles, options)
         finally:
             logger.removeHandler(handler)
-        _built[:] = [(html, context, tuple(handler.messages), dict(options))]
+            html.url_fetcher = fetcher
+        if not fetched.urls:  # a stylesheet or font the document loads may change on disk
+            root = html.etree_element
+            overflow = tuple((context.style_for(e), context.style_for(e)["overflow"])
+                             for e in (root, *root) if e is root or e.tag == "body")
+            _built[:] = [(html, context, tuple(handler.messages), dict(options), overflow)]
         return context
     return classmethod(kept)
+
+
+class _Fetched:
+    """A URL fetcher noting what it is asked for."""
+    def __init__(self, fetcher) -> None:
+        self.fetcher, self.urls = fetcher, []
+
+    def __call__(self, url, *args, **kwargs):
+        self.urls.append(url)
+        return self.fetcher(url, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.fetcher, name)
 
 
 class _Said(logging.Handler):
