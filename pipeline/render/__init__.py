@@ -8,6 +8,7 @@ work inside its drawing (textlayer/, links.py) only.
   marks outside the bleed in 100% K, the registered output condition,
   GTS_PDFXVersion; for screen copies the text layer and live links (`finish`);
 - the QR code drawn as vectors (`qrdraw`), what was placed where (`layoutmap`);
+- balanced columns found once per content, not once per document (`columns`);
 - WeasyPrint's warnings (unsupported CSS, missing files) become Problems (`pdf`).
 """
 from ..stages import Placed, Rendered

@@ -22,6 +22,7 @@ from ..problems import PipelineError, Problem, RenderError
 from ..profilecss import profile_css
 from ..stages import Rendered
 from . import cascade
+from . import columns  # noqa: F401 (balanced columns found once per content)
 from .fetcher import ProjectFetcher
 from .finish import finish
 from .layoutmap import layout_map, reading_ink
