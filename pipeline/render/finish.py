@@ -128,13 +128,15 @@ def _figure_boxes_in_points(pdf: pydyf.PDF) -> None:
 
 @lru_cache(maxsize=4)
 def _deflated(data: bytes) -> bytes:
-    return zlib.compress(data, 9)
+    # Level 6, zlib's default: 10 ms for FOGRA39's 247 kB against 72 ms at level 9, and
+    # 0.6 % larger; paid by every fresh worker (a batch starts several).
+    return zlib.compress(data, 6)
 
 
 def _deflate_once(stream: pydyf.Stream) -> None:
     """The press ICC profile (about 250 kB) is the same in every PDF, yet pydyf would
     deflate it at level 9 twice per file: half the time of a press render. Deflate
-    it once per worker and hand pydyf the result."""
+    it once per worker (`_deflated`) and hand pydyf the result."""
     if stream.compress and len(stream.stream) == 1 and isinstance(stream.stream[0], bytes):
         stream.stream = [_deflated(stream.stream[0])]
         stream.extra["Filter"] = "/FlateDecode"
