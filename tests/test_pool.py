@@ -77,3 +77,31 @@ def test_a_build_asked_from_another_thread_while_text_is_laid_out_makes_the_same
     assert len(made) >= 2 and made == sorted(p.name for p in main.glob("*.pdf"))
     for name in made:
         assert (thread / name).read_bytes() == (main / name).read_bytes(), name
+
+
+class Made:
+    """A stand-in for a job's result (its PDF and thumbnails), which a weak reference can watch."""
+
+    def __init__(self, size: int):
+        self.pdf = b"x" * size
+
+
+def _making(job, write_pdfs):
+    return Made(1 << 20)
+
+
+def test_the_build_lets_go_of_each_result_once_it_is_read(monkeypatch):
+    """A pool's results are not held until the whole chunk is done: each job's PDF goes
+    once the build has it (a 500-job chunk held about 100 MiB in the parent)."""
+    import weakref
+
+    from pipeline.build import batch
+
+    monkeypatch.setattr(batch, "attempt", _making)
+    seen, held = [], []
+    for index, outcome in batch._pool([(i, None) for i in range(12)], 2, True):
+        held.append(sum(ref() is not None for ref in seen))  # earlier results still in memory
+        seen.append(weakref.ref(outcome))
+        del outcome
+    assert len(seen) == 12
+    assert held == [0] * 12

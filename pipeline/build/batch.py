@@ -228,13 +228,16 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(attempt, job, write_pdfs): (index, job) for index, job in runs}
         for future in as_completed(futures):
-            index, job = futures[future]
+            # Let go of the future once read: it holds the job's PDF and thumbnails,
+            # a chunk's worth (hundreds of MiB) in the parent otherwise.
+            index, job = futures.pop(future)
             try:
                 outcome = future.result()
             except BrokenProcessPool:
                 if not last_try:
-                    crashed.append(futures[future])
+                    crashed.append((index, job))
                     continue
                 outcome = worker_died(job)
+            del future
             yield index, outcome
     return crashed
