@@ -105,3 +105,29 @@ def test_the_build_lets_go_of_each_result_once_it_is_read(monkeypatch):
         del outcome
     assert len(seen) == 12
     assert held == [0] * 12
+
+
+def test_a_few_jobs_over_a_pool_do_not_start_fresh_workers_of_their_own(monkeypatch):
+    from pipeline.build import batch
+
+    chunks = []
+
+    def pool(runs, workers, write_pdfs, last_try=False):
+        chunks.append(len(runs))
+        return []
+        yield
+
+    monkeypatch.setattr(batch, "_pool", pool)
+    monkeypatch.setattr(batch, "WORKER_JOBS", 10)
+    for jobs in (21, 29, 31, 60, 61):
+        chunks.clear()
+        list(batch._run([(i, _FakeJob()) for i in range(jobs)], [], True, 2, None))
+        assert sum(chunks) == jobs and max(chunks) - min(chunks) <= 1, (jobs, chunks)
+        assert len(chunks) == max(1, round(jobs / 20)), (jobs, chunks)
+
+
+class _FakeJob:
+    trim_mm = (100, 100)
+
+    class spec:  # noqa: N801
+        pages = 1

@@ -213,9 +213,15 @@ def _run(runs: list[tuple[int, Job]], keys: list[str], write_pdfs: bool, workers
     # CPython issue 115634.)
     from .. import impose, inputs, preflight, render  # noqa: F401
     inputs.public_suffix("police.uk")  # the Public Suffix List parsed once, here (0.1 s a worker)
-    chunk = workers * WORKER_JOBS
-    for start in range(0, len(runs), chunk):
-        crashed = yield from _pool(runs[start:start + chunk], workers, write_pdfs)
+    # Pools of about WORKER_JOBS jobs a worker, as even as the jobs allow: a few jobs
+    # over (504 of a 500-job pool) do not start fresh workers of their own.
+    pools = max(1, round(len(runs) / (workers * WORKER_JOBS)))
+    size, more = divmod(len(runs), pools)
+    start = 0
+    for number in range(pools):
+        end = start + size + (number < more)
+        crashed = yield from _pool(runs[start:end], workers, write_pdfs)
+        start = end
         # A worker died (out of memory, a crash in a library): the jobs it took
         # down with it run again, each in a worker of its own, to find the culprit.
         for run in crashed:
