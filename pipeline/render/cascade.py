@@ -166,7 +166,7 @@ def _variant(kept: _Shape, texts: list[str], values: list[str], font_config, col
 def _keep_context(build):
     """Document._build_layout_context, keeping what it built (and said) for `render`."""
     def kept(cls, html, font_config, counter_style, color_profiles, options):
-        handler, fetcher = _Said(), html.url_fetcher
+        handler, fetcher = Said(), html.url_fetcher
         html.url_fetcher = fetched = _Fetched(fetcher)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
@@ -197,7 +197,9 @@ class _Fetched:
         return getattr(self.fetcher, name)
 
 
-class _Said(logging.Handler):
+class Said(logging.Handler):
+    """What WeasyPrint says (warnings and worse), kept as text (render/pdf.py's too)."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []

@@ -31,15 +31,6 @@ from .qrdraw import drawing_qr_code
 BASE_LANGUAGE = "en-GB"  # of names, helplines and addresses kept untranslated in translations
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 # WeasyPrint only logs a file it could not load and goes on without it: a PDF without
 # the partner's logo, or with a file the fetcher refused left out, must not pass.
 DATA_URI = re.compile(r"(data:[\w/+.-]+[;,][^'\s,]{0,24})[^'\s]*")
@@ -48,7 +39,7 @@ MISSING_FILE = re.compile(r"^Failed to (load|render SVG) image|refused ")
 
 @contextmanager
 def _weasyprint_warnings():
-    handler = _Collect()
+    handler = cascade.Said()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
