@@ -207,10 +207,9 @@ def _run(runs: list[tuple[int, Job]], keys: list[str], write_pdfs: bool, workers
         return
     # Largest first, so no long job starts last while the other worker idles.
     runs = sorted(runs, key=lambda run: -cost(run[1]))
-    # Load WeasyPrint once here; forked workers inherit it. A fresh pool every
-    # WORKER_JOBS jobs a worker keeps memory flat: WeasyPrint keeps a little per
-    # document. (Not max_tasks_per_child: on Python 3.11 to 3.13 it can deadlock,
-    # CPython issue 115634.)
+    # Load WeasyPrint once here; forked workers inherit it. Fresh pools (about
+    # WORKER_JOBS jobs a worker) bound what a worker keeps. (Not max_tasks_per_child:
+    # on Python 3.11 to 3.13 it can deadlock, CPython issue 115634.)
     from .. import impose, inputs, preflight, render  # noqa: F401
     inputs.public_suffix("police.uk")  # the Public Suffix List parsed once, here (0.1 s a worker)
     # Pools of about WORKER_JOBS jobs a worker, as even as the jobs allow: a few jobs
@@ -244,6 +243,5 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
                     crashed.append((index, job))
                     continue
                 outcome = worker_died(job)
-            del future
             yield index, outcome
     return crashed
