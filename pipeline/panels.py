@@ -17,7 +17,6 @@ too empty (a fill step would be climbed), a headline to balance, another page co
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,9 +73,9 @@ def rasters(pdf: bytes, width: int | None) -> list[np.ndarray]:
 def png(pixels: np.ndarray) -> bytes:
     from PIL import Image
 
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG", compress_level=1)
-    return buffer.getvalue()
+    from .proof import png as fast_png
+
+    return fast_png(Image.fromarray(pixels))
 
 
 def stand(key: tuple, stand_in, changed: frozenset[int], panels: dict[int, frozenset[int]],

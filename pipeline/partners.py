@@ -13,7 +13,6 @@ so `campaign-print build` makes the partner's PDFs, byte for byte, without the p
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -34,6 +33,7 @@ from .pdflock import PDFIUM
 from .plan.layoutset import folder_digest
 from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
+from .proof import png
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 PROOF_LOGO_DAYS = 2
@@ -374,12 +374,7 @@ def _pages(pdf: bytes, width: int | None = None) -> list[bytes]:
                       for page in document]
         finally:
             document.close()
-    pages = []
-    for image in images:
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG", compress_level=1)
-        pages.append(buffer.getvalue())
-    return pages
+    return [png(image) for image in images]
 
 
 # ---------------------------------------------------------------- approval
