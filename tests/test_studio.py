@@ -401,7 +401,9 @@ def test_close_look_reads_a_9pt_line_and_links_the_pdf(tmp_path, browser):
         tiles = page.locator("figure.zoom img.tile")
         for n in range(tiles.count()):
             tiles.nth(n).scroll_into_view_if_needed()
-            expect(tiles.nth(n)).to_have_js_property("complete", True)
+            # Chromium calls a lazy image it has not fetched yet `complete`: wait for pixels.
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                                   arg=tiles.nth(n).element_handle())
         # Pixels per mm of the image drawn (not of the screen): 300 dpi is 11.8.
         natural = tiles.first.evaluate("img => img.naturalWidth")
         assert natural / (engine_tile_mm(3.125)) >= 11.8
