@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,8 +21,55 @@ from ..plan import Job
 from ..webpage import WebPage
 
 
+# Hashes and include lists are kept between builds in one process (the studio, the
+# portal, a bench) while the files they were read from are unchanged: same mtime,
+# ctime, size and inode. A file changed in the last RACY_NS may change again within
+# its clock tick without its stamp changing ("racy git"): it is read again next time.
+RACY_NS = 2_000_000_000
+KEPT = 4096  # files; a long-running portal sees many partners' logos
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev
+
+
+def _settled(stamp: tuple[int, ...] | None) -> bool:
+    return stamp is None or time.time_ns() - max(stamp[0], stamp[1]) > RACY_NS
+
+
+class _Stamped:
+    """Values computed from files, kept while every file they were read from has
+    the stamp it had then (and none of them was racy)."""
+
+    def __init__(self):
+        self.kept: OrderedDict = OrderedDict()
+
+    def get(self, key, compute):
+        """compute() -> (value, the paths it read or looked for)."""
+        if key in self.kept:
+            value, stamps = self.kept[key]
+            if all(_stamp(path) == stamp for path, stamp in stamps):
+                self.kept.move_to_end(key)
+                return value
+            del self.kept[key]
+        value, paths = compute()
+        stamps = tuple((path, _stamp(path)) for path in paths)
+        if all(_settled(stamp) for _, stamp in stamps):
+            self.kept[key] = (value, stamps)
+            while len(self.kept) > KEPT:
+                self.kept.popitem(last=False)
+        return value
+
+
+_HASHES, _INCLUDES, _LOADS = _Stamped(), _Stamped(), _Stamped()
+
+
 def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return _HASHES.get(path, lambda: (hashlib.sha256(path.read_bytes()).hexdigest(), [path]))
 
 
 @lru_cache(maxsize=None)
@@ -53,10 +102,16 @@ def _loaded_files(folder: Path, name: str) -> tuple[tuple[str, str], ...]:
     """(reference, hash) of every local file `name` (a file in the layouts folder)
     loads, and what those stylesheets load in turn: images, fonts, @imports. A
     reference that names no file is kept as missing, so adding the file rebuilds."""
+    return _LOADS.get((folder, name), lambda: _loads(folder, name))
+
+
+def _loads(folder: Path, name: str) -> tuple[tuple[tuple[str, str], ...], list[Path]]:
     seen: dict[str, str] = {}
+    read: list[Path] = []
     todo = [folder / name]
     while todo:
         source = todo.pop()
+        read.append(source)
         try:
             text = source.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -72,7 +127,9 @@ def _loaded_files(folder: Path, name: str) -> tuple[tuple[str, str], ...]:
             seen[key] = file_hash(target) if target.is_file() else "missing"
             if target.suffix == ".css" and target.is_file():
                 todo.append(target)
-    return tuple(sorted((ref_key(k, folder), v) for k, v in seen.items()))
+            else:
+                read.append(target)  # its hash, or that it is missing
+    return tuple(sorted((ref_key(k, folder), v) for k, v in seen.items())), read
 
 
 def ref_key(path: str, folder: Path) -> str:
@@ -105,8 +162,9 @@ def renderer_versions() -> dict[str, str]:
 
 
 def forget_file_hashes() -> None:
-    """Folder hashes (fonts, pipeline source) and template include lists are kept for
-    a whole build; a long-running process (the studio) forgets them after a save."""
+    """What one build looks up once (folder hashes, include lists, loads) is looked
+    up again by the next, each against its files' stamps (_Stamped): files may have
+    changed since the last build in this process."""
     _folder_hash.cache_clear()
     _fonts_hash.cache_clear()
     _loaded_files.cache_clear()
@@ -116,6 +174,10 @@ def forget_file_hashes() -> None:
 @lru_cache(maxsize=None)
 def _template_files(folder: Path, template: str) -> tuple[str, ...]:
     """The template and every template it imports or includes, recursively."""
+    return _INCLUDES.get((folder, template), lambda: _includes(folder, template))
+
+
+def _includes(folder: Path, template: str) -> tuple[tuple[str, ...], list[Path]]:
     env = environment(folder)
     seen, todo = [], [template]
     while todo:
@@ -125,7 +187,7 @@ def _template_files(folder: Path, template: str) -> tuple[str, ...]:
         seen.append(name)
         source = env.loader.get_source(env, name)[0]
         todo += [n for n in meta.find_referenced_templates(env.parse(source)) if n]
-    return tuple(sorted(seen))
+    return tuple(sorted(seen)), [folder / name for name in seen]
 
 
 def input_hash(job: Job) -> str:
