@@ -128,3 +128,28 @@ def test_the_profile_sheet_is_parsed_once_and_again_when_a_file_it_loads_changes
         (*original_stamp(path)[:1], 0, 0) if path.suffix == ".icc" else original_stamp(path)))
     third = render_pdf_module.render_pdf(job, html)
     assert len(parsed) == 2 and third.pdf == first.pdf
+
+
+def test_the_profile_sheet_in_use_is_the_last_to_go(monkeypatch):
+    """The kept sheets go least recently used first: a worker alternating posters and
+    leaflets keeps both sheets (a sheet parsed again also starts render/cascade.py's
+    kept cascades again, which key on it)."""
+    jobs = _jobs("press")
+    poster, leaflet, card = (next(j for j in jobs if (j.product, j.size) == kind and j.language is None)
+                             for kind in (("poster", "A3"), ("leaflet-a5", "A5"), ("wallet-card", "card")))
+    monkeypatch.setattr(render_pdf_module, "_profile_sheets", {})
+    monkeypatch.setattr(render_pdf_module, "PROFILE_SHEETS_KEPT", 2)
+    fonts = render_pdf_module._font_config(poster.layouts.folder)
+
+    def sheet(job):
+        base_url = str(job.layouts.folder) + "/"
+        intent = job.profile.spec.output_intent
+        fetcher = render_pdf_module.ProjectFetcher(job.layouts.folder,
+                                                   render_pdf_module.COLOUR / intent.icc if intent else None)
+        return render_pdf_module._profile_sheet(job, base_url, fetcher, fonts)[0]
+
+    first = sheet(poster)
+    sheet(leaflet)
+    assert sheet(poster) is first  # used last: the leaflet's is now the older
+    sheet(card)
+    assert sheet(poster) is first

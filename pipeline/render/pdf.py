@@ -87,7 +87,8 @@ def _stylesheet(layouts: Path, href: str, data: bytes, cmyk: Path | None,
 
 # The profile's sheet, parsed once per worker and thread for its text and the files it
 # loads (fonts, ICC profile) as they are now: jobs of one product, size and profile
-# share it. The oldest goes first.
+# share it. The least recently used goes first (a hot sheet evicted would be parsed
+# again, and a new sheet starts the kept cascades again: render/cascade.py keys on it).
 PROFILE_SHEETS_KEPT = 16
 _profile_sheets: dict[tuple, tuple] = {}  # key -> (sheet, colour profiles, said, the font configuration kept)
 
@@ -111,6 +112,7 @@ def _profile_sheet(job: Job, base_url: str, fetcher: ProjectFetcher,
         for profile in profiles.values():
             profile.__class__, profile.kept = _KeptProfile, profile.content
         _profile_sheets[key] = (sheet, profiles, tuple(said), font_config)
+    _profile_sheets[key] = _profile_sheets.pop(key)  # most recently used last
     sheet, profiles, said, _ = _profile_sheets[key]
     return sheet, dict(profiles), list(said)
 
