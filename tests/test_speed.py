@@ -235,9 +235,10 @@ def test_a_thumbnail_is_the_bleed_checks_raster_trimmed_pixel_for_pixel():
         for index, data in enumerate(pngs):
             shown = Image.open(io.BytesIO(data))
             assert shown.format == "PNG" and shown.mode == "RGB"
-            trimmed = subject.raster(index).crop([round(media * k), round(media * k),
-                                                  round((media + width) * k), round((media + height) * k)])
-            assert np.array_equal(np.asarray(shown), np.asarray(trimmed))
+            raster = subject.raster(index)
+            assert np.array_equal(raster, np.asarray(subject.page(index).render(scale=THUMBNAIL_DPI / 72).to_pil()))
+            trimmed = raster[round(media * k):round((media + height) * k), round(media * k):round((media + width) * k)]
+            assert np.array_equal(np.asarray(shown), trimmed)
     finally:
         subject.pdf.close()
 
@@ -286,7 +287,7 @@ def test_the_bleed_check_reads_each_edge_of_the_raster_as_point_by_point():
     one_page = io.BytesIO()
     Image.new("RGB", (10, 10)).save(one_page, "PDF")
     subject = Subject(job, "", Rendered(pdf=one_page.getvalue(), pages=1, warnings=[], layout=[picture]))
-    subject.rasters[0] = Image.fromarray(page)  # the page the check looks at
+    subject.rasters[0] = page  # the page the check looks at
     try:
         found = [(p.what, p.page, tuple(round(v, 3) for v in p.box_mm), p.check) for p in check_bleed(subject)]
     finally:
@@ -400,3 +401,26 @@ def test_the_lines_a_reader_reads_are_the_pair_by_pair_readings():
         assert said(lines) == said(expected)
         assert [None if a is None else expected.index(a) for a in after] == \
                [None if a is None else lines.index(a) for a in eye.next_lines(lines)]
+
+
+def test_lines_printed_over_each_other_are_the_pairs_compared_one_by_one():
+    # check_lost_text compares every pair of a page's lines at once (text._colliding):
+    # the same first later line of another element, per line, as comparing each pair.
+    from pipeline.preflight.text import _colliding
+
+    def collide(a, b):
+        dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+        dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+        return dx > 1 and dy > 0.4 * min(a[3], b[3])
+
+    rng = np.random.default_rng(26)
+    for _ in range(400):
+        n, grid = int(rng.integers(1, 40)), rng.choice([0.0, 0.5, 1.0])
+        rects = rng.uniform([0, 0, 0, 0], [60, 60, 30, 8], (n, 4))
+        if grid:
+            rects = np.round(rects / grid) * grid
+        items = [SimpleNamespace(rect=tuple(map(float, r)), element=str(rng.integers(0, 4))) for r in rects]
+        expected = [next((j for j in range(i + 1, n) if items[i].element != items[j].element
+                          and collide(items[i].rect, items[j].rect)), None) for i in range(n)]
+        found = _colliding(items)
+        assert [int(np.argmax(row)) if row.any() else None for row in found] == expected
