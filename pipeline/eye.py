@@ -305,7 +305,8 @@ def reading_lines(chars: list[Char]) -> list[Line]:
     row_middle = row_height = 0.0  # the last row's first character's
     for middle, char in sorted(((c.box[1] + c.box[3] / 2, c) for c in chars), key=lambda pair: pair[0]):
         height = char.box[3]
-        if rows and abs(row_middle - middle) < 0.35 * min(row_height, height):
+        # min() and max() written out in this file's loops: as they pick, without a call
+        if rows and abs(row_middle - middle) < 0.35 * (height if height < row_height else row_height):
             rows[-1].append(char)
         else:
             rows.append([char])
@@ -316,9 +317,8 @@ def reading_lines(chars: list[Char]) -> list[Line]:
         run: list[Char] = []
         for char in row:
             if run:
-                last = run[-1].box
-                gap = char.box[0] - (last[0] + last[2])
-                if gap > 1.5 * max(last[3], char.box[3]):
+                last, box = run[-1].box, char.box
+                if box[0] - (last[0] + last[2]) > 1.5 * (box[3] if box[3] > last[3] else last[3]):
                     lines.append(_line(run))
                     run = []
             run.append(char)
@@ -366,10 +366,9 @@ def _line(chars: list[Char]) -> Line:
     x0, y0, x1, y1 = previous[0], previous[1], previous[0] + previous[2], previous[1] + previous[3]
     for char in chars[1:]:
         box = char.box
-        if box[0] - (previous[0] + previous[2]) > 0.3 * max(previous[3], box[3]):
+        if box[0] - (previous[0] + previous[2]) > 0.3 * (box[3] if box[3] > previous[3] else previous[3]):
             words.append(" ")
         words.append(char.text)
-        # min() and max() as they pick: the first of equals (a call each costs more)
         if box[0] < x0:
             x0 = box[0]
         if box[1] < y0:

@@ -55,6 +55,19 @@ def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
     assert info.currsize <= info.maxsize
 
 
+def test_a_written_numbers_key_is_parsed_once_and_the_cache_stays_bounded():
+    written = "0808 802 0300"
+    first = inputs.phone_key(written)
+    hits = inputs.phone_key.cache_info().hits
+    assert inputs.phone_key("0808 802 0300") == first == "+448088020300"
+    assert inputs.phone_key.cache_info().hits == hits + 1
+    assert inputs.phone_key("0808 802 O3OO") == inputs.phone_key.__wrapped__("0808 802 O3OO")  # not a number: digits
+    for n in range(2 * inputs.phone_key.cache_info().maxsize):
+        inputs.phone_key(f"0808 {n:03d} 0300")
+    info = inputs.phone_key.cache_info()
+    assert info.currsize <= info.maxsize
+
+
 def test_a_pictures_ocr_is_read_once_per_language_and_the_readings_stay_bounded(tmp_path, monkeypatch):
     image = Image.new("L", (600, 200), 255)
     draw = ImageDraw.Draw(image)
