@@ -23,7 +23,8 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -71,7 +72,6 @@ class PageView:
     bare: np.ndarray  # the same with no text drawn
     codes: list[Code]
     chars: list[Char]
-    inks: dict = field(default_factory=dict)  # the pixels that show text, by contrast (`ink`)
 
     def region(self, box):
         """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
@@ -83,13 +83,6 @@ class PageView:
         height, width = self.seen.shape
         return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
 
-    def ink(self, contrast: float) -> np.ndarray:
-        """The pixels that stand out from the page without text by `contrast` (`_ink`),
-        flattened row by row, with one blank pixel past the last (`_inked`'s end)."""
-        if contrast not in self.inks:
-            self.inks[contrast] = np.append(_ink(self.bare, self.seen, contrast).ravel(), False)
-        return self.inks[contrast]
-
     def unseen(self, boxes: np.ndarray, contrast: float, share: float, across: np.ndarray) -> np.ndarray:
         """For each letter's ink box (n x 4: x, y, w, h in mm from the trim), whether a
         reader does not see it: no pixel in the box differs from the page without
@@ -100,9 +93,9 @@ class PageView:
         down to the panel's edge only. Anti-aliased edges may fall under the
         contrast: a pixel and a half is allowed, and a box of five pixels or fewer
         (a full stop) is judged by its ink alone. All letters of a page at once:
-        each row of each box looked at once (`_inked`), then the rows of each band
-        counted; only the letters' pixels are read, not the whole page's."""
-        ink = self.ink(contrast)
+        the pixels of each row of each box gathered and looked up (`_row_bands`),
+        then the rows of each band counted; only the letters' pixels are read, not
+        the whole page's."""
         height, width = self.seen.shape
         k, o = self.scale, self.offset
         x0 = np.clip(np.floor((boxes[:, 0] + o) * k).astype(int), 0, width)
@@ -116,45 +109,64 @@ class PageView:
         box = np.repeat(np.arange(len(boxes)), h)
         first = np.cumsum(h) - h  # each box's first row in that list
         last = first + h
-        line = (y0[box] + np.arange(box.size) - first[box]) * width
+        if not box.size:
+            return blank
+        # Each row's run of pixels: where it starts on the page, how long, its bands.
+        length = w[box]
+        first_pixel = (y0[box] + np.arange(box.size) - first[box]) * width + x0[box]
+        columns = np.minimum(np.floor(1.5 + share * w).astype(int) + 1, w)[box]
+        left, middle, right = _row_bands(self.bare.reshape(-1), self.seen.reshape(-1), _standing_out(contrast),
+                                         first_pixel, length, columns)
+        inked = left | right | (middle & (2 * columns < length))
 
         def shows(inked_rows):
             """Per box: whether any of its rows from `start` to `stop` has ink."""
             before = np.concatenate(([0], np.cumsum(inked_rows, dtype=np.int64)))
             return lambda start, stop: before[stop] - before[start] > 0
 
-        whole = shows(_inked(ink, line + x0[box], line + x1[box]))
+        whole = shows(inked)
         unseen = blank | ~whole(first, last)
         # First ink row later than 1.5 + share x height: the rows up to that are blank.
         rows = np.minimum(np.floor(1.5 + share * h).astype(int) + 1, h)
         tall = h > 5
         unseen |= tall & (~whole(first, first + rows) | ~whole(last - rows, last))
-        columns = np.minimum(np.floor(1.5 + share * w).astype(int) + 1, w)
         wide = across & (w > 5) & ~blank
-        if wide.any():
-            mine = wide[box]
-            rows_of, at = box[mine], line[mine]
-            for start, stop in ((x0, x0 + columns), (x1 - columns, x1)):
-                inked = np.zeros(box.size, dtype=bool)
-                inked[mine] = _inked(ink, at + start[rows_of], at + stop[rows_of])
-                unseen |= wide & ~shows(inked)(first, last)
+        unseen |= wide & (~shows(left)(first, last) | ~shows(right)(first, last))
         return unseen
 
 
-def _inked(ink: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
-    """Whether `ink` (flat, one blank past the end) has a pixel set in each run from
-    `starts` to `stops` (start < stop), one reduceat for them all. The runs go in by
-    descending start, so from each run's stop to the next run's start is no run at
-    all (reduceat reads one pixel there, which is dropped): only the runs' own
-    pixels are read."""
-    if not starts.size:
-        return np.zeros(0, dtype=bool)
-    order = np.argsort(starts)[::-1]
-    bounds = np.empty(2 * starts.size, dtype=np.intp)
-    bounds[0::2], bounds[1::2] = starts[order], stops[order]
-    found = np.empty(starts.size, dtype=bool)
-    found[order] = np.logical_or.reduceat(ink, bounds)[0::2]
-    return found
+ROWS_AT_ONCE = 1 << 15  # pixels of letters' rows looked up at once (`_row_bands`)
+
+
+def _row_bands(bare: np.ndarray, seen: np.ndarray, flags: np.ndarray, first_pixel: np.ndarray,
+               length: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For runs of pixels along rows of the flat rasters (from `first_pixel`, `length`
+    long): whether any pixel stands out (`flags`, _standing_out) in the run's first
+    `columns` pixels, between those and its last `columns`, and in its last `columns`
+    (where the two bands meet or overlap, they cover the run and the middle is not
+    read: reduceat gives one pixel there). The runs' pixels are gathered from both
+    rasters, looked up and reduced some ROWS_AT_ONCE at a time: the arrays stay in
+    the processor's cache and their memory is reused from one batch to the next
+    (fresh memory is paged in at a cost above the arithmetic's)."""
+    found = np.empty((length.size, 3), dtype=bool)
+    end = np.cumsum(length)
+    cuts = np.searchsorted(end, np.arange(ROWS_AT_ONCE, end[-1], ROWS_AT_ONCE), side="right")
+    for a, b in zip([0, *cuts], [*cuts, length.size]):
+        if a == b:
+            continue
+        runs = length[a:b]
+        start = end[a:b] - runs - (end[a - 1] if a else 0)  # in this batch's pixels
+        pixel = np.repeat(first_pixel[a:b] - start, runs)
+        pixel += np.arange(pixel.size)
+        ground, printed = np.take(bare, pixel), np.take(seen, pixel)
+        key = np.left_shift(ground, 8, out=pixel, dtype=np.intp)  # the index array, reused
+        np.bitwise_or(key, printed, out=key, dtype=np.intp)
+        ink = np.zeros(key.size + 1, dtype=bool)  # one blank past the last: reduceat's end
+        np.take(flags, key, out=ink[:-1], mode="wrap")  # every key is in range
+        bounds = np.empty((b - a, 3), dtype=np.intp)
+        bounds[:, 0], bounds[:, 1], bounds[:, 2] = start, start + columns[a:b], start + runs - columns[a:b]
+        found[a:b] = np.logical_or.reduceat(ink, bounds.ravel()).reshape(-1, 3)
+    return found[:, 0], found[:, 1], found[:, 2]
 
 
 # 8-bit sRGB grey levels as relative luminance (WCAG)
@@ -187,22 +199,6 @@ def _standing_out(contrast: float) -> np.ndarray:
     return ((levels[None, :] <= darker[:, None]) | (levels[None, :] >= lighter[:, None])).ravel()
 
 
-def _ink(bare: np.ndarray, seen: np.ndarray, contrast: float) -> np.ndarray:
-    """The pixels that stand out from the page without text by `contrast`: one look-up
-    of (ground, printed) grey levels in a 256 x 256 table. A pixel the text left as it
-    was stands out from nothing (a level is never `contrast` > 1 darker or lighter
-    than itself), so only the pixels that differ are looked up: a tenth of a page or
-    less, where the whole page's look-up was a third of the reader's eye's time."""
-    flags = _standing_out(contrast)
-    if flags[np.arange(256) * 257].any():  # contrast <= 1: every pixel is looked up
-        return flags[(bare.astype(np.uint16) << 8) | seen]
-    ground, printed = np.ascontiguousarray(bare).ravel(), np.ascontiguousarray(seen).ravel()
-    changed = np.flatnonzero(ground != printed)
-    ink = np.zeros(ground.size, dtype=bool)
-    ink[changed] = flags[(ground[changed].astype(np.uint16) << 8) | printed[changed]]
-    return ink.reshape(bare.shape)
-
-
 def _hide_text(page: pdfium.PdfPage) -> None:
     """Every text object of the page, in forms too, drawn invisible (in memory only),
     and the glyphs a screen copy's text layer draws as outlines (stages.GLYPHS)."""
@@ -230,6 +226,19 @@ def _glyph_outline(obj) -> bool:
     return False
 
 
+def _unchecked(function, restype=ctypes.c_int):
+    """`function` of PDFium (pypdfium2's binding) called without ctypes' conversion of
+    each argument by its declared type, half the cost of a call: for the loop over a
+    page's characters, whose arguments are given as they go in (a c_void_p, ints,
+    byref)."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_UNICODE = _unchecked(raw.FPDFText_GetUnicode, ctypes.c_uint)
+_GENERATED = _unchecked(raw.FPDFText_IsGenerated)
+_CHAR_BOX = _unchecked(raw.FPDFText_GetCharBox)
+
+
 def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
     """Every character the page draws, with its box (not the spaces PDFium adds)."""
     text = page.get_textpage()
@@ -238,13 +247,15 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
         # puts it at the trim's corner when there is bleed): measure from the box.
         media_left, _, _, media_top = page.get_mediabox()
         chars = []
+        handle = ctypes.c_void_p(ctypes.cast(text.raw, ctypes.c_void_p).value)
         left, right, bottom, top = (raw.c_double() for _ in range(4))
+        edges = [ctypes.byref(edge) for edge in (left, right, bottom, top)]
         for i in range(raw.FPDFText_CountChars(text.raw)):
-            code = raw.FPDFText_GetUnicode(text.raw, i)
-            if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace() or raw.FPDFText_IsGenerated(text.raw, i) == 1:
+            code = _UNICODE(handle, i)
+            if code in (0, 0xFFFE, 0xFFFF) or chr(code).isspace() or _GENERATED(handle, i) == 1:
                 continue
             char = chr(code)
-            raw.FPDFText_GetCharBox(text.raw, i, left, right, bottom, top)
+            _CHAR_BOX(handle, i, *edges)
             x = (left.value - media_left) / PT_PER_MM - offset
             y = (media_top - top.value) / PT_PER_MM - offset
             w, h = (right.value - left.value) / PT_PER_MM, (top.value - bottom.value) / PT_PER_MM
@@ -291,24 +302,23 @@ def reading_lines(chars: list[Char]) -> list[Line]:
     left to right by where they are printed, split where a gap is wider than a
     column gutter (1.5 x the letters' height); a space where a word space is."""
     rows: list[list[Char]] = []
-    for char in sorted(chars, key=lambda c: c.box[1] + c.box[3] / 2):
-        middle = char.box[1] + char.box[3] / 2
-        if rows:
-            row = rows[-1]
-            first = row[0].box
-            if abs((first[1] + first[3] / 2) - middle) < 0.35 * min(first[3], char.box[3]):
-                row.append(char)
-                continue
-        rows.append([char])
+    row_middle = row_height = 0.0  # the last row's first character's
+    for middle, char in sorted(((c.box[1] + c.box[3] / 2, c) for c in chars), key=lambda pair: pair[0]):
+        height = char.box[3]
+        # min() and max() written out in this file's loops: as they pick, without a call
+        if rows and abs(row_middle - middle) < 0.35 * (height if height < row_height else row_height):
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+            row_middle, row_height = middle, height
     lines = []
     for row in rows:
         row.sort(key=lambda c: c.box[0])
         run: list[Char] = []
         for char in row:
             if run:
-                last = run[-1].box
-                gap = char.box[0] - (last[0] + last[2])
-                if gap > 1.5 * max(last[3], char.box[3]):
+                last, box = run[-1].box, char.box
+                if box[0] - (last[0] + last[2]) > 1.5 * (box[3] if box[3] > last[3] else last[3]):
                     lines.append(_line(run))
                     run = []
             run.append(char)
@@ -321,42 +331,77 @@ def _rejoined(lines: list[Line]) -> list[Line]:
     """Lines of one baseline that a letter of another column cut into two rows (a "2"
     sits a hair higher than a "0": a letter whose middle falls between them starts a
     row of its own) joined again where they meet or interleave: one number reads whole.
-    Lines of other columns stay apart: a gutter is wider than a third of a letter."""
+    Lines of other columns stay apart: a gutter is wider than a third of a letter.
+    Each line joins the first it meets in `joined`, whose middles, heights and right
+    edges are kept beside it (`ends`), the arithmetic of the comparison done once."""
     joined: list[Line] = []
+    ends: list[tuple[float, float, float]] = []  # per joined line: middle, height, right edge
     for line in sorted(lines, key=lambda l: l.box[0]):
-        middle, height = line.box[1] + line.box[3] / 2, line.box[3]
-        for index, before in enumerate(joined):
-            end = before.box[0] + before.box[2]
-            if (abs(before.box[1] + before.box[3] / 2 - middle) < 0.35 * min(before.box[3], height)
-                    and line.box[0] - end <= 0.3 * max(before.box[3], height)):
-                joined[index] = _line(sorted(before.chars + line.chars, key=lambda c: c.box[0]))
+        left, top, _, height = line.box
+        middle = top + height / 2
+        near = 0.35 * height  # at least 0.35 x the lower of the two: most lines fail it
+        for index, (before_middle, before_height, end) in enumerate(ends):
+            apart = abs(before_middle - middle)
+            if (apart < near and apart < 0.35 * min(before_height, height)
+                    and left - end <= 0.3 * max(before_height, height)):
+                line = joined[index] = _line(sorted(joined[index].chars + line.chars, key=lambda c: c.box[0]))
+                ends[index] = _ends(line)
                 break
         else:
             joined.append(line)
+            ends.append(_ends(line))
     return joined
 
 
+def _ends(line: Line) -> tuple[float, float, float]:
+    x, y, w, h = line.box
+    return y + h / 2, h, x + w
+
+
 def _line(chars: list[Char]) -> Line:
-    text = chars[0].text
-    for previous, char in zip(chars, chars[1:]):
-        gap = char.box[0] - (previous.box[0] + previous.box[2])
-        text += (" " if gap > 0.3 * max(previous.box[3], char.box[3]) else "") + char.text
-    x0 = min(c.box[0] for c in chars)
-    y0 = min(c.box[1] for c in chars)
-    x1 = max(c.box[0] + c.box[2] for c in chars)
-    y1 = max(c.box[1] + c.box[3] for c in chars)
-    return Line(text, (x0, y0, x1 - x0, y1 - y0), chars)
+    """The characters (left to right) as one line: its text, a space at each gap wider
+    than a third of a letter, and the box round them all (one pass)."""
+    previous = chars[0].box
+    words = [chars[0].text]
+    x0, y0, x1, y1 = previous[0], previous[1], previous[0] + previous[2], previous[1] + previous[3]
+    for char in chars[1:]:
+        box = char.box
+        if box[0] - (previous[0] + previous[2]) > 0.3 * (box[3] if box[3] > previous[3] else previous[3]):
+            words.append(" ")
+        words.append(char.text)
+        if box[0] < x0:
+            x0 = box[0]
+        if box[1] < y0:
+            y0 = box[1]
+        if box[0] + box[2] > x1:
+            x1 = box[0] + box[2]
+        if box[1] + box[3] > y1:
+            y1 = box[1] + box[3]
+        previous = box
+    return Line("".join(words), (x0, y0, x1 - x0, y1 - y0), chars)
 
 
-def next_line(lines: list[Line], line: Line) -> Line | None:
-    """The line a reader reads after `line`: the nearest below it in the same column
-    (overlapping it across), within two of its heights."""
-    x0, x1 = line.box[0], line.box[0] + line.box[2]
-    bottom, height = line.box[1] + line.box[3], line.box[3]
-    below = [other for other in lines if other is not line and other.box[1] >= bottom - 0.3 * height
-             and other.box[1] - bottom < 2 * height
-             and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0]
-    return min(below, key=lambda other: other.box[1], default=None)
+def next_lines(lines: list[Line]) -> list[Line | None]:
+    """For each line, the line a reader reads after it: the nearest below it in the
+    same column (overlapping it across), within two of its heights (the first of
+    `lines` where two are as near). The lines by their tops, each looked for from
+    the first top low enough until one is too far below."""
+    order = sorted(range(len(lines)), key=lambda i: lines[i].box[1])
+    tops = [lines[i].box[1] for i in order]
+    found: list[Line | None] = []
+    for line in lines:
+        x0, top, width, height = line.box
+        x1, bottom = x0 + width, top + height
+        after = None
+        for i in order[bisect_left(tops, bottom - 0.3 * height):]:
+            other = lines[i]
+            if other.box[1] - bottom >= 2 * height:
+                break
+            if other is not line and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0:
+                after = other
+                break
+        found.append(after)
+    return found
 
 
 # ---------------------------------------------------------------- pictures of text

@@ -152,8 +152,11 @@ def plain(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
+@lru_cache(maxsize=1024)
 def phone_key(number: str) -> str:
-    """A written number in E.164 (+448088020300), for comparing however it is written."""
+    """A written number in E.164 (+448088020300), for comparing however it is written.
+    Kept by the written number: a campaign's own numbers are keyed again for every
+    check of every product (known_numbers), a parse each."""
     try:
         parsed = phonenumbers.parse(plain(number), "GB")
     except phonenumbers.NumberParseException:

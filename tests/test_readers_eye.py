@@ -483,8 +483,8 @@ def test_a_longer_translation_shrinks_to_fit_or_is_refused_by_field(tmp_path, ca
 
 
 def test_each_letter_is_judged_by_the_pixels_of_its_own_box_and_bands():
-    """The hidden-text test reads only the letters' rows (eye._inked, one reduceat
-    for a page): each letter is unseen exactly when, pixel by pixel, its box or one
+    """The hidden-text test reads only the letters' rows (eye._row_bands, a batch of
+    rows at a time): each letter is unseen exactly when, pixel by pixel, its box or one
     of its edge bands has no pixel standing out, as worked out here box by box;
     letters past the page's edges, of no pixel, short, narrow or across, and a page
     whose text stands out nowhere, a little or nearly everywhere."""

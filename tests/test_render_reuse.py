@@ -1,7 +1,7 @@
 """Work a document no longer does twice (issue 26) gives what doing it again gave.
 
-- the reader's eye looks up only the pixels the text changed (eye._ink): the same
-  pixels stand out as from a look-up of the whole page;
+- the reader's eye looks up the letters' rows some thousands of pixels at a time
+  (eye._row_bands): the same bands show ink as when every row is looked up at once;
 - a line's glyph ink is read while WeasyPrint draws it (layoutmap.reading_ink): the
   same layout map as shaping every line again after drawing, Urdu's Nastaliq and a
   screen copy's text layer included;
@@ -38,20 +38,33 @@ def _jobs(profile):
 
 
 @pytest.mark.parametrize("contrast", [1.0, 1.5, 3.0, 4.5])
-def test_the_eye_finds_the_same_ink_from_the_changed_pixels_alone(contrast):
+def test_the_eye_finds_the_same_bands_a_batch_of_rows_at_a_time(contrast, monkeypatch):
     rng = np.random.default_rng(7)
     bare = rng.integers(0, 256, (300, 200), dtype=np.uint8)
     seen = bare.copy()
     changed = rng.random(bare.shape) < 0.2
     seen[changed] = rng.integers(0, 256, int(changed.sum()), dtype=np.uint8)
-    whole_page = eye._standing_out(contrast)[(bare.astype(np.uint16) << 8) | seen]
+    flags = eye._standing_out(contrast)
+    whole_page = flags[(bare.astype(np.uint16) << 8) | seen]
     assert whole_page.any()
-    assert np.array_equal(eye._ink(bare, seen, contrast), whole_page)
+    # Rows of boxes: runs of 1 to 40 pixels anywhere on the page, bands of 1 to the run.
+    length = rng.integers(1, 41, 3000)
+    first_pixel = rng.integers(0, 300, 3000) * 200 + rng.integers(0, 200 - length + 1)
+    columns = np.minimum(rng.integers(1, 12, 3000), length)
+    expected = [(whole_page.ravel()[f:f + c].any(), whole_page.ravel()[f + c:f + n - c].any(),
+                 whole_page.ravel()[f + n - c:f + n].any()) for f, n, c in zip(first_pixel, length, columns)]
     # Rasters as PDFium hands them over: a view with padded rows
     padded_bare = np.zeros((300, 208), dtype=np.uint8)
     padded_seen = np.zeros((300, 208), dtype=np.uint8)
     padded_bare[:, :200], padded_seen[:, :200] = bare, seen
-    assert np.array_equal(eye._ink(padded_bare[:, :200], padded_seen[:, :200], contrast), whole_page)
+    for at_once in (1 << 15, 1000, 7, 1):
+        monkeypatch.setattr(eye, "ROWS_AT_ONCE", at_once)
+        left, middle, right = eye._row_bands(padded_bare[:, :200].reshape(-1), padded_seen[:, :200].reshape(-1),
+                                             flags, first_pixel, length, columns)
+        overlap = 2 * columns >= length  # the middle is not read: the bands cover the run
+        assert left.tolist() == [e[0] for e in expected], at_once
+        assert right.tolist() == [e[2] for e in expected], at_once
+        assert (middle | overlap).tolist() == [e[1] or o for e, o in zip(expected, overlap)], at_once
 
 
 def test_the_qr_mask_and_modules_are_qrcodes_own():

@@ -25,18 +25,20 @@ from .conftest import DEFAULT_CAMPAIGN
 
 
 def test_the_hidden_text_ink_is_exactly_the_pixels_that_stand_out():
-    # Worked out here pixel by pixel from the WCAG contrast ratio of the grey levels.
+    # Worked out here pixel by pixel from the WCAG contrast ratio of the grey levels:
+    # a box of one pixel is seen exactly where that pixel stands out.
     rng = np.random.default_rng(26)
     bare = rng.integers(0, 256, (37, 53), dtype=np.uint8)
     seen = np.where(rng.random((37, 53)) < 0.4, rng.integers(0, 256, (37, 53)), bare).astype(np.uint8)
     linear = lambda g: ((g / 255) / 12.92 if g / 255 <= 0.04045 else ((g / 255 + 0.055) / 1.055) ** 2.4)  # noqa: E731
+    ys, xs = np.mgrid[0:37, 0:53]
+    pixels = np.column_stack([xs.ravel(), ys.ravel(), np.ones(37 * 53), np.ones(37 * 53)]).astype(float)
     for contrast in (1.5, 3.0, 4.5):
         view = eye.PageView(1.0, 0.0, seen, bare, [], [])
         ink = np.array([[max(linear(s), linear(b)) + 0.05 >= contrast * (min(linear(s), linear(b)) + 0.05)
                          for s, b in zip(row_s, row_b)] for row_s, row_b in zip(seen.tolist(), bare.tolist())])
-        flat = view.ink(contrast)  # row by row, one blank pixel past the last
-        assert flat.shape == (37 * 53 + 1,) and not flat[-1]
-        assert (flat[:-1].reshape(37, 53) == ink).all(), contrast
+        unseen = view.unseen(pixels, contrast, 0.15, np.ones(37 * 53, dtype=bool))
+        assert (~unseen.reshape(37, 53) == ink).all(), contrast
 
 
 def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
@@ -50,6 +52,19 @@ def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
     for n in range(3 * inputs._phone_numbers.cache_info().maxsize):  # a district's own lines, new every time
         inputs.find_phone_numbers(f"Bench District {n:03d}: 0808 802 0300")
     info = inputs._phone_numbers.cache_info()
+    assert info.currsize <= info.maxsize
+
+
+def test_a_written_numbers_key_is_parsed_once_and_the_cache_stays_bounded():
+    written = "0808 802 0300"
+    first = inputs.phone_key(written)
+    hits = inputs.phone_key.cache_info().hits
+    assert inputs.phone_key("0808 802 0300") == first == "+448088020300"
+    assert inputs.phone_key.cache_info().hits == hits + 1
+    assert inputs.phone_key("0808 802 O3OO") == inputs.phone_key.__wrapped__("0808 802 O3OO")  # not a number: digits
+    for n in range(2 * inputs.phone_key.cache_info().maxsize):
+        inputs.phone_key(f"0808 {n:03d} 0300")
+    info = inputs.phone_key.cache_info()
     assert info.currsize <= info.maxsize
 
 
@@ -233,9 +248,10 @@ def test_a_thumbnail_is_the_bleed_checks_raster_trimmed_pixel_for_pixel():
         for index, data in enumerate(pngs):
             shown = Image.open(io.BytesIO(data))
             assert shown.format == "PNG" and shown.mode == "RGB"
-            trimmed = subject.raster(index).crop([round(media * k), round(media * k),
-                                                  round((media + width) * k), round((media + height) * k)])
-            assert np.array_equal(np.asarray(shown), np.asarray(trimmed))
+            raster = subject.raster(index)
+            assert np.array_equal(raster, np.asarray(subject.page(index).render(scale=THUMBNAIL_DPI / 72).to_pil()))
+            trimmed = raster[round(media * k):round((media + height) * k), round(media * k):round((media + width) * k)]
+            assert np.array_equal(np.asarray(shown), trimmed)
     finally:
         subject.pdf.close()
 
@@ -284,7 +300,7 @@ def test_the_bleed_check_reads_each_edge_of_the_raster_as_point_by_point():
     one_page = io.BytesIO()
     Image.new("RGB", (10, 10)).save(one_page, "PDF")
     subject = Subject(job, "", Rendered(pdf=one_page.getvalue(), pages=1, warnings=[], layout=[picture]))
-    subject.rasters[0] = Image.fromarray(page)  # the page the check looks at
+    subject.rasters[0] = page  # the page the check looks at
     try:
         found = [(p.what, p.page, tuple(round(v, 3) for v in p.box_mm), p.check) for p in check_bleed(subject)]
     finally:
@@ -313,3 +329,111 @@ def test_a_subjects_lines_are_merged_once_and_each_check_gets_its_own_list(monke
     assert first[1] is layout[2]  # the code itself: check_qr tells it from the rest by identity
     first.clear()
     assert len(subject_module._content(subject)) == 2 and merges == [1]
+
+
+def _reference_reading_lines(chars):
+    """eye.reading_lines and next_line as first written (before issue 26's passes):
+    rows by each letter's middle, runs split at a gutter, lines rejoined pair by pair."""
+    def line(run):
+        text = run[0].text
+        for previous, char in zip(run, run[1:]):
+            gap = char.box[0] - (previous.box[0] + previous.box[2])
+            text += (" " if gap > 0.3 * max(previous.box[3], char.box[3]) else "") + char.text
+        x0, y0 = min(c.box[0] for c in run), min(c.box[1] for c in run)
+        x1, y1 = max(c.box[0] + c.box[2] for c in run), max(c.box[1] + c.box[3] for c in run)
+        return eye.Line(text, (x0, y0, x1 - x0, y1 - y0), run)
+
+    rows = []
+    for char in sorted(chars, key=lambda c: c.box[1] + c.box[3] / 2):
+        middle = char.box[1] + char.box[3] / 2
+        if rows and abs((rows[-1][0].box[1] + rows[-1][0].box[3] / 2) - middle) < 0.35 * min(rows[-1][0].box[3],
+                                                                                               char.box[3]):
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c.box[0])
+        run = []
+        for char in row:
+            if run and char.box[0] - (run[-1].box[0] + run[-1].box[2]) > 1.5 * max(run[-1].box[3], char.box[3]):
+                lines.append(line(run))
+                run = []
+            run.append(char)
+        lines.append(line(run))
+    joined = []
+    for one in sorted(lines, key=lambda l: l.box[0]):
+        middle, height = one.box[1] + one.box[3] / 2, one.box[3]
+        for index, before in enumerate(joined):
+            if (abs(before.box[1] + before.box[3] / 2 - middle) < 0.35 * min(before.box[3], height)
+                    and one.box[0] - (before.box[0] + before.box[2]) <= 0.3 * max(before.box[3], height)):
+                joined[index] = line(sorted(before.chars + one.chars, key=lambda c: c.box[0]))
+                break
+        else:
+            joined.append(one)
+
+    def next_line(one):
+        x0, x1 = one.box[0], one.box[0] + one.box[2]
+        bottom, height = one.box[1] + one.box[3], one.box[3]
+        below = [other for other in joined if other is not one and other.box[1] >= bottom - 0.3 * height
+                 and other.box[1] - bottom < 2 * height
+                 and min(x1, other.box[0] + other.box[2]) - max(x0, other.box[0]) > 0]
+        return min(below, key=lambda other: other.box[1], default=None)
+
+    return joined, [next_line(one) for one in joined]
+
+
+def test_the_lines_a_reader_reads_are_the_pair_by_pair_readings():
+    # The reading order is made in fewer passes (eye.reading_lines, next_lines): the
+    # same lines, text, boxes and next lines as reading every pair, on pages of random
+    # letters (on a grid too, so middles, tops and edges tie) and on a rendered poster.
+    rng = np.random.default_rng(26)
+    pages = []
+    for _ in range(1500):
+        n, grid = int(rng.integers(0, 60)), rng.choice([0.0, 0.25, 0.5, 1.0])
+        boxes = rng.uniform([0, 0, 0.2, 0.5], [100, 40, 6, 8], (n, 4))
+        if grid:
+            boxes = np.maximum(np.round(boxes / grid) * grid, grid)
+        pages.append([eye.Char(str(rng.choice(list("0123456789 ab-"))), tuple(map(float, box))) for box in boxes])
+    jobs = plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(LAYOUTS), select_profiles(load_profiles(), "press"),
+                only=["poster"], districts=["none"], partners=["none"], languages=["none"])
+    made = make(next(j for j in jobs if j.size == "A3"), write_pdf=True)
+    document = pdfium.PdfDocument(made.pdf)
+    try:
+        pages += [eye._chars(page, 3.0) for page in document]
+    finally:
+        document.close()
+    assert len(pages[-1]) > 500
+
+    def said(lines):
+        return [(line.text, line.box, [(c.text, c.box) for c in line.chars]) for line in lines]
+
+    for chars in pages:
+        lines = eye.reading_lines(chars)
+        expected, after = _reference_reading_lines(chars)
+        assert said(lines) == said(expected)
+        assert [None if a is None else expected.index(a) for a in after] == \
+               [None if a is None else lines.index(a) for a in eye.next_lines(lines)]
+
+
+def test_lines_printed_over_each_other_are_the_pairs_compared_one_by_one():
+    # check_lost_text compares every pair of a page's lines at once (text._colliding):
+    # the same first later line of another element, per line, as comparing each pair.
+    from pipeline.preflight.text import _colliding
+
+    def collide(a, b):
+        dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+        dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+        return dx > 1 and dy > 0.4 * min(a[3], b[3])
+
+    rng = np.random.default_rng(26)
+    for _ in range(400):
+        n, grid = int(rng.integers(1, 40)), rng.choice([0.0, 0.5, 1.0])
+        rects = rng.uniform([0, 0, 0, 0], [60, 60, 30, 8], (n, 4))
+        if grid:
+            rects = np.round(rects / grid) * grid
+        items = [SimpleNamespace(rect=tuple(map(float, r)), element=str(rng.integers(0, 4))) for r in rects]
+        expected = [next((j for j in range(i + 1, n) if items[i].element != items[j].element
+                          and collide(items[i].rect, items[j].rect)), None) for i in range(n)]
+        found = _colliding(items)
+        assert [int(np.argmax(row)) if row.any() else None for row in found] == expected

@@ -79,8 +79,7 @@ def check_page_numbers(s: Subject) -> list[Problem]:
         else:
             chars = s.views[page - 1].chars
         lines = eye.reading_lines(chars)
-        for line in lines:
-            after = eye.next_line(lines, line)
+        for line, after in zip(lines, eye.next_lines(lines)):
             for text in (line.text, f"{line.text} {after.text}" if after else None):
                 for found in find_phone_numbers(text) if text else ():
                     if (found.key in known or (page, found.key) in reported

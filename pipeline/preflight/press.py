@@ -55,7 +55,7 @@ def check_bleed(s: Subject) -> list[Problem]:
     width, height = s.job.trim_mm
     scale = THUMBNAIL_DPI / 25.4  # pixels per mm
     for index in range(len(s.pdf)):
-        image = np.asarray(s.raster(index))
+        image = s.raster(index)
 
         def px(points):
             """The RGB pixels at points (mm from the trim), as the raster's pixel each falls in."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+import numpy as np
 import pypdfium2 as pdfium
 
 from .. import eye
@@ -23,7 +24,7 @@ class Subject:
     job: Job
     html: str
     rendered: Rendered
-    rasters: dict[int, object] = field(default_factory=dict, repr=False)  # page index -> RGB image
+    rasters: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # page index -> RGB pixels
     pages: dict[int, pdfium.PdfPage] = field(default_factory=dict, repr=False)  # page index -> page of `pdf`
     merged: list[Placed] | None = field(default=None, repr=False)  # the layout's lines merged (`_content`)
 
@@ -53,11 +54,14 @@ class Subject:
             self.pages[index] = self.pdf[index]
         return self.pages[index]
 
-    def raster(self, index: int):
-        """Page `index` (from 0) with its bleed, as an RGB image at THUMBNAIL_DPI,
-        rastered once for the bleed check and the report's thumbnails."""
+    def raster(self, index: int) -> np.ndarray:
+        """Page `index` (from 0) with its bleed, as RGB pixels (height x width x 3) at
+        THUMBNAIL_DPI, rastered once for the bleed check and the report's thumbnails:
+        PDFium's BGR bitmap copied in RGB order (the pixels a PIL image of it holds,
+        without making one and reading it back)."""
         if index not in self.rasters:
-            self.rasters[index] = self.page(index).render(scale=THUMBNAIL_DPI / 72).to_pil().convert("RGB")
+            bgr = self.page(index).render(scale=THUMBNAIL_DPI / 72).to_numpy()
+            self.rasters[index] = np.ascontiguousarray(bgr[:, :, ::-1])
         return self.rasters[index]
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
@@ -86,14 +90,6 @@ def element_lines(layout: list[Placed]) -> list[list[Placed]]:
 def _overlap(a, b, slack=0.3) -> bool:
     return (a[0] + slack < b[0] + b[2] and b[0] + slack < a[0] + a[2]
             and a[1] + slack < b[1] + b[3] and b[1] + slack < a[1] + a[3])
-
-
-def _collide(a, b) -> bool:
-    """Two lines of text printed over each other. Line boxes of tight leading overlap
-    a little by design; text that overflowed its box overlaps by much more."""
-    dx = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    dy = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    return dx > 1 and dy > 0.4 * min(a[3], b[3])
 
 
 def _inside(inner, outer, tolerance=0.2) -> bool:

@@ -19,10 +19,9 @@ def thumbnails(s: Subject) -> list[bytes]:
     scale = THUMBNAIL_DPI / 25.4  # pixels per mm
     pngs = []
     for index in range(len(s.pdf)):
-        image = s.raster(index)
-        crop = [round(media * scale), round(media * scale),
-                round((media + width) * scale), round((media + height) * scale)]
-        pngs.append(png(np.asarray(image.crop(crop))))
+        left, top = round(media * scale), round(media * scale)
+        right, bottom = round((media + width) * scale), round((media + height) * scale)
+        pngs.append(png(s.raster(index)[top:bottom, left:right]))  # the trim lies inside the raster
     return pngs
 
 
