@@ -9,15 +9,19 @@
   same modules as qrcode's own eight placements and penalties;
 - the profile's sheet is parsed once per worker (render.pdf._profile_sheet): the
   same PDF bytes, each document its own colour profile table, parsed again when a
-  file it loads changes.
+  file it loads changes;
+- a PDF with an identifier is written with each object serialised once
+  (render.finish._write_once): the bytes pydyf writes serialising them twice.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import shutil
 
 import numpy as np
+import pydyf
 import pytest
 import qrcode
 from qrcode import util as qr_util
@@ -30,6 +34,8 @@ from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from pipeline.render import pdf as render_pdf_module
 
 from .conftest import DEFAULT_CAMPAIGN
+
+finish_module = importlib.import_module("pipeline.render.finish")  # the package's `finish` is its function
 
 
 def _jobs(profile):
@@ -144,3 +150,25 @@ def test_the_profile_sheet_is_parsed_once_and_again_when_a_file_it_loads_changes
         (*original_stamp(path)[:1], 0, 0) if path.suffix == ".icc" else original_stamp(path)))
     third = render_pdf_module.render_pdf(job, html)
     assert len(parsed) == 2 and third.pdf == first.pdf
+
+
+def test_a_pdf_with_an_identifier_is_written_serialising_each_object_once(monkeypatch):
+    job = next(j for j in _jobs("press") if j.product == "poster" and j.size == "A3" and j.language is None)
+    html = render_html(job)
+    deflated = []
+    serialise = finish_module._pydyf_data[pydyf.Stream]
+
+    def counted(stream):
+        if stream.compress:
+            deflated.append(id(stream))
+        return serialise(stream)
+
+    monkeypatch.setitem(finish_module._pydyf_data, pydyf.Stream, counted)
+    once = render_pdf_module.render_pdf(job, html).pdf
+    assert b"/ID [" in once and deflated and len(deflated) == len(set(deflated))
+    # pydyf's own writing: every stream deflated again to hash the file for its /ID
+    # (all but the cross-reference stream, written after the hash)
+    monkeypatch.setattr(pydyf.PDF, "write", finish_module._pydyf_write)
+    deflated.clear()
+    twice = render_pdf_module.render_pdf(job, html).pdf
+    assert len(deflated) == 2 * len(set(deflated)) - 1 and twice == once

@@ -1,9 +1,11 @@
 """Finishers: what WeasyPrint leaves out, set once it has written the PDF, one finisher
 per profile kind (`FINISHERS`): press (trim and bleed boxes, crop marks, output intent,
-PDF/X keys, overprint) and screen (text layer, live links, figure boxes)."""
+PDF/X keys, overprint) and screen (text layer, live links, figure boxes); and pydyf's
+writing of the finished PDF, each object serialised once (`_write_once`)."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 import zlib
 from functools import lru_cache
@@ -164,3 +166,36 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
             ops.append(f"{x:.2f} {y + dy * gap:.2f} m {x:.2f} {y + dy * (gap + length):.2f} l S")
     ops.append("Q")
     return "\n".join(ops).encode()
+
+
+# pydyf writes a PDF with an identifier (every PDF/X file) by serialising each object to
+# write it, then every object again to hash them for the /ID: each stream deflated at
+# level 9 twice, half of writing a poster. Nothing changes an object in between, so while
+# a PDF is written each indirect object is serialised once and its bytes used twice.
+_writing = threading.local()
+_pydyf_write = pydyf.PDF.write
+_pydyf_data = {kind: kind.data.fget for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream)}
+
+
+def _write_once(pdf, *args, **kwargs):
+    _writing.kept = {}
+    try:
+        return _pydyf_write(pdf, *args, **kwargs)
+    finally:
+        _writing.kept = None
+
+
+def _serialised_once(kind):
+    def once(obj):
+        kept = getattr(_writing, "kept", None)
+        if kept is None or obj.number is None:  # not writing, or a direct object (made afresh)
+            return _pydyf_data[kind](obj)
+        if id(obj) not in kept:
+            kept[id(obj)] = _pydyf_data[kind](obj)
+        return kept[id(obj)]
+    return property(once)
+
+
+pydyf.PDF.write = _write_once
+for _kind in _pydyf_data:
+    _kind.data = _serialised_once(_kind)
