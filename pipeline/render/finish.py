@@ -90,7 +90,7 @@ def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
     dictionary and in the XMP (pdfx:, and no pdfxid: which belongs to X-4 and later)."""
     pdf.info["GTS_PDFXVersion"] = pydyf.String(PDFX_1A_VERSION)
     pdf.info["GTS_PDFXConformance"] = pydyf.String(PDFX_1A_CONFORMANCE)
-    for obj in _xmp_streams(pdf):
+    for obj in _xmp(pdf):
         xmp = re.sub(rb"<pdfxid:GTS_PDFXVersion>[^<]*</pdfxid:GTS_PDFXVersion>", b"", obj.stream[0])
         xmp = re.sub(rb"(<pdfx:GTS_PDFXVersion>)[^<]*(</pdfx:GTS_PDFXVersion>)",
                      rb"\g<1>" + PDFX_1A_VERSION.encode() + rb"\g<2>", xmp)
@@ -98,17 +98,21 @@ def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
                                rb"\g<1>" + PDFX_1A_CONFORMANCE.encode() + rb"\g<2>", xmp)
 
 
-def _xmp_streams(pdf: pydyf.PDF):
-    for obj in pdf.objects:
-        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
-                and b"<x:xmpmeta" in obj.stream[0]):
-            yield obj
+def _xmp(pdf: pydyf.PDF) -> list[pydyf.Stream]:
+    """The document's XMP metadata stream (the catalog's /Metadata), if WeasyPrint wrote
+    one: found by reference, not by searching every stream (fonts, ICC profile, images)."""
+    reference = pdf.catalog.get("Metadata")
+    obj = pdf.objects[int(bytes(reference).split()[0])] if reference else None
+    if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+            and b"<x:xmpmeta" in obj.stream[0]):
+        return [obj]
+    return []
 
 
 def _master_rendition(pdf: pydyf.PDF) -> None:
     """WeasyPrint calls every PDF a proof (xmpMM:RenditionClass proof:pdf); a press
     file is the master a printer prints from: `default`."""
-    for obj in _xmp_streams(pdf):
+    for obj in _xmp(pdf):
         obj.stream[0] = re.sub(rb"(<xmpMM:RenditionClass>)proof:pdf(</xmpMM:RenditionClass>)",
                                rb"\1default\2", obj.stream[0])
 
@@ -149,10 +153,8 @@ def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
     """WeasyPrint gives the XMP DocumentID a random UUID; derive it from the job so
     the same inputs give the same bytes (and printers' systems see one document)."""
     stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, job.qr_url + '#' + job.output)}".encode()
-    for obj in pdf.objects:
-        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
-                and b"xmp.did:" in obj.stream[0]):
-            obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
+    for obj in _xmp(pdf):
+        obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
 
 
 def _crop_marks(width: float, height: float, bleed: float) -> bytes:
