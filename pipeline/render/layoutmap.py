@@ -87,24 +87,27 @@ def layout_map(document, inks: dict | None = None) -> list[Placed]:
         return (box.content_box_x() * PX_TO_MM, box.content_box_y() * PX_TO_MM,
                 box.width * PX_TO_MM, box.height * PX_TO_MM)
 
+    def where(path) -> str:
+        # Name the place by its classed ancestors below the sheet, e.g.
+        # "div.panel.in-2 > section.stats > div.stat > p.figure".
+        return " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
+
     def walk(box, page, path, background, clip, ground=(0, 0, 0, 0)):
         element = getattr(box, "element", None)
         if element is not None and (not path or path[-1][0] is not element):
             path = path + ((element, _describe(element)),)
         style = box.style
-        if _srgb(style["background_color"]):
+        painted = _srgb(style["background_color"])
+        if painted:
             ground = _cmyk(style["background_color"])
-        background = _srgb(style["background_color"]) or background
+        background = painted or background
         if style["overflow"] != "visible" and not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
             x, y = box.padding_box_x() * PX_TO_MM, box.padding_box_y() * PX_TO_MM
             w, h = box.padding_width() * PX_TO_MM, box.padding_height() * PX_TO_MM
             clip = _intersect(clip, (x, y, w, h)) if clip else (x, y, w, h)
-        # Name the place by its classed ancestors below the sheet, e.g.
-        # "div.panel.in-2 > section.stats > div.stat > p.figure".
-        where = " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
         if isinstance(box, boxes.TextBox) and box.text.strip(" \t\n\u200b"):  # not a bare <wbr>
             placed.append(Placed(
-                page, "text", rect(box), where, text=box.text,
+                page, "text", rect(box), where(path), text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
                 colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
                 colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_drawn_ink(box, inks)))
@@ -113,7 +116,7 @@ def layout_map(document, inks: dict | None = None) -> list[Placed]:
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
             raster = hasattr(image, "mode")
             placed.append(Placed(
-                page, "qr" if is_qr else "image", rect(box), where, background=background, clip=clip,
+                page, "qr" if is_qr else "image", rect(box), where(path), background=background, clip=clip,
                 image_px=(image.width, image.height) if raster else None,
                 image_mode=image.mode if raster else None))
         for child in getattr(box, "children", ()):
