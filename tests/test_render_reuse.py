@@ -11,7 +11,9 @@
   same PDF bytes, each document its own colour profile table, parsed again when a
   file it loads changes;
 - a PDF with an identifier is written with each object serialised once
-  (render.finish._write_once): the bytes pydyf writes serialising them twice.
+  (render.finish._write_once): the bytes pydyf writes serialising them twice;
+- a stream's bytes seen before are deflated once a worker (render.finish._deflate_streams):
+  the bytes pydyf deflating every stream of every document writes.
 """
 from __future__ import annotations
 
@@ -166,9 +168,22 @@ def test_a_pdf_with_an_identifier_is_written_serialising_each_object_once(monkey
     monkeypatch.setitem(finish_module._pydyf_data, pydyf.Stream, counted)
     once = render_pdf_module.render_pdf(job, html).pdf
     assert b"/ID [" in once and deflated and len(deflated) == len(set(deflated))
-    # pydyf's own writing: every stream deflated again to hash the file for its /ID
-    # (all but the cross-reference stream, written after the hash)
+    # pydyf's own writing: every stream it deflates (the object stream; the finisher
+    # deflated the others) deflated again to hash the file for its /ID, all but the
+    # cross-reference stream, written after the hash
     monkeypatch.setattr(pydyf.PDF, "write", finish_module._pydyf_write)
     deflated.clear()
     twice = render_pdf_module.render_pdf(job, html).pdf
     assert len(deflated) == 2 * len(set(deflated)) - 1 and twice == once
+
+
+def test_streams_seen_before_are_deflated_once_a_worker_as_pydyf_deflates_them(monkeypatch):
+    jobs = [j for j in plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(), select_profiles(load_profiles(), "press"),
+                            only=["poster"], partners=["none"], languages=["none"]) if j.size == "A3" and j.district][:2]
+    finish_module._deflated_kept.cache_clear()
+    first = render_pdf_module.render_pdf(jobs[0], render_html(jobs[0])).pdf
+    hits = finish_module._deflated_kept.cache_info().hits
+    second = render_pdf_module.render_pdf(jobs[1], render_html(jobs[1])).pdf
+    assert finish_module._deflated_kept.cache_info().hits - hits >= 4  # the font subsets and their ToUnicode maps
+    monkeypatch.setattr(finish_module, "_deflate_streams", lambda pdf: None)  # pydyf deflates every stream
+    assert [render_pdf_module.render_pdf(job, render_html(job)).pdf for job in jobs] == [first, second]

@@ -20,9 +20,11 @@ from ..plan import Job
 PT_PER_MM = 72 / 25.4
 def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
     """Complete the PDF where WeasyPrint stops short: a stable document id, then the
-    finisher of the profile's kind (`FINISHERS`, by profiles/*.yaml `output`)."""
+    finisher of the profile's kind (`FINISHERS`, by profiles/*.yaml `output`); its
+    streams deflated (`_deflate_streams`)."""
     _stable_document_id(job, pdf)
     FINISHERS[job.profile.spec.output](job, pdf, layer, document)
+    _deflate_streams(pdf)
 
 
 def finish_screen(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
@@ -147,6 +149,28 @@ def _deflate_once(stream: pydyf.Stream) -> None:
         stream.stream = [_deflated(stream.stream[0])]
         stream.extra["Filter"] = "/FlateDecode"
         stream.compress = False
+
+
+def _deflate_as_pydyf(data: bytes) -> bytes:
+    deflater = zlib.compressobj(level=9)  # pydyf's Stream.data
+    return deflater.compress(data) + deflater.flush()
+
+
+# Streams of up to this size are kept deflated for the next documents (the LRU's 32).
+KEPT_DEFLATED_BYTES = 256 * 1024
+_deflated_kept = lru_cache(maxsize=32)(_deflate_as_pydyf)
+
+
+def _deflate_streams(pdf: pydyf.PDF) -> None:
+    """Every stream pydyf would deflate, deflated as it does, once a worker for the bytes
+    of a stream seen before: a product's font subsets and their ToUnicode maps are the
+    same in each district's variant, only its page differs (half a poster's deflating)."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress:
+            data = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
+            obj.stream = [(_deflated_kept if len(data) <= KEPT_DEFLATED_BYTES else _deflate_as_pydyf)(data)]
+            obj.extra["Filter"] = "/FlateDecode"
+            obj.compress = False
 
 
 def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
