@@ -156,8 +156,9 @@ def _deflate_as_pydyf(data: bytes) -> bytes:
     return deflater.compress(data) + deflater.flush()
 
 
-# Streams of up to this size are kept deflated for the next documents (the LRU's 32).
-KEPT_DEFLATED_BYTES = 256 * 1024
+# Streams of up to this size (fonts, ToUnicode maps, pages: under 40 kB in every
+# product) are kept deflated for the next documents: the last 32, at most 2 MB of them.
+KEPT_DEFLATED_BYTES = 64 * 1024
 _deflated_kept = lru_cache(maxsize=32)(_deflate_as_pydyf)
 
 
