@@ -26,6 +26,7 @@ STROKE = {"S", "s"}
 BOTH = {"B", "B*", "b", "b*"}
 TEXT = {"Tj", "TJ", "'", '"'}
 OTHER = {"sh"}  # shadings paint their own colours: never overprinted
+PAINTING = FILL | STROKE | BOTH | TEXT
 
 
 def _number(reference) -> int:
@@ -66,31 +67,31 @@ def _overprinted(instructions, inherited: bool) -> tuple[bytes, int]:
             ensure((False, False))
             out.append(instruction)
             continue
-        operands, operator = instruction.operands, str(instruction.operator)
+        operator = str(instruction.operator)  # operands read only where they matter (not a TJ's glyphs)
         if operator == "q":
             stack.append((fill_space, fill_k, stroke_space, stroke_k, emitted))
         elif operator == "Q":
             if stack:
                 fill_space, fill_k, stroke_space, stroke_k, emitted = stack.pop()
         elif operator == "cs":
-            fill_space = str(operands[0])
+            fill_space = str(instruction.operands[0])
             fill_k = fill_space == DEVICE_CMYK  # the initial colour of DeviceCMYK is 0 0 0 1
         elif operator == "CS":
-            stroke_space = str(operands[0])
+            stroke_space = str(instruction.operands[0])
             stroke_k = stroke_space == DEVICE_CMYK
         elif operator in ("sc", "scn"):
-            fill_k = _is_k100(fill_space, operands)
+            fill_k = _is_k100(fill_space, instruction.operands)
         elif operator in ("SC", "SCN"):
-            stroke_k = _is_k100(stroke_space, operands)
+            stroke_k = _is_k100(stroke_space, instruction.operands)
         elif operator == "k":
-            fill_space, fill_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, operands)
+            fill_space, fill_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
         elif operator == "K":
-            stroke_space, stroke_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, operands)
+            stroke_space, stroke_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
         elif operator in ("g", "rg"):
             fill_space, fill_k = ("/DeviceGray" if operator == "g" else "/DeviceRGB"), False
         elif operator in ("G", "RG"):
             stroke_space, stroke_k = ("/DeviceGray" if operator == "G" else "/DeviceRGB"), False
-        elif operator in FILL or operator in STROKE or operator in BOTH or operator in TEXT:
+        elif operator in PAINTING:
             wanted = (fill_k, stroke_k)
             ensure(wanted)
             overprinted += any(wanted)

@@ -151,6 +151,27 @@ def test_url_fetcher_refuses_files_outside_the_project(tmp_path):
     assert b"@font-face" in response.read()
 
 
+def test_a_fetcher_kept_for_many_documents_sees_the_layouts_folder_as_it_is_now(tmp_path):
+    """A worker keeps one fetcher per layouts folder (render/pdf.py): a link to the folder
+    pointed elsewhere since serves the new folder's files, and no longer the old one's."""
+    from weasyprint.urls import URLFetchingError
+
+    from pipeline.render import ProjectFetcher
+
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.css").write_text(f"/* {name} */\n")
+    link = tmp_path / "layouts"
+    link.symlink_to(tmp_path / "first")
+    fetcher = ProjectFetcher(link)
+    assert fetcher.fetch((link / "first.css").as_uri()).read() == b"/* first */\n"
+    link.unlink()
+    link.symlink_to(tmp_path / "second")
+    assert fetcher.fetch((link / "second.css").as_uri()).read() == b"/* second */\n"
+    with pytest.raises(URLFetchingError):
+        fetcher.fetch((tmp_path / "first" / "first.css").as_uri())
+
+
 def test_products_file_errors_name_the_line(tmp_path):
     from pipeline.problems import ContentError
 

@@ -9,15 +9,21 @@
   same modules as qrcode's own eight placements and penalties;
 - the profile's sheet is parsed once per worker (render.pdf._profile_sheet): the
   same PDF bytes, each document its own colour profile table, parsed again when a
-  file it loads changes.
+  file it loads changes;
+- a PDF with an identifier is written with each object serialised once
+  (render.finish._write_once): the bytes pydyf writes serialising them twice;
+- a stream's bytes seen before are deflated once a worker (render.finish._deflate_streams):
+  the bytes pydyf deflating every stream of every document writes.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import shutil
 
 import numpy as np
+import pydyf
 import pytest
 import qrcode
 from qrcode import util as qr_util
@@ -30,6 +36,8 @@ from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 from pipeline.render import pdf as render_pdf_module
 
 from .conftest import DEFAULT_CAMPAIGN
+
+finish_module = importlib.import_module("pipeline.render.finish")  # the package's `finish` is its function
 
 
 def _jobs(profile):
@@ -87,7 +95,7 @@ def test_the_qr_mask_and_modules_are_qrcodes_own():
     assert masks == set(range(8))
 
 
-def _layout_maps(job):
+def _layout_maps(job, html=None):
     """The layout map as rendered (ink read while drawing) and shaped again after."""
     found = {}
     original = render_pdf_module.layout_map
@@ -98,7 +106,7 @@ def _layout_maps(job):
 
     render_pdf_module.layout_map = both
     try:
-        render_pdf_module.render_pdf(job, render_html(job))
+        render_pdf_module.render_pdf(job, html or render_html(job))
     finally:
         render_pdf_module.layout_map = original
     return found
@@ -112,6 +120,22 @@ def test_the_ink_read_while_drawing_is_the_ink_shaped_again(profile, language, p
     assert found["lines"] > 20  # read while drawing, not shaped again
     texts = [p for p in found["drawn"] if p.kind == "text"]
     assert texts and all(p.ink for p in texts)
+    assert found["drawn"] == found["again"]
+
+
+def test_the_ink_of_lines_with_paragraph_separators_is_the_ink_shaped_again():
+    # WeasyPrint draws a line in single-paragraph mode (where Pango would show a
+    # separator as a glyph); the ink is read in that mode only for a text without one.
+    job = next(j for j in _jobs("press") if j.product == "poster" and j.size == "A4" and j.language is None)
+    lines = ["First line", "second\u2029line", "Third\rline", "fourth\r\nline", "last"]
+    html = ("<!DOCTYPE html><html lang='en-GB'><body>"
+            "<p style='white-space: pre-wrap; font-size: 20pt'>" + "\n".join(lines) + "</p>"
+            "<p style='white-space: pre; font-size: 12pt'>a\u2029b\nc</p>"
+            "<p style='font-size: 12pt'>No separator here</p></body></html>")
+    found = _layout_maps(job, html)
+    texts = [p for p in found["drawn"] if p.kind == "text"]
+    assert len(texts) >= 8 and all(p.ink for p in texts) and found["lines"] >= 8
+    assert [p.text for p in texts][:4] == ["First line", "second", "line", "Third"]
     assert found["drawn"] == found["again"]
 
 
@@ -166,3 +190,38 @@ def test_the_profile_sheet_in_use_is_the_last_to_go(monkeypatch):
     assert sheet(poster) is first  # used last: the leaflet's is now the older
     sheet(card)
     assert sheet(poster) is first
+
+
+def test_a_pdf_with_an_identifier_is_written_serialising_each_object_once(monkeypatch):
+    job = next(j for j in _jobs("press") if j.product == "poster" and j.size == "A3" and j.language is None)
+    html = render_html(job)
+    deflated = []
+    serialise = finish_module._pydyf_data[pydyf.Stream]
+
+    def counted(stream):
+        if stream.compress:
+            deflated.append(id(stream))
+        return serialise(stream)
+
+    monkeypatch.setitem(finish_module._pydyf_data, pydyf.Stream, counted)
+    once = render_pdf_module.render_pdf(job, html).pdf
+    assert b"/ID [" in once and deflated and len(deflated) == len(set(deflated))
+    # pydyf's own writing: every stream it deflates (the object stream; the finisher
+    # deflated the others) deflated again to hash the file for its /ID, all but the
+    # cross-reference stream, written after the hash
+    monkeypatch.setattr(pydyf.PDF, "write", finish_module._pydyf_write)
+    deflated.clear()
+    twice = render_pdf_module.render_pdf(job, html).pdf
+    assert len(deflated) == 2 * len(set(deflated)) - 1 and twice == once
+
+
+def test_streams_seen_before_are_deflated_once_a_worker_as_pydyf_deflates_them(monkeypatch):
+    jobs = [j for j in plan(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts(), select_profiles(load_profiles(), "press"),
+                            only=["poster"], partners=["none"], languages=["none"]) if j.size == "A3" and j.district][:2]
+    finish_module._deflated_kept.cache_clear()
+    first = render_pdf_module.render_pdf(jobs[0], render_html(jobs[0])).pdf
+    hits = finish_module._deflated_kept.cache_info().hits
+    second = render_pdf_module.render_pdf(jobs[1], render_html(jobs[1])).pdf
+    assert finish_module._deflated_kept.cache_info().hits - hits >= 4  # the font subsets and their ToUnicode maps
+    monkeypatch.setattr(finish_module, "_deflate_streams", lambda pdf: None)  # pydyf deflates every stream
+    assert [render_pdf_module.render_pdf(job, render_html(job)).pdf for job in jobs] == [first, second]

@@ -38,9 +38,13 @@ class ProjectFetcher(URLFetcher):
 
     def __init__(self, layouts: Path, cmyk: Path | None = None):
         super().__init__(allowed_protocols={"file", "data"})
-        self.roots = [r.resolve() for r in (layouts, *PROJECT_ROOTS)]
         self.layouts = Path(layouts)
         self.cmyk = cmyk
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders as they are now, links resolved: one fetcher serves many documents."""
+        return [r.resolve() for r in (self.layouts, *PROJECT_ROOTS)]
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)

@@ -1,9 +1,11 @@
 """Finishers: what WeasyPrint leaves out, set once it has written the PDF, one finisher
 per profile kind (`FINISHERS`): press (trim and bleed boxes, crop marks, output intent,
-PDF/X keys, overprint) and screen (text layer, live links, figure boxes)."""
+PDF/X keys, overprint) and screen (text layer, live links, figure boxes); and pydyf's
+writing of the finished PDF, each object serialised once (`_write_once`)."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 import zlib
 from functools import lru_cache
@@ -18,9 +20,11 @@ from ..plan import Job
 PT_PER_MM = 72 / 25.4
 def finish(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None = None, document=None) -> None:
     """Complete the PDF where WeasyPrint stops short: a stable document id, then the
-    finisher of the profile's kind (`FINISHERS`, by profiles/*.yaml `output`)."""
+    finisher of the profile's kind (`FINISHERS`, by profiles/*.yaml `output`); its
+    streams deflated (`_deflate_streams`)."""
     _stable_document_id(job, pdf)
     FINISHERS[job.profile.spec.output](job, pdf, layer, document)
+    _deflate_streams(pdf)
 
 
 def finish_screen(job: Job, pdf: pydyf.PDF, layer: textlayer.Layer | None, document) -> None:
@@ -88,7 +92,7 @@ def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
     dictionary and in the XMP (pdfx:, and no pdfxid: which belongs to X-4 and later)."""
     pdf.info["GTS_PDFXVersion"] = pydyf.String(PDFX_1A_VERSION)
     pdf.info["GTS_PDFXConformance"] = pydyf.String(PDFX_1A_CONFORMANCE)
-    for obj in _xmp_streams(pdf):
+    for obj in _xmp(pdf):
         xmp = re.sub(rb"<pdfxid:GTS_PDFXVersion>[^<]*</pdfxid:GTS_PDFXVersion>", b"", obj.stream[0])
         xmp = re.sub(rb"(<pdfx:GTS_PDFXVersion>)[^<]*(</pdfx:GTS_PDFXVersion>)",
                      rb"\g<1>" + PDFX_1A_VERSION.encode() + rb"\g<2>", xmp)
@@ -96,17 +100,21 @@ def _pdfx_1a_keys(pdf: pydyf.PDF) -> None:
                                rb"\g<1>" + PDFX_1A_CONFORMANCE.encode() + rb"\g<2>", xmp)
 
 
-def _xmp_streams(pdf: pydyf.PDF):
-    for obj in pdf.objects:
-        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
-                and b"<x:xmpmeta" in obj.stream[0]):
-            yield obj
+def _xmp(pdf: pydyf.PDF) -> list[pydyf.Stream]:
+    """The document's XMP metadata stream (the catalog's /Metadata), if WeasyPrint wrote
+    one: found by reference, not by searching every stream (fonts, ICC profile, images)."""
+    reference = pdf.catalog.get("Metadata")
+    obj = pdf.objects[int(bytes(reference).split()[0])] if reference else None
+    if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
+            and b"<x:xmpmeta" in obj.stream[0]):
+        return [obj]
+    return []
 
 
 def _master_rendition(pdf: pydyf.PDF) -> None:
     """WeasyPrint calls every PDF a proof (xmpMM:RenditionClass proof:pdf); a press
     file is the master a printer prints from: `default`."""
-    for obj in _xmp_streams(pdf):
+    for obj in _xmp(pdf):
         obj.stream[0] = re.sub(rb"(<xmpMM:RenditionClass>)proof:pdf(</xmpMM:RenditionClass>)",
                                rb"\1default\2", obj.stream[0])
 
@@ -143,14 +151,35 @@ def _deflate_once(stream: pydyf.Stream) -> None:
         stream.compress = False
 
 
+def _deflate_as_pydyf(data: bytes) -> bytes:
+    deflater = zlib.compressobj(level=9)  # pydyf's Stream.data
+    return deflater.compress(data) + deflater.flush()
+
+
+# Streams of up to this size (fonts, ToUnicode maps, pages: under 40 kB in every
+# product) are kept deflated for the next documents: the last 32, at most 2 MB of them.
+KEPT_DEFLATED_BYTES = 64 * 1024
+_deflated_kept = lru_cache(maxsize=32)(_deflate_as_pydyf)
+
+
+def _deflate_streams(pdf: pydyf.PDF) -> None:
+    """Every stream pydyf would deflate, deflated as it does, once a worker for the bytes
+    of a stream seen before: a product's font subsets and their ToUnicode maps are the
+    same in each district's variant, only its page differs (half a poster's deflating)."""
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Stream) and obj.compress:
+            data = b"\n".join(pydyf._to_bytes(item) for item in obj.stream)
+            obj.stream = [(_deflated_kept if len(data) <= KEPT_DEFLATED_BYTES else _deflate_as_pydyf)(data)]
+            obj.extra["Filter"] = "/FlateDecode"
+            obj.compress = False
+
+
 def _stable_document_id(job: Job, pdf: pydyf.PDF) -> None:
     """WeasyPrint gives the XMP DocumentID a random UUID; derive it from the job so
     the same inputs give the same bytes (and printers' systems see one document)."""
     stable = f"xmp.did:{uuid.uuid5(uuid.NAMESPACE_URL, job.qr_url + '#' + job.output)}".encode()
-    for obj in pdf.objects:
-        if (isinstance(obj, pydyf.Stream) and obj.stream and isinstance(obj.stream[0], bytes)
-                and b"xmp.did:" in obj.stream[0]):
-            obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
+    for obj in _xmp(pdf):
+        obj.stream[0] = re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, obj.stream[0])
 
 
 def _crop_marks(width: float, height: float, bleed: float) -> bytes:
@@ -164,3 +193,36 @@ def _crop_marks(width: float, height: float, bleed: float) -> bytes:
             ops.append(f"{x:.2f} {y + dy * gap:.2f} m {x:.2f} {y + dy * (gap + length):.2f} l S")
     ops.append("Q")
     return "\n".join(ops).encode()
+
+
+# pydyf writes a PDF with an identifier (every PDF/X file) by serialising each object to
+# write it, then every object again to hash them for the /ID: each stream deflated at
+# level 9 twice, half of writing a poster. Nothing changes an object in between, so while
+# a PDF is written each indirect object is serialised once and its bytes used twice.
+_writing = threading.local()
+_pydyf_write = pydyf.PDF.write
+_pydyf_data = {kind: kind.data.fget for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream)}
+
+
+def _write_once(pdf, *args, **kwargs):
+    _writing.kept = {}
+    try:
+        return _pydyf_write(pdf, *args, **kwargs)
+    finally:
+        _writing.kept = None
+
+
+def _serialised_once(kind):
+    def once(obj):
+        kept = getattr(_writing, "kept", None)
+        if kept is None or obj.number is None:  # not writing, or a direct object (made afresh)
+            return _pydyf_data[kind](obj)
+        if id(obj) not in kept:
+            kept[id(obj)] = _pydyf_data[kind](obj)
+        return kept[id(obj)]
+    return property(once)
+
+
+pydyf.PDF.write = _write_once
+for _kind in _pydyf_data:
+    _kind.data = _serialised_once(_kind)

@@ -3,12 +3,13 @@ the QR code with where they are, their colours and each glyph's ink (`Placed`, f
 copyfitting and preflight)."""
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import contextmanager
 
 from weasyprint.draw import text as wp_text
 from weasyprint.formatting_structure import boxes
-from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango
 
 from .. import textlayer  # noqa: F401  its hook on WeasyPrint's line drawing goes in first: ours wraps it
 from ..stages import Placed
@@ -44,6 +45,10 @@ def _describe(element) -> str:
 # with an ellipsis (its text changed as it is drawn), is shaped again afterwards.
 _drawing = threading.local()
 _drawn_first_line = wp_text.draw_first_line
+# Pango's paragraph separators. WeasyPrint draws a line in single-paragraph mode, and
+# turning it on shapes the text again; a text without a separator is shaped alike
+# either way, so the mode is turned on before the ink is read and the text shaped once.
+PARAGRAPH_SEPARATORS = re.compile("[\n\r\u2029]")
 
 
 def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
@@ -51,7 +56,9 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     if (inks is not None and isinstance(textbox, boxes.TextBox)  # not an SVG's <text>
             and text_overflow != "ellipsis" and block_ellipsis == "none"
             and getattr(textbox, "pango_layout", None) is not None):
-        inks[id(textbox)] = (textbox, _glyph_ink(textbox))
+        if not PARAGRAPH_SEPARATORS.search(textbox.pango_layout.text or ""):
+            pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+        inks[id(textbox)] = (textbox, _glyph_ink(textbox, _drawing.extents))
     return _drawn_first_line(stream, textbox, text_overflow, block_ellipsis, matrix)
 
 
@@ -62,12 +69,12 @@ wp_text.draw_first_line = _draw_first_line
 def reading_ink():
     """While a document is drawn (write_pdf), each line's ink is read as it is drawn,
     for `layout_map`: the text is not shaped a third time (layout, drawing, here)."""
-    previous = getattr(_drawing, "inks", None)
-    _drawing.inks = {}
+    previous = getattr(_drawing, "inks", None), getattr(_drawing, "extents", None)
+    _drawing.inks, _drawing.extents = {}, GlyphExtents()
     try:
         yield _drawing.inks
     finally:
-        _drawing.inks = previous
+        _drawing.inks, _drawing.extents = previous
 
 
 def layout_map(document, inks: dict | None = None) -> list[Placed]:
@@ -80,24 +87,27 @@ def layout_map(document, inks: dict | None = None) -> list[Placed]:
         return (box.content_box_x() * PX_TO_MM, box.content_box_y() * PX_TO_MM,
                 box.width * PX_TO_MM, box.height * PX_TO_MM)
 
+    def where(path) -> str:
+        # Name the place by its classed ancestors below the sheet, e.g.
+        # "div.panel.in-2 > section.stats > div.stat > p.figure".
+        return " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
+
     def walk(box, page, path, background, clip, ground=(0, 0, 0, 0)):
         element = getattr(box, "element", None)
         if element is not None and (not path or path[-1][0] is not element):
             path = path + ((element, _describe(element)),)
         style = box.style
-        if _srgb(style["background_color"]):
+        painted = _srgb(style["background_color"])
+        if painted:
             ground = _cmyk(style["background_color"])
-        background = _srgb(style["background_color"]) or background
+        background = painted or background
         if style["overflow"] != "visible" and not isinstance(box, (boxes.TextBox, boxes.ReplacedBox)):
             x, y = box.padding_box_x() * PX_TO_MM, box.padding_box_y() * PX_TO_MM
             w, h = box.padding_width() * PX_TO_MM, box.padding_height() * PX_TO_MM
             clip = _intersect(clip, (x, y, w, h)) if clip else (x, y, w, h)
-        # Name the place by its classed ancestors below the sheet, e.g.
-        # "div.panel.in-2 > section.stats > div.stat > p.figure".
-        where = " > ".join(name for _, name in path[3:]) or (path[-1][1] if path else "")
         if isinstance(box, boxes.TextBox) and box.text.strip(" \t\n\u200b"):  # not a bare <wbr>
             placed.append(Placed(
-                page, "text", rect(box), where, text=box.text,
+                page, "text", rect(box), where(path), text=box.text,
                 font_size_pt=style["font_size"] * 0.75, bold=style["font_weight"] >= 600,
                 colour=_srgb(style["color"]) or (0, 0, 0), background=background, clip=clip,
                 colour_cmyk=_cmyk(style["color"]), background_cmyk=ground, **_drawn_ink(box, inks)))
@@ -106,7 +116,7 @@ def layout_map(document, inks: dict | None = None) -> list[Placed]:
             is_qr = "qr" in (element.get("class") or "").split() if element is not None else False
             raster = hasattr(image, "mode")
             placed.append(Placed(
-                page, "qr" if is_qr else "image", rect(box), where, background=background, clip=clip,
+                page, "qr" if is_qr else "image", rect(box), where(path), background=background, clip=clip,
                 image_px=(image.width, image.height) if raster else None,
                 image_mode=image.mode if raster else None))
         for child in getattr(box, "children", ()):
@@ -130,12 +140,40 @@ def _ink(box) -> dict:
         return {}
     layout.reactivate(box.style)
     try:
-        return _glyph_ink(box)
+        return _glyph_ink(box, GlyphExtents())
     finally:
         layout.deactivate()
 
 
-def _glyph_ink(box) -> dict:
+# A glyph's ink rectangle from Pango (pango_font_get_glyph_extents), asked once a
+# document per font and glyph; each font held while it is a key (a font let go may
+# leave its address to another).
+ffi.cdef("gpointer g_object_ref (gpointer object);")
+
+
+class GlyphExtents(dict):
+    """(font, glyph) -> the glyph's ink (x, y, width, height) in Pango units."""
+
+    def __init__(self):
+        super().__init__()
+        self.fonts, self.rect = {}, ffi.new("PangoRectangle *")
+
+    def __missing__(self, key):
+        font, glyph = key
+        if font not in self.fonts:
+            self.fonts[font] = ffi.gc(gobject.g_object_ref(font), gobject.g_object_unref)
+        rect = self.rect
+        pango.pango_font_get_glyph_extents(font, glyph, rect, ffi.NULL)
+        found = self[key] = (rect.x, rect.y, rect.width, rect.height)
+        return found
+
+
+GLYPH_INFO = ffi.sizeof("PangoGlyphInfo")  # glyph, width, x and y offsets, attributes
+assert GLYPH_INFO == 5 * ffi.sizeof("int")
+EMPTY, UNKNOWN = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
+
+
+def _glyph_ink(box, extents: GlyphExtents) -> dict:
     """The ink of a text box's glyphs as Pango shaped and placed them (cursive
     attachment in Nastaliq raises and lowers glyphs), from its active layout: one
     (x, y, width, height) in mm on the page per glyph that draws something (`ink`),
@@ -143,32 +181,32 @@ def _glyph_ink(box) -> dict:
     layout = box.pango_layout
     utf8 = (layout.text or "").encode()
     line, _ = layout.get_first_line()
-    rect = ffi.new("PangoRectangle *")
     x, baseline = box.position_x, box.position_y + box.baseline
     glyphs, texts = [], []
     node = line.runs
     while node != ffi.NULL:
         run = node.data
         node = node.next
-        string, font, item = run.glyphs, run.item.analysis.font, run.item
-        clusters = [item.offset + string.log_clusters[i] for i in range(string.num_glyphs)]
+        string, item = run.glyphs, run.item
+        count, font, offset = string.num_glyphs, item.analysis.font, item.offset
+        # The run's glyphs read at once (five ints each), not field by field through cffi.
+        infos = memoryview(ffi.buffer(string.glyphs, count * GLYPH_INFO)).cast("i").tolist()
+        clusters = [offset + cluster for cluster in ffi.unpack(string.log_clusters, count)]
         starts = sorted(set(clusters))
-        ends = dict(zip(starts, starts[1:] + [item.offset + item.length]))
+        ends = dict(zip(starts, starts[1:] + [offset + item.length]))
         seen = set()
-        for i in range(string.num_glyphs):
-            info = string.glyphs[i]
-            geometry = info.geometry
-            if not info.glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG and info.glyph != pango.PANGO_GLYPH_EMPTY:
-                pango.pango_font_get_glyph_extents(font, info.glyph, rect, ffi.NULL)
-                if rect.width > 0 and rect.height > 0:
-                    left = x + (geometry.x_offset + rect.x) * FROM_UNITS
-                    top = baseline + (geometry.y_offset + rect.y) * FROM_UNITS
-                    glyphs.append((left * PX_TO_MM, top * PX_TO_MM, rect.width * FROM_UNITS * PX_TO_MM,
-                                   rect.height * FROM_UNITS * PX_TO_MM))
-                    start = clusters[i]
+        for glyph, width, x_offset, y_offset, start in zip(infos[0::5], infos[1::5], infos[2::5], infos[3::5],
+                                                           clusters):
+            if not glyph & UNKNOWN and glyph != EMPTY:
+                ink_x, ink_y, ink_width, ink_height = extents[font, glyph]
+                if ink_width > 0 and ink_height > 0:
+                    left = x + (x_offset + ink_x) * FROM_UNITS
+                    top = baseline + (y_offset + ink_y) * FROM_UNITS
+                    glyphs.append((left * PX_TO_MM, top * PX_TO_MM, ink_width * FROM_UNITS * PX_TO_MM,
+                                   ink_height * FROM_UNITS * PX_TO_MM))
                     texts.append("" if start in seen else utf8[start:ends[start]].decode("utf-8", "replace"))
                     seen.add(start)
-            x += geometry.width * FROM_UNITS
+            x += width * FROM_UNITS
     return {"ink": tuple(glyphs), "ink_text": tuple(texts)}
 
 
