@@ -4,6 +4,8 @@ PDF/X keys, overprint) and screen (text layer, live links, figure boxes); and py
 writing of the finished PDF, each object serialised once (`_write_once`)."""
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
 import threading
 import uuid
@@ -223,6 +225,10 @@ def _serialised_once(kind):
     return property(once)
 
 
-pydyf.PDF.write = _write_once
-for _kind in _pydyf_data:
-    _kind.data = _serialised_once(_kind)
+# Only over the write this was read from (pydyf 0.13.0's): another may change an object
+# while it writes; then every object is serialised as pydyf does it.
+_WRITE_SHA256 = "242cd38f92ecd33f831159f8eb560487bf2e18d746ff8a7666954f2a8d519ba0"
+if hashlib.sha256(inspect.getsource(_pydyf_write).encode()).hexdigest() == _WRITE_SHA256:
+    pydyf.PDF.write = _write_once
+    for _kind in _pydyf_data:
+        _kind.data = _serialised_once(_kind)
