@@ -131,3 +131,27 @@ class _FakeJob:
 
     class spec:  # noqa: N801
         pages = 1
+
+
+class _Planned:
+    """A stand-in for a planned job that pickle cannot send (it holds a function)."""
+
+    def __init__(self):
+        self.made_with = lambda: None
+
+
+def _making_id(job, write_pdfs):
+    return id(job)
+
+
+def test_workers_make_the_jobs_they_were_forked_with_not_copies(monkeypatch):
+    """A job goes to its worker as its index: the worker makes the parent's own job object
+    (forked with it), so the jobs of a campaign share its objects, and what the worker keeps
+    by them (layouts._model_data), instead of each job arriving pickled as a copy of its own."""
+    from pipeline.build import batch
+
+    monkeypatch.setattr(batch, "attempt", _making_id)
+    jobs = [_Planned() for _ in range(6)]
+    made = dict(batch._pool(list(enumerate(jobs)), 2, True))
+    assert made == {index: id(job) for index, job in enumerate(jobs)}
+    assert not batch._forked  # let go of once the pool is done

@@ -3,21 +3,23 @@
 WeasyPrint balances columns (`columns: 2`, the A5 leaflet's back) by a walk: it lays
 the columns out at the most height the page gives them, then at the average of the two
 columns' heights, then at a slightly greater height, and again, until the content fits;
-each step a full layout of the columns. Where the walk ends depends on the columns'
-boxes and styles, their width, where they start on the page, and how tall every line
-is: not on the words in the lines, as the walk moves whole lines between the columns.
-A district's leaflet has the same columns as the last one's, but for the district's
-name in a line, if that.
+each step a full layout of the columns. Then, at the height the walk ended at, it lays
+the columns out once more, each in its place across the page: the layout it keeps.
+Where the walk ends depends on the columns' boxes and styles, their width, where they
+start on the page, and how tall every line is: not on the words in the lines, as the
+walk moves whole lines between the columns. A district's leaflet has the same columns
+as the last one's, but for the district's name in a line, if that.
 
 So each worker keeps a small memo, from a fingerprint of the columns before layout (the
 boxes, their styles as cascaded and inherited, the geometry; not the words) to the
-height the walk found and a fingerprint of the layout at that height (every box's place
-up the page, its height and margins; not its words nor a line's width). The next
-document with the same columns is laid out at that height once: if everything fits and
-the layout's fingerprint is the one remembered, every line is as tall and as placed as
-in the document the walk ran for, so the walk would end at the same height, and that
-layout is the walk's own last one: the same PDF, bytes and all. Otherwise WeasyPrint's
-walk runs from its start, and the memo learns its end.
+height the walk found and a fingerprint of the kept layout at that height (every box's
+place up and across the page, its height and margins; not its words nor a line's width).
+The next document with the same columns gets WeasyPrint's kept layout at that height
+straight away, with no walk: if everything fits and the layout's fingerprint is the one
+remembered, every line is as tall and as placed as in the document the walk ran for, so
+the walk would end at the same height, and that layout is the one WeasyPrint keeps
+after it: the same PDF, bytes and all. Otherwise it is let go and WeasyPrint's walk runs
+from its start, then its kept layout, and the memo learns the walk's end.
 
 The hooks go into WeasyPrint 70's `columns_layout` by replacing a few of its lines
 (below); any other version of that function keeps WeasyPrint's own, unchanged.
@@ -59,8 +61,8 @@ def clear() -> None:
 
 
 class Walk:
-    """One balancing of one group of columns: the memo's height confirmed, or
-    WeasyPrint's walk watched and its end remembered."""
+    """One balancing of one group of columns: WeasyPrint's kept layout at the memo's
+    height, confirmed, or WeasyPrint's walk watched and its end remembered."""
 
     def __init__(self, context, box, children, width, count, position_y, max_height,
                  bottom_space, skip_stack, page_is_empty, containing_block,
@@ -68,11 +70,16 @@ class Walk:
         self.key = _key(context, box, children, width, count, position_y, max_height,
                         bottom_space, skip_stack, page_is_empty, containing_block,
                         first_letter_style, first_line_style) if balanced else None
-        self._layout = None  # the fingerprint of the layout at the remembered height
-        self.replaying = False
+        self._layout = None  # the fingerprint of the kept layout at the remembered height
+        self.replaying = False  # laid out at the memo's height, no walk
+        self._ended = False  # WeasyPrint's walk ended with everything in the columns
+        self._again = False  # the memo's height not confirmed: walked from the start
 
     def begin(self, balancing: bool, height: float) -> tuple[bool, float]:
-        """(balancing, height) to start the loop with: WeasyPrint's, or the memo's."""
+        """(balancing, height) to start the walk with: WeasyPrint's, or the memo's
+        (then `replaying`: no walk, the columns go straight to their kept layout)."""
+        if self._again:
+            return balancing, height
         known = None
         if self.key is not None:
             with _memo_lock:
@@ -87,18 +94,27 @@ class Walk:
         height, self._layout = known
         return True, height
 
-    def confirmed(self, columns: list, fits: bool) -> bool:
-        """Whether the layout at the remembered height is the walk's last one."""
-        self.replaying = False
-        if fits and _layout_print(columns) == self._layout:
-            return True
-        stats["walks"] += 1
-        return False
+    def ended(self) -> None:
+        """WeasyPrint's walk ended where everything fits: the height to remember."""
+        self._ended = True
 
-    def remember(self, height: float, columns: list, footnote_area_heights: list) -> None:
-        if self.key is None or len(footnote_area_heights) != 1:
-            return
-        layout = _layout_print(columns)
+    def kept(self, height: float, columns: list, skip_stack, footnote_area_heights: list) -> bool:
+        """After WeasyPrint's kept layout of the columns: whether it stands. False when it
+        was laid out at the memo's height and is not the remembered layout: it is let go
+        and the columns are walked from the start."""
+        fits = bool(columns) and skip_stack is None
+        if self.replaying:
+            self.replaying = False
+            if fits and _layout_print(columns) == self._layout:
+                return True
+            stats["walks"] += 1
+            self._again = True
+            return False
+        if self._ended and fits and self.key is not None and len(footnote_area_heights) == 1:
+            self._remember(height, _layout_print(columns))
+        return True
+
+    def _remember(self, height: float, layout: bytes | None) -> None:
         if layout is None:
             return
         with _memo_lock:
@@ -153,9 +169,9 @@ def _box_print(box, digest, styles) -> None:
 
 
 def _layout_print(columns: list) -> bytes | None:
-    """The laid-out columns as the walk sees them: every box, what it is and where it
-    is up the page, how tall, with its margins; not its words, nor how wide a line or
-    an inline box is."""
+    """The columns as WeasyPrint keeps them: every box, what it is and where it is up
+    (and, but for lines and inline boxes, across) the page, how tall, with its margins;
+    not its words, nor how wide a line or an inline box is."""
     digest = hashlib.sha256()
     try:
         for column in columns:
@@ -236,29 +252,41 @@ def _value(value):
 
 # WeasyPrint's lines -> the same lines with the hooks (each must match exactly once).
 _HOOKS = (
-    ("        page_is_empty = stop_rendering = balancing = False\n",
+    ("        page_is_empty = stop_rendering = balancing = False\n"
+     "        while True:\n",
      "        page_is_empty = stop_rendering = balancing = False\n"
-     "        walk = _Walk(context, box, column_children, width, count, current_position_y,\n"
-     "                     max_height, original_bottom_space, skip_stack, original_page_is_empty,\n"
-     "                     containing_block, first_letter_style, first_line_style,\n"
-     "                     style['column_fill'] == 'balance' or index < columns_and_blocks[-1][0])\n"
-     "        balancing, height = walk.begin(balancing, height)\n"),
+     "        balancing, height = walk.begin(balancing, height)\n"
+     "        while not walk.replaying:\n"),
     ("            if balancing:\n"
      "                if column_skip_stack is None:\n"
      "                    # We rendered the whole content, stop\n"
      "                    break\n",
      "            if balancing:\n"
-     "                if walk.replaying:\n"
-     "                    if walk.confirmed(new_boxes, column_skip_stack is None):\n"
-     "                        break\n"
-     "                    # WeasyPrint's walk, from its start\n"
-     "                    balancing, height, lost_space = False, max_height, inf\n"
-     "                    continue\n"
      "                if column_skip_stack is None:\n"
      "                    # We rendered the whole content, stop\n"
-     "                    walk.remember(height, new_boxes, footnote_area_heights)\n"
+     "                    walk.ended()\n"
      "                    break\n"),
 )
+
+# WeasyPrint's lines from the start of its walk to the end of its kept layout of the
+# columns, run once, or again from the walk's start when the memo's height is not
+# confirmed (what that kept layout changed undone first).
+_AGAIN_FROM = "        column_skip_stack = skip_stack\n        lost_space = inf\n"
+_AGAIN_TO = "        # Update the current y position and set the columns’ height\n"
+_BEFORE = (
+    "        walk = _Walk(context, box, column_children, width, count, current_position_y,\n"
+    "                     max_height, original_bottom_space, skip_stack, page_is_empty,\n"
+    "                     containing_block, first_letter_style, first_line_style,\n"
+    "                     style['column_fill'] == 'balance' or index < columns_and_blocks[-1][0])\n"
+    "        undo = skip_stack, bottom_space, page_is_empty, break_page, column_box\n"
+    "        while True:\n")
+_AFTER = (
+    "            if walk.kept(height, columns, skip_stack, footnote_area_heights):\n"
+    "                break\n"
+    "            remove_placeholders(context, columns, absolute_boxes, fixed_boxes)\n"
+    "            del context.excluded_shapes[len(original_excluded_shapes):]\n"
+    "            (skip_stack, bottom_space, page_is_empty, break_page, column_box), height = undo, max_height\n"
+    "\n")
 
 
 def _hooked():
@@ -271,6 +299,12 @@ def _hooked():
         if source.count(old) != 1:
             return None
         source = source.replace(old, new)
+    if source.count(_AGAIN_FROM) != 1 or source.count(_AGAIN_TO) != 1:
+        return None
+    start, end = source.index(_AGAIN_FROM), source.index(_AGAIN_TO)
+    again = "".join(f"    {line}" if line.strip() else line
+                    for line in source[start:end].splitlines(keepends=True))
+    source = source[:start] + _BEFORE + again + _AFTER + source[end:]
     namespace = {**vars(wp_column), "_Walk": Walk}
     exec(compile(source, "<weasyprint.layout.column.columns_layout, hooked by pipeline.render.columns>",
                  "exec"), namespace)
