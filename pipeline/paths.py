@@ -18,3 +18,14 @@ BRANDS = CONTENT / "brands"  # the project's brand files
 PROOFS = ROOT / "proofs"  # the approved proof set
 PROOF_LOGOS = ASSETS / "partners" / "proofs"  # logos of proofs not yet approved (git-ignored)
 OUTPUT = ROOT / "output"
+
+
+def stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is saved again or replaced (modification and change
+    times, size, inode), None when there is no such file: what was read from a file
+    is kept while its stamp stays (render/pdf.py's sheets, build/cache.py's hashes)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino, found.st_dev

@@ -59,7 +59,7 @@ def test_a_file_changed_just_now_is_not_kept(tmp_path, monkeypatch):
         st = path.stat()
         second = st.st_mtime_ns // 1_000_000_000 * 1_000_000_000
         return second, second, st.st_size
-    monkeypatch.setattr(cache, "_stamp", coarse)
+    monkeypatch.setattr(cache, "stamp", coarse)
     path = tmp_path / "poster.css"
     path.write_text("h1 { color: red }", encoding="utf-8")
     cache.file_hash(path)

@@ -143,7 +143,7 @@ def test_the_profile_sheet_is_parsed_once_and_again_when_a_file_it_loads_changes
     job = next(j for j in _jobs("press") if j.product == "poster" and j.size == "A4" and j.language is None)
     html = render_html(job)
     parsed = []
-    original_css, original_stamp = render_pdf_module.CSS, render_pdf_module._stamp
+    original_css, original_stamp = render_pdf_module.CSS, render_pdf_module.stamp
 
     def counting_css(*args, **kwargs):
         if "@page" in kwargs.get("string", ""):
@@ -161,7 +161,7 @@ def test_the_profile_sheet_is_parsed_once_and_again_when_a_file_it_loads_changes
               for name in render_pdf_module.PROFILE_FILE.findall(parsed[0])]
     assert len(stamps) == 3 and all(stamps)  # the two fonts and the ICC profile, as they are on disk
     # The ICC profile saved again (a later modification time): read again
-    monkeypatch.setattr(render_pdf_module, "_stamp", lambda path: (
+    monkeypatch.setattr(render_pdf_module, "stamp", lambda path: (
         (*original_stamp(path)[:1], 0, 0) if path.suffix == ".icc" else original_stamp(path)))
     third = render_pdf_module.render_pdf(job, html)
     assert len(parsed) == 2 and third.pdf == first.pdf

@@ -16,7 +16,7 @@ from .. import __version__
 from ..content.easyread import picture_files
 from ..identity import image_hashes
 from ..layouts import environment
-from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE
+from ..paths import ASSETS, COLOUR, FONTS, ROOT, PIPELINE as PIPELINE_SOURCE, stamp
 from ..plan import Job
 from ..webpage import WebPage
 
@@ -29,16 +29,8 @@ RACY_NS = 2_000_000_000
 KEPT = 4096  # files; a long-running portal sees many partners' logos
 
 
-def _stamp(path: Path) -> tuple[int, ...] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev
-
-
-def _settled(stamp: tuple[int, ...] | None) -> bool:
-    return stamp is None or time.time_ns() - max(stamp[0], stamp[1]) > RACY_NS
+def _settled(found: tuple[int, ...] | None) -> bool:
+    return found is None or time.time_ns() - max(found[0], found[1]) > RACY_NS
 
 
 class _Stamped:
@@ -52,13 +44,13 @@ class _Stamped:
         """compute() -> (value, the paths it read or looked for)."""
         if key in self.kept:
             value, stamps = self.kept[key]
-            if all(_stamp(path) == stamp for path, stamp in stamps):
+            if all(stamp(path) == kept for path, kept in stamps):
                 self.kept.move_to_end(key)
                 return value
             del self.kept[key]
         value, paths = compute()
-        stamps = tuple((path, _stamp(path)) for path in paths)
-        if all(_settled(stamp) for _, stamp in stamps):
+        stamps = tuple((path, stamp(path)) for path in paths)
+        if all(_settled(kept) for _, kept in stamps):
             self.kept[key] = (value, stamps)
             while len(self.kept) > KEPT:
                 self.kept.popitem(last=False)

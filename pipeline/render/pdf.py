@@ -15,7 +15,7 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 
 from .. import assets, sources, textlayer
-from ..paths import COLOUR
+from ..paths import COLOUR, stamp
 from ..pdflock import PDFIUM
 from ..plan import Job, layouts_neighbours
 from ..problems import PipelineError, Problem, RenderError
@@ -107,7 +107,7 @@ def _profile_sheet(job: Job, base_url: str, fetcher: ProjectFetcher,
     the colour profile table the sheet filled (WeasyPrint adds to it as it writes),
     as @font-face rules share the font configuration."""
     text = profile_css(job)
-    files = tuple(_stamp(job.layouts.folder / name) for name in PROFILE_FILE.findall(text))
+    files = tuple(stamp(job.layouts.folder / name) for name in PROFILE_FILE.findall(text))
     key = (text, base_url, id(font_config), files, threading.get_ident())
     if key not in _profile_sheets:
         if len(_profile_sheets) >= PROFILE_SHEETS_KEPT:
@@ -135,14 +135,6 @@ class _KeptProfile(ColorProfile):
 
 
 PROFILE_FILE = re.compile(r'url\("([^"]+)"\)')
-
-
-def _stamp(path: Path) -> tuple | None:
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return str(path), found.st_mtime_ns, found.st_size
 
 
 def _stylesheets(job: Job, html: str, cmyk: Path | None) -> tuple[str, list[CSS], list[Problem]]:
