@@ -37,68 +37,82 @@ def _is_k100(space, values) -> bool:
     return space == DEVICE_CMYK and len(values) == 4 and [float(v) for v in values] == K100
 
 
+class PathOnly(bytes):
+    """Content of path construction alone (no colour, no painting, no state): the QR
+    code's modules (render/qrdraw.py), half a poster's operators. Passed through as it
+    is, not parsed: nothing in it paints or changes what overprints."""
+
+
 def overprint_stream(data: bytes, inherited: bool = False) -> tuple[bytes, int]:
     """The content stream with overprint set around its 100 % K painting, and how
     many painting operators overprint. `inherited`: a form or pattern, drawn in a
     state it does not know (its first painting sets the state either way)."""
-    # A scratch PDF for each stream, closed after it: a stream lives as long as the PDF
-    # it was made in (one scratch PDF kept per worker grew by 20-30 KiB a document).
-    with pikepdf.new() as scratch:
-        return _overprinted(pikepdf.parse_content_stream(pikepdf.Stream(scratch, data)), inherited)
+    walk = _Walk(inherited)
+    return walk.through(data), walk.overprinted
 
 
-def _overprinted(instructions, inherited: bool) -> tuple[bytes, int]:
-    # (fill space, fill is K100, stroke space, stroke is K100, emitted state or None)
-    fill_space, fill_k, stroke_space, stroke_k = "/DeviceGray", False, "/DeviceGray", False
-    emitted: tuple[bool, bool] | None = None if inherited else (False, False)
-    stack = []
-    out = []
-    overprinted = 0
+class _Walk:
+    """The colours and emitted state followed through a stream, part after part."""
 
-    def ensure(wanted):
-        nonlocal emitted
-        if wanted != emitted:
+    def __init__(self, inherited: bool) -> None:
+        # (fill space, fill is K100, stroke space, stroke is K100, emitted state or None)
+        self.fill_space, self.fill_k, self.stroke_space, self.stroke_k = "/DeviceGray", False, "/DeviceGray", False
+        self.emitted: tuple[bool, bool] | None = None if inherited else (False, False)
+        self.stack = []
+        self.overprinted = 0
+
+    def through(self, data: bytes) -> bytes:
+        """`data` (whole operators) with its overprint states set."""
+        # A scratch PDF for each part, closed after it: a stream lives as long as the PDF
+        # it was made in (one scratch PDF kept per worker grew by 20-30 KiB a document).
+        with pikepdf.new() as scratch:
+            out = []
+            for instruction in pikepdf.parse_content_stream(pikepdf.Stream(scratch, data)):
+                self._step(instruction, out)
+            return pikepdf.unparse_content_stream(out)
+
+    def _ensure(self, wanted, out) -> None:
+        if wanted != self.emitted:
             out.append(pikepdf.ContentStreamInstruction([pikepdf.Name("/" + STATES[wanted])],
                                                         pikepdf.Operator("gs")))
-            emitted = wanted
+            self.emitted = wanted
 
-    for instruction in instructions:
+    def _step(self, instruction, out) -> None:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            ensure((False, False))
+            self._ensure((False, False), out)
             out.append(instruction)
-            continue
+            return
         operator = str(instruction.operator)  # operands read only where they matter (not a TJ's glyphs)
         if operator == "q":
-            stack.append((fill_space, fill_k, stroke_space, stroke_k, emitted))
+            self.stack.append((self.fill_space, self.fill_k, self.stroke_space, self.stroke_k, self.emitted))
         elif operator == "Q":
-            if stack:
-                fill_space, fill_k, stroke_space, stroke_k, emitted = stack.pop()
+            if self.stack:
+                self.fill_space, self.fill_k, self.stroke_space, self.stroke_k, self.emitted = self.stack.pop()
         elif operator == "cs":
-            fill_space = str(instruction.operands[0])
-            fill_k = fill_space == DEVICE_CMYK  # the initial colour of DeviceCMYK is 0 0 0 1
+            self.fill_space = str(instruction.operands[0])
+            self.fill_k = self.fill_space == DEVICE_CMYK  # the initial colour of DeviceCMYK is 0 0 0 1
         elif operator == "CS":
-            stroke_space = str(instruction.operands[0])
-            stroke_k = stroke_space == DEVICE_CMYK
+            self.stroke_space = str(instruction.operands[0])
+            self.stroke_k = self.stroke_space == DEVICE_CMYK
         elif operator in ("sc", "scn"):
-            fill_k = _is_k100(fill_space, instruction.operands)
+            self.fill_k = _is_k100(self.fill_space, instruction.operands)
         elif operator in ("SC", "SCN"):
-            stroke_k = _is_k100(stroke_space, instruction.operands)
+            self.stroke_k = _is_k100(self.stroke_space, instruction.operands)
         elif operator == "k":
-            fill_space, fill_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
+            self.fill_space, self.fill_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
         elif operator == "K":
-            stroke_space, stroke_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
+            self.stroke_space, self.stroke_k = DEVICE_CMYK, _is_k100(DEVICE_CMYK, instruction.operands)
         elif operator in ("g", "rg"):
-            fill_space, fill_k = ("/DeviceGray" if operator == "g" else "/DeviceRGB"), False
+            self.fill_space, self.fill_k = ("/DeviceGray" if operator == "g" else "/DeviceRGB"), False
         elif operator in ("G", "RG"):
-            stroke_space, stroke_k = ("/DeviceGray" if operator == "G" else "/DeviceRGB"), False
+            self.stroke_space, self.stroke_k = ("/DeviceGray" if operator == "G" else "/DeviceRGB"), False
         elif operator in PAINTING:
-            wanted = (fill_k, stroke_k)
-            ensure(wanted)
-            overprinted += any(wanted)
+            wanted = (self.fill_k, self.stroke_k)
+            self._ensure(wanted, out)
+            self.overprinted += any(wanted)
         elif operator in OTHER:
-            ensure((False, False))
+            self._ensure((False, False), out)
         out.append(instruction)
-    return pikepdf.unparse_content_stream(out), overprinted
 
 
 def _states() -> dict[str, pydyf.Dictionary]:
@@ -121,10 +135,19 @@ def _add_states(pdf: pydyf.PDF, resources) -> None:
 
 
 def _rewrite(stream: pydyf.Stream, inherited: bool = False) -> int:
-    data = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
-    new, overprinted = overprint_stream(data, inherited)
-    stream.stream = [new]
-    return overprinted
+    walk, parts, pending = _Walk(inherited), [], []
+    for item in stream.stream:
+        if isinstance(item, PathOnly):
+            if pending:
+                parts.append(walk.through(b"\n".join(pending)))
+                pending = []
+            parts.append(bytes(item))
+        else:
+            pending.append(pydyf._to_bytes(item))
+    if pending:
+        parts.append(walk.through(b"\n".join(pending)))
+    stream.stream = [b"\n".join(parts)]
+    return walk.overprinted
 
 
 def finish(pdf: pydyf.PDF) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pikepdf
+import pydyf
 import pytest
 from PIL import Image
 from pdfminer.high_level import extract_text
@@ -241,3 +242,17 @@ def test_a_link_typed_into_a_template_stops_the_render(tmp_path, profile):
     with pytest.raises(RenderError) as caught:
         render_pdf(job, render_html(job))
     assert "link" in str(caught.value.problems[0].what)
+
+
+def test_the_codes_path_passes_through_with_the_same_result():
+    """The QR code's modules (overprint.PathOnly) are not parsed: the stream comes out
+    as if they had been, the state followed across them (their fill overprints)."""
+    from pipeline import overprint
+
+    items = [b"q", b"/DeviceCMYK cs", b"0 0 0 1 scn", overprint.PathOnly(b"0 0 3 1 re\n4 0 1 1 re\n0 1 5 1 re"),
+             b"f", b"Q", b"/DeviceCMYK cs 0.2 0 0 0 scn", overprint.PathOnly(b"1 1 1 1 re"), b"f"]
+    stream = pydyf.Stream(list(items))
+    overprinted = overprint._rewrite(stream)
+    expected, count = overprint_stream(b"\n".join(bytes(item) for item in items))
+    assert stream.stream == [expected] and overprinted == count == 1
+    assert b"0 0 3 1 re\n4 0 1 1 re\n0 1 5 1 re\n/OPf1s0 gs\nf" in expected

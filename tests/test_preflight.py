@@ -99,6 +99,19 @@ def test_qr_code_to_another_domain(tmp_path):
     assert any("'evil.example.com', which is not on the allow-list" in w for w in whats)
 
 
+def test_qr_code_that_does_not_scan(tmp_path):
+    """A code no decoder reads (here a smudged square where the code should be): the
+    whole-page scan reads nothing there, the 300 dpi raster of its area neither."""
+    layouts = layouts_copy(tmp_path, {"_parts.html": ('<img class="qr" src="{{ qr.src }}"',
+                                                      '<img class="qr" src="smudge.svg"')})
+    (layouts / "smudge.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 33 33">'
+                                        '<rect x="4" y="4" width="25" height="25" fill="#000"/>'
+                                        '<rect x="10" y="10" width="8" height="5" fill="#fff"/></svg>')
+    code, report = run_preflight(tmp_path, "--only", "leaflet-dl", "--profile", "press", layouts=layouts)
+    assert code == 1
+    assert any("QR code does not scan from a 300 dpi raster" in p["what"] for p in errors(report, "qr"))
+
+
 def test_light_grey_text_fails_contrast(tmp_path):
     layouts = layouts_copy(tmp_path, {"poster.css": (".stat .text { font-size: var(--s2);",
                                                      ".stat .text { color: #c8c8c8; font-size: var(--s2);")})

@@ -437,3 +437,22 @@ def test_lines_printed_over_each_other_are_the_pairs_compared_one_by_one():
                           and collide(items[i].rect, items[j].rect)), None) for i in range(n)]
         found = _colliding(items)
         assert [int(np.argmax(row)) if row.any() else None for row in found] == expected
+
+
+def test_a_worker_collects_less_often():
+    """make() raises the youngest generation's threshold once (worker.collect_less):
+    at Python's 700 the collector ran four times a poster."""
+    import gc
+
+    from pipeline.build import worker
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        worker.collect_less()
+        assert gc.get_threshold() == (worker.GEN0_THRESHOLD, *before[1:])
+        gc.set_threshold(50_000, *before[1:])
+        worker.collect_less()  # never lowers what a host process chose
+        assert gc.get_threshold()[0] == 50_000
+    finally:
+        gc.set_threshold(*before)

@@ -36,7 +36,7 @@ def check_qr(s: Subject) -> list[Problem]:
             problems.append(s.problem("error", "QR code is not on the page", "fix the layout: the code was pushed off",
                                       code, check="qr"))
             continue
-        decoded = _decode_region(s, code)
+        decoded = _scanned(s, code) or _decode_region(s, code)
         if not decoded:
             problems.append(s.problem("error", "QR code does not scan from a 300 dpi raster of the page",
                                       "keep it dark on light, unobstructed, at full size", code, check="qr"))
@@ -107,6 +107,18 @@ def _distance(a, b) -> float:
     dx = max(b[0] - (a[0] + a[2]), a[0] - (b[0] + b[2]), 0)
     dy = max(b[1] - (a[1] + a[3]), a[1] - (b[1] + b[3]), 0)
     return (dx * dx + dy * dy) ** 0.5
+
+
+def _scanned(s: Subject, item: Placed, margin: float = 2) -> list[str]:
+    """What the whole-page scan (pipeline/eye.py) read over the code's area (plus a
+    margin), when it read the job's own address there and nothing else: that scan's
+    raster has 3 pixels a module or more, harder to read than print's 300 dpi, so the
+    code scans. Anything else (nothing read, another address, a fragment) is decoded
+    again at print resolution (`_decode_region`)."""
+    x, y, w, h = item.rect
+    area = (x - margin, y - margin, w + 2 * margin, h + 2 * margin)
+    read = [c.text for c in s.views[item.page - 1].codes if _overlap(area, c.box)]
+    return read if read and all(text == s.job.qr_url for text in read) else []
 
 
 def _decode_region(s: Subject, item: Placed) -> list[str]:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from weasyprint import images as wp_images
 from weasyprint.svg.utils import color as svg_colour
 
+from ..overprint import PathOnly
 from ..plan import Job
 from ..profilecss import colour_value
 from ..qr import qr_data_uri, qr_operators
@@ -52,7 +53,7 @@ def _draw_svg(self, stream, width, height, style):
     stream.push_state()
     stream.transform(a=scale, d=scale, e=(width - scale * size) / 2, f=(height - scale * size) / 2)
     stream.set_color(svg_colour(fill))
-    stream.stream.append(operators)
+    stream.stream.append(PathOnly(operators))  # passed through by the overprint finisher
     stream.fill()
     stream.pop_state()
 
