@@ -72,6 +72,7 @@ class PageView:
     bare: np.ndarray  # the same with no text drawn
     codes: list[Code]
     chars: list[Char]
+    colour: np.ndarray | None = None  # as printed, RGB (height x width x 3), at the dpi asked for
 
     def region(self, box):
         """The pixels of `box` (mm from the trim), as (y0, y1, x0, x1), at least one pixel."""
@@ -266,8 +267,11 @@ def _chars(page: pdfium.PdfPage, offset: float) -> list[Char]:
         text.close()
 
 
-def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: float) -> list[PageView]:
-    """Each page as printed and without text, its codes and its characters."""
+def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: float,
+               colour_dpi: float | None = None) -> list[PageView]:
+    """Each page as printed and without text, its codes and its characters; with
+    `colour_dpi`, also as printed in colour at that resolution (the preflight's
+    thumbnails and bleed check: the page loaded once for all)."""
     scale = max(PX_PER_MODULE / min_module_mm, PX_PER_EM / (min_type_pt / PT_PER_MM))
     with PDFIUM:  # not thread-safe (pdflock.py)
         document = pdfium.PdfDocument(pdf)
@@ -287,10 +291,13 @@ def page_views(pdf: bytes, offset: float, min_module_mm: float, min_type_pt: flo
                     codes.append(Code(code.text, (min(xs) / scale - offset, min(ys) / scale - offset,
                                                   (max(xs) - min(xs)) / scale, (max(ys) - min(ys)) / scale)))
                 chars = _chars(page, offset)
+                # RGB straight from PDFium (its BGR bitmap with the bytes reversed).
+                colour = None if colour_dpi is None else \
+                    page.render(scale=colour_dpi / 72, rev_byteorder=True).to_numpy()
                 _hide_text(page)
                 bare = render()
                 bare = bare[..., 0] if bare.ndim == 3 else bare
-                views.append(PageView(scale, offset, seen, bare, codes, chars))
+                views.append(PageView(scale, offset, seen, bare, codes, chars, colour))
                 page.close()
         finally:
             document.close()

@@ -300,11 +300,10 @@ def test_the_bleed_check_reads_each_edge_of_the_raster_as_point_by_point():
     one_page = io.BytesIO()
     Image.new("RGB", (10, 10)).save(one_page, "PDF")
     subject = Subject(job, "", Rendered(pdf=one_page.getvalue(), pages=1, warnings=[], layout=[picture]))
-    subject.rasters[0] = page  # the page the check looks at
-    try:
-        found = [(p.what, p.page, tuple(round(v, 3) for v in p.box_mm), p.check) for p in check_bleed(subject)]
-    finally:
-        subject.pdf.close()
+    # The page the check looks at: the colour raster of the reader's view (eye.page_views).
+    grey = np.zeros(page.shape[:2], dtype=np.uint8)
+    subject.rendered.derived[("views",)] = [eye.PageView(k, media, grey, grey, [], [], colour=page)]
+    found = [(p.what, p.page, tuple(round(v, 3) for v in p.box_mm), p.check) for p in check_bleed(subject)]
     first_top = (round(width / 40, 3), 0, 5, 5)
     first_left = (0, round(height / 40, 3), 5, 5)
     assert found == [("colour at the top trim stops short of the bleed", 1, first_top, "bleed"),

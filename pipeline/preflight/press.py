@@ -54,7 +54,7 @@ def check_bleed(s: Subject) -> list[Problem]:
     media = media_bleed_mm(s.job)
     width, height = s.job.trim_mm
     scale = THUMBNAIL_DPI / 25.4  # pixels per mm
-    for index in range(len(s.pdf)):
+    for index in range(len(s.views)):
         image = s.raster(index)
 
         def px(points):

@@ -24,7 +24,6 @@ class Subject:
     job: Job
     html: str
     rendered: Rendered
-    rasters: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # page index -> RGB pixels
     pages: dict[int, pdfium.PdfPage] = field(default_factory=dict, repr=False)  # page index -> page of `pdf`
     merged: list[Placed] | None = field(default=None, repr=False)  # the layout's lines merged (`_content`)
 
@@ -44,7 +43,7 @@ class Subject:
         if key not in self.rendered.derived:
             self.rendered.derived[key] = eye.page_views(
                 self.rendered.pdf, media_bleed_mm(self.job), self.job.min_qr_module_mm,
-                self.job.spec.sizes[self.job.size].min_type_pt)
+                self.job.spec.sizes[self.job.size].min_type_pt, colour_dpi=THUMBNAIL_DPI)
         return self.rendered.derived[key]
 
     def page(self, index: int) -> pdfium.PdfPage:
@@ -56,13 +55,9 @@ class Subject:
 
     def raster(self, index: int) -> np.ndarray:
         """Page `index` (from 0) with its bleed, as RGB pixels (height x width x 3) at
-        THUMBNAIL_DPI, rastered once for the bleed check and the report's thumbnails:
-        PDFium's BGR bitmap copied in RGB order (the pixels a PIL image of it holds,
-        without making one and reading it back)."""
-        if index not in self.rasters:
-            bgr = self.page(index).render(scale=THUMBNAIL_DPI / 72).to_numpy()
-            self.rasters[index] = np.ascontiguousarray(bgr[:, :, ::-1])
-        return self.rasters[index]
+        THUMBNAIL_DPI, for the bleed check and the report's thumbnails: rastered with
+        the reader's views (`views`), from the page loaded for them."""
+        return self.views[index].colour
 
     def problem(self, level, what, hint, item: Placed | None = None, page=None, box=None, check=None):
         return Problem(level, self.file, what, hint, page=item.page if item else page,

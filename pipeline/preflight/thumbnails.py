@@ -18,7 +18,7 @@ def thumbnails(s: Subject) -> list[bytes]:
     width, height = s.job.trim_mm
     scale = THUMBNAIL_DPI / 25.4  # pixels per mm
     pngs = []
-    for index in range(len(s.pdf)):
+    for index in range(len(s.views)):
         left, top = round(media * scale), round(media * scale)
         right, bottom = round((media + width) * scale), round((media + height) * scale)
         pngs.append(png(s.raster(index)[top:bottom, left:right]))  # the trim lies inside the raster
