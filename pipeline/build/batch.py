@@ -16,7 +16,7 @@ from ..plan import Job
 from ..problems import PipelineError, Problem
 from ..report import write_reports
 from ..webpage import WebPage
-from .cache import file_hash, forget_file_hashes, input_hash, web_input_hash
+from .cache import file_hash, forget_file_hashes, input_hashes, web_input_hash
 from .generations import Generation, output_lock
 from .manifest import (Output, beside_entries, deliver, earlier_entries, imposed_entry, merge, merged_problems,
                        unchanged, write_manifest)
@@ -100,7 +100,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
     earlier = {slug: earlier_entries(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
     forget_file_hashes()  # kept for one build: files may have changed since the last in this process
-    keys = [input_hash(job) for job in jobs]
+    keys = input_hashes(jobs)
     for index, job in enumerate(jobs):
         folder = folders[job.source.slug]
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
