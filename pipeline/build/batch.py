@@ -142,14 +142,15 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         outputs = [done[i] for i in group if i in done]
         failures += [p for i in group for p in failed.get(i, [])]
         notes = [p for o in outputs for p in o.notes()]
-        problems = failures + [p for o in outputs for p in o.problems] + notes
-        entries = [e for o in outputs for e in o.manifest_entries()]
         if write_pdfs:
             merged = {e["path"]: e for e in merge(earlier[slug], outputs, folder) + web}
             entries = [merged[path] for path in sorted(merged)]
             if entries:
                 write_manifest(folder, jobs[group[0]] if group else mine[0], entries, write_atomically)
             problems = failures + merged_problems(earlier[slug], outputs, entries) + notes
+        else:
+            entries = [e for o in outputs for e in o.manifest_entries()]
+            problems = failures + [p for o in outputs for p in o.problems] + notes
         write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
         result.problems += failures + [p for o in outputs for p in o.problems] + notes
