@@ -2,6 +2,7 @@
 when unchanged, then per campaign the manifest and reports, all in a new generation."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
@@ -247,6 +248,10 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
     """Make `runs` in a fresh pool; yield their outcomes; return the runs lost to a dead worker."""
     crashed, number = [], next(_pools)
     _forked[number] = dict(runs)  # before the pool forks its workers, at the first submit
+    # What the workers inherit (modules, content, jobs) mostly lives as long as they do: frozen,
+    # their full collections skip it (and leave its pages shared). Collected again here
+    # once the pool is done.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = {pool.submit(_attempt, number, index, write_pdfs): (index, job) for index, job in runs}
@@ -264,4 +269,5 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
                 yield index, outcome
     finally:
         del _forked[number]
+        gc.unfreeze()
     return crashed
