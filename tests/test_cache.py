@@ -65,3 +65,18 @@ def test_a_file_changed_just_now_is_not_kept(tmp_path, monkeypatch):
     cache.file_hash(path)
     path.write_text("h1 { color: tan }", encoding="utf-8")
     assert cache.file_hash(path) == cache.hashlib.sha256(b"h1 { color: tan }").hexdigest()
+
+
+def test_a_builds_hashes_are_each_jobs_own():
+    """input_hashes encodes what jobs share (campaign, product, profile, templates) once a
+    build: each job still gets the key input_hash gives it alone, every campaign's job,
+    every profile's, a key of its own."""
+    from pipeline.content import load_campaigns
+    from pipeline.paths import CONTENT, LAYOUTS
+    from pipeline.plan import load_layouts, load_profiles, plan
+
+    campaigns = load_campaigns([*sorted(CONTENT.glob("*.yaml")), *sorted((CONTENT / "examples").glob("*.yaml"))])
+    jobs = plan(campaigns, load_layouts(LAYOUTS), list(load_profiles().values()))
+    keys = cache.input_hashes(jobs)
+    assert keys == [cache.input_hash(job) for job in jobs]
+    assert len(set(keys)) == len({(job.source.slug, job.source.language, job.output) for job in jobs})

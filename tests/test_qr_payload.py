@@ -327,3 +327,23 @@ def test_print_profiles_of_one_document_share_its_code():
                  only=["wallet-card"], districts=["none"], partners=["none"], languages=["none"])
     codes = {job.profile.name: job.tracking_code for job in every}
     assert codes == {"press": "wc", "press-x1a-marks": "wc", "large-format": "wc", "screen": "wc.pdf"}
+
+
+def test_a_jobs_tracking_code_is_worked_out_once(jobs, monkeypatch):
+    """A long district name's short code looks for revealing words in each candidate: a
+    job works it out once, however often its QR address and manifest entries ask."""
+    from dataclasses import replace
+
+    from pipeline.build.manifest import variant_fields
+    from pipeline.plan import job as job_module
+
+    calls = []
+    def counted(name, taken=lambda code: False):
+        calls.append(name)
+        return short_name(name, taken)
+
+    monkeypatch.setattr(job_module, "short_name", counted)
+    district = next(j for j in jobs if j.district and len(j.variant) > 7)
+    fresh = replace(district)  # a new Job: nothing worked out yet
+    codes = {fresh.tracking_code, variant_fields(fresh)["tracking_code"], fresh.qr_url.rpartition("=")[2]}
+    assert codes == {district.tracking_code} and calls == [district.variant]

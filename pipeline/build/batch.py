@@ -2,6 +2,7 @@
 when unchanged, then per campaign the manifest and reports, all in a new generation."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
@@ -16,7 +17,7 @@ from ..plan import Job
 from ..problems import PipelineError, Problem
 from ..report import write_reports
 from ..webpage import WebPage
-from .cache import file_hash, forget_file_hashes, input_hash, web_input_hash
+from .cache import file_hash, forget_file_hashes, input_hashes, web_input_hash
 from .generations import Generation, output_lock
 from .manifest import (Output, beside_entries, deliver, earlier_entries, imposed_entry, merge, merged_problems,
                        unchanged, write_manifest)
@@ -100,7 +101,7 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
     earlier = {slug: earlier_entries(folder) for slug, folder in folders.items()}
     todo, done, failed = [], {}, {}  # by position in `jobs` (jobs hold lists, so are not hashable)
     forget_file_hashes()  # kept for one build: files may have changed since the last in this process
-    keys = [input_hash(job) for job in jobs]
+    keys = input_hashes(jobs)
     for index, job in enumerate(jobs):
         folder = folders[job.source.slug]
         entry, problems = earlier[job.source.slug].get(job.output, (None, None))
@@ -142,14 +143,15 @@ def _build(jobs: list[Job], folders: dict[str, Path], write_pdfs: bool, workers:
         outputs = [done[i] for i in group if i in done]
         failures += [p for i in group for p in failed.get(i, [])]
         notes = [p for o in outputs for p in o.notes()]
-        problems = failures + [p for o in outputs for p in o.problems] + notes
-        entries = [e for o in outputs for e in o.manifest_entries()]
         if write_pdfs:
             merged = {e["path"]: e for e in merge(earlier[slug], outputs, folder) + web}
             entries = [merged[path] for path in sorted(merged)]
             if entries:
                 write_manifest(folder, jobs[group[0]] if group else mine[0], entries, write_atomically)
             problems = failures + merged_problems(earlier[slug], outputs, entries) + notes
+        else:
+            entries = [e for o in outputs for e in o.manifest_entries()]
+            problems = failures + [p for o in outputs for p in o.problems] + notes
         write_reports(folder, slug, entries, problems, write_atomically)
         result.outputs += outputs
         result.problems += failures + [p for o in outputs for p in o.problems] + notes
@@ -246,6 +248,10 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
     """Make `runs` in a fresh pool; yield their outcomes; return the runs lost to a dead worker."""
     crashed, number = [], next(_pools)
     _forked[number] = dict(runs)  # before the pool forks its workers, at the first submit
+    # What the workers inherit (modules, content, jobs) mostly lives as long as they do: frozen,
+    # their full collections skip it (and leave its pages shared). Collected again here
+    # once the pool is done.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = {pool.submit(_attempt, number, index, write_pdfs): (index, job) for index, job in runs}
@@ -263,4 +269,5 @@ def _pool(runs: list[tuple[int, Job]], workers: int, write_pdfs: bool, last_try:
                 yield index, outcome
     finally:
         del _forked[number]
+        gc.unfreeze()
     return crashed

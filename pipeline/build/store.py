@@ -7,6 +7,7 @@ import errno
 import os
 import tempfile
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from ..problems import Problem, RenderError
@@ -39,10 +40,18 @@ def write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
+@lru_cache(maxsize=64)
+def _real_folder(folder: Path) -> Path:
+    """`folder` resolved once (a build writes a thousand files into its generation). Kept
+    even if a link is put in its place later: a path that then resolves elsewhere is
+    outside the folder as it was, so refused."""
+    return folder.resolve()
+
+
 def inside(folder: Path, relative: str) -> Path:
     """`folder/relative`, refusing any path that would land outside `folder`."""
     path = (folder / relative).resolve()
-    if not path.is_relative_to(folder.resolve()):
+    if not path.is_relative_to(_real_folder(folder.absolute())):
         raise RenderError([Problem("error", relative, "output path leaves the output folder",
                                    "report this: names are checked when the campaign is loaded")])
     return path

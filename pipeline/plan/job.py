@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..content import QR, Colour, District, LoadedCampaign, Partner
 from ..cropmarks import MARKS_ROOM_MM
@@ -115,12 +116,15 @@ class Job:
         utm = self.source.campaign.qr.utm
         return self.profile.spec.utm_medium or (utm.medium if utm else None)
 
-    @property
+    @cached_property  # a Job has no __slots__: kept in its __dict__, past the frozen __setattr__
     def tracking_code(self) -> str:
         """The QR's `?c=` value, short and from neutral identifiers only:
         <product><size>[s<statistic>][-<variant>][.<medium>], e.g. pa3-york, wc-ur,
         ka3s2 (the second statistic's A3 poster), wc-slt.pdf (a screen copy).
-        The medium is added only when it is not the content's own (qr.utm.medium)."""
+        The medium is added only when it is not the content's own (qr.utm.medium).
+        Worked out once a job: a long variant name's short name looks for revealing
+        words in each candidate (Campaign.reveals), and a build asks for the code about
+        six times a job (planning, QR address, manifest entries), its workers again."""
         code = product_code(self.product, self.spec)
         if len(self.spec.sizes) > 1:
             code += slug(self.size).replace("-", "")
