@@ -6,6 +6,7 @@ them as common.NAME, they change once the snapshot is taken).
 from __future__ import annotations
 
 import base64
+import compileall
 import hashlib
 import os
 import shutil
@@ -153,6 +154,10 @@ def snapshot(work: Path) -> Path:
     for name in SNAPSHOT_DIRS:
         shutil.copytree(ROOT / name, project / name,
                         ignore=shutil.ignore_patterns("__pycache__", ".bench-*", "*.pyc"))
+    # Compiled once, as an installed copy is: with PYTHONDONTWRITEBYTECODE set (as in
+    # some shells and CI), every process the bench starts compiled the pipeline again.
+    for name in SNAPSHOT_DIRS:
+        compileall.compile_dir(project / name, quiet=1, workers=0)
     return project
 
 
@@ -172,7 +177,7 @@ def configure(project: Path) -> str:
     digest = hashlib.sha256()
     for name in ("pipeline", "layouts", "profiles"):
         for path in sorted((project / name).rglob("*")):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(project)).encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
