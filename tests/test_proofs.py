@@ -95,7 +95,7 @@ def test_a_ten_percent_smaller_a3_poster_is_a_change(tmp_path):
 def _shrunk_a3(tmp_path: Path) -> Path:
     layouts = layouts_copy(tmp_path, {"poster-a3.css": ("html { font-size: 15.5pt; }", "html { font-size: 13.95pt; }")})
     css = layouts / "poster-a3.css"
-    css.write_text(css.read_text().replace(".qr { width: 40mm; height: 40mm; }", ".qr { width: 36mm; height: 36mm; }"))
+    css.write_text(css.read_text().replace("--qr: 40mm;", "--qr: 36mm;"))
     return layouts
 
 
