@@ -62,9 +62,10 @@ def give_back_memory() -> None:
 # Objects allocated, less freed, between collections of the youngest generation.
 # Python's 700 suits small programs; a job makes some million short-lived objects
 # (layout boxes, styles, path operators), and at 700 the collector ran 4 times a
-# poster and walked what earlier jobs kept: 5 ms of a poster's 110. At 10,000 it is
-# 2 ms; cycles are still collected, the worker's RSS the same (bench section batch).
-GEN0_THRESHOLD = 10_000
+# poster and walked what earlier jobs kept: 5 ms of a poster's 110. At 5,000 it is
+# about 2 ms. At 10,000 a worker's RSS grew 13 KiB a document (documents 50-300 of
+# the bench's probe, twice) against 3 at 5,000 and 7 at 700: cycles waited longer.
+GEN0_THRESHOLD = 5_000
 
 
 def collect_less() -> None:
