@@ -38,7 +38,8 @@ class Subject:
     @property
     def views(self) -> list[eye.PageView]:
         """Each page as a reader sees it (pipeline/eye.py), rastered once per rendering
-        for the visibility, code and number checks (and copyfitting's shrink steps)."""
+        for the visibility, code and number checks (and copyfitting's shrink steps),
+        with its colour raster for the bleed check and thumbnails (`raster`)."""
         key = ("views",)
         if key not in self.rendered.derived:
             self.rendered.derived[key] = eye.page_views(
