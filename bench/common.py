@@ -216,6 +216,7 @@ def batch_content(where: Path, districts: int) -> Path:
     }}
     folder = where / "content"
     folder.mkdir(parents=True)
+    shutil.copytree(CAMPAIGN.parent / "sources", folder / "sources")  # its facts are checked against them
     path = folder / CAMPAIGN.name  # same slug as the real campaign
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

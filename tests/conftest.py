@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Callable
@@ -41,19 +42,33 @@ def built(tmp_path_factory) -> tuple[Path, dict]:
     return folder, json.loads((folder / "manifest.json").read_text())
 
 
+def with_sources(folder: Path) -> None:
+    """The default campaign's source documents in `folder`, where a copy of it is written."""
+    if not (folder / "sources").exists():
+        (folder / "sources").symlink_to(DEFAULT_CAMPAIGN.parent / "sources")
+
+
 def write_campaign(tmp_path: Path, text: str, name: str = "campaign.yaml") -> Path:
+    """A campaign file; the default campaign's source documents beside it, as in content/."""
     path = tmp_path / name
+    with_sources(tmp_path)
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def campaign_copy(tmp_path: Path, text: str) -> Path:
-    """The default campaign, edited, beside its real translations."""
+    """The default campaign, edited, beside its real translations and source documents."""
     folder = tmp_path / "content"
     folder.mkdir(exist_ok=True)
     if not (folder / "translations").exists():
         (folder / "translations").symlink_to(DEFAULT_CAMPAIGN.parent / "translations")
     return write_campaign(folder, text, DEFAULT_CAMPAIGN.name)
+
+
+def unsourced(text: str) -> str:
+    """A campaign without its source documents: for a test of another check whose edit
+    (a new service, a longer headline) the press release does not say."""
+    return re.sub(r"(?m)^source_documents: .*\n", "", text)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import zxingcpp
 from pipeline.cli import main
 
 from . import pdf_tools
-from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, with_sources
 from .test_design import chars, printed
 
 MM_PER_PT = 25.4 / 72
@@ -214,6 +214,7 @@ def test_easy_read_right_to_left_has_its_pictures_on_the_right(tmp_path, content
     folder = tmp_path / "content"
     translations = folder / "translations" / "no-matter-how-small"
     translations.mkdir(parents=True)
+    with_sources(folder)
     (folder / DEFAULT_CAMPAIGN.name).write_text(DEFAULT_CAMPAIGN.read_text(encoding="utf-8"), encoding="utf-8")
     for translation in (DEFAULT_CAMPAIGN.parent / "translations" / "no-matter-how-small").glob("*.yaml"):
         (translations / translation.name).write_bytes(translation.read_bytes())

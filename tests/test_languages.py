@@ -23,7 +23,7 @@ from pipeline.plan import load_layouts, load_profiles, plan
 from pipeline.problems import ContentError, PipelineError
 from pipeline.render import render_pdf
 
-from .conftest import DEFAULT_CAMPAIGN
+from .conftest import DEFAULT_CAMPAIGN, with_sources
 from .pdf_tools import decode_qr, fonts
 from .test_screen_press import _campaigns, _norm, printed_strings, read_back
 
@@ -39,6 +39,7 @@ def _with_polish_page(tmp_path: Path, url: str = POLISH_PAGE, label: str = "nort
     content = tmp_path / "content"
     folder = content / "translations" / "no-matter-how-small"
     folder.mkdir(parents=True)
+    with_sources(content)
     campaign = content / DEFAULT_CAMPAIGN.name
     campaign.write_text(DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]",
                                                                             "codes: [pl, ro]"), encoding="utf-8")
@@ -235,6 +236,7 @@ def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp
     content = tmp_path / "content"
     folder = content / "translations" / "no-matter-how-small"
     folder.mkdir(parents=True)
+    with_sources(content)
     (content / DEFAULT_CAMPAIGN.name).write_text(
         DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]", "codes: [pl]"), encoding="utf-8")
     polish = (TRANSLATIONS / "pl.yaml").read_text(encoding="utf-8")

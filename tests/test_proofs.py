@@ -17,7 +17,7 @@ from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.plan import load_layouts, load_profiles, plan, select_profiles
 
-from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, campaign_copy, with_sources
 from .test_preflight import layouts_copy
 
 CAMPAIGN = DEFAULT_CAMPAIGN.stem
@@ -113,6 +113,7 @@ def test_a_typo_in_the_urdu_translation_is_named_as_written(tmp_path):
     text layer maps each Nastaliq glyph to one letter for all its uses)."""
     content = tmp_path / "content"
     content.mkdir()
+    with_sources(content)
     shutil.copy(DEFAULT_CAMPAIGN, content)
     shutil.copytree(DEFAULT_CAMPAIGN.parent / "translations", content / "translations")
     urdu = content / "translations" / CAMPAIGN / "ur.yaml"

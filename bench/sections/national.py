@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import common
@@ -16,6 +17,7 @@ def national_content(where: Path, forces: int, districts: int) -> Path:
     data = yaml.safe_load(common.CAMPAIGN.read_text(encoding="utf-8"))
     folder = where / "content"
     folder.mkdir(parents=True)
+    shutil.copytree(common.CAMPAIGN.parent / "sources", folder / "sources")  # the facts are checked against them
     for force in range(1, forces + 1):
         data["variants"] = {"districts": {
             "products": BATCH_PRODUCTS,

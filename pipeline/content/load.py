@@ -11,6 +11,7 @@ from ..paths import FONTS
 from ..problems import ContentError, Problem
 from .brand import COLOUR_ROLES, Brand, brand_path
 from .errors import M, validate
+from .facts import check_facts
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
 from .partners import _campaign_partners, _partner_files
@@ -39,6 +40,8 @@ def load_campaign(path: Path) -> LoadedCampaign:
     problems += _stray_addresses(known_hosts(campaign), data, file, lines)
     problems += _district_lines(campaign, known_numbers(campaign), file, lines) + _other_formats(campaign, file, lines)
     problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, data, file, lines)
+    faulty = {p.field for p in problems}
+    problems += [p for p in check_facts(campaign, path, lines) if p.field not in faulty]
     if campaign.translation is not None:
         problems.append(Problem("error", str(path), "'translation:' belongs in translation files only",
                                 "remove it", line=lines.line(("translation",)), field="translation"))

@@ -385,6 +385,11 @@ class Campaign(Strict):
     strapline: Annotated[Strapline, described("The headline (lead and call): printed largest on every product")]
     intro: Annotated[Text | None, described("A short paragraph under the headline on posters and leaflet covers")] = None
     definition: Annotated[Definition | None, described("What the subject is: A5 front, DL inside (needs labels.what_is)")] = None
+    source_documents: Annotated[list[str], described(
+        "The documents the printed facts are copied from, as text or Markdown files in the campaign's folder (the "
+        "force's press release, saved as text): every support number (on a line naming its service) and email, "
+        "every figure, the statistics' sources, the strapline and the hashtag must be found in one of them",
+        ["sources/press-release-2019-01-21.md"])] = []
     sources: Annotated[list[Source], described("Where the statistics come from: each printed as a footnote with its mark")] = []
     statistics: Annotated[list[Statistic], described("Key figures: posters and the A5 show the first two, the DL cover "
                                              "the first, the DL inside the rest; stat-poster makes one poster each")] = []

@@ -17,6 +17,7 @@ from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's or an image's file name may hold any digits).
 NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "file", "url", "allowed_hosts", "utm",
+                    "source_documents",
                     "id", "confirmation", "confirmed_numbers"}
 
 

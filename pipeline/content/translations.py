@@ -30,7 +30,8 @@ def digit_groups(text: str) -> list[str]:
 # the page its code opens (qr.url) and the address printed for it (qr.label): the
 # force's page in that language, checked against the campaign's qr.allowed_hosts.
 FIXED = re.compile(r"^qr\.(?!url$|label$)|"
-                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual)(\.|\[|$)|"
+                   r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual|"
+                   r"source_documents)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$|"
