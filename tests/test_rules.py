@@ -67,6 +67,9 @@ def test_text_relay_numbers_are_relay_uks_and_reach_what_their_text_says(tmp_pat
      "labels.local", "999"),
     # Silent Solution works only through 999: "call 101 and press 55" reaches nobody.
     ("call 999 and press 55", "call 101 and press 55", "report.silent_solution", "101"),
+    # Both numbers right, in the wrong order: the caller dials 55.
+    ("call 999 and press 55", "call 55 and press 999", "report.silent_solution", "call 999 first"),
+    ("call 999 and press 55 when prompted", "call 999 and wait", "report.silent_solution", "then press 55"),
 ])
 def test_a_number_in_the_wrong_role_in_text_is_refused_at_its_line(tmp_path, campaign_text, old, new, field, says):
     assert old in campaign_text

@@ -140,10 +140,15 @@ class Report(Strict):
     @classmethod
     def _through_999(cls, text: str | None) -> str | None:
         # The Silent Solution is 999's: "call 101 and press 55" reaches nobody.
+        example = "write e.g. 'If you cannot speak on a mobile, call 999 and press 55 when prompted.'"
         wrong = sorted(_numbers_named(text or "") - {*EMERGENCY, SILENT_SOLUTION})
         if wrong:
-            raise Wrong(f"names {', '.join(wrong)}: the Silent Solution works only through 999 (then 55)",
-                        "write e.g. 'If you cannot speak on a mobile, call 999 and press 55 when prompted.'")
+            raise Wrong(f"names {', '.join(wrong)}: the Silent Solution works only through 999 (then 55)", example)
+        # In the order they are dialled: "call 55 and press 999" has both numbers and reaches nobody.
+        named = [str(int(n)) for n in re.findall(r"\d+", unicodedata.normalize("NFKC", text or ""))]
+        if text and (not named or named[0] not in EMERGENCY or SILENT_SOLUTION not in named):
+            raise Wrong(f"must say to call 999 first, then press 55 (it names {', '.join(named) or 'no number'}, "
+                        "in that order)", example)
         return text
 
 

@@ -24,9 +24,10 @@ from .codes import check_codes, check_qr
 from .colour import check_contrast, check_small_text_inks, contrast, process_inks
 from .discreet import check_discreet
 from .empty import check_empty, emptiest_page, empty_blocks, largest_empty_block
+from .fonts import check_fonts
 from .identity import check_identity
 from .numbers import check_numbers, check_page_numbers
-from .press import check_bleed, check_fonts, check_images
+from .press import check_bleed, check_images
 from .screen import SCREEN_CHECKS
 from .subject import Subject
 from .text import (check_lost_text, check_pages, check_safe_area, check_touching_lines, check_type_size,

@@ -1,4 +1,4 @@
-"""Checks a printer's prepress makes: fonts embedded, images' resolution and colour mode,
+"""Checks a printer's prepress makes: images' resolution and colour mode (fonts: fonts.py),
 and colour at the trim running on into the bleed.
 """
 from __future__ import annotations
@@ -11,19 +11,6 @@ import pikepdf
 from ..plan import media_bleed_mm
 from ..problems import Problem
 from .subject import PICTURE, THUMBNAIL_DPI, Subject
-
-
-def check_fonts(s: Subject) -> list[Problem]:
-    problems = []
-    with pikepdf.open(io.BytesIO(s.rendered.pdf)) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            for font in (page.obj.get("/Resources", {}).get("/Font", {}) or {}).values():
-                descendants = font.get("/DescendantFonts")
-                descriptor = (descendants[0] if descendants else font).get("/FontDescriptor", {})
-                if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
-                    problems.append(s.problem("error", f"font {font.get('/BaseFont')} is not embedded",
-                                              "use a font from fonts/ through @font-face", page=number, check="fonts"))
-    return problems
 
 
 def check_images(s: Subject) -> list[Problem]:

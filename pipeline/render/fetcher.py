@@ -15,7 +15,8 @@ from ..plan import layouts_neighbours
 PROJECT_ROOTS = (FONTS, COLOUR, ASSETS)
 IMAGE_SUFFIXES = tuple(assets.RASTER_FORMATS)
 # Served as they are; anything else is an image and must pass the asset checks.
-RAW_SUFFIXES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".icc", ".icm")
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+RAW_SUFFIXES = (".css", *FONT_SUFFIXES, ".icc", ".icm")
 
 
 class _Served(URLFetcherResponse):
@@ -66,6 +67,9 @@ class ProjectFetcher(URLFetcher):
                                        "(links to them: README, \"For designers\")") from None
             raise URLFetchingError(f"refused {exc.path}: {exc.what}") from None
         suffix = path.suffix.lower()
+        if suffix in FONT_SUFFIXES and not path.resolve().is_relative_to(FONTS.resolve()):
+            # A font decides what a reader sees: only the reviewed ones, with their licences.
+            raise URLFetchingError(f"refused {path}: fonts are used from the project's fonts/ only (README, Fonts)")
         if suffix not in RAW_SUFFIXES:  # an image: PNG, JPEG or SVG, checked
             problems = assets.check_asset(data, str(path))
             if problems:
@@ -86,7 +90,7 @@ class ProjectFetcher(URLFetcher):
 
     def _data(self, url, headers):
         """A data: URI, with the same image checks as a file (a 12000×12000 PNG
-        written into a template is as much a bomb as one in assets/)."""
+        written into a template is as much a bomb as one in assets/); no fonts."""
         response = super().fetch(url, headers)
         kind = (response.content_type or "").lower()
         if kind.startswith("image/"):
@@ -106,4 +110,6 @@ class ProjectFetcher(URLFetcher):
                     return _Served(url, colour.image_to_cmyk(data, self.cmyk), {"Content-Type": "image/jpeg"})
                 kind = normalised or kind
             return _Served(url, data, {"Content-Type": kind})
+        if not kind.startswith("text/css"):  # a font in a data: URI would pass the fonts/ rule
+            raise URLFetchingError(f"refused a data: URI of {kind or 'no type'}: only images and CSS are used")
         return response
