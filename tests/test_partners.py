@@ -60,6 +60,8 @@ def test_a_number_that_is_not_the_campaigns_must_be_confirmed(draft):
     ({"logo": b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", "logo_name": "l.svg"},
      "logo", "script"),
     ({"logo": png_logo()[:200]}, "logo", ""),
+    # Both numbers the campaign's own: the helpline's name with Women's Aid's number.
+    ({"contact": "National Stalking Helpline 0808 2000 247"}, "contact", "Women's Aid's number"),
 ])
 def test_hostile_or_careless_requests_are_refused_naming_the_field(draft, change, field, words):
     for key, value in change.items():

@@ -70,6 +70,12 @@ def test_text_relay_numbers_are_relay_uks_and_reach_what_their_text_says(tmp_pat
     # Both numbers right, in the wrong order: the caller dials 55.
     ("call 999 and press 55", "call 55 and press 999", "report.silent_solution", "call 999 first"),
     ("call 999 and press 55 when prompted", "call 999 and wait", "report.silent_solution", "then press 55"),
+    # A helpline does not send the police.
+    ("If you are in danger now, call 999.", "If you are in danger now, call the helpline on 0808 802 0300.", "tips[3]",
+     "0808 802 0300 for an emergency"),
+    # Both numbers the campaign's own, the name and the number of two services.
+    ("contact: National Stalking Helpline 0808 802 0300", "contact: National Stalking Helpline 0808 2000 247",
+     "variants.partners.items[0].contact", "Women's Aid's number"),
 ])
 def test_a_number_in_the_wrong_role_in_text_is_refused_at_its_line(tmp_path, campaign_text, old, new, field, says):
     assert old in campaign_text

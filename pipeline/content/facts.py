@@ -27,16 +27,16 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..inputs import SHORT_CODES, find_phone_numbers, phone_key, plain
+from ..inputs import find_phone_numbers, phone_key, plain
 from ..problems import Problem
 from .model import Campaign
+from .rules import SHORT_KEYS
 from .yamlfile import _Lines, dotted_path
 
 SOURCE_SUFFIXES = (".md", ".txt")
 # A figure as a reader reads it: 1,347 is 1347; 96 per cent is 96%.
 NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(\s?%|\s?per\s?cent\b)?", re.IGNORECASE)
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
-SHORT = {phone_key(code) for code in SHORT_CODES}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 HASHTAG = re.compile(r"#\w+")
 
@@ -69,7 +69,7 @@ def _figures(text: str) -> set[str]:
     text = plain(text)
     for number in find_phone_numbers(text):
         text = text.replace(number.written, " ")
-    return {n for n in numbers_in(text) if n.endswith("%") or phone_key(n) not in SHORT}
+    return {n for n in numbers_in(text) if n.endswith("%") or phone_key(n) not in SHORT_KEYS}
 
 
 def read_sources(campaign: Campaign, campaign_file: Path, lines: _Lines) -> tuple[list[SourceLine], list[Problem]]:
@@ -116,7 +116,7 @@ def check_facts(campaign: Campaign, campaign_file: Path, lines: _Lines) -> list[
     numbers_on = [(s, {p.key for p in find_phone_numbers(s.text)}) for s in sources]
     for i, service in enumerate(campaign.support):
         name = folded(service.name)
-        if service.phone and phone_key(service.phone) not in SHORT:
+        if service.phone and phone_key(service.phone) not in SHORT_KEYS:
             key = phone_key(service.phone)
             with_number = [s for s, keys in numbers_on if key in keys]
             if not any(name in s.folded for s in with_number):

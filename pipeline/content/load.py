@@ -15,8 +15,9 @@ from .facts import check_facts
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
 from .partners import _campaign_partners, _partner_files
-from .rules import (_bad_characters, _discreet_words, _district_lines, _hosts_of_the_force, _other_formats, _revealing,
-                    _roles_in_text, _stray_addresses, _stray_numbers, known_hosts, known_numbers)
+from .rules import (_bad_characters, _discreet_words, _district_lines, _hosts_of_the_force, _numbers_of_services,
+                    _other_formats, _revealing, _roles_in_text, _stray_addresses, _stray_numbers, known_hosts,
+                    known_numbers)
 from .translations import load_translation
 from .yamlfile import read_yaml
 
@@ -40,6 +41,7 @@ def load_campaign(path: Path) -> LoadedCampaign:
     problems += _stray_addresses(known_hosts(campaign), data, file, lines)
     problems += _district_lines(campaign, known_numbers(campaign), file, lines) + _other_formats(campaign, file, lines)
     problems += _roles_in_text(campaign, data, file, lines) + _campaign_partners(campaign, data, file, lines)
+    problems += _numbers_of_services(campaign, data, file, lines)
     faulty = {p.field for p in problems}
     problems += [p for p in check_facts(campaign, path, lines) if p.field not in faulty]
     if campaign.translation is not None:

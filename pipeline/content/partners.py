@@ -10,8 +10,8 @@ from ..inputs import SHORT_CODES, find_phone_numbers, find_web_addresses, phone_
 from ..problems import ContentError, Problem
 from .errors import validate
 from .model import Campaign, Partner, _compact
-from .rules import (_bad_characters, _imitates, _not_neutral, _partner_places, _roles_in_text, _stray_addresses,
-                    _stray_numbers, known_hosts, known_numbers)
+from .rules import (_bad_characters, _imitates, _not_neutral, _numbers_of_services, _partner_places, _roles_in_text,
+                    _stray_addresses, _stray_numbers, known_hosts, known_numbers)
 from .yamlfile import dotted_path, _Lines, read_yaml
 
 
@@ -56,6 +56,7 @@ def check_partner(data: Any, campaign: Campaign, file: str, lines: _Lines | None
                                 check=UNCONFIRMED, value=partner.phone))
     problems += _not_neutral(campaign, _partner_places(partner, ()), file, lines)
     problems += _phone_apart(partner, (), file, lines) + _roles_in_text(campaign, data, file, lines, labels=False)
+    problems += _numbers_of_services(campaign, data, file, lines)
     problems += partner_addresses(campaign, partner, data, (), file, lines)
     axis = campaign.variants.partners
     offer = axis.offer if axis else []

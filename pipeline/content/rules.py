@@ -13,6 +13,9 @@ from .fields import LOOK_ALIKE, folded
 from .model import EMERGENCY, NON_EMERGENCY, Campaign, Partner
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
+SHORT_KEYS = {phone_key(code) for code in SHORT_CODES}
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'"})
+
 
 # Fields that are phone numbers themselves (validated as such by the schema), and
 # fields never printed as text (a logo's or an image's file name may hold any digits).
@@ -180,14 +183,71 @@ def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, lab
     for path, text in every_string(data):
         if NOT_RUNNING_TEXT.intersection(path):
             continue
-        for sentence in re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text)):
+        for sentence in _sentences(text):
             for role, number in _cued_numbers(sentence):
                 if (number in EMERGENCY) == (role == "an emergency"):
                     continue
                 wrong(path, f"{sentence.strip()!r} gives {number} for {role}",
                       "999 (or 112) is for an emergency or danger now, 101 for what is not an emergency: "
                       "check the number and its sentence go together")
+            helpline = _helpline_for_danger(sentence)
+            if helpline:
+                wrong(path, f"{sentence.strip()!r} gives {helpline} for an emergency",
+                      "in danger now, 999 (or 112); a helpline is for advice: give 999 in this sentence, or say "
+                      "the helpline is for when it is not an emergency")
     return problems
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text))
+
+
+def _helpline_for_danger(sentence: str) -> str | None:
+    """A full phone number (a helpline) as the only number of a sentence about an
+    emergency or danger: "If you are in danger now, call the helpline on 0808 ...".
+    A helpline does not send the police."""
+    negated = [m.span() for m in NOT_EMERGENCY.finditer(sentence)]
+    cued = [m for m in EMERGENCY_WORDS.finditer(sentence) if not any(a <= m.start() < b for a, b in negated)]
+    if not cued or any(m.group().replace(" ", "") in EMERGENCY for m in re.finditer(r"\d+(?: \d+)*", sentence)):
+        return None
+    full = [n.written for n in find_phone_numbers(sentence) if n.key not in SHORT_KEYS]
+    return full[0] if full else None
+
+
+def _numbers_of_services(campaign: Campaign, data: dict, file: str, lines: _Lines) -> list[Problem]:
+    """A support service's name followed, in the same sentence, by another service's
+    number ("National Stalking Helpline 0808 2000 247": Women's Aid's): both numbers
+    are the campaign's own, so no other check sees the caller reach the wrong service."""
+    owners = {phone_key(s.phone): s for s in campaign.support if s.phone and phone_key(s.phone) not in SHORT_KEYS}
+    names = sorted({_fold(s.name): s for s in campaign.support if s.phone}.items(), key=lambda i: -len(i[0]))
+    problems = []
+    for path, text in every_string(data):
+        if NOT_RUNNING_TEXT.intersection(path) or not any(map(str.isdigit, text)):
+            continue
+        for sentence in _sentences(text):
+            folded_sentence, named = _fold(sentence), []
+            for name, service in names:  # longest first: a name inside a longer one is that one's
+                named += [(m.start(), m.end(), service) for m in re.finditer(re.escape(name), folded_sentence)
+                          if not any(a <= m.start() < b for a, b, _ in named)]
+            for number in find_phone_numbers(sentence):
+                at = folded_sentence.find(_fold(number.written))
+                before = [(b, service) for a, b, service in named if b <= at]
+                owner = owners.get(number.key)
+                if owner is None or not before:
+                    continue
+                service = max(before, key=lambda item: item[0])[1]
+                if service.phone and phone_key(service.phone) != number.key:
+                    problems.append(Problem(
+                        "error", file, f"{sentence.strip()!r} gives {owner.name}'s number ({number.written}) "
+                                       f"after the name {service.name}",
+                        f"{service.name} is {service.phone} (support:): each number goes with its own service's name",
+                        line=lines.line(path), field=dotted_path(path)))
+    return problems
+
+
+def _fold(text: str) -> str:
+    """Compared as read, one character for one (positions kept): case and curly quotes aside."""
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(QUOTES))
 
 
 def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
