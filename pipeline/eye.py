@@ -16,6 +16,8 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
+import bisect
+
 import ctypes
 import hashlib
 import io
@@ -310,6 +312,9 @@ def reading_lines(chars: list[Char]) -> list[Line]:
     column gutter (1.5 x the letters' height); a space where a word space is."""
     rows: list[list[Char]] = []
     row_middle = row_height = 0.0  # the last row's first character's
+    marks = [c for c in chars if c.text in MARKS]
+    if marks:
+        chars = [c for c in chars if c.text not in MARKS]
     for middle, char in sorted(((c.box[1] + c.box[3] / 2, c) for c in chars), key=lambda pair: pair[0]):
         height = char.box[3]
         # min() and max() written out in this file's loops: as they pick, without a call
@@ -318,6 +323,8 @@ def reading_lines(chars: list[Char]) -> list[Line]:
         else:
             rows.append([char])
             row_middle, row_height = middle, height
+    if marks:
+        _place_marks(rows, marks)
     lines = []
     for row in rows:
         row.sort(key=lambda c: c.box[0])
@@ -332,6 +339,37 @@ def reading_lines(chars: list[Char]) -> list[Line]:
         if run:
             lines.append(_line(run))
     return _rejoined(lines)
+
+
+# Small marks that sit on the baseline or high (an address's dots, a figure's comma): too
+# short to share a line's middle, each is read in the line whose letters it stands among.
+MARKS = frozenset(".,:;'\u2019-_")
+
+
+def _place_marks(rows: list[list[Char]], marks: list[Char]) -> None:
+    """Each mark into the row whose letters span it from top to bottom, of those the
+    one with a letter nearest it (within a letter's height); else a row of its own."""
+    bands = []
+    for row in rows:
+        row.sort(key=lambda c: c.box[0])
+        bands.append((min(c.box[1] for c in row), max(c.box[1] + c.box[3] for c in row),
+                      [c.box[0] for c in row], row))
+    for mark in marks:
+        x, y, w, h = mark.box
+        middle = y + h / 2
+        home, nearest = None, None
+        for top, bottom, starts, row in bands:
+            if not top <= middle <= bottom:
+                continue
+            at = bisect.bisect_left(starts, x)
+            for c in row[max(at - 1, 0):at + 1]:  # the letters either side of it
+                apart = c.box[0] - (x + w) if c.box[0] >= x else x - (c.box[0] + c.box[2])
+                if apart < c.box[3] and (nearest is None or apart < nearest):
+                    home, nearest = row, apart
+        if home is None:
+            rows.append([mark])
+        else:
+            home.append(mark)
 
 
 def _rejoined(lines: list[Line]) -> list[Line]:

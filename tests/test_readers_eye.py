@@ -256,6 +256,33 @@ def test_a_number_split_over_two_template_elements_is_refused(tmp_path):
     assert ",wallet-card.pdf" not in order
 
 
+def test_an_address_set_in_pieces_reads_as_one_and_is_refused(tmp_path):
+    """"northyorkshire" and ".police.uk.to/" in two elements side by side: no element
+    holds an address, the reader reads a host anyone can register under uk.to."""
+    label = '{{ qr.label.split("/") | join("/<wbr>" | safe) | web }}'
+    pieces = ('<span>{{ qr.label.split(".")[0] }}</span><span>.{{ qr.label.split(".", 1)[1].split("/")[0] }}.to/'
+              '<wbr>{{ qr.label.split("/", 1)[1] }}</span>')
+    code, _, report, order = build(tmp_path, "--only", "leaflet-dl", "--profile", "press", *COUNTY,
+                                   layouts=layouts_copy(tmp_path, {"_parts.html": (label, pieces)}))
+    assert code == 1
+    assert any("uk.to" in p["what"] for p in errors(report, "addresses")), report["problems"]
+    assert ",leaflet-dl.pdf" not in order
+
+
+@pytest.mark.parametrize("css", [
+    ".phone { display: none !important; }",
+    # Split by a gap wider than a column gutter: "0808 802" and "0300" read apart, neither a number.
+    ".phone { word-spacing: 3em !important; }",
+])
+def test_a_service_printed_without_its_number_is_refused(tmp_path, css):
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", "--profile", "press", *COUNTY,
+                                   layouts=layouts_copy(tmp_path, {"wallet-card.css": ("", css + "\n")}))
+    assert code == 1
+    assert any("National Stalking Helpline" in p["what"] and "not its number" in p["what"]
+               for p in errors(report, "numbers")), report["problems"]
+    assert ",wallet-card.pdf" not in order
+
+
 # ---------------------------------------------------------------- links and right-to-left numbers
 
 

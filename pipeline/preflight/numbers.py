@@ -66,22 +66,13 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     # What check_numbers reports from the layout's own text is said once, there.
     reported = {(p.page, found.key) for p in _content(s) if p.kind == "text" for found in find_phone_numbers(p.text)}
     problems = []
-    # Right-to-left documents are read from the glyphs as Pango placed them (the
-    # layout's ink boxes and their characters): their press text layer maps one
-    # Nastaliq glyph to one letter for all its uses (pipeline/textlayer/), and their screen
-    # copies draw what is read apart from what is seen.
-    rtl = s.job.source.campaign.direction == "rtl"
     figures = _figures(s.job.source.campaign)
     for page in range(1, s.rendered.pages + 1):
-        if rtl:
-            chars = [eye.Char(text, glyph) for item in s.rendered.layout if item.page == page and item.kind == "text"
-                     for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
-        else:
-            chars = s.views[page - 1].chars
-        lines = eye.reading_lines(chars)
+        lines, read = s.reading(page), set()
         for line, after in zip(lines, eye.next_lines(lines)):
             for text in (line.text, f"{line.text} {after.text}" if after else None):
                 for found in find_phone_numbers(text) if text else ():
+                    read.add(found.key)
                     if (found.key in known or (page, found.key) in reported
                             or _known_side_by_side(found.written, known, figures)):
                         continue
@@ -96,7 +87,22 @@ def check_page_numbers(s: Subject) -> list[Problem]:
                         "or printed in another order (right-to-left text) reads as another number: "
                         "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
                         field=where))
+        problems += _names_without_numbers(s, page, lines, read)
     problems += _picture_numbers(s, known, reported)
+    return problems
+
+
+def _names_without_numbers(s: Subject, page: int, lines: list, read: set[str]) -> list[Problem]:
+    """A support service named on the page with no number read there: a layout that
+    hides the number (display: none, covered, clipped away) leaves a name no one can call."""
+    said = " ".join(" ".join(line.text for line in lines).split()).casefold()
+    problems = []
+    for service in s.job.source.campaign.support:
+        if service.phone and service.name.casefold() in said and phone_key(service.phone) not in read:
+            problems.append(Problem("error", s.file, f"a reader reads {service.name!r} on the page but not its "
+                                                     f"number ({service.phone})",
+                                    "a service is printed with its number: check the layout does not hide, cover "
+                                    "or clip it", page=page, check="numbers"))
     return problems
 
 

@@ -47,6 +47,23 @@ class Subject:
                 self.job.spec.sizes[self.job.size].min_type_pt, colour_dpi=THUMBNAIL_DPI)
         return self.rendered.derived[key]
 
+    def reading(self, page: int) -> list[eye.Line]:
+        """Page `page`'s lines as a reader reads them (the number and address checks).
+        Right-to-left documents are read from the glyphs as Pango placed them (the
+        layout's ink boxes and their characters): their press text layer maps one
+        Nastaliq glyph to one letter for all its uses (pipeline/textlayer/), and their
+        screen copies draw what is read apart from what is seen."""
+        key = ("reading", page)
+        if key not in self.rendered.derived:
+            if self.job.source.campaign.direction == "rtl":
+                chars = [eye.Char(text, glyph) for item in self.rendered.layout
+                         if item.page == page and item.kind == "text"
+                         for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
+            else:
+                chars = self.views[page - 1].chars
+            self.rendered.derived[key] = eye.reading_lines(chars)
+        return self.rendered.derived[key]
+
     def page(self, index: int) -> pdfium.PdfPage:
         """Page `index` (from 0) of `pdf`, loaded once for the checks that raster it
         (closed with the document)."""
