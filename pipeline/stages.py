@@ -20,7 +20,7 @@ class Placed:
     """
 
     page: int  # 1-based
-    kind: str  # "text", "image" or "qr"
+    kind: str  # "text", "image", "qr" or "backdrop" (a box's CSS background picture)
     rect: tuple[float, float, float, float]
     element: str  # e.g. "div.panel.flap > h2", to say where in the layout
     text: str = ""

@@ -424,6 +424,21 @@ def test_a_number_in_a_raster_logo_is_read_and_refused(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_a_number_in_a_css_background_picture_is_read_and_refused(tmp_path):
+    """The same picture as a CSS background, not an <img>: read all the same."""
+    layouts = picture_of(tmp_path, "Acme 0800 123 4567")
+    html = layouts / "wallet-card.html"
+    html.write_text(html.read_text().replace(
+        '<img class="partner-logo" src="logo.png" alt="Acme" style="width: 40mm; height: 8mm">',
+        '<p class="strip" style="width: 40mm; height: 8mm; background: url(logo.png) no-repeat 0 0 / contain"></p>'))
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = [p for p in errors(report, "numbers") if "read by OCR" in p["what"]]
+    assert "p.strip" in found["field"] and "123 4567" in found["what"]
+    assert ",wallet-card.pdf" not in order
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
 def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
     # Tesseract reads this font's slashed zero as 9: the campaign's own number in a
     # picture must not become an unknown one.

@@ -107,14 +107,14 @@ def _names_without_numbers(s: Subject, page: int, lines: list, read: set[str]) -
 
 
 def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
-    """Numbers in pictures (a raster logo, an SVG's outlined text), read by Tesseract.
+    """Numbers in pictures (a raster logo, an SVG's outlined text, a CSS background), read by Tesseract.
     OCR corroborates, it does not invent: only pictures with no text of their own on
     the page are read (text is read from the text layer), and a reading within two
     digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
     slashed zero as 9, and may add or drop a digit), is that number."""
     problems = []
     for item in s.rendered.layout:
-        if item.kind != "image":
+        if item.kind not in ("image", "backdrop"):
             continue
         view = s.views[item.page - 1] if s.job.source.campaign.direction != "rtl" else None
         if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 import threading
 from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from weasyprint.draw import text as wp_text
 from weasyprint.formatting_structure import boxes
+from weasyprint.images import RasterImage, SVGImage
 from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango
 
 from .. import textlayer  # noqa: F401  its hook on WeasyPrint's line drawing goes in first: ours wraps it
@@ -119,12 +122,28 @@ def layout_map(document, inks: dict | None = None) -> list[Placed]:
                 page, "qr" if is_qr else "image", rect(box), where(path), background=background, clip=clip,
                 image_px=(image.width, image.height) if raster else None,
                 image_mode=image.mode if raster else None))
+        layers = box.background.layers if getattr(box, "background", None) else ()
+        if any(_picture(layer.image) for layer in layers):
+            placed.append(Placed(
+                page, "backdrop", (box.border_box_x() * PX_TO_MM, box.border_box_y() * PX_TO_MM,
+                                   box.border_width() * PX_TO_MM, box.border_height() * PX_TO_MM),
+                where(path), background=background, clip=clip))
         for child in getattr(box, "children", ()):
             walk(child, page, path, background, clip, ground)
 
     for number, page in enumerate(document.pages, 1):
         walk(page._page_box, number, (), (1.0, 1.0, 1.0), None)
     return placed
+
+
+def _picture(image) -> bool:
+    """A CSS background that is a picture (not a gradient), other than the project's
+    own Easy Read pictograms: it may carry text, which preflight reads (OCR) as it
+    reads an <img>'s."""
+    if isinstance(image, SVGImage):
+        folder = Path(unquote(urlsplit(str(getattr(image, "_base_url", ""))).path)).parent
+        return (folder.parent.name, folder.name) != ("assets", "easy-read")
+    return isinstance(image, RasterImage)
 
 
 def _drawn_ink(box, inks: dict) -> dict:
