@@ -68,6 +68,10 @@ def line_of(text: str, fragment: str) -> int:
     ("https://www.northyorkshire.police.uk/stal king", "space"),
     ("https://www.northyorkshire.police.uk/\tstalking", "space"),
     ("https://WWW.northyorkshire.police.uk/stalking", "as browsers read it"),
+    # Another address inside the path: the force's site, if it redirects, sends the reader on.
+    ("https://www.northyorkshire.police.uk//evil.example/stalking", "another address inside its path"),
+    ("https://www.northyorkshire.police.uk/redirect/https:/evil.example", "another address inside its path"),
+    ("https://www.northyorkshire.police.uk/go/%2F%2Fevil.example", "another address inside its path"),
 ])
 def test_qr_url_tricks_are_refused(tmp_path, campaign_text, url, says):
     assert any(says in w for w in check_url(url, HOSTS)), check_url(url, HOSTS)
