@@ -247,6 +247,26 @@ def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp
     assert [p.field for p in caught.value.problems] == ["local_figures.items[1].figure"]
 
 
+def test_a_translations_labels_beside_999_and_101_swapped_are_refused(tmp_path):
+    """Polish, approved, its labels swapped: 101 would read 'In an emergency' to a reader
+    of Polish alone. The campaign's emergency_words say which word means it."""
+    content = tmp_path / "content"
+    folder = content / "translations" / "no-matter-how-small"
+    folder.mkdir(parents=True)
+    with_sources(content)
+    (content / DEFAULT_CAMPAIGN.name).write_text(
+        DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]", "codes: [pl]"), encoding="utf-8")
+    polish = (TRANSLATIONS / "pl.yaml").read_text(encoding="utf-8")
+    emergency, report = "  emergency: W nagłej sytuacji\n", "  non_emergency: Aby to zgłosić\n"
+    assert emergency + report in polish
+    swapped = polish.replace(emergency + report, "  emergency: Aby to zgłosić\n  non_emergency: W nagłej sytuacji\n")
+    (folder / "pl.yaml").write_text(swapped.replace("status: draft", "status: approved"), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_campaigns([content / DEFAULT_CAMPAIGN.name])
+    assert sorted(p.field for p in caught.value.problems) == ["labels.emergency", "labels.non_emergency"]
+    assert all(p.line and p.file.endswith("pl.yaml") for p in caught.value.problems)
+
+
 WELSH_PAGE = "https://www.constabulary.example/cy/sgamiau"  # an example address, for the test only
 
 

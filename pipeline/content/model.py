@@ -424,6 +424,10 @@ class Campaign(Strict):
     revealing_words: Annotated[list[RevealingWord], described(
         "Words that reveal the subject: never in tracking codes, partner ids or on a discreet product "
         "(needed when the campaign makes a discreet product)", ["abuse", "domestic"])] = []
+    emergency_words: Annotated[dict[str, list[RevealingWord]], described(
+        "Per language the campaign prints in (its code), words (or their first letters) that say 'emergency': "
+        "a translation's label beside 999 must have one, its label beside 101 none (English is built in)",
+        {"pl": ["nagł"], "ro": ["urgen"]})] = {}
     labels: Annotated[Labels, described("Headings and captions; general ones default to English")] = Labels()
     variants: Annotated[Variants, described("Districts, partners and languages the products are also made for")] = Variants()
     orders: Annotated[list[Order], described(

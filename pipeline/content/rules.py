@@ -198,6 +198,31 @@ def _roles_in_text(campaign: Campaign, data: dict, file: str, lines: _Lines, lab
     return problems
 
 
+def _labels_in_language(campaign: Campaign, language: str, file: str, lines: _Lines) -> list[Problem]:
+    """A translation's labels beside 999 and 101 in their roles, by the campaign's words
+    for 'emergency' in that language (emergency_words): swapped, 101 reads 'In an
+    emergency' to a reader of that language alone."""
+    words = campaign.emergency_words.get(language)
+    if not words:
+        return []
+    labels = campaign.labels
+    said = {role: [w for w in words if w in unicodedata.normalize("NFKC", text).lower()]
+            for role, text in (("emergency", labels.emergency), ("non_emergency", labels.non_emergency))}
+    problems = []
+    if not said["emergency"]:
+        problems.append(Problem("error", file, f"the label printed beside 999, {labels.emergency!r}, has none of the "
+                                               f"campaign's words for an emergency in {language!r} ({', '.join(words)})",
+                                "999 is for emergencies: check the two labels are not swapped, or add the word to "
+                                f"the campaign's emergency_words.{language}", line=lines.line(("labels", "emergency")),
+                                field="labels.emergency"))
+    if said["non_emergency"]:
+        problems.append(Problem("error", file, f"the label printed beside 101, {labels.non_emergency!r}, says "
+                                               f"{said['non_emergency'][0]!r}, an emergency",
+                                "101 is for what is not an emergency: check the two labels are not swapped",
+                                line=lines.line(("labels", "non_emergency")), field="labels.non_emergency"))
+    return problems
+
+
 def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text))
 

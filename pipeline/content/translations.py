@@ -12,7 +12,8 @@ from ..problems import ContentError, Problem
 from .errors import validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
-from .rules import _bad_characters, _discreet_words, _revealing, _stray_addresses, _stray_numbers, known_hosts, known_numbers
+from .rules import (_bad_characters, _discreet_words, _labels_in_language, _revealing, _stray_addresses, _stray_numbers,
+                    known_hosts, known_numbers)
 from .yamlfile import dotted_path, every_string, read_yaml
 
 
@@ -31,7 +32,7 @@ def digit_groups(text: str) -> list[str]:
 # force's page in that language, checked against the campaign's qr.allowed_hosts.
 FIXED = re.compile(r"^qr\.(?!url$|label$)|"
                    r"^(social|variants|language|launch|ends|translation|revealing_words|brand|products|orders|bilingual|"
-                   r"source_documents)(\.|\[|$)|"
+                   r"source_documents|emergency_words)(\.|\[|$)|"
                    r"^sources\[\d+\]\.(id|mark)$|^statistics\[\d+\]\.source$|"
                    r"^report\.(non_emergency|emergency)$|^report\.text_relay\[\d+\]\.number$|"
                    r"^support\[\d+\]\.(phone|email|web)$|"
@@ -122,6 +123,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     # The translated words are checked as the campaign's are: a discreet name in the
     # translation that reveals fails here, as the build's preflight would refuse it.
     problems = _revealing(campaign, file, lines) + _discreet_words(campaign, base.brand, file, lines)
+    problems += _labels_in_language(campaign, language, file, lines)
     if problems:
         raise ContentError(problems)
     return LoadedCampaign(slug=base.slug, path=path, campaign=campaign, brand=base.brand, language=language,

@@ -3,9 +3,11 @@ reader reads it and from pictures (OCR), is one of the campaign's own.
 """
 from __future__ import annotations
 
+import re
+
 from .. import eye
 from ..content import digit_groups, known_numbers
-from ..inputs import find_phone_numbers, phone_key
+from ..inputs import SHORT_CODES, find_phone_numbers, phone_key
 from ..plan import media_bleed_mm
 from ..problems import Problem
 from .subject import Subject, _content, _inside, _overlap, element_lines
@@ -98,7 +100,13 @@ def _names_without_numbers(s: Subject, page: int, lines: list, read: set[str]) -
     said = " ".join(" ".join(line.text for line in lines).split()).casefold()
     problems = []
     for service in s.job.source.campaign.support:
-        if service.phone and service.name.casefold() in said and phone_key(service.phone) not in read:
+        if not service.phone or service.name.casefold() not in said:
+            continue
+        if service.phone.strip() in SHORT_CODES:  # 101: read as a word, not as a phone number
+            shown = re.search(rf"(?<!\d){re.escape(service.phone.strip())}(?!\d)", said) is not None
+        else:
+            shown = phone_key(service.phone) in read
+        if not shown:
             problems.append(Problem("error", s.file, f"a reader reads {service.name!r} on the page but not its "
                                                      f"number ({service.phone})",
                                     "a service is printed with its number: check the layout does not hide, cover "
