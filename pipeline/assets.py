@@ -6,6 +6,7 @@ an asset must pass before it may go to print.
   symlink to /etc/passwd, a FIFO or /dev/zero is refused instead of read, hung on or
   read until memory runs out.
 - `check_image` (PNG, JPEG) and `check_svg`: each returns the problems of one file;
+  `check_asset` adds any QR code or barcode the file carries (`codes_in`), and
   `check_logo` reads and checks a partner logo in assets/.
 - Stand-in logos are marked by name: `<name>.stand-in.svg` (see assets/README.md).
 """
@@ -22,6 +23,8 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree
+import pypdfium2 as pdfium
+import zxingcpp
 from defusedxml import DefusedXmlException
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
@@ -342,10 +345,75 @@ def _use_fan_out(root, name: str) -> list[Problem]:
     return []
 
 
-def check_asset(data: bytes, name: str) -> list[Problem]:
-    if Path(name).suffix.lower() == ".svg":
-        return check_svg(data, name)
-    return check_image(data, name)
+def check_asset(data: bytes, name: str, codes: bool = True) -> list[Problem]:
+    """Every problem of a logo or image as it comes in (the portal's upload, a campaign's
+    logos and images when loaded): the file's own checks, then any QR code or barcode
+    it carries (`codes_in`). The renderer's fetcher leaves the codes out (`codes`
+    False): the campaign's own code comes to it as an SVG, every file it serves was
+    scanned when it came in, and preflight scans each page."""
+    problems = check_svg(data, name) if Path(name).suffix.lower() == ".svg" else check_image(data, name)
+    if problems or not codes:
+        return problems
+    return [Problem("error", name, f"carries a {kind} that leads to {text!r}" if kind == "QR code" else
+                    f"carries a {kind} barcode that reads {text!r}",
+                    "a logo may not carry a QR code or barcode: the leaflet's only code is the campaign's "
+                    "(ask for the file without it)", check="codes") for kind, text in codes_in(data, name)]
+
+
+# A logo is scanned for codes drawn CODE_SCAN_PX tall, with a tenth of that in white
+# around it (a code at its edge has the paper round it in print). A logo prints at
+# most some 33 mm tall (an A1 poster's 3rem); a phone reads modules down to some
+# 0.2 mm, which get 3.6 pixels there (eye.PX_PER_MODULE: 3 is enough). A larger
+# raster is scanned at its own pixels.
+CODE_SCAN_PX = 600
+# Widths per height: an SVG is laid out on a page this wide, a small raster enlarged to
+# no wider (so a raster of one row of pixels is not a bomb). 144 mm at 9 mm tall: wider
+# than a leaflet.
+CODE_SCAN_WIDEST = 16
+
+
+def codes_in(data: bytes, name: str) -> list[tuple[str, str]]:
+    """Every code a phone finds in a logo or image that passed its checks, any format
+    zxing-cpp reads, as (its kind, what it reads): "QR code", "Code 128"..."""
+    image = _drawn_svg(data) if Path(name).suffix.lower() == ".svg" else _flattened(data)
+    scale = min(CODE_SCAN_PX / image.height, CODE_SCAN_WIDEST * CODE_SCAN_PX / image.width)
+    if scale > 1:  # a small raster: as many pixels a module as a drawn SVG's
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC)
+    image = ImageOps.expand(image, CODE_SCAN_PX // 10, fill=255)
+    return [("QR code" if code.format == zxingcpp.BarcodeFormat.QRCode else str(code.format), code.text)
+            for code in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.All)]
+
+
+def _flattened(data: bytes) -> Image.Image:
+    """A PNG or JPEG as printed, in grey: upright, in sRGB, its transparency on paper."""
+    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
+        rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat.convert("L")
+
+
+def _drawn_svg(data: bytes) -> Image.Image:
+    """An SVG drawn as the renderer draws it (WeasyPrint, as an <img> of a set height,
+    its width by its own proportions) and rastered by PDFium, CODE_SCAN_PX tall, in grey."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from .pdflock import PDFIUM
+
+    uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode()
+    html = (f"<style>@page {{ size: {CODE_SCAN_WIDEST * CODE_SCAN_PX}px {CODE_SCAN_PX}px; margin: 0 }}"
+            f"body {{ margin: 0 }} img {{ display: block; height: {CODE_SCAN_PX}px }}</style><img src='{uri}'>")
+    with PDFIUM:  # WeasyPrint's text layout and PDFium (pdflock.py)
+        document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).render()
+        drawn = next(box for box in document.pages[0]._page_box.descendants() if hasattr(box, "replacement"))
+        pdf = pdfium.PdfDocument(document.write_pdf())
+        try:
+            page = pdf[0]
+            right = max(page.get_size()[0] - drawn.width * 0.75, 0)  # points: 0.75 a CSS pixel
+            return page.render(scale=1 / 0.75, crop=(0, 0, right, 0), grayscale=True).to_pil().convert("L")
+        finally:
+            pdf.close()
 
 
 def check_logo(path: Path | str) -> list[Problem]:

@@ -500,19 +500,33 @@ def ocr_image(image, language: str, psm: str = "11") -> str | None:
 OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
 
 
-def unknown_numbers_read(text: str, known: set[str]) -> list[tuple[str, str]]:
+def unknown_numbers_read(text: str, known: set[str]) -> list[tuple[str, str, str | None]]:
     """Runs of digits OCR read in `text` that could be a phone number and are not one
-    of `known` (E.164), as (written, digits). OCR corroborates, it does not invent: a
-    reading within two digits of a known number, with 0 and 9 taken as one (Tesseract
-    reads this font's slashed zero as 9, and may add or drop a digit), is that number."""
-    national = ["0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known]
-    slashed = [slashed_zero(n) for n in national if len(n) >= 9]
+    of `known` (E.164), as (written, digits, near): `near` the known number the reading
+    is within two digits of (0 and 9 taken as one), else None. A near miss is not that
+    number: a logo printing a one- or two-digit typo of the helpline reads just so.
+    OCR corroborates, it does not invent: Tesseract reads this project's slashed zero
+    as 6, 8 or 9, or as two digits (its slash one of its own), so a reading that is a
+    known number with its zeros read so is that number (`_as_read`). The other digits
+    it reads as printed."""
+    national = {k: "0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known}
+    national = {k: n for k, n in national.items() if len(n) >= 9}  # not the short codes
     found = []
     for match in OCR_DIGITS.finditer(text):
         digits = "".join(c for c in match.group(0) if c.isdigit())
-        if len(digits) >= 9 and not any(_edits(slashed_zero(digits), n) <= 2 for n in slashed):
-            found.append((match.group(0).strip(), digits))
+        if len(digits) < 9 or any(_as_read(n).fullmatch(digits) for n in national.values()):
+            continue
+        apart = {k: _edits(slashed_zero(digits), slashed_zero(n)) for k, n in national.items()}
+        near = min(apart, key=apart.get, default=None)
+        found.append((match.group(0).strip(), digits, near if near and apart[near] <= 2 else None))
     return found
+
+
+@lru_cache(maxsize=64)
+def _as_read(national: str) -> re.Pattern:
+    """The readings Tesseract gives of a number printed in this project's type: each
+    slashed zero as 0, 6, 8 or 9, or as two of 0 and 9; every other digit as it is."""
+    return re.compile("".join("(?:[0689]|[09]{2})" if d == "0" else d for d in national))
 
 
 def _edits(a: str, b: str) -> int:

@@ -79,44 +79,20 @@ def image_files(campaign: Campaign) -> list[tuple[tuple, str]]:
 
 def check_images(source: LoadedCampaign) -> list[Problem]:
     """Every image the campaign names is a file in assets/ that passes the asset checks
-    (pipeline/assets.py, as logos) and carries no code of its own; its resolution is
-    preflight's (`images`)."""
+    (pipeline/assets.py, as logos: no code of its own, scanned whole, where the posters
+    crop it and preflight's page scan sees only part); its resolution is preflight's
+    (`images`)."""
     from .assets import check_logo  # here: assets.py is imported by the renderer too
 
     problems = []
     for path, name in image_files(source.campaign):
         line = source.lines.line(path) if source.lines else None
         field = ".".join(str(p) for p in path)
-        found = check_logo(ASSETS / name)
-        for problem in found:
+        for problem in check_logo(ASSETS / name):
             problems.append(Problem("error", str(source.path), f"image {problem.file}: {problem.what}",
                                     f"{problem.hint} (a PNG or JPEG at 300 ppi at its printed size, or SVG, "
                                     "in assets/)", line=line, field=field))
-        for code in ([] if found else _codes_in(name)):
-            problems.append(Problem("error", str(source.path), f"image assets/{name} carries a QR code that leads "
-                                    f"to {code!r}", "only the pipeline's own QR code may be printed: use the image "
-                                    "without the code", line=line, field=field))
     return problems
-
-
-def _codes_in(name: str) -> list[str]:
-    """The codes a phone finds in the whole of a raster image: the posters crop it, so
-    preflight's page scan sees only part, and the web page shows all of it."""
-    import io
-
-    import zxingcpp
-    from PIL import Image
-
-    from .assets import normalise_image, read_project_file
-    from .eye import CODE_FORMATS
-
-    if Path(name).suffix.lower() == ".svg":
-        return []  # drawn only on the page: preflight's scan (`codes`) reads it there
-    data = read_project_file(ASSETS / name, [ASSETS])
-    with Image.open(io.BytesIO(normalise_image(data)[0])) as image:
-        flat = Image.new("RGB", image.size, (255, 255, 255))  # as printed: transparency on paper
-        flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-    return [code.text for code in zxingcpp.read_barcodes(flat, formats=CODE_FORMATS)]
 
 
 def image_hashes(campaign: Campaign, file_hash) -> list:
@@ -157,11 +133,12 @@ def _web_raster(name: str):
     return flat
 
 
-def web_image_numbers(name: str, known: set[str], language: str) -> list[str]:
+def web_image_numbers(name: str, known: set[str], language: str) -> list[tuple[str, str | None]]:
     """What reads as a phone number that is not one of `known` (E.164) in the whole of
     an image as the web page shows it (the crop by the focal point may leave a number
     out of every PDF, and so out of preflight's reading, not out of the page): a raster
-    read by OCR (none without Tesseract), an SVG's text as written."""
+    read by OCR (none without Tesseract), an SVG's text as written. As (written, near):
+    `near` the known number an OCR reading is one or two digits from, else None."""
     from .eye import ocr_image, unknown_numbers_read
 
     if Path(name).suffix.lower() == ".svg":
@@ -170,10 +147,10 @@ def web_image_numbers(name: str, known: set[str], language: str) -> list[str]:
     # Sparse text (11) misses a line on a plain band under a dark photograph that the
     # page's own segmentation (3) finds, and the other way round: both readings.
     text = "\n".join(ocr_image(image, language, psm) or "" for psm in ("11", "3"))
-    return list(dict.fromkeys(written for written, _ in unknown_numbers_read(text, known)))
+    return list(dict.fromkeys((written, near) for written, _, near in unknown_numbers_read(text, known)))
 
 
-def _svg_numbers(name: str, known: set[str]) -> list[str]:
+def _svg_numbers(name: str, known: set[str]) -> list[tuple[str, None]]:
     """The phone numbers an SVG's text elements print that are not one of `known`."""
     import defusedxml.ElementTree
 
@@ -183,4 +160,5 @@ def _svg_numbers(name: str, known: set[str]) -> list[str]:
     root = defusedxml.ElementTree.fromstring(read_project_file(ASSETS / name, [ASSETS]), forbid_dtd=True,
                                              forbid_entities=True, forbid_external=True)
     texts = [" ".join("".join(e.itertext()).split()) for e in root.iter() if str(e.tag).endswith("}text")]
-    return list(dict.fromkeys(f.written for text in texts for f in find_phone_numbers(text) if f.key not in known))
+    return list(dict.fromkeys((f.written, None) for text in texts for f in find_phone_numbers(text)
+                              if f.key not in known))

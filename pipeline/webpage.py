@@ -168,20 +168,24 @@ def context(page: WebPage) -> dict:
 def _image_numbers(page: WebPage) -> list[Problem]:
     """The page shows the campaign's image whole, where a poster prints the part its
     crop keeps (and preflight reads only that): a number elsewhere in it is read here."""
-    from .content import known_numbers
+    from .content import known_number_said, known_numbers
     from .identity import web_image_numbers
 
     c, source = page.source.campaign, page.source
     if not c.image:
         return []
-    return [Problem("error", str(source.path), f"image assets/{c.image.file} shows what reads as the phone number "
-                    f"{written!r}, which is not one of the campaign's numbers: the web page shows "
-                    "the whole image, the part the posters crop away too",
-                    "use an image without the number (cut it out of the file itself), or add the service under "
-                    "'support:' if the number is right (a photograph is read by OCR, which may misread a digit: "
-                    "check by eye)",
-                    line=source.lines.line(("image", "file")) if source.lines else None, field="image.file")
-            for written in web_image_numbers(c.image.file, known_numbers(c), source.language or c.language)]
+    problems = []
+    for written, near in web_image_numbers(c.image.file, known_numbers(c), source.language or c.language):
+        said = (f"one or two digits from one of the campaign's numbers: check the image: it reads as {written}; "
+                f"{known_number_said(c, near)}" if near else "which is not one of the campaign's numbers")
+        problems.append(Problem(
+            "error", str(source.path), f"image assets/{c.image.file} shows what reads as the phone number "
+            f"{written!r}, {said}: the web page shows the whole image, the part the posters crop away too",
+            "use an image without the number (cut it out of the file itself), or add the service under "
+            "'support:' if the number is right (a photograph is read by OCR, which may misread a digit: "
+            "check by eye)",
+            line=source.lines.line(("image", "file")) if source.lines else None, field="image.file"))
+    return problems
 
 
 def make(page: WebPage) -> tuple[bytes, bytes]:

@@ -463,6 +463,40 @@ def test_ocr_does_not_invent_an_error_from_a_slashed_zero(tmp_path):
     assert not errors(report, "numbers"), report["problems"]
 
 
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="make system-deps installs Tesseract")
+def test_a_logo_one_or_two_digits_from_the_helpline_is_refused_saying_both(tmp_path):
+    # A typo of the campaign's own number is the worst case: it reads as the helpline.
+    layouts = picture_of(tmp_path, "Helpline 0808 802 0355")
+    code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
+    assert code == 1
+    [found] = [p for p in errors(report, "numbers") if "check the logo" in p["what"]]
+    # OCR may read the slashed zero of 0808 as 9 or 8: the typo is what it says.
+    assert re.match(r"check the logo: it reads as \d{4} 802 0355; the National Stalking Helpline is 0808 802 0300",
+                    found["what"]), found
+    assert ",wallet-card.pdf" not in order
+
+
+@pytest.mark.parametrize("read, near", [
+    # Tesseract's readings of the campaign's numbers in this project's type (slashed
+    # zero), Regular and Bold, 20 to 70 mm across: each is the number.
+    ("Helpline 8898 802 0399", "known"), ("6808 862 0300", "known"), ("9808 802 93909", "known"),
+    ("8203 866 41907", "known"), ("0808 802 0300", "known"),
+    # Near misses, said with the number they nearly are: a digit other than a zero
+    # changed, one dropped, two swapped.
+    ("0808 802 0355", "+448088020300"), ("0808 802 0301", "+448088020300"), ("0808 802 030", "+448088020300"),
+    ("0203 866 4170", "+442038664107"),
+    ("0800 123 4567", None),  # far from any: unknown
+])
+def test_an_ocr_reading_is_a_known_number_only_with_its_zeros_misread(read, near):
+    from pipeline.eye import unknown_numbers_read
+
+    found = unknown_numbers_read(f"Call {read} today", {"+448088020300", "+442038664107", "101", "999"})
+    if near == "known":
+        assert found == [], found
+    else:
+        assert [(written, said) for written, _, said in found] == [(read.removeprefix("Helpline "), near)]
+
+
 
 LONGER_URDU = (" اور اکثر یہ کوئی سابق ساتھی ہوتا ہے، جس کے ساتھ وہ رشتے میں رہ چکے ہوتے ہیں،"
                " اور جو ان کی زندگی، گھر، کام اور دوستوں کے بارے میں بہت کچھ جانتا ہے")

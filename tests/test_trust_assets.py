@@ -14,13 +14,17 @@ import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+import qrcode
+import zxingcpp
 from PIL import Image, ImageDraw
 from weasyprint.urls import URLFetchingError
 
-from pipeline.assets import ASSETS, check_image, check_logo, check_svg, is_stand_in, read_project_file, RefusedFile
+from pipeline.assets import (ASSETS, check_asset, check_image, check_logo, check_svg, is_stand_in, read_project_file,
+                             RefusedFile)
 from pipeline.cli import main
 from pipeline.content import load_campaigns
 from pipeline.layouts import render_html
@@ -315,6 +319,78 @@ def test_check_svg_accepts_drawing_gradients_and_embedded_png():
         assert check_logo(logo) == [], logo
 
 
+EVIL = "https://evil.example/help"
+
+
+def qr_logo_svg(url: str = EVIL, version: int = 4) -> bytes:
+    """A partner's logo as an attacker drew one: 240 x 60, a QR code of `version` (and its
+    quiet zone) filling the left 60 x 60, beside two bars. Printed 9 mm tall, as on a DL
+    leaflet, a version 4 code's modules are 0.22 mm."""
+    code = qrcode.QRCode(version=version, border=4)
+    code.add_data(url)
+    code.make(fit=False)
+    matrix = code.get_matrix()
+    step = 60 / len(matrix)
+    squares = "".join(f'<rect x="{x * step:.3f}" y="{y * step:.3f}" width="{step * 1.01:.3f}" '
+                      f'height="{step * 1.01:.3f}"/>'
+                      for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark)
+    return ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 60" width="240" height="60">'
+            f'<rect width="60" height="60" fill="#fff"/><g fill="#000">{squares}</g>'
+            '<rect x="72" y="14" width="160" height="10" fill="#6b2c91"/></svg>').encode()
+
+
+def qr_logo_png() -> bytes:
+    """The same logo as a PNG at 300 ppi of its 9 mm height: 106 pixels, 2.6 a module."""
+    code = qrcode.QRCode(version=4, border=4)
+    code.add_data(EVIL)
+    image = Image.new("RGB", (424, 106), "white")
+    image.paste(code.make_image().convert("RGB").resize((106, 106), Image.Resampling.NEAREST), (0, 0))
+    ImageDraw.Draw(image).rectangle((127, 25, 409, 42), fill=(107, 44, 145))
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+def barcode_logo_png() -> bytes:
+    barcode = zxingcpp.write_barcode_to_image(zxingcpp.create_barcode("0123456789", zxingcpp.BarcodeFormat.Code128))
+    image = Image.new("L", (600, 150), 255)
+    image.paste(Image.fromarray(np.asarray(barcode)).resize((300, 100)), (0, 25))
+    out = io.BytesIO()
+    image.save(out, "PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, data, read", [
+    ("partners/x.svg", qr_logo_svg(), f"a QR code that leads to '{EVIL}'"),
+    ("partners/x.svg", qr_logo_svg(EVIL + "/" + "x" * 60, version=7), f"a QR code that leads to '{EVIL}/xxx"),
+    ("partners/x.png", qr_logo_png(), f"a QR code that leads to '{EVIL}'"),
+    ("partners/x.png", barcode_logo_png(), "a Code 128 barcode that reads '0123456789'"),
+])
+def test_a_logo_carrying_a_small_code_is_refused_when_it_comes_in(name, data, read):
+    # The page scan rasters at 3 pixels a module of the product's own code: a 9 mm
+    # code of 0.22 mm modules in a logo is under a pixel a module there.
+    [problem] = check_asset(data, name)
+    assert problem.level == "error" and problem.check == "codes" and read in problem.what, problem
+    assert problem.hint.startswith("a logo may not carry a QR code or barcode: the leaflet's only code is the "
+                                   "campaign's")
+    # The portal's upload, through the same check.
+    from pipeline.partners import check_logo_upload
+    [uploaded] = check_logo_upload(name, data)
+    assert read in uploaded.what and uploaded.field == "logo"
+
+
+def test_the_renderer_does_not_scan_what_it_fetches():
+    # The campaign's own code reaches the fetcher as an SVG; files were scanned when they came in.
+    assert check_asset(qr_logo_svg(), "qr.svg", codes=False) == []
+
+
+def test_every_logo_and_image_in_assets_has_no_code():
+    found = [p for p in ASSETS.rglob("*") if p.suffix.lower() in (".svg", ".png", ".jpg", ".jpeg")]
+    assert len(found) >= 4, found
+    for logo in found:
+        assert check_logo(logo) == [], logo
+
+
 def test_stand_in_logos_are_marked_by_name():
     assert is_stand_in("partners/paladin.stand-in.svg") and is_stand_in(Path("x/Logo.Stand-In.png"))
     assert not is_stand_in("partners/paladin.svg") and not is_stand_in("stand-in.svg")
@@ -410,6 +486,7 @@ def test_svg_logo_gives_a_clean_press_pdf_showing_it(tmp_path, campaign_text, lo
     (".png", png_bytes(fmt="JPEG"), "is a JPEG"),
     (".png", bomb_png(), "decompression bomb"),
     (".svg", SVG.format('<image href="file:///etc/passwd"/>').encode(), "file:///etc/passwd"),
+    (".svg", qr_logo_svg(), f"carries a QR code that leads to '{EVIL}'"),
 ])
 def test_bad_logo_stops_the_build_naming_the_file(tmp_path, campaign_text, logo_file, capsys, suffix, data, expected):
     logo = logo_file(suffix, data)

@@ -161,7 +161,7 @@ def test_an_image_that_carries_a_qr_code_is_refused_even_where_the_posters_crop_
         path = write_campaign(tmp_path, SMALL_CAMPAIGN + IMAGE.replace("phone-scams-call.png", name))
         assert main(["check", str(path)]) == int(refused_)
         err = capsys.readouterr().err
-        assert (f"{path}:32 image.file: image assets/images/{name} carries a QR code that leads to "
+        assert (f"{path}:32 image.file: image assets/images/{name}: carries a QR code that leads to "
                 "'https://evil.example.com/help'" in err) == refused_, err
 
 

@@ -14,7 +14,7 @@ from .load import load_brand, load_campaign, load_campaigns, load_model
 from ..inputs import PHONE_IN_TEXT, on_allow_list  # the one URL and phone predicates, re-exported
 from .model import PLACEHOLDERS, QR, Campaign, Copies, District, Labels, LoadedCampaign, Partner, Picture, Service, Slug
 from .partners import UNCONFIRMED, check_partner, partner_hosts, partners_folder
-from .rules import discreet_phrases, known_hosts, known_numbers, not_ours
+from .rules import discreet_phrases, known_hosts, known_number_said, known_numbers, not_ours
 from .translations import FIXED, OPTIONAL, digit_groups, load_translation, translation_path
 from .yamlfile import dotted_path, every_string, read_yaml
 
@@ -23,6 +23,6 @@ __all__ = [
     "Strict", "Wrong", "described", "folded", "load_brand", "load_campaign", "load_campaigns", "load_model",
     "PLACEHOLDERS", "QR", "Campaign", "Copies", "District", "Labels", "LoadedCampaign", "Partner", "Picture", "Service", "Slug",
     "on_allow_list", "UNCONFIRMED", "check_partner", "partner_hosts", "partners_folder", "PHONE_IN_TEXT", "discreet_phrases",
-    "known_hosts", "known_numbers", "not_ours", "FIXED", "OPTIONAL", "digit_groups", "load_translation", "translation_path", "read_yaml",
+    "known_hosts", "known_number_said", "known_numbers", "not_ours", "FIXED", "OPTIONAL", "digit_groups", "load_translation", "translation_path", "read_yaml",
     "dotted_path", "every_string",
 ]

@@ -35,6 +35,15 @@ def known_numbers(campaign: Campaign) -> set[str]:
     return {phone_key(n) for n in numbers}
 
 
+def known_number_said(campaign: Campaign, key: str) -> str:
+    """One of the campaign's numbers (E.164) as a reader is told it: "the National
+    Stalking Helpline is 0808 802 0300", by its service's name where it has one."""
+    named = next((s for s in campaign.support if s.phone and phone_key(s.phone) == key), None)
+    if named:
+        return f"the {named.name} is {named.phone}"
+    return f"the number it nearly matches is {'0' + key[3:] if key.startswith('+44') else key}"
+
+
 def _stray_numbers(known: set[str], data: dict, file: str, lines: _Lines,
                    hint: str = "check every digit against the source; add the service under 'support:' if it is new",
                    check: str | None = None) -> list[Problem]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import eye
-from ..content import digit_groups, known_numbers
+from ..content import digit_groups, known_number_said, known_numbers
 from ..inputs import SHORT_CODES, find_phone_numbers, phone_key
 from ..plan import media_bleed_mm
 from ..problems import Problem
@@ -117,27 +117,33 @@ def _names_without_numbers(s: Subject, page: int, lines: list, read: set[str]) -
 def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem]:
     """Numbers in pictures (a raster logo, an SVG's outlined text, a CSS background), read by Tesseract.
     OCR corroborates, it does not invent: only pictures with no text of their own on
-    the page are read (text is read from the text layer), and a reading within two
-    digits of a known number, with 0 and 9 taken as one (Tesseract reads this font's
-    slashed zero as 9, and may add or drop a digit), is that number."""
+    the page are read (text is read from the text layer), and a reading that is a
+    known number with its slashed zeros misread is that number (eye.unknown_numbers_read).
+    A reading within two digits of a known number is said as a near miss: a typo in a
+    logo, or a digit OCR misread, for someone to check by eye."""
     problems = []
+    campaign = s.job.source.campaign
     for item in s.rendered.layout:
         if item.kind not in ("image", "backdrop"):
             continue
-        view = s.views[item.page - 1] if s.job.source.campaign.direction != "rtl" else None
+        view = s.views[item.page - 1] if campaign.direction != "rtl" else None
         if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
                                     for c in view.chars):
             continue  # a picture with text of its own (an SVG's <text>): read from the page
         text = eye.ocr(s.page(item.page - 1), item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
-        for written, digits in eye.unknown_numbers_read(text, known):
+        for written, digits, near in eye.unknown_numbers_read(text, known):
             if (item.page, digits) in reported:
                 continue
             reported.add((item.page, digits))
-            problems.append(s.problem(
-                "error", f"a picture ({item.element}) shows what reads as the phone number {written!r} "
-                         "(read by OCR), which is not one of the campaign's numbers"
-                         + ("" if s.job.partner is None else " or confirmed for the partner"),
-                "a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
-                "without it, or confirm the number (check the reading by eye: OCR may misread a digit)",
-                item, check="numbers"))
+            if near:  # a typo in the logo, or OCR misreading a digit: one for an eye to tell
+                what = (f"check the logo: it reads as {written}; {known_number_said(campaign, near)} (a picture "
+                        "read by OCR, one or two digits from it)")
+                hint = "ask for the logo with the number right, or without it (OCR may misread a digit: check by eye)"
+            else:
+                what = (f"a picture ({item.element}) shows what reads as the phone number {written!r} (read by "
+                        "OCR), which is not one of the campaign's numbers"
+                        + ("" if s.job.partner is None else " or confirmed for the partner"))
+                hint = ("a logo or image must not carry a number the campaign has not confirmed: ask for the logo "
+                        "without it, or confirm the number (check the reading by eye: OCR may misread a digit)")
+            problems.append(s.problem("error", what, hint, item, check="numbers"))
     return problems

@@ -101,6 +101,9 @@ def logo_refusal(problems: list[dict], kind: str) -> list[str]:
     """A refused logo in the partner's terms, the pipeline's own words kept at the end
     for whoever made the file."""
     detail = "; ".join(dict.fromkeys(p["what"] for p in problems))
+    if any(p["check"] == "codes" for p in problems):
+        return [("This logo carries a QR code or barcode. A logo may not carry one: the leaflet's only code is "
+                 f"the campaign's. Upload the logo without it. (For your designer: {detail}.)")]
     if kind != "svg":
         return [f"{p['what']}. {p['hint']}".strip() for p in problems]
     if any(word in p["what"] for p in problems for word in SVG_UNSAFE):

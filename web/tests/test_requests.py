@@ -269,6 +269,20 @@ def test_svg_refusal_is_in_partner_terms(two_requests):
     assert "PNG or JPEG at 300 pixels per inch" in line and "<script>" in line  # the detail, for the designer
 
 
+def test_a_logo_carrying_a_qr_code_is_refused_in_partner_terms(two_requests):
+    import qrcode.image.svg
+
+    upload = io.BytesIO(qrcode.make("https://evil.example/help", image_factory=qrcode.image.svg.SvgPathImage)
+                        .to_string())
+    upload.name = "our-logo.svg"
+    page = client_for(two_requests["partner"]).post(
+        reverse("profile"), {"name": "Harbour Aid", "contact": "Whitby", "phone": "", "logo": upload}).content.decode()
+    (line,) = _summary(page)
+    assert line.startswith("Logo: This logo carries a QR code or barcode. A logo may not carry one: the leaflet's "
+                           "only code is the campaign's.")
+    assert "https://evil.example/help" in line  # the detail, for the designer
+
+
 def test_queue_shows_product_names(two_requests):
     page = client_for(two_requests["coord"]).get(reverse("queue")).content.decode()
     assert "25 × DL leaflet (folds to 99 × 210 mm)" in html.unescape(page)
