@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
 import os
 import re
@@ -342,10 +343,22 @@ def _use_fan_out(root, name: str) -> list[Problem]:
     return []
 
 
+_CHECKED: dict[tuple, tuple[Problem, ...]] = {}
+CHECKED_KEPT = 64  # files by name, bytes and limits
+
+
 def check_asset(data: bytes, name: str) -> list[Problem]:
-    if Path(name).suffix.lower() == ".svg":
-        return check_svg(data, name)
-    return check_image(data, name)
+    """check_svg or check_image by the name's suffix, decided once per name, bytes and
+    limits: a partner's logo is checked at each keystroke's proof (twice, and again
+    when the renderer reads it), a campaign's images by every job of a worker."""
+    Image.MAX_IMAGE_PIXELS = limits.IMAGE_PIXELS  # as check_image sets it, for WeasyPrint's decoding
+    key = (name, hashlib.sha256(data).digest(), *(v for k, v in vars(limits).items() if k.isupper()))
+    if key not in _CHECKED:
+        _CHECKED[key] = tuple(check_svg(data, name) if Path(name).suffix.lower() == ".svg"
+                              else check_image(data, name))
+        while len(_CHECKED) > CHECKED_KEPT:
+            del _CHECKED[next(iter(_CHECKED))]
+    return list(_CHECKED[key])
 
 
 def check_logo(path: Path | str) -> list[Problem]:
