@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import io
 import os
 import re
@@ -345,12 +346,30 @@ def _use_fan_out(root, name: str) -> list[Problem]:
     return []
 
 
+_CHECKED: dict[tuple, tuple[Problem, ...]] = {}
+CHECKED_KEPT = 64  # files by name, bytes and limits
+
+
 def check_asset(data: bytes, name: str, codes: bool = True) -> list[Problem]:
     """Every problem of a logo or image as it comes in (the portal's upload, a campaign's
     logos and images when loaded): the file's own checks, then any QR code or barcode
     it carries (`codes_in`). The renderer's fetcher leaves the codes out (`codes`
     False): the campaign's own code comes to it as an SVG, every file it serves was
-    scanned when it came in, and preflight scans each page."""
+    scanned when it came in, and preflight scans each page.
+
+    Decided once per name, bytes, `codes` and limits: a partner's logo is checked at
+    each keystroke's proof (twice, and again when the renderer reads it), a
+    campaign's images by every job of a worker."""
+    Image.MAX_IMAGE_PIXELS = limits.IMAGE_PIXELS  # as check_image sets it, for WeasyPrint's decoding
+    key = (name, codes, hashlib.sha256(data).digest(), *(v for k, v in vars(limits).items() if k.isupper()))
+    if key not in _CHECKED:
+        _CHECKED[key] = tuple(_checked(data, name, codes))
+        while len(_CHECKED) > CHECKED_KEPT:
+            del _CHECKED[next(iter(_CHECKED))]
+    return list(_CHECKED[key])
+
+
+def _checked(data: bytes, name: str, codes: bool) -> list[Problem]:
     problems = check_svg(data, name) if Path(name).suffix.lower() == ".svg" else check_image(data, name)
     if problems or not codes:
         return problems

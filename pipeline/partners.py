@@ -28,12 +28,9 @@ from .confirm import logo_id, seal
 from .content import UNCONFIRMED, Campaign, LoadedCampaign, Partner, check_partner as check_partner_entry
 from .content import load_campaign, load_campaigns, partners_folder
 from .inputs import check_phone
-from .panels import PROOF_DPI
-from .pdflock import PDFIUM
 from .plan.layoutset import folder_digest
 from .paths import PROOF_LOGOS  # logos of proofs not yet approved (git-ignored)
 from .problems import ContentError, PipelineError, Problem
-from .proof import png
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 PROOF_LOGO_DAYS = 2
@@ -214,7 +211,7 @@ def proof(draft: PartnerDraft, product: str, width: int | None = None) -> Proof:
     request's own and the preflight of the render. Only the sides a partner changes
     are rendered (_partner_sides). Nothing is written but the checked logo (under a
     name made from its bytes)."""
-    from .plan import Job, load_layouts, load_profiles
+    from .plan import Job
 
     loaded = loaded_campaign(draft.campaign)
     c = loaded.campaign
@@ -225,18 +222,35 @@ def proof(draft: PartnerDraft, product: str, width: int | None = None) -> Proof:
     partner, _ = _check(draft, c, confirmed=draft.confirmed_numbers + dialable)
     if partner is None or any(p.field == "logo" and p.level == "error" for p in problems):
         return Proof([], problems)
-    layouts = load_layouts()
+    layouts, screen = _layouts_and_screen()
     if product not in layouts.products:
         return Proof([], problems + [Problem("error", "your request", f"unknown product {product!r}", "")])
     partner = partner.model_copy(update={"logo": _proof_logo(draft)})
     size = next(iter(layouts.products[product].sizes))
     job = Job(source=loaded, layouts=layouts, product=product, size=size,
-              profile=load_profiles()["screen"], partner=partner)
+              profile=screen, partner=partner)
     try:
         made = _partner_sides(job, width) or _whole(job, width)
     except PipelineError as exc:
         return Proof([], problems + exc.problems)
     return replace(made, problems=problems + made.problems)
+
+
+_LAYOUTS: dict[tuple[bytes, bytes], tuple] = {}
+
+
+def _layouts_and_screen():
+    """layouts/ and the screen profile, loaded once per change of their bytes: the
+    same LayoutSet for every proof until then, which the proof caches below are keyed
+    by (its identity stands for the bytes it was loaded from)."""
+    from .paths import LAYOUTS, PROFILES
+    from .plan import load_layouts, load_profiles
+
+    key = (_layouts_stamp(LAYOUTS), folder_digest(PROFILES))
+    if key not in _LAYOUTS:
+        _LAYOUTS.clear()
+        _LAYOUTS[key] = (load_layouts(), load_profiles()["screen"])
+    return _LAYOUTS[key]
 
 
 def _whole(job, width: int | None) -> Proof:
@@ -302,8 +316,7 @@ def _partners_sides(stand_in) -> tuple[frozenset[int], int, dict[int, frozenset[
     once per campaign file, layouts and product."""
     from .layouts import render_html
 
-    key = (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
-           stand_in.size)
+    key = (_stamp(Path(stand_in.source.path)), stand_in.layouts, stand_in.product, stand_in.size)
     if key not in _SIDES:
         other = replace(stand_in, partner=stand_in.partner.model_copy(update={  # HTML only: its logo is not read
             "id": "other-stand-in", "name": "Another partner", "contact": "Another line", "phone": "999",
@@ -340,8 +353,7 @@ def _other_sides(stand_in, width: int | None) -> tuple[list[bytes], list[Problem
 
 
 def _other_sides_key(stand_in, width: int | None) -> tuple:
-    return (_stamp(Path(stand_in.source.path)), _layouts_stamp(stand_in.layouts.folder), stand_in.product,
-            stand_in.size, width)
+    return (_stamp(Path(stand_in.source.path)), stand_in.layouts, stand_in.product, stand_in.size, width)
 
 
 def _layouts_stamp(folder: Path) -> bytes:
@@ -365,16 +377,7 @@ def _proof_logo(draft: PartnerDraft) -> str:
 
 
 def _pages(pdf: bytes, width: int | None = None) -> list[bytes]:
-    import pypdfium2 as pdfium
-
-    with PDFIUM:
-        document = pdfium.PdfDocument(pdf)
-        try:
-            images = [page.render(scale=width / page.get_width() if width else PROOF_DPI / 72).to_pil()
-                      for page in document]
-        finally:
-            document.close()
-    return [png(image) for image in images]
+    return [panels.png(pixels) for pixels in panels.rasters(pdf, width)]
 
 
 # ---------------------------------------------------------------- approval

@@ -26,6 +26,8 @@ lock is held (render/pdf.py), so one document at a time.
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from weasyprint.css.targets import TargetCollector
 from weasyprint.document import Document, Page
 from weasyprint.formatting_structure.build import build_formatting_structure
 from weasyprint.html import get_html_metadata
-from weasyprint.images import get_image_from_uri
+from weasyprint.images import RasterImage, get_image_from_uri
 from weasyprint.layout import LayoutContext, layout_document
 from weasyprint.pdf.metadata import DocumentMetadata
 
@@ -208,5 +210,29 @@ class Said(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+PNG_DATA_KEPT = 8
+_png_data: dict[tuple, bytes] = {}
+
+
+def _kept_png_data(encode):
+    """RasterImage._get_png_data, the image data a PNG is embedded with (decoded and
+    encoded again at zlib's level 6: 4-5 ms a document for a 600 x 300 logo), made
+    once per worker for the bytes of a PNG as opened (a partner's logo at each
+    keystroke's proof, a campaign's PNG in every job); others (an image with its alpha
+    split off) as WeasyPrint makes them. The newest PNG_DATA_KEPT are kept."""
+    def kept(pillow_image):
+        source = getattr(pillow_image, "fp", None)
+        if not isinstance(source, io.BytesIO):
+            return encode(pillow_image)
+        key = (hashlib.sha256(source.getvalue()).digest(), pillow_image.mode)
+        if key not in _png_data:
+            _png_data[key] = encode(pillow_image)
+            while len(_png_data) > PNG_DATA_KEPT:
+                del _png_data[next(iter(_png_data))]
+        return _png_data[key]
+    return staticmethod(kept)
+
+
 if SUPPORTED:
     Document._build_layout_context = _keep_context(Document._build_layout_context)
+    RasterImage._get_png_data = _kept_png_data(RasterImage._get_png_data)

@@ -242,7 +242,7 @@ def cache_settings(redis_url: str = "") -> dict:
         return {"default": {**redis, "KEY_PREFIX": "portal"}, "proofs": {**redis, "KEY_PREFIX": "portal-proofs"}}
     files = "django.core.cache.backends.filebased.FileBasedCache"
     return {"default": {"BACKEND": files, "LOCATION": str(VAR / "cache"), "OPTIONS": {"MAX_ENTRIES": 2000}},
-            "proofs": {"BACKEND": files, "LOCATION": str(VAR / "proof-cache"),
+            "proofs": {"BACKEND": "web.portal.cache.ProofFileCache", "LOCATION": str(VAR / "proof-cache"),
                        "OPTIONS": {"MAX_ENTRIES": PROOF_CACHE_ENTRIES}}}
 
 
