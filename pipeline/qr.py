@@ -201,6 +201,14 @@ def qr_svg(url: str, fill: str) -> str:
     )
 
 
+PLACEHOLDER = re.compile(rb'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 (\d+) \1" id="qr-[0-9a-f]{16}"/>')
+
+
+def is_placeholder(svg: bytes) -> bool:
+    """An SVG that is qr_data_uri's empty placeholder (it draws nothing)."""
+    return PLACEHOLDER.fullmatch(svg) is not None
+
+
 def qr_data_uri(url: str, fill: str) -> str:
     """The template's `qr.src`: an empty SVG of the code's size (its viewBox in
     modules, quiet zone included), as a data: URI for an <img>, which keeps the

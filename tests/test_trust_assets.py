@@ -379,9 +379,17 @@ def test_a_logo_carrying_a_small_code_is_refused_when_it_comes_in(name, data, re
     assert read in uploaded.what and uploaded.field == "logo"
 
 
-def test_the_renderer_does_not_scan_what_it_fetches():
-    # The campaign's own code reaches the fetcher as an SVG; files were scanned when they came in.
-    assert check_asset(qr_logo_svg(), "qr.svg", codes=False) == []
+def test_the_renderer_scans_every_picture_but_the_campaigns_own_code(layouts):
+    """A designer's picture in layouts/ (an <img> or a CSS background) came in by no
+    other door: the fetcher scans it. The campaign's own code reaches it as an empty
+    placeholder (qrdraw.py draws it), not scanned."""
+    from pipeline.qr import qr_data_uri
+
+    (layouts / "extra.svg").write_bytes(qr_logo_svg())
+    with pytest.raises(URLFetchingError, match="a logo may not carry a QR code"):
+        ProjectFetcher(layouts).fetch((layouts / "extra.svg").as_uri())
+    placeholder = qr_data_uri("https://www.northyorkshire.police.uk/stalking", "#000000")
+    assert ProjectFetcher(layouts).fetch(placeholder).read().startswith(b"<svg")
 
 
 def test_every_logo_and_image_in_assets_has_no_code():

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-from .. import assets, colour
+from .. import assets, colour, qr
 from ..paths import ASSETS, COLOUR, FONTS
 from ..plan import layouts_neighbours
 
@@ -71,7 +71,8 @@ class ProjectFetcher(URLFetcher):
             # A font decides what a reader sees: only the reviewed ones, with their licences.
             raise URLFetchingError(f"refused {path}: fonts are used from the project's fonts/ only (README, Fonts)")
         if suffix not in RAW_SUFFIXES:  # an image: PNG, JPEG or SVG, checked
-            problems = assets.check_asset(data, str(path), codes=False)  # no code scan: check_asset says why
+            # Scanned for codes too (once per file and worker): a designer's picture may carry one.
+            problems = assets.check_asset(data, str(path))
             if problems:
                 raise URLFetchingError("; ".join(f"{p.what} ({p.hint})" for p in problems))
         if self.cmyk and suffix == ".svg":
@@ -98,7 +99,8 @@ class ProjectFetcher(URLFetcher):
             suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}.get(kind)
             if suffix is None:
                 raise URLFetchingError(f"refused a data: URI of {kind}: only PNG, JPEG and SVG images are used")
-            problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}", codes=False)  # the QR code is one
+            # The campaign's own code is an empty placeholder here (qrdraw.py draws it): not scanned.
+            problems = assets.check_asset(data, f"a data: URI ({kind}){suffix}", codes=not qr.is_placeholder(data))
             if problems:
                 raise URLFetchingError("refused " + "; ".join(f"{p.file}: {p.what} ({p.hint})" for p in problems))
             if suffix == ".svg":  # as a file's SVG: its colours in CMYK for the press
