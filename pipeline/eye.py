@@ -16,15 +16,8 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
-import bisect
 
 import ctypes
-import hashlib
-import io
-import os
-import re
-import shutil
-import subprocess
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -361,7 +354,7 @@ def _place_marks(rows: list[list[Char]], marks: list[Char]) -> None:
         for top, bottom, starts, row in bands:
             if not top <= middle <= bottom:
                 continue
-            at = bisect.bisect_left(starts, x)
+            at = bisect_left(starts, x)
             for c in row[max(at - 1, 0):at + 1]:  # the letters either side of it
                 apart = c.box[0] - (x + w) if c.box[0] >= x else x - (c.box[0] + c.box[2])
                 if apart < c.box[3] and (nearest is None or apart < nearest):
@@ -447,98 +440,3 @@ def next_lines(lines: list[Line]) -> list[Line | None]:
                 break
         found.append(after)
     return found
-
-
-# ---------------------------------------------------------------- pictures of text
-
-OCR_DPI = 300
-OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's tesseract-ocr-* data
-# OCR of a picture's raster, by the SHA-256 of its bytes: the same logo on many products.
-# The oldest reading goes first past OCR_KEPT pictures, so a worker that reads a long
-# batch of partners' logos does not grow with it.
-OCR_KEPT = 64
-_read: dict[bytes, str] = {}
-
-
-def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
-    """The text Tesseract reads in `box` (mm from the trim) of the page rastered at
-    300 dpi; None when Tesseract is not installed (`make system-deps`)."""
-    if shutil.which("tesseract") is None:
-        return None
-    x, y, w, h = box
-    width_pt, height_pt = page.get_size()
-    left, top = (x + offset) * PT_PER_MM, (y + offset) * PT_PER_MM
-    crop = (max(left, 0), max(height_pt - top - h * PT_PER_MM, 0),
-            max(width_pt - left - w * PT_PER_MM, 0), max(top, 0))
-    image = page.render(scale=OCR_DPI / 72, crop=crop, grayscale=True).to_pil().convert("L")
-    return ocr_image(image, language)
-
-
-def ocr_image(image, language: str, psm: str = "11") -> str | None:
-    """The text Tesseract reads in a PIL image (a page's picture, or the whole image a
-    web page shows), as sparse text (page segmentation mode 11) or as `psm` says; None
-    when Tesseract is not installed."""
-    tesseract = shutil.which("tesseract")
-    if tesseract is None:
-        return None
-    buffer = io.BytesIO()
-    image.convert("L").save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
-    data = buffer.getvalue()
-    languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
-    key = hashlib.sha256(data + languages.encode() + psm.encode()).digest()
-    if key not in _read:
-        # One thread: the build already runs a worker per core.
-        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", psm],
-                              input=data, capture_output=True, timeout=60,
-                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
-        if len(_read) >= OCR_KEPT:
-            del _read[next(iter(_read))]
-        _read[key] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
-    return _read[key]
-
-
-OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be
-
-
-def unknown_numbers_read(text: str, known: set[str]) -> list[tuple[str, str, str | None]]:
-    """Runs of digits OCR read in `text` that could be a phone number and are not one
-    of `known` (E.164), as (written, digits, near): `near` the known number the reading
-    is within two digits of (0 and 9 taken as one), else None. A near miss is not that
-    number: a logo printing a one- or two-digit typo of the helpline reads just so.
-    OCR corroborates, it does not invent: Tesseract reads this project's slashed zero
-    as 6, 8 or 9, or as two digits (its slash one of its own), so a reading that is a
-    known number with its zeros read so is that number (`_as_read`). The other digits
-    it reads as printed."""
-    national = {k: "0" + k[3:] if k.startswith("+44") else k.lstrip("+") for k in known}
-    national = {k: n for k, n in national.items() if len(n) >= 9}  # not the short codes
-    found = []
-    for match in OCR_DIGITS.finditer(text):
-        digits = "".join(c for c in match.group(0) if c.isdigit())
-        if len(digits) < 9 or any(_as_read(n).fullmatch(digits) for n in national.values()):
-            continue
-        apart = {k: _edits(slashed_zero(digits), slashed_zero(n)) for k, n in national.items()}
-        near = min(apart, key=apart.get, default=None)
-        found.append((match.group(0).strip(), digits, near if near and apart[near] <= 2 else None))
-    return found
-
-
-@lru_cache(maxsize=64)
-def _as_read(national: str) -> re.Pattern:
-    """The readings Tesseract gives of a number printed in this project's type: each
-    slashed zero as 0, 6, 8 or 9, or as two of 0 and 9; every other digit as it is."""
-    return re.compile("".join("(?:[0689]|[09]{2})" if d == "0" else d for d in national))
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance: digits inserted, dropped or changed."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
-
-
-def slashed_zero(digits: str) -> str:
-    """Digits as Tesseract may read this project's slashed zero (as 9): both as 9."""
-    return digits.replace("0", "9")

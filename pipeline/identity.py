@@ -139,7 +139,7 @@ def web_image_numbers(name: str, known: set[str], language: str) -> list[tuple[s
     out of every PDF, and so out of preflight's reading, not out of the page): a raster
     read by OCR (none without Tesseract), an SVG's text as written. As (written, near):
     `near` the known number an OCR reading is one or two digits from, else None."""
-    from .eye import ocr_image, unknown_numbers_read
+    from .ocr import ocr_image, unknown_numbers_read
 
     if Path(name).suffix.lower() == ".svg":
         return _svg_numbers(name, known)

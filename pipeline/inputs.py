@@ -116,7 +116,7 @@ def check_url(url: str, allowed_hosts: list[str]) -> list[str]:
     if "//" in path or re.search(r"(?i)(^|/)[a-z][a-z0-9+.-]*:", path) or re.search(r"(?i)%2f|%5c|%3a", path):
         # A site that redirects (/redirect/https:/evil.example, //evil.example) sends the reader on.
         wrong.append("has another address inside its path ('//', 'https:', or an encoded '/' or ':'); give the "
-                     "page's own path, e.g. https://www.example.police.uk/stalking")
+                     "page's own path, e.g. https://www.example.police.uk/help")
     if not wrong and parts["href"] != url:
         wrong.append(f"is not written as browsers read it ({parts['href']!r}); write exactly that")
     return wrong

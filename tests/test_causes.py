@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pipeline.cli import main
 
-from .conftest import DEFAULT_CAMPAIGN, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, campaign_copy, unsourced
 from .test_preflight import layouts_copy
 
 # Two lines added above the card's other services push its last lines off the card:
@@ -71,7 +71,7 @@ def test_a_search_for_another_campaign_of_the_same_name_is_not_reused(tmp_path, 
     whose headline is also too long: cutting report.silent_solution alone does not
     make room there. The default campaign, built next, still gets its own answer."""
     layouts = layouts_copy(tmp_path, {"wallet-card.html": PUSHED})
-    longer = campaign_copy(tmp_path, campaign_text.replace(
+    longer = campaign_copy(tmp_path, unsourced(campaign_text).replace(
         "  lead: |-\n    No matter how small\n    it may seem.",
         "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 3))
     assert "report.silent_solution" not in too_long(card(tmp_path / "longer", layouts, longer))

@@ -16,7 +16,7 @@ from pipeline.cli import main
 from pipeline.paths import COLOUR, LAYOUTS
 from pipeline.preflight import contrast
 
-from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, unsourced
 
 
 def layouts_copy(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
@@ -65,7 +65,7 @@ def test_default_campaign_passes_preflight_with_no_errors(built):
 
 
 def test_too_long_headline_is_lost_text(tmp_path, campaign_text):
-    content = campaign_copy(tmp_path, campaign_text.replace(
+    content = campaign_copy(tmp_path, unsourced(campaign_text).replace(
         "  lead: |-\n    No matter how small\n    it may seem.",
         "  lead: " + "No matter how small it may seem, whatever anyone else says about it. " * 4))
     code, report = run_preflight(tmp_path, "--only", "poster", "--profile", "press", content=content)
@@ -94,9 +94,9 @@ def test_qr_code_to_another_domain(tmp_path):
                 border=4).save(layouts / "sticker.svg")
     code, report = run_preflight(tmp_path, "--only", "leaflet-dl", "--profile", "press", layouts=layouts)
     assert code == 1
-    whats = [p["what"] for p in errors(report, "qr")]
-    assert any("leads to 'https://evil.example.com/report', not" in w for w in whats)
-    assert any("'evil.example.com', which is not on the allow-list" in w for w in whats)
+    # The renderer scans every picture it is given: the sticker is refused as it loads.
+    whats = [p["what"] for p in report["problems"] if p["level"] == "error"]
+    assert any("sticker.svg" in w and "leads to 'https://evil.example.com/report'" in w for w in whats), whats
 
 
 def test_qr_code_that_does_not_scan(tmp_path):

@@ -222,8 +222,9 @@ def test_a_second_code_added_as_a_data_image_is_refused(tmp_path):
         '<ul class="others">', f'<img src="{uri}" alt="" style="position: absolute; left: 30mm; '
                                f'top: 20mm; width: 20mm; height: 20mm"><ul class="others">')})
     assert code == 1
-    [found] = errors(report, "codes")
-    assert "leads to 'https://evil.example/report'" in found["what"] and found["page"] == 2
+    # Refused as the renderer loads it (every picture is scanned), so never on the page.
+    found = [p for p in report["problems"] if p["level"] == "error"]
+    assert any("data: URI" in p["what"] and "'https://evil.example/report'" in p["what"] for p in found), found
     assert ",wallet-card.pdf" not in order
 
 
@@ -360,8 +361,9 @@ def test_a_logo_that_is_a_qr_code_in_svg_is_refused(tmp_path):
     qrcode.make("https://evil.example/help", image_factory=qrcode.image.svg.SvgPathImage, border=4).save(layouts / "logo.svg")
     code, _, report, order = build(tmp_path, "--only", "wallet-card", *COUNTY, "--profile", "press", layouts=layouts)
     assert code == 1
-    [found] = errors(report, "codes")
-    assert "'https://evil.example/help'" in found["what"] and "img.partner-logo" in found["field"]
+    # Refused as the renderer loads it (every picture is scanned), so never on the page.
+    found = [p for p in report["problems"] if p["level"] == "error"]
+    assert any("logo.svg" in p["what"] and "'https://evil.example/help'" in p["what"] for p in found), found
     assert ",wallet-card.pdf" not in order
 
 
@@ -488,7 +490,7 @@ def test_a_logo_one_or_two_digits_from_the_helpline_is_refused_saying_both(tmp_p
     ("0800 123 4567", None),  # far from any: unknown
 ])
 def test_an_ocr_reading_is_a_known_number_only_with_its_zeros_misread(read, near):
-    from pipeline.eye import unknown_numbers_read
+    from pipeline.ocr import unknown_numbers_read
 
     found = unknown_numbers_read(f"Call {read} today", {"+448088020300", "+442038664107", "101", "999"})
     if near == "known":

@@ -16,7 +16,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline import eye, inputs, layouts
+from pipeline import eye, inputs, layouts, ocr
 from pipeline.build import make
 from pipeline.content import load_campaigns
 from pipeline.paths import LAYOUTS
@@ -82,20 +82,20 @@ def test_a_pictures_ocr_is_read_once_per_language_and_the_readings_stay_bounded(
         runs.append(argv[argv.index("-l") + 1])
         return subprocess.CompletedProcess(argv, 0, stdout=f"0808 802 0300 ({len(runs)})".encode(), stderr=b"")
 
-    monkeypatch.setattr(eye.shutil, "which", lambda name: "tesseract")
-    monkeypatch.setattr(eye.subprocess, "run", tesseract)
-    monkeypatch.setattr(eye, "_read", {})
-    monkeypatch.setattr(eye, "OCR_KEPT", 3)
+    monkeypatch.setattr(ocr.shutil, "which", lambda name: "tesseract")
+    monkeypatch.setattr(ocr.subprocess, "run", tesseract)
+    monkeypatch.setattr(ocr, "_read", {})
+    monkeypatch.setattr(ocr, "OCR_KEPT", 3)
     document = pdfium.PdfDocument(pdf.getvalue())
     try:
         page = document[0]
         box = (0, 0, 60, 20)  # mm from the page's corner (no bleed)
-        assert eye.ocr(page, box, 0, "en") == eye.ocr(page, box, 0, "en-GB") == "0808 802 0300 (1)"
-        assert eye.ocr(page, box, 0, "ur") == "0808 802 0300 (2)"  # another language reads again
+        assert ocr.ocr(page, box, 0, "en") == ocr.ocr(page, box, 0, "en-GB") == "0808 802 0300 (1)"
+        assert ocr.ocr(page, box, 0, "ur") == "0808 802 0300 (2)"  # another language reads again
         assert runs == ["eng", "urd+eng"]
         for x in range(6):  # other pictures: the oldest readings go
-            eye.ocr(page, (10 * x, 5, 40, 15), 0, "en")
-        assert len(eye._read) == 3 and len(runs) == 8
+            ocr.ocr(page, (10 * x, 5, 40, 15), 0, "en")
+        assert len(ocr._read) == 3 and len(runs) == 8
         page.close()
     finally:
         document.close()
@@ -407,11 +407,32 @@ def test_the_lines_a_reader_reads_are_the_pair_by_pair_readings():
         return [(line.text, line.box, [(c.text, c.box) for c in line.chars]) for line in lines]
 
     for chars in pages:
+        chars = [c for c in chars if c.text not in eye.MARKS]  # marks join lines after (the test below)
         lines = eye.reading_lines(chars)
         expected, after = _reference_reading_lines(chars)
         assert said(lines) == said(expected)
         assert [None if a is None else expected.index(a) for a in after] == \
                [None if a is None else lines.index(a) for a in eye.next_lines(lines)]
+
+
+def test_small_marks_are_read_in_the_line_of_the_letters_beside_them():
+    """A dot or comma is too short to share its line's middle: it is read in the line
+    whose letters span it and stand beside it ("police.uk"), not as a line of its own."""
+    def word(text, x, top=10.0):
+        chars = []
+        for letter in text:
+            if letter == " ":  # PDFium's spaces are not read: a gap is
+                x += 1.8
+            elif letter in ".,":  # on the baseline, half a millimetre
+                chars.append(eye.Char(letter, (x, top + 1.5, 0.5, 0.5)))
+                x += 0.9
+            else:
+                chars.append(eye.Char(letter, (x, top, 1.5, 2.0)))
+                x += 1.8
+        return chars
+
+    page = word("police.uk/help", 10) + word("1,347 crimes.", 10, top=20) + [eye.Char(".", (80, 50, 0.5, 0.5))]
+    assert [line.text for line in eye.reading_lines(page)] == ["police.uk/help", "1,347 crimes.", "."]
 
 
 def test_lines_printed_over_each_other_are_the_pairs_compared_one_by_one():

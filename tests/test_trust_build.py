@@ -23,7 +23,7 @@ from pipeline import render as render_module
 from pipeline.cli import main
 from pipeline.problems import PipelineError
 
-from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, wait_until
+from .conftest import DEFAULT_CAMPAIGN, ROOT, campaign_copy, wait_until, with_sources
 
 SLUG = "no-matter-how-small"
 SMALL = ["--only", "wallet-card", "--only", "poster", "--district", "none", "--partner", "none",
@@ -281,6 +281,7 @@ def test_names_that_would_share_or_break_a_folder_are_refused(tmp_path, campaign
 
 def test_a_campaign_file_name_cannot_lead_outside_the_output_folder(tmp_path, campaign_text, capsys):
     out = tmp_path / "deep" / "out"
+    with_sources(tmp_path)
     for name in ("...yaml", "Bad Name.yaml"):
         path = tmp_path / name
         path.write_text(without_languages(campaign_text))

@@ -9,7 +9,8 @@ from ..confirm import logo_id, sealed
 from ..inputs import SHORT_CODES, find_phone_numbers, find_web_addresses, phone_key, plain
 from ..problems import ContentError, Problem
 from .errors import validate
-from .model import Campaign, Partner, _compact
+from .model import Campaign, Partner
+from .reporting import _compact
 from .rules import (_bad_characters, _imitates, _not_neutral, _numbers_of_services, _partner_places, _roles_in_text,
                     _stray_addresses, _stray_numbers, known_hosts, known_numbers)
 from .yamlfile import dotted_path, _Lines, read_yaml

@@ -10,7 +10,8 @@ from ..inputs import SHORT_CODES, AddressInText, check_text, find_phone_numbers,
 from ..problems import Problem
 from .brand import Brand, brand_path
 from .fields import LOOK_ALIKE, folded
-from .model import EMERGENCY, NON_EMERGENCY, Campaign, Partner
+from .model import Campaign, Partner
+from .reporting import EMERGENCY, NON_EMERGENCY
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
 SHORT_KEYS = {phone_key(code) for code in SHORT_CODES}
@@ -36,8 +37,8 @@ def known_numbers(campaign: Campaign) -> set[str]:
 
 
 def known_number_said(campaign: Campaign, key: str) -> str:
-    """One of the campaign's numbers (E.164) as a reader is told it: "the National
-    Stalking Helpline is 0808 802 0300", by its service's name where it has one."""
+    """One of the campaign's numbers (E.164) as a reader is told it: "the Example
+    Helpline is 0808 802 0300", by its service's name where it has one."""
     named = next((s for s in campaign.support if s.phone and phone_key(s.phone) == key), None)
     if named:
         return f"the {named.name} is {named.phone}"
@@ -250,7 +251,7 @@ def _helpline_for_danger(sentence: str) -> str | None:
 
 def _numbers_of_services(campaign: Campaign, data: dict, file: str, lines: _Lines) -> list[Problem]:
     """A support service's name followed, in the same sentence, by another service's
-    number ("National Stalking Helpline 0808 2000 247": Women's Aid's): both numbers
+    number ("Example Helpline 0808 2000 247", another service's): both numbers
     are the campaign's own, so no other check sees the caller reach the wrong service."""
     owners = {phone_key(s.phone): s for s in campaign.support if s.phone and phone_key(s.phone) not in SHORT_KEYS}
     names = sorted({_fold(s.name): s for s in campaign.support if s.phone}.items(), key=lambda i: -len(i[0]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import eye
+from ..ocr import ocr, unknown_numbers_read
 from ..content import digit_groups, known_number_said, known_numbers
 from ..inputs import SHORT_CODES, find_phone_numbers, phone_key
 from ..plan import media_bleed_mm
@@ -118,7 +119,7 @@ def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem
     """Numbers in pictures (a raster logo, an SVG's outlined text, a CSS background), read by Tesseract.
     OCR corroborates, it does not invent: only pictures with no text of their own on
     the page are read (text is read from the text layer), and a reading that is a
-    known number with its slashed zeros misread is that number (eye.unknown_numbers_read).
+    known number with its slashed zeros misread is that number (ocr.unknown_numbers_read).
     A reading within two digits of a known number is said as a near miss: a typo in a
     logo, or a digit OCR misread, for someone to check by eye."""
     problems = []
@@ -130,8 +131,8 @@ def _picture_numbers(s: Subject, known: set[str], reported: set) -> list[Problem
         if view is not None and any(_inside((c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2, 0, 0), item.rect, 0)
                                     for c in view.chars):
             continue  # a picture with text of its own (an SVG's <text>): read from the page
-        text = eye.ocr(s.page(item.page - 1), item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
-        for written, digits, near in eye.unknown_numbers_read(text, known):
+        text = ocr(s.page(item.page - 1), item.rect, media_bleed_mm(s.job), s.job.language or "en") or ""
+        for written, digits, near in unknown_numbers_read(text, known):
             if (item.page, digits) in reported:
                 continue
             reported.add((item.page, digits))

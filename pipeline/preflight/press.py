@@ -3,10 +3,8 @@ and colour at the trim running on into the bleed.
 """
 from __future__ import annotations
 
-import io
 
 import numpy as np
-import pikepdf
 
 from ..plan import media_bleed_mm
 from ..problems import Problem

@@ -12,7 +12,6 @@ import zxingcpp
 from .. import social
 from ..plan.specs import MM_PER_PX, ScreenSpec
 from ..problems import Problem
-from .colour import contrast
 from .subject import Subject, _content, _label
 
 

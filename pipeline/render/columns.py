@@ -30,7 +30,6 @@ import hashlib
 import inspect
 import threading
 from collections import OrderedDict
-from math import inf
 
 import tinycss2
 from weasyprint.css import AnonymousStyle, ComputedStyle, InitialStyle

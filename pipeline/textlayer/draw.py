@@ -14,7 +14,7 @@ from weasyprint.text.ffi import FROM_UNITS, pango
 
 from ..stages import GLYPHS
 from .layer import ALTERNATE, STRETCH, Layer, Run
-from .pdfium import draw_for_pdfium, one_stretch
+from .pdfium import draw_for_pdfium
 
 
 def _glyph_width(stream, run: "Run", gid: int) -> int:
