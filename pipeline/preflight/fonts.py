@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 from functools import lru_cache
 
 import pikepdf
@@ -60,27 +61,31 @@ def _alternates(font: TTFont) -> dict[str, set[str]]:
 
 
 @lru_cache(maxsize=1)
-def shipped() -> dict[str, dict[str, frozenset]]:
-    """PostScript name of each font in fonts/ -> digit -> the outlines it draws for it."""
-    fonts = {}
-    for path in sorted(FONTS.iterdir()):
-        if path.suffix.lower() not in FONT_SUFFIXES:
+def shipped() -> dict[str, object]:
+    """PostScript name of each font in fonts/ -> its file (the name table read only)."""
+    return {TTFont(path, lazy=True)["name"].getDebugName(6): path
+            for path in sorted(FONTS.iterdir()) if path.suffix.lower() in FONT_SUFFIXES}
+
+
+@lru_cache(maxsize=16)
+def digit_outlines(name: str) -> dict[str, frozenset]:
+    """Digit -> the outlines the shipped font `name` draws for it: its own glyph and
+    those its single and alternate substitutions reach. Made when a PDF first needs it
+    (the closure over a large font's substitutions takes a while)."""
+    font = TTFont(shipped()[name], lazy=True)
+    glyphs, cmap, subs = font.getGlyphSet(), font.getBestCmap() or {}, _alternates(font)
+    digits = {}
+    for digit in DIGITS:
+        if ord(digit) not in cmap:
             continue
-        font = TTFont(path, lazy=True)
-        glyphs, cmap, subs = font.getGlyphSet(), font.getBestCmap() or {}, _alternates(font)
-        digits = {}
-        for digit in DIGITS:
-            if ord(digit) not in cmap:
-                continue
-            names, todo = set(), [cmap[ord(digit)]]
-            while todo:  # the closure: an alternate's alternates too
-                name = todo.pop()
-                if name not in names:
-                    names.add(name)
-                    todo += subs.get(name, ())
-            digits[digit] = frozenset(_outline(glyphs, n) for n in names)
-        fonts[font["name"].getDebugName(6)] = digits
-    return fonts
+        names, todo = set(), [cmap[ord(digit)]]
+        while todo:  # the closure: an alternate's alternates too
+            glyph = todo.pop()
+            if glyph not in names:
+                names.add(glyph)
+                todo += subs.get(glyph, ())
+        digits[digit] = frozenset(_outline(glyphs, n) for n in names)
+    return digits
 
 
 def _to_unicode(cmap: bytes) -> dict[int, str]:
@@ -96,22 +101,75 @@ def _to_unicode(cmap: bytes) -> dict[int, str]:
     return found
 
 
-@lru_cache(maxsize=256)
 def _verdict(program: bytes, to_unicode: bytes) -> tuple[str, str] | None:
     """What is wrong with one embedded font (program and ToUnicode map), or None.
-    Kept by content: the variants of a batch embed the same subsets again and again."""
+    Kept by what it is judged on (`_digits_drawn`): each variant of a batch embeds
+    another subset of the same font, whose name and digits are the same bytes."""
+    key = _digits_drawn(program, to_unicode)
+    if key is None:
+        return _judged(program, to_unicode)
+    if key not in _JUDGED:
+        _JUDGED[key] = _judged(program, to_unicode)
+        while len(_JUDGED) > JUDGED_KEPT:
+            del _JUDGED[next(iter(_JUDGED))]
+    return _JUDGED[key]
+
+
+_JUDGED: dict[tuple, tuple[str, str] | None] = {}
+JUDGED_KEPT = 256
+COMPONENT_ARGS = ((0x0001, 4, 2), (0x0008, 2, 0), (0x0040, 4, 0), (0x0080, 8, 0))  # flag, bytes if set, if not
+
+
+def _digits_drawn(program: bytes, to_unicode: bytes) -> tuple | None:
+    """A TrueType program's name table and, for each digit its ToUnicode map gives, the
+    bytes of the glyph that draws it with those of its components, read straight from
+    the tables (a subset keeps the font's glyph ids); None when it cannot be read so."""
+    try:
+        count = struct.unpack_from(">H", program, 4)[0]
+        tables = {program[12 + 16 * i:16 + 16 * i]: struct.unpack_from(">II", program, 20 + 16 * i)
+                  for i in range(count)}
+        (name_at, name_size), (head_at, _), (loca_at, loca_size), (glyf_at, _) = (
+            tables[b"name"], tables[b"head"], tables[b"loca"], tables[b"glyf"])
+        long = struct.unpack_from(">h", program, head_at + 50)[0] == 1
+        width = 4 if long else 2
+        glyphs = loca_size // width - 1
+
+        def glyph(gid: int, depth: int = 0) -> bytes:
+            if gid >= glyphs or depth > 8:
+                raise ValueError(gid)
+            start, end = struct.unpack_from(">II" if long else ">HH", program, loca_at + gid * width)
+            start, end = (start, end) if long else (2 * start, 2 * end)
+            data = program[glyf_at + start:glyf_at + end]
+            if len(data) < 10 or struct.unpack_from(">h", data)[0] >= 0:
+                return data
+            parts, at, more = [data], 10, True  # a composite: its components' bytes too
+            while more:
+                flags, component = struct.unpack_from(">HH", data, at)
+                parts.append(glyph(component, depth + 1))
+                at += 4 + sum(size if flags & flag else other for flag, size, other in COMPONENT_ARGS)
+                more = bool(flags & 0x0020)
+            return b"".join(parts)
+
+        drawn = tuple((cid, text, glyph(cid)) for cid, text in sorted(_to_unicode(to_unicode).items())
+                      if text in DIGITS)
+        return program[name_at:name_at + name_size], drawn
+    except (KeyError, ValueError, struct.error):
+        return None
+
+
+def _judged(program: bytes, to_unicode: bytes) -> tuple[str, str] | None:
     try:
         font = TTFont(io.BytesIO(program), lazy=True)
         name = font["name"].getDebugName(6)
         count = font["maxp"].numGlyphs
     except Exception:  # noqa: BLE001 - any font the parser cannot read is not ours
         return "is not a font file the checks can read", HINT
-    digits = shipped().get(name)
-    if digits is None:
+    if name not in shipped():
         return f"is not one of the project's fonts (fonts/ has {', '.join(sorted(shipped()))})", HINT
     drawn = [(cid, text) for cid, text in sorted(_to_unicode(to_unicode).items()) if text in DIGITS]
     if not drawn:
         return None
+    digits = digit_outlines(name)
     # Glyphs by number (a subset keeps the font's glyph ids): naming them from the cmap costs more.
     font.setGlyphOrder([f"g{i}" for i in range(count)])
     glyphs = font.getGlyphSet()
