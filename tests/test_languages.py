@@ -232,14 +232,20 @@ def test_each_language_is_in_the_print_order_with_its_copies(tmp_path):
     assert by_language["pl"]["copies"] == 600 and by_language["ar"]["copies"] == 300
 
 
-def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp_path):
+def _polish_only(tmp_path: Path) -> tuple[Path, Path, str]:
+    """The default campaign in a content folder with Polish its only language: the
+    folder, its translations' folder (empty) and the Polish translation's text."""
     content = tmp_path / "content"
     folder = content / "translations" / "no-matter-how-small"
     folder.mkdir(parents=True)
     with_sources(content)
     (content / DEFAULT_CAMPAIGN.name).write_text(
         DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]", "codes: [pl]"), encoding="utf-8")
-    polish = (TRANSLATIONS / "pl.yaml").read_text(encoding="utf-8")
+    return content, folder, (TRANSLATIONS / "pl.yaml").read_text(encoding="utf-8")
+
+
+def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp_path):
+    content, folder, polish = _polish_only(tmp_path)
     assert '"1347"' in polish  # 1,347 in English: a comma marks decimals in Polish
     (folder / "pl.yaml").write_text(polish.replace('"1347"', '"1348"'), encoding="utf-8")
     with pytest.raises(ContentError) as caught:
@@ -250,13 +256,7 @@ def test_a_translated_figure_may_drop_the_thousands_separator_but_not_change(tmp
 def test_a_translations_labels_beside_999_and_101_swapped_are_refused(tmp_path):
     """Polish, approved, its labels swapped: 101 would read 'In an emergency' to a reader
     of Polish alone. The campaign's emergency_words say which word means it."""
-    content = tmp_path / "content"
-    folder = content / "translations" / "no-matter-how-small"
-    folder.mkdir(parents=True)
-    with_sources(content)
-    (content / DEFAULT_CAMPAIGN.name).write_text(
-        DEFAULT_CAMPAIGN.read_text(encoding="utf-8").replace("codes: [ur, pl, ro, ar]", "codes: [pl]"), encoding="utf-8")
-    polish = (TRANSLATIONS / "pl.yaml").read_text(encoding="utf-8")
+    content, folder, polish = _polish_only(tmp_path)
     emergency, report = "  emergency: W nagłej sytuacji\n", "  non_emergency: Aby to zgłosić\n"
     assert emergency + report in polish
     swapped = polish.replace(emergency + report, "  emergency: Aby to zgłosić\n  non_emergency: W nagłej sytuacji\n")
