@@ -435,15 +435,18 @@ def _drawn_svg(data: bytes) -> Image.Image:
             pdf.close()
 
 
-def check_logo(path: Path | str) -> list[Problem]:
-    """Every problem of a partner logo file in assets/ (empty when it may be printed)."""
+def check_logo(path: Path | str, svg_codes: bool = True) -> list[Problem]:
+    """Every problem of a partner logo file in assets/ (empty when it may be printed).
+    Without `svg_codes` an SVG is not drawn to be scanned for codes: a build's planning
+    leaves that to the renderer, which scans every picture it is given (a build that
+    renders nothing, or `check`, need not load WeasyPrint to draw SVGs)."""
     path = Path(path)
     shown = f"assets/{path.relative_to(ASSETS)}" if path.is_relative_to(ASSETS) else str(path)
     try:
         data = read_project_file(path, [ASSETS])
     except RefusedFile as exc:
         return [_error(shown, exc.what, exc.hint)]
-    return check_asset(data, shown)
+    return check_asset(data, shown, codes=svg_codes or path.suffix.lower() != ".svg")
 
 
 def is_stand_in(path: Path | str) -> bool:

@@ -88,7 +88,7 @@ def check_images(source: LoadedCampaign) -> list[Problem]:
     for path, name in image_files(source.campaign):
         line = source.lines.line(path) if source.lines else None
         field = ".".join(str(p) for p in path)
-        for problem in check_logo(ASSETS / name):
+        for problem in check_logo(ASSETS / name, svg_codes=False):
             problems.append(Problem("error", str(source.path), f"image {problem.file}: {problem.what}",
                                     f"{problem.hint} (a PNG or JPEG at 300 ppi at its printed size, or SVG, "
                                     "in assets/)", line=line, field=field))

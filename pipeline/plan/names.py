@@ -55,7 +55,7 @@ def check_names(campaigns: list[LoadedCampaign], layouts: LayoutSet, only: list[
         for i, partner in enumerate(axes.partners.items if axes.partners else []):
             named += [(("variants", "partners", "items", i, "products"), partner.products)]
             from ..assets import check_logo  # here: assets.py is imported by the renderer too
-            for logo in check_logo(ASSETS / partner.logo):
+            for logo in check_logo(ASSETS / partner.logo, svg_codes=False):
                 problems.append(Problem("error", str(source.path), f"logo {logo.file}: {logo.what}",
                                         f"{logo.hint} (SVG, or PNG/JPEG at 300 ppi)",
                                         field=f"variants.partners.items[{i}].logo"))
