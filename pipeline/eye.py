@@ -16,7 +16,6 @@ modules needs (3 pixels a module), or its smallest type (16 pixels an em), the f
 """
 from __future__ import annotations
 
-
 import ctypes
 from bisect import bisect_left
 from dataclasses import dataclass
