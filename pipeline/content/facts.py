@@ -30,13 +30,12 @@ from pathlib import Path
 from ..inputs import find_phone_numbers, phone_key, plain
 from ..problems import Problem
 from .model import Campaign
-from .rules import SHORT_KEYS
+from .rules import QUOTES, SHORT_KEYS
 from .yamlfile import _Lines, dotted_path
 
 SOURCE_SUFFIXES = (".md", ".txt")
 # A figure as a reader reads it: 1,347 is 1347; 96 per cent is 96%.
 NUMBER = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)(\s?%|\s?per\s?cent\b)?", re.IGNORECASE)
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 HASHTAG = re.compile(r"#\w+")
 

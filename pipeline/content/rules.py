@@ -15,7 +15,8 @@ from .reporting import EMERGENCY, NON_EMERGENCY
 from .yamlfile import MAX_PROBLEMS, dotted_path, _Lines, every_string
 
 SHORT_KEYS = {phone_key(code) for code in SHORT_CODES}
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'"})
+# Curly quotes and dashes as typed on a keyboard: one character for one (positions kept).
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
 # Fields that are phone numbers themselves (validated as such by the schema), and
@@ -241,9 +242,7 @@ def _helpline_for_danger(sentence: str) -> str | None:
     """A full phone number (a helpline) as the only number of a sentence about an
     emergency or danger: "If you are in danger now, call the helpline on 0808 ...".
     A helpline does not send the police."""
-    negated = [m.span() for m in NOT_EMERGENCY.finditer(sentence)]
-    cued = [m for m in EMERGENCY_WORDS.finditer(sentence) if not any(a <= m.start() < b for a, b in negated)]
-    if not cued or any(m.group().replace(" ", "") in EMERGENCY for m in re.finditer(r"\d+(?: \d+)*", sentence)):
+    if not any(role == "an emergency" for _, role in _cues(sentence)) or any(m.group().replace(" ", "") in EMERGENCY for m in re.finditer(r"\d+(?: \d+)*", sentence)):
         return None
     full = [n.written for n in find_phone_numbers(sentence) if n.key not in SHORT_KEYS]
     return full[0] if full else None
@@ -285,15 +284,21 @@ def _fold(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text.translate(QUOTES))
 
 
+def _cues(sentence: str) -> list[tuple[re.Match, str]]:
+    """Each mention of an emergency ("an emergency") or of what is not one ("not an
+    emergency") in a sentence; an emergency word inside a negation is the negation's."""
+    negated = [(m, "not an emergency") for m in NOT_EMERGENCY.finditer(sentence)]
+    return negated + [(m, "an emergency") for m in EMERGENCY_WORDS.finditer(sentence)
+                      if not any(n.start() <= m.start() < n.end() for n, _ in negated)]
+
+
 def _cued_numbers(sentence: str) -> list[tuple[str, str]]:
     """Each mention of an emergency or a non-emergency in a sentence with the reporting
     number it goes with: the nearest (before or after, a comma between counting as
     further), as in "In an emergency call 999, for non-emergencies call 101"."""
     numbers = [m for m in re.finditer(r"\d+(?: \d+)*", sentence)
                if m.group().replace(" ", "") in (*EMERGENCY, *NON_EMERGENCY)]
-    negated = [(m, "not an emergency") for m in NOT_EMERGENCY.finditer(sentence)]
-    cues = negated + [(m, "an emergency") for m in EMERGENCY_WORDS.finditer(sentence)
-                      if not any(n.start() <= m.start() < n.end() for n, _ in negated)]
+    cues = _cues(sentence)
 
     def apart(cue: re.Match, number: re.Match) -> int:
         start, end = sorted([cue.end(), number.start()] if cue.start() < number.start()

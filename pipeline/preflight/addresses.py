@@ -3,7 +3,6 @@ link text, a line typed into a template, an image's credit) leads to one of the
 campaign's sites, as its QR code does (codes.py)."""
 from __future__ import annotations
 
-from .. import eye
 from ..content import known_hosts, not_ours, partner_hosts
 from ..inputs import find_web_addresses
 from ..problems import Problem
@@ -32,8 +31,7 @@ def check_addresses(s: Subject) -> list[Problem]:
     # As a reader reads the page: an address set in several elements ("northyorkshire"
     # and ".police.uk.to/stalking" side by side) is one address to the eye.
     for page in range(1, s.rendered.pages + 1):
-        lines = s.reading(page)
-        for line, after in zip(lines, eye.next_lines(lines)):
+        for line, after in s.reading(page):
             # Across lines of the page, after '.' only an address already begun runs on: a
             # sentence's end above an address ("Against Stalking." / "northyorkshire...")
             # reads as two lines, whatever gap the justification left.

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 
-from .. import eye
-from ..ocr import ocr, unknown_numbers_read
 from ..content import digit_groups, known_number_said, known_numbers
 from ..inputs import SHORT_CODES, find_phone_numbers, phone_key
+from ..ocr import ocr, unknown_numbers_read
 from ..plan import media_bleed_mm
 from ..problems import Problem
 from .subject import Subject, _content, _inside, _overlap, element_lines
@@ -71,8 +70,8 @@ def check_page_numbers(s: Subject) -> list[Problem]:
     problems = []
     figures = _figures(s.job.source.campaign)
     for page in range(1, s.rendered.pages + 1):
-        lines, read = s.reading(page), set()
-        for line, after in zip(lines, eye.next_lines(lines)):
+        read = set()
+        for line, after in s.reading(page):
             for text in (line.text, f"{line.text} {after.text}" if after else None):
                 for found in find_phone_numbers(text) if text else ():
                     read.add(found.key)
@@ -90,15 +89,15 @@ def check_page_numbers(s: Subject) -> list[Problem]:
                         "or printed in another order (right-to-left text) reads as another number: "
                         "fix the content, template or logo", page=page, box_mm=line.box, check="numbers",
                         field=where))
-        problems += _names_without_numbers(s, page, lines, read)
+        problems += _names_without_numbers(s, page, read)
     problems += _picture_numbers(s, known, reported)
     return problems
 
 
-def _names_without_numbers(s: Subject, page: int, lines: list, read: set[str]) -> list[Problem]:
+def _names_without_numbers(s: Subject, page: int, read: set[str]) -> list[Problem]:
     """A support service named on the page with no number read there: a layout that
     hides the number (display: none, covered, clipped away) leaves a name no one can call."""
-    said = " ".join(" ".join(line.text for line in lines).split()).casefold()
+    said = " ".join(" ".join(line.text for line, _ in s.reading(page)).split()).casefold()
     problems = []
     for service in s.job.source.campaign.support:
         if not service.phone or service.name.casefold() not in said:

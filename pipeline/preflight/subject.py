@@ -47,12 +47,12 @@ class Subject:
                 self.job.spec.sizes[self.job.size].min_type_pt, colour_dpi=THUMBNAIL_DPI)
         return self.rendered.derived[key]
 
-    def reading(self, page: int) -> list[eye.Line]:
-        """Page `page`'s lines as a reader reads them (the number and address checks).
-        Right-to-left documents are read from the glyphs as Pango placed them (the
-        layout's ink boxes and their characters): their press text layer maps one
-        Nastaliq glyph to one letter for all its uses (pipeline/textlayer/), and their
-        screen copies draw what is read apart from what is seen."""
+    def reading(self, page: int) -> list[tuple[eye.Line, eye.Line | None]]:
+        """Page `page`'s lines as a reader reads them, each with the line read after it
+        (the number and address checks). Right-to-left documents are read from the
+        glyphs as Pango placed them (the layout's ink boxes and their characters): their
+        press text layer maps one Nastaliq glyph to one letter for all its uses
+        (pipeline/textlayer/), and their screen copies draw what is read apart from what is seen."""
         key = ("reading", page)
         if key not in self.rendered.derived:
             if self.job.source.campaign.direction == "rtl":
@@ -61,7 +61,8 @@ class Subject:
                          for glyph, text in zip(item.ink, item.ink_text) if text.strip()]
             else:
                 chars = self.views[page - 1].chars
-            self.rendered.derived[key] = eye.reading_lines(chars)
+            lines = eye.reading_lines(chars)
+            self.rendered.derived[key] = list(zip(lines, eye.next_lines(lines)))
         return self.rendered.derived[key]
 
     def page(self, index: int) -> pdfium.PdfPage:
