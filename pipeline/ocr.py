@@ -1,19 +1,25 @@
 """Pictures of text: what Tesseract reads in a picture on the page (a raster logo, an
 SVG's outlined text, a CSS background), and which of its readings are phone numbers
-the campaign does not have (preflight `numbers`, identity's logo checks)."""
+the campaign does not have (preflight `numbers`, identity's logo checks).
+
+Tesseract is called in the process (tesserocr), one engine per language and mode kept
+per process: its command line loaded its language data again for every picture, about
+0.15 s a reading, where a kept engine reads a logo in some 20-40 ms (a partner's first
+proof waited on it). The language data is Debian's (`make system-deps`)."""
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
-import shutil
-import subprocess
 from functools import lru_cache
+from pathlib import Path
 
-import pypdfium2 as pdfium
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread: a build already runs a worker per core
+import pypdfium2 as pdfium  # noqa: E402
+import tesserocr  # noqa: E402
 
-from .eye import PT_PER_MM
+from .eye import PT_PER_MM  # noqa: E402
+from .pdflock import PDFIUM  # noqa: E402
 
 OCR_DPI = 300
 OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's tesseract-ocr-* data
@@ -22,12 +28,29 @@ OCR_LANGUAGES = {"ur": "urd+eng", "ar": "ara+eng", "pl": "pol+eng"}  # Debian's 
 # batch of partners' logos does not grow with it.
 OCR_KEPT = 64
 _read: dict[bytes, str] = {}
+# Engines by (languages, mode), kept for the process. An engine reads one picture at a
+# time under the renderer's lock (the portal's web threads may ask together), so a
+# fork never copies one mid-reading and a worker forked warm reads with its parent's.
+_engines: dict[tuple[str, int], tesserocr.PyTessBaseAPI] = {}
+
+
+@lru_cache(maxsize=1)
+def tessdata() -> Path | None:
+    """Tesseract's language data (TESSDATA_PREFIX, else Debian's), None when it is not
+    installed (`make system-deps`)."""
+    found = [Path(os.environ["TESSDATA_PREFIX"])] if os.environ.get("TESSDATA_PREFIX") else \
+        sorted(Path("/usr/share/tesseract-ocr").glob("*/tessdata"), reverse=True)
+    return next((folder for folder in found if (folder / "eng.traineddata").is_file()), None)
+
+
+def installed() -> bool:
+    return tessdata() is not None
 
 
 def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
     """The text Tesseract reads in `box` (mm from the trim) of the page rastered at
     300 dpi; None when Tesseract is not installed (`make system-deps`)."""
-    if shutil.which("tesseract") is None:
+    if not installed():
         return None
     x, y, w, h = box
     width_pt, height_pt = page.get_size()
@@ -39,26 +62,32 @@ def ocr(page: pdfium.PdfPage, box, offset: float, language: str) -> str | None:
 
 
 def ocr_image(image, language: str, psm: str = "11") -> str | None:
-    """The text Tesseract reads in a PIL image (a page's picture, or the whole image a
-    web page shows), as sparse text (page segmentation mode 11) or as `psm` says; None
-    when Tesseract is not installed."""
-    tesseract = shutil.which("tesseract")
-    if tesseract is None:
+    """The text Tesseract reads in a PIL image at 300 dpi (a page's picture, or the whole
+    image a web page shows), as sparse text (page segmentation mode 11) or as `psm`
+    says; None when Tesseract is not installed."""
+    if not installed():
         return None
-    buffer = io.BytesIO()
-    image.convert("L").save(buffer, "PNG", dpi=(OCR_DPI, OCR_DPI))
-    data = buffer.getvalue()
+    grey = image.convert("L")
     languages = OCR_LANGUAGES.get(language.split("-")[0], "eng")
-    key = hashlib.sha256(data + languages.encode() + psm.encode()).digest()
+    key = hashlib.sha256(b"%d %d %s %s\n" % (*grey.size, languages.encode(), psm.encode()) + grey.tobytes()).digest()
     if key not in _read:
-        # One thread: the build already runs a worker per core.
-        done = subprocess.run([tesseract, "stdin", "stdout", "-l", languages, "--psm", psm],
-                              input=data, capture_output=True, timeout=60,
-                              env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+        with PDFIUM:
+            engine = _engine(languages, int(psm))
+            engine.SetImage(grey)
+            engine.SetSourceResolution(OCR_DPI)
+            text = engine.GetUTF8Text()
+            engine.Clear()
         if len(_read) >= OCR_KEPT:
             del _read[next(iter(_read))]
-        _read[key] = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+        _read[key] = text
     return _read[key]
+
+
+def _engine(languages: str, psm: int) -> tesserocr.PyTessBaseAPI:
+    key = (languages, psm)
+    if key not in _engines:
+        _engines[key] = tesserocr.PyTessBaseAPI(path=f"{tessdata()}/", lang=languages, psm=psm)
+    return _engines[key]
 
 
 OCR_DIGITS = re.compile(r"\d[\d \t.\-]{7,}\d")  # a run of digits a phone number could be

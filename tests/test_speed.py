@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import io
 import platform
-import subprocess
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -78,12 +77,24 @@ def test_a_pictures_ocr_is_read_once_per_language_and_the_readings_stay_bounded(
     image.save(pdf, "PDF", resolution=72)
     runs = []
 
-    def tesseract(argv, input, **kwargs):
-        runs.append(argv[argv.index("-l") + 1])
-        return subprocess.CompletedProcess(argv, 0, stdout=f"0808 802 0300 ({len(runs)})".encode(), stderr=b"")
+    class Engine:  # Tesseract, counting its readings
+        def __init__(self, languages):
+            self.languages = languages
 
-    monkeypatch.setattr(ocr.shutil, "which", lambda name: "tesseract")
-    monkeypatch.setattr(ocr.subprocess, "run", tesseract)
+        def SetImage(self, image):
+            runs.append(self.languages)
+
+        def SetSourceResolution(self, dpi):
+            assert dpi == 300
+
+        def GetUTF8Text(self):
+            return f"0808 802 0300 ({len(runs)})"
+
+        def Clear(self):
+            pass
+
+    monkeypatch.setattr(ocr, "installed", lambda: True)
+    monkeypatch.setattr(ocr, "_engine", lambda languages, psm: Engine(languages))
     monkeypatch.setattr(ocr, "_read", {})
     monkeypatch.setattr(ocr, "OCR_KEPT", 3)
     document = pdfium.PdfDocument(pdf.getvalue())
