@@ -35,7 +35,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageChops, ImageDraw
 
-from .paths import PROOFS
+from .paths import PROOFS, stamp
 from .pdflock import PDFIUM
 from .pdfwords import Box, Word, page_geometry
 from .plan import Job
@@ -412,12 +412,16 @@ def _size(box: Box | None) -> str:
     return "missing" if box is None else f"{box[2]:g} × {box[3]:g} mm at {box[0]:g}, {box[1]:g}"
 
 
-def review(made: list[Record], folder: Path | None = None, whole: list[Job] | None = None) -> list[Difference]:
+def review(made: list[Record], folder: Path | None = None, whole: list[Job] | None = None,
+           compared: dict | None = None) -> list[Difference]:
     """Every page of the records that differs from its approved proof, and every
     approved page no longer made, the drifted first, most changed first. `whole`: the
     whole approved set, when the records are a selection; without it only the
-    records' own outputs are looked at."""
+    records' own outputs are looked at. `compared`: a page's comparison kept from an
+    earlier review (the studio's changes view looks again as renders finish), by
+    (name, page), while the page made and its approved files are the same."""
     folder = folder or APPROVED
+    compared = {} if compared is None else compared
     still_made = {record_name(job) for job in whole or []}
     differences = []
     for rec in made:
@@ -428,15 +432,14 @@ def review(made: list[Record], folder: Path | None = None, whole: list[Job] | No
                                               current=current.image.convert("RGB")))
                 continue
             image_path, words_path = files[number - 1]
-            try:
-                with Image.open(image_path) as image:
-                    approved = Page(image.convert("L"), *_parse(words_path.read_text(encoding="utf-8")))
-            except (OSError, ValueError, UnicodeDecodeError):  # an older format, or edited by hand
-                differences.append(Difference(rec.name, number, 1.0, missing="unreadable",
-                                              current=current.image.convert("RGB")))
-                continue
-            difference = compare(rec.name, number, approved, current, rec.dpi)
-            if difference.changes or difference.changed > 0:
+            seen = (current, stamp(image_path), stamp(words_path))
+            kept = compared.get((rec.name, number))
+            if kept is not None and kept[0][0] is current and kept[0][1:] == seen[1:]:
+                difference = kept[1]
+            else:
+                difference = _compared(rec, number, current, image_path, words_path)
+                compared[(rec.name, number)] = (seen, difference)
+            if difference.missing or difference.changes or difference.changed > 0:
                 differences.append(difference)
     pages = {rec.name: len(rec.pages) for rec in made}
     for campaign in {rec.name.split("/")[0] for rec in made}:
@@ -449,3 +452,12 @@ def review(made: list[Record], folder: Path | None = None, whole: list[Job] | No
             if gone:
                 differences.append(Difference(name, int(path.stem), 1.0, missing="current"))
     return sorted(differences, key=lambda d: (not d.drifted, -d.changed))
+
+
+def _compared(rec: Record, number: int, current: Page, image_path: Path, words_path: Path) -> Difference:
+    try:
+        with Image.open(image_path) as image:
+            approved = Page(image.convert("L"), *_parse(words_path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, UnicodeDecodeError):  # an older format, or edited by hand
+        return Difference(rec.name, number, 1.0, missing="unreadable", current=current.image.convert("RGB"))
+    return compare(rec.name, number, approved, current, rec.dpi)

@@ -44,7 +44,7 @@ from .problems import PipelineError, Problem
 
 DISPLAY_DPI = 60  # the studio's images: an A3 poster is 700 x 990 pixels, about 0.1 s to draw
 WAIT_S = 60  # longest a request waits for a render
-REVIEW_WAIT_S = 15  # longest the changes view waits for the approved set (43 outputs)
+REVIEW_WAIT_S = 2  # longest the changes view waits for the approved set; then it shows what is compared so far
 QUIET_S = 2  # the approved set is rendered in the background once the designer's outputs were drawn this long ago
 RECENT_S = 120  # an image asked for this recently (by a tool, not a page) is kept current
 TILE_PX = 512  # the close look's tiles: this many CSS pixels square on screen
@@ -97,6 +97,7 @@ class Studio:
         self.listeners: dict[queue.Queue, list[str]] = {}  # each open event stream: the outputs it shows
         self.campaigns = self.layouts = None
         self.last_review: dict[str, approved_proofs.Difference] = {}  # the changes view's, by "name/page"
+        self.compared: dict = {}  # its pages' comparisons, kept while neither side changes (approved.review)
         self._reload(content=True, layouts=True)
         if self.setup_error:
             raise PipelineError(self.setup_error)
@@ -430,7 +431,8 @@ class Studio:
             done = [key for key in self.approved if not pending(key)]
             records = [self.renders[key].record for key in done if self.renders[key].record]
             whole = [self.jobs[key] for key in self.approved]
-        return approved_proofs.review(records, whole=whole), len(self.approved) - len(done)
+        return (approved_proofs.review(records, whole=whole, compared=self.compared),
+                len(self.approved) - len(done))
 
 
 def _sha(text: str) -> str:

@@ -155,6 +155,32 @@ def test_an_approved_proof_that_cannot_be_read_says_so(tmp_path):
                                     "read: made by an older version or edited by hand; approve it again")
 
 
+def test_a_review_again_compares_only_what_changed_on_either_side(tmp_path, monkeypatch):
+    """The studio's changes view reviews again as renders finish: a page whose render
+    and approved files are the same as last time is not compared again; a new render,
+    or an approved file written since, is."""
+    folder = tmp_path / "approved"
+    shutil.copytree(approved.APPROVED / CAMPAIGN / "wallet-card", folder / CAMPAIGN / "wallet-card")
+    made = current({"wallet-card"})
+    compares = []
+    real = approved.compare
+    monkeypatch.setattr(approved, "compare", lambda *a, **k: compares.append(a[:2]) or real(*a, **k))
+    kept: dict = {}
+    first = approved.review(made, folder, compared=kept)
+    assert len(compares) == 2  # its two pages
+    assert approved.review(made, folder, compared=kept) == first and len(compares) == 2
+    approved.review(current({"wallet-card"}), folder, compared=kept)  # rendered again
+    assert len(compares) == 4
+    blank = Image.new("L", Image.open(folder / CAMPAIGN / "wallet-card" / "1.png").size, 255)
+    blank.save(folder / CAMPAIGN / "wallet-card" / "1.png")  # approved again, by hand
+    made = current({"wallet-card"})
+    approved.review(made, folder, compared=kept)
+    compares.clear()
+    blank.save(folder / CAMPAIGN / "wallet-card" / "1.png")
+    [d] = approved.review(made, folder, compared=kept)
+    assert compares == [(f"{CAMPAIGN}/wallet-card", 1)] and d.page == 1 and d.drifted
+
+
 def test_compare_pixels_ignores_identical_and_flags_size_changes():
     a = Image.new("L", (40, 50), 255)
     assert approved.compare_pixels(a, a.copy()).getbbox() is None

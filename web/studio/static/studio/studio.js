@@ -255,6 +255,39 @@ function zoomPage(figure, state) {
   });
 }
 
+// The changes view: while the approved set renders, and whenever it renders again,
+// the list is fetched again and put in place of the old one (no reload: the reader's
+// place and focus stay; the status line says what changed).
+function watchChanges(shown) {
+  let timer = null;
+  const later = (ms) => {
+    if (!timer) timer = setTimeout(refresh, ms);
+  };
+  async function refresh() {
+    let fresh;
+    try {
+      const response = await fetch(window.location.href, { cache: "no-store" });
+      if (!response.ok) throw new Error(String(response.status));
+      fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch {
+      timer = null;
+      later(5000);
+      return;
+    }
+    timer = null;
+    const list = document.querySelector("ul.changes");
+    const freshList = fresh.querySelector("ul.changes");
+    if (list.innerHTML !== freshList.innerHTML) list.replaceWith(freshList);
+    const status = document.getElementById("status");
+    const now = fresh.getElementById("status");
+    status.dataset.rendering = now.dataset.rendering;
+    if (status.textContent !== now.textContent) status.textContent = now.textContent;
+    if (Number(now.dataset.rendering)) later(1000);
+  }
+  if (Number(document.getElementById("status").dataset.rendering)) later(1000);
+  listen(shown, () => later(1000));
+}
+
 function listen(shown, onRender) {
   const query = shown.map((k) => `show=${encodeURIComponent(k)}`).join("&");
   const source = new EventSource(`/events?${query}`);
@@ -280,8 +313,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // The chooser changes what is shown only with its button (WCAG 3.2.2: no change of
   // page on choosing an option).
   if (document.body.querySelector(".changes")) {
-    // The changes view: a re-render of the approved set may change the list.
-    listen(shown, () => setTimeout(() => window.location.reload(), 300));
+    watchChanges(shown);
     return;
   }
   const slider = document.getElementById("scale");
