@@ -267,6 +267,22 @@ def test_a_translations_labels_beside_999_and_101_swapped_are_refused(tmp_path):
     assert all(p.line and p.file.endswith("pl.yaml") for p in caught.value.problems)
 
 
+def test_a_translated_sentence_that_sends_an_emergency_to_101_is_refused(tmp_path):
+    """The same digits as the English, another meaning: 'In an emergency call 101' for
+    'Call 101 to report it'. The translation is approved, so only this check stands
+    between it and the press."""
+    content, folder, polish = _polish_only(tmp_path)
+    local = "Zadzwoń pod 101, aby to zgłosić."
+    assert local in polish
+    wrong = polish.replace(local, "W nagłej sytuacji dzwoń pod 101.").replace("status: draft", "status: approved")
+    (folder / "pl.yaml").write_text(wrong, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_campaigns([content / DEFAULT_CAMPAIGN.name])
+    [problem] = caught.value.problems
+    assert problem.field == "labels.local" and "where the English does not" in problem.what, problem
+    assert problem.file.endswith("pl.yaml") and problem.line
+
+
 WELSH_PAGE = "https://www.constabulary.example/cy/sgamiau"  # an example address, for the test only
 
 

@@ -234,6 +234,27 @@ def _labels_in_language(campaign: Campaign, language: str, file: str, lines: _Li
     return problems
 
 
+def emergency_in_translation(english: str, translated: str, words: list[str]) -> str | None:
+    """What is wrong when a translated sentence speaks of an emergency (the campaign's
+    `emergency_words` for its language) beside a reporting number where its English
+    does not, or gives only 101 for it: "W nagłej sytuacji dzwoń pod 101" for "To
+    report it, call 101" has the same digits, and sends a reader in danger to 101.
+    Negations are not read in other languages: an English "not an emergency" lets the
+    translation say its word beside 101. None when nothing is wrong."""
+    roles = {role for _, role in _cues(unicodedata.normalize("NFKC", english))}
+    for sentence in _sentences(translated):
+        folded_sentence = sentence.lower()
+        said = next((w for w in words if w in folded_sentence), None)
+        numbers = {m.group().replace(" ", "") for m in re.finditer(r"\d+(?: \d+)*", sentence)}
+        if said is None or not numbers & {*EMERGENCY, *NON_EMERGENCY}:
+            continue
+        if not roles:
+            return f"{sentence.strip()!r} speaks of an emergency ({said!r}) where the English does not: {english!r}"
+        if not numbers & set(EMERGENCY) and "not an emergency" not in roles:
+            return f"{sentence.strip()!r} gives {', '.join(sorted(numbers & set(NON_EMERGENCY)))} for an emergency ({said!r})"
+    return None
+
+
 def _sentences(text: str) -> list[str]:
     return re.split(r"(?<=[.!;])\s", unicodedata.normalize("NFKC", text))
 

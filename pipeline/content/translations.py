@@ -13,7 +13,7 @@ from .errors import validate
 from .fields import RTL_LANGUAGES
 from .model import Campaign, LoadedCampaign
 from .rules import (_bad_characters, _discreet_words, _labels_in_language, _revealing, _stray_addresses, _stray_numbers,
-                    known_hosts, known_numbers)
+                    emergency_in_translation, known_hosts, known_numbers)
 from .yamlfile import dotted_path, every_string, read_yaml
 
 
@@ -66,6 +66,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     problems = _bad_characters(data, file, lines, rtl) + _stray_numbers(known_numbers(base.campaign), data, file, lines)
     problems += _stray_addresses(known_hosts(base.campaign), data, file, lines, skip=(("qr", "label"),))
     given = dict(every_string(data))
+    emergency_words = base.campaign.emergency_words.get(language, [])
     merged = _deep_copy(english)
     english_paths = {p for p, _ in every_string(english)}
     # A misspelt key ("leed:") is said once, as unknown with its did-you-mean, not
@@ -90,6 +91,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
                                                    f"({' '.join(digit_groups(text)) or 'none'})",
                                     "numbers and figures must be copied exactly, in Western digits",
                                     line=lines.line(path_), field=dotted))
+        wrong_role = emergency_in_translation(text, translated, emergency_words)
+        if wrong_role:
+            problems.append(Problem("error", file, f"{dotted}: {wrong_role}",
+                                    "999 (or 112) is for an emergency, 101 for what is not one: translate the "
+                                    "English sentence's meaning with its number", line=lines.line(path_), field=dotted))
         _set(merged, path_, translated)
     for path_, _ in given.items():
         dotted = dotted_path(path_)
