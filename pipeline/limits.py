@@ -13,6 +13,7 @@ import threading
 
 # name:                value          what it bounds
 JOB_SECONDS = 300  # wall time of one job: render, copyfit, preflight, imposition
+OCR_SECONDS = 60  # one picture read by Tesseract (a C call the job's timer cannot interrupt)
 JOB_MEMORY_MB = 3072  # address space one job may add to its process (RLIMIT_AS)
 TEMPLATE_OUTPUT_CHARS = 1_000_000  # HTML one rendering may produce (the layouts make under 10 000)
 TEMPLATE_STEPS = 200_000  # calls and range() items in one rendering (the layouts use under 100)

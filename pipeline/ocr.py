@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread: a build already ru
 import pypdfium2 as pdfium  # noqa: E402
 import tesserocr  # noqa: E402
 
+from . import limits  # noqa: E402
 from .eye import PT_PER_MM  # noqa: E402
 from .pdflock import PDFIUM  # noqa: E402
 
@@ -75,8 +76,13 @@ def ocr_image(image, language: str, psm: str = "11") -> str | None:
             engine = _engine(languages, int(psm))
             engine.SetImage(grey)
             engine.SetSourceResolution(OCR_DPI)
-            text = engine.GetUTF8Text()
+            # A C call a job's wall-time limit cannot interrupt: bounded here instead.
+            finished = engine.Recognize(timeout=limits.OCR_SECONDS * 1000)
+            text = engine.GetUTF8Text() if finished else None
             engine.Clear()
+        if text is None:
+            raise TimeoutError(f"reading a picture of {grey.width} x {grey.height} pixels took over {limits.OCR_SECONDS} s "
+                               f"(OCR_SECONDS in {limits.WHERE})")
         if len(_read) >= OCR_KEPT:
             del _read[next(iter(_read))]
         _read[key] = text

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import layouts as layouts_module
-from pipeline import limits
+from pipeline import limits, ocr
 from pipeline.assets import check_svg
 from pipeline.cli import main
 from pipeline.content import load_campaigns
@@ -175,3 +175,21 @@ def test_fuzz_template_snippets_render_or_stop_at_a_limit(fuzz_job, snippet):
         bounds.restore()
         faulthandler.cancel_dump_traceback_later()
         limits.JOB_SECONDS, limits.JOB_MEMORY_MB = saved
+
+
+@pytest.mark.skipif(not ocr.installed(), reason="make system-deps installs Tesseract")
+def test_a_picture_that_takes_too_long_to_read_stops_its_reading(monkeypatch):
+    """Tesseract reads in the process, in a C call the job's wall-time alarm cannot
+    interrupt: its own bound (ocr.OCR_SECONDS) stops it and says so."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("L", (2400, 2400), 255)
+    draw, chance = ImageDraw.Draw(picture), random.Random(7)
+    for _ in range(3000):
+        draw.text((chance.randint(0, 2350), chance.randint(0, 2390)), str(chance.randint(0, 99999)), fill=0)
+    monkeypatch.setattr(limits, "OCR_SECONDS", 0.001)
+    monkeypatch.setattr(ocr, "_read", {})
+    with pytest.raises(TimeoutError, match=r"2400 x 2400 pixels took over 0.001 s"):
+        ocr.ocr_image(picture, "en")
