@@ -245,6 +245,19 @@ def studio_main(serve, argv: list[str]) -> int:
     return run(args)
 
 
+def cmd_approve_translation(args: argparse.Namespace) -> int:
+    import datetime
+
+    from .confirm import key_file
+    from .approve import approve_translation
+
+    count = approve_translation(args.file, args.by, datetime.date.today().isoformat())
+    print(f"approved: {args.file} ({args.file.stem}, checked by {args.by.strip()}): sealed over its {count} strings "
+          f"with the key in {key_file()}. Builds where that key is print it without the draft warning; "
+          "commit the file. A word changed later makes it a draft again.")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .content import Brand
     from .schema import TRANSLATION, field_reference, schema_text
@@ -360,6 +373,13 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--port", type=int, default=8001, help="port on 127.0.0.1 (default: 8001)")
     st.set_defaults(func=cmd_studio)
 
+    at = sub.add_parser("approve-translation", help="approve a translation a qualified translator has checked "
+                                                    "(a coordinator's act: sealed, on the machine with the key)",
+                        description="Seal content/translations/<campaign>/<language>.yaml as approved: a word "
+                                    "changed after this makes it a draft again.")
+    at.add_argument("file", type=Path, help="the translation file, e.g. content/translations/<campaign>/pl.yaml")
+    at.add_argument("--by", required=True, help="the qualified translator who checked it")
+    at.set_defaults(func=cmd_approve_translation)
     sc = sub.add_parser("schema", help="write the content format as a JSON Schema and a field reference",
                         description="Write docs/campaign.schema.json, brand.schema.json and "
                                     "translation.schema.json (point your editor's YAML extension at them "

@@ -93,7 +93,7 @@ def field_reference() -> str:
               "that language and its printed address, which the code opens and the products print, on the "
               "campaign's `qr.allowed_hosts` (checked as the campaign's are); left out, the campaign's page. "
               "Two keys of its own, both **required**: `language` (the code, as in the file's name) and "
-              "`translation` (`status: draft` or `approved`, an optional `note`). A key the campaign does not "
+              "`translation` (`status: draft`, an optional `note`; `approved` with its seal only from `campaign-print approve-translation`). A key the campaign does not "
               "have is an error with a did-you-mean. Schema: `docs/translation.schema.json`.", ""]
     return "\n".join(lines).rstrip() + "\n"
 

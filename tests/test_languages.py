@@ -283,6 +283,42 @@ def test_a_translated_sentence_that_sends_an_emergency_to_101_is_refused(tmp_pat
     assert problem.file.endswith("pl.yaml") and problem.line
 
 
+def test_a_translation_is_approved_by_a_coordinators_seal_not_by_a_word(tmp_path, monkeypatch, capsys):
+    """'status: approved' typed by hand is still a draft (preflight warns); approve-
+    translation seals every string with the key on the coordinator's machine; a word
+    changed after that, or another machine's key, makes it a draft again."""
+    content, folder, polish = _polish_only(tmp_path)
+    translation = folder / "pl.yaml"
+    translation.write_text(polish.replace("status: draft", "status: approved"), encoding="utf-8")
+
+    def polish_source():
+        return next(c for c in load_campaigns([content / DEFAULT_CAMPAIGN.name]) if c.language == "pl")
+
+    assert polish_source().draft and "seal" in polish_source().campaign.translation.note
+    assert main(["approve-translation", str(translation), "--by", "A. Kowalska, MCIL"]) == 0
+    assert "sealed over its" in capsys.readouterr().out
+    approved = polish_source()
+    assert not approved.draft and approved.campaign.translation.approved_by == "A. Kowalska, MCIL"
+    assert translation.read_text(encoding="utf-8").replace(approved.campaign.translation.seal, "") \
+        .count("translation:") == 1  # its block replaced, not added
+    sealed = translation.read_text(encoding="utf-8")
+    translation.write_text(sealed.replace("Zgłoś to. Uzyskaj wsparcie.", "Zgłoś to."), encoding="utf-8")
+    assert polish_source().draft  # a word changed since
+    translation.write_text(sealed, encoding="utf-8")
+    assert not polish_source().draft
+    monkeypatch.setenv("CAMPAIGN_PRINT_CONFIRM_KEY", str(tmp_path / "another.key"))
+    assert polish_source().draft  # sealed where another key is
+
+
+def test_a_translation_with_content_errors_is_not_approved(tmp_path, capsys):
+    content, folder, polish = _polish_only(tmp_path)
+    wrong = polish.replace("Zadzwoń pod 101, aby to zgłosić.", "W nagłej sytuacji dzwoń pod 101.")
+    (folder / "pl.yaml").write_text(wrong, encoding="utf-8")
+    assert main(["approve-translation", str(folder / "pl.yaml"), "--by", "A. Kowalska"]) == 1
+    assert "labels.local" in capsys.readouterr().err
+    assert (folder / "pl.yaml").read_text(encoding="utf-8") == wrong
+
+
 WELSH_PAGE = "https://www.constabulary.example/cy/sgamiau"  # an example address, for the test only
 
 

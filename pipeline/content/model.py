@@ -280,8 +280,15 @@ class Variants(Strict):
 
 
 class Translation(Strict):
-    status: Literal["draft", "approved"]
-    note: Text | None = None
+    status: Annotated[Literal["draft", "approved"], described(
+        "'draft' until a qualified translator has checked it (preflight warns on a draft); 'approved' is "
+        "written by `campaign-print approve-translation`, with its seal", "draft")]
+    note: Annotated[Text | None, described("Who drafted it, who is to check it")] = None
+    approved_by: Annotated[Text | None, described(
+        "Written by approve-translation: the qualified translator who checked it")] = None
+    approved_on: Annotated[str | None, described("Written by approve-translation: the day it was approved")] = None
+    seal: Annotated[str | None, described(
+        "Written by approve-translation only: the coordinator's seal over every string of the file")] = None
 
 
 RevealingWord = Annotated[str, Field(min_length=3, max_length=40), AfterValidator(str.lower)]

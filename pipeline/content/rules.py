@@ -23,7 +23,7 @@ QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '
 # fields never printed as text (a logo's or an image's file name may hold any digits).
 NOT_RUNNING_TEXT = {"phone", "number", "non_emergency", "emergency", "logo", "file", "url", "allowed_hosts", "utm",
                     "source_documents",
-                    "id", "confirmation", "confirmed_numbers"}
+                    "id", "confirmation", "confirmed_numbers", "seal", "approved_on"}
 
 
 

@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from .. import confirm
 from ..problems import ContentError, Problem
 from .errors import validate
 from .fields import RTL_LANGUAGES
@@ -41,6 +42,16 @@ FIXED = re.compile(r"^qr\.(?!url$|label$)|"
 # Proper names: kept in English unless the translation gives them.
 OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(name|discreet_name)$|"
                       r"^more_support\[\d+\]$|^(show\.[^.]+\.)?image\.(alt|credit)$|^qr(\.(url|label))?$")
+
+
+UNSEALED = ("It says approved, but no coordinator's seal on this machine holds for it: approved by hand, changed "
+            "since its approval, or approved where another key is (campaign-print approve-translation).")
+
+
+def translated_strings(data: dict) -> dict[str, str]:
+    """A translation file's strings by dotted key, its `translation:` block aside: what
+    an approval seals (confirm.translation_seal)."""
+    return {dotted_path(path_): text for path_, text in every_string(data) if path_[0] != "translation"}
 
 
 def translation_path(source: Path, language: str) -> Path:
@@ -126,6 +137,11 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     merged["language"] = data["language"]
     merged["translation"] = data["translation"]
     campaign = validate(merged, Campaign, file, lines)
+    translation = campaign.translation
+    if translation.status == "approved" and not confirm.translation_sealed(
+            base.slug, language, translated_strings(data), translation.approved_by or "", translation.seal):
+        campaign = campaign.model_copy(update={"translation": translation.model_copy(
+            update={"status": "draft", "note": UNSEALED})})
     # The translated words are checked as the campaign's are: a discreet name in the
     # translation that reveals fails here, as the build's preflight would refuse it.
     problems = _revealing(campaign, file, lines) + _discreet_words(campaign, base.brand, file, lines)
@@ -172,3 +188,4 @@ def _set(data: Any, path: tuple, value: Any) -> None:
     for part in path[:-1]:
         data = data[part]
     data[path[-1]] = value
+

@@ -11,7 +11,8 @@ def check_translation(s: Subject) -> list[Problem]:
         return []
     note = s.job.source.campaign.translation.note or ""
     return [s.problem("warning", f"the {s.job.language!r} translation is a draft, not approved for print. {note}".strip(),
-                      "have a qualified translator check it, then set translation.status: approved",
+                      "have a qualified translator check it, then approve it: campaign-print approve-translation "
+                      f"<its file> --by '<the translator>'",
                       check="translation")]
 
 
