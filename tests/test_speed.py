@@ -87,6 +87,9 @@ def test_a_pictures_ocr_is_read_once_per_language_and_the_readings_stay_bounded(
         def SetSourceResolution(self, dpi):
             assert dpi == 300
 
+        def Recognize(self, timeout):
+            return True
+
         def GetUTF8Text(self):
             return f"0808 802 0300 ({len(runs)})"
 
