@@ -91,7 +91,7 @@ def _made(url: str) -> Made:
     more (three quarters of an encoding's time)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     code.add_data(url)
-    version = code.best_fit(start=code.version)  # as make(fit=True) does first
+    version = code.best_fit()  # the smallest version that holds it, as make(fit=True) finds
     codewords = np.array(qr_util.create_data(version, code.error_correction, code.data_list), dtype=np.uint8)
     layout = _layout(version)
     bits = np.zeros(len(layout.rows), dtype=bool)  # past the codewords: light, as qrcode's remainder bits
