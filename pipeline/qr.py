@@ -77,39 +77,39 @@ def _encoded(url: str) -> tuple[int, int, bytes]:
     return made.version, len(made.matrix), b"\n".join(ops)
 
 
-class Made(NamedTuple):
+class Encoded(NamedTuple):
     version: int
     mask: int
     matrix: np.ndarray  # dark modules, the quiet zone included (qrcode's get_matrix)
 
 
-def _made(url: str) -> Made:
+def _made(url: str) -> Encoded:
     """`url` encoded as qrcode's `make(fit=True)` encodes it, the same modules, with its
     choice of mask (the lowest penalty of the eight, the first on a tie): qrcode's
     version and data codewords, placed in numpy at the data modules' places in
-    qrcode's order (`_layout`), not module by module in Python eight times and once
-    more (three quarters of an encoding's time)."""
+    qrcode's order (`_placement`), not module by module in Python twice (to choose
+    the mask, then to make the code)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     code.add_data(url)
     version = code.best_fit()  # the smallest version that holds it, as make(fit=True) finds
     codewords = np.array(qr_util.create_data(version, code.error_correction, code.data_list), dtype=np.uint8)
-    layout = _layout(version)
+    layout = _placement(version)
     bits = np.zeros(len(layout.rows), dtype=bool)  # past the codewords: light, as qrcode's remainder bits
     placed = np.unpackbits(codewords).astype(bool)[:bits.size]
     bits[:placed.size] = placed
     scores = penalties(np.stack([_placed(layout.blank, layout, bits, m) for m in range(8)]))
     mask = int(np.argmin(scores))  # the first of the lowest, as qrcode's strict `>`
-    return Made(version, mask, np.pad(_placed(layout.formats[mask], layout, bits, mask), QUIET_ZONE))
+    return Encoded(version, mask, np.pad(_placed(layout.formats[mask], layout, bits, mask), QUIET_ZONE))
 
 
-def _placed(ground: np.ndarray, layout: Layout, bits: np.ndarray, mask: int) -> np.ndarray:
+def _placed(ground: np.ndarray, layout: Placement, bits: np.ndarray, mask: int) -> np.ndarray:
     """The data bits on `ground` (the function patterns) under mask `mask`."""
     modules = ground.copy()
     modules[layout.rows, layout.cols] = bits ^ layout.masks[mask]
     return modules
 
 
-class Layout(NamedTuple):
+class Placement(NamedTuple):
     rows: np.ndarray  # the data modules, in qrcode's order of placement (QRCode.map_data)
     cols: np.ndarray
     masks: tuple[np.ndarray, ...]  # qrcode's eight masks (util.mask_func) at those modules
@@ -118,7 +118,7 @@ class Layout(NamedTuple):
 
 
 @lru_cache(maxsize=8)
-def _layout(version: int) -> Layout:
+def _placement(version: int) -> Placement:
     """A code of `version` as qrcode lays it out (QRCode.makeImpl): its function
     patterns, and its data modules in the order map_data fills them."""
     def patterns(test: bool, mask: int) -> list[list[bool | None]]:
@@ -153,7 +153,7 @@ def _layout(version: int) -> Layout:
     masks = tuple(np.array([bool(qr_util.mask_func(p)(i, j)) for i, j in zip(rows.tolist(), cols.tolist())])
                   for p in range(8))
     ground = lambda modules: np.array([[bool(m) for m in line] for line in modules])  # noqa: E731
-    return Layout(rows, cols, masks, ground(blank), tuple(ground(patterns(False, m)) for m in range(8)))
+    return Placement(rows, cols, masks, ground(blank), tuple(ground(patterns(False, m)) for m in range(8)))
 
 
 def penalty(modules: np.ndarray) -> int:

@@ -5,7 +5,7 @@
 - a line's glyph ink is read while WeasyPrint draws it (layoutmap.reading_ink): the
   same layout map as shaping every line again after drawing, Urdu's Nastaliq and a
   screen copy's text layer included;
-- the QR code is placed in numpy at qrcode's data modules (qr._layout) and its mask
+- the QR code is placed in numpy at qrcode's data modules (qr._placement) and its mask
   chosen by qr.penalty: the same modules as qrcode's own eight placements and penalties;
 - the profile's sheet is parsed once per worker (render.pdf._profile_sheet): the
   same PDF bytes, each document its own colour profile table, parsed again when a
