@@ -71,12 +71,20 @@ def find_web_addresses(text: str) -> list[AddressInText]:
     "Evil.CO.UK/path", "пример.рф"). A printed address must lead to one of the
     campaign's sites. (A sentence run into the next without a space, "Road.Open", is
     an address too when its last word is such an ending: a reader could type it.)"""
+    return list(_web_addresses(text))
+
+
+@lru_cache(maxsize=2048)
+def _web_addresses(text: str) -> tuple[AddressInText, ...]:
+    """find_web_addresses, read once per worker while the line is in use: every variant
+    of a batch prints the same lines but a few (the district's), and preflight reads
+    each page's lines and elements for addresses. The least recently read go first."""
     found = []
     for match in _WEB_ADDRESS.finditer(plain(text).translate(_HOST_DOTS)):
         written, host = match.group(0).rstrip(".,;:!?)"), match.group(2).lower()
         if match.group(1) or host.startswith("www.") or public_suffix(host):
             found.append(AddressInText(written, host.removeprefix("www.")))
-    return found
+    return tuple(found)
 
 
 def check_url(url: str, allowed_hosts: list[str]) -> list[str]:

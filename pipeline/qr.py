@@ -6,7 +6,7 @@ import base64
 import hashlib
 import re
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import qrcode
@@ -70,82 +70,122 @@ def _encoded(url: str) -> tuple[int, int, bytes]:
     """`url` encoded once per worker: (version, modules across with the quiet zone,
     the dark modules as PDF path operators, one `x y w 1 re` per horizontal run in
     module units from the top-left). The page's render and its preflight both ask
-    for it, copyfitting's steps again (qrcode's mask choice is most of an encoding's
-    time); a batch's codes differ, so a few entries are all that is ever reused."""
-    code = _made(url)
-    matrix = code.get_matrix()
-    ops = [b"%d %d %d 1 re" % (x, y, w) for x, y, w in _runs(matrix)]
-    return code.version, len(matrix), b"\n".join(ops)
+    for it, copyfitting's steps again; a batch's codes differ, so a few entries are
+    all that is ever reused."""
+    made = _made(url)
+    ops = [b"%d %d %d 1 re" % (x, y, w) for x, y, w in _runs(made.matrix.tolist())]
+    return made.version, len(made.matrix), b"\n".join(ops)
 
 
-def _made(url: str) -> qrcode.QRCode:
+class Encoded(NamedTuple):
+    version: int
+    mask: int
+    matrix: np.ndarray  # dark modules, the quiet zone included (qrcode's get_matrix)
+
+
+def _made(url: str) -> Encoded:
     """`url` encoded as qrcode's `make(fit=True)` encodes it, the same modules, with its
-    choice of mask (the lowest penalty of the eight, the first on a tie) worked out
-    from one placement of the data (`best_mask`) rather than eight."""
+    choice of mask (the lowest penalty of the eight, the first on a tie): qrcode's
+    version and data codewords, placed in numpy at the data modules' places in
+    qrcode's order (`_placement`), not module by module in Python twice (to choose
+    the mask, then to make the code)."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
     code.add_data(url)
-    code.best_fit(start=code.version)  # as make(fit=True) does first
-    code.mask_pattern = best_mask(code)
-    code.make(fit=True)
-    return code
+    version = code.best_fit()  # the smallest version that holds it, as make(fit=True) finds
+    codewords = np.array(qr_util.create_data(version, code.error_correction, code.data_list), dtype=np.uint8)
+    layout = _placement(version)
+    bits = np.zeros(len(layout.rows), dtype=bool)  # past the codewords: light, as qrcode's remainder bits
+    placed = np.unpackbits(codewords).astype(bool)[:bits.size]
+    bits[:placed.size] = placed
+    scores = penalties(np.stack([_placed(layout.blank, layout, bits, m) for m in range(8)]))
+    mask = int(np.argmin(scores))  # the first of the lowest, as qrcode's strict `>`
+    return Encoded(version, mask, np.pad(_placed(layout.formats[mask], layout, bits, mask), QUIET_ZONE))
 
 
-def best_mask(code: qrcode.QRCode) -> int:
-    """qrcode's QRCode.best_mask_pattern, from one placement: the data is placed once
-    under mask 0 (format areas blank, as qrcode's test placement leaves them); each
-    other mask's modules are that placement with the two masks' difference flipped
-    on the data modules; each scored by qrcode's util.lost_point, in numpy."""
-    code.makeImpl(True, 0)
-    placed = np.array(code.modules, dtype=bool)
-    data, masks = _data_modules(code.version)
-    scores = [penalty(placed ^ (data & (masks[0] ^ mask))) for mask in masks]
-    return int(np.argmin(scores))  # the first of the lowest, as qrcode's strict `>`
+def _placed(ground: np.ndarray, layout: Placement, bits: np.ndarray, mask: int) -> np.ndarray:
+    """The data bits on `ground` (the function patterns) under mask `mask`."""
+    modules = ground.copy()
+    modules[layout.rows, layout.cols] = bits ^ layout.masks[mask]
+    return modules
+
+
+class Placement(NamedTuple):
+    rows: np.ndarray  # the data modules, in qrcode's order of placement (QRCode.map_data)
+    cols: np.ndarray
+    masks: tuple[np.ndarray, ...]  # qrcode's eight masks (util.mask_func) at those modules
+    blank: np.ndarray  # the function patterns with the format areas light: qrcode's test placement
+    formats: tuple[np.ndarray, ...]  # the function patterns with each mask's format (and version) bits
 
 
 @lru_cache(maxsize=8)
-def _data_modules(version: int) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-    """Where a code of `version` holds data (what qrcode's blank leaves empty once the
-    format and version areas are set), and qrcode's eight masks (util.mask_func)."""
-    scratch = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M)
-    size = scratch.modules_count = version * 4 + 17
-    scratch.modules = [[None] * size for _ in range(size)]
-    for row, col in ((0, 0), (size - 7, 0), (0, size - 7)):
-        scratch.setup_position_probe_pattern(row, col)
-    scratch.setup_position_adjust_pattern()
-    scratch.setup_timing_pattern()
-    scratch.setup_type_info(True, 0)
-    if version >= 7:
-        scratch.setup_type_number(True)
-    data = np.array([[module is None for module in row] for row in scratch.modules])
-    masks = tuple(np.array([[bool(qr_util.mask_func(p)(i, j)) for j in range(size)] for i in range(size)])
+def _placement(version: int) -> Placement:
+    """A code of `version` as qrcode lays it out (QRCode.makeImpl): its function
+    patterns, and its data modules in the order map_data fills them."""
+    def patterns(test: bool, mask: int) -> list[list[bool | None]]:
+        scratch = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M)
+        size = scratch.modules_count = version * 4 + 17
+        scratch.modules = [[None] * size for _ in range(size)]
+        for row, col in ((0, 0), (size - 7, 0), (0, size - 7)):
+            scratch.setup_position_probe_pattern(row, col)
+        scratch.setup_position_adjust_pattern()
+        scratch.setup_timing_pattern()
+        scratch.setup_type_info(test, mask)
+        if version >= 7:
+            scratch.setup_type_number(test)
+        return scratch.modules
+
+    blank = patterns(True, 0)
+    size = len(blank)
+    rows, cols = [], []
+    row, step = size - 1, -1
+    for col in range(size - 1, 0, -2):  # map_data's walk: column pairs from the right, up and down in turn
+        if col <= 6:
+            col -= 1  # the vertical timing pattern
+        while 0 <= row < size:
+            for c in (col, col - 1):
+                if blank[row][c] is None:
+                    rows.append(row)
+                    cols.append(c)
+            row += step
+        row -= step
+        step = -step
+    rows, cols = np.array(rows), np.array(cols)
+    masks = tuple(np.array([bool(qr_util.mask_func(p)(i, j)) for i, j in zip(rows.tolist(), cols.tolist())])
                   for p in range(8))
-    return data, masks
+    ground = lambda modules: np.array([[bool(m) for m in line] for line in modules])  # noqa: E731
+    return Placement(rows, cols, masks, ground(blank), tuple(ground(patterns(False, m)) for m in range(8)))
 
 
 def penalty(modules: np.ndarray) -> int:
-    """qrcode's util.lost_point of a square of modules (True dark): runs of five or more
-    alike (length - 2 each), 2 x 2 blocks alike (3 each), the finder-like 1:1:3:1:1
-    pattern with four light modules on one side (40 each), rows and columns; and 10
-    for each 5 % the dark share is off half."""
-    size = len(modules)
-    lost = 0
-    for matrix in (modules, modules.T):
-        edges = np.ones((size, size + 1), dtype=bool)
-        edges[:, 1:size] = matrix[:, 1:] != matrix[:, :-1]
-        starts = np.flatnonzero(edges)
+    """qrcode's util.lost_point of a square of modules (True dark)."""
+    return penalties(modules[None])[0]
+
+
+def penalties(stack: np.ndarray) -> list[int]:
+    """qrcode's util.lost_point of each square of modules of `stack` (k x n x n, True
+    dark), all at once: runs of five or more alike (length - 2 each), 2 x 2 blocks
+    alike (3 each), the finder-like 1:1:3:1:1 pattern with four light modules on one
+    side (40 each), rows and columns; and 10 for each 5 % the dark share is off half."""
+    count, size = stack.shape[:2]
+    lost = np.zeros(count, dtype=np.int64)
+    for matrix in (stack, stack.transpose(0, 2, 1)):
+        edges = np.ones((count, size, size + 1), dtype=bool)
+        edges[:, :, 1:size] = matrix[:, :, 1:] != matrix[:, :, :-1]
+        square, starts = np.nonzero(edges.reshape(count, -1))
         runs = np.diff(starts)  # a row's end to the next row's start is a run of 1: never counted
-        lost += int((runs[runs >= 5] - 2).sum())
+        counted = (runs >= 5) & (square[1:] == square[:-1])  # not from one square into the next
+        np.add.at(lost, square[1:][counted], runs[counted] - 2)
         if size > 10:
-            w = [matrix[:, k:size - 10 + k] for k in range(11)]
+            w = [matrix[:, :, k:size - 10 + k] for k in range(11)]
             middle = ~w[1] & w[4] & ~w[5] & w[6] & ~w[9]
             first = w[0] & w[2] & w[3] & ~w[7] & ~w[8] & ~w[10]
             second = ~w[0] & ~w[2] & ~w[3] & w[7] & w[8] & w[10]
-            lost += 40 * int((middle & (first | second)).sum())
-    corner = modules[:-1, :-1]
-    alike = (corner == modules[1:, :-1]) & (corner == modules[:-1, 1:]) & (corner == modules[1:, 1:])
-    lost += 3 * int(alike.sum())
-    percent = float(int(modules.sum())) / (size ** 2)
-    return lost + int(abs(percent * 100 - 50) / 5) * 10
+            lost += 40 * (middle & (first | second)).sum(axis=(1, 2))
+    corner = stack[:, :-1, :-1]
+    alike = (corner == stack[:, 1:, :-1]) & (corner == stack[:, :-1, 1:]) & (corner == stack[:, 1:, 1:])
+    lost += 3 * alike.sum(axis=(1, 2))
+    dark = stack.sum(axis=(1, 2)).tolist()
+    return [int(points) + int(abs(float(d) / (size ** 2) * 100 - 50) / 5) * 10 for points, d in zip(lost.tolist(), dark)]
 
 
 def _runs(matrix) -> list[tuple[int, int, int]]:

@@ -56,6 +56,29 @@ def test_a_copy_with_two_digits_swapped_is_refused():
     assert wrong and "digit 3" in wrong[0] and "fonts/" in wrong[1]
 
 
+def test_verdicts_are_kept_per_digit_and_a_wrong_digit_is_still_found(monkeypatch):
+    """A batch's variants draw other few digits of one font (a district's number): a
+    digit judged once is not judged again, and a copy that draws one digit wrong is
+    refused though the font's name and its other digits were judged right before."""
+    from pipeline.preflight import fonts
+
+    monkeypatch.setattr(fonts, "_JUDGED", {})
+    judged = []
+    judgements = fonts._judgements
+    monkeypatch.setattr(fonts, "_judgements", lambda *args: judged.append(1) or judgements(*args))
+    program, ids = REGULAR.read_bytes(), digit_ids(TTFont(REGULAR))
+    by_digit = {d: cid for cid, d in ids.items()}
+    some = lambda digits: to_unicode({by_digit[d]: d for d in digits})  # noqa: E731
+    assert _verdict(program, some("0123")) is None
+    assert _verdict(program, some("4567")) is None
+    assert _verdict(program, some("0257")) is None  # each digit judged before
+    assert len(judged) == 2
+    font = TTFont(REGULAR)
+    font["glyf"]["three"], font["glyf"]["five"] = font["glyf"]["five"], font["glyf"]["three"]
+    wrong = _verdict(font_bytes(font), some("0125"))
+    assert wrong and "digit 5" in wrong[0]
+
+
 def test_a_font_not_in_fonts_is_refused():
     font = TTFont(REGULAR)
     for record in font["name"].names:

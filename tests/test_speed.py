@@ -55,6 +55,20 @@ def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
     assert info.currsize <= info.maxsize
 
 
+def test_a_lines_web_addresses_are_read_once_and_the_cache_stays_bounded():
+    line = "Visit northyorkshire.police.uk/stalking or www.evil.Com/x"
+    first = inputs.find_web_addresses(line)
+    hits = inputs._web_addresses.cache_info().hits
+    first.clear()  # a caller's list is its own: the cached reading is unchanged
+    again = inputs.find_web_addresses(line)
+    assert inputs._web_addresses.cache_info().hits == hits + 1
+    assert [f.host for f in again] == ["northyorkshire.police.uk", "evil.com"]
+    for n in range(2 * inputs._web_addresses.cache_info().maxsize):  # a district's own lines, new every time
+        inputs.find_web_addresses(f"Bench District {n:04d}: northyorkshire.police.uk")
+    info = inputs._web_addresses.cache_info()
+    assert info.currsize <= info.maxsize
+
+
 def test_a_written_numbers_key_is_parsed_once_and_the_cache_stays_bounded():
     written = "0808 802 0300"
     first = inputs.phone_key(written)

@@ -103,18 +103,25 @@ def _to_unicode(cmap: bytes) -> dict[int, str]:
 
 def _verdict(program: bytes, to_unicode: bytes) -> tuple[str, str] | None:
     """What is wrong with one embedded font (program and ToUnicode map), or None.
-    Kept by what it is judged on (`_digits_drawn`): each variant of a batch embeds
-    another subset of the same font, whose name and digits are the same bytes."""
+    Kept by what it is judged on (`_digits_drawn`), the font and each digit apart:
+    each variant of a batch embeds another subset of the same font, whose name and
+    digits are the same bytes, and draws another few of its digits (a district's
+    number)."""
     key = _digits_drawn(program, to_unicode)
     if key is None:
         return _judged(program, to_unicode)
-    if key not in _JUDGED:
-        _JUDGED[key] = _judged(program, to_unicode)
+    name, drawn = key
+    keys = [name, *((name, digit) for digit in drawn)]
+    verdicts = [_JUDGED.get(k, UNJUDGED) for k in keys]
+    if any(verdict is UNJUDGED for verdict in verdicts):
+        verdicts = list(_judgements(program, to_unicode))  # only the font's when it is not ours
+        _JUDGED.update(zip(keys, verdicts))
         while len(_JUDGED) > JUDGED_KEPT:
             del _JUDGED[next(iter(_JUDGED))]
-    return _JUDGED[key]
+    return next((verdict for verdict in verdicts if verdict), None)
 
 
+UNJUDGED = object()
 _JUDGED: dict[tuple, tuple[str, str] | None] = {}
 JUDGED_KEPT = 256
 COMPONENT_ARGS = ((0x0001, 4, 2), (0x0008, 2, 0), (0x0040, 4, 0), (0x0080, 8, 0))  # flag, bytes if set, if not
@@ -158,27 +165,38 @@ def _digits_drawn(program: bytes, to_unicode: bytes) -> tuple | None:
 
 
 def _judged(program: bytes, to_unicode: bytes) -> tuple[str, str] | None:
+    return next((verdict for verdict in _judgements(program, to_unicode) if verdict), None)
+
+
+def _judgements(program: bytes, to_unicode: bytes):
+    """The font's verdict (None: one of the project's fonts), then, if it is one, each
+    digit's its ToUnicode map gives (None: drawn with a glyph the font draws for it),
+    by glyph id as `_digits_drawn` lists them."""
     try:
         font = TTFont(io.BytesIO(program), lazy=True)
         name = font["name"].getDebugName(6)
         count = font["maxp"].numGlyphs
     except Exception:  # noqa: BLE001 - any font the parser cannot read is not ours
-        return "is not a font file the checks can read", HINT
+        yield "is not a font file the checks can read", HINT
+        return
     if name not in shipped():
-        return f"is not one of the project's fonts (fonts/ has {', '.join(sorted(shipped()))})", HINT
+        yield f"is not one of the project's fonts (fonts/ has {', '.join(sorted(shipped()))})", HINT
+        return
+    yield None
     drawn = [(cid, text) for cid, text in sorted(_to_unicode(to_unicode).items()) if text in DIGITS]
     if not drawn:
-        return None
+        return
     digits = digit_outlines(name)
     # Glyphs by number (a subset keeps the font's glyph ids): naming them from the cmap costs more.
     font.setGlyphOrder([f"g{i}" for i in range(count)])
     glyphs = font.getGlyphSet()
     for cid, text in drawn:
-        if cid >= count or _outline(glyphs, f"g{cid}") not in digits.get(text, ()):
-            return (f"draws the digit {text} with a glyph that is not {name}'s for it: the page shows another figure "
-                    "than the text says"), "use the font file from fonts/ as shipped; a copy whose glyphs differ " \
-                                           "prints other numbers than the content's"
-    return None
+        if cid < count and _outline(glyphs, f"g{cid}") in digits.get(text, ()):
+            yield None
+        else:
+            yield (f"draws the digit {text} with a glyph that is not {name}'s for it: the page shows another figure "
+                   "than the text says"), "use the font file from fonts/ as shipped; a copy whose glyphs differ " \
+                                          "prints other numbers than the content's"
 
 
 def check_fonts(s: Subject) -> list[Problem]:
