@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import itertools
 import os
 import statistics
 from concurrent.futures import ProcessPoolExecutor
@@ -234,6 +235,9 @@ def approve(made: list[Record], folder: Path | None = None, whole: list[Job] | N
 
 # ---------------------------------------------------------------- the review
 
+_SERIALS = itertools.count(1)
+
+
 @dataclass
 class Difference:
     """How one page differs from its approved proof."""
@@ -244,6 +248,9 @@ class Difference:
     box_mm: Box | None = None  # around the changes, from the trim's top-left
     highlight: Image.Image | None = None  # the current page, faded, changes in magenta
     missing: str | None = None  # "approved", "current": one side has no such page; "unreadable"
+    # Which comparison this is, in the process: the studio's images are addressed with it,
+    # so a browser never shows an earlier comparison's image under the same address.
+    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
     current: Image.Image | None = None  # the page as it is now
     changes: list[str] = field(default_factory=list)  # what changed: boxes, words, moved, scaled
 

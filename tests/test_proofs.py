@@ -174,11 +174,14 @@ def test_a_review_again_compares_only_what_changed_on_either_side(tmp_path, monk
     blank = Image.new("L", Image.open(folder / CAMPAIGN / "wallet-card" / "1.png").size, 255)
     blank.save(folder / CAMPAIGN / "wallet-card" / "1.png")  # approved again, by hand
     made = current({"wallet-card"})
-    approved.review(made, folder, compared=kept)
+    [before] = approved.review(made, folder, compared=kept)
+    assert [d.serial for d in approved.review(made, folder, compared=kept)] == [before.serial]  # kept
     compares.clear()
     blank.save(folder / CAMPAIGN / "wallet-card" / "1.png")
     [d] = approved.review(made, folder, compared=kept)
     assert compares == [(f"{CAMPAIGN}/wallet-card", 1)] and d.page == 1 and d.drifted
+    # The studio addresses a comparison's images by its serial: compared again, a new address.
+    assert d.serial != before.serial
 
 
 def test_compare_pixels_ignores_identical_and_flags_size_changes():
