@@ -6,6 +6,7 @@ are not the renderer."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from functools import lru_cache
@@ -306,8 +307,29 @@ def test_a_translation_is_approved_by_a_coordinators_seal_not_by_a_word(tmp_path
     assert polish_source().draft  # a word changed since
     translation.write_text(sealed, encoding="utf-8")
     assert not polish_source().draft
+    campaign = content / DEFAULT_CAMPAIGN.name
+    english = campaign.read_text(encoding="utf-8")
+    note = "calls are not shown on BT landline bills"
+    assert note in english
+    campaign.write_text(english.replace(note, "calls are shown on BT landline bills"), encoding="utf-8")
+    assert polish_source().draft  # the English it translates changed since: the Polish says what it did
+    campaign.write_text(english, encoding="utf-8")
+    assert not polish_source().draft
     monkeypatch.setenv("CAMPAIGN_PRINT_CONFIRM_KEY", str(tmp_path / "another.key"))
     assert polish_source().draft  # sealed where another key is
+
+
+def test_approving_rewrites_only_the_translation_block(tmp_path):
+    """However the block is written (a quoted key, flow style), it is replaced where it
+    stands; the comments and keys around it stay as they were."""
+    content, folder, polish = _polish_only(tmp_path)
+    block = re.search(r"translation:\n  status: draft\n  note: [^\n]*\n", polish).group(0)
+    flow = polish.replace(block, '"translation": {status: draft}\n# kept\n', 1)
+    (folder / "pl.yaml").write_text(flow, encoding="utf-8")
+    assert main(["approve-translation", str(folder / "pl.yaml"), "--by", "A. Kowalska"]) == 0
+    written = (folder / "pl.yaml").read_text(encoding="utf-8")
+    head, _, tail = flow.partition('"translation": {status: draft}\n')
+    assert written.startswith(head + "translation:\n  status: approved\n") and written.endswith(tail)
 
 
 def test_a_translation_with_content_errors_is_not_approved(tmp_path, capsys):

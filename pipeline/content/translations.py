@@ -45,13 +45,21 @@ OPTIONAL = re.compile(r"^(name|force)$|^sources\[\d+\]\.name$|^support\[\d+\]\.(
 
 
 UNSEALED = ("It says approved, but no coordinator's seal on this machine holds for it: approved by hand, changed "
-            "since its approval, or approved where another key is (campaign-print approve-translation).")
+            "since its approval (it, or the English it translates), or approved where another key is "
+            "(campaign-print approve-translation).")
 
 
-def translated_strings(data: dict) -> dict[str, str]:
-    """A translation file's strings by dotted key, its `translation:` block aside: what
-    an approval seals (confirm.translation_seal)."""
-    return {dotted_path(path_): text for path_, text in every_string(data) if path_[0] != "translation"}
+def sealed_strings(base: LoadedCampaign, data: dict) -> dict[str, list]:
+    """What an approval seals (confirm.translation_seal), by dotted key: each string of
+    the translation file (its `translation:` block aside) with the English it translates,
+    each translatable English string the file leaves in English, and each support
+    service's number, so a translation approved against one English text is a draft
+    again when that English, or the service a translated note stands under, changes."""
+    english = dict(every_string(base.campaign.model_dump(mode="json", exclude={"translation"})))
+    given = {path_: text for path_, text in every_string(data) if path_[0] != "translation"}
+    kept = {path_ for path_ in english if not FIXED.search(dotted_path(path_)) or
+            (path_[0] == "support" and path_[-1] == "phone")}
+    return {dotted_path(path_): [given.get(path_), english.get(path_)] for path_ in sorted(kept | set(given), key=str)}
 
 
 def translation_path(source: Path, language: str) -> Path:
@@ -139,7 +147,7 @@ def load_translation(base: LoadedCampaign, language: str) -> LoadedCampaign:
     campaign = validate(merged, Campaign, file, lines)
     translation = campaign.translation
     if translation.status == "approved" and not confirm.translation_sealed(
-            base.slug, language, translated_strings(data), translation.approved_by or "", translation.seal):
+            base.slug, language, sealed_strings(base, data), translation.approved_by or "", translation.seal):
         campaign = campaign.model_copy(update={"translation": translation.model_copy(
             update={"status": "draft", "note": UNSEALED})})
     # The translated words are checked as the campaign's are: a discreet name in the
