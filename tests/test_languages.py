@@ -383,3 +383,23 @@ def test_a_bilingual_products_first_page_off_the_allow_list_is_refused(tmp_path)
     problem = next(p for p in caught.value.problems if p.field == "qr.url")
     assert problem.file.endswith("cy.yaml") and problem.line is not None
     assert "not on qr.allowed_hosts" in problem.what
+
+
+@pytest.mark.parametrize("language, english, translated, refused", [
+    ("pl", "To report it, call 101.", "Jesteś w niebezpieczeństwie. Zadzwoń pod 101.", True),  # danger, next sentence
+    ("ro", "To report it, call 101.", "Dacă sunteți în pericol, sunați la 101.", True),
+    ("ar", "To report it, call 101.", "في حالة طارئة اتصل 101", True),  # the singular of طوارئ
+    ("ur", "To report it, call 101.", "هنگامی صورت میں 101", True),  # Arabic heh for Urdu's
+    ("ar", "To report it, call 101.", "في حالات الطوـارئ اتصل 101", True),  # a tatweel inside
+    ("pl", "To report it, call 101.", "W nagłej sytuacji: 18001 101", True),  # 101 by text relay
+    ("pl", "If it is not an emergency, call 101.", "Jeśli to nie nagła sytuacja, dzwoń pod 101.", False),
+    ("pl", "In an emergency call 999. To report it call 101.",
+     "W nagłej sytuacji dzwoń pod 999. Aby to zgłosić, dzwoń pod 101.", False),
+])
+def test_the_emergency_word_goes_with_the_number_nearest_it(language, english, translated, refused):
+    """The campaign's words for emergency and danger, however the script writes them,
+    paired with the reporting number nearest each, as the English pairs its own."""
+    from pipeline.content.rules import emergency_in_translation
+
+    words = load_campaigns([DEFAULT_CAMPAIGN])[0].campaign.emergency_words[language]
+    assert bool(emergency_in_translation(english, translated, words)) is refused

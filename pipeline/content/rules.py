@@ -235,24 +235,46 @@ def _labels_in_language(campaign: Campaign, language: str, file: str, lines: _Li
 
 
 def emergency_in_translation(english: str, translated: str, words: list[str]) -> str | None:
-    """What is wrong when a translated sentence speaks of an emergency (the campaign's
-    `emergency_words` for its language) beside a reporting number where its English
-    does not, or gives only 101 for it: "W nagłej sytuacji dzwoń pod 101" for "To
-    report it, call 101" has the same digits, and sends a reader in danger to 101.
-    Negations are not read in other languages: an English "not an emergency" lets the
-    translation say its word beside 101. None when nothing is wrong."""
-    roles = {role for _, role in _cues(unicodedata.normalize("NFKC", english))}
-    for sentence in _sentences(translated):
-        folded_sentence = sentence.lower()
-        said = next((w for w in words if w in folded_sentence), None)
-        numbers = {m.group().replace(" ", "") for m in re.finditer(r"\d+(?: \d+)*", sentence)}
-        if said is None or not numbers & {*EMERGENCY, *NON_EMERGENCY}:
-            continue
-        if not roles:
-            return f"{sentence.strip()!r} speaks of an emergency ({said!r}) where the English does not: {english!r}"
-        if not numbers & set(EMERGENCY) and "not an emergency" not in roles:
-            return f"{sentence.strip()!r} gives {', '.join(sorted(numbers & set(NON_EMERGENCY)))} for an emergency ({said!r})"
+    """What is wrong when a translation speaks of an emergency or danger (the campaign's
+    `emergency_words` for its language) with 101 the reporting number nearest the word
+    (as `_cued_numbers` pairs them in English), where its English gives 101 for no
+    "not an emergency": "W nagłej sytuacji dzwoń pod 101" for "To report it, call 101"
+    has the same digits, and sends a reader in danger to 101. Negations are not read in
+    other languages: the English decides. None when nothing is wrong."""
+    sentences = _sentences(english)
+    if any(role == "not an emergency" and number in NON_EMERGENCY
+           for sentence in sentences for role, number in _cued_numbers(sentence)):
+        return None
+    text = _script_folded(unicodedata.normalize("NFKC", translated).lower())
+    numbers = []  # (start, end, number): a relay's "18001 101" is 101
+    for m in re.finditer(r"\d+(?: \d+)*", text):
+        joined, last = m.group().replace(" ", ""), m.group().split()[-1]
+        number = joined if joined in (*EMERGENCY, *NON_EMERGENCY) else \
+            last if joined.startswith("18001") and last in NON_EMERGENCY else None
+        if number:
+            numbers.append((m.start(), m.end(), number))
+    for word in (_script_folded(w.lower()) for w in words):
+        for m in re.finditer(re.escape(word), text) if numbers else ():
+            def apart(n):  # characters between, a sentence's end between counting as further
+                a, b = sorted([m.end(), n[0]] if m.start() < n[0] else [n[1], m.start()])
+                return b - a + (40 if re.search(r"[.!;?…۔؟\n]", text[a:b]) else 0)
+            nearest = min(numbers, key=apart)[2]
+            if nearest in NON_EMERGENCY:
+                if not any(_cues(sentence) for sentence in sentences):
+                    return f"{translated.strip()!r} speaks of an emergency ({word!r}) where the English does not: {english!r}"
+                return f"{translated.strip()!r} gives {nearest} for an emergency ({word!r})"
     return None
+
+
+# Arabic-script letters written several ways (Arabic and Urdu forms, hamza seats), the
+# tatweel and the vowel marks: folded alike before a word is looked for.
+_SCRIPT_FOLD = str.maketrans({"ه": "ہ", "ة": "ہ", "ي": "ی", "ى": "ی", "ك": "ک", "ئ": "ی", "ؤ": "و", "أ": "ا",
+                              "إ": "ا", "آ": "ا", "ء": None, "\u0640": None,
+                              **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}})
+
+
+def _script_folded(text: str) -> str:
+    return text.translate(_SCRIPT_FOLD)
 
 
 def _sentences(text: str) -> list[str]:
