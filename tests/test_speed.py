@@ -41,31 +41,22 @@ def test_the_hidden_text_ink_is_exactly_the_pixels_that_stand_out():
         assert (~unseen.reshape(37, 53) == ink).all(), contrast
 
 
-def test_a_lines_phone_numbers_are_read_once_and_the_cache_stays_bounded():
-    line = "Call 0808 802 0300 or Freephone 0808 2000 247 any time"
-    first = inputs.find_phone_numbers(line)
-    hits = inputs._phone_numbers.cache_info().hits
+@pytest.mark.parametrize("find, cached, line, read, expected", [
+    (inputs.find_phone_numbers, inputs._phone_numbers, "Call 0808 802 0300 or Freephone 0808 2000 247 any time",
+     lambda found: found.key, ["+448088020300", "+448082000247"]),
+    (inputs.find_web_addresses, inputs._web_addresses, "Visit northyorkshire.police.uk/stalking or www.evil.Com/x",
+     lambda found: found.host, ["northyorkshire.police.uk", "evil.com"]),
+], ids=["phone numbers", "web addresses"])
+def test_a_lines_numbers_and_addresses_are_read_once_and_the_cache_stays_bounded(find, cached, line, read, expected):
+    first = find(line)
+    hits = cached.cache_info().hits
     first.clear()  # a caller's list is its own: the cached reading is unchanged
-    again = inputs.find_phone_numbers(line)
-    assert inputs._phone_numbers.cache_info().hits == hits + 1
-    assert [f.key for f in again] == ["+448088020300", "+448082000247"]
-    for n in range(3 * inputs._phone_numbers.cache_info().maxsize):  # a district's own lines, new every time
-        inputs.find_phone_numbers(f"Bench District {n:03d}: 0808 802 0300")
-    info = inputs._phone_numbers.cache_info()
-    assert info.currsize <= info.maxsize
-
-
-def test_a_lines_web_addresses_are_read_once_and_the_cache_stays_bounded():
-    line = "Visit northyorkshire.police.uk/stalking or www.evil.Com/x"
-    first = inputs.find_web_addresses(line)
-    hits = inputs._web_addresses.cache_info().hits
-    first.clear()  # a caller's list is its own: the cached reading is unchanged
-    again = inputs.find_web_addresses(line)
-    assert inputs._web_addresses.cache_info().hits == hits + 1
-    assert [f.host for f in again] == ["northyorkshire.police.uk", "evil.com"]
-    for n in range(2 * inputs._web_addresses.cache_info().maxsize):  # a district's own lines, new every time
-        inputs.find_web_addresses(f"Bench District {n:04d}: northyorkshire.police.uk")
-    info = inputs._web_addresses.cache_info()
+    again = find(line)
+    assert cached.cache_info().hits == hits + 1
+    assert [read(f) for f in again] == expected
+    for n in range(2 * cached.cache_info().maxsize):  # a district's own lines, new every time
+        find(f"Bench District {n:04d}: 0808 802 0300 northyorkshire.police.uk")
+    info = cached.cache_info()
     assert info.currsize <= info.maxsize
 
 
