@@ -24,8 +24,12 @@ COLOUR_FUNCTIONS = {"rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", 
 
 @lru_cache(maxsize=4)
 def _transform(icc: Path, intent: int) -> ImageCms.ImageCmsTransform:
-    return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.getOpenProfile(str(icc)),
-                                   "RGB", "CMYK", renderingIntent=intent)
+    # The profile from its bytes, not its file: littleCMS keeps a file open and reads its
+    # tags as it needs them (every transform's apply writes the profile out), and a build's
+    # workers forked after it was opened share that file's offset: read at once, they
+    # read each other's bytes ("Could not determine profile size", now and then).
+    profile = ImageCms.ImageCmsProfile(io.BytesIO(icc.read_bytes()))
+    return ImageCms.buildTransform(ImageCms.createProfile("sRGB"), profile, "RGB", "CMYK", renderingIntent=intent)
 
 
 @lru_cache(maxsize=1024)

@@ -155,3 +155,33 @@ def test_workers_make_the_jobs_they_were_forked_with_not_copies(monkeypatch):
     made = dict(batch._pool(list(enumerate(jobs)), 2, True))
     assert made == {index: id(job) for index, job in enumerate(jobs)}
     assert not batch._forked  # let go of once the pool is done
+
+
+def test_workers_forked_after_the_press_profile_was_opened_convert_colours_alike():
+    """The output intent's ICC profile, opened in the build's process, is used by both
+    workers forked from it at once (every transform writes the profile out): opened from
+    its file, littleCMS read its tags through one shared file offset and failed
+    ("Could not determine profile size") most of the time."""
+    import os
+
+    from PIL import Image, ImageCms
+
+    from pipeline import colour
+    from pipeline.paths import COLOUR
+
+    icc = sorted(COLOUR.glob("*.icc"))[0]
+    transform = colour._transform(icc, ImageCms.Intent.RELATIVE_COLORIMETRIC)
+    pixel = Image.new("RGB", (1, 1), (200, 30, 120))
+    children = []
+    for _ in range(2):
+        pid = os.fork()
+        if pid == 0:  # a worker: any failure is its exit status
+            failed = 0
+            for _ in range(500):
+                try:
+                    ImageCms.applyTransform(pixel, transform)
+                except Exception:  # noqa: BLE001
+                    failed += 1
+            os._exit(min(failed, 1))
+        children.append(pid)
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0, 0]
